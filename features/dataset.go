@@ -1,0 +1,60 @@
+package features
+
+import "fmt"
+
+// Dataset is a feature table with one row per account-week: what the
+// models train, validate and score on.
+type Dataset struct {
+	// Features names the columns of X, in order.
+	Features  []string
+	AccountID []string
+	Week      []Date
+	// X is row-major: row i is X[i*len(Features) : (i+1)*len(Features)].
+	// NaN marks a value that is not known at that week.
+	X []float64
+	// Label is 1 when the account churns within the horizon after the
+	// week, 0 when it is observed active through it. Nil for unlabelled
+	// rows, such as those being scored.
+	Label []float64
+}
+
+// Len returns the number of rows.
+func (d *Dataset) Len() int { return len(d.AccountID) }
+
+// Row returns row i of X. It aliases X: do not modify it.
+func (d *Dataset) Row(i int) []float64 {
+	p := len(d.Features)
+	return d.X[i*p : (i+1)*p : (i+1)*p]
+}
+
+// Append adds one row of features; a labelled dataset's caller appends
+// the row's label to Label as well.
+func (d *Dataset) Append(accountID string, week Date, x []float64) {
+	d.AccountID = append(d.AccountID, accountID)
+	d.Week = append(d.Week, week)
+	d.X = append(d.X, x...)
+}
+
+// Column returns the index of the named feature, or -1.
+func (d *Dataset) Column(name string) int {
+	for i, f := range d.Features {
+		if f == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Check reports whether the dataset's slices agree in length.
+func (d *Dataset) Check() error {
+	n, p := d.Len(), len(d.Features)
+	switch {
+	case len(d.Week) != n:
+		return fmt.Errorf("dataset: %d weeks for %d rows", len(d.Week), n)
+	case len(d.X) != n*p:
+		return fmt.Errorf("dataset: %d values for %d rows x %d features", len(d.X), n, p)
+	case d.Label != nil && len(d.Label) != n:
+		return fmt.Errorf("dataset: %d labels for %d rows", len(d.Label), n)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Snapshot is one account's week, with the contract's columns.
+type Snapshot struct {
+	AccountID string
+	// Week is the first day of the snapshot week.
+	Week Date
+
+	Logins          int64
+	Frequency       int64
+	RecencyDays     int64
+	SLABreaches     int64
+	OverdueInvoices int64
+
+	// Churned is true on the week the account left; that is its last row.
+	Churned bool
+
+	// ARR is the annual recurring revenue, NaN when unknown.
+	ARR float64
+	// Segment is the account's segment, "" when unknown.
+	Segment string
+	// RenewalDate is the next contract renewal, NoDate when unknown.
+	RenewalDate Date
+	// Extra holds the extra numeric columns, in Schema.Extras order; NaN
+	// marks an empty cell.
+	Extra []float64
+
+	// Row locates the snapshot in its file for error messages: the line
+	// number in a CSV file (the header is line 1), the 1-based row number
+	// in a Parquet file.
+	Row int
+}
+
+// Column names of the contract's snapshot input.
+const (
+	ColAccountID       = "account_id"
+	ColWeek            = "week"
+	ColLogins          = "logins"
+	ColFrequency       = "frequency"
+	ColRecencyDays     = "recency_days"
+	ColSLABreaches     = "sla_breaches"
+	ColOverdueInvoices = "overdue_invoices"
+	ColChurned         = "churned"
+	ColARR             = "arr"
+	ColSegment         = "segment"
+	ColRenewalDate     = "renewal_date"
+)
+
+// RequiredColumns lists the columns every snapshot file must have.
+var RequiredColumns = []string{
+	ColAccountID, ColWeek, ColLogins, ColFrequency,
+	ColRecencyDays, ColSLABreaches, ColOverdueInvoices,
+}
+
+// Schema says which optional columns a snapshot file carries.
+type Schema struct {
+	HasChurned bool
+	HasARR     bool
+	HasSegment bool
+	HasRenewal bool
+	// Extras names the extra numeric columns, in file order.
+	Extras []string
+}
+
+// Columns returns the column names of the schema in the order a writer
+// emits them: required columns, the optional ones present, then extras.
+func (s Schema) Columns() []string {
+	cols := append([]string(nil), RequiredColumns...)
+	if s.HasChurned {
+		cols = append(cols, ColChurned)
+	}
+	if s.HasARR {
+		cols = append(cols, ColARR)
+	}
+	if s.HasSegment {
+		cols = append(cols, ColSegment)
+	}
+	if s.HasRenewal {
+		cols = append(cols, ColRenewalDate)
+	}
+	return append(cols, s.Extras...)
+}
+
+// SnapshotReader yields the snapshots of one file in file order.
+type SnapshotReader interface {
+	// Schema describes the columns the file carries.
+	Schema() Schema
+	// Next fills s with the next snapshot and returns io.EOF after the
+	// last. s.Extra is reused between calls: copy it to keep it.
+	Next(s *Snapshot) error
+}
+
+// InputError locates a problem in an input file. Every validation error
+// the project reports about a user's file is one of these, so a person
+// can go straight to the cell.
+type InputError struct {
+	File   string
+	Row    int    // 1-based, as in Snapshot.Row; 0 when the whole file is at fault
+	Column string // "" when no single column is at fault
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	msg := e.File
+	if e.Row > 0 {
+		msg += fmt.Sprintf(": row %d", e.Row)
+	}
+	if e.Column != "" {
+		msg += fmt.Sprintf(": column %q", e.Column)
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ErrNegativeCount is wrapped by errors about a negative count.
+var ErrNegativeCount = errors.New("negative count")
