@@ -1,0 +1,210 @@
+package features
+
+import (
+	"fmt"
+	"math"
+)
+
+// Window lengths in days. Windows are calendar windows ending at the
+// snapshot's week, not "the last n rows", so a gap in the data shortens
+// what a window saw instead of silently reaching further back.
+const (
+	days4w  = 4 * 7
+	days12w = 12 * 7
+)
+
+// history is what the builder keeps of one account: its last twelve weeks
+// and a few running facts, never its whole past. Rows must arrive in week
+// order; add computes the features at each row from the state it had
+// after folding in that row, so a feature at week w sees nothing later.
+type history struct {
+	id        string
+	first     Date
+	last      Date
+	lastRow   int
+	lastLogin Date
+	churnWeek Date
+	churnRow  int
+
+	// Attributes as of the latest row, carried forward over empty cells:
+	// the last known value is what a person would have known that week.
+	arr     float64
+	segment string
+	renewal Date
+
+	recent []weekCounts // rows within the last 12 weeks, oldest first
+}
+
+type weekCounts struct {
+	week                               Date
+	logins, frequency, sla, overdueNow float64
+}
+
+func newHistory(id string) *history {
+	return &history{
+		id: id, first: NoDate, last: NoDate, lastLogin: NoDate,
+		churnWeek: NoDate, arr: math.NaN(), renewal: NoDate,
+		recent: make([]weekCounts, 0, 16),
+	}
+}
+
+// errUnsorted reports that an account's rows are not in week order.
+type errUnsorted struct{ row int }
+
+func (e errUnsorted) Error() string { return fmt.Sprintf("row %d is earlier than its account's previous row", e.row) }
+
+// add folds s into the history and writes the account's features at
+// s.Week into row, laid out as rowLayout describes. extras maps each
+// extra feature to its index in s.Extra.
+func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row []float64) error {
+	switch {
+	case h.churnWeek != NoDate:
+		return &InputError{File: file, Row: s.Row, Column: ColWeek, Err: fmt.Errorf(
+			"account %q has a row at %s after its churned week %s (row %d)", h.id, s.Week, h.churnWeek, h.churnRow)}
+	case h.last != NoDate && s.Week == h.last:
+		return &InputError{File: file, Row: s.Row, Column: ColWeek, Err: fmt.Errorf(
+			"duplicate snapshot for account %q, week %s (first at row %d)", h.id, s.Week, h.lastRow)}
+	case h.last != NoDate && s.Week < h.last:
+		return errUnsorted{s.Row}
+	}
+	if h.first == NoDate {
+		h.first = s.Week
+	}
+	h.last, h.lastRow = s.Week, s.Row
+	if s.Churned {
+		h.churnWeek, h.churnRow = s.Week, s.Row
+	}
+	if s.Logins > 0 {
+		h.lastLogin = s.Week
+	}
+	if !math.IsNaN(s.ARR) {
+		h.arr = s.ARR
+	}
+	if s.Segment != "" {
+		h.segment = s.Segment
+	}
+	if s.RenewalDate != NoDate {
+		h.renewal = s.RenewalDate
+	}
+
+	// Drop what fell out of the 12-week window, then append this week.
+	drop := 0
+	for drop < len(h.recent) && h.recent[drop].week <= s.Week-days12w {
+		drop++
+	}
+	if drop > 0 {
+		h.recent = h.recent[:copy(h.recent, h.recent[drop:])]
+	}
+	h.recent = append(h.recent, weekCounts{
+		week: s.Week, logins: float64(s.Logins), frequency: float64(s.Frequency),
+		sla: float64(s.SLABreaches), overdueNow: float64(s.OverdueInvoices),
+	})
+
+	var w windowSums
+	for _, c := range h.recent {
+		w.add(c, c.week > s.Week-days4w)
+	}
+	w.put(row[0:5], func(c *counts) float64 { return c.logins })
+	w.put(row[5:10], func(c *counts) float64 { return c.frequency })
+	w.put(row[10:14], func(c *counts) float64 { return c.sla })
+
+	switch {
+	case s.Logins > 0:
+		row[14] = 0
+	case h.lastLogin != NoDate:
+		row[14] = weeksBetween(h.lastLogin, s.Week)
+	default:
+		// Nobody has logged in since the account appeared: count from just
+		// before its first week, so "never" ranks worse than "a while ago".
+		row[14] = weeksBetween(h.first, s.Week) + 1
+	}
+	row[15] = float64(s.RecencyDays)
+	row[16] = float64(s.OverdueInvoices)
+	row[17] = w.overdueWeeks
+	row[18] = weeksBetween(h.first, s.Week)
+	row[19] = w.all.weeks
+
+	if lay.arr >= 0 {
+		row[lay.arr] = math.Log1p(h.arr) // NaN stays NaN: unknown, not zero
+	}
+	if lay.renewal >= 0 {
+		row[lay.renewal] = math.NaN()
+		if h.renewal != NoDate {
+			row[lay.renewal] = weeksBetween(s.Week, h.renewal)
+		}
+	}
+	for i, src := range extras {
+		row[lay.extras+i] = s.Extra[src]
+	}
+	return nil
+}
+
+func weeksBetween(from, to Date) float64 { return float64(to-from) / 7 }
+
+// counts sums the behaviour columns over some of the recent weeks.
+type counts struct {
+	weeks, logins, frequency, sla float64
+}
+
+func (c *counts) add(w weekCounts) {
+	c.weeks++
+	c.logins += w.logins
+	c.frequency += w.frequency
+	c.sla += w.sla
+}
+
+// windowSums splits the 12-week window into its last 4 weeks and the 8
+// before them, which is all the window features need.
+type windowSums struct {
+	last4, prior8, all counts
+	overdueWeeks       float64
+}
+
+func (w *windowSums) add(c weekCounts, inLast4 bool) {
+	w.all.add(c)
+	if inLast4 {
+		w.last4.add(c)
+	} else {
+		w.prior8.add(c)
+	}
+	if c.overdueNow > 0 {
+		w.overdueWeeks++
+	}
+}
+
+// put writes 4w mean, 4w sum, 12w mean, 12w sum and, when dst has room,
+// the trend of one behaviour column. Means divide by the weeks that were
+// reported, so a missing week lowers confidence, not activity.
+func (w *windowSums) put(dst []float64, col func(*counts) float64) {
+	sum4, sum12 := col(&w.last4), col(&w.all)
+	dst[0] = sum4 / w.last4.weeks // the current week is always in last4
+	dst[1] = sum4
+	dst[2] = sum12 / w.all.weeks
+	dst[3] = sum12
+	if len(dst) > 4 {
+		dst[4] = math.NaN() // no earlier weeks to compare with
+		if w.prior8.weeks > 0 {
+			dst[4] = math.Log((dst[0] + 1) / (col(&w.prior8)/w.prior8.weeks + 1))
+		}
+	}
+}
+
+// rowLayout places the optional columns within a built row; -1 when
+// absent. Behaviour columns always come first, at fixed positions.
+type rowLayout struct {
+	arr, renewal, extras, width int
+}
+
+func newRowLayout(arr, renewal bool, extras int) rowLayout {
+	l := rowLayout{arr: -1, renewal: -1, extras: numBehaviourColumns}
+	if arr {
+		l.arr = l.extras
+		l.extras++
+	}
+	if renewal {
+		l.renewal = l.extras
+		l.extras++
+	}
+	l.width = l.extras + extras
+	return l
+}

@@ -1,0 +1,15 @@
+// Package parquetfile reads and writes snapshot and dataset files in the
+// Apache Parquet format.
+//
+// Snapshot files arrive from many producers (Spark, pandas, pyarrow, DuckDB,
+// Polars), each with its own idea of how a date or a count is stored, so the
+// reader is liberal about physical types and strict about values: a week may
+// be a DATE, a TIMESTAMP of any unit, a legacy INT96 timestamp or an ISO
+// string; a count may be any integer type or a floating-point value that
+// holds a whole number; but a negative count, a fractional count or an
+// unparseable date is an error that names the file, the row and the column.
+//
+// Files are streamed one row group at a time through a bounded batch of
+// rows, so the memory a Reader needs does not grow with the file. Malformed
+// files yield errors, never panics.
+package parquetfile

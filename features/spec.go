@@ -1,0 +1,138 @@
+package features
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Base feature names, in column order. They are named for a CS reader:
+// a score's drivers show these names, so each says what was counted and
+// over which window.
+const (
+	LoginsMean4w        = "logins_4w_mean"
+	LoginsSum4w         = "logins_4w_sum"
+	LoginsMean12w       = "logins_12w_mean"
+	LoginsSum12w        = "logins_12w_sum"
+	LoginsTrend         = "logins_trend"
+	FrequencyMean4w     = "frequency_4w_mean"
+	FrequencySum4w      = "frequency_4w_sum"
+	FrequencyMean12w    = "frequency_12w_mean"
+	FrequencySum12w     = "frequency_12w_sum"
+	FrequencyTrend      = "frequency_trend"
+	SLABreachesMean4w   = "sla_breaches_4w_mean"
+	SLABreachesSum4w    = "sla_breaches_4w_sum"
+	SLABreachesMean12w  = "sla_breaches_12w_mean"
+	SLABreachesSum12w   = "sla_breaches_12w_sum"
+	WeeksSinceLogin     = "weeks_since_login"
+	RecencyDays         = "recency_days"
+	OverdueInvoices     = "overdue_invoices"
+	OverdueWeeks12w     = "overdue_weeks_12w"
+	TenureWeeks         = "tenure_weeks"
+	WeeksReported12w    = "weeks_reported_12w"
+	LogARR              = "log_arr"
+	WeeksToRenewal      = "weeks_to_renewal"
+	segmentPrefix       = "segment_"
+	numBehaviourColumns = 20 // LoginsMean4w .. WeeksReported12w
+)
+
+var behaviourNames = [numBehaviourColumns]string{
+	LoginsMean4w, LoginsSum4w, LoginsMean12w, LoginsSum12w, LoginsTrend,
+	FrequencyMean4w, FrequencySum4w, FrequencyMean12w, FrequencySum12w, FrequencyTrend,
+	SLABreachesMean4w, SLABreachesSum4w, SLABreachesMean12w, SLABreachesSum12w,
+	WeeksSinceLogin, RecencyDays, OverdueInvoices, OverdueWeeks12w,
+	TenureWeeks, WeeksReported12w,
+}
+
+var descriptions = map[string]string{
+	LoginsMean4w:       "logins per week, last 4 weeks",
+	LoginsSum4w:        "logins, last 4 weeks",
+	LoginsMean12w:      "logins per week, last 12 weeks",
+	LoginsSum12w:       "logins, last 12 weeks",
+	LoginsTrend:        "login trend, last 4 weeks vs the 8 before (log ratio)",
+	FrequencyMean4w:    "key actions per week, last 4 weeks",
+	FrequencySum4w:     "key actions, last 4 weeks",
+	FrequencyMean12w:   "key actions per week, last 12 weeks",
+	FrequencySum12w:    "key actions, last 12 weeks",
+	FrequencyTrend:     "key-action trend, last 4 weeks vs the 8 before (log ratio)",
+	SLABreachesMean4w:  "SLA breaches per week, last 4 weeks",
+	SLABreachesSum4w:   "SLA breaches, last 4 weeks",
+	SLABreachesMean12w: "SLA breaches per week, last 12 weeks",
+	SLABreachesSum12w:  "SLA breaches, last 12 weeks",
+	WeeksSinceLogin:    "weeks since anyone logged in",
+	RecencyDays:        "days since the last key action",
+	OverdueInvoices:    "overdue invoices now",
+	OverdueWeeks12w:    "weeks with overdue invoices, last 12 weeks",
+	TenureWeeks:        "weeks as a customer (in the data)",
+	WeeksReported12w:   "weeks with a snapshot, last 12 weeks",
+	LogARR:             "annual recurring revenue (log)",
+	WeeksToRenewal:     "weeks to the next renewal",
+}
+
+// Spec fixes a model's feature columns, so the rows built for scoring line
+// up with the rows the model was trained on. It is inferred from the
+// training snapshots and stored with the model.
+type Spec struct {
+	// ARR adds log_arr; Renewal adds weeks_to_renewal.
+	ARR     bool `json:"arr"`
+	Renewal bool `json:"renewal"`
+	// Segments get one 0/1 indicator column each, segment_<name>; an
+	// account in a segment not listed has all indicators 0.
+	Segments []string `json:"segments"`
+	// Extras are extra numeric snapshot columns used as they are.
+	Extras []string `json:"extras"`
+}
+
+// Names returns the feature columns in order.
+func (s Spec) Names() []string {
+	names := append(make([]string, 0, s.Width()), behaviourNames[:]...)
+	if s.ARR {
+		names = append(names, LogARR)
+	}
+	if s.Renewal {
+		names = append(names, WeeksToRenewal)
+	}
+	for _, seg := range s.Segments {
+		names = append(names, SegmentFeature(seg))
+	}
+	return append(names, s.Extras...)
+}
+
+// Width returns the number of feature columns.
+func (s Spec) Width() int {
+	n := numBehaviourColumns + len(s.Segments) + len(s.Extras)
+	if s.ARR {
+		n++
+	}
+	if s.Renewal {
+		n++
+	}
+	return n
+}
+
+// Check reports names that would collide, such as an extra column called
+// like a built-in feature.
+func (s Spec) Check() error {
+	seen := make(map[string]bool, s.Width())
+	for _, n := range s.Names() {
+		if seen[n] {
+			return fmt.Errorf("feature %q is defined twice: rename the snapshot column", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// SegmentFeature names the indicator column of a segment.
+func SegmentFeature(segment string) string { return segmentPrefix + segment }
+
+// Describe says in plain words what a feature measures, for the drivers
+// shown to CS teams. Extra columns are described by their own name.
+func Describe(feature string) string {
+	if d, ok := descriptions[feature]; ok {
+		return d
+	}
+	if seg, ok := strings.CutPrefix(feature, segmentPrefix); ok {
+		return "in the " + seg + " segment"
+	}
+	return strings.ReplaceAll(feature, "_", " ")
+}

@@ -1,0 +1,195 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Defaults for labelling and splitting.
+const (
+	DefaultHorizon    = 12 // weeks
+	DefaultValidWeeks = 13 // a quarter of weekly cohorts
+)
+
+// Label values of a row.
+const (
+	Negative = 0  // observed active through week + horizon
+	Positive = 1  // churns within the horizon after the week
+	Censored = -1 // neither can be known yet: left out of training
+)
+
+// Label says whether row i churns within horizon weeks after its week.
+// The churn week itself is censored: on that row the account has already
+// left, so predicting it would be reading the answer.
+func (t *Table) Label(i, horizon int) int {
+	a := &t.Accounts[t.account[i]]
+	w, end := t.week[i], t.week[i]+Date(7*horizon)
+	switch {
+	case a.ChurnWeek != NoDate && w < a.ChurnWeek && a.ChurnWeek <= end:
+		return Positive
+	case a.Last >= end && (a.ChurnWeek == NoDate || a.ChurnWeek > end):
+		return Negative
+	}
+	return Censored
+}
+
+// SplitOptions place the out-of-time split.
+type SplitOptions struct {
+	// Horizon in weeks; 0 means DefaultHorizon.
+	Horizon int
+	// ValidWeeks is how many weekly cohorts validate; 0 means DefaultValidWeeks.
+	ValidWeeks int
+	// ValidEnd is the last validation week. The zero value means the
+	// latest week whose labels are fully observed (Last - Horizon); a
+	// backtest moves it back in time.
+	ValidEnd Date
+}
+
+// Period describes one side of a split.
+type Period struct {
+	First     Date `json:"first_week"`
+	Last      Date `json:"last_week"`
+	Rows      int  `json:"rows"`
+	Positives int  `json:"positives"`
+	Accounts  int  `json:"accounts"`
+}
+
+// Split is an out-of-time train/validation split. Training weeks end a
+// full horizon before validation starts, so no training label can see
+// the churn that validation is scored on.
+type Split struct {
+	Horizon    int      `json:"horizon_weeks"`
+	Train      *Dataset `json:"-"`
+	Valid      *Dataset `json:"-"`
+	TrainStats Period   `json:"train"`
+	ValidStats Period   `json:"valid"`
+	// Censored counts rows left out because their label is not known.
+	Censored int `json:"censored_rows"`
+}
+
+// Split labels the table's rows and splits them out of time.
+func (t *Table) Split(opt SplitOptions) (*Split, error) {
+	if !t.HasChurned {
+		return nil, errors.New("the snapshots have no churned column: it is required to label training rows")
+	}
+	h, v := opt.Horizon, opt.ValidWeeks
+	if h == 0 {
+		h = DefaultHorizon
+	}
+	if v == 0 {
+		v = DefaultValidWeeks
+	}
+	if h < 1 || v < 1 {
+		return nil, fmt.Errorf("horizon (%d) and validation weeks (%d) must be at least 1", h, v)
+	}
+	validEnd := opt.ValidEnd
+	if validEnd == 0 {
+		validEnd = t.Last - Date(7*h)
+	}
+	validStart := validEnd - Date(7*(v-1))
+	// A training row's label looks up to week+h; it must end before the
+	// first validation week.
+	trainEnd := validStart - Date(7*h) - 1
+	if trainEnd < t.First {
+		return nil, fmt.Errorf("not enough history for an out-of-time split: the data spans %s to %s (%d weeks), "+
+			"and a horizon of %d weeks with %d validation weeks needs more than %d weeks",
+			t.First, t.Last, int(t.Last-t.First)/7+1, h, v, 2*h+v)
+	}
+
+	sp := &Split{Horizon: h, Train: t.newDataset(), Valid: t.newDataset()}
+	sp.Train.Label, sp.Valid.Label = []float64{}, []float64{}
+	trainAcc, validAcc := map[int32]bool{}, map[int32]bool{}
+	for i, w := range t.week {
+		var ds *Dataset
+		var p *Period
+		var acc map[int32]bool
+		switch {
+		case w <= trainEnd:
+			ds, p, acc = sp.Train, &sp.TrainStats, trainAcc
+		case w >= validStart && w <= validEnd:
+			ds, p, acc = sp.Valid, &sp.ValidStats, validAcc
+		default:
+			continue
+		}
+		y := t.Label(i, h)
+		if y == Censored {
+			sp.Censored++
+			continue
+		}
+		t.appendRow(ds, i)
+		ds.Label = append(ds.Label, float64(y))
+		p.add(w, y)
+		acc[t.account[i]] = true
+	}
+	sp.TrainStats.Accounts, sp.ValidStats.Accounts = len(trainAcc), len(validAcc)
+	for _, c := range []struct {
+		name string
+		p    Period
+	}{{"training", sp.TrainStats}, {"validation", sp.ValidStats}} {
+		if c.p.Rows == 0 || c.p.Positives == 0 || c.p.Positives == c.p.Rows {
+			return nil, fmt.Errorf("the %s period has %d rows with %d churn positives: both classes are needed "+
+				"(try a different --horizon or --valid-weeks)", c.name, c.p.Rows, c.p.Positives)
+		}
+	}
+	return sp, nil
+}
+
+func (p *Period) add(w Date, y int) {
+	if p.Rows == 0 || w < p.First {
+		p.First = w
+	}
+	if p.Rows == 0 || w > p.Last {
+		p.Last = w
+	}
+	p.Rows++
+	p.Positives += y
+}
+
+// newDataset returns an empty dataset with the table's feature columns.
+func (t *Table) newDataset() *Dataset {
+	return &Dataset{Features: t.Spec.Names()}
+}
+
+// appendRow adds table row i to ds, expanding the segment indicators.
+func (t *Table) appendRow(ds *Dataset, i int) {
+	lay, w := t.layout, t.layout.width
+	src := t.x[i*w : (i+1)*w]
+	ds.AccountID = append(ds.AccountID, t.Accounts[t.account[i]].ID)
+	ds.Week = append(ds.Week, t.week[i])
+	ds.X = append(ds.X, src[:lay.extras]...)
+	for s := range t.Spec.Segments {
+		v := 0.0
+		if int(t.segment[i]) == s {
+			v = 1
+		}
+		ds.X = append(ds.X, v)
+	}
+	ds.X = append(ds.X, src[lay.extras:]...)
+}
+
+// Dataset returns the unlabelled features of the given rows, or of every
+// row when rows is nil.
+func (t *Table) Dataset(rows []int) *Dataset {
+	ds := t.newDataset()
+	if rows == nil {
+		for i := range t.Len() {
+			t.appendRow(ds, i)
+		}
+	}
+	for _, i := range rows {
+		t.appendRow(ds, i)
+	}
+	return ds
+}
+
+// Latest returns the features at each active account's latest snapshot:
+// the rows a model scores.
+func (t *Table) Latest() *Dataset {
+	ds := t.newDataset()
+	for _, a := range t.Accounts {
+		if a.Active() {
+			t.appendRow(ds, a.LastRow)
+		}
+	}
+	return ds
+}

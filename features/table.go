@@ -1,0 +1,286 @@
+package features
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Source is a snapshot file that can be opened, possibly twice: Build
+// streams it once and reads it again only when its rows are not in week
+// order per account.
+type Source struct {
+	// Name is the file name used in error messages.
+	Name string
+	// Open returns a fresh reader positioned at the first row. If the
+	// reader is an io.Closer, Build closes it.
+	Open func() (SnapshotReader, error)
+}
+
+// Account is what a Table knows of one account at its latest snapshot.
+type Account struct {
+	ID    string
+	First Date // first snapshot week
+	Last  Date // latest snapshot week
+	// ChurnWeek is the week the account left, NoDate while it is active.
+	ChurnWeek   Date
+	ARR         float64 // NaN when unknown
+	Segment     string
+	RenewalDate Date // NoDate when unknown
+	// LastRow is the table row of the latest snapshot.
+	LastRow int
+}
+
+// Active reports whether the account has not churned.
+func (a *Account) Active() bool { return a.ChurnWeek == NoDate }
+
+// Table holds the point-in-time features of every snapshot row, before
+// labels. It is the one pass over the input that training, validation,
+// backtests and scoring all start from.
+type Table struct {
+	// Spec is the feature spec rows are built for.
+	Spec Spec
+	// Accounts in order of first appearance.
+	Accounts []Account
+	// First and Last are the earliest and latest weeks in the data.
+	First, Last Date
+	// HasChurned reports whether the file had a churned column, without
+	// which rows cannot be labelled.
+	HasChurned bool
+
+	layout  rowLayout
+	account []int32 // per row: index into Accounts
+	week    []Date
+	segment []int16 // per row: index into Spec.Segments, -1 for none
+	x       []float64
+}
+
+// Len returns the number of rows.
+func (t *Table) Len() int { return len(t.week) }
+
+// BuildOptions tune Build.
+type BuildOptions struct {
+	// Spec fixes the features to build, as a trained model expects them.
+	// Nil infers it from the data: every segment seen, every extra column.
+	Spec *Spec
+	// Progress, when set, is called every so many rows with the count.
+	Progress func(rows int)
+}
+
+// Build reads every snapshot of src and computes each row's features from
+// that account's rows up to and including its week. Memory holds the
+// output plus twelve weeks per account, never the input itself, unless
+// the file is not in week order per account: then it is read a second
+// time, sorted in memory.
+func Build(ctx context.Context, src Source, opt BuildOptions) (*Table, error) {
+	t, err := build(ctx, src, opt, false)
+	var unsorted errUnsorted
+	if errors.As(err, &unsorted) {
+		t, err = build(ctx, src, opt, true)
+	}
+	return t, err
+}
+
+func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *Table, err error) {
+	r, err := src.Open()
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer func() {
+			if cerr := c.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("close %s: %w", src.Name, cerr)
+			}
+		}()
+	}
+	schema := r.Schema()
+	if sorted {
+		if r, err = sortedReader(ctx, r, src.Name); err != nil {
+			return nil, err
+		}
+	}
+	spec, extras, err := resolveSpec(src.Name, schema, opt.Spec)
+	if err != nil {
+		return nil, err
+	}
+	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned}
+	t.layout = newRowLayout(spec.ARR, spec.Renewal, len(spec.Extras))
+	segments := make(map[string]int16, len(spec.Segments))
+	for i, s := range spec.Segments {
+		segments[s] = int16(i)
+	}
+	inferSegments := opt.Spec == nil
+
+	index := make(map[string]int32)
+	var hists []*history
+	var s Snapshot
+	row := make([]float64, t.layout.width)
+	for n := 1; ; n++ {
+		if err := r.Next(&s); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if n%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if opt.Progress != nil {
+				opt.Progress(n)
+			}
+		}
+		a, ok := index[s.AccountID]
+		if !ok {
+			a = int32(len(hists))
+			id := strings.Clone(s.AccountID) // readers may share one buffer between rows
+			index[id] = a
+			hists = append(hists, newHistory(id))
+		}
+		h := hists[a]
+		if err := h.add(&s, src.Name, extras, t.layout, row); err != nil {
+			return nil, err
+		}
+		seg, ok := segments[h.segment]
+		if !ok {
+			seg = -1
+			if inferSegments && h.segment != "" {
+				seg = int16(len(spec.Segments))
+				if seg == maxSegments {
+					return nil, &InputError{File: src.Name, Row: s.Row, Column: ColSegment,
+						Err: fmt.Errorf("more than %d distinct segments: is this really a segment column?", maxSegments)}
+				}
+				t.Spec.Segments = append(t.Spec.Segments, h.segment)
+				segments[h.segment] = seg
+			}
+		}
+		t.account = append(t.account, a)
+		t.week = append(t.week, s.Week)
+		t.segment = append(t.segment, seg)
+		t.x = append(t.x, row...)
+		if t.First == NoDate || s.Week < t.First {
+			t.First = s.Week
+		}
+		if t.Last == NoDate || s.Week > t.Last {
+			t.Last = s.Week
+		}
+	}
+	if len(hists) == 0 {
+		return nil, &InputError{File: src.Name, Err: errors.New("no snapshot rows")}
+	}
+	t.Accounts = make([]Account, len(hists))
+	lastRow := make([]int, len(hists))
+	for i, a := range t.account {
+		lastRow[a] = i
+	}
+	for i, h := range hists {
+		t.Accounts[i] = Account{
+			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i],
+		}
+	}
+	if inferSegments {
+		t.sortSegments()
+	}
+	return t, t.Spec.Check()
+}
+
+// maxSegments bounds the segment indicators: a free-text column mistaken
+// for a segment would otherwise add a column per account.
+const maxSegments = 64
+
+// sortSegments orders inferred segments by name so the same data gives
+// the same feature columns whatever its row order.
+func (t *Table) sortSegments() {
+	old := t.Spec.Segments
+	sorted := slices.Clone(old)
+	slices.Sort(sorted)
+	remap := make([]int16, len(old))
+	for i, s := range old {
+		remap[i] = int16(slices.Index(sorted, s))
+	}
+	for i, s := range t.segment {
+		if s >= 0 {
+			t.segment[i] = remap[s]
+		}
+	}
+	t.Spec.Segments = sorted
+}
+
+// resolveSpec decides the features: the given spec, checked against the
+// file's columns, or one inferred from them. It returns, for each extra
+// feature, its index among the file's extras.
+func resolveSpec(file string, schema Schema, want *Spec) (Spec, []int, error) {
+	if want == nil {
+		spec := Spec{ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
+		idx := make([]int, len(spec.Extras))
+		for i := range idx {
+			idx[i] = i
+		}
+		return spec, idx, nil
+	}
+	missing := func(col string) error {
+		return &InputError{File: file, Column: col, Err: errors.New("missing column that the model was trained on")}
+	}
+	if want.ARR && !schema.HasARR {
+		return Spec{}, nil, missing(ColARR)
+	}
+	if want.Renewal && !schema.HasRenewal {
+		return Spec{}, nil, missing(ColRenewalDate)
+	}
+	idx := make([]int, len(want.Extras))
+	for i, name := range want.Extras {
+		if idx[i] = slices.Index(schema.Extras, name); idx[i] < 0 {
+			return Spec{}, nil, missing(name)
+		}
+	}
+	spec := *want
+	spec.Segments = slices.Clone(want.Segments)
+	return spec, idx, nil
+}
+
+// sortedReader reads all of r and replays it ordered by account and week,
+// for files whose rows are not in week order. Ties keep file order, so a
+// duplicate is reported against the row that came first.
+func sortedReader(ctx context.Context, r SnapshotReader, name string) (SnapshotReader, error) {
+	var rows []Snapshot
+	for {
+		var s Snapshot
+		if err := r.Next(&s); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		s.AccountID = strings.Clone(s.AccountID)
+		s.Extra = slices.Clone(s.Extra)
+		rows = append(rows, s)
+		if len(rows)%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b Snapshot) int {
+		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Week, b.Week))
+	})
+	return &sliceReader{schema: r.Schema(), rows: rows}, nil
+}
+
+// sliceReader replays snapshots held in memory.
+type sliceReader struct {
+	schema Schema
+	rows   []Snapshot
+}
+
+func (r *sliceReader) Schema() Schema { return r.schema }
+
+func (r *sliceReader) Next(s *Snapshot) error {
+	if len(r.rows) == 0 {
+		return io.EOF
+	}
+	*s, r.rows = r.rows[0], r.rows[1:]
+	return nil
+}

@@ -1,0 +1,227 @@
+package features
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// memSource serves snapshots from memory, as a file would.
+func memSource(schema Schema, rows []Snapshot) Source {
+	return Source{Name: "mem.csv", Open: func() (SnapshotReader, error) {
+		return &sliceReader{schema: schema, rows: slices.Clone(rows)}, nil
+	}}
+}
+
+var testSchema = Schema{HasChurned: true, HasARR: true, HasSegment: true, HasRenewal: true, Extras: []string{"seats"}}
+
+const monday = Date(19723) // 2024-01-01
+
+// weekly makes an account's snapshots for n consecutive weeks from start;
+// edit the result to shape a history.
+func weekly(id string, start Date, n int) []Snapshot {
+	rows := make([]Snapshot, n)
+	for i := range rows {
+		rows[i] = Snapshot{
+			AccountID: id, Week: start + Date(7*i), Logins: int64(10 + i%3), Frequency: int64(5 + i%2),
+			RecencyDays: 1, SLABreaches: int64(i % 2), OverdueInvoices: 0, ARR: 1000, Segment: "smb",
+			RenewalDate: start + 364, Extra: []float64{float64(3 + i)},
+		}
+	}
+	return rows
+}
+
+func numberRows(rows []Snapshot) []Snapshot {
+	for i := range rows {
+		rows[i].Row = i + 2
+	}
+	return rows
+}
+
+func buildRows(t *testing.T, rows []Snapshot) *Table {
+	t.Helper()
+	tab, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
+// TestNoLeakage changes everything after a cutoff week and checks that no
+// feature at or before the cutoff moves: features are point-in-time.
+func TestNoLeakage(t *testing.T) {
+	base := append(weekly("a", monday, 30), weekly("b", monday+14, 20)...)
+	cutoff := monday + 7*15
+	r := rand.New(rand.NewPCG(1, 2))
+	future := slices.Clone(base)
+	for i := range future {
+		if future[i].Week > cutoff {
+			future[i].Logins = int64(r.IntN(100))
+			future[i].Frequency = int64(r.IntN(100))
+			future[i].SLABreaches = int64(r.IntN(5))
+			future[i].OverdueInvoices = int64(r.IntN(3))
+			future[i].RecencyDays = int64(r.IntN(60))
+			future[i].ARR = r.Float64() * 1e5
+			future[i].Segment = "enterprise"
+			future[i].RenewalDate = future[i].Week + 3
+			future[i].Extra = []float64{r.Float64()}
+		}
+	}
+	future = future[:len(future)-3] // and drop some future rows
+	a, b := buildRows(t, base), buildRows(t, future)
+	da, db := a.Dataset(nil), b.Dataset(nil)
+	checked := 0
+	for i := range da.Len() {
+		if da.Week[i] > cutoff {
+			continue
+		}
+		for j, name := range da.Features {
+			if strings.HasPrefix(name, "segment_") {
+				continue // the set of segments is a property of the whole file
+			}
+			x, y := da.Row(i)[j], db.Row(i)[db.Column(name)]
+			if x != y && !(math.IsNaN(x) && math.IsNaN(y)) {
+				t.Fatalf("%s at %s: %v became %v when only later rows changed", name, da.Week[i], x, y)
+			}
+			checked++
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("only %d values checked", checked)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	const h = 4
+	churner := weekly("churner", monday, 10) // churns at week index 9
+	churner[9].Churned = true
+	active := weekly("active", monday, 10)   // observed through index 9
+	short := weekly("short", monday, 10)[:6] // leaves the data without churning
+	tab := buildRows(t, slices.Concat(churner, active, short))
+	want := map[string][]int{
+		// From index 5 the churn at index 9 lies inside (w, w+4]: positive. Index 4 is seen
+		// active through index 8 = w+4 and churns only after: negative. The churn row itself
+		// is censored.
+		"churner": {0, 0, 0, 0, 0, 1, 1, 1, 1, -1},
+		// active: observed through index 9, so rows up to index 5 (5+4=9) are negative.
+		"active": {0, 0, 0, 0, 0, 0, -1, -1, -1, -1},
+		// short: last row index 5, so only index <= 1 is observed through w+4.
+		"short": {0, 0, -1, -1, -1, -1},
+	}
+	got := map[string][]int{}
+	for i := range tab.Len() {
+		id := tab.Accounts[tab.account[i]].ID
+		got[id] = append(got[id], tab.Label(i, h))
+	}
+	for id, w := range want {
+		if !slices.Equal(got[id], w) {
+			t.Errorf("%s labels = %v, want %v", id, got[id], w)
+		}
+	}
+}
+
+// TestSplitIsOutOfTime checks that validation rows are the last labelled
+// weeks and that training labels end before validation starts.
+func TestSplitIsOutOfTime(t *testing.T) {
+	var rows []Snapshot
+	for a := range 40 {
+		acc := weekly(string(rune('A'+a%26))+string(rune('a'+a/26)), monday, 60)
+		if a%3 == 0 { // a third of the accounts churn at different weeks
+			acc = acc[:20+a]
+			acc[len(acc)-1].Churned = true
+		}
+		rows = append(rows, acc...)
+	}
+	tab := buildRows(t, rows)
+	sp, err := tab.Split(SplitOptions{Horizon: 4, ValidWeeks: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := monday + 7*59
+	if sp.ValidStats.Last != last-7*4 || sp.ValidStats.First != last-7*8 {
+		t.Errorf("validation weeks %s..%s, want %s..%s", sp.ValidStats.First, sp.ValidStats.Last, last-7*8, last-7*4)
+	}
+	if gap := sp.ValidStats.First - sp.TrainStats.Last; gap <= 7*4 {
+		t.Errorf("training ends %s, only %d days before validation starts %s", sp.TrainStats.Last, gap, sp.ValidStats.First)
+	}
+	for _, w := range sp.Train.Week {
+		if w+7*4 >= sp.ValidStats.First {
+			t.Fatalf("training row at %s has a label window reaching validation (%s)", w, sp.ValidStats.First)
+		}
+	}
+	if sp.Train.Len() != sp.TrainStats.Rows || len(sp.Train.Label) != sp.Train.Len() || sp.Valid.Check() != nil {
+		t.Errorf("inconsistent split: %+v", sp.TrainStats)
+	}
+}
+
+func TestSplitNeedsHistory(t *testing.T) {
+	rows := weekly("a", monday, 20)
+	rows[19].Churned = true
+	_, err := buildRows(t, rows).Split(SplitOptions{Horizon: 12, ValidWeeks: 13})
+	if err == nil || !strings.Contains(err.Error(), "not enough history") {
+		t.Fatalf("err = %v, want not enough history", err)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	dup := weekly("a", monday, 3)
+	dup = append(dup, dup[1])
+	after := weekly("a", monday, 4)
+	after[1].Churned = true
+	for _, c := range []struct {
+		name string
+		rows []Snapshot
+		want string
+	}{
+		{"duplicate", dup, `mem.csv: row 5: column "week": duplicate snapshot for account "a", week 2024-01-08 (first at row 3)`},
+		{"after churn", after, `mem.csv: row 4: column "week": account "a" has a row at 2024-01-15 after its churned week 2024-01-08 (row 3)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Build(context.Background(), memSource(testSchema, numberRows(c.rows)), BuildOptions{})
+			var ie *InputError
+			if !errors.As(err, &ie) || err.Error() != c.want {
+				t.Fatalf("err = %v\nwant %s", err, c.want)
+			}
+		})
+	}
+}
+
+// TestRowOrderDoesNotMatter builds the same snapshots in account order,
+// week order and shuffled; the features must be identical.
+func TestRowOrderDoesNotMatter(t *testing.T) {
+	rows := slices.Concat(weekly("x", monday, 15), weekly("y", monday+7, 12), weekly("z", monday, 8))
+	rows[5].Segment = "mid"
+	byWeek := slices.Clone(rows)
+	slices.SortStableFunc(byWeek, func(a, b Snapshot) int { return int(a.Week - b.Week) })
+	shuffled := slices.Clone(rows)
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	key := func(tab *Table) map[string][]float64 {
+		ds := tab.Dataset(nil)
+		m := map[string][]float64{}
+		for i := range ds.Len() {
+			m[ds.AccountID[i]+ds.Week[i].String()] = ds.Row(i)
+		}
+		return m
+	}
+	want := key(buildRows(t, rows))
+	for name, order := range map[string][]Snapshot{"by week": byWeek, "shuffled": shuffled} {
+		got := key(buildRows(t, order))
+		for k, w := range want {
+			if !slices.EqualFunc(got[k], w, func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+				t.Fatalf("%s: %s = %v, want %v", name, k, got[k], w)
+			}
+		}
+	}
+}
+
+func TestScoringSpecMustMatchFile(t *testing.T) {
+	spec := Spec{ARR: true, Extras: []string{"seats", "nps"}}
+	_, err := Build(context.Background(), memSource(testSchema, numberRows(weekly("a", monday, 2))), BuildOptions{Spec: &spec})
+	if err == nil || !strings.Contains(err.Error(), `column "nps": missing column that the model was trained on`) {
+		t.Fatalf("err = %v", err)
+	}
+}
