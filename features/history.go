@@ -51,7 +51,9 @@ func newHistory(id string) *history {
 // errUnsorted reports that an account's rows are not in week order.
 type errUnsorted struct{ row int }
 
-func (e errUnsorted) Error() string { return fmt.Sprintf("row %d is earlier than its account's previous row", e.row) }
+func (e errUnsorted) Error() string {
+	return fmt.Sprintf("row %d is earlier than its account's previous row", e.row)
+}
 
 // add folds s into the history and writes the account's features at
 // s.Week into row, laid out as rowLayout describes. extras maps each
