@@ -90,3 +90,21 @@ func civilToDays(y, m, d int) Date {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return Date(era*146097 + doe - 719468)
 }
+
+// MarshalText formats the day as YYYY-MM-DD, so JSON shows dates, not
+// day counts; NoDate becomes "".
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses YYYY-MM-DD; "" is NoDate.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = NoDate
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

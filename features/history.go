@@ -184,7 +184,10 @@ func (w *windowSums) put(dst []float64, col func(*counts) float64) {
 	dst[2] = sum12 / w.all.weeks
 	dst[3] = sum12
 	if len(dst) > 4 {
-		dst[4] = math.NaN() // no earlier weeks to compare with
+		// With no earlier weeks there is no change to measure: 0 is "no
+		// trend", and it keeps the column free of NaN so that learners
+		// that cannot take missing values (sklearn's logistic) still fit.
+		dst[4] = 0
 		if w.prior8.weeks > 0 {
 			dst[4] = math.Log((dst[0] + 1) / (col(&w.prior8)/w.prior8.weeks + 1))
 		}

@@ -148,7 +148,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 		if !ok {
 			seg = -1
 			if inferSegments && h.segment != "" {
-				seg = int16(len(spec.Segments))
+				seg = int16(len(t.Spec.Segments))
 				if seg == maxSegments {
 					return nil, &InputError{File: src.Name, Row: s.Row, Column: ColSegment,
 						Err: fmt.Errorf("more than %d distinct segments: is this really a segment column?", maxSegments)}

@@ -1,0 +1,53 @@
+# churn: two commands set everything up on a fresh machine.
+#   make demo   generate sample data, build features, train, validate, rank accounts
+#   make test   run every test
+# Other targets: build, bench, bench-pandas, fuzz, clean.
+
+GO      ?= go
+BIN     := bin/churn
+DEMO    := out/demo
+ACCOUNTS ?= 3000
+BENCH_ACCOUNTS ?= 10000
+
+.PHONY: all build demo test vet bench bench-pandas fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/churn
+
+demo: build
+	@mkdir -p $(DEMO)
+	$(BIN) gen --accounts $(ACCOUNTS) --weeks 104 --seed 1 --out $(DEMO)/snapshots.parquet
+	$(BIN) validate --snapshots $(DEMO)/snapshots.parquet
+	$(BIN) features --snapshots $(DEMO)/snapshots.parquet --horizon 12 --out $(DEMO)/features --format csv
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test ./...
+
+# Benchmarks: the feature builder on 10k accounts x 104 weeks, and the
+# rest of the project's Go benchmarks once each.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./features/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./features/... ./models/...
+
+# The same feature work in pandas on the same file, for the 10x target.
+# Needs Debian's python3-pandas (installed here if missing).
+bench-pandas: build
+	@/usr/bin/python3 -c 'import pandas' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-pandas)
+	@mkdir -p out/bench
+	$(BIN) gen --accounts $(BENCH_ACCOUNTS) --weeks 104 --seed 7 --out out/bench/snapshots.csv
+	/usr/bin/python3 features/pandas_bench.py out/bench/snapshots.csv
+	$(GO) test -run '^$$' -bench 'BuildFile' -benchtime 3x ./features/ -args -bench-file=$(CURDIR)/out/bench/snapshots.csv
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/csvfile/
+	$(GO) test -run '^$$' -fuzz FuzzReadDataset -fuzztime 30s ./features/csvfile/
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/parquetfile/
+	$(GO) test -run '^$$' -fuzz FuzzParseDate -fuzztime 10s ./features/
+
+clean:
+	rm -rf bin out
