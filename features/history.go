@@ -36,9 +36,18 @@ type history struct {
 }
 
 type weekCounts struct {
-	week                               Date
-	logins, frequency, sla, overdueNow float64
+	week       Date
+	behaviour  [numBehaviours]float64 // indexed by logins, frequency, slaBreaches
+	overdueNow float64
 }
+
+// The behaviour columns that get window features, as indexes.
+const (
+	logins = iota
+	frequency
+	slaBreaches
+	numBehaviours
+)
 
 func newHistory(id string) *history {
 	return &history{
@@ -98,17 +107,18 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.recent = h.recent[:copy(h.recent, h.recent[drop:])]
 	}
 	h.recent = append(h.recent, weekCounts{
-		week: s.Week, logins: float64(s.Logins), frequency: float64(s.Frequency),
-		sla: float64(s.SLABreaches), overdueNow: float64(s.OverdueInvoices),
+		week:       s.Week,
+		behaviour:  [numBehaviours]float64{float64(s.Logins), float64(s.Frequency), float64(s.SLABreaches)},
+		overdueNow: float64(s.OverdueInvoices),
 	})
 
 	var w windowSums
 	for _, c := range h.recent {
 		w.add(c, c.week > s.Week-days4w)
 	}
-	w.put(row[0:5], func(c *counts) float64 { return c.logins })
-	w.put(row[5:10], func(c *counts) float64 { return c.frequency })
-	w.put(row[10:14], func(c *counts) float64 { return c.sla })
+	w.put(row[0:5], logins)
+	w.put(row[5:10], frequency)
+	w.put(row[10:14], slaBreaches)
 
 	switch {
 	case s.Logins > 0:
@@ -145,14 +155,15 @@ func weeksBetween(from, to Date) float64 { return float64(to-from) / 7 }
 
 // counts sums the behaviour columns over some of the recent weeks.
 type counts struct {
-	weeks, logins, frequency, sla float64
+	weeks float64
+	sum   [numBehaviours]float64
 }
 
-func (c *counts) add(w weekCounts) {
+func (c *counts) add(w *weekCounts) {
 	c.weeks++
-	c.logins += w.logins
-	c.frequency += w.frequency
-	c.sla += w.sla
+	for k, v := range w.behaviour {
+		c.sum[k] += v
+	}
 }
 
 // windowSums splits the 12-week window into its last 4 weeks and the 8
@@ -163,11 +174,11 @@ type windowSums struct {
 }
 
 func (w *windowSums) add(c weekCounts, inLast4 bool) {
-	w.all.add(c)
+	w.all.add(&c)
 	if inLast4 {
-		w.last4.add(c)
+		w.last4.add(&c)
 	} else {
-		w.prior8.add(c)
+		w.prior8.add(&c)
 	}
 	if c.overdueNow > 0 {
 		w.overdueWeeks++
@@ -175,10 +186,10 @@ func (w *windowSums) add(c weekCounts, inLast4 bool) {
 }
 
 // put writes 4w mean, 4w sum, 12w mean, 12w sum and, when dst has room,
-// the trend of one behaviour column. Means divide by the weeks that were
-// reported, so a missing week lowers confidence, not activity.
-func (w *windowSums) put(dst []float64, col func(*counts) float64) {
-	sum4, sum12 := col(&w.last4), col(&w.all)
+// the trend of behaviour k. Means divide by the weeks that were reported,
+// so a missing week lowers confidence, not activity.
+func (w *windowSums) put(dst []float64, k int) {
+	sum4, sum12 := w.last4.sum[k], w.all.sum[k]
 	dst[0] = sum4 / w.last4.weeks // the current week is always in last4
 	dst[1] = sum4
 	dst[2] = sum12 / w.all.weeks
@@ -189,7 +200,7 @@ func (w *windowSums) put(dst []float64, col func(*counts) float64) {
 		// that cannot take missing values (sklearn's logistic) still fit.
 		dst[4] = 0
 		if w.prior8.weeks > 0 {
-			dst[4] = math.Log((dst[0] + 1) / (col(&w.prior8)/w.prior8.weeks + 1))
+			dst[4] = math.Log((dst[0] + 1) / (w.prior8.sum[k]/w.prior8.weeks + 1))
 		}
 	}
 }

@@ -96,32 +96,45 @@ func (t *Table) Split(opt SplitOptions) (*Split, error) {
 			t.First, t.Last, int(t.Last-t.First)/7+1, h, v, 2*h+v)
 	}
 
-	sp := &Split{Horizon: h, Train: t.newDataset(), Valid: t.newDataset()}
-	sp.Train.Label, sp.Valid.Label = []float64{}, []float64{}
-	trainAcc, validAcc := map[int32]bool{}, map[int32]bool{}
+	// Label every row once, count each side, then fill datasets sized
+	// exactly: growing them row by row would copy their values again and
+	// again.
+	const skip = 2 // a row in the gap between the periods, or outside both
+	side := make([]int8, t.Len())
+	labels := make([]int8, t.Len())
+	var n [2]int
+	sp := &Split{Horizon: h}
 	for i, w := range t.week {
-		var ds *Dataset
-		var p *Period
-		var acc map[int32]bool
+		side[i] = skip
 		switch {
 		case w <= trainEnd:
-			ds, p, acc = sp.Train, &sp.TrainStats, trainAcc
+			side[i] = 0
 		case w >= validStart && w <= validEnd:
-			ds, p, acc = sp.Valid, &sp.ValidStats, validAcc
+			side[i] = 1
 		default:
 			continue
 		}
-		y := t.Label(i, h)
-		if y == Censored {
+		if labels[i] = int8(t.Label(i, h)); labels[i] == Censored {
+			side[i] = skip
 			sp.Censored++
 			continue
 		}
-		t.appendRow(ds, i)
-		ds.Label = append(ds.Label, float64(y))
-		p.add(w, y)
-		acc[t.account[i]] = true
+		n[side[i]]++
 	}
-	sp.TrainStats.Accounts, sp.ValidStats.Accounts = len(trainAcc), len(validAcc)
+	sets := [2]*Dataset{t.newDataset(n[0]), t.newDataset(n[1])}
+	stats := [2]*Period{&sp.TrainStats, &sp.ValidStats}
+	accounts := [2]map[int32]bool{{}, {}}
+	for i, k := range side {
+		if k == skip {
+			continue
+		}
+		t.appendRow(sets[k], i)
+		sets[k].Label = append(sets[k].Label, float64(labels[i]))
+		stats[k].add(t.week[i], int(labels[i]))
+		accounts[k][t.account[i]] = true
+	}
+	sp.Train, sp.Valid = sets[0], sets[1]
+	sp.TrainStats.Accounts, sp.ValidStats.Accounts = len(accounts[0]), len(accounts[1])
 	for _, c := range []struct {
 		name string
 		p    Period
@@ -145,15 +158,22 @@ func (p *Period) add(w Date, y int) {
 	p.Positives += y
 }
 
-// newDataset returns an empty dataset with the table's feature columns.
-func (t *Table) newDataset() *Dataset {
-	return &Dataset{Features: t.Spec.Names()}
+// newDataset returns an empty dataset with the table's feature columns
+// and room for n rows.
+func (t *Table) newDataset(n int) *Dataset {
+	names := t.Spec.Names()
+	return &Dataset{
+		Features:  names,
+		AccountID: make([]string, 0, n),
+		Week:      make([]Date, 0, n),
+		X:         make([]float64, 0, n*len(names)),
+		Label:     make([]float64, 0, n),
+	}
 }
 
 // appendRow adds table row i to ds, expanding the segment indicators.
 func (t *Table) appendRow(ds *Dataset, i int) {
-	lay, w := t.layout, t.layout.width
-	src := t.x[i*w : (i+1)*w]
+	lay, src := t.layout, t.x.row(i)
 	ds.AccountID = append(ds.AccountID, t.Accounts[t.account[i]].ID)
 	ds.Week = append(ds.Week, t.week[i])
 	ds.X = append(ds.X, src[:lay.extras]...)
@@ -170,7 +190,12 @@ func (t *Table) appendRow(ds *Dataset, i int) {
 // Dataset returns the unlabelled features of the given rows, or of every
 // row when rows is nil.
 func (t *Table) Dataset(rows []int) *Dataset {
-	ds := t.newDataset()
+	n := len(rows)
+	if rows == nil {
+		n = t.Len()
+	}
+	ds := t.newDataset(n)
+	ds.Label = nil
 	if rows == nil {
 		for i := range t.Len() {
 			t.appendRow(ds, i)
@@ -185,7 +210,8 @@ func (t *Table) Dataset(rows []int) *Dataset {
 // Latest returns the features at each active account's latest snapshot:
 // the rows a model scores.
 func (t *Table) Latest() *Dataset {
-	ds := t.newDataset()
+	ds := t.newDataset(len(t.Accounts))
+	ds.Label = nil
 	for _, a := range t.Accounts {
 		if a.Active() {
 			t.appendRow(ds, a.LastRow)

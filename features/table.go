@@ -56,7 +56,32 @@ type Table struct {
 	account []int32 // per row: index into Accounts
 	week    []Date
 	segment []int16 // per row: index into Spec.Segments, -1 for none
-	x       []float64
+	x       rowStore
+}
+
+// rowStore keeps rows of features in fixed-size chunks, so that growing
+// it never copies what it already holds: a million rows would otherwise
+// be copied again at every doubling of one huge slice.
+type rowStore struct {
+	width  int
+	chunks [][]float64
+	n      int
+}
+
+const rowsPerChunk = 1 << 13
+
+func (s *rowStore) append(row []float64) {
+	if s.n%rowsPerChunk == 0 {
+		s.chunks = append(s.chunks, make([]float64, 0, rowsPerChunk*s.width))
+	}
+	c := &s.chunks[len(s.chunks)-1]
+	*c = append(*c, row...)
+	s.n++
+}
+
+func (s *rowStore) row(i int) []float64 {
+	j := (i % rowsPerChunk) * s.width
+	return s.chunks[i/rowsPerChunk][j : j+s.width : j+s.width]
 }
 
 // Len returns the number of rows.
@@ -109,6 +134,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 	}
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned}
 	t.layout = newRowLayout(spec.ARR, spec.Renewal, len(spec.Extras))
+	t.x.width = t.layout.width
 	segments := make(map[string]int16, len(spec.Segments))
 	for i, s := range spec.Segments {
 		segments[s] = int16(i)
@@ -160,7 +186,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 		t.account = append(t.account, a)
 		t.week = append(t.week, s.Week)
 		t.segment = append(t.segment, seg)
-		t.x = append(t.x, row...)
+		t.x.append(row)
 		if t.First == NoDate || s.Week < t.First {
 			t.First = s.Week
 		}
