@@ -5,9 +5,9 @@ import (
 	"math/rand/v2"
 )
 
-// The samplers below trade exactness in the far tails for speed: they run
+// The samplers below trade some exactness of shape for speed: they run
 // several times per row, and a simulated count needs the right mean and
-// spread, not textbook tails.
+// spread more than a textbook skew.
 
 // chance reports whether an event of probability p happens.
 func chance(r *rand.Rand, p float64) bool { return r.Float64() < p }
@@ -22,16 +22,21 @@ func logNormal(r *rand.Rand, median, sigma float64) float64 {
 }
 
 // poisson returns a Poisson count with the given mean. Small means use
-// inversion with one uniform; large ones a rounded normal, which is close
-// enough once the mean is above a few dozen.
+// inversion with one uniform, whose cost grows with the mean; larger ones
+// a rounded normal, whose skew is off by less than 0.25 there.
 func poisson(r *rand.Rand, mean float64) int64 {
 	switch {
 	case !(mean > 0):
 		return 0
-	case mean >= 30:
+	case mean >= normalPoisson:
 		return max(0, int64(math.Round(mean+math.Sqrt(mean)*r.NormFloat64())))
 	}
 	u := r.Float64()
+	if u <= 1-mean {
+		// exp(-mean) >= 1-mean, so this u falls on zero: the common case
+		// for rare events, settled without computing the exponential.
+		return 0
+	}
 	p := math.Exp(-mean)
 	cdf := p
 	var k int64
@@ -46,8 +51,9 @@ func poisson(r *rand.Rand, mean float64) int64 {
 }
 
 // binomial returns the number of successes in n trials of probability p.
-// Small variances use inversion with one uniform, large ones a rounded
-// normal clamped to [0, n].
+// A few trials are simply played out, which beats a power; otherwise
+// small variances use inversion with one uniform and large ones a
+// rounded normal clamped to [0, n].
 func binomial(r *rand.Rand, n int64, p float64) int64 {
 	switch {
 	case n <= 0 || !(p > 0):
@@ -58,6 +64,15 @@ func binomial(r *rand.Rand, n int64, p float64) int64 {
 		// Inversion walks up from zero, so it is fastest for the rarer
 		// outcome: count failures instead.
 		return n - binomial(r, n, 1-p)
+	}
+	if n <= smallTrials {
+		var k int64
+		for range n {
+			if r.Float64() < p {
+				k++
+			}
+		}
+		return k
 	}
 	q := 1 - p
 	if v := float64(n) * p * q; v >= 9 {
@@ -75,6 +90,12 @@ func binomial(r *rand.Rand, n int64, p float64) int64 {
 	}
 	return k
 }
+
+// normalPoisson is the mean from which poisson draws a normal.
+const normalPoisson = 16
+
+// smallTrials is the most trials binomial plays out one by one.
+const smallTrials = 16
 
 // sigmoid maps a log-odds to a probability.
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

@@ -1,0 +1,72 @@
+// Package csvfile reads and writes the project's CSV files: snapshot files,
+// the contract's input of one row per account per week, and dataset files,
+// the feature tables that `churn features` writes and `churn train` reads.
+//
+// # Snapshot files
+//
+// A snapshot file starts with a header row. Column names are
+// case-sensitive and may come in any order; a UTF-8 byte order mark before
+// the header is skipped. The columns the contract names are read as
+// follows:
+//
+//   - account_id: any non-empty text.
+//   - week: a date, YYYY-MM-DD, or an ISO 8601 timestamp whose date part
+//     comes first ("2024-01-01T00:00:00Z", "2024-01-01 00:00:00"), of which
+//     only the date part is kept.
+//   - logins, frequency, recency_days, sla_breaches, overdue_invoices: whole
+//     numbers >= 0. An integral float such as "12.0" is accepted, since
+//     pandas writes integer columns that way; "12.5" and negative counts
+//     are errors, the latter wrapping features.ErrNegativeCount.
+//   - churned (optional): 0 or 1, or true or false in any case; an empty
+//     cell is false. 0.0 and 1.0 are accepted too, as pandas writes a 0/1
+//     column with gaps.
+//   - arr (optional): a number >= 0; an empty cell is unknown (NaN).
+//   - segment (optional): text, taken as it is.
+//   - renewal_date (optional): a date as for week; an empty cell is
+//     unknown (features.NoDate).
+//
+// Numbers are decimal, as strconv.ParseFloat reads them without its
+// hexadecimal and underscore forms. "NaN" is an unknown value like an
+// empty cell, and infinities are errors.
+//
+// # Extra columns
+//
+// Every other column is an extra signal, and the first data row decides
+// its type. If the column's cell in the first row is non-empty and not a
+// number, the column is text: the Reader skips it and lists it in
+// Reader.Ignored. Otherwise the column is a numeric extra: it appears in
+// Schema.Extras, in file order, its empty cells read as NaN, and a later
+// cell that is not a number is an error. The type is settled by the first
+// row rather than the whole file so that a file can be read in one pass.
+// A column with an empty name, such as the index column pandas writes
+// unless told not to, is skipped as well.
+//
+// # Errors
+//
+// Every problem with a file's contents is a *features.InputError naming
+// the file, the row and, where one is at fault, the column:
+//
+//	snapshots.csv: row 3: column "logins": negative count: -2
+//
+// Rows are numbered by line, as a person counts them in an editor: the
+// header is row 1 and the first data row is row 2, and a row whose quoted
+// cell spans several lines is numbered by the line it starts on. The same
+// number is Snapshot.Row, for errors found later on.
+//
+// # Dataset files
+//
+// A dataset file has the columns account_id, week, one per feature in the
+// order of Dataset.Features and, when the dataset is labelled, label (0 or
+// 1). NaN is an empty cell, and every other value is written in the
+// shortest form that reads back exactly, so a dataset that WriteDataset
+// wrote reads back with ReadDataset as it was.
+//
+// # CSV syntax
+//
+// Fields are separated by commas and may be quoted with double quotes, in
+// which a quote is written twice; lines end in "\n" or "\r\n"; blank lines
+// are skipped. This is RFC 4180 as encoding/csv reads it with its default
+// settings. The package parses it itself, because encoding/csv took more
+// time than all the rest of reading a snapshot file, but it accepts and
+// rejects exactly what encoding/csv does.
+package csvfile

@@ -1,0 +1,366 @@
+package logistic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/churnlabs/churn/features"
+)
+
+// ErrNotConverged is wrapped by the error Fit returns, together with the
+// model reached, when the optimiser stops at its iteration limit.
+var ErrNotConverged = errors.New("logistic: optimiser did not converge")
+
+// Tolerances on the infinity norm of the gradient of the objective
+// divided by the total row weight, so that they mean the same for ten
+// rows as for ten million.
+const (
+	// gradTol is where the fit stops. The coefficients are then within
+	// about 1e-7 of the optimum, far inside the statistical noise. It
+	// sits just above the floor float64 allows: an objective of order 1
+	// changes by less than its last bit once the gradient nears 1e-9,
+	// and a tighter tolerance only makes the line search thrash.
+	gradTol = 1e-8
+	// acceptTol is how small the gradient must be for Fit to accept the
+	// point where the line search stalled, which near the optimum is
+	// convergence in all but name.
+	acceptTol = 1e-6
+)
+
+// maxEvalsPerIter bounds the objective evaluations per major iteration
+// on average. L-BFGS needs one or two; a line search near the optimum
+// may need ten.
+const maxEvalsPerIter = 20
+
+// Fit fits a model to the labelled dataset ds. It minimises
+//
+//	sum_i w_i*logloss_i + (L2/2)*||beta||^2
+//
+// over the standardised features with L-BFGS and an analytic gradient,
+// where w_i is 1, or the class weight when p.Balanced is set, and the
+// intercept is not penalised. The fit is deterministic: the same data
+// and parameters give the same model bit for bit.
+//
+// Fit reports an error for a dataset with no rows or no labels, a label
+// other than 0 or 1, a single class, or an infinite feature value (NaN
+// is allowed and means unknown). It checks ctx between evaluations of
+// the objective. If the optimiser stops at p.MaxIter (or at 20 times as
+// many evaluations of the objective), Fit returns the model reached
+// together with an error wrapping ErrNotConverged.
+func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := ds.Check(); err != nil {
+		return nil, fmt.Errorf("logistic: %w", err)
+	}
+	counts, err := countLabels(ds)
+	if err != nil {
+		return nil, err
+	}
+	st, err := standardize(ds)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("logistic: fit: %w", err)
+	}
+
+	obj := newObjective(st, ds.Label, classWeights(counts, p.Balanced), p.penalty())
+	res, err := optimize.Minimize(obj.problem(), obj.start(), &optimize.Settings{
+		GradientThreshold: gradTol,
+		MajorIterations:   p.MaxIter,
+		// A line search fed a gradient that disagrees with the function
+		// values, by rounding or by a bug, may never end its iteration;
+		// this bounds the time a fit can take.
+		FuncEvaluations: maxEvalsPerIter * min(p.MaxIter, math.MaxInt/maxEvalsPerIter),
+		// Only the gradient decides convergence: a slowly falling
+		// objective must not stop the fit short of the optimum.
+		Converger: optimize.NeverTerminate{},
+		Recorder:  ctxRecorder{ctx},
+	}, &optimize.LBFGS{Linesearcher: &optimize.MoreThuente{}})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("logistic: fit: %w", err)
+	}
+	if res == nil {
+		return nil, fmt.Errorf("logistic: fit: %w", err)
+	}
+	m := st.model(ds.Features, res.X, p)
+	gnorm := floats.Norm(res.Gradient, math.Inf(1))
+	switch {
+	case gnorm <= acceptTol:
+		return m, nil
+	case err != nil:
+		return nil, fmt.Errorf("logistic: fit stopped with gradient norm %.3g after %d iterations: %w",
+			gnorm, res.MajorIterations, err)
+	case res.Status.Early(): // an iteration or evaluation limit
+		return m, fmt.Errorf("%w in %d iterations (gradient norm %.3g; raise MaxIter or L2)",
+			ErrNotConverged, res.MajorIterations, gnorm)
+	}
+	return m, nil
+}
+
+// countLabels checks that ds is labelled with both classes and returns
+// the number of rows of each.
+func countLabels(ds *features.Dataset) ([2]int, error) {
+	var counts [2]int
+	switch {
+	case ds.Len() == 0:
+		return counts, errors.New("logistic: dataset has no rows")
+	case ds.Label == nil:
+		return counts, errors.New("logistic: dataset has no labels")
+	}
+	for i, y := range ds.Label {
+		switch y {
+		case 0, 1:
+			counts[int(y)]++
+		default:
+			return counts, fmt.Errorf("logistic: %s: label %v is not 0 or 1", rowName(ds, i), y)
+		}
+	}
+	for c, n := range counts {
+		if n == 0 {
+			return counts, fmt.Errorf("logistic: all %d rows have label %d; need both classes", ds.Len(), 1-c)
+		}
+	}
+	return counts, nil
+}
+
+// rowName locates row i of ds for an error message.
+func rowName(ds *features.Dataset, i int) string {
+	return fmt.Sprintf("row %d (account %q, week %s)", i+1, ds.AccountID[i], ds.Week[i])
+}
+
+// classWeights returns the weight of a row of each class, divided by the
+// number of rows n. Balanced or not, the weights total n before the
+// division and 1 after: the minimiser is unchanged (the penalty is
+// divided by n too) and the objective stays of order 1 however many rows
+// there are, which keeps the gradient tolerance meaningful.
+func classWeights(counts [2]int, balanced bool) (w [2]float64) {
+	n := float64(counts[0] + counts[1])
+	for c := range w {
+		if balanced {
+			w[c] = 1 / (2 * float64(counts[c]))
+		} else {
+			w[c] = 1 / n
+		}
+	}
+	return w
+}
+
+// standardized is a dataset's feature matrix, centred and scaled.
+type standardized struct {
+	mean, scale []float64 // per feature of the dataset
+	// active lists the features that vary in training, the columns of
+	// z. The others get coefficient 0 without entering the optimiser,
+	// which would otherwise chase rounding noise in them.
+	active []int
+	// z is row-major, one row per dataset row; NaN is imputed to the
+	// mean, which standardises to 0.
+	z    []float64
+	rows int
+}
+
+// standardize computes the mean and population standard deviation of
+// each feature over its known values, and the standardised matrix.
+func standardize(ds *features.Dataset) (*standardized, error) {
+	n, p := ds.Len(), len(ds.Features)
+	st := &standardized{mean: make([]float64, p), scale: make([]float64, p), rows: n}
+	count := make([]int, p)
+	lo := make([]float64, p)
+	hi := make([]float64, p)
+	for j := range p {
+		lo[j], hi[j] = math.Inf(1), math.Inf(-1)
+	}
+	for i := range n {
+		for j, v := range ds.Row(i) {
+			switch {
+			case math.IsNaN(v):
+				continue
+			case math.IsInf(v, 0):
+				return nil, fmt.Errorf("logistic: feature %q is %v at %s; only NaN may mark a missing value",
+					ds.Features[j], v, rowName(ds, i))
+			}
+			st.mean[j] += v
+			count[j]++
+			lo[j], hi[j] = min(lo[j], v), max(hi[j], v)
+		}
+	}
+	for j := range p {
+		if count[j] > 0 {
+			st.mean[j] /= float64(count[j])
+		}
+	}
+	for i := range n {
+		for j, v := range ds.Row(i) {
+			if !math.IsNaN(v) {
+				d := v - st.mean[j]
+				st.scale[j] += d * d
+			}
+		}
+	}
+	for j := range p {
+		// Comparing the extremes, not the deviation, detects a constant
+		// feature exactly: the computed mean of equal values can differ
+		// from them in the last bit.
+		if count[j] == 0 || lo[j] == hi[j] {
+			if count[j] > 0 {
+				st.mean[j] = lo[j]
+			}
+			st.scale[j] = 1
+			continue
+		}
+		st.scale[j] = math.Sqrt(st.scale[j] / float64(count[j]))
+		if !isFinite(st.mean[j]) || !isFinite(st.scale[j]) {
+			return nil, fmt.Errorf("logistic: feature %q: values too large to standardise", ds.Features[j])
+		}
+		st.active = append(st.active, j)
+	}
+
+	k := len(st.active)
+	st.z = make([]float64, n*k)
+	for i := range n {
+		row, zi := ds.Row(i), st.z[i*k:(i+1)*k]
+		for a, j := range st.active {
+			if v := row[j]; !math.IsNaN(v) {
+				zi[a] = (v - st.mean[j]) / st.scale[j]
+			}
+		}
+	}
+	return st, nil
+}
+
+// model builds the Model whose intercept is theta[0] and whose active
+// coefficients are theta[1:].
+func (st *standardized) model(names []string, theta []float64, p Params) *Model {
+	m := &Model{
+		Features:  slices.Clone(names),
+		Mean:      st.mean,
+		Scale:     st.scale,
+		Coef:      make([]float64, len(names)),
+		Intercept: theta[0],
+		Params:    p,
+	}
+	for a, j := range st.active {
+		m.Coef[j] = theta[1+a]
+	}
+	return m
+}
+
+// objective is the weighted mean log-loss plus the penalty, as a
+// function of theta = (intercept, active coefficients).
+type objective struct {
+	z      blas64.General
+	y      []float64
+	w      [2]float64
+	lambda float64 // L2 penalty scaled like w
+
+	// The line search asks for the value and the gradient at the same
+	// point; eta and resid keep the work of the last point for both.
+	at    []float64 // theta of the cached evaluation, nil before any
+	f     float64
+	eta   []float64 // linear predictor per row
+	resid []float64 // w_i*(p_i - y_i) per row
+}
+
+func newObjective(st *standardized, y []float64, w [2]float64, l2 float64) *objective {
+	k := len(st.active)
+	n := float64(st.rows)
+	return &objective{
+		z:      blas64.General{Rows: st.rows, Cols: k, Stride: max(k, 1), Data: st.z},
+		y:      y,
+		w:      w,
+		lambda: l2 / n,
+		eta:    make([]float64, st.rows),
+		resid:  make([]float64, st.rows),
+	}
+}
+
+// start returns the initial theta: the coefficients at 0 and the
+// intercept at the optimum of the intercept-only model, which is the
+// log-odds of the weighted positive share.
+func (o *objective) start() []float64 {
+	var pos, neg float64
+	for _, y := range o.y {
+		if y == 1 {
+			pos += o.w[1]
+		} else {
+			neg += o.w[0]
+		}
+	}
+	theta := make([]float64, 1+o.z.Cols)
+	theta[0] = math.Log(pos / neg)
+	return theta
+}
+
+func (o *objective) problem() optimize.Problem {
+	return optimize.Problem{
+		Func: func(theta []float64) float64 {
+			o.evaluate(theta)
+			return o.f
+		},
+		Grad: o.grad,
+	}
+}
+
+// evaluate computes the objective at theta and the per-row residuals its
+// gradient needs, unless they are already cached.
+func (o *objective) evaluate(theta []float64) {
+	if o.at != nil && slices.Equal(o.at, theta) {
+		return
+	}
+	b, beta := theta[0], theta[1:]
+	if o.z.Cols > 0 {
+		blas64.Gemv(blas.NoTrans, 1, o.z, vec(beta), 0, vec(o.eta))
+	}
+	var loss float64
+	for i, e := range o.eta {
+		e += b
+		y := o.y[i]
+		w := o.w[int(y)]
+		// log(1+exp(e)) and 1/(1+exp(-e)) share t = exp(-|e|), which
+		// never overflows; one exp per row is most of the cost.
+		t := math.Exp(-math.Abs(e))
+		loss += w * (max(e, 0) + math.Log1p(t) - y*e)
+		p := 1 / (1 + t)
+		if e < 0 {
+			p = t / (1 + t)
+		}
+		o.resid[i] = w * (p - y)
+	}
+	o.f = loss + o.lambda/2*floats.Dot(beta, beta)
+	o.at = append(o.at[:0], theta...)
+}
+
+func (o *objective) grad(g, theta []float64) {
+	o.evaluate(theta)
+	g[0] = floats.Sum(o.resid)
+	if o.z.Cols > 0 {
+		blas64.Gemv(blas.Trans, 1, o.z, vec(o.resid), 0, vec(g[1:]))
+	}
+	floats.AddScaled(g[1:], o.lambda, theta[1:])
+}
+
+func vec(x []float64) blas64.Vector {
+	return blas64.Vector{N: len(x), Inc: 1, Data: x}
+}
+
+// ctxRecorder stops the optimiser once ctx is done. gonum calls it after
+// every evaluation, so a cancelled fit ends within one pass over the
+// data.
+type ctxRecorder struct{ ctx context.Context }
+
+func (r ctxRecorder) Init() error { return r.ctx.Err() }
+
+func (r ctxRecorder) Record(*optimize.Location, optimize.Operation, *optimize.Stats) error {
+	return r.ctx.Err()
+}
