@@ -40,6 +40,7 @@ func commands() []command {
 		{"gen", "generate realistic sample snapshots (a simulated B2B SaaS)", runGen},
 		{"validate", "review a snapshot file's data quality without training", runValidate},
 		{"features", "build point-in-time features and the out-of-time train/valid split", runFeatures},
+		{"train", "fit, validate (out of time), calibrate and compare models; write the chosen one", runTrain},
 	}
 }
 

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/csvfile"
+	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/plots"
+)
+
+func runTrain(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR) --out DIR [flags]",
+		`Fits churn models, validates them out of time against historical churn,
+prints the comparison and writes the chosen model to DIR: model.json (the
+model, its features, calibration, training window, data fingerprint and
+validation metrics) and metrics.json (every model's validation), plus ROC,
+gains, calibration and feature-importance charts as PNG. The other models
+fitted go to DIR/candidates/KIND/ so they can be compared and promoted.
+
+With --snapshots the features are built here (and --backtest can refit at
+earlier cut-offs); with --features the training set that "churn features"
+wrote is used as it is. --model all fits every kind and chooses the one with
+the highest validation ROC AUC. Probabilities are calibrated with Platt
+scaling on the validation weeks.`)
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
+	featDir := fs.String("features", "", "directory written by \"churn features\"")
+	out := fs.String("out", "", "model directory to write")
+	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
+	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
+	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
+	backtest := fs.Int("backtest", 0, "also refit and validate at N earlier cut-offs, one validation period apart (with --snapshots)")
+	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300), forest size (default 50)")
+	depth := fs.Int("depth", 0, "tree depth for gbm (default 4) and tree (default 6)")
+	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05)")
+	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 1)")
+	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
+	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
+	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
+	seed := fs.Uint64("seed", 1, "random seed for sampling: the same data and seed give the same model file")
+	noPlots := fs.Bool("no-plots", false, "do not write PNG charts")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if (*snapshots == "") == (*featDir == "") {
+		return errors.New("give exactly one of --snapshots FILE and --features DIR")
+	}
+	kinds := models.Kinds
+	if *kind != "all" {
+		kinds = []string{*kind}
+		if !contains(models.Kinds, *kind) {
+			return fmt.Errorf("--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
+		}
+	}
+	var p models.Params
+	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
+	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
+	p.Forest.Trees, p.Forest.Seed = *trees, *seed
+	p.Tree.MaxDepth, p.Tree.Seed = *depth, *seed
+	p.Logistic.L2, p.Logistic.Balanced = *l2, *balanced
+
+	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Progress: fitProgress(e)}
+	var sp *features.Split
+	var spec features.Spec
+	if *snapshots != "" {
+		tab, err := buildTable(ctx, e, *snapshots, nil)
+		if err != nil {
+			return err
+		}
+		opt.Table, opt.Split = tab, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
+		if sp, err = tab.Split(opt.Split); err != nil {
+			return fmt.Errorf("%s: %w", *snapshots, err)
+		}
+		spec = tab.Spec
+	} else {
+		if *backtest > 0 {
+			return errors.New("--backtest needs --snapshots: a features directory holds one split only")
+		}
+		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
+			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
+		}
+		var err error
+		if sp, spec, err = readFeatures(*featDir); err != nil {
+			return err
+		}
+	}
+	res, err := models.Train(ctx, sp, spec, opt)
+	fmt.Fprint(e.progress, "\r\033[K")
+	if err != nil {
+		return err
+	}
+	for k, a := range res.Artifacts {
+		if a == res.Chosen {
+			continue
+		}
+		if err := models.Save(filepath.Join(*out, "candidates", k), a, res.Report); err != nil {
+			return err
+		}
+	}
+	if err := models.Save(*out, res.Chosen, res.Report); err != nil {
+		return err
+	}
+	if !*noPlots {
+		if err := writePlots(*out, sp, res); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "trained on %d rows (%s to %s), validated on %d rows (%s to %s), horizon %d weeks\n",
+		sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, sp.ValidStats.Rows,
+		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
+	if err := res.Report.WriteTable(e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
+		filepath.Join(*out, models.ModelFile), res.Chosen.Version, filepath.Join(*out, models.MetricsFile))
+	return nil
+}
+
+// fitProgress reports a learner's rounds with an estimate of the time
+// left, on a terminal only.
+func fitProgress(e *env) func(kind string, done, total int) {
+	var start time.Time
+	var current string
+	return func(kind string, done, total int) {
+		if kind != current {
+			current, start = kind, time.Now()
+		}
+		left := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-done))
+		fmt.Fprintf(e.progress, "\r\033[K%s: %d/%d trees, %s left", kind, done, total, left.Round(time.Second))
+	}
+}
+
+// readFeatures reads the split that "churn features" wrote into dir.
+func readFeatures(dir string) (*features.Split, features.Spec, error) {
+	var summary featureSummary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, features.Spec{}, fmt.Errorf("read features: %w (is %s a directory written by \"churn features\"?)", err, dir)
+	}
+	if err := json.Unmarshal(b, &summary); err != nil {
+		return nil, features.Spec{}, fmt.Errorf("read %s: %w", filepath.Join(dir, "summary.json"), err)
+	}
+	sp := summary.Split
+	if sp == nil {
+		return nil, features.Spec{}, fmt.Errorf("%s has no split", filepath.Join(dir, "summary.json"))
+	}
+	for _, part := range []struct {
+		name string
+		ds   **features.Dataset
+	}{{"train", &sp.Train}, {"valid", &sp.Valid}} {
+		if *part.ds, err = readDataset(dir, part.name); err != nil {
+			return nil, features.Spec{}, err
+		}
+		if want := summary.Spec.Names(); strings.Join((*part.ds).Features, ",") != strings.Join(want, ",") {
+			return nil, features.Spec{}, fmt.Errorf("%s/%s.*: columns do not match summary.json's features", dir, part.name)
+		}
+		if (*part.ds).Label == nil {
+			return nil, features.Spec{}, fmt.Errorf("%s/%s.*: no label column", dir, part.name)
+		}
+	}
+	return sp, summary.Spec, nil
+}
+
+// readDataset reads DIR/NAME.parquet or DIR/NAME.csv, whichever exists.
+func readDataset(dir, name string) (*features.Dataset, error) {
+	path := filepath.Join(dir, name+".parquet")
+	if _, err := os.Stat(path); err == nil {
+		return parquetfile.ReadDatasetFile(path)
+	}
+	path = filepath.Join(dir, name+".csv")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("read features: neither %s.parquet nor %s.csv in %s", name, name, dir)
+	}
+	return csvfile.ReadDatasetFile(path)
+}
+
+func writePlots(dir string, sp *features.Split, res *models.Result) error {
+	curves := make([]plots.Curve, len(res.Report.Models))
+	for i, e := range res.Report.Models {
+		curves[i] = plots.Curve{Name: e.Name, Label: sp.Valid.Label, Prob: res.Valid[i]}
+	}
+	var names []string
+	var meanAbs []float64
+	for _, e := range res.Report.Models {
+		if e.Name == res.Report.Chosen {
+			for _, imp := range e.Importance {
+				names, meanAbs = append(names, imp.Feature), append(meanAbs, imp.MeanAbs)
+			}
+		}
+	}
+	return plots.WriteAll(dir, curves, names, meanAbs)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

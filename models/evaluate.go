@@ -1,0 +1,200 @@
+package models
+
+import (
+	"cmp"
+	"hash/fnv"
+	"math"
+	"slices"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/metrics"
+)
+
+// Evaluation is one model's validation against historical churn, as
+// metrics.json reports it. The headline figures are of calibrated
+// probabilities; ROC AUC is the same before and after calibration, which
+// is monotone.
+type Evaluation struct {
+	Name       string  `json:"name"`
+	ValidAUC   float64 `json:"valid_auc"`
+	FitSeconds float64 `json:"fit_seconds"`
+
+	ValidPRAUC       float64 `json:"valid_pr_auc"`
+	ValidLogLoss     float64 `json:"valid_log_loss"`
+	ValidBrier       float64 `json:"valid_brier"`
+	TopDecileLift    float64 `json:"top_decile_lift"`
+	TopDecileCapture float64 `json:"top_decile_capture"`
+
+	// Uncalibrated are the metrics of the model's raw probabilities;
+	// Calibrated of Platt-scaled ones, each validation row scored by a
+	// calibration fitted on the other half of the accounts (out of
+	// fold), so the figures are not flattered by fitting on themselves.
+	Uncalibrated metrics.Summary `json:"uncalibrated"`
+	Calibrated   metrics.Summary `json:"calibrated"`
+	// Isotonic is the out-of-fold log-loss and Brier of isotonic
+	// calibration, for comparison. The model uses Platt: it keeps the
+	// contributions exact, which a step function cannot.
+	Isotonic struct {
+		LogLoss float64 `json:"log_loss"`
+		Brier   float64 `json:"brier"`
+	} `json:"isotonic"`
+	Calibration metrics.Platt `json:"calibration"`
+
+	// Segments breaks the calibrated metrics down by segment.
+	Segments map[string]metrics.Summary `json:"segments,omitempty"`
+	// Importance is the mean absolute contribution of each feature over
+	// validation rows, in calibrated log-odds, largest first.
+	Importance []Importance `json:"importance"`
+	// Backtest repeats the validation at earlier cut-offs.
+	Backtest *Backtest `json:"backtest,omitempty"`
+}
+
+// Importance is a feature's mean absolute contribution.
+type Importance struct {
+	Feature string  `json:"feature"`
+	MeanAbs float64 `json:"mean_abs_log_odds"`
+}
+
+// scored is a model's raw log-odds on the validation rows.
+type scored struct {
+	y, z []float64
+	fold []uint8 // 0 or 1: which half of the accounts a row belongs to
+}
+
+func scoreRows(m Model, ds *features.Dataset) scored {
+	s := scored{y: ds.Label, z: make([]float64, ds.Len()), fold: make([]uint8, ds.Len())}
+	for i := range ds.Len() {
+		s.z[i] = m.LogOdds(ds.Row(i))
+		h := fnv.New32a()
+		h.Write([]byte(ds.AccountID[i]))
+		s.fold[i] = uint8(h.Sum32() & 1)
+	}
+	return s
+}
+
+// evaluate computes a model's validation figures and its calibration.
+func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec) (*Evaluation, []float64, error) {
+	s := scoreRows(m, valid)
+	raw := make([]float64, len(s.z))
+	for i, z := range s.z {
+		raw[i] = sigmoid(z)
+	}
+	platt, err := metrics.FitPlatt(s.z, s.y)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !(platt.A > 0) {
+		// A model that ranks no better than chance gets no calibration
+		// rather than an inverted one; its AUC already tells the story.
+		platt = metrics.Platt{A: 1}
+	}
+	oof, iso := s.outOfFold(raw)
+	e := &Evaluation{
+		Name:         name,
+		Uncalibrated: metrics.Summarize(s.y, raw),
+		Calibrated:   metrics.Summarize(s.y, oof),
+		Calibration:  platt,
+		Segments:     bySegment(valid, spec, oof),
+	}
+	e.Isotonic.LogLoss, e.Isotonic.Brier = metrics.LogLoss(s.y, iso), metrics.Brier(s.y, iso)
+	c := e.Calibrated
+	e.ValidAUC, e.ValidPRAUC, e.ValidLogLoss, e.ValidBrier = c.ROCAUC, c.PRAUC, c.LogLoss, c.Brier
+	e.TopDecileLift, e.TopDecileCapture = c.TopDecile.Lift, c.TopDecile.Capture
+	e.Importance = importance(m, valid, platt.A)
+	final := make([]float64, len(s.z))
+	for i, z := range s.z {
+		final[i] = platt.Probability(z)
+	}
+	return e, final, nil
+}
+
+// outOfFold returns Platt and isotonic probabilities for every row, each
+// from a calibration fitted on the other fold's accounts.
+func (s scored) outOfFold(raw []float64) (platt, iso []float64) {
+	platt, iso = make([]float64, len(s.z)), make([]float64, len(s.z))
+	for k := range uint8(2) {
+		var fz, fy, fp []float64
+		for i, f := range s.fold {
+			if f != k {
+				fz, fy, fp = append(fz, s.z[i]), append(fy, s.y[i]), append(fp, raw[i])
+			}
+		}
+		c, err := metrics.FitPlatt(fz, fy)
+		if err != nil || !(c.A > 0) {
+			c = metrics.Platt{A: 1}
+		}
+		ic, err := metrics.FitIsotonic(fp, fy)
+		for i, f := range s.fold {
+			if f != k {
+				continue
+			}
+			platt[i] = c.Probability(s.z[i])
+			iso[i] = raw[i]
+			if err == nil {
+				iso[i] = ic.Predict(raw[i])
+			}
+		}
+	}
+	return platt, iso
+}
+
+// bySegment summarises probabilities p per segment, read back from the
+// rows' segment indicator columns.
+func bySegment(ds *features.Dataset, spec features.Spec, p []float64) map[string]metrics.Summary {
+	if len(spec.Segments) == 0 {
+		return nil
+	}
+	cols := make([]int, len(spec.Segments))
+	for i, s := range spec.Segments {
+		cols[i] = ds.Column(features.SegmentFeature(s))
+	}
+	ys, ps := map[string][]float64{}, map[string][]float64{}
+	for i := range ds.Len() {
+		seg := "(none)"
+		for k, c := range cols {
+			if c >= 0 && ds.Row(i)[c] == 1 {
+				seg = spec.Segments[k]
+			}
+		}
+		ys[seg], ps[seg] = append(ys[seg], ds.Label[i]), append(ps[seg], p[i])
+	}
+	out := make(map[string]metrics.Summary, len(ys))
+	for seg, y := range ys {
+		out[seg] = metrics.Summarize(y, ps[seg])
+	}
+	return out
+}
+
+// importanceRows bounds the rows explained for feature importance: the
+// ranking of features is stable long before all validation rows.
+const importanceRows = 5000
+
+func importance(m Model, ds *features.Dataset, scale float64) []Importance {
+	p := len(ds.Features)
+	sum, phi := make([]float64, p), make([]float64, p)
+	step := max(1, ds.Len()/importanceRows)
+	n := 0
+	for i := 0; i < ds.Len(); i += step {
+		m.Explain(ds.Row(i), phi)
+		for j, v := range phi {
+			sum[j] += math.Abs(v)
+		}
+		n++
+	}
+	out := make([]Importance, p)
+	for j, f := range ds.Features {
+		out[j] = Importance{Feature: f, MeanAbs: scale * sum[j] / float64(max(n, 1))}
+	}
+	slices.SortStableFunc(out, func(a, b Importance) int { return cmp.Compare(b.MeanAbs, a.MeanAbs) })
+	return out
+}
+
+// healthFrom places the health cut-offs at the validation quantiles of
+// calibrated probability: red for the riskiest 10%, yellow the next 20%.
+func healthFrom(p []float64) Health {
+	s := slices.Clone(p)
+	slices.Sort(s)
+	q := func(f float64) float64 { return s[min(len(s)-1, int(f*float64(len(s))))] }
+	return Health{Yellow: q(0.7), Red: q(0.9),
+		Rule: "red: riskiest 10% of validation account-weeks; yellow: next 20%"}
+}

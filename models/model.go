@@ -1,0 +1,192 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/logistic"
+	"github.com/churnlabs/churn/models/metrics"
+	"github.com/churnlabs/churn/models/tree"
+)
+
+// Model scores a feature row in log-odds of churn and explains the score.
+type Model interface {
+	// LogOdds returns the churn log-odds of x; NaN marks an unknown value.
+	LogOdds(x []float64) float64
+	// Explain writes each feature's contribution to phi and returns the
+	// base value: base + sum(phi) == LogOdds(x).
+	Explain(x, phi []float64) (base float64)
+}
+
+// Model kinds, as named on the command line and in model.json.
+const (
+	Logistic = "logistic"
+	Tree     = "tree"
+	Forest   = "forest"
+	GBM      = "gbm"
+)
+
+// Kinds lists every model kind in the order --model all fits them.
+var Kinds = []string{Logistic, Tree, Forest, GBM}
+
+// FormatVersion names the layout of model.json; a loader refuses others.
+const FormatVersion = "churn-model/1"
+
+// Artifact is a trained model with everything needed to score and to
+// judge it: what features it expects and how to build them, the data and
+// window it was trained on, its calibration, its validation metrics and
+// the health-colour cut-offs derived from validation. It is model.json.
+//
+// It holds no timestamps, so the same data and seed give the same bytes.
+type Artifact struct {
+	Format  string `json:"format"`
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+
+	Features []string      `json:"features"`
+	Spec     features.Spec `json:"spec"`
+	// Horizon is the label horizon in weeks: the model predicts churn
+	// within this many weeks.
+	Horizon     int             `json:"horizon_weeks"`
+	Train       features.Period `json:"train"`
+	Valid       features.Period `json:"valid"`
+	Fingerprint string          `json:"data_fingerprint"`
+
+	Calibration metrics.Platt `json:"calibration"`
+	Health      Health        `json:"health"`
+	// Metrics are the validation metrics, calibrated out of fold.
+	Metrics metrics.Summary `json:"valid_metrics"`
+
+	// Exactly one of these holds the model, as Kind says.
+	Logistic *logistic.Model `json:"logistic,omitempty"`
+	GBM      *gbm.Model      `json:"gbm,omitempty"`
+	Trees    *tree.Ensemble  `json:"trees,omitempty"`
+}
+
+// Health holds the calibrated-probability cut-offs of the health colours.
+// By default red is the riskiest tenth of validation account-weeks and
+// yellow the next fifth, so the colours mean the same share of the book
+// whatever the base churn rate.
+type Health struct {
+	Yellow float64 `json:"yellow"`
+	Red    float64 `json:"red"`
+	// Rule says how the cut-offs were chosen, for display.
+	Rule string `json:"rule"`
+}
+
+// Colour names the health colour of a churn probability.
+func (h Health) Colour(p float64) string {
+	switch {
+	case p >= h.Red:
+		return "red"
+	case p >= h.Yellow:
+		return "yellow"
+	}
+	return "green"
+}
+
+// Model returns the underlying uncalibrated model.
+func (a *Artifact) Model() (Model, error) {
+	switch {
+	case a.Kind == Logistic && a.Logistic != nil:
+		return a.Logistic, nil
+	case a.Kind == GBM && a.GBM != nil:
+		return a.GBM, nil
+	case (a.Kind == Tree || a.Kind == Forest) && a.Trees != nil:
+		return a.Trees, nil
+	}
+	return nil, fmt.Errorf("model.json: kind %q has no %s model in it", a.Kind, a.Kind)
+}
+
+// Score is a calibrated churn score with its explanation.
+type Score struct {
+	Probability float64
+	LogOdds     float64
+	// Base plus the sum of Contributions is LogOdds.
+	Base float64
+	// Contributions are in log-odds, one per feature in Artifact.Features.
+	Contributions []float64
+}
+
+// Scorer scores rows with an artifact. It reuses its buffers, so give
+// each goroutine its own.
+type Scorer struct {
+	a     *Artifact
+	model Model
+}
+
+// NewScorer returns a Scorer for a.
+func NewScorer(a *Artifact) (*Scorer, error) {
+	m, err := a.Model()
+	if err != nil {
+		return nil, err
+	}
+	return &Scorer{a: a, model: m}, nil
+}
+
+// Score returns the calibrated score of x with its contributions written
+// into phi (allocated when nil or short). The calibration is affine in
+// log-odds, so scaling every contribution by its slope and moving the
+// base by its intercept keeps the sum exact.
+func (s *Scorer) Score(x, phi []float64) Score {
+	if cap(phi) < len(x) {
+		phi = make([]float64, len(x))
+	}
+	phi = phi[:len(x)]
+	raw := s.model.Explain(x, phi)
+	c := s.a.Calibration
+	base := c.A*raw + c.B
+	sum := base
+	for j := range phi {
+		phi[j] *= c.A
+		sum += phi[j]
+	}
+	return Score{Probability: sigmoid(sum), LogOdds: sum, Base: base, Contributions: phi}
+}
+
+// Probability returns the calibrated churn probability of x without an
+// explanation, which is much cheaper for trees.
+func (s *Scorer) Probability(x []float64) float64 {
+	return sigmoid(s.a.Calibration.LogOdds(s.model.LogOdds(x)))
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// Check verifies that a loaded artifact is whole and consistent: a model
+// file is input like any other and must fail at load, not at scoring.
+func (a *Artifact) Check() error {
+	if a.Format != FormatVersion {
+		return fmt.Errorf("format %q, want %q", a.Format, FormatVersion)
+	}
+	if want := a.Spec.Names(); !slices.Equal(a.Features, want) {
+		return fmt.Errorf("features %v do not match the feature spec %v", a.Features, want)
+	}
+	if a.Horizon < 1 {
+		return fmt.Errorf("horizon %d weeks", a.Horizon)
+	}
+	if math.IsNaN(a.Calibration.A) || math.IsNaN(a.Calibration.B) || a.Calibration.A <= 0 {
+		return fmt.Errorf("calibration %+v: the slope must be positive", a.Calibration)
+	}
+	m, err := a.Model()
+	if err != nil {
+		return err
+	}
+	n := len(a.Features)
+	switch m := m.(type) {
+	case *logistic.Model:
+		if !slices.Equal(m.Features, a.Features) || len(m.Coef) != n || len(m.Mean) != n || len(m.Scale) != n {
+			return fmt.Errorf("logistic model does not match the %d features", n)
+		}
+	case *gbm.Model:
+		if !slices.Equal(m.Features, a.Features) {
+			return fmt.Errorf("gbm model does not match the %d features", n)
+		}
+		return m.Ensemble.Validate(n)
+	case *tree.Ensemble:
+		return m.Validate(n)
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package models_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/simulate"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/gbm"
+)
+
+// collector keeps simulated snapshots in memory.
+type collector struct{ rows []features.Snapshot }
+
+func (c *collector) Write(s *features.Snapshot) error {
+	r := *s
+	r.Extra = slices.Clone(s.Extra)
+	c.rows = append(c.rows, r)
+	return nil
+}
+
+type memReader struct{ rows []features.Snapshot }
+
+func (r *memReader) Schema() features.Schema { return simulate.Schema() }
+func (r *memReader) Next(s *features.Snapshot) error {
+	if len(r.rows) == 0 {
+		return errEOF
+	}
+	*s, r.rows = r.rows[0], r.rows[1:]
+	return nil
+}
+
+var (
+	fixtureOnce  sync.Once
+	fixtureTable *features.Table
+	fixtureErr   error
+)
+
+// table simulates a small customer base once per test binary: enough for
+// every learner to find the signal in seconds.
+func table(t testing.TB) *features.Table {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		var c collector
+		if fixtureErr = simulate.Run(context.Background(), simulate.Config{Accounts: 600, Weeks: 80, Seed: 3}, &c, nil); fixtureErr != nil {
+			return
+		}
+		src := features.Source{Name: "sim", Open: func() (features.SnapshotReader, error) { return &memReader{c.rows}, nil }}
+		fixtureTable, fixtureErr = features.Build(context.Background(), src, features.BuildOptions{})
+	})
+	if fixtureErr != nil {
+		t.Fatal(fixtureErr)
+	}
+	return fixtureTable
+}
+
+var testSplit = features.SplitOptions{Horizon: 8, ValidWeeks: 8}
+
+func fastParams() models.Params {
+	var p models.Params
+	p.GBM = gbm.Params{Trees: 60, Depth: 3, LearningRate: 0.1, Seed: 7}
+	p.Forest.Trees = 8
+	p.Forest.Seed, p.Tree.Seed = 7, 7
+	return p
+}
+
+func train(t *testing.T, kinds ...string) (*features.Split, *models.Result) {
+	t.Helper()
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{Kinds: kinds, Params: fastParams()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp, res
+}
+
+// TestContributionsAddUp checks, for every model kind, that the base value
+// and the calibrated contributions sum to the calibrated log-odds, for
+// validation rows and for random rows with missing values.
+func TestContributionsAddUp(t *testing.T) {
+	sp, res := train(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, kind := range models.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			a := res.Artifacts[kind]
+			s, err := models.NewScorer(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := [][]float64{}
+			for i := 0; i < sp.Valid.Len(); i += 97 {
+				rows = append(rows, sp.Valid.Row(i))
+			}
+			for range 50 {
+				x := slices.Clone(sp.Valid.Row(rng.IntN(sp.Valid.Len())))
+				for j := range x {
+					switch rng.IntN(6) {
+					case 0:
+						x[j] = math.NaN()
+					case 1:
+						x[j] = rng.NormFloat64() * 100
+					}
+				}
+				rows = append(rows, x)
+			}
+			for _, x := range rows {
+				sc := s.Score(x, nil)
+				sum := sc.Base
+				for _, c := range sc.Contributions {
+					sum += c
+				}
+				if math.Abs(sum-sc.LogOdds) > 1e-9 {
+					t.Fatalf("base %v + contributions = %v, log-odds %v", sc.Base, sum, sc.LogOdds)
+				}
+				if p := s.Probability(x); math.Abs(p-sc.Probability) > 1e-12 {
+					t.Fatalf("Probability %v, Score %v", p, sc.Probability)
+				}
+			}
+		})
+	}
+}
+
+func TestModelsFindTheSignal(t *testing.T) {
+	_, res := train(t)
+	for _, e := range res.Report.Models {
+		if e.ValidAUC < 0.7 {
+			t.Errorf("%s validation AUC %.3f: the simulated churn has a strong leading signal", e.Name, e.ValidAUC)
+		}
+		if e.Calibrated.Rows == 0 || len(e.Importance) == 0 {
+			t.Errorf("%s: empty evaluation", e.Name)
+		}
+	}
+	best := slices.MaxFunc(res.Report.Models, func(a, b *models.Evaluation) int {
+		return int(math.Copysign(1, a.ValidAUC-b.ValidAUC))
+	})
+	if res.Report.Chosen != best.Name || res.Chosen.Kind != best.Name {
+		t.Errorf("chose %s, highest AUC is %s", res.Report.Chosen, best.Name)
+	}
+}
+
+// TestSaveLoadRoundTrip checks that a saved model scores exactly as the
+// one in memory, for every kind.
+func TestSaveLoadRoundTrip(t *testing.T) {
+	sp, res := train(t)
+	for kind, a := range res.Artifacts {
+		dir := filepath.Join(t.TempDir(), kind)
+		if err := models.Save(dir, a, res.Report); err != nil {
+			t.Fatal(err)
+		}
+		back, err := models.Load(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		s1, _ := models.NewScorer(a)
+		s2, _ := models.NewScorer(back)
+		for i := 0; i < sp.Valid.Len(); i += 31 {
+			x := sp.Valid.Row(i)
+			if p1, p2 := s1.Probability(x), s2.Probability(x); p1 != p2 {
+				t.Fatalf("%s row %d: %v before saving, %v after", kind, i, p1, p2)
+			}
+		}
+		if back.Version == "" || !strings.HasPrefix(back.Version, kind+"-") {
+			t.Errorf("%s version %q", kind, back.Version)
+		}
+		if _, err := models.LoadReport(dir); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestReproducible trains twice on the same data and seed and expects
+// byte-identical model files.
+func TestReproducible(t *testing.T) {
+	var files [2][]byte
+	for i := range files {
+		_, res := train(t, models.GBM, models.Forest)
+		dir := t.TempDir()
+		if err := models.Save(dir, res.Chosen, res.Report); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if files[i], err = os.ReadFile(filepath.Join(dir, models.ModelFile)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("same data and seed gave different model.json files")
+	}
+}
+
+func TestHoldoutNeverReachesTraining(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sneak one validation row into training.
+	leaky := *sp
+	leaky.Train = &features.Dataset{Features: sp.Train.Features, Label: slices.Clone(sp.Train.Label)}
+	leaky.Train.AccountID = append(slices.Clone(sp.Train.AccountID), sp.Valid.AccountID[0])
+	leaky.Train.Week = append(slices.Clone(sp.Train.Week), sp.Valid.Week[0])
+	leaky.Train.X = append(slices.Clone(sp.Train.X), sp.Valid.Row(0)...)
+	leaky.Train.Label = append(leaky.Train.Label, sp.Valid.Label[0])
+	_, err = models.Train(context.Background(), &leaky, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}})
+	if err == nil || !strings.Contains(err.Error(), "holdout leak") {
+		t.Fatalf("err = %v, want a holdout leak", err)
+	}
+	// And the real split keeps them apart.
+	last := slices.Max(sp.Train.Week)
+	if first := slices.Min(sp.Valid.Week); last+features.Date(7*sp.Horizon) >= first {
+		t.Fatalf("training ends %s, validation starts %s", last, first)
+	}
+}
+
+func TestLoadRejectsCorruptModels(t *testing.T) {
+	_, res := train(t, models.GBM)
+	dir := t.TempDir()
+	if err := models.Save(dir, res.Chosen, res.Report); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, models.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, from, to string }{
+		{"truncated", `"trees"`, `"tr`},
+		{"bad format", models.FormatVersion, "churn-model/0"},
+		{"feature renamed", `"logins_4w_mean"`, `"logins_5w_mean"`},
+		{"unknown field", `"kind"`, `"kinds": 1, "kind"`},
+		{"split on a missing feature", `"f": 3,`, `"f": 999,`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := strings.Replace(string(good), c.from, c.to, 1)
+			if bad == string(good) {
+				t.Fatalf("%q not in model.json", c.from)
+			}
+			if _, err := models.Decode(strings.NewReader(bad)); err == nil {
+				t.Fatal("corrupt model accepted")
+			}
+		})
+	}
+}
+
+func TestHealthColours(t *testing.T) {
+	_, res := train(t, models.Logistic)
+	h := res.Chosen.Health
+	if !(h.Yellow < h.Red) || h.Colour(h.Red) != "red" || h.Colour(h.Yellow) != "yellow" || h.Colour(0) != "green" {
+		t.Fatalf("health %+v", h)
+	}
+}

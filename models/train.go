@@ -1,0 +1,237 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/metrics"
+)
+
+// Selection says how Train chooses among models. ROC AUC ranks accounts,
+// which is what CS acts on, and calibration cannot change it; log-loss
+// is reported beside it.
+const Selection = "highest validation ROC AUC"
+
+// Report is metrics.json: every model's validation and the choice.
+type Report struct {
+	Chosen      string          `json:"chosen"`
+	Selection   string          `json:"selection"`
+	Horizon     int             `json:"horizon_weeks"`
+	Train       features.Period `json:"train"`
+	Valid       features.Period `json:"valid"`
+	Fingerprint string          `json:"data_fingerprint"`
+	Models      []*Evaluation   `json:"models"`
+}
+
+// TrainOptions configure Train.
+type TrainOptions struct {
+	// Kinds to fit; nil means all.
+	Kinds  []string
+	Params Params
+	// Backtest repeats fit and validation at this many earlier cut-offs,
+	// each a validation period further back; it needs Table.
+	Backtest int
+	Table    *features.Table
+	Split    features.SplitOptions
+	// Progress hears of each model's rounds as they finish.
+	Progress func(kind string, done, total int)
+}
+
+// Result is the outcome of Train.
+type Result struct {
+	Report *Report
+	// Artifacts holds every fitted model by kind; Chosen is one of them.
+	Artifacts map[string]*Artifact
+	Chosen    *Artifact
+	// Valid holds each model's calibrated validation probabilities, for
+	// plots, in the order of Report.Models.
+	Valid [][]float64
+}
+
+// Train fits each kind on the split's training rows, validates it on the
+// held-out later weeks, calibrates it, and chooses the best.
+func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt TrainOptions) (*Result, error) {
+	if err := checkHoldout(sp); err != nil {
+		return nil, err
+	}
+	kinds := opt.Kinds
+	if len(kinds) == 0 {
+		kinds = Kinds
+	}
+	res := &Result{
+		Report: &Report{
+			Selection: Selection, Horizon: sp.Horizon, Train: sp.TrainStats, Valid: sp.ValidStats,
+			Fingerprint: Fingerprint(sp.Train, sp.Valid),
+		},
+		Artifacts: map[string]*Artifact{},
+	}
+	best := math.Inf(-1)
+	for _, kind := range kinds {
+		progress := func(done, total int) {
+			if opt.Progress != nil {
+				opt.Progress(kind, done, total)
+			}
+		}
+		start := time.Now()
+		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, progress)
+		if err != nil {
+			return nil, fmt.Errorf("fit %s: %w", kind, err)
+		}
+		secs := time.Since(start).Seconds()
+		e, p, err := evaluate(kind, m, sp.Valid, spec)
+		if err != nil {
+			return nil, fmt.Errorf("validate %s: %w", kind, err)
+		}
+		e.FitSeconds = math.Round(secs*1000) / 1000
+		if opt.Backtest > 0 {
+			if opt.Table == nil {
+				return nil, fmt.Errorf("a backtest needs the snapshots, not a features directory")
+			}
+			if e.Backtest, err = backtest(ctx, kind, opt); err != nil {
+				return nil, fmt.Errorf("backtest %s: %w", kind, err)
+			}
+		}
+		a := &Artifact{
+			Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
+			Train: sp.TrainStats, Valid: sp.ValidStats, Fingerprint: res.Report.Fingerprint,
+			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Calibrated,
+		}
+		a.attach(m)
+		res.Artifacts[kind] = a
+		res.Report.Models = append(res.Report.Models, e)
+		res.Valid = append(res.Valid, p)
+		if e.ValidAUC > best {
+			best, res.Chosen, res.Report.Chosen = e.ValidAUC, a, kind
+		}
+	}
+	return res, nil
+}
+
+// Backtest is a model's validation repeated at earlier cut-offs.
+type Backtest struct {
+	Folds []BacktestFold `json:"folds"`
+	// MeanAUC and SDAUC summarise the spread of ROC AUC over folds.
+	MeanAUC float64 `json:"mean_auc"`
+	SDAUC   float64 `json:"sd_auc"`
+}
+
+// BacktestFold is one cut-off of a backtest.
+type BacktestFold struct {
+	ValidEnd features.Date `json:"valid_end"`
+	Train    features.Period `json:"train"`
+	Valid    features.Period `json:"valid"`
+	ROCAUC   float64         `json:"roc_auc"`
+	PRAUC    float64         `json:"pr_auc"`
+	LogLoss  float64         `json:"log_loss"`
+	TopLift  float64         `json:"top_decile_lift"`
+}
+
+// backtest refits a kind at cut-offs 1..n validation periods before the
+// holdout and scores each on its own later weeks, to show how much the
+// holdout's figures would move with the calendar.
+func backtest(ctx context.Context, kind string, opt TrainOptions) (*Backtest, error) {
+	so := opt.Split
+	if so.Horizon == 0 {
+		so.Horizon = features.DefaultHorizon
+	}
+	if so.ValidWeeks == 0 {
+		so.ValidWeeks = features.DefaultValidWeeks
+	}
+	end := opt.Split.ValidEnd
+	if end == 0 {
+		end = opt.Table.Last - features.Date(7*so.Horizon)
+	}
+	bt := &Backtest{}
+	var sum, sq float64
+	for k := 1; k <= opt.Backtest; k++ {
+		so.ValidEnd = end - features.Date(7*so.ValidWeeks*k)
+		sp, err := opt.Table.Split(so)
+		if err != nil {
+			return nil, fmt.Errorf("cut-off %d (validation ending %s): %w", k, so.ValidEnd, err)
+		}
+		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, nil)
+		if err != nil {
+			return nil, err
+		}
+		s := scoreRows(m, sp.Valid)
+		p := make([]float64, len(s.z))
+		for i, z := range s.z {
+			p[i] = sigmoid(z)
+		}
+		sum := metrics.Summarize(s.y, p)
+		bt.Folds = append(bt.Folds, BacktestFold{
+			ValidEnd: so.ValidEnd, Train: sp.TrainStats, Valid: sp.ValidStats,
+			ROCAUC: sum.ROCAUC, PRAUC: sum.PRAUC, LogLoss: sum.LogLoss, TopLift: sum.TopDecile.Lift,
+		})
+	}
+	for _, f := range bt.Folds {
+		sum += f.ROCAUC
+		sq += f.ROCAUC * f.ROCAUC
+	}
+	n := float64(len(bt.Folds))
+	bt.MeanAUC = sum / n
+	bt.SDAUC = math.Sqrt(math.Max(0, sq/n-bt.MeanAUC*bt.MeanAUC))
+	return bt, nil
+}
+
+// WriteTable prints the model comparison for a person.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tfit s\tROC AUC\tPR AUC\tlog-loss raw\tlog-loss cal\tBrier cal\tlift@10%\tcapture@10%\tbacktest AUC\t")
+	for _, e := range r.Models {
+		bt := "-"
+		if e.Backtest != nil {
+			bt = fmt.Sprintf("%.3f±%.3f", e.Backtest.MeanAUC, e.Backtest.SDAUC)
+		}
+		mark := ""
+		if e.Name == r.Chosen {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s%s\t%.2f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f%%\t%s\t\n",
+			mark, e.Name, e.FitSeconds, e.ValidAUC, e.ValidPRAUC, e.Uncalibrated.LogLoss, e.ValidLogLoss,
+			e.ValidBrier, e.TopDecileLift, 100*e.TopDecileCapture, bt)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "* chosen: %s (%s). Calibrated figures are out of fold (Platt, 2 folds by account).\n",
+		r.Chosen, strings.ToLower(r.Selection))
+	return err
+}
+
+// checkHoldout refuses a split whose validation rows could leak into
+// training: the same account-week on both sides, or a training label
+// window (week, week+horizon] reaching into the validation weeks. A
+// split from features.Table.Split never does either; a features
+// directory edited by hand might.
+func checkHoldout(sp *features.Split) error {
+	if sp.Train.Len() == 0 || sp.Valid.Len() == 0 {
+		return fmt.Errorf("empty split: %d training and %d validation rows", sp.Train.Len(), sp.Valid.Len())
+	}
+	firstValid := slices.Min(sp.Valid.Week)
+	type key struct {
+		id   string
+		week features.Date
+	}
+	seen := make(map[key]bool, sp.Valid.Len())
+	for i := range sp.Valid.Len() {
+		seen[key{sp.Valid.AccountID[i], sp.Valid.Week[i]}] = true
+	}
+	for i, w := range sp.Train.Week {
+		if seen[key{sp.Train.AccountID[i], w}] {
+			return fmt.Errorf("holdout leak: account %q week %s is in both training and validation", sp.Train.AccountID[i], w)
+		}
+		if w+features.Date(7*sp.Horizon) >= firstValid {
+			return fmt.Errorf("holdout leak: training week %s with a %d-week horizon reaches the validation period starting %s",
+				w, sp.Horizon, firstValid)
+		}
+	}
+	return nil
+}
