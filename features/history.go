@@ -33,7 +33,22 @@ type history struct {
 	renewal Date
 
 	recent []weekCounts // rows within the last 12 weeks, oldest first
+	raw    []RawWeek    // the last recentRaw rows as reported, oldest first
 }
+
+// RawWeek is a week's behaviour as the snapshot reported it, kept so a
+// person can see what a score was built from.
+type RawWeek struct {
+	Week            Date  `json:"week"`
+	Logins          int64 `json:"logins"`
+	Frequency       int64 `json:"frequency"`
+	RecencyDays     int64 `json:"recency_days"`
+	SLABreaches     int64 `json:"sla_breaches"`
+	OverdueInvoices int64 `json:"overdue_invoices"`
+}
+
+// recentRaw is how many raw weeks an Account keeps.
+const recentRaw = 12
 
 type weekCounts struct {
 	week       Date
@@ -97,6 +112,11 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	if s.RenewalDate != NoDate {
 		h.renewal = s.RenewalDate
 	}
+
+	if len(h.raw) == recentRaw {
+		h.raw = h.raw[:copy(h.raw, h.raw[1:])]
+	}
+	h.raw = append(h.raw, RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices})
 
 	// Drop what fell out of the 12-week window, then append this week.
 	drop := 0

@@ -33,6 +33,8 @@ type Account struct {
 	RenewalDate Date // NoDate when unknown
 	// LastRow is the table row of the latest snapshot.
 	LastRow int
+	// Recent holds the last twelve snapshots' behaviour, oldest first.
+	Recent []RawWeek
 }
 
 // Active reports whether the account has not churned.
@@ -205,7 +207,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 	for i, h := range hists {
 		t.Accounts[i] = Account{
 			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
-			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i],
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw,
 		}
 	}
 	if inferSegments {
@@ -213,6 +215,24 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 	}
 	return t, t.Spec.Check()
 }
+
+// RecentRows returns, for each account in Accounts order, the table rows
+// of its last n snapshots in week order: what a weekly score history is
+// drawn from.
+func (t *Table) RecentRows(n int) [][]int {
+	rows := make([][]int, len(t.Accounts))
+	for i, a := range t.account {
+		r := rows[a]
+		if len(r) == n {
+			r = r[:copy(r, r[1:])]
+		}
+		rows[a] = append(r, i)
+	}
+	return rows
+}
+
+// Week returns the week of table row i.
+func (t *Table) Week(i int) Date { return t.week[i] }
 
 // maxSegments bounds the segment indicators: a free-text column mistaken
 // for a segment would otherwise add a column per account.

@@ -225,3 +225,22 @@ func TestScoringSpecMustMatchFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRecentRowsAndWeeks(t *testing.T) {
+	rows := slices.Concat(weekly("a", monday, 5), weekly("b", monday, 2))
+	rows[4].Logins = 99
+	tab := buildRows(t, rows)
+	recent := tab.RecentRows(3)
+	if len(recent[0]) != 3 || len(recent[1]) != 2 {
+		t.Fatalf("recent rows %v", recent)
+	}
+	for k, i := range recent[0] {
+		if want := monday + Date(7*(2+k)); tab.Week(i) != want {
+			t.Errorf("row %d week %s, want %s", i, tab.Week(i), want)
+		}
+	}
+	a := tab.Accounts[0]
+	if len(a.Recent) != 5 || a.Recent[4].Logins != 99 || a.Recent[0].Week != monday {
+		t.Errorf("raw recent weeks %+v", a.Recent)
+	}
+}

@@ -11,5 +11,9 @@
 //
 // Files are streamed one row group at a time through a bounded batch of
 // rows, so the memory a Reader needs does not grow with the file. Malformed
-// files yield errors, never panics.
+// files yield errors, never panics: page headers are checked before
+// parquet-go trusts them, and LZ4_RAW compression, which parquet-go cannot
+// decode within bounded memory when a page is damaged, is refused.
+// Uncompressed, SNAPPY, GZIP, BROTLI and ZSTD files are read; files are
+// written with ZSTD.
 package parquetfile

@@ -1,0 +1,49 @@
+package ranking
+
+import (
+	"encoding/json"
+	"math"
+)
+
+// MarshalJSON writes an account with unknown numbers (NaN) as null:
+// encoding/json cannot write NaN, and "unknown" is what they mean.
+func (a *Account) MarshalJSON() ([]byte, error) {
+	type plain Account // plain has Account's fields but not this method
+	return json.Marshal(struct {
+		*plain
+		ARR           *float64 `json:"arr"`
+		ARRAtRisk     *float64 `json:"arr_at_risk"`
+		Change        *float64 `json:"change"`
+		RenewalDate   *string  `json:"renewal_date"`
+		DaysToRenewal *int     `json:"days_to_renewal"`
+	}{
+		plain:         (*plain)(a),
+		ARR:           finite(a.ARR),
+		ARRAtRisk:     finite(a.ARRAtRisk),
+		Change:        finite(a.Change),
+		RenewalDate:   date(a),
+		DaysToRenewal: days(a),
+	})
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func date(a *Account) *string {
+	if a.DaysToRenewal < 0 {
+		return nil
+	}
+	s := a.RenewalDate.String()
+	return &s
+}
+
+func days(a *Account) *int {
+	if a.DaysToRenewal < 0 {
+		return nil
+	}
+	return &a.DaysToRenewal
+}

@@ -1,0 +1,236 @@
+// Package ranking scores every active account with a trained model and
+// ranks them for customer-success teams: probability, health colour, ARR
+// at risk, renewal, the top drivers in plain words, the change since last
+// week and a short weekly history.
+//
+// A Book is built once from a model and a snapshot file and is read-only
+// afterwards, so servers can share one between goroutines and swap it
+// whole when the model or the data is reloaded.
+package ranking
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+)
+
+// HistoryWeeks is how many weekly scores each account keeps for its
+// sparkline and week-over-week change.
+const HistoryWeeks = 12
+
+// Driver is one feature's part in a score, told for a person.
+type Driver struct {
+	Feature     string  `json:"feature"`
+	Description string  `json:"description"`
+	Value       float64 `json:"value"`
+	// Contribution is in log-odds: positive raises the churn risk.
+	Contribution float64 `json:"contribution"`
+	Direction    string  `json:"direction"` // "raises risk" or "lowers risk"
+}
+
+// WeekScore is an account's calibrated churn probability at one week.
+type WeekScore struct {
+	Week        features.Date `json:"week"`
+	Probability float64       `json:"churn_probability"`
+}
+
+// Account is an active account's latest score and what a CS person needs
+// beside it.
+type Account struct {
+	AccountID   string        `json:"account_id"`
+	Week        features.Date `json:"week"`
+	Probability float64       `json:"churn_probability"`
+	Health      string        `json:"health"`
+	Segment     string        `json:"segment"`
+	// ARR is NaN when unknown; ARRAtRisk is Probability x ARR.
+	ARR       float64 `json:"arr"`
+	ARRAtRisk float64 `json:"arr_at_risk"`
+	// RenewalDate is NoDate and DaysToRenewal -1 when unknown.
+	RenewalDate   features.Date `json:"renewal_date"`
+	DaysToRenewal int           `json:"days_to_renewal"`
+	// Change is the probability minus last snapshot's; NaN without one.
+	Change  float64     `json:"change"`
+	Drivers []Driver    `json:"drivers"`
+	History []WeekScore `json:"history"`
+
+	// Score is the full explanation of the latest score: Base plus the
+	// Contributions (aligned with the model's features) is LogOdds.
+	Score models.Score `json:"-"`
+	// Features are the latest feature values, aligned likewise.
+	Features []float64 `json:"-"`
+	// Recent are the last raw weekly snapshots.
+	Recent []features.RawWeek `json:"-"`
+}
+
+// Book is every active account's latest score, riskiest first.
+type Book struct {
+	Model    *models.Artifact
+	Accounts []*Account
+	// AsOf is the latest week in the snapshots.
+	AsOf  features.Date
+	index map[string]*Account
+}
+
+// topDrivers is how many drivers an Account lists.
+const topDrivers = 3
+
+// Build scores the latest snapshot of every active account in tab, which
+// must have been built with the model's feature spec.
+func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book, error) {
+	if !slices.Equal(tab.Spec.Names(), a.Features) {
+		return nil, errors.New("the snapshots' features do not match the model's: build them with the model's spec")
+	}
+	scorer, err := models.NewScorer(a)
+	if err != nil {
+		return nil, err
+	}
+	recent := tab.RecentRows(HistoryWeeks)
+	b := &Book{Model: a, AsOf: tab.Last, index: make(map[string]*Account)}
+	for i := range tab.Accounts {
+		acc := &tab.Accounts[i]
+		if !acc.Active() {
+			continue
+		}
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		rows := tab.Dataset(recent[i])
+		last := rows.Len() - 1
+		x := slices.Clone(rows.Row(last))
+		sc := scorer.Score(x, nil)
+		r := &Account{
+			AccountID: acc.ID, Week: acc.Last, Probability: sc.Probability,
+			Health: a.Health.Colour(sc.Probability), Segment: acc.Segment,
+			ARR: acc.ARR, ARRAtRisk: sc.Probability * acc.ARR,
+			RenewalDate: acc.RenewalDate, DaysToRenewal: -1, Change: math.NaN(),
+			Score: sc, Features: x, Recent: acc.Recent,
+		}
+		if acc.RenewalDate != features.NoDate {
+			r.DaysToRenewal = max(0, int(acc.RenewalDate-tab.Last))
+		}
+		for k := range rows.Len() {
+			p := sc.Probability
+			if k < last {
+				p = scorer.Probability(rows.Row(k))
+			}
+			r.History = append(r.History, WeekScore{rows.Week[k], p})
+		}
+		if n := len(r.History); n > 1 {
+			r.Change = r.History[n-1].Probability - r.History[n-2].Probability
+		}
+		r.Drivers = drivers(a.Features, x, sc.Contributions, topDrivers)
+		b.Accounts = append(b.Accounts, r)
+		b.index[r.AccountID] = r
+	}
+	slices.SortStableFunc(b.Accounts, byProbability)
+	return b, nil
+}
+
+func byProbability(a, b *Account) int {
+	return cmp.Or(cmp.Compare(b.Probability, a.Probability), strings.Compare(a.AccountID, b.AccountID))
+}
+
+func byARRAtRisk(a, b *Account) int {
+	return cmp.Or(cmp.Compare(orZero(b.ARRAtRisk), orZero(a.ARRAtRisk)), byProbability(a, b))
+}
+
+func orZero(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return v
+}
+
+// drivers returns the n features with the largest contributions by size.
+func drivers(names []string, x, phi []float64, n int) []Driver {
+	idx := make([]int, len(phi))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(math.Abs(phi[b]), math.Abs(phi[a])) })
+	out := make([]Driver, 0, n)
+	for _, j := range idx[:min(n, len(idx))] {
+		d := Driver{Feature: names[j], Description: features.Describe(names[j]), Value: x[j],
+			Contribution: phi[j], Direction: "raises risk"}
+		if phi[j] < 0 {
+			d.Direction = "lowers risk"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// Sort orders for Rank.
+const (
+	ByProbability = "probability"
+	ByARRAtRisk   = "arr_at_risk"
+)
+
+// Query filters and orders a ranking.
+type Query struct {
+	// Segment keeps one segment; "" keeps all.
+	Segment string
+	// RenewalWithinDays keeps accounts renewing within that many days;
+	// 0 or less keeps all.
+	RenewalWithinDays int
+	// Limit keeps the first n; 0 or less keeps all.
+	Limit int
+	// Sort is ByProbability (the default) or ByARRAtRisk.
+	Sort string
+}
+
+// Check reports a query that cannot be answered.
+func (q Query) Check() error {
+	if q.Sort != "" && q.Sort != ByProbability && q.Sort != ByARRAtRisk {
+		return fmt.Errorf("sort %q: want %s or %s", q.Sort, ByProbability, ByARRAtRisk)
+	}
+	return nil
+}
+
+// Rank returns the accounts the query keeps, in its order.
+func (b *Book) Rank(q Query) []*Account {
+	out := make([]*Account, 0, len(b.Accounts))
+	for _, a := range b.Accounts {
+		if q.Segment != "" && a.Segment != q.Segment {
+			continue
+		}
+		if q.RenewalWithinDays > 0 && (a.DaysToRenewal < 0 || a.DaysToRenewal > q.RenewalWithinDays) {
+			continue
+		}
+		out = append(out, a)
+	}
+	if q.Sort == ByARRAtRisk {
+		slices.SortStableFunc(out, byARRAtRisk)
+	}
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
+}
+
+// Account returns an active account's score.
+func (b *Book) Account(id string) (*Account, bool) {
+	a, ok := b.index[id]
+	return a, ok
+}
+
+// Segments lists the segments of the ranked accounts, sorted.
+func (b *Book) Segments() []string {
+	var segs []string
+	for _, a := range b.Accounts {
+		if a.Segment != "" && !slices.Contains(segs, a.Segment) {
+			segs = append(segs, a.Segment)
+		}
+	}
+	slices.Sort(segs)
+	return segs
+}
