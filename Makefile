@@ -21,6 +21,10 @@ demo: build
 	$(BIN) gen --accounts $(ACCOUNTS) --weeks 104 --seed 1 --out $(DEMO)/snapshots.parquet
 	$(BIN) validate --snapshots $(DEMO)/snapshots.parquet
 	$(BIN) features --snapshots $(DEMO)/snapshots.parquet --horizon 12 --out $(DEMO)/features --format csv
+	$(BIN) train --snapshots $(DEMO)/snapshots.parquet --horizon 12 --model all --backtest 2 --out $(DEMO)/model
+	$(BIN) score --snapshots $(DEMO)/snapshots.parquet --model $(DEMO)/model --top 15
+	@echo
+	@echo "Model, metrics and charts: $(DEMO)/model  (churn serve --model $(DEMO)/model --snapshots $(DEMO)/snapshots.parquet)"
 
 vet:
 	$(GO) vet ./...

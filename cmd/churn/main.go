@@ -41,6 +41,7 @@ func commands() []command {
 		{"validate", "review a snapshot file's data quality without training", runValidate},
 		{"features", "build point-in-time features and the out-of-time train/valid split", runFeatures},
 		{"train", "fit, validate (out of time), calibrate and compare models; write the chosen one", runTrain},
+		{"score", "rank active accounts by churn risk with health, ARR at risk, renewal and drivers", runScore},
 	}
 }
 

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// churn runs the CLI in-process and returns its exit status and output.
+func churn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), &env{stdout: &out, stderr: &errb, progress: &bytes.Buffer{}}, args)
+	return code, out.String(), errb.String()
+}
+
+func mustChurn(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := churn(t, args...)
+	if code != 0 {
+		t.Fatalf("churn %s: exit %d\n%s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
+// TestPipeline runs the data scientist's and the CS team's path through the
+// CLI on a small simulated book and checks the contract's outputs.
+func TestPipeline(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "400", "--weeks", "70", "--seed", "5", "--out", snap)
+	mustChurn(t, "validate", "--snapshots", snap)
+	feat := filepath.Join(dir, "features")
+	mustChurn(t, "features", "--snapshots", snap, "--horizon", "8", "--valid-weeks", "6", "--out", feat, "--format", "csv")
+	for _, f := range []string{"train.csv", "valid.csv", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(feat, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	header := readCSVHeader(t, filepath.Join(feat, "train.csv"))
+	if header[0] != "account_id" || header[1] != "week" || header[len(header)-1] != "label" {
+		t.Errorf("train.csv header %v: want account_id, week, features..., label", header)
+	}
+
+	model := filepath.Join(dir, "model")
+	out := mustChurn(t, "train", "--features", feat, "--model", "logistic", "--out", model, "--no-plots")
+	if !strings.Contains(out, "chosen: logistic") {
+		t.Errorf("train output:\n%s", out)
+	}
+	var metrics struct {
+		Chosen string `json:"chosen"`
+		Models []struct {
+			Name       string   `json:"name"`
+			ValidAUC   *float64 `json:"valid_auc"`
+			FitSeconds *float64 `json:"fit_seconds"`
+		} `json:"models"`
+	}
+	b, err := os.ReadFile(filepath.Join(model, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &metrics); err != nil {
+		t.Fatal(err)
+	}
+	if metrics.Chosen != "logistic" || len(metrics.Models) != 1 || metrics.Models[0].ValidAUC == nil || metrics.Models[0].FitSeconds == nil {
+		t.Errorf("metrics.json %s", b)
+	}
+
+	csvOut := mustChurn(t, "score", "--snapshots", snap, "--model", model, "--format", "csv", "--top", "5")
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 6 || rows[0][0] != "account_id" || rows[0][1] != "churn_probability" {
+		t.Fatalf("score csv:\n%s", csvOut)
+	}
+	if rows[1][1] < rows[5][1] {
+		t.Errorf("not ranked highest risk first:\n%s", csvOut)
+	}
+}
+
+func readCSVHeader(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := csv.NewReader(f).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices,churned\n"+
+		"a,2024-01-01,1,1,1,0,0,0\n"+
+		"a,2024-01-08,-2,1,1,0,0,0\n"), 0o644)
+	dup := filepath.Join(dir, "dup.csv")
+	os.WriteFile(dup, []byte("account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices\n"+
+		"a,2024-01-01,1,1,1,0,0\n"+
+		"a,2024-01-01,1,1,1,0,0\n"), 0o644)
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"missing flag", []string{"features", "--out", out}, 2, "--snapshots is required"},
+		{"missing file", []string{"features", "--snapshots", filepath.Join(dir, "nope.csv"), "--out", out}, 1, "nope.csv"},
+		{"negative count", []string{"features", "--snapshots", bad, "--out", out}, 1, `bad.csv: row 3: column "logins"`},
+		{"duplicate", []string{"features", "--snapshots", dup, "--out", out}, 1, `dup.csv: row 3: column "week": duplicate`},
+		{"validate duplicate", []string{"validate", "--snapshots", dup}, 1, "errors that stop training"},
+		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 1, `--format "xlsx"`},
+		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 1, `--model "svm"`},
+		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := churn(t, c.args...)
+			if code != c.code || !strings.Contains(errs, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d with %q", code, errs, c.code, c.want)
+			}
+			if c.code == 1 && strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+				t.Errorf("error is not one line: %q", errs)
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := churn(t, "help")
+	if code != 0 || !strings.Contains(out, "features") || !strings.Contains(out, "train") {
+		t.Fatalf("help: exit %d\n%s", code, out)
+	}
+	for _, cmd := range commands() {
+		code, out, _ := churn(t, cmd.name, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: churn "+cmd.name) {
+			t.Errorf("%s --help: exit %d\n%s", cmd.name, code, out)
+		}
+	}
+}

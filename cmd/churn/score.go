@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/serve/ranking"
+)
+
+func runScore(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "score", "--snapshots FILE --model DIR [flags]",
+		`Scores every account that is active at its latest snapshot week and ranks
+them, highest risk first: churn probability within the model's horizon,
+health colour, ARR, ARR at risk (probability x ARR), renewal date and days
+to it, the change since the previous week's score, and the top three drivers
+in plain words. The health cut-offs come from the model's validation data
+(red: the riskiest tenth) unless --red/--yellow set them; the output states
+which.`)
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
+	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
+	format := fs.String("format", "table", "output format: table, csv or json")
+	segment := fs.String("segment", "", "only accounts in this segment")
+	renewal := fs.Int("renewal-within", 0, "only accounts renewing within this many days (0: all)")
+	top := fs.Int("top", 0, "only the first N accounts (0: all)")
+	sort := fs.String("sort", ranking.ByProbability, "order: probability or arr_at_risk")
+	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
+	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "snapshots", "model"); err != nil {
+		return err
+	}
+	q := ranking.Query{Segment: *segment, RenewalWithinDays: *renewal, Limit: *top, Sort: *sort}
+	if err := q.Check(); err != nil {
+		return fmt.Errorf("--sort: %w", err)
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return fmt.Errorf("--format %q: want table, csv or json", *format)
+	}
+	a, err := models.Load(*modelDir)
+	if err != nil {
+		return err
+	}
+	h, err := health(a.Health, *red, *yellow)
+	if err != nil {
+		return err
+	}
+	a.Health = h
+	tab, err := buildTable(ctx, e, *snapshots, &a.Spec)
+	if err != nil {
+		return err
+	}
+	book, err := ranking.Build(ctx, a, tab)
+	if err != nil {
+		return err
+	}
+	accounts := book.Rank(q)
+	switch *format {
+	case "csv":
+		return ranking.WriteCSV(e.stdout, accounts)
+	case "json":
+		return ranking.WriteJSON(e.stdout, book, accounts)
+	}
+	return ranking.WriteTable(e.stdout, book, accounts)
+}
+
+// health applies --red and --yellow over the model's cut-offs.
+func health(h models.Health, red, yellow float64) (models.Health, error) {
+	if red == 0 && yellow == 0 {
+		return h, nil
+	}
+	if red != 0 {
+		h.Red = red
+	}
+	if yellow != 0 {
+		h.Yellow = yellow
+	}
+	if !(0 < h.Yellow && h.Yellow < h.Red && h.Red <= 1) {
+		return h, fmt.Errorf("health cut-offs yellow %g and red %g: want 0 < yellow < red <= 1", h.Yellow, h.Red)
+	}
+	h.Rule = "set on the command line"
+	return h, nil
+}
