@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 )
 
@@ -47,6 +48,18 @@ type Evaluation struct {
 	Importance []Importance `json:"importance"`
 	// Backtest repeats the validation at earlier cut-offs.
 	Backtest *Backtest `json:"backtest,omitempty"`
+	// Coefficients are a logistic model's, per standardized unit and per
+	// original unit of each feature.
+	Coefficients []Coefficient `json:"coefficients,omitempty"`
+}
+
+// Coefficient is a logistic regression weight in two units: per standard
+// deviation (comparable across features) and per unit of the feature as
+// it is reported (what "one more overdue invoice" does to the log-odds).
+type Coefficient struct {
+	Feature      string  `json:"feature"`
+	Standardized float64 `json:"per_sd"`
+	Original     float64 `json:"per_unit"`
 }
 
 // Importance is a feature's mean absolute contribution.
@@ -101,6 +114,12 @@ func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec)
 	e.ValidAUC, e.ValidPRAUC, e.ValidLogLoss, e.ValidBrier = c.ROCAUC, c.PRAUC, c.LogLoss, c.Brier
 	e.TopDecileLift, e.TopDecileCapture = c.TopDecile.Lift, c.TopDecile.Capture
 	e.Importance = importance(m, valid, platt.A)
+	if lm, ok := m.(*logistic.Model); ok {
+		orig, _ := lm.Original()
+		for j, f := range lm.Features {
+			e.Coefficients = append(e.Coefficients, Coefficient{f, lm.Coef[j], orig[j]})
+		}
+	}
 	final := make([]float64, len(s.z))
 	for i, z := range s.z {
 		final[i] = platt.Probability(z)

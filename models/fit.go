@@ -13,8 +13,8 @@ import (
 
 // Params hold each learner's settings; zero values are the defaults.
 type Params struct {
-	Logistic logistic.Params     `json:"logistic"`
-	GBM      gbm.Params          `json:"gbm"`
+	Logistic logistic.Params      `json:"logistic"`
+	GBM      gbm.Params           `json:"gbm"`
 	Tree     golearn.TreeParams   `json:"tree"`
 	Forest   golearn.ForestParams `json:"forest"`
 }

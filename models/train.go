@@ -124,7 +124,7 @@ type Backtest struct {
 
 // BacktestFold is one cut-off of a backtest.
 type BacktestFold struct {
-	ValidEnd features.Date `json:"valid_end"`
+	ValidEnd features.Date   `json:"valid_end"`
 	Train    features.Period `json:"train"`
 	Valid    features.Period `json:"valid"`
 	ROCAUC   float64         `json:"roc_auc"`

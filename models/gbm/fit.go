@@ -1,0 +1,234 @@
+package gbm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/tree"
+)
+
+// Fit boosts trees on train to minimise the log-loss of its labels and
+// returns the model.
+//
+// valid may be nil. When it is given, Fit records the validation
+// log-loss after every tree in Model.ValidLoss and, with
+// p.EarlyStopping > 0, stops once that many trees in a row have not
+// lowered it, keeping the trees up to the lowest. progress, when not
+// nil, is called after each tree with the number of trees fitted and
+// the number asked for; early stopping can end the fit before the two
+// meet.
+//
+// The fit is deterministic: the same data and Params, Seed included,
+// give the same model bit for bit, whatever Threads is. Fit reports an
+// error for a training set with no rows, no features or no labels, a
+// label other than 0 or 1, a single class, or a validation set whose
+// features differ from the training set's. A NaN feature value means
+// unknown; infinities are ordinary values, below or above every
+// threshold. Fit checks ctx between trees.
+func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	pos, err := checkTraining(train)
+	if err != nil {
+		return nil, err
+	}
+	if valid != nil {
+		if err := checkValidation(train, valid); err != nil {
+			return nil, err
+		}
+	}
+
+	n, nf := train.Len(), len(train.Features)
+	// The base score is the training log-odds, so the first tree starts
+	// from the best constant instead of spending its splits on it.
+	base := math.Log(float64(pos) / float64(n-pos))
+	data := binFeatures(train.X, n, nf, p.MaxBins, p.Threads)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("gbm: fit: %w", err)
+	}
+	b := newBooster(p, data, train.Label, base)
+	var val *validation
+	if valid != nil {
+		val = newValidation(valid, base, p.Threads)
+	}
+
+	m := &Model{
+		Ensemble: tree.Ensemble{Base: base, Weight: 1, Trees: make([]tree.Tree, 0, p.Trees)},
+		Features: slices.Clone(train.Features),
+		Params:   p,
+	}
+	bestLoss, best := math.Inf(1), 0
+	for t := range p.Trees {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("gbm: fit stopped after %d of %d trees: %w", t, p.Trees, err)
+		}
+		m.Ensemble.Trees = append(m.Ensemble.Trees, b.grow(t))
+		if val != nil {
+			loss := val.add(&m.Ensemble.Trees[t])
+			m.ValidLoss = append(m.ValidLoss, loss)
+			if loss < bestLoss {
+				bestLoss, best = loss, t+1
+			}
+		}
+		if progress != nil {
+			progress(t+1, p.Trees)
+		}
+		if val != nil && p.EarlyStopping > 0 && t+1-best >= p.EarlyStopping {
+			break
+		}
+	}
+	if val != nil && p.EarlyStopping > 0 {
+		trees := m.Ensemble.Trees
+		clear(trees[best:]) // let the trees after the best be collected
+		m.Ensemble.Trees = trees[:best]
+	}
+	m.BestIteration = len(m.Ensemble.Trees)
+	return m, nil
+}
+
+// checkTraining checks that ds can be trained on and returns its number
+// of positive rows.
+func checkTraining(ds *features.Dataset) (positives int, err error) {
+	if ds == nil {
+		return 0, errors.New("gbm: no training set")
+	}
+	if err := ds.Check(); err != nil {
+		return 0, fmt.Errorf("gbm: training set: %w", err)
+	}
+	switch {
+	case ds.Len() == 0:
+		return 0, errors.New("gbm: training set has no rows")
+	case len(ds.Features) == 0:
+		return 0, errors.New("gbm: training set has no features")
+	case ds.Label == nil:
+		return 0, errors.New("gbm: training set has no labels")
+	case ds.Len() > math.MaxInt32:
+		return 0, fmt.Errorf("gbm: training set has %d rows, more than %d", ds.Len(), math.MaxInt32)
+	}
+	if err := checkLabels(ds); err != nil {
+		return 0, fmt.Errorf("gbm: training set: %w", err)
+	}
+	for _, y := range ds.Label {
+		positives += int(y)
+	}
+	if positives == 0 || positives == ds.Len() {
+		return 0, fmt.Errorf("gbm: training set: all %d rows have label %d; need both classes",
+			ds.Len(), positives/ds.Len())
+	}
+	return positives, nil
+}
+
+// checkValidation checks that valid is labelled and has train's
+// features, in the same order.
+func checkValidation(train, valid *features.Dataset) error {
+	if err := valid.Check(); err != nil {
+		return fmt.Errorf("gbm: validation set: %w", err)
+	}
+	switch {
+	case valid.Len() == 0:
+		return errors.New("gbm: validation set has no rows")
+	case valid.Label == nil:
+		return errors.New("gbm: validation set has no labels")
+	case len(valid.Features) != len(train.Features):
+		return fmt.Errorf("gbm: validation set has %d features, training set %d",
+			len(valid.Features), len(train.Features))
+	}
+	for j, name := range train.Features {
+		if valid.Features[j] != name {
+			return fmt.Errorf("gbm: validation feature %d is %q, training feature %d is %q",
+				j+1, valid.Features[j], j+1, name)
+		}
+	}
+	if err := checkLabels(valid); err != nil {
+		return fmt.Errorf("gbm: validation set: %w", err)
+	}
+	return nil
+}
+
+func checkLabels(ds *features.Dataset) error {
+	for i, y := range ds.Label {
+		if y != 0 && y != 1 {
+			return fmt.Errorf("row %d (account %q, week %s): label %v is not 0 or 1",
+				i+1, ds.AccountID[i], ds.Week[i], y)
+		}
+	}
+	return nil
+}
+
+// validation tracks the predictions of the trees so far on a validation
+// set.
+type validation struct {
+	ds   *features.Dataset
+	pred []float64
+	// expNeg is e^-pred, updated by a multiplication per tree as in the
+	// booster, which leaves one logarithm per row for the loss.
+	expNeg    []float64
+	leafExp   []float64 // e^-value of each node of the tree being added
+	blockLoss []float64
+	workers   int
+}
+
+func newValidation(ds *features.Dataset, base float64, workers int) *validation {
+	v := &validation{
+		ds:        ds,
+		pred:      make([]float64, ds.Len()),
+		expNeg:    make([]float64, ds.Len()),
+		blockLoss: make([]float64, (ds.Len()+blockRows-1)/blockRows),
+		workers:   workers,
+	}
+	for i := range v.pred {
+		v.pred[i] = base
+		v.expNeg[i] = math.Exp(-base)
+	}
+	return v
+}
+
+// add adds t's output to the predictions and returns the mean log-loss.
+func (v *validation) add(t *tree.Tree) float64 {
+	v.leafExp = v.leafExp[:0]
+	for _, n := range t.Nodes {
+		v.leafExp = append(v.leafExp, math.Exp(-n.Value))
+	}
+	n := len(v.pred)
+	parallelRange(v.workers, len(v.blockLoss), func(lo, hi int) {
+		for blk := lo; blk < hi; blk++ {
+			var loss float64
+			for i := blk * blockRows; i < min(n, (blk+1)*blockRows); i++ {
+				leaf := t.Leaf(v.ds.Row(i))
+				f := v.pred[i] + t.Nodes[leaf].Value
+				e := v.expNeg[i] * v.leafExp[leaf]
+				y := v.ds.Label[i]
+				v.pred[i], v.expNeg[i] = f, e
+				if e > 1e-300 && e < 1e300 {
+					// log(1+e^-f) + (1-y)*f is the log-loss with
+					// e^-f at hand.
+					loss += math.Log(1+e) + (1-y)*f
+				} else {
+					loss += logLoss(f, y)
+				}
+			}
+			v.blockLoss[blk] = loss
+		}
+	})
+	// Summing the blocks in order keeps the loss, and so the early
+	// stopping decision, independent of the number of goroutines.
+	var total float64
+	for _, l := range v.blockLoss {
+		total += l
+	}
+	return total / float64(n)
+}
+
+// logLoss returns the log-loss of label y at log-odds f,
+// log(1+e^f) - y*f, written so that it does not overflow for large |f|.
+// math.Log(1+e) is within 2^-53 of log1p(e) in absolute terms, all a
+// mean over rows can resolve, and it is much faster than math.Log1p.
+func logLoss(f, y float64) float64 {
+	return max(f, 0) + math.Log(1+math.Exp(-math.Abs(f))) - y*f
+}

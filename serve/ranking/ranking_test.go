@@ -1,0 +1,110 @@
+package ranking
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+)
+
+func book() *Book {
+	acc := func(id, seg string, p, arr float64, days int) *Account {
+		return &Account{AccountID: id, Segment: seg, Probability: p, ARR: arr, ARRAtRisk: p * arr,
+			DaysToRenewal: days, RenewalDate: features.Date(20000 + days), Change: math.NaN(), Week: 20000}
+	}
+	b := &Book{
+		Model: &models.Artifact{Version: "gbm-test", Horizon: 12, Health: models.Health{Yellow: 0.2, Red: 0.5, Rule: "test"}},
+		Accounts: []*Account{
+			acc("a", "smb", 0.9, 1000, 10),
+			acc("b", "ent", 0.6, 500000, 200),
+			acc("c", "smb", 0.3, math.NaN(), -1),
+			acc("d", "mid", 0.1, 20000, 40),
+		},
+		AsOf: 20000,
+	}
+	b.index = map[string]*Account{}
+	for _, a := range b.Accounts {
+		b.index[a.AccountID] = a
+	}
+	return b
+}
+
+func ids(accs []*Account) string {
+	var s []string
+	for _, a := range accs {
+		s = append(s, a.AccountID)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestRank(t *testing.T) {
+	b := book()
+	for _, c := range []struct {
+		name string
+		q    Query
+		want string
+	}{
+		{"all", Query{}, "a,b,c,d"},
+		{"segment", Query{Segment: "smb"}, "a,c"},
+		{"renewal within 45 days drops unknown renewals", Query{RenewalWithinDays: 45}, "a,d"},
+		{"arr at risk, unknown ARR last", Query{Sort: ByARRAtRisk}, "b,d,a,c"},
+		{"limit", Query{Limit: 2}, "a,b"},
+		{"no match", Query{Segment: "none"}, ""},
+	} {
+		if got := ids(b.Rank(c.q)); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if err := (Query{Sort: "name"}).Check(); err == nil {
+		t.Error("unknown sort accepted")
+	}
+}
+
+func TestDrivers(t *testing.T) {
+	names := []string{features.LoginsMean4w, features.OverdueInvoices, "nps"}
+	d := drivers(names, []float64{1, 3, 7}, []float64{0.5, -2, 0.1}, 2)
+	if len(d) != 2 || d[0].Feature != features.OverdueInvoices || d[0].Direction != "lowers risk" ||
+		d[1].Feature != features.LoginsMean4w || d[1].Direction != "raises risk" {
+		t.Fatalf("drivers %+v", d)
+	}
+	if s := d[1].Sentence(); s != "logins per week, last 4 weeks = 1 (raises risk)" {
+		t.Errorf("sentence %q", s)
+	}
+}
+
+func TestOutputsHandleUnknowns(t *testing.T) {
+	b := book()
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, b, b.Accounts); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Accounts []map[string]any `json:"accounts"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Accounts[2]
+	if c["arr"] != nil || c["renewal_date"] != nil || c["change"] != nil || doc.Accounts[0]["renewal_date"] != "2024-10-14" {
+		t.Errorf("unknowns should be null: %v / %v", c, doc.Accounts[0])
+	}
+	buf.Reset()
+	if err := WriteCSV(&buf, b.Accounts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "account_id,churn_probability,") || !strings.Contains(buf.String(), "\nc,0.300000,,smb,,,,,") {
+		t.Errorf("csv:\n%s", buf.String())
+	}
+	buf.Reset()
+	b.Rethreshold(models.Health{Yellow: 0.05, Red: 0.95})
+	if err := WriteTable(&buf, b, b.Rank(Query{Limit: 1})); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "red >= 50.0%") || !strings.Contains(buf.String(), "yellow") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+}
