@@ -1,7 +1,7 @@
 # churn: two commands set everything up on a fresh machine.
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
-# Other targets: build, bench, bench-pandas, fuzz, clean.
+# Other targets: build, bench, bench-pandas, bench-gbm, fuzz, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -9,7 +9,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet bench bench-pandas fuzz clean
+.PHONY: all build demo test vet bench bench-pandas bench-gbm fuzz clean
 
 all: build
 
@@ -46,6 +46,18 @@ bench-pandas: build
 	$(BIN) gen --accounts $(BENCH_ACCOUNTS) --weeks 104 --seed 7 --out out/bench/snapshots.csv
 	/usr/bin/python3 features/pandas_bench.py out/bench/snapshots.csv
 	$(GO) test -run '^$$' -bench 'BuildFile' -benchtime 3x ./features/ -args -bench-file=$(CURDIR)/out/bench/snapshots.csv
+
+# The GBM against XGBoost (hist, 2 threads) on the same train.csv/valid.csv:
+# the whole "churn train --features DIR --model gbm" process is timed, the
+# peers' fit alone. Needs Debian's python3-sklearn/xgboost/pandas.
+bench-gbm: build
+	@/usr/bin/python3 -c 'import xgboost, sklearn, pandas' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-sklearn python3-xgboost python3-pandas)
+	@mkdir -p out/bench
+	$(BIN) gen --accounts $(BENCH_ACCOUNTS) --weeks 104 --seed 7 --out out/bench/snapshots.parquet
+	$(BIN) features --snapshots out/bench/snapshots.parquet --out out/bench/features --format csv
+	/usr/bin/python3 ../shared/peers/learners.py out/bench/features/train.csv out/bench/features/valid.csv --label label
+	@bash -c 'TIMEFORMAT="churn train --model gbm, whole process: %R s wall"; time $(BIN) train --features out/bench/features --model gbm --trees 300 --depth 4 --learning-rate 0.05 --no-plots --out out/bench/gbm >/dev/null'
+	@/usr/bin/python3 -c 'import json; m=json.load(open("out/bench/gbm/metrics.json"))["models"][0]; print("churn gbm: fit_s=%.3f auc=%.4f" % (m["fit_seconds"], m["uncalibrated"]["roc_auc"]))'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/csvfile/
