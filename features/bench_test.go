@@ -3,11 +3,9 @@ package features_test
 import (
 	"context"
 	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
@@ -17,47 +15,20 @@ import (
 
 var benchFile = flag.String("bench-file", "", "snapshot CSV for BenchmarkBuildFile (default: simulate 10k accounts x 104 weeks)")
 
-// collector keeps simulated snapshots in memory.
-type collector struct{ rows []features.Snapshot }
-
-func (c *collector) Write(s *features.Snapshot) error {
-	r := *s
-	r.Extra = slices.Clone(s.Extra)
-	c.rows = append(c.rows, r)
-	return nil
-}
-
-// memReader replays snapshots from memory.
-type memReader struct {
-	rows []features.Snapshot
-	i    int
-}
-
-func (r *memReader) Schema() features.Schema { return simulate.Schema() }
-
-func (r *memReader) Next(s *features.Snapshot) error {
-	if r.i == len(r.rows) {
-		return io.EOF
-	}
-	*s = r.rows[r.i]
-	r.i++
-	return nil
-}
-
 func simulated(b *testing.B, accounts int) []features.Snapshot {
 	b.Helper()
-	var c collector
-	if err := simulate.Run(context.Background(), simulate.Config{Accounts: accounts, Weeks: 104}, &c, nil); err != nil {
+	rows, err := simulate.Snapshots(context.Background(), simulate.Config{Accounts: accounts, Weeks: 104})
+	if err != nil {
 		b.Fatal(err)
 	}
-	return c.rows
+	return rows
 }
 
 // BenchmarkBuild measures feature building alone on 10k accounts x 104
 // weeks held in memory, in the simulator's week-major row order.
 func BenchmarkBuild(b *testing.B) {
 	rows := simulated(b, 10000)
-	src := features.Source{Name: "mem", Open: func() (features.SnapshotReader, error) { return &memReader{rows: rows}, nil }}
+	src := features.MemorySource("mem", simulate.Schema(), rows)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

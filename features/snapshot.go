@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Snapshot is one account's week, with the contract's columns.
@@ -120,3 +121,42 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // ErrNegativeCount is wrapped by errors about a negative count.
 var ErrNegativeCount = errors.New("negative count")
+
+// Check reports the first way s breaks the contract's value rules in a
+// file with the given schema: an empty account id, no week, a negative
+// count, a negative or infinite ARR, a wrong number of extra values or an
+// infinite one. Writers call it so that every file they finish reads back.
+func (s *Snapshot) Check(schema Schema) error {
+	if s.AccountID == "" {
+		return fmt.Errorf("%s: empty account id", ColAccountID)
+	}
+	if s.Week == NoDate {
+		return fmt.Errorf("%s: no week", ColWeek)
+	}
+	for _, c := range [...]struct {
+		name string
+		n    int64
+	}{
+		{ColLogins, s.Logins},
+		{ColFrequency, s.Frequency},
+		{ColRecencyDays, s.RecencyDays},
+		{ColSLABreaches, s.SLABreaches},
+		{ColOverdueInvoices, s.OverdueInvoices},
+	} {
+		if c.n < 0 {
+			return fmt.Errorf("%s: %w: %d", c.name, ErrNegativeCount, c.n)
+		}
+	}
+	if schema.HasARR && (s.ARR < 0 || math.IsInf(s.ARR, 0)) {
+		return fmt.Errorf("%s: %v is not a number >= 0", ColARR, s.ARR)
+	}
+	if len(s.Extra) != len(schema.Extras) {
+		return fmt.Errorf("%d extra values for %d extra columns", len(s.Extra), len(schema.Extras))
+	}
+	for i, v := range s.Extra {
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("%s: infinite value", schema.Extras[i])
+		}
+	}
+	return nil
+}

@@ -315,6 +315,14 @@ func sortedReader(ctx context.Context, r SnapshotReader, name string) (SnapshotR
 	return &sliceReader{schema: r.Schema(), rows: rows}, nil
 }
 
+// MemorySource serves snapshots held in memory as a Source: for tests,
+// notebooks and pipelines that make their data rather than read a file.
+func MemorySource(name string, schema Schema, rows []Snapshot) Source {
+	return Source{Name: name, Open: func() (SnapshotReader, error) {
+		return &sliceReader{schema: schema, rows: rows}, nil
+	}}
+}
+
 // sliceReader replays snapshots held in memory.
 type sliceReader struct {
 	schema Schema

@@ -12,9 +12,7 @@ import (
 
 // memSource serves snapshots from memory, as a file would.
 func memSource(schema Schema, rows []Snapshot) Source {
-	return Source{Name: "mem.csv", Open: func() (SnapshotReader, error) {
-		return &sliceReader{schema: schema, rows: slices.Clone(rows)}, nil
-	}}
+	return MemorySource("mem.csv", schema, rows)
 }
 
 var testSchema = Schema{HasChurned: true, HasARR: true, HasSegment: true, HasRenewal: true, Extras: []string{"seats"}}

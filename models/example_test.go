@@ -2,14 +2,11 @@ package models_test
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 )
-
-var errEOF = io.EOF
 
 // A Scorer turns a feature row into a calibrated churn probability and
 // explains it: the base value plus the contributions is the log-odds.

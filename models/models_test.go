@@ -18,27 +18,6 @@ import (
 	"github.com/churnlabs/churn/models/gbm"
 )
 
-// collector keeps simulated snapshots in memory.
-type collector struct{ rows []features.Snapshot }
-
-func (c *collector) Write(s *features.Snapshot) error {
-	r := *s
-	r.Extra = slices.Clone(s.Extra)
-	c.rows = append(c.rows, r)
-	return nil
-}
-
-type memReader struct{ rows []features.Snapshot }
-
-func (r *memReader) Schema() features.Schema { return simulate.Schema() }
-func (r *memReader) Next(s *features.Snapshot) error {
-	if len(r.rows) == 0 {
-		return errEOF
-	}
-	*s, r.rows = r.rows[0], r.rows[1:]
-	return nil
-}
-
 var (
 	fixtureOnce  sync.Once
 	fixtureTable *features.Table
@@ -50,11 +29,11 @@ var (
 func table(t testing.TB) *features.Table {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		var c collector
-		if fixtureErr = simulate.Run(context.Background(), simulate.Config{Accounts: 600, Weeks: 80, Seed: 3}, &c, nil); fixtureErr != nil {
+		var rows []features.Snapshot
+		if rows, fixtureErr = simulate.Snapshots(context.Background(), simulate.Config{Accounts: 600, Weeks: 80, Seed: 3}); fixtureErr != nil {
 			return
 		}
-		src := features.Source{Name: "sim", Open: func() (features.SnapshotReader, error) { return &memReader{c.rows}, nil }}
+		src := features.MemorySource("sim", simulate.Schema(), rows)
 		fixtureTable, fixtureErr = features.Build(context.Background(), src, features.BuildOptions{})
 	})
 	if fixtureErr != nil {

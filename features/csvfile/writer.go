@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 
@@ -108,43 +107,18 @@ func (w *Writer) Write(s *features.Snapshot) error {
 	return w.writeLine()
 }
 
-// check reports why Reader would reject s as w would write it, if it would.
+// check reports why Reader would reject s as w would write it, if it would:
+// the contract's rules, and dates a CSV cell can hold.
 func (w *Writer) check(s *features.Snapshot) error {
-	if s.AccountID == "" {
-		return fmt.Errorf("%s: %w", features.ColAccountID, errMissing)
+	if err := s.Check(w.schema); err != nil {
+		return err
 	}
 	if err := checkDate(s.Week); err != nil {
 		return fmt.Errorf("%s: %w", features.ColWeek, err)
 	}
-	counts := [...]struct {
-		name string
-		n    int64
-	}{
-		{features.ColLogins, s.Logins},
-		{features.ColFrequency, s.Frequency},
-		{features.ColRecencyDays, s.RecencyDays},
-		{features.ColSLABreaches, s.SLABreaches},
-		{features.ColOverdueInvoices, s.OverdueInvoices},
-	}
-	for _, c := range counts {
-		if c.n < 0 {
-			return fmt.Errorf("%s: %w: %d", c.name, features.ErrNegativeCount, c.n)
-		}
-	}
-	if w.schema.HasARR && (s.ARR < 0 || math.IsInf(s.ARR, 0)) {
-		return fmt.Errorf("%s: %v is not a number >= 0", features.ColARR, s.ARR)
-	}
 	if w.schema.HasRenewal && s.RenewalDate != features.NoDate {
 		if err := checkDate(s.RenewalDate); err != nil {
 			return fmt.Errorf("%s: %w", features.ColRenewalDate, err)
-		}
-	}
-	if len(s.Extra) != len(w.schema.Extras) {
-		return fmt.Errorf("%d extra values for %d extra columns", len(s.Extra), len(w.schema.Extras))
-	}
-	for i, v := range s.Extra {
-		if math.IsInf(v, 0) {
-			return fmt.Errorf("%s: infinite value", w.schema.Extras[i])
 		}
 	}
 	return nil

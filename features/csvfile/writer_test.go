@@ -142,9 +142,9 @@ func TestWriterRejects(t *testing.T) {
 		wantIs error
 	}{
 		{"empty account ID", func(s *features.Snapshot) { s.AccountID = "" },
-			`csvfile: snapshot of "" at 2024-01-01: account_id: missing value`, nil},
+			`csvfile: snapshot of "" at 2024-01-01: account_id: empty account id`, nil},
 		{"no week", func(s *features.Snapshot) { s.Week = features.NoDate },
-			`csvfile: snapshot of "a": week: missing value`, nil},
+			`csvfile: snapshot of "a": week: no week`, nil},
 		{"week past year 9999", func(s *features.Snapshot) { s.Week = maxDate + 1 },
 			`csvfile: snapshot of "a": week: date 10000-01-01 is outside 0000-01-01 to 9999-12-31`, nil},
 		{"negative count", func(s *features.Snapshot) { s.RecencyDays = -1 },

@@ -136,40 +136,7 @@ func (w *Writer) Write(s *features.Snapshot) error {
 
 // check rejects what the contract forbids, so that every file the Writer
 // completes is one the Reader accepts.
-func (w *Writer) check(s *features.Snapshot) error {
-	if len(s.Extra) != len(w.schema.Extras) {
-		return fmt.Errorf("%d extra values for %d extra columns", len(s.Extra), len(w.schema.Extras))
-	}
-	if s.AccountID == "" {
-		return fmt.Errorf("empty %s", features.ColAccountID)
-	}
-	if s.Week == features.NoDate {
-		return fmt.Errorf("no %s", features.ColWeek)
-	}
-	for _, c := range [...]struct {
-		name string
-		n    int64
-	}{
-		{features.ColLogins, s.Logins},
-		{features.ColFrequency, s.Frequency},
-		{features.ColRecencyDays, s.RecencyDays},
-		{features.ColSLABreaches, s.SLABreaches},
-		{features.ColOverdueInvoices, s.OverdueInvoices},
-	} {
-		if c.n < 0 {
-			return fmt.Errorf("%s: %w: %d", c.name, features.ErrNegativeCount, c.n)
-		}
-	}
-	if w.schema.HasARR && (s.ARR < 0 || math.IsInf(s.ARR, 0)) {
-		return fmt.Errorf("%s %v is negative or infinite", features.ColARR, s.ARR)
-	}
-	for i, x := range s.Extra {
-		if math.IsInf(x, 0) {
-			return fmt.Errorf("%s %v is not finite", w.schema.Extras[i], x)
-		}
-	}
-	return nil
-}
+func (w *Writer) check(s *features.Snapshot) error { return s.Check(w.schema) }
 
 // Close writes the buffered rows and the file footer. It does not close
 // the underlying io.Writer.

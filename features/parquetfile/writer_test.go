@@ -162,11 +162,11 @@ func TestWriterRejects(t *testing.T) {
 		msg    string
 	}{
 		{"negative count", func(s *features.Snapshot) { s.SLABreaches = -1 }, "sla_breaches: negative count: -1"},
-		{"empty account", func(s *features.Snapshot) { s.AccountID = "" }, "empty account_id"},
+		{"empty account", func(s *features.Snapshot) { s.AccountID = "" }, "account_id: empty account id"},
 		{"no week", func(s *features.Snapshot) { s.Week = features.NoDate }, "no week"},
 		{"extras mismatch", func(s *features.Snapshot) { s.Extra = nil }, "0 extra values for 1 extra columns"},
-		{"negative arr", func(s *features.Snapshot) { s.ARR = -3 }, "arr -3 is negative or infinite"},
-		{"infinite extra", func(s *features.Snapshot) { s.Extra = []float64{math.Inf(1)} }, "x +Inf is not finite"},
+		{"negative arr", func(s *features.Snapshot) { s.ARR = -3 }, "arr: -3 is not a number >= 0"},
+		{"infinite extra", func(s *features.Snapshot) { s.Extra = []float64{math.Inf(1)} }, "x: infinite value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -80,6 +80,25 @@ const (
 	gapRate = 0.015
 )
 
+// Snapshots runs a simulation into memory, for tests and notebooks: a
+// book of a few thousand accounts is a few tens of megabytes.
+func Snapshots(ctx context.Context, cfg Config) ([]features.Snapshot, error) {
+	var c collector
+	err := Run(ctx, cfg, &c, nil)
+	return c.rows, err
+}
+
+// collector keeps every snapshot it is given; Run reuses its snapshot, so
+// it copies.
+type collector struct{ rows []features.Snapshot }
+
+func (c *collector) Write(s *features.Snapshot) error {
+	r := *s
+	r.Extra = slices.Clone(s.Extra)
+	c.rows = append(c.rows, r)
+	return nil
+}
+
 // Run simulates and streams snapshots to w, week by week (all live
 // accounts of week 1, then week 2, ...). It checks ctx between weeks.
 // progress (may be nil) is called after each week with the number of

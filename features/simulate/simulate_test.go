@@ -14,21 +14,10 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// memWriter keeps every snapshot it is given; Run reuses its snapshot, so
-// it copies.
-type memWriter struct{ rows []features.Snapshot }
-
-func (m *memWriter) Write(s *features.Snapshot) error {
-	c := *s
-	c.Extra = slices.Clone(s.Extra)
-	m.rows = append(m.rows, c)
-	return nil
-}
-
 // simulate runs cfg into memory and fails the test on error.
 func simulate(t testing.TB, cfg Config) []features.Snapshot {
 	t.Helper()
-	var m memWriter
+	var m collector
 	if err := Run(context.Background(), cfg, &m, nil); err != nil {
 		t.Fatalf("Run(%+v): %v", cfg, err)
 	}
@@ -441,7 +430,7 @@ func rocAUC(scores, labels []float64) float64 {
 func TestRunCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var m memWriter
+	var m collector
 	var calls []int
 	err := Run(ctx, Config{Accounts: 100, Weeks: 50}, &m, func(week, weeks int) {
 		calls = append(calls, week)
@@ -493,7 +482,7 @@ func TestRunWriteError(t *testing.T) {
 
 func TestRunProgress(t *testing.T) {
 	var got [][2]int
-	err := Run(context.Background(), Config{Accounts: 5, Weeks: 4}, &memWriter{}, func(week, weeks int) {
+	err := Run(context.Background(), Config{Accounts: 5, Weeks: 4}, &collector{}, func(week, weeks int) {
 		got = append(got, [2]int{week, weeks})
 	})
 	if err != nil {
@@ -518,7 +507,7 @@ func TestRunBadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := &memWriter{}
+			w := &collector{}
 			err := Run(context.Background(), tt.cfg, w, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run(%+v) = %v, want an error about %q", tt.cfg, err, tt.want)
