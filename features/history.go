@@ -28,12 +28,20 @@ type history struct {
 
 	// Attributes as of the latest row, carried forward over empty cells:
 	// the last known value is what a person would have known that week.
-	arr     float64
-	segment string
-	renewal Date
+	arr      float64
+	segment  string
+	renewal  Date
+	segIndex int16 // segment's index in the table's segments, -1 for none
 
-	recent []weekCounts // rows within the last 12 weeks, oldest first
-	raw    []RawWeek    // the last recentRaw rows as reported, oldest first
+	recent ring[weekCounts] // rows within the last 12 weeks, oldest first
+	raw    ring[RawWeek]    // the last recentRaw rows as reported, oldest first
+	// window keeps running sums over recent: counts are integers, exact
+	// in float64, so adding what enters and subtracting what leaves gives
+	// the same sums as adding up the window again, in constant time.
+	window windowSums
+	// inLast4 is how many of the newest entries of recent are within the
+	// last four weeks.
+	inLast4 int
 }
 
 // RawWeek is a week's behaviour as the snapshot reported it, kept so a
@@ -67,10 +75,12 @@ const (
 func newHistory(id string) *history {
 	return &history{
 		id: id, first: NoDate, last: NoDate, lastLogin: NoDate,
-		churnWeek: NoDate, arr: math.NaN(), renewal: NoDate,
-		recent: make([]weekCounts, 0, 16),
+		churnWeek: NoDate, arr: math.NaN(), renewal: NoDate, segIndex: unresolved,
 	}
 }
+
+// unresolved marks a history whose segment index is not looked up yet.
+const unresolved = -2
 
 // errUnsorted reports that an account's rows are not in week order.
 type errUnsorted struct{ row int }
@@ -113,29 +123,37 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.renewal = s.RenewalDate
 	}
 
-	if len(h.raw) == recentRaw {
-		h.raw = h.raw[:copy(h.raw, h.raw[1:])]
+	if h.raw.push(RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices}); h.raw.n > recentRaw {
+		h.raw.drop()
 	}
-	h.raw = append(h.raw, RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices})
 
-	// Drop what fell out of the 12-week window, then append this week.
-	drop := 0
-	for drop < len(h.recent) && h.recent[drop].week <= s.Week-days12w {
-		drop++
+	// Move the window to this week: drop what fell out of the 12 weeks,
+	// retire from the last 4 what is now older, then add this week.
+	w := &h.window
+	for h.recent.n > 0 && h.recent.at(0).week <= s.Week-days12w {
+		old := h.recent.at(0)
+		w.sub(old, h.recent.n == h.inLast4)
+		if h.recent.n == h.inLast4 {
+			h.inLast4--
+		}
+		h.recent.drop()
 	}
-	if drop > 0 {
-		h.recent = h.recent[:copy(h.recent, h.recent[drop:])]
+	for h.inLast4 > 0 {
+		e := h.recent.at(h.recent.n - h.inLast4)
+		if e.week > s.Week-days4w {
+			break
+		}
+		w.last4.sub(e)
+		h.inLast4--
 	}
-	h.recent = append(h.recent, weekCounts{
+	h.recent.push(weekCounts{
 		week:       s.Week,
 		behaviour:  [numBehaviours]float64{float64(s.Logins), float64(s.Frequency), float64(s.SLABreaches)},
 		overdueNow: float64(s.OverdueInvoices),
 	})
+	w.add(h.recent.at(h.recent.n - 1))
+	h.inLast4++
 
-	var w windowSums
-	for _, c := range h.recent {
-		w.add(c, c.week > s.Week-days4w)
-	}
 	w.put(row[0:5], logins)
 	w.put(row[5:10], frequency)
 	w.put(row[10:14], slaBreaches)
@@ -186,22 +204,38 @@ func (c *counts) add(w *weekCounts) {
 	}
 }
 
-// windowSums splits the 12-week window into its last 4 weeks and the 8
-// before them, which is all the window features need.
-type windowSums struct {
-	last4, prior8, all counts
-	overdueWeeks       float64
+func (c *counts) sub(w *weekCounts) {
+	c.weeks--
+	for k, v := range w.behaviour {
+		c.sum[k] -= v
+	}
 }
 
-func (w *windowSums) add(c weekCounts, inLast4 bool) {
-	w.all.add(&c)
-	if inLast4 {
-		w.last4.add(&c)
-	} else {
-		w.prior8.add(&c)
-	}
+// windowSums sums the 12-week window and its last 4 weeks; the 8 weeks
+// before those are the difference.
+type windowSums struct {
+	last4, all   counts
+	overdueWeeks float64
+}
+
+// add puts a new week into both windows.
+func (w *windowSums) add(c *weekCounts) {
+	w.all.add(c)
+	w.last4.add(c)
 	if c.overdueNow > 0 {
 		w.overdueWeeks++
+	}
+}
+
+// sub takes a week out of the 12-week window, and out of the last 4 too
+// when it is still counted there.
+func (w *windowSums) sub(c *weekCounts, inLast4 bool) {
+	w.all.sub(c)
+	if inLast4 {
+		w.last4.sub(c)
+	}
+	if c.overdueNow > 0 {
+		w.overdueWeeks--
 	}
 }
 
@@ -219,8 +253,8 @@ func (w *windowSums) put(dst []float64, k int) {
 		// trend", and it keeps the column free of NaN so that learners
 		// that cannot take missing values (sklearn's logistic) still fit.
 		dst[4] = 0
-		if w.prior8.weeks > 0 {
-			dst[4] = math.Log((dst[0] + 1) / (w.prior8.sum[k]/w.prior8.weeks + 1))
+		if prior := w.all.weeks - w.last4.weeks; prior > 0 {
+			dst[4] = math.Log((dst[0] + 1) / ((sum12-sum4)/prior + 1))
 		}
 	}
 }
@@ -243,4 +277,41 @@ func newRowLayout(arr, renewal bool, extras int) rowLayout {
 	}
 	l.width = l.extras + extras
 	return l
+}
+
+// ring is a first-in, first-out queue of an account's latest rows.
+// Pushing and dropping never shift what it holds, and its buffer grows
+// only when more rows than ever before are live at once.
+type ring[T any] struct {
+	buf  []T // its length is zero or a power of two
+	head int
+	n    int
+}
+
+func (r *ring[T]) at(i int) *T { return &r.buf[(r.head+i)&(len(r.buf)-1)] }
+
+func (r *ring[T]) push(v T) {
+	if r.n == len(r.buf) {
+		grown := make([]T, max(16, 2*len(r.buf)))
+		for i := range r.n {
+			grown[i] = *r.at(i)
+		}
+		r.buf, r.head = grown, 0
+	}
+	*r.at(r.n) = v
+	r.n++
+}
+
+func (r *ring[T]) drop() {
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+}
+
+// values returns a copy of the queue, oldest first.
+func (r *ring[T]) values() []T {
+	out := make([]T, r.n)
+	for i := range out {
+		out[i] = *r.at(i)
+	}
+	return out
 }

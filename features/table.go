@@ -72,13 +72,13 @@ type rowStore struct {
 
 const rowsPerChunk = 1 << 13
 
-func (s *rowStore) append(row []float64) {
+// next adds a row and returns it to be filled in place.
+func (s *rowStore) next() []float64 {
 	if s.n%rowsPerChunk == 0 {
-		s.chunks = append(s.chunks, make([]float64, 0, rowsPerChunk*s.width))
+		s.chunks = append(s.chunks, make([]float64, rowsPerChunk*s.width))
 	}
-	c := &s.chunks[len(s.chunks)-1]
-	*c = append(*c, row...)
 	s.n++
+	return s.row(s.n - 1)
 }
 
 func (s *rowStore) row(i int) []float64 {
@@ -145,56 +145,84 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 
 	index := make(map[string]int32)
 	var hists []*history
-	var s Snapshot
-	row := make([]float64, t.layout.width)
-	for n := 1; ; n++ {
-		if err := r.Next(&s); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, err
-		}
-		if n%65536 == 0 {
-			if err := ctx.Err(); err != nil {
+	// follows[a] is the account whose row came after account a's last
+	// time. Exports list accounts in the same order every week (or all of
+	// an account's weeks together), so it predicts the next row's account
+	// and spares a hash lookup on most rows.
+	var follows []int32
+	prev := int32(-1)
+	ra := startReadAhead(r)
+	defer ra.stop()
+	n := 0
+	for b := range ra.full {
+		for i := range b.rows {
+			s := &b.rows[i]
+			if n++; n%65536 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				if opt.Progress != nil {
+					opt.Progress(n)
+				}
+			}
+			a, ok := int32(-1), false
+			switch {
+			case prev >= 0 && follows[prev] >= 0 && hists[follows[prev]].id == s.AccountID:
+				a, ok = follows[prev], true
+			case prev >= 0 && hists[prev].id == s.AccountID:
+				a, ok = prev, true
+			default:
+				a, ok = index[s.AccountID]
+			}
+			if !ok {
+				a = int32(len(hists))
+				id := strings.Clone(s.AccountID) // readers may share one buffer between rows
+				index[id] = a
+				hists = append(hists, newHistory(id))
+				follows = append(follows, -1)
+			}
+			if prev >= 0 {
+				follows[prev] = a
+			}
+			prev = a
+			h := hists[a]
+			segBefore := h.segment
+			if err := h.add(s, src.Name, extras, t.layout, t.x.next()); err != nil {
 				return nil, err
 			}
-			if opt.Progress != nil {
-				opt.Progress(n)
-			}
-		}
-		a, ok := index[s.AccountID]
-		if !ok {
-			a = int32(len(hists))
-			id := strings.Clone(s.AccountID) // readers may share one buffer between rows
-			index[id] = a
-			hists = append(hists, newHistory(id))
-		}
-		h := hists[a]
-		if err := h.add(&s, src.Name, extras, t.layout, row); err != nil {
-			return nil, err
-		}
-		seg, ok := segments[h.segment]
-		if !ok {
-			seg = -1
-			if inferSegments && h.segment != "" {
-				seg = int16(len(t.Spec.Segments))
-				if seg == maxSegments {
-					return nil, &InputError{File: src.Name, Row: s.Row, Column: ColSegment,
-						Err: fmt.Errorf("more than %d distinct segments: is this really a segment column?", maxSegments)}
+			if h.segment != segBefore || h.segIndex == unresolved {
+				// Look the segment up only when it changes.
+				seg, ok := segments[h.segment]
+				if !ok {
+					seg = -1
+					if inferSegments && h.segment != "" {
+						seg = int16(len(t.Spec.Segments))
+						if seg == maxSegments {
+							return nil, &InputError{File: src.Name, Row: s.Row, Column: ColSegment,
+								Err: fmt.Errorf("more than %d distinct segments: is this really a segment column?", maxSegments)}
+						}
+						t.Spec.Segments = append(t.Spec.Segments, h.segment)
+						segments[h.segment] = seg
+					}
 				}
-				t.Spec.Segments = append(t.Spec.Segments, h.segment)
-				segments[h.segment] = seg
+				h.segIndex = seg
+			}
+			t.account = append(t.account, a)
+			t.week = append(t.week, s.Week)
+			t.segment = append(t.segment, h.segIndex)
+			if t.First == NoDate || s.Week < t.First {
+				t.First = s.Week
+			}
+			if t.Last == NoDate || s.Week > t.Last {
+				t.Last = s.Week
 			}
 		}
-		t.account = append(t.account, a)
-		t.week = append(t.week, s.Week)
-		t.segment = append(t.segment, seg)
-		t.x.append(row)
-		if t.First == NoDate || s.Week < t.First {
-			t.First = s.Week
+		if b.err == io.EOF {
+			break
+		} else if b.err != nil {
+			return nil, b.err
 		}
-		if t.Last == NoDate || s.Week > t.Last {
-			t.Last = s.Week
-		}
+		ra.release(b)
 	}
 	if len(hists) == 0 {
 		return nil, &InputError{File: src.Name, Err: errors.New("no snapshot rows")}
@@ -207,7 +235,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *T
 	for i, h := range hists {
 		t.Accounts[i] = Account{
 			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
-			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw,
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw.values(),
 		}
 	}
 	if inferSegments {

@@ -242,3 +242,65 @@ func TestRecentRowsAndWeeks(t *testing.T) {
 		t.Errorf("raw recent weeks %+v", a.Recent)
 	}
 }
+
+// TestWindowsMatchBruteForce recomputes every window feature from scratch
+// for random histories with gaps and irregular spacing, and compares it
+// with the builder's running sums.
+func TestWindowsMatchBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var rows []Snapshot
+	for a := range 30 {
+		w := monday + Date(r.IntN(20))
+		for range 40 + r.IntN(40) {
+			rows = append(rows, Snapshot{
+				AccountID: string(rune('a' + a)), Week: w, Logins: int64(r.IntN(9)), Frequency: int64(r.IntN(5)),
+				SLABreaches: int64(r.IntN(3)), OverdueInvoices: int64(r.IntN(2)), ARR: math.NaN(),
+				RenewalDate: NoDate, Extra: []float64{0},
+			})
+			w += Date([]int{7, 7, 7, 14, 21, 3, 1, 35, 91}[r.IntN(9)])
+		}
+	}
+	tab := buildRows(t, rows)
+	ds := tab.Dataset(nil)
+	byAccount := map[string][]Snapshot{}
+	for _, s := range rows {
+		byAccount[s.AccountID] = append(byAccount[s.AccountID], s)
+	}
+	col := func(name string) int { return ds.Column(name) }
+	for i := range ds.Len() {
+		w := ds.Week[i]
+		var n4, n12, l4, l12, f4, f12, s4, s12, od float64
+		for _, s := range byAccount[ds.AccountID[i]] {
+			if s.Week > w || s.Week <= w-84 {
+				continue
+			}
+			n12++
+			l12 += float64(s.Logins)
+			f12 += float64(s.Frequency)
+			s12 += float64(s.SLABreaches)
+			if s.OverdueInvoices > 0 {
+				od++
+			}
+			if s.Week > w-28 {
+				n4++
+				l4 += float64(s.Logins)
+				f4 += float64(s.Frequency)
+				s4 += float64(s.SLABreaches)
+			}
+		}
+		trend := 0.0
+		if n12 > n4 {
+			trend = math.Log((l4/n4 + 1) / ((l12-l4)/(n12-n4) + 1))
+		}
+		x := ds.Row(i)
+		for name, want := range map[string]float64{
+			LoginsSum4w: l4, LoginsMean4w: l4 / n4, LoginsSum12w: l12, LoginsMean12w: l12 / n12,
+			FrequencySum4w: f4, FrequencySum12w: f12, SLABreachesSum4w: s4, SLABreachesSum12w: s12,
+			OverdueWeeks12w: od, WeeksReported12w: n12, LoginsTrend: trend,
+		} {
+			if got := x[col(name)]; math.Abs(got-want) > 1e-12 {
+				t.Fatalf("%s %s %s = %v, want %v", ds.AccountID[i], w, name, got, want)
+			}
+		}
+	}
+}
