@@ -21,6 +21,24 @@ type Source struct {
 	Open func() (SnapshotReader, error)
 }
 
+// Read opens the source, hands the reader to read and closes it when read
+// returns. A failure to close is reported only when read succeeded, as
+// the first error is the one that explains what went wrong.
+func (src Source) Read(read func(SnapshotReader) error) (err error) {
+	r, err := src.Open()
+	if err != nil {
+		return err
+	}
+	if c, ok := r.(io.Closer); ok {
+		defer func() {
+			if cerr := c.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("close %s: %w", src.Name, cerr)
+			}
+		}()
+	}
+	return read(r)
+}
+
 // Account is what a Table knows of one account at its latest snapshot.
 type Account struct {
 	ID    string
@@ -112,18 +130,16 @@ func Build(ctx context.Context, src Source, opt BuildOptions) (*Table, error) {
 	return t, err
 }
 
-func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (t *Table, err error) {
-	r, err := src.Open()
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := r.(io.Closer); ok {
-		defer func() {
-			if cerr := c.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("close %s: %w", src.Name, cerr)
-			}
-		}()
-	}
+func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (*Table, error) {
+	var t *Table
+	err := src.Read(func(r SnapshotReader) (err error) {
+		t, err = buildFrom(ctx, r, src, opt, sorted)
+		return err
+	})
+	return t, err
+}
+
+func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptions, sorted bool) (t *Table, err error) {
 	schema := r.Schema()
 	if sorted {
 		if r, err = sortedReader(ctx, r, src.Name); err != nil {

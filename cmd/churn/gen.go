@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
@@ -39,6 +41,9 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}
 	progress := func(week, weeks int) {
 		fmt.Fprintf(e.progress, "\rsimulating week %d/%d", week, weeks)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
 	}
 	err = features.WriteFileAtomic(*out, func(w io.Writer) error {
 		if isParquet(*out) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/churnlabs/churn/features"
 )
@@ -23,15 +22,11 @@ activity at all (warnings). Exits 1 when the file has errors.`)
 	if err := required(fs, "snapshots"); err != nil {
 		return err
 	}
-	src := snapshotSource(*path)
-	r, err := src.Open()
-	if err != nil {
+	var rep *features.Report
+	err := snapshotSource(*path).Read(func(r features.SnapshotReader) (err error) {
+		rep, err = features.Inspect(ctx, r, *path)
 		return err
-	}
-	if c, ok := r.(io.Closer); ok {
-		defer c.Close()
-	}
-	rep, err := features.Inspect(ctx, r, *path)
+	})
 	if err != nil {
 		return err
 	}

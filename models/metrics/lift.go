@@ -16,8 +16,8 @@ type Lift struct {
 	// Lift is Precision over the base rate: how many times better than
 	// picking rows at random. NaN when there are no positives at all.
 	Lift float64 `json:"lift"`
-	// Capture is the share of all positives among the rows taken. NaN
-	// when there are no positives at all.
+	// Capture is the share of all positives that fall in the rows taken
+	// (recall at this depth). NaN when there are no positives at all.
 	Capture float64 `json:"capture"`
 }
 

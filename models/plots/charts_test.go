@@ -59,7 +59,7 @@ func TestChartsWritePNG(t *testing.T) {
 				models = 1
 			}
 			for i := range models {
-				if n := countColor(img, modelColor(i)); n < 50 {
+				if n := countColor(img, SeriesColor(i)); n < 50 {
 					t.Errorf("model %d's colour has %d pixels, want at least 50", i, n)
 				}
 			}
@@ -152,7 +152,7 @@ func TestImportance(t *testing.T) {
 			if got, want := img.Bounds().Size(), (image.Point{X: 576, Y: tt.height}); got != want {
 				t.Errorf("size %v, want %v", got, want)
 			}
-			if countColor(img, modelColor(0)) == 0 && tt.meanAbs[0] != 0 {
+			if countColor(img, SeriesColor(0)) == 0 && tt.meanAbs[0] != 0 {
 				t.Error("no bar drawn")
 			}
 		})
@@ -216,20 +216,22 @@ func countColor(img image.Image, c color.Color) int {
 func TestRoundTicks(t *testing.T) {
 	tests := []struct {
 		name   string
-		ticks  roundTicks
+		ticks  RoundTicks
 		lo, hi float64
 		want   []string // labels of the major ticks
 		minor  int
 	}{
-		{"unit", roundTicks{}, 0, 1, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}, 5},
-		{"unit in percent", roundTicks{percent: true}, 0, 1, []string{"0%", "20%", "40%", "60%", "80%", "100%"}, 5},
-		{"calibration", roundTicks{percent: true}, 0, 0.86, []string{"0%", "20%", "40%", "60%", "80%"}, 4},
-		{"small shares", roundTicks{percent: true}, 0, 0.033, []string{"0%", "1%", "2%", "3%"}, 3},
-		{"steps of 2.5", roundTicks{}, 0, 0.11, []string{"0", "0.025", "0.05", "0.075", "0.1"}, 4},
-		{"off zero", roundTicks{}, 0.13, 0.97, []string{"0.2", "0.4", "0.6", "0.8"}, 4},
-		{"huge", roundTicks{}, 0, math.MaxFloat64, []string{"0", "5e+307", "1e+308", "1.5e+308"}, 4},
-		{"empty range", roundTicks{}, 1, 1, nil, 0},
-		{"reversed range", roundTicks{}, 1, 0, nil, 0},
+		{"unit", RoundTicks{}, 0, 1, []string{"0", "0.2", "0.4", "0.6", "0.8", "1"}, 5},
+		{"unit in percent", RoundTicks{Percent: true}, 0, 1, []string{"0%", "20%", "40%", "60%", "80%", "100%"}, 5},
+		{"calibration", RoundTicks{Percent: true}, 0, 0.86, []string{"0%", "20%", "40%", "60%", "80%"}, 4},
+		{"small shares", RoundTicks{Percent: true}, 0, 0.033, []string{"0%", "1%", "2%", "3%"}, 3},
+		{"steps of 2.5", RoundTicks{}, 0, 0.11, []string{"0", "0.025", "0.05", "0.075", "0.1"}, 4},
+		{"off zero", RoundTicks{}, 0.13, 0.97, []string{"0.2", "0.4", "0.6", "0.8"}, 4},
+		{"huge", RoundTicks{}, 0, math.MaxFloat64, []string{"0", "5e+307", "1e+308", "1.5e+308"}, 4},
+		// 150% goes unlabelled, so it counts with the minor ticks.
+		{"labels up to 100%", RoundTicks{Percent: true, LabelMax: 1}, 0, 1.6, []string{"0%", "50%", "100%"}, 4},
+		{"empty range", RoundTicks{}, 1, 1, nil, 0},
+		{"reversed range", RoundTicks{}, 1, 0, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,14 +46,14 @@ func Importance(w io.Writer, title string, names []string, meanAbs []float64, n 
 	}
 
 	h := max(height, vg.Length(len(order))*vg.Inch/4+vg.Inch*5/4)
-	p := newPlot(title, "Mean |contribution| (log-odds)", "")
+	p := NewPlot(title, "Mean |contribution| (log-odds)", "")
 	p.NominalY(labels...)
 	bars, err := plotter.NewBarChart(values, barWidth(h, len(order)))
 	if err != nil {
 		return fmt.Errorf("plots: importance bars: %w", err)
 	}
 	bars.Horizontal = true
-	bars.Color = modelColor(0)
+	bars.Color = SeriesColor(0)
 	bars.LineStyle.Width = 0
 	text, err := plotter.NewLabels(ends)
 	if err != nil {
@@ -61,7 +61,7 @@ func Importance(w io.Writer, title string, names []string, meanAbs []float64, n 
 	}
 	text.Offset = vg.Point{X: vg.Points(3), Y: -vg.Points(3.5)}
 	// Horizontal grid lines would run through the middle of the bars.
-	grid := lightGrid()
+	grid := LightGrid()
 	grid.Horizontal.Color = nil
 	p.Add(grid, bars, text)
 	// The headroom right of the longest bar holds its value label.
@@ -73,9 +73,9 @@ func Importance(w io.Writer, title string, names []string, meanAbs []float64, n 
 		right = largest
 	}
 	setRange(&p.X, 0, right)
-	p.X.Tick.Marker = roundTicks{}
+	p.X.Tick.Marker = RoundTicks{}
 	setRange(&p.Y, -0.6, float64(len(order))-0.4)
-	return render(w, p, h)
+	return WritePNG(w, p, width, h)
 }
 
 // checkImportance reports why Importance cannot draw its input.
