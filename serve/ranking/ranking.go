@@ -25,16 +25,6 @@ import (
 // sparkline and week-over-week change.
 const HistoryWeeks = 12
 
-// Driver is one feature's part in a score, told for a person.
-type Driver struct {
-	Feature     string  `json:"feature"`
-	Description string  `json:"description"`
-	Value       float64 `json:"value"`
-	// Contribution is in log-odds: positive raises the churn risk.
-	Contribution float64 `json:"contribution"`
-	Direction    string  `json:"direction"` // "raises risk" or "lowers risk"
-}
-
 // WeekScore is an account's calibrated churn probability at one week.
 type WeekScore struct {
 	Week        features.Date `json:"week"`
@@ -127,7 +117,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 		if n := len(r.History); n > 1 {
 			r.Change = r.History[n-1].Probability - r.History[n-2].Probability
 		}
-		r.Drivers = drivers(a.Features, x, sc.Contributions, topDrivers)
+		r.Drivers = Drivers(a.Features, x, sc.Contributions, topDrivers)
 		b.Accounts = append(b.Accounts, r)
 		b.index[r.AccountID] = r
 	}
@@ -148,25 +138,6 @@ func orZero(v float64) float64 {
 		return 0
 	}
 	return v
-}
-
-// drivers returns the n features with the largest contributions by size.
-func drivers(names []string, x, phi []float64, n int) []Driver {
-	idx := make([]int, len(phi))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(math.Abs(phi[b]), math.Abs(phi[a])) })
-	out := make([]Driver, 0, n)
-	for _, j := range idx[:min(n, len(idx))] {
-		d := Driver{Feature: names[j], Description: features.Describe(names[j]), Value: x[j],
-			Contribution: phi[j], Direction: "raises risk"}
-		if phi[j] < 0 {
-			d.Direction = "lowers risk"
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 // Sort orders for Rank.

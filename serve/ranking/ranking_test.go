@@ -66,7 +66,7 @@ func TestRank(t *testing.T) {
 
 func TestDrivers(t *testing.T) {
 	names := []string{features.LoginsMean4w, features.OverdueInvoices, "nps"}
-	d := drivers(names, []float64{1, 3, 7}, []float64{0.5, -2, 0.1}, 2)
+	d := Drivers(names, []float64{1, 3, 7}, []float64{0.5, -2, 0.1}, 2)
 	if len(d) != 2 || d[0].Feature != features.OverdueInvoices || d[0].Direction != "lowers risk" ||
 		d[1].Feature != features.LoginsMean4w || d[1].Direction != "raises risk" {
 		t.Fatalf("drivers %+v", d)

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/churnlabs/churn/serve"
+	"github.com/churnlabs/churn/serve/dashboard"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "--model DIR --snapshots FILE [flags]",
+		`Serves churn scores over HTTP. On start it loads the model and scores every
+account active at its latest snapshot week; then:
+
+  GET  /v1/accounts/{id}/score   an account's score, contributions and drivers
+  POST /v1/score                 scores raw feature rows ({"features": {...}}
+                                 or {"rows": [...]})
+  GET  /v1/ranking               accounts by risk (limit, segment,
+                                 renewal_within_days, sort=probability|arr_at_risk)
+  GET  /v1/model                 the model, its training window and validation
+  GET  /                         the dashboard
+  GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health
+       and metadata routes under /v2
+
+SIGHUP or POST /v1/admin/reload reloads the model directory and the snapshot
+file; a model or file that fails to load is rejected and the old one keeps
+serving. SIGINT or SIGTERM stops the server after in-flight requests finish.
+With --token-file every route but health, metrics and the dashboard page
+itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
+token and sends it with its API calls.`)
+	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
+	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
+	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
+	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "model", "snapshots"); err != nil {
+		return err
+	}
+	if *maxBatch < 1 {
+		return fmt.Errorf("--max-batch %d: want at least 1", *maxBatch)
+	}
+	if *maxBody < 1 {
+		return fmt.Errorf("--max-body %d: want at least 1", *maxBody)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	token, err := readToken(*tokenFile, log)
+	if err != nil {
+		return err
+	}
+	if token == "" && !isLoopback(*addr) {
+		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	srv, err := serve.New(ctx, serve.Config{
+		ModelDir:        *modelDir,
+		Snapshots:       snapshotSource(*snapshots),
+		Token:           token,
+		PublicDashboard: *public,
+		Dashboard:       dashboard.Handler(),
+		MaxBatch:        *maxBatch,
+		MaxBodyBytes:    *maxBody,
+		Logger:          log,
+	})
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, *addr)
+}
+
+// readToken reads the bearer token from path, "" when path is "". It
+// warns when others may read the file: the token is the only key.
+func readToken(path string, log *slog.Logger) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" {
+		return "", fmt.Errorf("--token-file %s is empty", path)
+	}
+	if strings.ContainsAny(token, " \t\r\n") {
+		return "", errors.New("--token-file: the token must be one line without spaces")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the token file is readable by other users: chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
+	}
+	return token, nil
+}
+
+// isLoopback reports whether addr listens on this machine only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,760 @@
+// The churn dashboard: ranks accounts by churn risk and explains a score.
+//
+// Every value from the server reaches the page through textContent or an
+// attribute, never through innerHTML, so account ids and segment names
+// are shown as text whatever they contain.
+//
+// Numbers the end-to-end test reads are exposed at full precision in
+// data-* attributes beside the rounded text a person reads.
+
+const TOKEN_KEY = "churn.token";
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+// Log-odds are shown with this many decimals; the waterfall rounds them
+// so that the printed numbers add up exactly.
+const LOG_ODDS_DECIMALS = 3;
+
+// The waterfall draws at most this many contribution bars; the smallest
+// contributions beyond them share one bar.
+const MAX_BARS = 8;
+
+// ---------------------------------------------------------------- API
+
+// AuthError is a 401 from the API: the page needs a (new) token.
+class AuthError extends Error {
+  constructor(message, hadToken) {
+    super(message);
+    this.hadToken = hadToken;
+  }
+}
+
+// api fetches a JSON document from the server, with the stored token.
+// Paths are relative, so the page also works under a path prefix.
+async function api(path) {
+  const headers = { Accept: "application/json" };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) {
+    headers.Authorization = "Bearer " + token;
+  }
+  const resp = await fetch(path, { headers, cache: "no-store" });
+  let body = null;
+  try {
+    body = await resp.json();
+  } catch {
+    // A proxy's HTML error page: the status says enough.
+  }
+  const reason = body && typeof body.error === "string" ? body.error : `${resp.status} ${resp.statusText}`;
+  if (resp.status === 401) {
+    throw new AuthError(reason, Boolean(token));
+  }
+  if (!resp.ok) {
+    throw new Error(`${path.split("?")[0]}: ${reason}`);
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------- DOM
+
+// el creates an element with attributes and children; strings become
+// text nodes. Attributes whose value is null or false are left out.
+function el(tag, attrs = {}, ...children) {
+  return build(document.createElement(tag), attrs, children);
+}
+
+// svg is el for SVG elements.
+function svg(tag, attrs = {}, ...children) {
+  return build(document.createElementNS(SVG_NS, tag), attrs, children);
+}
+
+function build(node, attrs, children) {
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) {
+      continue;
+    }
+    if (name === "class") {
+      node.setAttribute("class", Array.isArray(value) ? value.flat(Infinity).filter(Boolean).join(" ") : value);
+    } else {
+      node.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
+  }
+  return node;
+}
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------- formats
+
+const intFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const DASH = "—";
+const MINUS = "−";
+
+function isNumber(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+function percent(p, digits = 1) {
+  return isNumber(p) ? (100 * p).toFixed(digits) + "%" : DASH;
+}
+
+function money(v) {
+  return isNumber(v) ? intFormat.format(v) : DASH;
+}
+
+// value formats a feature value as Go's %.4g does: four significant
+// digits, no trailing zeros.
+function value(v) {
+  if (!isNumber(v)) {
+    return "unknown";
+  }
+  const s = Number.isInteger(v) && Math.abs(v) < 1e6 ? String(v) : String(Number(v.toPrecision(4)));
+  return s.replace("-", MINUS);
+}
+
+// signedUnits formats an integer count of 10^-decimals with its sign, as
+// the waterfall prints its rounded numbers.
+function signedUnits(units, decimals = LOG_ODDS_DECIMALS) {
+  const sign = units < 0 ? MINUS : "+";
+  return sign + (Math.abs(units) / 10 ** decimals).toFixed(decimals);
+}
+
+function plainUnits(units, decimals = LOG_ODDS_DECIMALS) {
+  return (units < 0 ? MINUS : "") + (Math.abs(units) / 10 ** decimals).toFixed(decimals);
+}
+
+function capitalize(s) {
+  return s ? s[0].toUpperCase() + s.slice(1) : s;
+}
+
+// ---------------------------------------------------------------- pieces
+
+// chip is the health colour as a labelled pill: the word is there for
+// anyone who cannot tell the colours apart.
+function chip(health) {
+  const known = health === "red" || health === "yellow" || health === "green";
+  return el("span", { class: ["chip", known && "chip-" + health] },
+    el("span", { class: "dot", "aria-hidden": "true" }), capitalize(health || "unknown"));
+}
+
+// change shows the week-over-week change in percentage points.
+function change(delta) {
+  if (!isNumber(delta)) {
+    return el("span", { class: "muted", title: "No score last week" }, DASH);
+  }
+  const pts = 100 * delta;
+  if (Math.abs(pts) < 0.05) {
+    return el("span", { class: "change flat", title: "Unchanged since last week" }, "→ 0.0 pt");
+  }
+  const up = pts > 0;
+  return el("span", {
+    class: ["change", up ? "up" : "down"],
+    title: `${up ? "Up" : "Down"} ${Math.abs(pts).toFixed(1)} percentage points since last week`,
+  }, `${up ? "▲" : "▼"} ${up ? "+" : MINUS}${Math.abs(pts).toFixed(1)} pt`);
+}
+
+function renewal(a) {
+  if (!a.renewal_date) {
+    return el("span", { class: "muted" }, DASH);
+  }
+  const days = a.days_to_renewal;
+  return el("span", { class: ["renewal", days <= 30 && "soon"] },
+    a.renewal_date, el("span", { class: "days" }, days === 0 ? "due" : `in ${days} d`));
+}
+
+function drivers(list) {
+  return el("ul", { class: "drivers" }, (list || []).map((d) => {
+    const raises = d.contribution > 0;
+    return el("li", { class: raises ? "raises" : "lowers", title: d.direction },
+      el("span", { class: "arrow", "aria-hidden": "true" }, raises ? "↑" : "↓"),
+      el("span", {}, `${d.description} = ${value(d.value)}`,
+        el("span", { class: "visually-hidden" }, ` (${d.direction})`)));
+  }));
+}
+
+// sparkline draws a series of probabilities. Its scale spans at least
+// minSpan, so the noise of a steady account does not look like a trend.
+function sparkline(series, opts = {}) {
+  const { width = 104, height = 26, pad = 3, minSpan = 0.04, health, thresholds } = opts;
+  const points = (series || []).filter((h) => isNumber(h.churn_probability));
+  if (points.length === 0) {
+    return el("span", { class: "muted" }, DASH);
+  }
+  const ps = points.map((h) => h.churn_probability);
+  let lo = Math.min(...ps);
+  let hi = Math.max(...ps);
+  if (thresholds) {
+    lo = 0;
+    hi = Math.max(hi, thresholds.red) * 1.1;
+  }
+  if (hi - lo < minSpan) {
+    const mid = (hi + lo) / 2;
+    lo = Math.max(0, mid - minSpan / 2);
+    hi = lo + minSpan;
+  }
+  const x = (i) => pad + (points.length === 1 ? (width - 2 * pad) / 2 : (i * (width - 2 * pad)) / (points.length - 1));
+  // A history chart keeps room at the bottom for its week labels.
+  const bottom = thresholds ? 18 : pad;
+  const y = (p) => height - bottom - ((p - lo) / (hi - lo)) * (height - pad - bottom);
+  const first = points[0];
+  const last = points[points.length - 1];
+  const label = points.length === 1
+    ? `Churn probability ${percent(last.churn_probability)} in the week of ${last.week}`
+    : `Weekly churn probability from ${percent(first.churn_probability)} in the week of ${first.week} ` +
+      `to ${percent(last.churn_probability)} in the week of ${last.week}`;
+  const g = svg("svg", {
+    class: ["sparkline", thresholds && "history"], viewBox: `0 0 ${width} ${height}`,
+    width, height, role: "img", "aria-label": label,
+  }, svg("title", {}, label));
+  if (thresholds) {
+    // The red label sits above its line and the yellow one below its
+    // own, so they never overlap however close the cut-offs are.
+    for (const [name, p, dy] of [["yellow", thresholds.yellow, 11], ["red", thresholds.red, -4]]) {
+      if (isNumber(p) && p <= hi) {
+        g.append(svg("line", { class: "threshold " + name, x1: pad, x2: width - pad, y1: y(p), y2: y(p) }));
+        g.append(svg("text", { class: "threshold-label", x: pad + 2, y: y(p) + dy }, `${name} ${percent(p)}`));
+      }
+    }
+    g.append(svg("line", { class: "baseline", x1: pad, x2: width - pad, y1: y(lo), y2: y(lo) }));
+    g.append(svg("text", { class: "axis-label", x: pad, y: height - 4 }, first.week));
+    g.append(svg("text", { class: "axis-label", x: width - pad, y: height - 4, "text-anchor": "end" }, last.week));
+    g.append(svg("text", { class: "axis-label", x: width - pad, y: y(last.churn_probability) - 8, "text-anchor": "end" },
+      percent(last.churn_probability)));
+  }
+  g.append(svg("polyline", {
+    class: "line", points: points.map((h, i) => `${x(i).toFixed(1)},${y(h.churn_probability).toFixed(1)}`).join(" "),
+  }));
+  g.append(svg("circle", {
+    class: ["last", health && "fill-" + health], cx: x(points.length - 1), cy: y(last.churn_probability),
+    r: thresholds ? 4 : 2.5,
+  }));
+  return g;
+}
+
+// ---------------------------------------------------------------- waterfall
+
+// waterfallBars turns a score's contributions into the bars to draw: the
+// largest by size, then one bar for the rest when there are several.
+// Grouping changes what is drawn, not the arithmetic: a group's value is
+// the sum of its members.
+function waterfallBars(contributions, describe) {
+  const entries = Object.entries(contributions).map(([feature, v]) => {
+    if (!isNumber(v)) {
+      throw new Error(`the contribution of ${feature} is not a number`);
+    }
+    return { feature, value: v };
+  });
+  entries.sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || a.feature.localeCompare(b.feature));
+  const keep = entries.length > MAX_BARS ? MAX_BARS - 1 : entries.length;
+  const bars = entries.slice(0, keep).map((e) => ({ label: describe(e.feature), features: [e.feature], value: e.value }));
+  const rest = entries.slice(keep);
+  if (rest.length > 0) {
+    bars.push({
+      label: `other ${rest.length} features`,
+      features: rest.map((e) => e.feature),
+      value: rest.reduce((sum, e) => sum + e.value, 0),
+      group: true,
+    });
+  }
+  return bars;
+}
+
+// roundToSum rounds values to integers that add up to target, each
+// within one of its own rounding: start from plain rounding and move the
+// difference, one unit at a time, onto the value that rounding moved
+// furthest the other way (the largest-remainder method).
+function roundToSum(values, target) {
+  const units = values.map(Math.round);
+  let diff = target - units.reduce((a, b) => a + b, 0);
+  while (diff !== 0 && units.length > 0) {
+    const step = Math.sign(diff);
+    let best = 0;
+    let gap = -Infinity;
+    values.forEach((v, i) => {
+      const g = step * (v - units[i]);
+      if (g > gap) {
+        gap = g;
+        best = i;
+      }
+    });
+    units[best] += step;
+    diff -= step;
+  }
+  return units;
+}
+
+// waterfall draws base value + contributions = log-odds as horizontal
+// bars, each starting where the previous one ended.
+function waterfall(score, describe) {
+  const scale = 10 ** LOG_ODDS_DECIMALS;
+  const bars = waterfallBars(score.contributions, describe);
+  const baseUnits = Math.round(score.base_value * scale);
+  const totalUnits = Math.round(score.log_odds * scale);
+  const shown = roundToSum(bars.map((b) => b.value * scale), totalUnits - baseUnits);
+
+  const rowH = 28;
+  const labelW = 270;
+  const valueW = 70;
+  const width = 760;
+  const top = 26;
+  const rows = bars.length + 2;
+  const height = top + rows * rowH + 8;
+  let at = score.base_value;
+  const ends = [0, at];
+  for (const b of bars) {
+    at += b.value;
+    ends.push(at);
+  }
+  ends.push(score.log_odds);
+  let lo = Math.min(...ends);
+  let hi = Math.max(...ends);
+  const span = hi - lo || 1;
+  lo -= span * 0.04;
+  hi += span * 0.04;
+  const plotL = labelW;
+  const plotR = width - valueW;
+  const x = (v) => plotL + ((v - lo) / (hi - lo)) * (plotR - plotL);
+
+  const chart = svg("svg", {
+    id: "waterfall", class: "waterfall", viewBox: `0 0 ${width} ${height}`, role: "img",
+    "aria-label": `Base value ${plainUnits(baseUnits)} plus ${bars.length} contribution bars gives log-odds ${plainUnits(totalUnits)}`,
+    "data-base": String(score.base_value),
+    "data-log-odds": String(score.log_odds),
+    "data-probability": String(score.churn_probability),
+  });
+
+  // Axis: a few round log-odds ticks, and zero, where bars start.
+  for (const t of ticks(lo, hi, 6)) {
+    chart.append(svg("line", { class: t === 0 ? "axis zero" : "axis", x1: x(t), x2: x(t), y1: top - 6, y2: height - 4 }));
+    chart.append(svg("text", { class: "tick", x: x(t), y: top - 10, "text-anchor": "middle" },
+      t === 0 ? "0" : (t < 0 ? MINUS : "") + String(Math.abs(Number(t.toPrecision(6))))));
+  }
+
+  const row = (i, cls, label, from, to, text, attrs) => {
+    const y = top + i * rowH;
+    const x0 = x(Math.min(from, to));
+    const w = Math.max(1, Math.abs(x(to) - x(from)));
+    return svg("g", { class: ["step", cls], ...attrs },
+      svg("title", {}, `${label}: ${text}`),
+      svg("text", { class: "label", x: labelW - 10, y: y + rowH / 2 + 4, "text-anchor": "end" }, clip(label, 42)),
+      svg("rect", { class: "bar", x: x0, y: y + 5, width: w, height: rowH - 10, rx: 2 }),
+      svg("text", { class: "value", x: x(Math.max(from, to)) + 6, y: y + rowH / 2 + 4 }, text));
+  };
+
+  chart.append(row(0, "base", "Base value (model average)", 0, score.base_value, plainUnits(baseUnits),
+    { "data-shown": plainUnits(baseUnits) }));
+  at = score.base_value;
+  bars.forEach((b, i) => {
+    const next = at + b.value;
+    const y = top + (i + 1) * rowH;
+    chart.append(svg("line", { class: "connector", x1: x(at), x2: x(at), y1: y - 5, y2: y + 5 }));
+    chart.append(row(i + 1, [b.value > 0 ? "raises" : "lowers", b.group && "group"], b.label, at, next,
+      signedUnits(shown[i]), {
+        "data-contribution": String(b.value),
+        "data-shown": signedUnits(shown[i]),
+        "data-features": b.features.join(" "),
+      }));
+    at = next;
+  });
+  const y = top + (bars.length + 1) * rowH;
+  chart.append(svg("line", { class: "connector", x1: x(at), x2: x(at), y1: y - 5, y2: y + 5 }));
+  chart.append(row(bars.length + 1, ["total", "health-" + (score.health || "none")], "Score (log-odds)", 0,
+    score.log_odds, plainUnits(totalUnits), { "data-shown": plainUnits(totalUnits) }));
+
+  const equation = [
+    "base ", el("strong", {}, plainUnits(baseUnits)),
+    " + Σ contributions ", el("strong", {}, signedUnits(totalUnits - baseUnits)),
+    " = log-odds ", el("strong", {}, plainUnits(totalUnits)),
+    " → probability 1 / (1 + e", el("sup", {}, plainUnits(-totalUnits)), ") = ",
+    el("strong", { id: "detail-probability", "data-probability": String(score.churn_probability) },
+      percent(score.churn_probability, 2)),
+  ];
+  return { chart, equation };
+}
+
+// ticks returns about n round numbers between lo and hi, and zero.
+function ticks(lo, hi, n) {
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) || raw;
+  const out = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-12; t += step) {
+    out.push(Math.abs(t) < step / 1e6 ? 0 : t);
+  }
+  return out;
+}
+
+function clip(s, n) {
+  return s.length <= n ? s : s.slice(0, n - 1) + "…";
+}
+
+// ---------------------------------------------------------------- page
+
+// Dashboard holds the page's state and draws it.
+class Dashboard {
+  constructor() {
+    this.model = null;
+    this.descriptions = new Map();
+    // query counts ranking requests, so a slow answer to an old filter
+    // never overwrites the answer to a newer one.
+    this.query = 0;
+    this.opened = 0;
+    this.lastRow = null;
+    this.bind();
+  }
+
+  bind() {
+    $("token-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const token = $("token").value.trim();
+      if (token) {
+        sessionStorage.setItem(TOKEN_KEY, token);
+        $("token").value = "";
+        this.start();
+      }
+    });
+    $("sign-out").addEventListener("click", () => {
+      sessionStorage.removeItem(TOKEN_KEY);
+      this.askToken("forgotten", "Token forgotten.");
+    });
+    $("filters").addEventListener("submit", (e) => e.preventDefault());
+    $("filters").addEventListener("change", () => this.loadRanking());
+    // Typing a number re-queries after a pause, not on every key.
+    let timer = 0;
+    $("renewal").addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.loadRanking(), 400);
+    });
+    $("detail-close").addEventListener("click", () => this.closeDetail());
+    $("detail").addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        this.closeDetail();
+      }
+    });
+    const body = $("ranking").tBodies[0];
+    body.addEventListener("click", (e) => {
+      const tr = e.target.closest("tr[data-account-id]");
+      if (tr) {
+        this.openAccount(tr.dataset.accountId, tr);
+      }
+    });
+    body.addEventListener("keydown", (e) => {
+      const tr = e.target.closest("tr[data-account-id]");
+      if (!tr) {
+        return;
+      }
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        this.openAccount(tr.dataset.accountId, tr);
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        (e.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling)?.focus();
+      }
+    });
+  }
+
+  // start loads the model and the ranking, or asks for a token.
+  async start() {
+    this.readFilters();
+    try {
+      this.model = await api("v1/model");
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.descriptions = new Map((this.model.features || []).map((f) => [f.name, f.description]));
+    $("auth").hidden = true;
+    $("app").hidden = false;
+    $("sign-out").hidden = !sessionStorage.getItem(TOKEN_KEY);
+    this.showModel();
+    await this.loadRanking();
+  }
+
+  describe(feature) {
+    return this.descriptions.get(feature) || feature.replaceAll("_", " ");
+  }
+
+  // askToken shows the token form; reason ("required", "rejected" or
+  // "forgotten") is also set on it, for tests and styles.
+  askToken(reason, message) {
+    $("app").hidden = true;
+    $("auth").hidden = false;
+    $("auth").dataset.reason = reason;
+    $("sign-out").hidden = true;
+    $("auth-message").textContent = message;
+    $("token").focus();
+  }
+
+  fail(err) {
+    if (err instanceof AuthError) {
+      if (err.hadToken) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        this.askToken("rejected", `The server did not accept that token (${err.message}).`);
+      } else {
+        this.askToken("required", "");
+      }
+      return;
+    }
+    const box = $("error");
+    box.replaceChildren(el("strong", {}, "Could not load the data. "), err.message);
+    box.hidden = false;
+    const table = $("ranking");
+    table.dataset.state = "error";
+    table.setAttribute("aria-busy", "false");
+  }
+
+  showModel() {
+    const m = this.model;
+    $("model").hidden = false;
+    $("model-version").textContent = m.version;
+    $("model-version").title = `${m.kind} model`;
+    $("horizon").textContent = `${m.horizon_weeks} weeks`;
+    const auc = m.valid_metrics && m.valid_metrics.roc_auc;
+    $("auc").textContent = isNumber(auc) ? auc.toFixed(3) : DASH;
+  }
+
+  // readFilters sets the form from the page's URL, so a link to a
+  // filtered view opens that view.
+  readFilters() {
+    const q = new URLSearchParams(location.search);
+    const set = (id, name) => {
+      if (q.has(name)) {
+        const input = $(id);
+        if (input.tagName === "SELECT" && !Array.from(input.options).some((o) => o.value === q.get(name))) {
+          input.append(el("option", { value: q.get(name) }, q.get(name)));
+        }
+        input.value = q.get(name);
+      }
+    };
+    set("segment", "segment");
+    set("renewal", "renewal_within_days");
+    set("limit", "limit");
+    set("sort", "sort");
+  }
+
+  filters() {
+    const q = new URLSearchParams();
+    const segment = $("segment").value;
+    const renewal = $("renewal").value.trim();
+    if (segment) {
+      q.set("segment", segment);
+    }
+    if (renewal !== "" && Number(renewal) > 0) {
+      q.set("renewal_within_days", String(Math.floor(Number(renewal))));
+    }
+    if ($("limit").value !== "0") {
+      q.set("limit", $("limit").value);
+    }
+    q.set("sort", $("sort").value);
+    return q;
+  }
+
+  async loadRanking() {
+    const q = this.filters();
+    const n = ++this.query;
+    const table = $("ranking");
+    table.dataset.state = "loading";
+    table.setAttribute("aria-busy", "true");
+    let doc;
+    try {
+      doc = await api("v1/ranking?" + q);
+    } catch (err) {
+      if (n === this.query) {
+        this.fail(err);
+      }
+      return;
+    }
+    if (n !== this.query) {
+      return;
+    }
+    $("error").hidden = true;
+    history.replaceState(null, "", "?" + q);
+    this.showRanking(doc, q);
+  }
+
+  showRanking(doc, q) {
+    $("as-of").textContent = doc.as_of;
+    $("model-version").textContent = doc.model_version;
+    const h = doc.health;
+    $("health-rule").replaceChildren(
+      chip("red"), ` at ${percent(h.red)} or more · `,
+      chip("yellow"), ` at ${percent(h.yellow)} or more · `,
+      chip("green"), " below. ",
+      el("span", { class: "muted" }, capitalize(h.rule) + "."));
+
+    this.fillSegments(doc.segments, q.get("segment") || "");
+
+    const rows = doc.accounts.map((a, i) => el("tr", {
+      tabindex: 0, "data-account-id": a.account_id, "data-health": a.health,
+    },
+    el("td", { class: "num muted" }, i + 1),
+    el("td", { class: "account" }, a.account_id),
+    el("td", { class: "num probability", "data-probability": String(a.churn_probability) },
+      el("span", { class: "meter", "aria-hidden": "true" }, meter(a.churn_probability, a.health)),
+      percent(a.churn_probability)),
+    el("td", {}, chip(a.health)),
+    el("td", { class: "segment" }, a.segment || DASH),
+    el("td", { class: "num" }, money(a.arr)),
+    el("td", { class: "num strong" }, money(a.arr_at_risk)),
+    el("td", {}, renewal(a)),
+    el("td", { class: "num" }, change(a.change)),
+    el("td", {}, drivers(a.drivers)),
+    el("td", {}, sparkline(a.history, { health: a.health }))));
+
+    const table = $("ranking");
+    table.tBodies[0].replaceChildren(...rows);
+    table.dataset.segment = q.get("segment") || "";
+    table.dataset.count = String(doc.count);
+    $("col-probability").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "none" : "descending");
+    $("col-arr-at-risk").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "descending" : "none");
+    $("empty").hidden = doc.count > 0;
+
+    const count = (c) => doc.accounts.filter((a) => a.health === c).length;
+    const atRisk = doc.accounts.reduce((s, a) => s + (isNumber(a.arr_at_risk) ? a.arr_at_risk : 0), 0);
+    $("summary").replaceChildren(
+      el("strong", {}, String(doc.count)), ` account${doc.count === 1 ? "" : "s"} · `,
+      el("span", { class: "text-red" }, `${count("red")} red`), " · ",
+      el("span", { class: "text-yellow" }, `${count("yellow")} yellow`), " · ARR at risk ",
+      el("strong", {}, money(atRisk)));
+    table.setAttribute("aria-busy", "false");
+    table.dataset.state = "ready";
+  }
+
+  fillSegments(segments, current) {
+    const select = $("segment");
+    const want = ["", ...segments];
+    if (!segments.includes(current) && current !== "") {
+      want.push(current);
+    }
+    const have = Array.from(select.options).map((o) => o.value);
+    if (have.join("\n") === want.join("\n")) {
+      return;
+    }
+    select.replaceChildren(...want.map((s) => el("option", { value: s }, s === "" ? "All segments" : s)));
+    select.value = current;
+  }
+
+  async openAccount(id, row) {
+    const n = ++this.opened;
+    const detail = $("detail");
+    detail.dataset.state = "loading";
+    detail.setAttribute("aria-busy", "true");
+    for (const tr of $("ranking").tBodies[0].rows) {
+      tr.classList.toggle("selected", tr === row);
+      tr.setAttribute("aria-current", tr === row ? "true" : "false");
+    }
+    this.lastRow = row;
+    let doc;
+    try {
+      doc = await api("v1/accounts/" + encodeURIComponent(id));
+    } catch (err) {
+      if (n === this.opened) {
+        this.fail(err);
+      }
+      return;
+    }
+    if (n !== this.opened) {
+      return;
+    }
+    try {
+      this.showAccount(doc);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    detail.hidden = false;
+    detail.dataset.accountId = id;
+    detail.dataset.state = "ready";
+    detail.setAttribute("aria-busy", "false");
+    detail.scrollIntoView({ block: "start" });
+    detail.focus({ preventScroll: true });
+  }
+
+  closeDetail() {
+    const detail = $("detail");
+    detail.hidden = true;
+    delete detail.dataset.accountId;
+    if (this.lastRow && this.lastRow.isConnected) {
+      this.lastRow.classList.remove("selected");
+      this.lastRow.focus();
+    }
+  }
+
+  showAccount(doc) {
+    const a = doc.account;
+    const s = doc.score;
+    $("detail-title").replaceChildren(a.account_id, " ", chip(s.health));
+    $("detail-subtitle").textContent =
+      `Scored on the week of ${a.week} by model ${s.model_version}` + (a.segment ? ` · ${a.segment} segment` : "");
+
+    const fact = (label, ...v) => el("div", {}, el("dt", {}, label), el("dd", {}, ...v));
+    $("detail-facts").replaceChildren(
+      fact("Churn probability", el("span", { class: "big" }, percent(s.churn_probability))),
+      fact("Change since last week", change(a.change)),
+      fact("ARR", money(a.arr)),
+      fact("ARR at risk", money(a.arr_at_risk)),
+      fact("Renewal", renewal(a)),
+      fact("Horizon", this.model ? `churn within ${this.model.horizon_weeks} weeks` : DASH));
+
+    const { chart, equation } = waterfall(s, (f) => this.describe(f));
+    $("waterfall-box").replaceChildren(chart);
+    $("equation").replaceChildren(...equation);
+
+    $("history-box").replaceChildren(sparkline(a.history, {
+      width: 420, height: 190, pad: 8, health: s.health, thresholds: this.thresholds(),
+    }));
+
+    recentWeeks($("recent"), doc.recent_weeks || []);
+
+    const features = Object.entries(s.contributions)
+      .sort(([, x], [, y]) => Math.abs(y) - Math.abs(x));
+    $("contributions").tBodies[0].replaceChildren(...features.map(([f, phi]) => el("tr", {},
+      el("td", {}, el("span", { title: f }, this.describe(f))),
+      el("td", { class: "num" }, value(doc.features ? doc.features[f] : null)),
+      el("td", { class: ["num", phi > 0 ? "text-red" : phi < 0 ? "text-green" : "muted"] },
+        (phi < 0 ? MINUS : "+") + Math.abs(phi).toFixed(4)))));
+  }
+
+  thresholds() {
+    const h = this.model && this.model.health;
+    return h && isNumber(h.red) ? { red: h.red, yellow: h.yellow } : null;
+  }
+}
+
+// recentMetrics are the rows of the recent-weeks table: the raw weekly
+// columns of the snapshot, and whether any value above zero is a warning.
+const recentMetrics = [
+  ["logins", "Logins", false],
+  ["frequency", "Key actions", false],
+  ["recency_days", "Days since last key action", false],
+  ["sla_breaches", "SLA breaches", true],
+  ["overdue_invoices", "Overdue invoices", true],
+];
+
+// recentWeeks fills the table of raw weeks with one column per week,
+// oldest first, so it reads left to right like the sparklines.
+function recentWeeks(table, weeks) {
+  table.tHead.rows[0].replaceChildren(el("th", { scope: "col" }, "Week of"),
+    ...weeks.map((w) => el("th", { scope: "col", class: "num" }, w.week.slice(5))));
+  if (weeks.length === 0) {
+    table.tBodies[0].replaceChildren(el("tr", {}, el("td", { class: "muted" }, "No recent weeks.")));
+    return;
+  }
+  table.tHead.rows[0].cells[1].title = weeks[0].week;
+  table.tBodies[0].replaceChildren(...recentMetrics.map(([key, label, warn]) => el("tr", {},
+    el("th", { scope: "row" }, label),
+    ...weeks.map((w) => el("td", { class: ["num", warn && w[key] > 0 && "warn"] }, w[key])))));
+}
+
+// meter is a small bar of the probability, in the health colour.
+function meter(p, health) {
+  const fill = el("span", { class: ["fill", "bg-" + (health || "none")] });
+  fill.style.width = `${Math.max(2, Math.min(100, 100 * (isNumber(p) ? p : 0))).toFixed(1)}%`;
+  return fill;
+}
+
+new Dashboard().start();

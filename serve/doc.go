@@ -1,0 +1,44 @@
+// Package serve is the HTTP service behind "churn serve": it loads a
+// trained model and the latest snapshot of every account, and answers
+// churn scores with their explanations.
+//
+// # Routes
+//
+//	GET  /v1/accounts/{id}/score   an active account's latest score
+//	GET  /v1/accounts/{id}         the same with the account's ranking entry,
+//	                               feature values and recent raw weeks
+//	POST /v1/score                 scores raw feature rows: {"features": {...}}
+//	                               or {"rows": [{...}, ...]}
+//	GET  /v1/ranking               active accounts by risk; query parameters
+//	                               limit, segment, renewal_within_days, sort
+//	GET  /v1/model                 the model: version, features, training
+//	                               window, validation metrics, health rule
+//	POST /v1/admin/reload          reloads the model and the snapshots
+//	GET  /healthz, /readyz         liveness and readiness
+//	GET  /v2/health/live, /v2/health/ready, /v2/models/churn/ready,
+//	     /v2/models/churn          Open Inference Protocol v2 health and metadata
+//	GET  /metrics                  Prometheus metrics
+//	GET  /, /assets/*              the dashboard, when Config.Dashboard is set
+//
+// Every score carries churn_probability, log_odds, base_value and
+// contributions, one per feature in log-odds, that sum with base_value
+// to log_odds; the top drivers in plain words; the health colour; and the
+// model version. Errors are {"error": "..."} with a 4xx status for the
+// caller's mistakes. Unknown numbers are written as null, never as NaN.
+//
+// # Reloading
+//
+// A Server holds its model, scorer and ranked accounts in one immutable
+// value behind an atomic pointer. Reload builds a new one beside the old
+// and swaps the pointer only when every step succeeded, so requests never
+// fail or see half a model, and a missing or corrupt model is rejected
+// while the old one keeps serving. Each request reads the pointer once,
+// so its answer is consistent even when a swap happens mid-request.
+//
+// # Security
+//
+// With Config.Token set, every route except health and metrics needs
+// "Authorization: Bearer <token>"; Config.PublicDashboard opens the
+// read-only routes the dashboard uses. Request bodies are limited to
+// Config.MaxBodyBytes, and Serve sets read, write and idle timeouts.
+package serve

@@ -1,0 +1,257 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/metrics"
+	"github.com/churnlabs/churn/serve/ranking"
+)
+
+// accountScore answers GET /v1/accounts/{id}/score from the score
+// computed at load: the snapshots do not change between reloads, so
+// neither does the score, and serving it costs one encoding.
+func (s *Server) accountScore(c *gin.Context) {
+	st := s.state.Load()
+	a, ok := s.lookup(c, st)
+	if !ok {
+		return
+	}
+	v := accountView(a)
+	s.metrics.scoredAccounts.Inc()
+	s.writeScoreJSON(c, func(b []byte) []byte { return st.appendScore(b, &v) })
+}
+
+// account answers GET /v1/accounts/{id}: what the dashboard shows of one
+// account, its ranking entry, score, feature values and recent weeks.
+func (s *Server) account(c *gin.Context) {
+	st := s.state.Load()
+	a, ok := s.lookup(c, st)
+	if !ok {
+		return
+	}
+	v := accountView(a)
+	s.metrics.scoredAccounts.Inc()
+	recent := a.Recent
+	if recent == nil {
+		recent = []features.RawWeek{}
+	}
+	s.reply(c, http.StatusOK, struct {
+		Account     *ranking.Account   `json:"account"`
+		Score       json.RawMessage    `json:"score"`
+		Features    json.RawMessage    `json:"features"`
+		RecentWeeks []features.RawWeek `json:"recent_weeks"`
+	}{a, st.appendScore(nil, &v), st.appendFeatures(nil, a.Features), recent})
+}
+
+// lookup finds the account the path names, or answers 404.
+func (s *Server) lookup(c *gin.Context, st *state) (*ranking.Account, bool) {
+	id := c.Param("id")
+	a, ok := st.book.Account(id)
+	if !ok {
+		s.fail(c, http.StatusNotFound, fmt.Sprintf(
+			"no active account %q in the snapshots as of %s (churned accounts are not scored)", id, st.book.AsOf))
+	}
+	return a, ok
+}
+
+// ranking answers GET /v1/ranking.
+func (s *Server) ranking(c *gin.Context) {
+	st := s.state.Load()
+	q, err := rankingQuery(c.Request.URL.Query())
+	if err != nil {
+		s.fail(c, http.StatusBadRequest, err.Error())
+		return
+	}
+	accounts := st.book.Rank(q)
+	segments := st.book.Segments()
+	if segments == nil {
+		segments = []string{}
+	}
+	s.reply(c, http.StatusOK, struct {
+		AsOf         features.Date      `json:"as_of"`
+		ModelVersion string             `json:"model_version"`
+		Health       models.Health      `json:"health"`
+		Segments     []string           `json:"segments"`
+		Count        int                `json:"count"`
+		Accounts     []*ranking.Account `json:"accounts"`
+	}{st.book.AsOf, st.model.Version, st.model.Health, segments, len(accounts), accounts})
+}
+
+// rankingQuery reads the ranking's query parameters. An unknown or
+// repeated one is an error: a misspelt "limt=10" silently returning
+// every account is worse than a 400.
+func rankingQuery(v url.Values) (ranking.Query, error) {
+	names := make([]string, 0, len(v))
+	for name := range v {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		switch name {
+		case "limit", "segment", "renewal_within_days", "sort":
+		default:
+			return ranking.Query{}, fmt.Errorf(
+				"unknown query parameter %q: want limit, segment, renewal_within_days or sort", name)
+		}
+		if len(v[name]) > 1 {
+			return ranking.Query{}, fmt.Errorf("query parameter %q is given %d times", name, len(v[name]))
+		}
+	}
+	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort")}
+	var err error
+	if q.Limit, err = count(v, "limit"); err != nil {
+		return q, err
+	}
+	if q.RenewalWithinDays, err = count(v, "renewal_within_days"); err != nil {
+		return q, err
+	}
+	return q, q.Check()
+}
+
+// count reads a whole number >= 0 from the named parameter, 0 when the
+// parameter is absent or empty.
+func count(v url.Values, name string) (int, error) {
+	s := v.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%s: want a whole number >= 0", name, excerpt(s))
+	}
+	return n, nil
+}
+
+// featureInfo names a model feature and says what it measures.
+type featureInfo struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// model answers GET /v1/model: what was trained, on what, and how well
+// it validated.
+func (s *Server) model(c *gin.Context) {
+	st := s.state.Load()
+	a := st.model
+	feats := make([]featureInfo, len(a.Features))
+	for j, f := range a.Features {
+		feats[j] = featureInfo{f, features.Describe(f)}
+	}
+	s.reply(c, http.StatusOK, struct {
+		Version     string          `json:"version"`
+		Kind        string          `json:"kind"`
+		Features    []featureInfo   `json:"features"`
+		Horizon     int             `json:"horizon_weeks"`
+		Train       features.Period `json:"train"`
+		Valid       features.Period `json:"valid"`
+		Metrics     metrics.Summary `json:"valid_metrics"`
+		Calibration metrics.Platt   `json:"calibration"`
+		Health      models.Health   `json:"health"`
+		Fingerprint string          `json:"data_fingerprint"`
+		Snapshots   snapshotsInfo   `json:"snapshots"`
+	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
+		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}})
+}
+
+// snapshotsInfo describes the snapshots being scored.
+type snapshotsInfo struct {
+	Name           string        `json:"name"`
+	AsOf           features.Date `json:"as_of"`
+	ActiveAccounts int           `json:"active_accounts"`
+	LoadedAt       time.Time     `json:"loaded_at"`
+}
+
+// reload answers POST /v1/admin/reload. 422, not 500, when the new model
+// or snapshots are rejected: the server is fine and still serving, it is
+// what it was asked to load that is not.
+func (s *Server) reload(c *gin.Context) {
+	// A reload the caller hangs up on still finishes: the alternative is
+	// a half-done one thrown away.
+	if err := s.Reload(context.WithoutCancel(c.Request.Context())); err != nil {
+		s.fail(c, http.StatusUnprocessableEntity,
+			fmt.Sprintf("reload rejected, still serving model %s: %v", s.ModelVersion(), err))
+		return
+	}
+	st := s.state.Load()
+	s.reply(c, http.StatusOK, struct {
+		ModelVersion   string        `json:"model_version"`
+		AsOf           features.Date `json:"as_of"`
+		ActiveAccounts int           `json:"active_accounts"`
+	}{st.model.Version, st.book.AsOf, len(st.book.Accounts)})
+}
+
+// Fixed bodies of the health routes.
+const (
+	okBody    = `{"status":"ok"}`
+	emptyBody = `{}`
+	notReady  = "not ready: shutting down"
+)
+
+// healthz answers liveness: the process is up and answering.
+func (s *Server) healthz(c *gin.Context) {
+	c.Data(http.StatusOK, jsonType, []byte(okBody))
+}
+
+// readyz answers readiness: a model is loaded and the server is not
+// shutting down. New never returns a Server without a model, so only
+// draining makes it unready.
+func (s *Server) readyz(c *gin.Context) {
+	if s.draining.Load() {
+		s.fail(c, http.StatusServiceUnavailable, notReady)
+		return
+	}
+	s.reply(c, http.StatusOK, struct {
+		Status       string `json:"status"`
+		ModelVersion string `json:"model_version"`
+	}{"ready", s.ModelVersion()})
+}
+
+// oipLive and oipReady are the Open Inference Protocol v2 health checks,
+// whose body is an empty object.
+func (s *Server) oipLive(c *gin.Context) {
+	c.Data(http.StatusOK, jsonType, []byte(emptyBody))
+}
+
+func (s *Server) oipReady(c *gin.Context) {
+	if s.draining.Load() {
+		s.fail(c, http.StatusServiceUnavailable, notReady)
+		return
+	}
+	c.Data(http.StatusOK, jsonType, []byte(emptyBody))
+}
+
+// oipTensor describes an input or output of the model in the Open
+// Inference Protocol: every feature is a batch of float64s.
+type oipTensor struct {
+	Name     string `json:"name"`
+	Datatype string `json:"datatype"`
+	Shape    []int  `json:"shape"`
+}
+
+// oipMetadata answers the Open Inference Protocol v2 model metadata.
+func (s *Server) oipMetadata(c *gin.Context) {
+	st := s.state.Load()
+	tensor := func(name string) oipTensor { return oipTensor{name, "FP64", []int{-1}} }
+	inputs := make([]oipTensor, len(st.model.Features))
+	for j, f := range st.model.Features {
+		inputs[j] = tensor(f)
+	}
+	s.reply(c, http.StatusOK, struct {
+		Name     string      `json:"name"`
+		Versions []string    `json:"versions"`
+		Platform string      `json:"platform"`
+		Inputs   []oipTensor `json:"inputs"`
+		Outputs  []oipTensor `json:"outputs"`
+	}{"churn", []string{st.model.Version}, "churn-go", inputs, []oipTensor{tensor("churn_probability")}})
+}

@@ -1,0 +1,254 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/serve/ranking"
+)
+
+// Defaults for the zero fields of a Config.
+const (
+	DefaultMaxBatch     = 1000
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Config configures a Server.
+type Config struct {
+	// ModelDir is the model directory "churn train" wrote. It is read
+	// again on every reload.
+	ModelDir string
+	// Snapshots is the snapshot file whose latest week is scored. It is
+	// opened again on every reload, so new snapshots are picked up too.
+	Snapshots features.Source
+	// Token, when not empty, is the bearer token every route but health
+	// and metrics requires.
+	Token string
+	// PublicDashboard makes the read-only routes the dashboard uses
+	// (/v1/ranking, /v1/accounts/*, /v1/model) readable without the
+	// token.
+	PublicDashboard bool
+	// Dashboard, when not nil, serves GET and HEAD of / and /assets/*.
+	// Those routes never need the token: the page and its scripts hold
+	// no data, and the page is where a person types the token in.
+	Dashboard http.Handler
+	// MaxBatch is the most rows one POST /v1/score may carry; 0 means
+	// DefaultMaxBatch.
+	MaxBatch int
+	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives load, reload, shutdown and error events; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// withDefaults fills in the zero fields and rejects what cannot work.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.ModelDir == "":
+		return c, errors.New("serve: no model directory")
+	case c.Snapshots.Open == nil:
+		return c, errors.New("serve: no snapshot source")
+	case c.MaxBatch < 0:
+		return c, fmt.Errorf("serve: max batch %d rows", c.MaxBatch)
+	case c.MaxBodyBytes < 0:
+		return c, fmt.Errorf("serve: max body %d bytes", c.MaxBodyBytes)
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Server serves churn scores from one model and one snapshot file, and
+// can swap both while it runs. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *serverMetrics
+	handler http.Handler
+
+	state atomic.Pointer[state]
+	// reloading serializes reloads, so two of them cannot interleave
+	// their swaps and leave the older result serving.
+	reloading sync.Mutex
+	// draining is set once shutdown starts, so /readyz turns a load
+	// balancer away while in-flight requests finish.
+	draining atomic.Bool
+	// bufs recycles response buffers of the scoring routes.
+	bufs sync.Pool
+}
+
+// state is everything a request reads, built whole and never modified,
+// so a reload can replace it with one atomic store.
+type state struct {
+	model  *models.Artifact
+	scorer *models.Scorer
+	book   *ranking.Book
+	// column maps a feature name to its index in model.Features.
+	column map[string]int
+	// enc holds the model's names pre-encoded for the score writer.
+	enc    encodedNames
+	loaded time.Time
+}
+
+// New loads the model and scores every active account in the snapshots.
+// It fails if either cannot be loaded: a server without a model would
+// only answer errors.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newServerMetrics()}
+	s.bufs.New = func() any { return new([]byte) }
+	st, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.swap(st)
+	s.log.Info("model loaded", "model_version", st.model.Version, "kind", st.model.Kind,
+		"accounts", len(st.book.Accounts), "as_of", st.book.AsOf.String(), "snapshots", cfg.Snapshots.Name)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler, with every route and
+// middleware; Serve serves it, and tests can call it directly.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ModelVersion returns the version of the model being served.
+func (s *Server) ModelVersion() string { return s.state.Load().model.Version }
+
+// Reload loads the model directory and the snapshots again and, only if
+// both succeed, swaps them in for every request that starts afterwards.
+// On error the previous model and scores keep serving; the error says
+// what was rejected. Reloads are serialized.
+func (s *Server) Reload(ctx context.Context) error {
+	s.reloading.Lock()
+	defer s.reloading.Unlock()
+	start := time.Now()
+	old := s.state.Load()
+	st, err := s.load(ctx)
+	s.metrics.reloads.Inc()
+	if err != nil {
+		s.metrics.reloadFailures.Inc()
+		s.log.Error("reload rejected; still serving the previous model",
+			"model_version", old.model.Version, "model_dir", s.cfg.ModelDir, "err", err)
+		return err
+	}
+	s.swap(st)
+	s.log.Info("reloaded", "model_version", st.model.Version, "previous_version", old.model.Version,
+		"accounts", len(st.book.Accounts), "as_of", st.book.AsOf.String(), "took", time.Since(start))
+	return nil
+}
+
+// load builds a complete state from the configured model and snapshots.
+func (s *Server) load(ctx context.Context) (*state, error) {
+	a, err := models.Load(s.cfg.ModelDir)
+	if err != nil {
+		return nil, err
+	}
+	scorer, err := models.NewScorer(a)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", s.cfg.ModelDir, err)
+	}
+	// The model's spec fixes the columns, so every row lines up with
+	// what the model was trained on whatever segments the file holds.
+	tab, err := features.Build(ctx, s.cfg.Snapshots, features.BuildOptions{Spec: &a.Spec})
+	if err != nil {
+		return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
+	}
+	book, err := ranking.Build(ctx, a, tab)
+	if err != nil {
+		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)
+	}
+	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
+		enc: encodeNames(a), loaded: time.Now()}
+	for j, f := range a.Features {
+		st.column[f] = j
+	}
+	return st, nil
+}
+
+// swap publishes st and the metrics that describe it.
+func (s *Server) swap(st *state) {
+	s.state.Store(st)
+	s.metrics.describe(st)
+}
+
+// newEngine returns a gin engine with none of gin's defaults that would
+// answer for us: no logger or recovery middleware (ours log with slog
+// and answer JSON), no trailing-slash redirects, and 405 with Allow for
+// a known path with the wrong method.
+func newEngine() *gin.Engine {
+	e := gin.New()
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.HandleMethodNotAllowed = true
+	// Account ids are the customer's own keys and may hold a slash:
+	// match on the escaped path so /v1/accounts/a%2Fb/score finds "a/b".
+	e.UseRawPath = true
+	e.UnescapePathValues = true
+	return e
+}
+
+// routes builds the handler: every route with its access rule.
+func (s *Server) routes() http.Handler {
+	e := newEngine()
+	e.Use(s.observe, s.catchPanics, s.limitBody)
+	e.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
+	e.NoMethod(func(c *gin.Context) {
+		s.fail(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+	})
+
+	// Health and metrics stay open: probes and scrapers carry no token.
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/v2/health/live", s.oipLive)
+	e.GET("/v2/health/ready", s.oipReady)
+	e.GET("/v2/models/churn/ready", s.oipReady)
+	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	if s.cfg.Dashboard != nil {
+		h := gin.WrapH(s.cfg.Dashboard)
+		for _, path := range []string{"/", "/assets/*path"} {
+			e.GET(path, h)
+			e.HEAD(path, h)
+		}
+	}
+
+	read := e.Group("/")
+	private := e.Group("/")
+	if s.cfg.Token != "" {
+		auth := s.authorize(s.cfg.Token)
+		private.Use(auth)
+		if !s.cfg.PublicDashboard {
+			read.Use(auth)
+		}
+	}
+	read.GET("/v1/accounts/:id", s.account)
+	read.GET("/v1/accounts/:id/score", s.accountScore)
+	read.GET("/v1/ranking", s.ranking)
+	read.GET("/v1/model", s.model)
+
+	private.POST("/v1/score", s.score)
+	private.POST("/v1/admin/reload", s.reload)
+	private.GET("/v2/models/churn", s.oipMetadata)
+	return e
+}
