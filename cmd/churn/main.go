@@ -42,6 +42,8 @@ func commands() []command {
 		{"features", "build point-in-time features and the out-of-time train/valid split", runFeatures},
 		{"train", "fit, validate (out of time), calibrate and compare models; write the chosen one", runTrain},
 		{"score", "rank active accounts by churn risk with health, ARR at risk, renewal and drivers", runScore},
+		{"serve", "serve scores, rankings and the dashboard over HTTP", runServe},
+		{"report", "retention report: churn, GRR/NRR, cohorts, leading indicators, adoption score, uplift", runReport},
 	}
 }
 

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // churn runs the CLI in-process and returns its exit status and output.
@@ -81,6 +85,81 @@ func TestPipeline(t *testing.T) {
 	}
 	if rows[1][1] < rows[5][1] {
 		t.Errorf("not ranked highest risk first:\n%s", csvOut)
+	}
+
+	report := filepath.Join(dir, "report")
+	mustChurn(t, "report", "--snapshots", snap, "--model", model, "--out", report)
+	var rep struct {
+		Accounts int `json:"accounts"`
+		Monthly  []struct {
+			Segment string            `json:"segment"`
+			Periods []json.RawMessage `json:"periods"`
+		} `json:"monthly"`
+		Adoption *struct {
+			Validation []struct {
+				Model  string  `json:"model"`
+				ROCAUC float64 `json:"roc_auc"`
+			} `json:"validation"`
+		} `json:"adoption"`
+	}
+	b, err = os.ReadFile(filepath.Join(report, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accounts != 400 || len(rep.Monthly) == 0 || len(rep.Monthly[0].Periods) == 0 ||
+		rep.Adoption == nil || len(rep.Adoption.Validation) != 2 {
+		t.Errorf("report.json: %d accounts, monthly %v, adoption %v", rep.Accounts, rep.Monthly, rep.Adoption)
+	}
+	if html, err := os.ReadFile(filepath.Join(report, "report.html")); err != nil || !bytes.Contains(html, []byte("data:image/png;base64,")) {
+		t.Errorf("report.html is missing or has no embedded charts (%v)", err)
+	}
+	testServe(t, snap, model, rows[1][0])
+}
+
+// testServe runs "churn serve" on a free port, scores the riskiest
+// account over HTTP and stops the server by cancelling its context.
+func testServe(t *testing.T, snap, model, account string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the port is free again for "churn serve" to take
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: io.Discard},
+			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr})
+	}()
+	url := "http://" + addr + "/v1/accounts/" + account + "/score"
+	var resp *http.Response
+	for range 100 {
+		if resp, err = http.Get(url); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		cancel()
+		t.Fatalf("GET %s: %v (serve exited %d)\n%s", url, err, <-done, errb.String())
+	}
+	var score struct {
+		AccountID   string  `json:"account_id"`
+		Probability float64 `json:"churn_probability"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&score)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || score.AccountID != account || score.Probability <= 0 || score.Probability >= 1 {
+		t.Errorf("GET %s: status %d, %+v, %v", url, resp.StatusCode, score, err)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d after shutdown:\n%s", code, errb.String())
 	}
 }
 

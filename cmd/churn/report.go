@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/gbm"
+)
+
+// reportTrees is the size of the gbm the report fits when no model is
+// given: enough to stand for the full model in an AUC comparison, and
+// quick to fit.
+const reportTrees = 100
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "report", "--snapshots FILE --out DIR [flags]",
+		`Measures retention the way a retention team does and writes DIR/report.html
+(self-contained: it can be mailed), DIR/report.json with every number, and
+the charts as PNG:
+
+  - customer churn rate and revenue churn per month and per segment, GRR and
+    NRR per month and quarter;
+  - sign-up cohorts with their retention curves;
+  - leading indicators: "at least P% of weeks in T days reach E" for every
+    behaviour column, ranked by the lift in retention --horizon weeks later;
+  - an adoption score built from the best few indicators, fitted on the
+    training weeks of the out-of-time split, with its validation ROC AUC
+    beside the full model's (--model, or a 100-tree gbm fitted here);
+  - with --treatment, the retention uplift of an intervention: treated
+    against control accounts, over the horizon after the contact week.
+
+The treatment file is CSV with a header: account_id,group[,week], group being
+treated or control and week the contact week (default: the snapshots' latest
+week minus the horizon).`)
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
+	out := fs.String("out", "", "report directory to write (created if needed)")
+	horizon := fs.Int("horizon", features.DefaultHorizon, "retention horizon in weeks; with --model, the model's unless set")
+	modelDir := fs.String("model", "", "model directory written by \"churn train\" to compare the adoption score with")
+	treatment := fs.String("treatment", "", "CSV of an intervention's accounts: account_id,group[,week]")
+	confidence := fs.Float64("confidence", retention.DefaultConfidence, "confidence level of the intervals")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "snapshots", "out"); err != nil {
+		return err
+	}
+	if !(*confidence > 0 && *confidence < 1) {
+		return fmt.Errorf("--confidence %v: want a level between 0 and 1, such as 0.95", *confidence)
+	}
+	if *horizon < 1 {
+		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
+	}
+	// Read the small inputs first, so that a mistake in them fails before
+	// the long work.
+	var assignments []retention.Assignment
+	if *treatment != "" {
+		var err error
+		if assignments, err = retention.ReadTreatmentFile(*treatment); err != nil {
+			return err
+		}
+	}
+	var art *models.Artifact
+	var notes []string
+	if *modelDir != "" {
+		var err error
+		if art, err = models.Load(*modelDir); err != nil {
+			return err
+		}
+		switch {
+		case !isSet(fs, "horizon"):
+			*horizon = art.Horizon
+		case *horizon != art.Horizon:
+			notes = append(notes, fmt.Sprintf("The model predicts churn within %d weeks; it is compared on %d-week outcomes.",
+				art.Horizon, *horizon))
+		}
+	}
+
+	book, err := retention.Read(ctx, snapshotSource(*snapshots))
+	if err != nil {
+		return err
+	}
+	rep, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
+	if err != nil {
+		return err
+	}
+	rep.Notes = append(rep.Notes, notes...)
+	if err := addAdoption(ctx, e, rep, book, *snapshots, art, *horizon, *confidence); err != nil {
+		return err
+	}
+	if assignments != nil {
+		rep.Uplift, err = book.Uplift(assignments, retention.UpliftOptions{Horizon: *horizon, Confidence: *confidence})
+		if err != nil {
+			return fmt.Errorf("%s: %w", *treatment, err)
+		}
+	}
+	if err := retention.Save(*out, rep); err != nil {
+		return err
+	}
+	if err := rep.WriteText(e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s and %s\n", filepath.Join(*out, retention.HTMLFile), filepath.Join(*out, retention.JSONFile))
+	return nil
+}
+
+// addAdoption builds the adoption score on the out-of-time split and
+// compares it with the full model: the one in art, or a gbm fitted here.
+// Data that cannot be split, or in which no indicator qualifies, leaves
+// the score out with a note rather than failing the whole report.
+func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *retention.Book, snapshots string,
+	art *models.Artifact, horizon int, confidence float64) error {
+	var spec *features.Spec
+	if art != nil {
+		spec = &art.Spec
+	}
+	tab, err := buildTable(ctx, e, snapshots, spec)
+	if err != nil {
+		return err
+	}
+	sp, err := tab.Split(features.SplitOptions{Horizon: horizon})
+	if err != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
+		return nil
+	}
+	full, err := fullScores(ctx, e, sp, art)
+	if err != nil {
+		return err
+	}
+	if art != nil && art.Train.Last >= sp.ValidStats.First {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("The model was trained on weeks up to %s, which overlap the validation weeks "+
+			"from %s: its validation AUC here is optimistic.", art.Train.Last, sp.ValidStats.First))
+	}
+	rep.Adoption, err = book.Adoption(ctx, sp, full, retention.AdoptionOptions{
+		Grid: retention.IndicatorOptions{Confidence: confidence},
+	})
+	if errors.Is(err, retention.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
+		return nil
+	}
+	return err
+}
+
+// fullScores scores the validation rows with the full model: the trained
+// model when given (calibrated probabilities), otherwise a gbm fitted on
+// the training rows here (log-odds, which rank the same).
+func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*retention.Scores, error) {
+	s := &retention.Scores{Prob: make([]float64, sp.Valid.Len())}
+	if art != nil {
+		scorer, err := models.NewScorer(art)
+		if err != nil {
+			return nil, err
+		}
+		s.Model = "model " + art.Version
+		for i := range s.Prob {
+			s.Prob[i] = scorer.Probability(sp.Valid.Row(i))
+		}
+		return s, nil
+	}
+	progress := fitProgress(e)
+	m, err := models.Fit(ctx, models.GBM, sp.Train, sp.Valid, models.Params{GBM: gbm.Params{Trees: reportTrees}},
+		func(done, total int) { progress(models.GBM, done, total) })
+	fmt.Fprint(e.progress, "\r\033[K")
+	if err != nil {
+		return nil, fmt.Errorf("fit the full model: %w", err)
+	}
+	s.Model = fmt.Sprintf("full model (gbm, %d trees)", reportTrees)
+	for i := range s.Prob {
+		s.Prob[i] = m.LogOdds(sp.Valid.Row(i))
+	}
+	return s, nil
+}
