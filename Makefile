@@ -1,7 +1,8 @@
 # churn: two commands set everything up on a fresh machine.
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
-# Other targets: build, bench, bench-pandas, bench-gbm, fuzz, clean.
+# Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
+# fuzz, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -9,7 +10,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet bench bench-pandas bench-gbm fuzz clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz clean
 
 all: build
 
@@ -29,8 +30,23 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+# The dashboard's browser test runs when Chromium is installed and skips
+# otherwise; CHURN_E2E=require (as .ci/run sets) turns the skip into a
+# failure.
 test: vet
 	$(GO) test ./...
+
+# Executes every notebook headless with the gonb kernel; setup.sh installs
+# Jupyter and the kernel first when they are missing.
+notebooks:
+	notebooks/setup.sh
+	notebooks/run.sh
+
+# Requests per second and p99 of GET /v1/accounts/{id}/score against
+# /healthz on one server over loopback, with wrk (installed if missing).
+loadtest:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk curl)
+	serve/loadtest.sh
 
 # Benchmarks: the feature builder on 10k accounts x 104 weeks, and the
 # rest of the project's Go benchmarks once each.
