@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"hash/fnv"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/logistic"
@@ -76,13 +78,27 @@ type scored struct {
 
 func scoreRows(m Model, ds *features.Dataset) scored {
 	s := scored{y: ds.Label, z: make([]float64, ds.Len()), fold: make([]uint8, ds.Len())}
-	for i := range ds.Len() {
-		s.z[i] = m.LogOdds(ds.Row(i))
-		h := fnv.New32a()
-		h.Write([]byte(ds.AccountID[i]))
-		s.fold[i] = uint8(h.Sum32() & 1)
-	}
+	inParallel(ds.Len(), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s.z[i] = m.LogOdds(ds.Row(i))
+			h := fnv.New32a()
+			h.Write([]byte(ds.AccountID[i]))
+			s.fold[i] = uint8(h.Sum32() & 1)
+		}
+	})
 	return s
+}
+
+// inParallel splits rows [0, n) into one contiguous range per CPU and
+// calls fn on each concurrently. Every row's result lands in its own
+// place, so the outcome does not depend on the number of CPUs.
+func inParallel(n int, fn func(lo, hi int)) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { fn(w*n/workers, (w+1)*n/workers) })
+	}
+	wg.Wait()
 }
 
 // evaluate computes a model's validation figures and its calibration.
@@ -190,15 +206,22 @@ const importanceRows = 5000
 
 func importance(m Model, ds *features.Dataset, scale float64) []Importance {
 	p := len(ds.Features)
-	sum, phi := make([]float64, p), make([]float64, p)
 	step := max(1, ds.Len()/importanceRows)
-	n := 0
-	for i := 0; i < ds.Len(); i += step {
-		m.Explain(ds.Row(i), phi)
-		for j, v := range phi {
+	n := (ds.Len() + step - 1) / step
+	// Each row's contributions get a place of their own and are summed in
+	// row order after, so the figures are the same on any number of CPUs.
+	phi := make([]float64, n*p)
+	explain := explainer(m)
+	inParallel(n, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			explain(ds.Row(k*step), phi[k*p:(k+1)*p])
+		}
+	})
+	sum := make([]float64, p)
+	for k := range n {
+		for j, v := range phi[k*p : (k+1)*p] {
 			sum[j] += math.Abs(v)
 		}
-		n++
 	}
 	out := make([]Importance, p)
 	for j, f := range ds.Features {

@@ -13,6 +13,8 @@ import (
 )
 
 // Model scores a feature row in log-odds of churn and explains the score.
+// Its methods must be safe for concurrent use: validation scores rows on
+// every CPU.
 type Model interface {
 	// LogOdds returns the churn log-odds of x; NaN marks an unknown value.
 	LogOdds(x []float64) float64
@@ -126,14 +128,20 @@ func NewScorer(a *Artifact) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scorer{a: a, model: m, explain: m.Explain}
+	return &Scorer{a: a, model: m, explain: explainer(m)}, nil
+}
+
+// explainer returns m's fastest way to explain many rows: for tree
+// models a tree.Explainer, whose tables cost about as much to build as
+// explaining a few rows.
+func explainer(m Model) func(x, phi []float64) (base float64) {
 	switch m := m.(type) {
 	case *gbm.Model:
-		s.explain = tree.NewExplainer(&m.Ensemble).Explain
+		return tree.NewExplainer(&m.Ensemble).Explain
 	case *tree.Ensemble:
-		s.explain = tree.NewExplainer(m).Explain
+		return tree.NewExplainer(m).Explain
 	}
-	return s, nil
+	return m.Explain
 }
 
 // Score returns the calibrated score of x with its contributions written

@@ -68,10 +68,13 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 	res := &Result{
 		Report: &Report{
 			Selection: Selection, Horizon: sp.Horizon, Train: sp.TrainStats, Valid: sp.ValidStats,
-			Fingerprint: Fingerprint(sp.Train, sp.Valid),
 		},
 		Artifacts: map[string]*Artifact{},
 	}
+	// Hashing the data is a pass over every value that nothing needs
+	// until the first artifact: it runs beside the first fit.
+	fingerprint := make(chan string, 1)
+	go func() { fingerprint <- Fingerprint(sp.Train, sp.Valid) }()
 	best := math.Inf(-1)
 	for _, kind := range kinds {
 		progress := func(done, total int) {
@@ -97,6 +100,9 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			if e.Backtest, err = backtest(ctx, kind, opt); err != nil {
 				return nil, fmt.Errorf("backtest %s: %w", kind, err)
 			}
+		}
+		if res.Report.Fingerprint == "" {
+			res.Report.Fingerprint = <-fingerprint
 		}
 		a := &Artifact{
 			Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/churnlabs/churn/features"
@@ -156,12 +157,21 @@ func readFeatures(dir string) (*features.Split, features.Spec, error) {
 	if sp == nil {
 		return nil, features.Spec{}, fmt.Errorf("%s has no split", filepath.Join(dir, "summary.json"))
 	}
-	for _, part := range []struct {
+	// The two files are independent: reading them side by side halves
+	// the wait on two cores.
+	parts := []struct {
 		name string
 		ds   **features.Dataset
-	}{{"train", &sp.Train}, {"valid", &sp.Valid}} {
-		if *part.ds, err = readDataset(dir, part.name); err != nil {
-			return nil, features.Spec{}, err
+		err  error
+	}{{name: "train", ds: &sp.Train}, {name: "valid", ds: &sp.Valid}}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { *parts[i].ds, parts[i].err = readDataset(dir, parts[i].name) })
+	}
+	wg.Wait()
+	for _, part := range parts {
+		if part.err != nil {
+			return nil, features.Spec{}, part.err
 		}
 		if want := summary.Spec.Names(); strings.Join((*part.ds).Features, ",") != strings.Join(want, ",") {
 			return nil, features.Spec{}, fmt.Errorf("%s/%s.*: columns do not match summary.json's features", dir, part.name)

@@ -366,3 +366,24 @@ func alternate(n int) []float64 {
 	}
 	return s
 }
+
+func TestCountLines(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int
+	}{
+		{"", 0},
+		{"a", 1},
+		{"a\n", 1},
+		{"a\nb", 2},
+		{"a\nb\n", 2},
+		{"\n\n", 2},
+		{`a,"x` + "\n" + `y"` + "\n", 2}, // a quoted newline counts: an upper bound
+		{strings.Repeat("row\n", 1<<19), 1 << 19}, // longer than the read buffer
+	} {
+		got, err := countLines(strings.NewReader(tt.in))
+		if err != nil || got != tt.want {
+			t.Errorf("countLines(%.20q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+}
