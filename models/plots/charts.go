@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -39,16 +40,10 @@ func ROC(w io.Writer, curves []Curve) error {
 	}
 	p.Add(LightGrid(), random)
 	for i, c := range curves {
-		xys, err := c.rocCurve()
-		if err != nil {
-			return curveError(i, c, err)
+		legend := fmt.Sprintf("%s (AUC %.3f)", c.Name, metrics.ROCAUC(c.Label, c.Prob))
+		if err := addCurve(p, i, c, c.rocCurve, legend); err != nil {
+			return err
 		}
-		line, err := SeriesLine(i, downsample(xys, maxPoints))
-		if err != nil {
-			return curveError(i, c, err)
-		}
-		p.Add(line)
-		p.Legend.Add(fmt.Sprintf("%s (AUC %.3f)", c.Name, metrics.ROCAUC(c.Label, c.Prob)), line)
 	}
 	p.Legend.Add("Random ranking", random)
 	setRange(&p.X, 0, 1)
@@ -81,17 +76,11 @@ func Lift(w io.Writer, curves []Curve) error {
 	marker.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 	p.Add(LightGrid(), random, marker)
 	for i, c := range curves {
-		xys, err := c.gainsCurve()
-		if err != nil {
-			return curveError(i, c, err)
-		}
-		line, err := SeriesLine(i, downsample(xys, maxPoints))
-		if err != nil {
-			return curveError(i, c, err)
-		}
-		p.Add(line)
 		capture := metrics.TopFraction(c.Label, c.Prob, topShare).Capture
-		p.Legend.Add(fmt.Sprintf("%s: %.0f%% of churners in top %s", c.Name, 100*capture, percent(topShare)), line)
+		legend := fmt.Sprintf("%s: %.0f%% of churners in top %s", c.Name, 100*capture, percent(topShare))
+		if err := addCurve(p, i, c, c.gainsCurve, legend); err != nil {
+			return err
+		}
 	}
 	p.Legend.Add("Random order", random)
 	setRange(&p.X, 0, 1)
@@ -166,6 +155,22 @@ func Calibration(w io.Writer, curves []Curve, bins int) error {
 	p.X.Tick.Marker = RoundTicks{Percent: true}
 	p.Y.Tick.Marker = RoundTicks{Percent: true}
 	return WritePNG(w, p, width, height)
+}
+
+// addCurve draws curve i, whose points points computes, as the i-th
+// series' line, thinned to maxPoints, with its legend entry.
+func addCurve(p *plot.Plot, i int, c Curve, points func() (plotter.XYs, error), legend string) error {
+	xys, err := points()
+	if err != nil {
+		return curveError(i, c, err)
+	}
+	line, err := SeriesLine(i, downsample(xys, maxPoints))
+	if err != nil {
+		return curveError(i, c, err)
+	}
+	p.Add(line)
+	p.Legend.Add(legend, line)
+	return nil
 }
 
 func curveError(i int, c Curve, err error) error {
