@@ -78,14 +78,11 @@ func (s *Server) ranking(c *gin.Context) {
 	if segments == nil {
 		segments = []string{}
 	}
+	// The dashboard fills its segment filter from the segments.
 	s.reply(c, http.StatusOK, struct {
-		AsOf         features.Date      `json:"as_of"`
-		ModelVersion string             `json:"model_version"`
-		Health       models.Health      `json:"health"`
-		Segments     []string           `json:"segments"`
-		Count        int                `json:"count"`
-		Accounts     []*ranking.Account `json:"accounts"`
-	}{st.book.AsOf, st.model.Version, st.model.Health, segments, len(accounts), accounts})
+		ranking.Document
+		Segments []string `json:"segments"`
+	}{st.book.Document(accounts), segments})
 }
 
 // rankingQuery reads the ranking's query parameters. An unknown or

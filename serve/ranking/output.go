@@ -10,16 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 )
-
-// Rethreshold recolours every account with new health cut-offs, for CS
-// teams that want their own definition of red and yellow.
-func (b *Book) Rethreshold(h models.Health) {
-	for _, a := range b.Accounts {
-		a.Health = h.Colour(a.Probability)
-	}
-}
 
 // csvHeader begins with the contract's account_id,churn_probability.
 var csvHeader = []string{
@@ -57,17 +50,27 @@ func WriteCSV(w io.Writer, accounts []*Account) error {
 	return cw.Error()
 }
 
-// WriteJSON writes the accounts as a JSON document with the health rule.
+// Document is a ranking as JSON carries it, from "churn score --format
+// json" and from the server alike: the accounts with the date, model and
+// health rule they were ranked under.
+type Document struct {
+	AsOf         features.Date `json:"as_of"`
+	ModelVersion string        `json:"model_version"`
+	Health       models.Health `json:"health"`
+	Count        int           `json:"count"`
+	Accounts     []*Account    `json:"accounts"`
+}
+
+// Document returns the accounts, ranked from b, as a Document.
+func (b *Book) Document(accounts []*Account) Document {
+	return Document{b.AsOf, b.Model.Version, b.Model.Health, len(accounts), accounts}
+}
+
+// WriteJSON writes the accounts as an indented Document.
 func WriteJSON(w io.Writer, b *Book, accounts []*Account) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
-		AsOf     string        `json:"as_of"`
-		Version  string        `json:"model_version"`
-		Health   models.Health `json:"health"`
-		Count    int           `json:"count"`
-		Accounts []*Account    `json:"accounts"`
-	}{b.AsOf.String(), b.Model.Version, b.Model.Health, len(accounts), accounts})
+	return enc.Encode(b.Document(accounts))
 }
 
 // WriteTable prints the accounts for a terminal, with the health rule

@@ -100,7 +100,6 @@ func TestOutputsHandleUnknowns(t *testing.T) {
 		t.Errorf("csv:\n%s", buf.String())
 	}
 	buf.Reset()
-	b.Rethreshold(models.Health{Yellow: 0.05, Red: 0.95})
 	if err := WriteTable(&buf, b, b.Rank(Query{Limit: 1})); err != nil {
 		t.Fatal(err)
 	}
