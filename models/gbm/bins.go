@@ -107,6 +107,12 @@ type featureBins struct {
 	cuts []float64
 	// offset is where the feature's bins start in a node histogram.
 	offset int
+	// mode is the bin that holds the most training rows. The rows in it
+	// are not stored with the feature: its histogram entry is the node's
+	// sum less the other bins', which is exact in fixed point and spares
+	// the learner a third of its additions on our data, where counts of
+	// zero and segment indicators dominate.
+	mode int
 	// missingSplit reports whether a split may send every known value
 	// left and NaN right. Its threshold is math.MaxFloat64, which sends a
 	// known training value right only if it is math.MaxFloat64 or +Inf;
@@ -131,31 +137,38 @@ func (fb *featureBins) threshold(k int) float64 {
 }
 
 // featureGroup is a contiguous range of features whose bins are stored
-// row-major: row r's bins are bins[r*width : (r+1)*width]. One worker
-// builds the histograms of one group, reading each row's gradient once
-// for all the group's features, and owns those features' histogram
-// entries outright, so the sums need no locks and come out the same
-// whatever the scheduling.
+// row by row, leaving out each feature's mode: row r's bins are
+// entries[start[r]:start[r+1]]. Histogram sums are integers, so they
+// come out the same whichever worker adds which rows.
 //
 // A stored bin is the index of the entry in the group's part of a node
 // histogram, which starts at base: the feature's offset plus its bin,
 // not the bin alone. The innermost loop of the learner then adds a row's
-// gradient to h[bins[i]] with no other lookup, which makes it several
-// times faster than looking the offset up, for twice the memory of a
-// one-byte bin. A group of at most maxGroupWidth features keeps the
-// index within 16 bits.
+// gradient to h[entry] with no other lookup, which makes it several
+// times faster than looking the offset up. A group of at most
+// maxGroupWidth features keeps the index within 16 bits.
 type featureGroup struct {
 	first, width int
 	base         int
-	bins         []uint16
+	entries      []uint16
+	start        []int // len rows+1
+	// count is the number of row r's entries: a pass over every row
+	// in order reads it instead of start, an eighth of the bytes, which
+	// matters as the pass is bound by memory.
+	count []uint8
 }
 
 // maxGroupWidth is the most features a group may hold: each has at most
-// 256 histogram entries, and a group's entries must fit a uint16.
-const maxGroupWidth = 256
+// 256 histogram entries, a group's entries must fit a uint16 and a row's
+// count of them a uint8.
+const maxGroupWidth = 255
 
 // entry returns the stored bin of bin k of feature fb in group grp.
 func (grp *featureGroup) entry(fb *featureBins, k int) int { return fb.offset - grp.base + k }
+
+// row returns the stored bins of row r: those of its features that are
+// not in their mode.
+func (grp *featureGroup) row(r int) []uint16 { return grp.entries[grp.start[r]:grp.start[r+1]] }
 
 // binned is a training matrix reduced to bins.
 type binned struct {
@@ -183,8 +196,8 @@ func (b *binned) column(f int) []uint8 { return b.columns[f*b.rows : (f+1)*b.row
 const cutSample = 200_000
 
 // binFeatures computes every feature's thresholds from the row-major
-// matrix x (rows x p) and quantises it, with a group of features per
-// worker goroutine, or more when the features are too many for that.
+// matrix x (rows x p) and quantises it on the given number of worker
+// goroutines.
 func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 	b := &binned{
 		rows:     rows,
@@ -213,53 +226,97 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 		b.histSize += b.features[f].bins()
 	}
 
-	groups := min(p, max(workers, (p+maxGroupWidth-1)/maxGroupWidth))
-	b.groups = make([]featureGroup, groups)
-	for g := range b.groups {
-		first, end := g*p/groups, (g+1)*p/groups
-		b.groups[g] = featureGroup{
-			first: first,
-			width: end - first,
-			base:  b.features[first].offset,
-			bins:  make([]uint16, rows*(end-first)),
-		}
-		for f := first; f < end; f++ {
-			b.group[f] = g
-		}
-	}
 	// Row ranges, not features, split this work: a row's values are
-	// adjacent in x and its bins adjacent in each group.
+	// adjacent in x.
 	workers = max(1, min(workers, rows))
 	huge := make([][]bool, workers) // huge[w][f]: worker w saw x >= MaxFloat64 in feature f
+	count := make([][]int, workers) // count[w][f*256+k]: worker w's rows in bin k of feature f
 	parallel(workers, func(w int) {
-		huge[w] = make([]bool, p)
+		huge[w], count[w] = make([]bool, p), make([]int, p*256)
 		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
 			xr := x[r*p : (r+1)*p]
-			for g := range b.groups {
-				grp := &b.groups[g]
-				out := grp.bins[r*grp.width : (r+1)*grp.width]
-				for j := range out {
-					f := grp.first + j
-					fb := &b.features[f]
-					v := xr[f]
-					k := fb.missing()
-					if v == v {
-						k = binOf(fb.cuts, v)
-						huge[w][f] = huge[w][f] || v >= math.MaxFloat64
-					}
-					out[j] = uint16(grp.entry(fb, k))
-					b.columns[f*rows+r] = uint8(k)
+			for f := range xr {
+				fb := &b.features[f]
+				v := xr[f]
+				k := fb.missing()
+				if v == v {
+					k = binOf(fb.cuts, v)
+					huge[w][f] = huge[w][f] || v >= math.MaxFloat64
 				}
+				b.columns[f*rows+r] = uint8(k)
+				count[w][f*256+k]++
 			}
 		}
 	})
 	for f := range b.features {
-		b.features[f].missingSplit = true
+		fb := &b.features[f]
+		fb.missingSplit = true
+		best := -1
+		for k := range fb.bins() {
+			n := 0
+			for w := range count {
+				n += count[w][f*256+k]
+			}
+			if n > best {
+				fb.mode, best = k, n
+			}
+		}
 		for w := range huge {
 			if huge[w][f] {
-				b.features[f].missingSplit = false
+				fb.missingSplit = false
 			}
 		}
 	}
+	// As few groups as the 16 bits of an entry allow: the workers split
+	// the rows, not the features.
+	groups := (p + maxGroupWidth - 1) / maxGroupWidth
+	b.groups = make([]featureGroup, groups)
+	for g := range b.groups {
+		grp := &b.groups[g]
+		grp.first, grp.width = g*p/groups, (g+1)*p/groups-g*p/groups
+		grp.base = b.features[grp.first].offset
+		for f := grp.first; f < grp.first+grp.width; f++ {
+			b.group[f] = g
+		}
+		b.fillGroup(grp, workers)
+	}
 	return b
+}
+
+// fillGroup stores the bins of group grp's features, apart from their
+// modes, row by row from the columns.
+func (b *binned) fillGroup(grp *featureGroup, workers int) {
+	rows := b.rows
+	grp.start = make([]int, rows+1)
+	feats := b.features[grp.first : grp.first+grp.width]
+	cols := b.columns[grp.first*rows : (grp.first+grp.width)*rows]
+	parallel(workers, func(w int) {
+		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
+			n := 0
+			for j := range feats {
+				if int(cols[j*rows+r]) != feats[j].mode {
+					n++
+				}
+			}
+			grp.start[r+1] = n
+		}
+	})
+	grp.count = make([]uint8, rows)
+	for r := range rows {
+		grp.count[r] = uint8(grp.start[r+1])
+		grp.start[r+1] += grp.start[r]
+	}
+	grp.entries = make([]uint16, grp.start[rows])
+	parallel(workers, func(w int) {
+		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
+			out := grp.entries[grp.start[r]:grp.start[r+1]]
+			i := 0
+			for j := range feats {
+				if k := int(cols[j*rows+r]); k != feats[j].mode {
+					out[i] = uint16(grp.entry(&feats[j], k))
+					i++
+				}
+			}
+		}
+	})
 }

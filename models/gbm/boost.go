@@ -100,30 +100,45 @@ type booster struct {
 	routes  []route
 	counts  [][]int32 // per worker, the sampled rows in each leaf
 
-	spare  [][]int64 // histograms not in use
-	best   [][]split // best[g][i]: the best split of frontier[i] on group g
-	active [][]activeFeature
-	// drawn[g] lists the columns of group g drawn for the tree, nil when
-	// all are; drawnBuf[g] is its storage.
-	drawn, drawnBuf [][]int
-	perm            []int
-	frontier, next  []int32
+	spare [][]int64 // histograms not in use
+	// Each worker sums its share of the rows into histograms of its own,
+	// wbuf[w][slot] for the slot-th node of a batch of at most
+	// len(wbuf[w]) nodes, which are then added up into the nodes'.
+	wbuf  [][][]int64
+	built []int32 // the frontier's nodes built from rows
+	// The features are split into chunks, one per worker, to be merged
+	// and searched for splits side by side; chunkOf[f] is f's.
+	chunks         []featureRange
+	chunkOf        []int
+	best           [][]split // best[c][i]: the best split of frontier[i] on chunk c
+	active         [][]activeFeature
+	perm           []int
+	frontier, next []int32
 }
+
+// featureRange is the features first..end-1.
+type featureRange struct{ first, end int }
+
+// histBudget bounds the bytes of the workers' own histograms: with deep
+// trees and wide data, a level's nodes are summed in batches.
+const histBudget = 64 << 20
 
 // segment is a range of booster.rows.
 type segment struct{ lo, hi int32 }
 
 // activeFeature is a feature drawn for the current tree.
 type activeFeature struct {
-	f, col int // feature, and column in its group's bins
-	fb     *featureBins
+	f  int // feature
+	fb *featureBins
 }
 
 func newBooster(p Params, data *binned, label []float64, base float64) *booster {
 	n := data.rows
 	maxNodes := 1<<(p.Depth+1) - 1
 	blocks := (n + blockRows - 1) / blockRows
-	groups := len(data.groups)
+	p.Threads = max(1, min(p.Threads, blocks))
+	nf := len(data.features)
+	chunks := min(nf, p.Threads)
 	b := &booster{
 		p:         p,
 		data:      data,
@@ -149,10 +164,12 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 		sibling:   make([]int32, maxNodes),
 		routes:    make([]route, maxNodes),
 		counts:    make([][]int32, p.Threads),
-		best:      make([][]split, groups),
-		active:    make([][]activeFeature, groups),
-		drawn:     make([][]int, groups),
-		drawnBuf:  make([][]int, groups),
+		wbuf:      make([][][]int64, p.Threads),
+		built:     make([]int32, 0, maxNodes),
+		chunks:    make([]featureRange, chunks),
+		chunkOf:   make([]int, nf),
+		best:      make([][]split, chunks),
+		active:    make([][]activeFeature, chunks),
 		perm:      make([]int, len(data.features)),
 		frontier:  make([]int32, 0, maxNodes),
 		next:      make([]int32, 0, maxNodes),
@@ -161,10 +178,21 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 		b.counts[w] = make([]int32, maxNodes)
 		b.scratch[w] = make([]int32, blockRows)
 	}
-	for g := range groups {
-		b.best[g] = make([]split, 1<<p.Depth)
-		b.active[g] = make([]activeFeature, 0, data.groups[g].width)
-		b.drawnBuf[g] = make([]int, 0, data.groups[g].width)
+	batch := max(1, min(1<<(p.Depth-1), histBudget/(8*data.histSize*p.Threads)))
+	for w := range b.wbuf {
+		b.wbuf[w] = make([][]int64, batch)
+		for i := range batch {
+			b.wbuf[w][i] = make([]int64, data.histSize)
+		}
+	}
+	for c := range chunks {
+		first, end := c*nf/chunks, (c+1)*nf/chunks
+		b.chunks[c] = featureRange{first, end}
+		for f := first; f < end; f++ {
+			b.chunkOf[f] = c
+		}
+		b.best[c] = make([]split, 1<<p.Depth)
+		b.active[c] = make([]activeFeature, 0, end-first)
 	}
 	parallelRange(b.workers, blocks, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
@@ -211,12 +239,13 @@ func (b *booster) grow(t int) tree.Tree {
 	b.frontier = append(b.frontier[:0], root)
 
 	for depth := 0; depth < b.p.Depth && len(b.frontier) > 0; depth++ {
-		parallel(len(b.data.groups), b.histogramsAndSplits)
+		b.levelHistograms()
+		parallel(len(b.chunks), b.splits)
 		b.allRows = false
 		last := depth+1 == b.p.Depth
 		b.next = b.next[:0]
 		for i, id := range b.frontier {
-			// Groups hold ascending features, and a later group wins
+			// Chunks hold ascending features, and a later chunk wins
 			// only with a strictly larger gain: the split is the one a
 			// single scan over all features would choose.
 			s := b.best[0][i]
@@ -332,19 +361,10 @@ func (b *booster) sampleColumns(t int) {
 		b.active[g] = b.active[g][:0]
 	}
 	for _, f := range b.perm[:m] {
-		g := b.data.group[f]
-		b.active[g] = append(b.active[g], activeFeature{
-			f: f, col: f - b.data.groups[g].first, fb: &b.data.features[f],
+		c := b.chunkOf[f]
+		b.active[c] = append(b.active[c], activeFeature{
+			f: f, fb: &b.data.features[f],
 		})
-	}
-	for g, act := range b.active {
-		b.drawn[g] = nil
-		if len(act) < b.data.groups[g].width {
-			b.drawn[g] = b.drawnBuf[g][:0]
-			for _, a := range act {
-				b.drawn[g] = append(b.drawn[g], a.col)
-			}
-		}
 	}
 }
 
@@ -379,27 +399,103 @@ func (b *booster) sampleRows(t int) {
 	})
 }
 
-// histogramsAndSplits builds the histograms of group g's drawn features
-// for every node at the frontier and finds each node's best split on
-// them.
-func (b *booster) histogramsAndSplits(g int) {
-	act := b.active[g]
-	best := b.best[g][:len(b.frontier)]
-	for i := range best {
-		best[i] = split{gain: minSplitGain}
-	}
-	if len(act) == 0 {
-		return
-	}
+// levelHistograms builds the histograms of the frontier's nodes that are
+// built from rows. Each worker sums the rows of its blocks, for every
+// feature, into histograms of its own, which are then added up chunk by
+// chunk: split by rows, the work comes out even and a row's bins are read
+// in one go.
+func (b *booster) levelHistograms() {
+	b.built = b.built[:0]
 	for _, id := range b.frontier {
 		if b.build[id] == 1 {
-			h := b.hists[id]
-			for _, a := range act {
-				clear(h[a.fb.offset : a.fb.offset+a.fb.bins()])
+			b.built = append(b.built, id)
+		}
+	}
+	size := len(b.wbuf[0])
+	for lo := 0; lo < len(b.built); lo += size {
+		batch := b.built[lo:min(len(b.built), lo+size)]
+		parallel(b.workers, func(w int) { b.accumulate(w, batch) })
+		parallel(len(b.chunks), func(c int) { b.merge(c, batch) })
+	}
+	b.allRows = false
+}
+
+// accumulate adds the gradients of worker w's rows in each node of batch
+// (or of all its rows, at the root of a tree without row sampling) into
+// the worker's histograms, for every feature outside its mode. A feature
+// that is not drawn for the tree gets its sums too, which no split reads:
+// checking would cost more. This loop is where Fit spends most of its
+// time.
+func (b *booster) accumulate(w int, batch []int32) {
+	blocks := len(b.rowCount)
+	lo, hi := w*blocks/b.workers, (w+1)*blocks/b.workers
+	// Local copies of the slices spare the loops reloading them through
+	// b after every store.
+	grad, rows := b.grad, b.rows
+	for slot, id := range batch {
+		h := b.wbuf[w][slot]
+		clear(h)
+		for g := range b.data.groups {
+			grp := &b.data.groups[g]
+			entries, start, hg := grp.entries, grp.start, h[grp.base:]
+			if b.allRows {
+				end := min(len(grad), hi*blockRows)
+				i := start[lo*blockRows]
+				for r, n := range grp.count[lo*blockRows : end] {
+					gp := grad[lo*blockRows+r]
+					for _, k := range entries[i : i+int(n)] {
+						hg[k] += gp
+					}
+					i += int(n)
+				}
+				continue
+			}
+			for blk := lo; blk < hi; blk++ {
+				sg := b.seg[blk*b.maxNodes+int(id)]
+				for _, r := range rows[sg.lo:sg.hi] {
+					gp := grad[r]
+					for _, k := range entries[start[r]:start[r+1]] {
+						hg[k] += gp
+					}
+				}
 			}
 		}
 	}
-	b.accumulate(g)
+}
+
+// merge adds up the workers' histograms of the nodes in batch into the
+// nodes' own, for chunk c's drawn features, and fills in each feature's
+// mode, whose rows were not added: they are the rest of the node's.
+func (b *booster) merge(c int, batch []int32) {
+	for slot, id := range batch {
+		h := b.hists[id]
+		for _, a := range b.active[c] {
+			lo, hi := a.fb.offset, a.fb.offset+a.fb.bins()
+			hf := h[lo:hi]
+			copy(hf, b.wbuf[0][slot][lo:hi])
+			for w := 1; w < len(b.wbuf); w++ {
+				for k, v := range b.wbuf[w][slot][lo:hi] {
+					hf[k] += v
+				}
+			}
+			rest := b.sums[id]
+			for _, v := range hf {
+				rest -= v
+			}
+			hf[a.fb.mode] += rest
+		}
+	}
+}
+
+// splits completes the histograms of the frontier's nodes that are their
+// parent's less their sibling's, and finds each node's best split on
+// chunk c's drawn features.
+func (b *booster) splits(c int) {
+	act := b.active[c]
+	best := b.best[c][:len(b.frontier)]
+	for i := range best {
+		best[i] = split{gain: minSplitGain}
+	}
 	for i, id := range b.frontier {
 		h := b.hists[id]
 		if b.build[id] == 0 {
@@ -413,50 +509,6 @@ func (b *booster) histogramsAndSplits(g int) {
 		}
 		for _, a := range act {
 			b.bestSplit(&best[i], a, h[a.fb.offset:a.fb.offset+a.fb.bins()], b.sums[id])
-		}
-	}
-}
-
-// accumulate adds the gradients of the rows listed for the level (or of
-// every row, at the root of a tree without row sampling) into the
-// histograms of their nodes, for group g's drawn features. This loop is
-// where Fit spends most of its time.
-func (b *booster) accumulate(g int) {
-	grp := &b.data.groups[g]
-	width := grp.width
-	drawn := b.drawn[g] // nil when every feature of the group is drawn
-	add := func(h []int64, gp int64, rb []uint16) {
-		if drawn == nil {
-			for _, k := range rb {
-				h[k] += gp
-			}
-			return
-		}
-		for _, c := range drawn {
-			h[rb[c]] += gp
-		}
-	}
-	// Local copies of the slices spare the loops reloading them through
-	// b after every store.
-	bins, grad, rows, base := grp.bins, b.grad, b.rows, grp.base
-	if b.allRows {
-		h := b.hists[b.frontier[0]][base:]
-		for r, gp := range grad {
-			add(h, gp, bins[r*width:(r+1)*width])
-		}
-		return
-	}
-	for _, id := range b.frontier {
-		if b.build[id] == 0 {
-			continue
-		}
-		h := b.hists[id][base:]
-		for blk := range b.rowCount {
-			sg := b.seg[blk*b.maxNodes+int(id)]
-			for _, r := range rows[sg.lo:sg.hi] {
-				i := int(r) * width
-				add(h, grad[r], bins[i:i+width])
-			}
 		}
 	}
 }
@@ -565,8 +617,11 @@ func (b *booster) finish(t int) tree.Tree {
 	}
 	blocks := len(b.rowCount)
 	parallel(b.workers, func(w int) {
-		u := b.updater(t)
 		count, leafOf := b.counts[w], b.scratch[w]
+		// Local copies of the slices spare the loop reloading them
+		// through b after every store.
+		pred, expNeg, label, grad := b.pred, b.expNeg, b.label, b.grad
+		value, leafExp, scale := b.leafValue, b.leafExp, b.scale
 		for blk := w * blocks / b.workers; blk < (w+1)*blocks/b.workers; blk++ {
 			start, end := blk*blockRows, min(len(b.rows), (blk+1)*blockRows)
 			// First the leaf of every row of the block, from the
@@ -598,7 +653,19 @@ func (b *booster) finish(t int) tree.Tree {
 			}
 			var sum int64
 			for r := start; r < end; r++ {
-				sum += u.update(r, leafOf[r-start])
+				leaf := leafOf[r-start]
+				pred[r] += value[leaf]
+				e := expNeg[r] * leafExp[leaf]
+				if !(e > 1e-300 && e < 1e300) {
+					// The product has under- or overflowed, or is about
+					// to: start again from the log-odds.
+					e = math.Exp(-pred[r])
+				}
+				expNeg[r] = e
+				g, h := gradient(e, label[r])
+				gp := scale.pack(g, h, t+1, r)
+				grad[r] = gp
+				sum += gp
 				// Rows in order make every segment of the next tree
 				// ascending, as partitions keep the order.
 				b.rows[r] = int32(r)
@@ -624,37 +691,4 @@ func (b *booster) finish(t int) tree.Tree {
 		b.releaseHist(id)
 	}
 	return tr
-}
-
-// updater adds a tree's leaf values to the rows' predictions and
-// computes their gradients for the next tree.
-type updater struct {
-	pred, expNeg, label, value, leafExp []float64
-	grad                                []int64
-	scale                               gradScale
-	next                                int // the tree the gradients are for
-}
-
-func (b *booster) updater(t int) updater {
-	return updater{
-		pred: b.pred, expNeg: b.expNeg, label: b.label, value: b.leafValue, leafExp: b.leafExp,
-		grad: b.grad, scale: b.scale, next: t + 1,
-	}
-}
-
-// update moves row r by the value of the leaf it is in and returns its
-// new packed gradient.
-func (u *updater) update(r int, leaf int32) int64 {
-	u.pred[r] += u.value[leaf]
-	e := u.expNeg[r] * u.leafExp[leaf]
-	if !(e > 1e-300 && e < 1e300) {
-		// The product has under- or overflowed, or is about to: start
-		// again from the log-odds.
-		e = math.Exp(-u.pred[r])
-	}
-	u.expNeg[r] = e
-	g, h := gradient(e, u.label[r])
-	gp := u.scale.pack(g, h, u.next, r)
-	u.grad[r] = gp
-	return gp
 }
