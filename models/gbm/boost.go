@@ -431,34 +431,44 @@ func (b *booster) accumulate(w int, batch []int32) {
 	lo, hi := w*blocks/b.workers, (w+1)*blocks/b.workers
 	// Local copies of the slices spare the loops reloading them through
 	// b after every store.
-	grad, rows := b.grad, b.rows
 	for slot, id := range batch {
 		h := b.wbuf[w][slot]
 		clear(h)
 		for g := range b.data.groups {
 			grp := &b.data.groups[g]
-			entries, start, hg := grp.entries, grp.start, h[grp.base:]
 			if b.allRows {
-				end := min(len(grad), hi*blockRows)
-				i := start[lo*blockRows]
-				for r, n := range grp.count[lo*blockRows : end] {
-					gp := grad[lo*blockRows+r]
-					for _, k := range entries[i : i+int(n)] {
-						hg[k] += gp
-					}
-					i += int(n)
-				}
+				first, end := lo*blockRows, min(len(b.grad), hi*blockRows)
+				addAll(h[grp.base:], b.grad[first:end], grp.count[first:end], grp.entries[grp.start[first]:])
 				continue
 			}
 			for blk := lo; blk < hi; blk++ {
 				sg := b.seg[blk*b.maxNodes+int(id)]
-				for _, r := range rows[sg.lo:sg.hi] {
-					gp := grad[r]
-					for _, k := range entries[start[r]:start[r+1]] {
-						hg[k] += gp
-					}
-				}
+				addRows(h[grp.base:], b.rows[sg.lo:sg.hi], b.grad, grp.start, grp.entries)
 			}
+		}
+	}
+}
+
+// addAll adds grad[r] to h at each entry of row r, for rows in order
+// whose entries, count[r] of them, follow each other from entries[0].
+// It and addRows are the innermost loops of the learner.
+func addAll(h, grad []int64, count []uint8, entries []uint16) {
+	i := 0
+	for r, n := range count {
+		gp := grad[r]
+		for _, k := range entries[i : i+int(n)] {
+			h[k] += gp
+		}
+		i += int(n)
+	}
+}
+
+// addRows adds grad[r] to h at each entry of every row r in rows.
+func addRows(h []int64, rows []int32, grad []int64, start []int, entries []uint16) {
+	for _, r := range rows {
+		gp := grad[r]
+		for _, k := range entries[start[r]:start[r+1]] {
+			h[k] += gp
 		}
 	}
 }
