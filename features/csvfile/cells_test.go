@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -252,4 +253,27 @@ func TestInterner(t *testing.T) {
 // sameFloat reports whether a and b are the same value, NaN included.
 func sameFloat(a, b float64) bool {
 	return a == b && math.Signbit(a) == math.Signbit(b) || math.IsNaN(a) && math.IsNaN(b)
+}
+
+// FuzzParseDecimal checks parseDecimal, fast path for small integers
+// included, against strconv.ParseFloat, whose decimal numbers it must
+// read bit for bit the same.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0", "7", "-12", "007", "123456789012345", "1234567890123456",
+		"-999999999999999", "1.5", "1e3", "+5", "-", "", "0x10", "1_000", "inf", "NaN", "9" + strings.Repeat("9", 20)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseDecimal(s)
+		want, werr := strconv.ParseFloat(s, 64)
+		if strings.ContainsAny(s, "xX_") {
+			if err == nil {
+				t.Fatalf("parseDecimal(%q) = %v, want an error", s, got)
+			}
+			return
+		}
+		if (err == nil) != (werr == nil) || math.Float64bits(got) != math.Float64bits(want) && !(got != got && want != want) {
+			t.Fatalf("parseDecimal(%q) = %v, %v; strconv.ParseFloat gives %v, %v", s, got, err, want, werr)
+		}
+	})
 }
