@@ -76,11 +76,27 @@ type scored struct {
 	fold []uint8 // 0 or 1: which half of the accounts a row belongs to
 }
 
+// fitScored is a model that scored its validation rows while it was
+// fitted, as the GBM does to track its validation loss.
+type fitScored interface {
+	// ValidationLogOdds returns LogOdds of every row of ds, or nil when
+	// ds is not the validation set of the fit.
+	ValidationLogOdds(ds *features.Dataset) []float64
+}
+
 func scoreRows(m Model, ds *features.Dataset) scored {
 	s := scored{y: ds.Label, z: make([]float64, ds.Len()), fold: make([]uint8, ds.Len())}
+	var known []float64
+	if fs, ok := m.(fitScored); ok {
+		known = fs.ValidationLogOdds(ds)
+	}
 	inParallel(ds.Len(), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			s.z[i] = m.LogOdds(ds.Row(i))
+			if known != nil {
+				s.z[i] = known[i]
+			} else {
+				s.z[i] = m.LogOdds(ds.Row(i))
+			}
 			h := fnv.New32a()
 			h.Write([]byte(ds.AccountID[i]))
 			s.fold[i] = uint8(h.Sum32() & 1)

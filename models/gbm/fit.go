@@ -74,6 +74,9 @@ func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 			m.ValidLoss = append(m.ValidLoss, loss)
 			if loss < bestLoss {
 				bestLoss, best = loss, t+1
+				if p.EarlyStopping > 0 {
+					val.keep()
+				}
 			}
 		}
 		if progress != nil {
@@ -89,6 +92,9 @@ func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 		m.Ensemble.Trees = trees[:best]
 	}
 	m.BestIteration = len(m.Ensemble.Trees)
+	if val != nil {
+		m.valid = &fitValidation{ds: valid, logOdds: val.logOdds(p.EarlyStopping > 0)}
+	}
 	return m, nil
 }
 
@@ -165,7 +171,12 @@ func checkLabels(ds *features.Dataset) error {
 // set.
 type validation struct {
 	ds   *features.Dataset
-	pred []float64
+	base float64
+	// sum is the sum of the values of each row's leaves, added up in the
+	// order of the trees as tree.Ensemble.LogOdds does, so that base+sum
+	// is the row's log-odds bit for bit; best is sum as it was at the
+	// lowest loss, kept when early stopping may drop the trees after.
+	sum, best []float64
 	// expNeg is e^-pred, updated by a multiplication per tree as in the
 	// booster, which leaves one logarithm per row for the loss.
 	expNeg    []float64
@@ -177,16 +188,38 @@ type validation struct {
 func newValidation(ds *features.Dataset, base float64, workers int) *validation {
 	v := &validation{
 		ds:        ds,
-		pred:      make([]float64, ds.Len()),
+		base:      base,
+		sum:       make([]float64, ds.Len()),
 		expNeg:    make([]float64, ds.Len()),
 		blockLoss: make([]float64, (ds.Len()+blockRows-1)/blockRows),
 		workers:   workers,
 	}
-	for i := range v.pred {
-		v.pred[i] = base
+	for i := range v.expNeg {
 		v.expNeg[i] = math.Exp(-base)
 	}
 	return v
+}
+
+// keep notes that the predictions so far are the ones to keep.
+func (v *validation) keep() {
+	v.best = append(v.best[:0], v.sum...)
+}
+
+// logOdds returns the validation rows' log-odds: at the kept
+// predictions when kept is true, else at the latest.
+func (v *validation) logOdds(kept bool) []float64 {
+	sum := v.sum
+	if kept {
+		sum = v.best
+		if sum == nil { // no round lowered the loss: no tree is kept
+			sum = make([]float64, len(v.sum))
+		}
+	}
+	z := make([]float64, len(sum))
+	for i, s := range sum {
+		z[i] = v.base + s
+	}
+	return z
 }
 
 // add adds t's output to the predictions and returns the mean log-loss.
@@ -195,7 +228,7 @@ func (v *validation) add(t *tree.Tree) float64 {
 	for _, n := range t.Nodes {
 		v.leafExp = append(v.leafExp, math.Exp(-n.Value))
 	}
-	n := len(v.pred)
+	n := len(v.sum)
 	parallelRange(v.workers, len(v.blockLoss), func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
 			// log(1+e^-f) + (1-y)*f is the log-loss with e^-f at hand.
@@ -207,10 +240,11 @@ func (v *validation) add(t *tree.Tree) float64 {
 			prod, pow2 := 1.0, 0
 			for i := blk * blockRows; i < min(n, (blk+1)*blockRows); i++ {
 				leaf := t.Leaf(v.ds.Row(i))
-				f := v.pred[i] + t.Nodes[leaf].Value
+				v.sum[i] += t.Nodes[leaf].Value
+				f := v.base + v.sum[i]
 				e := v.expNeg[i] * v.leafExp[leaf]
 				y := v.ds.Label[i]
-				v.pred[i], v.expNeg[i] = f, e
+				v.expNeg[i] = e
 				if e > 1e-300 && e < 0x1p500 {
 					loss += (1 - y) * f
 					if prod *= 1 + e; prod > 0x1p500 {

@@ -298,6 +298,10 @@ func TestModelJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got.Params.Threads = m.Params.Threads // not stored: the model does not depend on it
+	if got.ValidationLogOdds(train) != nil {
+		t.Error("a model read from JSON has validation log-odds")
+	}
+	m.valid = nil // not stored: what the fit computed of its validation set
 	if !reflect.DeepEqual(&got, m) {
 		t.Fatal("the model changed in a JSON round trip")
 	}
@@ -460,6 +464,35 @@ func TestFitTinyData(t *testing.T) {
 	for i := range ds.Len() {
 		if f := m.LogOdds(ds.Row(i)); math.IsNaN(f) || math.IsInf(f, 0) {
 			t.Errorf("row %d: log-odds %v", i, f)
+		}
+	}
+}
+
+func TestValidationLogOdds(t *testing.T) {
+	train, _ := synthetic(4_000, 8, 31)
+	valid, _ := synthetic(1_500, 8, 32)
+	for _, p := range []Params{
+		{Trees: 30, Seed: 1},
+		{Trees: 200, LearningRate: 0.5, EarlyStopping: 3, Seed: 2}, // stops early, dropping trees
+	} {
+		m, err := Fit(context.Background(), train, valid, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.EarlyStopping > 0 && len(m.ValidLoss) == m.BestIteration {
+			t.Fatalf("early stopping kept all %d trees; the test misses dropped trees", m.BestIteration)
+		}
+		z := m.ValidationLogOdds(valid)
+		if len(z) != valid.Len() {
+			t.Fatalf("%d validation log-odds for %d rows", len(z), valid.Len())
+		}
+		for i := range z {
+			if want := m.LogOdds(valid.Row(i)); z[i] != want {
+				t.Fatalf("%+v: row %d: validation log-odds %v, LogOdds %v", p, i, z[i], want)
+			}
+		}
+		if other, _ := synthetic(1_500, 8, 32); m.ValidationLogOdds(other) != nil {
+			t.Error("validation log-odds for a dataset the model was not validated on")
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/churnlabs/churn/features"
+
 	"github.com/churnlabs/churn/models/tree"
 )
 
@@ -23,6 +25,29 @@ type Model struct {
 	// ValidLoss is the validation log-loss after each round fitted, nil
 	// when there was no validation set.
 	ValidLoss []float64 `json:"valid_loss,omitempty"`
+
+	// valid is what Fit computed of its validation set, for
+	// ValidationLogOdds; it is not part of the model file.
+	valid *fitValidation
+}
+
+// fitValidation is the log-odds of a validation set's rows at the end of
+// a fit.
+type fitValidation struct {
+	ds      *features.Dataset
+	logOdds []float64
+}
+
+// ValidationLogOdds returns the log-odds of every row of ds, each
+// exactly LogOdds of the row, when ds is the validation set that Fit
+// fitted m with: tracking the validation loss computed them, and
+// evaluating the model would otherwise compute them again. It returns
+// nil for any other dataset, and for a model read from a file.
+func (m *Model) ValidationLogOdds(ds *features.Dataset) []float64 {
+	if m.valid == nil || m.valid.ds != ds {
+		return nil
+	}
+	return m.valid.logOdds
 }
 
 // LogOdds returns the model's churn log-odds for the feature row x, in
