@@ -127,6 +127,14 @@ func (fb *featureBins) bins() int { return len(fb.cuts) + 2 }
 // missing returns the bin of NaN.
 func (fb *featureBins) missing() int { return len(fb.cuts) + 1 }
 
+// bin returns the bin of the value v.
+func (fb *featureBins) bin(v float64) int {
+	if v != v {
+		return fb.missing()
+	}
+	return binOf(fb.cuts, v)
+}
+
 // threshold returns the raw threshold of the split that sends bins
 // 0..k left.
 func (fb *featureBins) threshold(k int) float64 {
@@ -236,13 +244,9 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
 			xr := x[r*p : (r+1)*p]
 			for f := range xr {
-				fb := &b.features[f]
 				v := xr[f]
-				k := fb.missing()
-				if v == v {
-					k = binOf(fb.cuts, v)
-					huge[w][f] = huge[w][f] || v >= math.MaxFloat64
-				}
+				k := b.features[f].bin(v)
+				huge[w][f] = huge[w][f] || v >= math.MaxFloat64
 				b.columns[f*rows+r] = uint8(k)
 				count[w][f*256+k]++
 			}

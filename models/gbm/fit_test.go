@@ -496,3 +496,50 @@ func TestValidationLogOdds(t *testing.T) {
 		}
 	}
 }
+
+// TestValidationRoutes checks the validation loss and log-odds with
+// values the training rows never had, +Inf and math.MaxFloat64 among
+// them in a feature whose trees split known against unknown values.
+func TestValidationRoutes(t *testing.T) {
+	train := awkward(5_000)
+	unseen := []float64{5, 7, -1, math.NaN(), math.Inf(-1)}
+	tests := []struct {
+		name   string
+		values []float64 // for the "flag" feature, 5 or NaN in training
+	}{
+		{"unseen values", unseen},
+		{"huge values", append(unseen, math.Inf(1), math.MaxFloat64)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			valid := awkward(2_000)
+			for i := range valid.Len() {
+				valid.Row(i)[3] = tt.values[i%len(tt.values)]
+			}
+			m, err := Fit(context.Background(), train, valid, Params{Trees: 40, Depth: 5, LearningRate: 0.3}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			missingSplits := 0
+			for _, tr := range m.Ensemble.Trees {
+				for _, n := range tr.Nodes {
+					if n.Feature == 3 && n.Threshold == math.MaxFloat64 {
+						missingSplits++
+					}
+				}
+			}
+			if missingSplits == 0 {
+				t.Fatal("no split of known against missing flags; the test misses that case")
+			}
+			z := m.ValidationLogOdds(valid)
+			for i := range valid.Len() {
+				if want := m.LogOdds(valid.Row(i)); z[i] != want {
+					t.Fatalf("row %d %v: validation log-odds %v, LogOdds %v", i, valid.Row(i), z[i], want)
+				}
+			}
+			if want := meanLogLoss(valid, m.LogOdds); math.Abs(m.ValidLoss[len(m.ValidLoss)-1]-want) > 1e-9 {
+				t.Errorf("last ValidLoss %v, but the model's validation log-loss is %v", m.ValidLoss[len(m.ValidLoss)-1], want)
+			}
+		})
+	}
+}
