@@ -8,7 +8,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/churnlabs/churn/features"
 )
@@ -112,14 +114,16 @@ func WriteDatasetFile(path string, ds *features.Dataset) error {
 // feature cell or NaN is NaN. The name identifies the input in error
 // messages; every problem with its contents is a *features.InputError.
 func ReadDataset(r io.Reader, name string) (*features.Dataset, error) {
-	return readDataset(r, name, 0)
+	return readDataset(r, name, nil)
 }
 
-// readDataset is ReadDataset with room made for the given number of rows
-// up front: a training set has millions of values, and growing one slice
-// to hold them copies it tens of times (at 1.25x a step), which took
-// longer than parsing the file.
-func readDataset(r io.Reader, name string, rows int) (*features.Dataset, error) {
+// readDataset is ReadDataset reading into the slices that room, when not
+// nil, returns for the number of features and whether there is a label:
+// a training set has millions of values, and growing one slice to hold
+// them copies it tens of times (at 1.25x a step), which took longer than
+// parsing the file. The slices are appended to, so those room returns
+// must be empty; rows past their capacity still fit, more slowly.
+func readDataset(r io.Reader, name string, room func(features int, label bool) *features.Dataset) (*features.Dataset, error) {
 	t, err := openTable(r, name)
 	if err != nil {
 		return nil, err
@@ -133,25 +137,21 @@ func readDataset(r io.Reader, name string, rows int) (*features.Dataset, error) 
 			return nil, t.headerError(c.name, "missing required column")
 		}
 	}
-	ds := &features.Dataset{}
+	var names []string
 	var featCols []int
 	for i, col := range t.header {
 		if col != "" && i != idCol && i != weekCol && i != labelCol {
 			featCols = append(featCols, i)
-			ds.Features = append(ds.Features, col)
+			names = append(names, col)
 		}
 	}
-	if labelCol >= 0 {
+	ds := &features.Dataset{}
+	if room != nil {
+		ds = room(len(names), labelCol >= 0)
+	}
+	ds.Features = names
+	if labelCol >= 0 && ds.Label == nil {
 		ds.Label = []float64{}
-	}
-
-	if rows > 0 {
-		ds.AccountID = make([]string, 0, rows)
-		ds.Week = make([]features.Date, 0, rows)
-		ds.X = make([]float64, 0, rows*len(featCols))
-		if labelCol >= 0 {
-			ds.Label = make([]float64, 0, rows)
-		}
 	}
 	var ids interner
 	for {
@@ -192,46 +192,149 @@ func readDataset(r io.Reader, name string, rows int) (*features.Dataset, error) 
 	}
 }
 
-// ReadDatasetFile reads the named dataset file with ReadDataset.
+// ReadDatasetFile reads the named dataset file with ReadDataset. A large
+// file is read in parts side by side, one per CPU: see readParts.
 func ReadDatasetFile(path string) (*features.Dataset, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	// Counting lines reads the file once more, from the page cache at
-	// memory speed; it bounds the rows from above (a quoted field may
-	// hold a newline), which is what pre-sizing needs.
-	lines, err := countLines(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return readDataset(f, path, lines)
+	return readParts(data, path, runtime.GOMAXPROCS(0))
 }
 
-// countLines counts the newlines in r, plus one for a last line without.
-func countLines(r io.Reader) (int, error) {
-	buf := make([]byte, 1<<20)
-	n, last := 0, byte('\n')
-	for {
-		k, err := r.Read(buf)
-		if k > 0 {
-			n += bytes.Count(buf[:k], []byte{'\n'})
-			last = buf[k-1]
-		}
-		if err == io.EOF {
-			if last != '\n' {
-				n++
+// minPart is the least number of bytes readParts gives a part of its own.
+const minPart = 1 << 20
+
+// readParts reads the dataset data with ReadDataset, in up to n parts
+// read side by side when data is large. A part is a run of whole lines
+// read under a copy of the header, which is possible only when no cell
+// is quoted, and so no newline can be inside a cell: that is every file
+// WriteDataset writes. Each part fills its own stretch of the dataset's
+// slices, sized by its lines, so the parts' rows need no joining unless
+// blank lines leave gaps. The first error in the file is the one
+// reported, with its row in the whole file.
+func readParts(data []byte, name string, n int) (*features.Dataset, error) {
+	header := bytes.IndexByte(data, '\n') + 1
+	n = min(n, len(data)/minPart)
+	// A quote, a blank first line or a byte order mark takes the plain
+	// way, which handles them.
+	if n < 2 || header <= 1 || len(data)-header < minPart || data[0] == '\r' ||
+		bytes.HasPrefix(data, []byte(utf8BOM)) || bytes.IndexByte(data, '"') >= 0 {
+		return readDataset(bytes.NewReader(data), name, presized(countLines(data)))
+	}
+	type part struct {
+		text        []byte
+		first, rows int // the file's line number of the part's first line; its lines
+		ds          *features.Dataset
+		err         error
+	}
+	var parts []part
+	line, rows := 2, 0
+	for body := data[header:]; len(body) > 0; {
+		end := len(body)
+		if left := n - len(parts); left > 1 {
+			// Cut after the first newline past an even share.
+			cut := len(body) / left
+			if nl := bytes.IndexByte(body[cut:], '\n'); nl >= 0 {
+				end = cut + nl + 1
 			}
-			return n, nil
 		}
-		if err != nil {
-			return 0, err
+		p := part{text: body[:end], first: line, rows: countLines(body[:end])}
+		parts = append(parts, p)
+		line, rows = line+p.rows, rows+p.rows
+		body = body[end:]
+	}
+
+	// The parts share one dataset's slices, made once the first part has
+	// read the header; every part has the same.
+	var all *features.Dataset
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() {
+			p := &parts[i]
+			off := p.first - 2 // rows before the part, blank lines aside
+			room := func(nf int, label bool) *features.Dataset {
+				once.Do(func() { all = presized(rows)(nf, label) })
+				ds := &features.Dataset{
+					AccountID: all.AccountID[off : off : off+p.rows],
+					Week:      all.Week[off : off : off+p.rows],
+					X:         all.X[off*nf : off*nf : (off+p.rows)*nf],
+				}
+				if label {
+					ds.Label = all.Label[off : off : off+p.rows]
+				}
+				return ds
+			}
+			r := io.MultiReader(bytes.NewReader(data[:header]), bytes.NewReader(p.text))
+			p.ds, p.err = readDataset(r, name, room)
+			var ie *features.InputError
+			if errors.As(p.err, &ie) && ie.Row > 0 {
+				ie.Row += off // the part's first line is line 2 of its reader
+			}
+		})
+	}
+	wg.Wait()
+	for _, p := range parts {
+		if p.err != nil {
+			return nil, p.err
 		}
 	}
+	out := &features.Dataset{Features: parts[0].ds.Features, AccountID: all.AccountID[:0],
+		Week: all.Week[:0], X: all.X[:0]}
+	if all.Label != nil {
+		out.Label = all.Label[:0]
+	}
+	for _, p := range parts {
+		// Appending a part's rows where they already are copies
+		// nothing but the rows a gap moved.
+		out.AccountID = appendRows(out.AccountID, p.ds.AccountID)
+		out.Week = appendRows(out.Week, p.ds.Week)
+		out.X = appendRows(out.X, p.ds.X)
+		if out.Label != nil {
+			out.Label = appendRows(out.Label, p.ds.Label)
+		}
+	}
+	return out, nil
+}
+
+// appendRows appends rows to s, copying nothing when rows already sit
+// right after s in its array.
+func appendRows[T any](s, rows []T) []T {
+	if len(rows) == 0 {
+		return s
+	}
+	if n := len(s); n+len(rows) <= cap(s) && &s[:n+1][n] == &rows[0] {
+		return s[:n+len(rows)]
+	}
+	return append(s, rows...)
+}
+
+// presized returns a room function for readDataset that makes slices for
+// the given number of rows.
+func presized(rows int) func(nf int, label bool) *features.Dataset {
+	return func(nf int, label bool) *features.Dataset {
+		ds := &features.Dataset{
+			AccountID: make([]string, 0, rows),
+			Week:      make([]features.Date, 0, rows),
+			X:         make([]float64, 0, rows*nf),
+		}
+		if label {
+			ds.Label = make([]float64, 0, rows)
+		}
+		return ds
+	}
+}
+
+// countLines counts the lines of data: its newlines, plus one for a last
+// line without. With quoted newlines it is an upper bound on the rows,
+// which is what making room needs.
+func countLines(data []byte) int {
+	n := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 // parseValue parses a feature value. Unlike a snapshot's numbers it may be

@@ -367,23 +367,59 @@ func alternate(n int) []float64 {
 	return s
 }
 
-func TestCountLines(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want int
-	}{
-		{"", 0},
-		{"a", 1},
-		{"a\n", 1},
-		{"a\nb", 2},
-		{"a\nb\n", 2},
-		{"\n\n", 2},
-		{`a,"x` + "\n" + `y"` + "\n", 2}, // a quoted newline counts: an upper bound
-		{strings.Repeat("row\n", 1<<19), 1 << 19}, // longer than the read buffer
-	} {
-		got, err := countLines(strings.NewReader(tt.in))
-		if err != nil || got != tt.want {
-			t.Errorf("countLines(%.20q) = %d, %v; want %d", tt.in, got, err, tt.want)
+func TestReadParts(t *testing.T) {
+	// Rows enough for several parts, values of every kind, a label.
+	ds := &features.Dataset{Features: []string{"n", "x"}, Label: []float64{}}
+	for i := range 120_000 {
+		x := []float64{float64(i % 97), float64(i) / 7}
+		if i%13 == 0 {
+			x[1] = math.NaN()
+		}
+		ds.Append(fmt.Sprintf("acct-%d", i%5000), features.Date(7*(i/5000)), x)
+		ds.Label = append(ds.Label, float64(i%2))
+	}
+	var buf bytes.Buffer
+	if err := WriteDataset(&buf, ds); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	if len(data) < 3*minPart {
+		t.Fatalf("%d bytes: too few for three parts", len(data))
+	}
+	for _, n := range []int{1, 2, 3, 7} {
+		got, err := readParts(data, "big.csv", n)
+		if err != nil {
+			t.Fatalf("%d parts: %v", n, err)
+		}
+		if !sameDataset(got, ds) {
+			t.Errorf("%d parts: the dataset read differs from the one written", n)
+		}
+	}
+
+	// Blank lines leave gaps in the parts' stretches of the slices.
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	gappy := slices.Clone(lines)
+	for _, r := range []int{50_000, 50_000, 70_000, 119_000} {
+		gappy = slices.Insert(gappy, r, []byte("\n"))
+	}
+	if got, err := readParts(bytes.Join(gappy, nil), "gappy.csv", 3); err != nil || !sameDataset(got, ds) {
+		t.Errorf("with blank lines: %v, or the dataset read differs from the one written", err)
+	}
+
+	// An error in a later part names its row in the whole file, and the
+	// first of two errors is the one reported.
+	bad := func(rows ...int) []byte {
+		out := slices.Clone(lines)
+		for _, r := range rows {
+			out[r-1] = bytes.Replace(out[r-1], []byte(","), []byte(",oops,"), 1)
+		}
+		return bytes.Join(out, nil)
+	}
+	for _, rows := range [][]int{{100_001}, {90_000, 110_000}, {2}} {
+		_, err := readParts(bad(rows...), "big.csv", 3)
+		var ie *features.InputError
+		if !errors.As(err, &ie) || ie.Row != rows[0] {
+			t.Errorf("bad rows %v: error %v, want one at row %d", rows, err, rows[0])
 		}
 	}
 }
