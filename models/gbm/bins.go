@@ -145,9 +145,8 @@ func (fb *featureBins) threshold(k int) float64 {
 }
 
 // featureGroup is a contiguous range of features whose bins are stored
-// row by row, leaving out each feature's mode: row r's bins are
-// entries[start[r]:start[r+1]]. Histogram sums are integers, so they
-// come out the same whichever worker adds which rows.
+// row by row, leaving out each feature's mode. Histogram sums are
+// integers, so they come out the same whichever worker adds which rows.
 //
 // A stored bin is the index of the entry in the group's part of a node
 // histogram, which starts at base: the feature's offset plus its bin,
@@ -155,28 +154,41 @@ func (fb *featureBins) threshold(k int) float64 {
 // gradient to h[entry] with no other lookup, which makes it several
 // times faster than looking the offset up. A group of at most
 // maxGroupWidth features keeps the index within 16 bits.
+//
+// Every row has the same number of slots for its bins, so that the loop
+// over them runs the same number of times for every row: a count that
+// varied from row to row mispredicted the loop's exit once a row, which
+// took longer than the additions it saved. Slots a row does not need
+// hold sinks, spare entries after the group's part of a histogram that
+// no split reads; the bins of the few rows with more than slots of them
+// go on in the overflow, row r's at overflow[overStart[r]:overStart[r+1]].
+// Slot j's sink is sink+j: with one sink for all, every row added to it
+// one after the other, and each addition waited for the one before.
 type featureGroup struct {
 	first, width int
 	base         int
-	entries      []uint16
-	start        []int // len rows+1
-	// count is the number of row r's entries: a pass over every row
-	// in order reads it instead of start, an eighth of the bytes, which
-	// matters as the pass is bound by memory.
-	count []uint8
+	slots        int
+	entries      []uint16 // row r's slots are entries[r*slots:(r+1)*slots]
+	overStart    []uint32 // len rows+1
+	overflow     []uint16
+	sink         int
 }
 
+// maxSlots returns the most slots a group of width features may have:
+// slots come in eights, which the learner's loop adds a step each.
+func maxSlots(width int) int { return (width + 7) &^ 7 }
+
 // maxGroupWidth is the most features a group may hold: each has at most
-// 256 histogram entries, a group's entries must fit a uint16 and a row's
-// count of them a uint8.
+// 256 histogram entries, and a group's entries and its sinks must fit a
+// uint16.
 const maxGroupWidth = 255
+
+// mispredictCost is the cost of a mispredicted branch in additions to a
+// histogram, by which fillGroup weighs a slot against an overflow.
+const mispredictCost = 30
 
 // entry returns the stored bin of bin k of feature fb in group grp.
 func (grp *featureGroup) entry(fb *featureBins, k int) int { return fb.offset - grp.base + k }
-
-// row returns the stored bins of row r: those of its features that are
-// not in their mode.
-func (grp *featureGroup) row(r int) []uint16 { return grp.entries[grp.start[r]:grp.start[r+1]] }
 
 // binned is a training matrix reduced to bins.
 type binned struct {
@@ -229,9 +241,22 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 			b.features[f].cuts = cutPoints(col, maxBins)
 		}
 	})
-	for f := range b.features {
-		b.features[f].offset = b.histSize
-		b.histSize += b.features[f].bins()
+	// As few groups as the 16 bits of an entry allow: the workers split
+	// the rows, not the features. Each group's part of a histogram ends
+	// in spare entries, its sinks.
+	groups := (p + maxGroupWidth - 1) / maxGroupWidth
+	b.groups = make([]featureGroup, groups)
+	for g := range b.groups {
+		grp := &b.groups[g]
+		grp.first, grp.width = g*p/groups, (g+1)*p/groups-g*p/groups
+		grp.base = b.histSize
+		for f := grp.first; f < grp.first+grp.width; f++ {
+			b.group[f] = g
+			b.features[f].offset = b.histSize
+			b.histSize += b.features[f].bins()
+		}
+		grp.sink = b.histSize - grp.base
+		b.histSize += maxSlots(grp.width)
 	}
 
 	// Row ranges, not features, split this work: a row's values are
@@ -271,55 +296,85 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 			}
 		}
 	}
-	// As few groups as the 16 bits of an entry allow: the workers split
-	// the rows, not the features.
-	groups := (p + maxGroupWidth - 1) / maxGroupWidth
-	b.groups = make([]featureGroup, groups)
 	for g := range b.groups {
-		grp := &b.groups[g]
-		grp.first, grp.width = g*p/groups, (g+1)*p/groups-g*p/groups
-		grp.base = b.features[grp.first].offset
-		for f := grp.first; f < grp.first+grp.width; f++ {
-			b.group[f] = g
-		}
-		b.fillGroup(grp, workers)
+		b.fillGroup(&b.groups[g], workers)
 	}
 	return b
 }
 
 // fillGroup stores the bins of group grp's features, apart from their
-// modes, row by row from the columns.
+// modes, row by row from the columns, in the number of slots that costs
+// least: each slot costs every row an addition, each row that overflows
+// them a mispredicted branch.
 func (b *binned) fillGroup(grp *featureGroup, workers int) {
 	rows := b.rows
-	grp.start = make([]int, rows+1)
-	feats := b.features[grp.first : grp.first+grp.width]
-	cols := b.columns[grp.first*rows : (grp.first+grp.width)*rows]
+	stored := make([]uint8, rows) // each row's bins outside their modes
+	counts := make([][]int, workers)
 	parallel(workers, func(w int) {
+		counts[w] = make([]int, grp.width+1)
 		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
 			n := 0
-			for j := range feats {
-				if int(cols[j*rows+r]) != feats[j].mode {
+			for f := grp.first; f < grp.first+grp.width; f++ {
+				if int(b.columns[f*rows+r]) != b.features[f].mode {
 					n++
 				}
 			}
-			grp.start[r+1] = n
+			stored[r] = uint8(n)
+			counts[w][n]++
 		}
 	})
-	grp.count = make([]uint8, rows)
-	for r := range rows {
-		grp.count[r] = uint8(grp.start[r+1])
-		grp.start[r+1] += grp.start[r]
+	over, best, slots := rows, math.Inf(1), 0 // rows with more bins than k slots
+	for k := 0; k <= maxSlots(grp.width); k++ {
+		if k <= grp.width {
+			for w := range counts {
+				over -= counts[w][k]
+			}
+		}
+		if cost := float64(k)*float64(rows) + mispredictCost*float64(over); k%8 == 0 && cost < best {
+			slots, best = k, cost
+		}
 	}
-	grp.entries = make([]uint16, grp.start[rows])
+	b.storeGroup(grp, stored, slots, workers)
+}
+
+// storeGroup stores the bins of group grp's features, apart from their
+// modes, in the given number of slots a row, a multiple of 8; stored[r]
+// is the number of row r's bins outside their modes.
+func (b *binned) storeGroup(grp *featureGroup, stored []uint8, slots, workers int) {
+	rows := b.rows
+	feats := b.features[grp.first : grp.first+grp.width]
+	cols := b.columns[grp.first*rows : (grp.first+grp.width)*rows]
+	grp.slots = slots
+	grp.overStart = make([]uint32, rows+1)
+	total := 0
+	for r, n := range stored {
+		total += max(0, int(n)-slots)
+		if total > math.MaxUint32 {
+			// More than overStart can index: no overflow at all.
+			b.storeGroup(grp, stored, maxSlots(grp.width), workers)
+			return
+		}
+		grp.overStart[r+1] = uint32(total)
+	}
+	grp.entries = make([]uint16, rows*slots)
+	grp.overflow = make([]uint16, total)
 	parallel(workers, func(w int) {
 		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
-			out := grp.entries[grp.start[r]:grp.start[r+1]]
+			row := grp.entries[r*slots : (r+1)*slots]
+			more := grp.overflow[grp.overStart[r]:grp.overStart[r+1]]
 			i := 0
 			for j := range feats {
 				if k := int(cols[j*rows+r]); k != feats[j].mode {
-					out[i] = uint16(grp.entry(&feats[j], k))
+					if i < len(row) {
+						row[i] = uint16(grp.entry(&feats[j], k))
+					} else {
+						more[i-len(row)] = uint16(grp.entry(&feats[j], k))
+					}
 					i++
 				}
+			}
+			for ; i < len(row); i++ {
+				row[i] = uint16(grp.sink + i)
 			}
 		}
 	})

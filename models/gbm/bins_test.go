@@ -1,10 +1,15 @@
 package gbm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/tree"
 )
 
 func TestCutPoints(t *testing.T) {
@@ -144,7 +149,7 @@ func TestBinFeatures(t *testing.T) {
 				}
 			}
 		}
-		if b.histSize != wantEntries {
+		if wantEntries += maxSlots(3); b.histSize != wantEntries { // and the sinks
 			t.Errorf("histogram size %d, want %d", b.histSize, wantEntries)
 		}
 		if !b.features[1].missingSplit || b.features[2].missingSplit {
@@ -185,7 +190,8 @@ func TestBinFeaturesSampled(t *testing.T) {
 // storedBin reads back the bin of feature fb in row r from its group:
 // the mode unless the row stores another.
 func storedBin(g *featureGroup, fb *featureBins, r int) int {
-	for _, e := range g.row(r) {
+	row := slices.Concat(g.entries[r*g.slots:(r+1)*g.slots], g.overflow[g.overStart[r]:g.overStart[r+1]])
+	for _, e := range row {
 		if k := int(e) - g.entry(fb, 0); k >= 0 && k < fb.bins() {
 			return k
 		}
@@ -205,5 +211,80 @@ func TestBinOf(t *testing.T) {
 	}
 	if got := binOf(nil, 3); got != 0 {
 		t.Errorf("binOf with no thresholds = %d, want 0", got)
+	}
+}
+
+// TestSlotLayouts checks that every layout of the bins in slots, with
+// the rest in the overflow, grows the same trees, bit for bit: the
+// histograms are integer sums, whichever way their entries are stored.
+func TestSlotLayouts(t *testing.T) {
+	// Most rows have a bin or two outside the modes and a few have many:
+	// the cheapest layout overflows.
+	rng := rand.New(rand.NewPCG(5, 6))
+	ds := &features.Dataset{}
+	for j := range 20 {
+		ds.Features = append(ds.Features, fmt.Sprint("x", j))
+	}
+	x := make([]float64, 20)
+	for i := range 6_000 {
+		for j := range x {
+			x[j] = 0
+			if i%50 == 0 || rng.IntN(10) == 0 {
+				x[j] = float64(rng.IntN(30))
+			}
+		}
+		ds.Append(fmt.Sprint(i), 0, x)
+		y := 0.0
+		if rng.Float64() < 0.2+0.02*x[0]-0.01*x[3] {
+			y = 1
+		}
+		ds.Label = append(ds.Label, y)
+	}
+	p, err := Params{Trees: 15, Depth: 5, LearningRate: 0.3, Threads: 2}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, err := checkTraining(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := math.Log(float64(pos) / float64(ds.Len()-pos))
+	grow := func(data *binned) []tree.Tree {
+		b := newBooster(p, data, ds.Label, base)
+		var trees []tree.Tree
+		for tr := range p.Trees {
+			trees = append(trees, b.grow(tr))
+		}
+		return trees
+	}
+	bin := func() *binned { return binFeatures(ds.X, ds.Len(), len(ds.Features), p.MaxBins, p.Threads) }
+
+	data := bin()
+	if g := &data.groups[0]; len(g.overflow) == 0 || g.slots == 0 {
+		t.Fatalf("%d slots, %d bins in the overflow: the test misses a layout with both", g.slots, len(g.overflow))
+	}
+	want := grow(data)
+	for _, slots := range []int{0, 8, 24} {
+		data := bin()
+		g := &data.groups[0]
+		stored := make([]uint8, ds.Len())
+		for r := range stored {
+			for f, fb := range data.features {
+				if int(data.column(f)[r]) != fb.mode {
+					stored[r]++
+				}
+			}
+		}
+		data.storeGroup(g, stored, slots, 2)
+		for r := range ds.Len() {
+			for f := range data.features {
+				if got, bin := storedBin(g, &data.features[f], r), int(data.column(f)[r]); got != bin {
+					t.Fatalf("%d slots: row %d feature %d in bin %d, want %d", slots, r, f, got, bin)
+				}
+			}
+		}
+		if got := grow(data); !reflect.DeepEqual(got, want) {
+			t.Errorf("%d slots: the trees differ from those of the cheapest layout", slots)
+		}
 	}
 }
