@@ -285,7 +285,7 @@ func (b *booster) grow(t int) tree.Tree {
 			b.next = append(b.next, l, r)
 		}
 		if len(b.next) > 0 {
-			parallel(b.workers, b.partition)
+			b.eachBlock(nil, b.partition)
 		}
 		b.frontier, b.next = b.next, b.frontier
 	}
@@ -417,36 +417,33 @@ func (b *booster) levelHistograms() {
 	size := len(b.wbuf[0])
 	for lo := 0; lo < len(b.built); lo += size {
 		batch := b.built[lo:min(len(b.built), lo+size)]
-		parallel(b.workers, func(w int) { b.accumulate(w, batch) })
+		b.eachBlock(func(w int) {
+			for slot := range batch {
+				clear(b.wbuf[w][slot][:b.data.histSize]) // no entry goes beyond
+			}
+		}, func(w, blk int) { b.accumulate(w, blk, batch) })
 		parallel(len(b.chunks), func(c int) { b.merge(c, batch) })
 	}
 	b.allRows = false
 }
 
-// accumulate adds the gradients of worker w's rows in each node of batch
-// (or of all its rows, at the root of a tree without row sampling) into
-// the worker's histograms, for every feature outside its mode. A feature
-// that is not drawn for the tree gets its sums too, which no split reads:
-// checking would cost more. This loop is where Fit spends most of its
-// time.
-func (b *booster) accumulate(w int, batch []int32) {
-	blocks := len(b.rowCount)
-	lo, hi := w*blocks/b.workers, (w+1)*blocks/b.workers
-	for slot, id := range batch {
-		h := b.wbuf[w][slot]
-		clear(h[:b.data.histSize]) // no entry goes beyond
-		for g := range b.data.groups {
-			grp := &b.data.groups[g]
-			hg := (*[1 << 16]int64)(h[grp.base:])
-			if b.allRows {
-				first, end := lo*blockRows, min(len(b.grad), hi*blockRows)
-				addAll(hg, grp, first, b.grad[first:end])
-				continue
-			}
-			for blk := lo; blk < hi; blk++ {
-				sg := b.seg[blk*b.maxNodes+int(id)]
-				addRows(hg, grp, b.rows[sg.lo:sg.hi], b.grad)
-			}
+// accumulate adds the gradients of block blk's rows in each node of
+// batch (or of all its rows, at the root of a tree without row sampling)
+// into worker w's histograms, for every feature outside its mode. A
+// feature that is not drawn for the tree gets its sums too, which no
+// split reads: checking would cost more. This loop is where Fit spends
+// most of its time.
+func (b *booster) accumulate(w, blk int, batch []int32) {
+	for g := range b.data.groups {
+		grp := &b.data.groups[g]
+		if b.allRows {
+			first, end := blk*blockRows, min(len(b.grad), (blk+1)*blockRows)
+			addAll((*[1 << 16]int64)(b.wbuf[w][0][grp.base:]), grp, first, b.grad[first:end])
+			continue
+		}
+		for slot, id := range batch {
+			sg := b.seg[blk*b.maxNodes+int(id)]
+			addRows((*[1 << 16]int64)(b.wbuf[w][slot][grp.base:]), grp, b.rows[sg.lo:sg.hi], b.grad)
 		}
 	}
 }
@@ -605,41 +602,38 @@ func (b *booster) bestSplit(best *split, a activeFeature, h []int64, sum int64) 
 	}
 }
 
-// partition splits, in worker w's share of the blocks, the segment of
-// every node at the frontier that was split into its children's: the
-// left child's rows first, then the right's, each in the order they
-// were in.
-func (b *booster) partition(w int) {
-	blocks := len(b.rowCount)
+// partition splits, in block blk, the segment of every node at the
+// frontier that was split into its children's: the left child's rows
+// first, then the right's, each in the order they were in. Worker w's
+// scratch holds the right rows meanwhile.
+func (b *booster) partition(w, blk int) {
 	rows, tmp := b.rows, b.scratch[w]
-	for blk := w * blocks / b.workers; blk < (w+1)*blocks/b.workers; blk++ {
-		segs := b.seg[blk*b.maxNodes : (blk+1)*b.maxNodes]
-		for _, id := range b.frontier {
-			rt := &b.routes[id]
-			if rt.left == 0 {
-				continue
-			}
-			sg := segs[id]
-			in := rows[sg.lo:sg.hi]
-			// Left rows move down in place, never past the one being
-			// read; right rows wait in tmp. Both stores happen for every
-			// row, so which way it goes costs no branch.
-			l, r := 0, 0
-			for _, row := range in {
-				right := 0
-				if rt.goesRight(int(row)) {
-					right = 1
-				}
-				in[l] = row
-				tmp[r] = row
-				l += 1 - right
-				r += right
-			}
-			copy(in[l:], tmp[:r])
-			mid := sg.lo + int32(l)
-			segs[rt.left] = segment{sg.lo, mid}
-			segs[rt.left+1] = segment{mid, sg.hi}
+	segs := b.seg[blk*b.maxNodes : (blk+1)*b.maxNodes]
+	for _, id := range b.frontier {
+		rt := &b.routes[id]
+		if rt.left == 0 {
+			continue
 		}
+		sg := segs[id]
+		in := rows[sg.lo:sg.hi]
+		// Left rows move down in place, never past the one being
+		// read; right rows wait in tmp. Both stores happen for every
+		// row, so which way it goes costs no branch.
+		l, r := 0, 0
+		for _, row := range in {
+			right := 0
+			if rt.goesRight(int(row)) {
+				right = 1
+			}
+			in[l] = row
+			tmp[r] = row
+			l += 1 - right
+			r += right
+		}
+		copy(in[l:], tmp[:r])
+		mid := sg.lo + int32(l)
+		segs[rt.left] = segment{sg.lo, mid}
+		segs[rt.left+1] = segment{mid, sg.hi}
 	}
 }
 
@@ -655,63 +649,60 @@ func (b *booster) finish(t int) tree.Tree {
 		b.leafValue[id] = n.Value
 		b.leafExp[id] = math.Exp(-n.Value)
 	}
-	blocks := len(b.rowCount)
-	parallel(b.workers, func(w int) {
+	b.eachBlock(nil, func(w, blk int) {
 		count, leafOf := b.counts[w], b.scratch[w]
 		// Local copies of the slices spare the loop reloading them
 		// through b after every store.
 		pred, expNeg, label, grad := b.pred, b.expNeg, b.label, b.grad
 		value, leafExp, scale := b.leafValue, b.leafExp, b.scale
-		for blk := w * blocks / b.workers; blk < (w+1)*blocks/b.workers; blk++ {
-			start, end := blk*blockRows, min(len(b.rows), (blk+1)*blockRows)
-			// First the leaf of every row of the block, from the
-			// segments; then the rows in order, which is several times
-			// faster than updating them in the order of the segments.
-			segs := b.seg[blk*b.maxNodes : (blk+1)*b.maxNodes]
-			for _, id := range b.held {
-				sg := segs[id]
-				if rt := &b.routes[id]; rt.left != 0 {
-					for _, r := range b.rows[sg.lo:sg.hi] {
-						leaf := rt.next(int(r))
-						count[leaf]++
-						leafOf[int(r)-start] = leaf
-					}
-					continue
-				}
-				count[id] += sg.hi - sg.lo
+		start, end := blk*blockRows, min(len(b.rows), (blk+1)*blockRows)
+		// First the leaf of every row of the block, from the
+		// segments; then the rows in order, which is several times
+		// faster than updating them in the order of the segments.
+		segs := b.seg[blk*b.maxNodes : (blk+1)*b.maxNodes]
+		for _, id := range b.held {
+			sg := segs[id]
+			if rt := &b.routes[id]; rt.left != 0 {
 				for _, r := range b.rows[sg.lo:sg.hi] {
-					leafOf[int(r)-start] = id
+					leaf := rt.next(int(r))
+					count[leaf]++
+					leafOf[int(r)-start] = leaf
 				}
+				continue
 			}
-			// The rows outside the sample go down the tree from its root.
-			for _, r := range b.rows[start+b.rowCount[blk] : end] {
-				id := int32(0)
-				for b.routes[id].left != 0 {
-					id = b.routes[id].next(int(r))
-				}
+			count[id] += sg.hi - sg.lo
+			for _, r := range b.rows[sg.lo:sg.hi] {
 				leafOf[int(r)-start] = id
 			}
-			var sum int64
-			for r := start; r < end; r++ {
-				leaf := leafOf[r-start]
-				pred[r] += value[leaf]
-				e := expNeg[r] * leafExp[leaf]
-				if !(e > 1e-300 && e < 1e300) {
-					// The product has under- or overflowed, or is about
-					// to: start again from the log-odds.
-					e = math.Exp(-pred[r])
-				}
-				expNeg[r] = e
-				g, h := gradient(e, label[r])
-				gp := scale.pack(g, h, t+1, r)
-				grad[r] = gp
-				sum += gp
-				// Rows in order make every segment of the next tree
-				// ascending, as partitions keep the order.
-				b.rows[r] = int32(r)
-			}
-			b.blockSum[blk] = sum
 		}
+		// The rows outside the sample go down the tree from its root.
+		for _, r := range b.rows[start+b.rowCount[blk] : end] {
+			id := int32(0)
+			for b.routes[id].left != 0 {
+				id = b.routes[id].next(int(r))
+			}
+			leafOf[int(r)-start] = id
+		}
+		var sum int64
+		for r := start; r < end; r++ {
+			leaf := leafOf[r-start]
+			pred[r] += value[leaf]
+			e := expNeg[r] * leafExp[leaf]
+			if !(e > 1e-300 && e < 1e300) {
+				// The product has under- or overflowed, or is about
+				// to: start again from the log-odds.
+				e = math.Exp(-pred[r])
+			}
+			expNeg[r] = e
+			g, h := gradient(e, label[r])
+			gp := scale.pack(g, h, t+1, r)
+			grad[r] = gp
+			sum += gp
+			// Rows in order make every segment of the next tree
+			// ascending, as partitions keep the order.
+			b.rows[r] = int32(r)
+		}
+		b.blockSum[blk] = sum
 	})
 
 	tr := tree.Tree{Nodes: slices.Clone(nodes)}
