@@ -1,14 +1,12 @@
 package gbm
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
 
-	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/tree"
 )
 
@@ -143,14 +141,22 @@ func TestBinFeatures(t *testing.T) {
 			}
 			wantEntries += fb.bins()
 			g := &b.groups[b.group[f]]
-			for r := range 4 {
-				if got := storedBin(g, &fb, r); got != wantBins[f][r] {
+			for i, r := range b.order {
+				if got := storedBin(g, &fb, i); got != wantBins[f][r] {
 					t.Errorf("workers %d: feature %d row %d in bin %d, want %d", workers, f, r, got, wantBins[f][r])
+				}
+				if got := int(b.column(f)[i]); got != wantBins[f][r] {
+					t.Errorf("workers %d: feature %d row %d in column bin %d, want %d", workers, f, r, got, wantBins[f][r])
 				}
 			}
 		}
-		if wantEntries += maxSlots(3); b.histSize != wantEntries { // and the sinks
+		if b.histSize != wantEntries {
 			t.Errorf("histogram size %d, want %d", b.histSize, wantEntries)
+		}
+		// Rows 0, 1 and 3 store one bin each (outside the modes), row 2
+		// two: sorted by that, in the training order among equals.
+		if want := []int32{0, 1, 3, 2}; !slices.Equal(b.order, want) {
+			t.Errorf("workers %d: rows in the order %v, want %v", workers, b.order, want)
 		}
 		if !b.features[1].missingSplit || b.features[2].missingSplit {
 			t.Errorf("missing splits %v %v: want allowed for feature 1 only (feature 2 reaches MaxFloat64)",
@@ -176,22 +182,21 @@ func TestBinFeaturesSampled(t *testing.T) {
 	}
 	checkCuts(t, nil, fb.cuts, 255)
 	g := &b.groups[0]
-	for r, v := range x {
-		want := binOf(fb.cuts, v)
-		if got := int(b.column(0)[r]); got != want {
+	for i, r := range b.order {
+		want := binOf(fb.cuts, x[r])
+		if got := int(b.column(0)[i]); got != want {
 			t.Fatalf("row %d: column bin %d, want %d", r, got, want)
 		}
-		if got := storedBin(g, fb, r); got != want {
+		if got := storedBin(g, fb, i); got != want {
 			t.Fatalf("row %d: group bin %d, want %d", r, got, want)
 		}
 	}
 }
 
-// storedBin reads back the bin of feature fb in row r from its group:
-// the mode unless the row stores another.
-func storedBin(g *featureGroup, fb *featureBins, r int) int {
-	row := slices.Concat(g.entries[r*g.slots:(r+1)*g.slots], g.overflow[g.overStart[r]:g.overStart[r+1]])
-	for _, e := range row {
+// storedBin reads back the bin of feature fb in row i (of the binned
+// order) from its group: the mode unless the row stores another.
+func storedBin(g *featureGroup, fb *featureBins, i int) int {
+	for _, e := range g.entries[g.start[i]:g.start[i+1]] {
 		if k := int(e) - g.entry(fb, 0); k >= 0 && k < fb.bins() {
 			return k
 		}
@@ -214,77 +219,68 @@ func TestBinOf(t *testing.T) {
 	}
 }
 
-// TestSlotLayouts checks that every layout of the bins in slots, with
-// the rest in the overflow, grows the same trees, bit for bit: the
-// histograms are integer sums, whichever way their entries are stored.
-func TestSlotLayouts(t *testing.T) {
-	// Most rows have a bin or two outside the modes and a few have many:
-	// the cheapest layout overflows.
-	rng := rand.New(rand.NewPCG(5, 6))
-	ds := &features.Dataset{}
-	for j := range 20 {
-		ds.Features = append(ds.Features, fmt.Sprint("x", j))
-	}
-	x := make([]float64, 20)
-	for i := range 6_000 {
-		for j := range x {
-			x[j] = 0
-			if i%50 == 0 || rng.IntN(10) == 0 {
-				x[j] = float64(rng.IntN(30))
+// TestRowOrder checks that the order the binned rows are kept in does
+// not change the model, bit for bit, row and feature sampling included:
+// the histograms are integer sums, and the dither and the sample follow
+// the training rows.
+func TestRowOrder(t *testing.T) {
+	train, _ := synthetic(6_000, 12, 41)
+	for _, p := range []Params{
+		{Trees: 15, Depth: 5, LearningRate: 0.3, Threads: 2},
+		{Trees: 15, Depth: 5, LearningRate: 0.3, Threads: 2, Subsample: 0.6, ColSample: 0.7, Seed: 9},
+	} {
+		p, err := p.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos, err := checkTraining(train)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := math.Log(float64(pos) / float64(train.Len()-pos))
+		grow := func(data *binned) []tree.Tree {
+			b := newBooster(p, data, train.Label, base)
+			var trees []tree.Tree
+			for tr := range p.Trees {
+				trees = append(trees, b.grow(tr))
+			}
+			return trees
+		}
+		bin := func() *binned { return binFeatures(train.X, train.Len(), len(train.Features), p.MaxBins, p.Threads) }
+		want := grow(bin())
+		rng := rand.New(rand.NewPCG(1, 2))
+		orders := map[string][]int32{"training": make([]int32, train.Len()), "shuffled": make([]int32, train.Len())}
+		for r := range train.Len() {
+			orders["training"][r], orders["shuffled"][r] = int32(r), int32(r)
+		}
+		rng.Shuffle(train.Len(), func(i, j int) {
+			orders["shuffled"][i], orders["shuffled"][j] = orders["shuffled"][j], orders["shuffled"][i]
+		})
+		for name, order := range orders {
+			data := bin()
+			reorder(data, order)
+			if got := grow(data); !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: rows in %s order grow other trees", p, name)
 			}
 		}
-		ds.Append(fmt.Sprint(i), 0, x)
-		y := 0.0
-		if rng.Float64() < 0.2+0.02*x[0]-0.01*x[3] {
-			y = 1
-		}
-		ds.Label = append(ds.Label, y)
 	}
-	p, err := Params{Trees: 15, Depth: 5, LearningRate: 0.3, Threads: 2}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pos, err := checkTraining(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := math.Log(float64(pos) / float64(ds.Len()-pos))
-	grow := func(data *binned) []tree.Tree {
-		b := newBooster(p, data, ds.Label, base)
-		var trees []tree.Tree
-		for tr := range p.Trees {
-			trees = append(trees, b.grow(tr))
-		}
-		return trees
-	}
-	bin := func() *binned { return binFeatures(ds.X, ds.Len(), len(ds.Features), p.MaxBins, p.Threads) }
+}
 
-	data := bin()
-	if g := &data.groups[0]; len(g.overflow) == 0 || g.slots == 0 {
-		t.Fatalf("%d slots, %d bins in the overflow: the test misses a layout with both", g.slots, len(g.overflow))
+// reorder puts the rows of b in the given order of training rows.
+func reorder(b *binned, order []int32) {
+	inTraining := make([]uint8, len(b.columns))
+	for f := range b.features {
+		for i, r := range b.order {
+			inTraining[f*b.rows+int(r)] = b.column(f)[i]
+		}
 	}
-	want := grow(data)
-	for _, slots := range []int{0, 8, 24} {
-		data := bin()
-		g := &data.groups[0]
-		stored := make([]uint8, ds.Len())
-		for r := range stored {
-			for f, fb := range data.features {
-				if int(data.column(f)[r]) != fb.mode {
-					stored[r]++
-				}
-			}
+	for f := range b.features {
+		for i, r := range order {
+			b.columns[f*b.rows+i] = inTraining[f*b.rows+int(r)]
 		}
-		data.storeGroup(g, stored, slots, 2)
-		for r := range ds.Len() {
-			for f := range data.features {
-				if got, bin := storedBin(g, &data.features[f], r), int(data.column(f)[r]); got != bin {
-					t.Fatalf("%d slots: row %d feature %d in bin %d, want %d", slots, r, f, got, bin)
-				}
-			}
-		}
-		if got := grow(data); !reflect.DeepEqual(got, want) {
-			t.Errorf("%d slots: the trees differ from those of the cheapest layout", slots)
-		}
+	}
+	b.order = order
+	for g := range b.groups {
+		b.fillGroup(&b.groups[g], 1)
 	}
 }

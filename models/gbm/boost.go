@@ -57,7 +57,8 @@ func (rt *route) goesRight(r int) bool { return uint(rt.bins[r])-rt.lo < rt.span
 type booster struct {
 	p       Params
 	data    *binned
-	label   []float64
+	label   []float64 // in data's order of rows, as every per-row slice here
+	order   []int32   // data.order: the training row of each row
 	scale   gradScale
 	workers int
 
@@ -142,7 +143,8 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 	b := &booster{
 		p:         p,
 		data:      data,
-		label:     label,
+		label:     make([]float64, n),
+		order:     data.order,
 		scale:     newGradScale(n, p.Seed),
 		workers:   p.Threads,
 		pred:      make([]float64, n),
@@ -202,10 +204,11 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 			var sum int64
 			for r := blk * blockRows; r < min(n, (blk+1)*blockRows); r++ {
 				b.rows[r] = int32(r)
+				b.label[r] = label[b.order[r]]
 				b.pred[r] = base
 				b.expNeg[r] = math.Exp(-base)
-				g, h := gradient(b.expNeg[r], label[r])
-				b.grad[r] = b.scale.pack(g, h, 0, r)
+				g, h := gradient(b.expNeg[r], b.label[r])
+				b.grad[r] = b.scale.pack(g, h, 0, int(b.order[r]))
 				sum += b.grad[r]
 			}
 			b.blockSum[blk] = sum
@@ -372,22 +375,22 @@ func (b *booster) sampleColumns(t int) {
 }
 
 // sampleRows draws the rows of tree t, each with probability Subsample,
-// from a generator seeded by the tree and the block, so that the draw is
-// the same whichever goroutine makes it.
+// by a hash of the seed, the tree and the training row, so that the draw
+// is the same whichever goroutine makes it and in whatever order the
+// rows are kept.
 func (b *booster) sampleRows(t int) {
 	b.allRows = false
 	limit := uint64(math.Ldexp(b.p.Subsample, 64))
+	seed := splitmix64(^b.p.Seed) + uint64(t)<<32 // apart from the dither's
 	parallelRange(b.workers, len(b.rowCount), func(lo, hi int) {
-		var rng rand.PCG
 		for blk := lo; blk < hi; blk++ {
-			rng.Seed(b.p.Seed, 1<<63|uint64(t)<<32|uint64(blk))
 			start, end := blk*blockRows, min(len(b.rows), (blk+1)*blockRows)
 			out := b.rows[start:end]
 			// Sampled rows from the front, the others from the back.
 			k, j := 0, len(out)
 			var sum int64
 			for r := start; r < end; r++ {
-				if rng.Uint64() < limit {
+				if splitmix64(seed+uint64(b.order[r])) < limit {
 					out[k] = int32(r)
 					k++
 					sum += b.grad[r]
@@ -453,11 +456,9 @@ func (b *booster) accumulate(w, blk int, batch []int32) {
 // full: a call per row to a function adding one row's entries took a
 // quarter of their time.
 func addAll(h *[1 << 16]int64, grp *featureGroup, first int, grad []int64) {
-	slots := grp.slots
-	entries := grp.entries[first*slots:]
-	over := grp.overStart[first:]
+	start := grp.start[first:]
 	for i, gp := range grad {
-		e := entries[i*slots : (i+1)*slots]
+		e := grp.entries[start[i]:start[i+1]]
 		// Eight entries a step take an eighth of the jumps back.
 		for len(e) >= 8 {
 			h[e[0]] += gp
@@ -470,7 +471,7 @@ func addAll(h *[1 << 16]int64, grp *featureGroup, first int, grad []int64) {
 			h[e[7]] += gp
 			e = e[8:]
 		}
-		for _, k := range grp.overflow[over[i]:over[i+1]] {
+		for _, k := range e {
 			h[k] += gp
 		}
 	}
@@ -479,10 +480,9 @@ func addAll(h *[1 << 16]int64, grp *featureGroup, first int, grad []int64) {
 // addRows adds grad[r] to h at each bin of group grp of every row r in
 // rows.
 func addRows(h *[1 << 16]int64, grp *featureGroup, rows []int32, grad []int64) {
-	slots := grp.slots
 	for _, r := range rows {
 		gp := grad[r]
-		e := grp.entries[int(r)*slots : (int(r)+1)*slots]
+		e := grp.entries[grp.start[r]:grp.start[r+1]]
 		for len(e) >= 8 {
 			h[e[0]] += gp
 			h[e[1]] += gp
@@ -494,7 +494,7 @@ func addRows(h *[1 << 16]int64, grp *featureGroup, rows []int32, grad []int64) {
 			h[e[7]] += gp
 			e = e[8:]
 		}
-		for _, k := range grp.overflow[grp.overStart[r]:grp.overStart[r+1]] {
+		for _, k := range e {
 			h[k] += gp
 		}
 	}
@@ -654,7 +654,7 @@ func (b *booster) finish(t int) tree.Tree {
 		// Local copies of the slices spare the loop reloading them
 		// through b after every store.
 		pred, expNeg, label, grad := b.pred, b.expNeg, b.label, b.grad
-		value, leafExp, scale := b.leafValue, b.leafExp, b.scale
+		value, leafExp, scale, order, rows := b.leafValue, b.leafExp, b.scale, b.order, b.rows
 		start, end := blk*blockRows, min(len(b.rows), (blk+1)*blockRows)
 		// First the leaf of every row of the block, from the
 		// segments; then the rows in order, which is several times
@@ -695,12 +695,12 @@ func (b *booster) finish(t int) tree.Tree {
 			}
 			expNeg[r] = e
 			g, h := gradient(e, label[r])
-			gp := scale.pack(g, h, t+1, r)
+			gp := scale.pack(g, h, t+1, int(order[r]))
 			grad[r] = gp
 			sum += gp
 			// Rows in order make every segment of the next tree
 			// ascending, as partitions keep the order.
-			b.rows[r] = int32(r)
+			rows[r] = int32(r)
 		}
 		b.blockSum[blk] = sum
 	})

@@ -427,11 +427,11 @@ func TestTrainingRoutesLikeLogOdds(t *testing.T) {
 						signalSplits++
 					}
 				}
-				for i := range raw {
-					raw[i] += tree.Predict(ds.Row(i))
-					if raw[i] != b.pred[i] {
+				for j, i := range b.order { // the booster's row j is training row i
+					raw[i] += tree.Predict(ds.Row(int(i)))
+					if raw[i] != b.pred[j] {
 						t.Fatalf("tree %d, row %d %v: raw thresholds give %v, training %v",
-							tr, i, ds.Row(i), raw[i], b.pred[i])
+							tr, i, ds.Row(int(i)), raw[i], b.pred[j])
 					}
 				}
 			}
