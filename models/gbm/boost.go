@@ -607,34 +607,38 @@ func (b *booster) bestSplit(best *split, a activeFeature, h []int64, sum int64) 
 // first, then the right's, each in the order they were in. Worker w's
 // scratch holds the right rows meanwhile.
 func (b *booster) partition(w, blk int) {
-	rows, tmp := b.rows, b.scratch[w]
 	segs := b.seg[blk*b.maxNodes : (blk+1)*b.maxNodes]
 	for _, id := range b.frontier {
-		rt := &b.routes[id]
-		if rt.left == 0 {
-			continue
+		if rt := &b.routes[id]; rt.left != 0 {
+			splitSegment(segs, id, rt, b.rows, b.scratch[w])
 		}
-		sg := segs[id]
-		in := rows[sg.lo:sg.hi]
-		// Left rows move down in place, never past the one being
-		// read; right rows wait in tmp. Both stores happen for every
-		// row, so which way it goes costs no branch.
-		l, r := 0, 0
-		for _, row := range in {
-			right := 0
-			if rt.goesRight(int(row)) {
-				right = 1
-			}
-			in[l] = row
-			tmp[r] = row
-			l += 1 - right
-			r += right
-		}
-		copy(in[l:], tmp[:r])
-		mid := sg.lo + int32(l)
-		segs[rt.left] = segment{sg.lo, mid}
-		segs[rt.left+1] = segment{mid, sg.hi}
 	}
+}
+
+// splitSegment partitions node id's segment of rows, segs[id], into its
+// children's by the route rt: the left child's rows first, then the
+// right's, each in the order they were in. tmp has room for the rows.
+func splitSegment(segs []segment, id int32, rt *route, rows, tmp []int32) {
+	sg := segs[id]
+	in := rows[sg.lo:sg.hi]
+	// Left rows move down in place, never past the one being read; right
+	// rows wait in tmp. Both stores happen for every row, so which way it
+	// goes costs no branch.
+	l, r := 0, 0
+	for _, row := range in {
+		right := 0
+		if rt.goesRight(int(row)) {
+			right = 1
+		}
+		in[l] = row
+		tmp[r] = row
+		l += 1 - right
+		r += right
+	}
+	copy(in[l:], tmp[:r])
+	mid := sg.lo + int32(l)
+	segs[rt.left] = segment{sg.lo, mid}
+	segs[rt.left+1] = segment{mid, sg.hi}
 }
 
 // finish routes the rows into the leaves, adds the leaf values to the

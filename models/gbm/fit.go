@@ -55,7 +55,7 @@ func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 	b := newBooster(p, data, train.Label, base)
 	var val *validation
 	if valid != nil {
-		val = newValidation(valid, base, p.Threads)
+		val = newValidation(valid, data, base, p.Threads)
 	}
 
 	m := &Model{
@@ -70,7 +70,7 @@ func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 		}
 		m.Ensemble.Trees = append(m.Ensemble.Trees, b.grow(t))
 		if val != nil {
-			loss := val.add(&m.Ensemble.Trees[t])
+			loss := val.add(&m.Ensemble.Trees[t], b.routes)
 			m.ValidLoss = append(m.ValidLoss, loss)
 			if loss < bestLoss {
 				bestLoss, best = loss, t+1

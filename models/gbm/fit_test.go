@@ -497,18 +497,21 @@ func TestValidationLogOdds(t *testing.T) {
 	}
 }
 
-// TestValidationRoutes checks the validation loss and log-odds with
-// values the training rows never had, +Inf and math.MaxFloat64 among
-// them in a feature whose trees split known against unknown values.
+// TestValidationRoutes checks the validation loss and log-odds when the
+// validation rows go down the trees by their bins, values the training
+// rows never had included, and in the one case where bins cannot route
+// them exactly: +Inf and math.MaxFloat64 in a feature whose trees split
+// known against unknown values.
 func TestValidationRoutes(t *testing.T) {
 	train := awkward(5_000)
 	unseen := []float64{5, 7, -1, math.NaN(), math.Inf(-1)}
 	tests := []struct {
 		name   string
 		values []float64 // for the "flag" feature, 5 or NaN in training
+		binned bool
 	}{
-		{"unseen values", unseen},
-		{"huge values", append(unseen, math.Inf(1), math.MaxFloat64)},
+		{"unseen values", unseen, true},
+		{"huge values", append(unseen, math.Inf(1), math.MaxFloat64), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -530,6 +533,10 @@ func TestValidationRoutes(t *testing.T) {
 			}
 			if missingSplits == 0 {
 				t.Fatal("no split of known against missing flags; the test misses that case")
+			}
+			data := binFeatures(train.X, train.Len(), len(train.Features), m.Params.MaxBins, 1)
+			if v := newValidation(valid, data, 0, 1); (v.cols != nil) != tt.binned {
+				t.Errorf("rows binned: %v, want %v", v.cols != nil, tt.binned)
 			}
 			z := m.ValidationLogOdds(valid)
 			for i := range valid.Len() {

@@ -23,21 +23,95 @@ type validation struct {
 	leafExp   []float64 // e^-value of each node of the tree being added
 	blockLoss []float64
 	workers   int
+
+	// The rows go down each tree as the booster's do, by their bins in
+	// cols (feature f's at cols[f*n:(f+1)*n] for n rows), partitioned
+	// block by block from node to node without a branch; walking a tree
+	// on the raw values mispredicted a branch at every other split. cols
+	// is nil in the rare case where bins would send a row another way
+	// than the tree's thresholds (see binRows), and the rows walk.
+	cols    []uint8
+	routes  []route   // the validation rows' routes through the tree being added
+	rows    []int32   // block by block, the rows grouped by node
+	seg     []segment // seg[blk*len(routes)+id]: node id's rows in block blk
+	scratch [][]int32 // per worker, room for a block's rows, twice
 }
 
-func newValidation(ds *features.Dataset, base float64, workers int) *validation {
+// newValidation tracks ds, whose rows data's bins split.
+func newValidation(ds *features.Dataset, data *binned, base float64, workers int) *validation {
+	n := ds.Len()
 	v := &validation{
 		ds:        ds,
 		base:      base,
-		sum:       make([]float64, ds.Len()),
-		expNeg:    make([]float64, ds.Len()),
-		blockLoss: make([]float64, (ds.Len()+blockRows-1)/blockRows),
+		sum:       make([]float64, n),
+		expNeg:    make([]float64, n),
+		blockLoss: make([]float64, (n+blockRows-1)/blockRows),
 		workers:   workers,
+		rows:      make([]int32, n),
+		scratch:   make([][]int32, workers),
 	}
 	for i := range v.expNeg {
 		v.expNeg[i] = math.Exp(-base)
+		v.rows[i] = int32(i)
 	}
+	for w := range v.scratch {
+		v.scratch[w] = make([]int32, 2*blockRows)
+	}
+	v.binRows(data)
 	return v
+}
+
+// binRows fills in cols, or leaves it nil when some value could go
+// another way by its bin than by its tree's threshold: a value of
+// math.MaxFloat64 or +Inf where training had none, whose bin is the top
+// one of known values, which a split of known against unknown values
+// sends left, and whose threshold of math.MaxFloat64 sends it right.
+func (v *validation) binRows(data *binned) {
+	n, p := v.ds.Len(), len(data.features)
+	cols := make([]uint8, n*p)
+	exact := make([]bool, v.workers)
+	parallel(v.workers, func(w int) {
+		exact[w] = true
+		for i := w * n / v.workers; i < (w+1)*n/v.workers; i++ {
+			for f, x := range v.ds.Row(i) {
+				fb := &data.features[f]
+				cols[f*n+i] = uint8(fb.bin(x))
+				if x >= math.MaxFloat64 && fb.missingSplit {
+					exact[w] = false
+				}
+			}
+		}
+	})
+	for _, ok := range exact {
+		if !ok {
+			return
+		}
+	}
+	v.cols = cols
+}
+
+// leaves writes into leafOf the leaf of the tree that each row of block blk
+// reaches, by the bins' routes, using tmp for room.
+func (v *validation) leaves(blk int, leafOf, tmp []int32) {
+	n, m := len(v.sum), len(v.routes)
+	start, end := blk*blockRows, min(n, (blk+1)*blockRows)
+	segs := v.seg[blk*m : (blk+1)*m]
+	segs[0] = segment{int32(start), int32(end)}
+	// A child comes after its parent, so a node's rows are all there
+	// when its turn comes.
+	for id := range v.routes {
+		if rt := &v.routes[id]; rt.left != 0 {
+			splitSegment(segs, int32(id), rt, v.rows, tmp)
+			continue
+		}
+		for _, r := range v.rows[segs[id].lo:segs[id].hi] {
+			leafOf[int(r)-start] = int32(id)
+		}
+	}
+	// Rows in order for the next tree.
+	for r := start; r < end; r++ {
+		v.rows[r] = int32(r)
+	}
 }
 
 // keep notes that the predictions so far are the ones to keep.
@@ -63,14 +137,34 @@ func (v *validation) logOdds(kept bool) []float64 {
 }
 
 // add adds t's output to the predictions and returns the mean log-loss.
-func (v *validation) add(t *tree.Tree) float64 {
+// routes are the booster's routes of t's nodes, in bins.
+func (v *validation) add(t *tree.Tree, routes []route) float64 {
 	v.leafExp = v.leafExp[:0]
 	for _, n := range t.Nodes {
 		v.leafExp = append(v.leafExp, math.Exp(-n.Value))
 	}
 	n := len(v.sum)
-	parallelRange(v.workers, len(v.blockLoss), func(lo, hi int) {
-		for blk := lo; blk < hi; blk++ {
+	if v.cols != nil {
+		v.routes = v.routes[:0]
+		for i, rt := range routes[:len(t.Nodes)] {
+			if rt.left != 0 {
+				f := t.Nodes[i].Feature
+				rt.bins = v.cols[f*n : (f+1)*n]
+			}
+			v.routes = append(v.routes, rt)
+		}
+		if need := len(v.blockLoss) * len(v.routes); len(v.seg) < need {
+			v.seg = make([]segment, need)
+		}
+	}
+	blocks := len(v.blockLoss)
+	parallel(v.workers, func(w int) {
+		leafOf, tmp := v.scratch[w][:blockRows], v.scratch[w][blockRows:]
+		for blk := w * blocks / v.workers; blk < (w+1)*blocks/v.workers; blk++ {
+			start := blk * blockRows
+			if v.cols != nil {
+				v.leaves(blk, leafOf, tmp)
+			}
 			// log(1+e^-f) + (1-y)*f is the log-loss with e^-f at hand.
 			// The logarithms of a block are taken as one, of the
 			// product of the 1+e^-f, kept in range by moving powers of
@@ -79,7 +173,12 @@ func (v *validation) add(t *tree.Tree) float64 {
 			var loss float64
 			prod, pow2 := 1.0, 0
 			for i := blk * blockRows; i < min(n, (blk+1)*blockRows); i++ {
-				leaf := t.Leaf(v.ds.Row(i))
+				var leaf int
+				if v.cols != nil {
+					leaf = int(leafOf[i-start])
+				} else {
+					leaf = t.Leaf(v.ds.Row(i))
+				}
 				v.sum[i] += t.Nodes[leaf].Value
 				f := v.base + v.sum[i]
 				e := v.expNeg[i] * v.leafExp[leaf]
