@@ -3,6 +3,7 @@ package gbm
 import (
 	"math"
 	"slices"
+	"sort"
 )
 
 // A histogram learner never looks at a feature value again after
@@ -145,9 +146,8 @@ func (fb *featureBins) threshold(k int) float64 {
 }
 
 // featureGroup is a contiguous range of features whose bins are stored
-// row by row, leaving out each feature's mode: row r's are
-// entries[start[r]:start[r+1]]. Histogram sums are integers, so they
-// come out the same whichever worker adds which rows.
+// row by row, leaving out each feature's mode. Histogram sums are
+// integers, so they come out the same whichever worker adds which rows.
 //
 // A stored bin is the index of the entry in the group's part of a node
 // histogram, which starts at base: the feature's offset plus its bin,
@@ -155,11 +155,33 @@ func (fb *featureBins) threshold(k int) float64 {
 // gradient to h[entry] with no other lookup, which makes it several
 // times faster than looking the offset up. A group of at most
 // maxGroupWidth features keeps the index within 16 bits.
+//
+// Rows that store as many bins follow each other (see binned), in runs:
+// run k's rows are runs[k].first up to runs[k+1].first, each storing
+// runs[k].stored bins, the first row's from entries[runs[k].offset]; the
+// last run is a sentinel at the end of the rows. Where a row's bins are
+// is then a multiplication, where an offset a row took a gather from
+// memory for every row of a node.
 type featureGroup struct {
 	first, width int
 	base         int
 	entries      []uint16
-	start        []int // len rows+1
+	runs         []run
+}
+
+// run is a stretch of rows that store the same number of bins.
+type run struct{ first, stored, offset int }
+
+// runOf returns the index of the run that holds row r.
+func (grp *featureGroup) runOf(r int) int {
+	return sort.Search(len(grp.runs), func(k int) bool { return grp.runs[k].first > r }) - 1
+}
+
+// row returns the entries of row r.
+func (grp *featureGroup) row(r int) []uint16 {
+	rn := &grp.runs[grp.runOf(r)]
+	off := rn.offset + (r-rn.first)*rn.stored
+	return grp.entries[off : off+rn.stored]
 }
 
 // maxGroupWidth is the most features a group may hold: each has at most
@@ -293,33 +315,37 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 	return b
 }
 
-// sortRows puts the rows in the order of the number of bins they store,
-// keeping the training order among rows that store as many, and binned's
-// columns with them.
+// sortRows puts the rows in the order of the number of bins they store
+// (group by group, the first group's numbers first), keeping the
+// training order among rows that store as many, and binned's columns
+// with them.
 func (b *binned) sortRows(workers int) {
 	rows, p := b.rows, len(b.features)
-	stored := make([]uint16, rows)
-	parallel(workers, func(w int) {
-		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
-			for f := range b.features {
-				if int(b.columns[f*rows+r]) != b.features[f].mode {
-					stored[r]++
-				}
-			}
-		}
-	})
-	// A counting sort: stable, and linear in the rows.
-	first := make([]int, p+2)
-	for _, n := range stored {
-		first[n+1]++
+	stored := make([][]uint16, len(b.groups))
+	for g := range b.groups {
+		stored[g] = b.storedBins(&b.groups[g], nil, workers)
 	}
-	for n := 1; n < len(first); n++ {
-		first[n] += first[n-1]
-	}
+	// Counting sorts, stable and linear in the rows, from the last
+	// group's numbers to the first's.
 	b.order = make([]int32, rows)
-	for r, n := range stored {
-		b.order[first[n]] = int32(r)
-		first[n]++
+	for r := range b.order {
+		b.order[r] = int32(r)
+	}
+	next := make([]int32, rows)
+	for g := len(b.groups) - 1; g >= 0; g-- {
+		first := make([]int, b.groups[g].width+2)
+		for _, n := range stored[g] {
+			first[n+1]++
+		}
+		for n := 1; n < len(first); n++ {
+			first[n] += first[n-1]
+		}
+		for _, r := range b.order {
+			n := stored[g][r]
+			next[first[n]] = r
+			first[n]++
+		}
+		b.order, next = next, b.order
 	}
 	sorted := make([]uint8, len(b.columns))
 	parallel(workers, func(w int) {
@@ -333,38 +359,61 @@ func (b *binned) sortRows(workers int) {
 	b.columns = sorted
 }
 
+// storedBins returns how many bins each row stores in group grp: those
+// outside their features' modes. It reuses n when it has room.
+func (b *binned) storedBins(grp *featureGroup, n []uint16, workers int) []uint16 {
+	rows := b.rows
+	if cap(n) < rows {
+		n = make([]uint16, rows)
+	}
+	n = n[:rows]
+	parallel(workers, func(w int) {
+		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
+			n[r] = 0
+			for f := grp.first; f < grp.first+grp.width; f++ {
+				if int(b.columns[f*rows+r]) != b.features[f].mode {
+					n[r]++
+				}
+			}
+		}
+	})
+	return n
+}
+
 // fillGroup stores the bins of group grp's features, apart from their
-// modes, row by row from the columns.
+// modes, row by row from the columns, and finds its runs.
 func (b *binned) fillGroup(grp *featureGroup, workers int) {
 	rows := b.rows
-	grp.start = make([]int, rows+1)
+	stored := b.storedBins(grp, nil, workers)
+	grp.runs = grp.runs[:0]
+	total := 0
+	for r, n := range stored {
+		if r == 0 || int(n) != grp.runs[len(grp.runs)-1].stored {
+			grp.runs = append(grp.runs, run{first: r, stored: int(n), offset: total})
+		}
+		total += int(n)
+	}
+	grp.runs = append(grp.runs, run{first: rows, offset: total})
+	grp.entries = make([]uint16, total)
 	feats := b.features[grp.first : grp.first+grp.width]
 	cols := b.columns[grp.first*rows : (grp.first+grp.width)*rows]
 	parallel(workers, func(w int) {
-		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
-			n := 0
-			for j := range feats {
-				if int(cols[j*rows+r]) != feats[j].mode {
-					n++
-				}
-			}
-			grp.start[r+1] = n
+		lo, hi := w*rows/workers, (w+1)*rows/workers
+		if lo == hi {
+			return
 		}
-	})
-	for r := range rows {
-		grp.start[r+1] += grp.start[r]
-	}
-	grp.entries = make([]uint16, grp.start[rows])
-	parallel(workers, func(w int) {
-		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
-			out := grp.entries[grp.start[r]:grp.start[r+1]]
+		k := grp.runOf(lo)
+		rn := grp.runs[k]
+		off := rn.offset + (lo-rn.first)*rn.stored
+		for r := lo; r < hi; r++ {
 			i := 0
 			for j := range feats {
 				if k := int(cols[j*rows+r]); k != feats[j].mode {
-					out[i] = uint16(grp.entry(&feats[j], k))
+					grp.entries[off+i] = uint16(grp.entry(&feats[j], k))
 					i++
 				}
 			}
+			off += i
 		}
 	})
 }

@@ -196,7 +196,7 @@ func TestBinFeaturesSampled(t *testing.T) {
 // storedBin reads back the bin of feature fb in row i (of the binned
 // order) from its group: the mode unless the row stores another.
 func storedBin(g *featureGroup, fb *featureBins, i int) int {
-	for _, e := range g.entries[g.start[i]:g.start[i+1]] {
+	for _, e := range g.row(i) {
 		if k := int(e) - g.entry(fb, 0); k >= 0 && k < fb.bins() {
 			return k
 		}

@@ -456,9 +456,16 @@ func (b *booster) accumulate(w, blk int, batch []int32) {
 // full: a call per row to a function adding one row's entries took a
 // quarter of their time.
 func addAll(h *[1 << 16]int64, grp *featureGroup, first int, grad []int64) {
-	start := grp.start[first:]
+	k := grp.runOf(first)
+	rn, next := grp.runs[k], grp.runs[k+1].first
+	off := rn.offset + (first-rn.first)*rn.stored
 	for i, gp := range grad {
-		e := grp.entries[start[i]:start[i+1]]
+		if first+i == next {
+			k++
+			rn, next = grp.runs[k], grp.runs[k+1].first
+		}
+		e := grp.entries[off : off+rn.stored]
+		off += rn.stored
 		// Eight entries a step take an eighth of the jumps back.
 		for len(e) >= 8 {
 			h[e[0]] += gp
@@ -478,11 +485,21 @@ func addAll(h *[1 << 16]int64, grp *featureGroup, first int, grad []int64) {
 }
 
 // addRows adds grad[r] to h at each bin of group grp of every row r in
-// rows.
+// rows, which must ascend.
 func addRows(h *[1 << 16]int64, grp *featureGroup, rows []int32, grad []int64) {
+	if len(rows) == 0 {
+		return
+	}
+	k := grp.runOf(int(rows[0]))
+	rn, next := grp.runs[k], grp.runs[k+1].first
 	for _, r := range rows {
+		for int(r) >= next {
+			k++
+			rn, next = grp.runs[k], grp.runs[k+1].first
+		}
 		gp := grad[r]
-		e := grp.entries[grp.start[r]:grp.start[r+1]]
+		off := rn.offset + (int(r)-rn.first)*rn.stored
+		e := grp.entries[off : off+rn.stored]
 		for len(e) >= 8 {
 			h[e[0]] += gp
 			h[e[1]] += gp
