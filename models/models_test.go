@@ -194,8 +194,15 @@ func TestHoldoutNeverReachesTraining(t *testing.T) {
 	leaky.Train.X = append(slices.Clone(sp.Train.X), sp.Valid.Row(0)...)
 	leaky.Train.Label = append(leaky.Train.Label, sp.Valid.Label[0])
 	_, err = models.Train(context.Background(), &leaky, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}})
-	if err == nil || !strings.Contains(err.Error(), "holdout leak") {
-		t.Fatalf("err = %v, want a holdout leak", err)
+	if err == nil || !strings.Contains(err.Error(), "holdout leak") || !strings.Contains(err.Error(), "in both training and validation") {
+		t.Fatalf("err = %v, want a holdout leak of a validation row", err)
+	}
+	// A training row of its own whose label window reaches the validation
+	// weeks leaks their outcome.
+	leaky.Train.Week[len(leaky.Train.Week)-1] = slices.Min(sp.Valid.Week) - 7
+	_, err = models.Train(context.Background(), &leaky, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}})
+	if err == nil || !strings.Contains(err.Error(), "reaches the validation period") {
+		t.Fatalf("err = %v, want a holdout leak of a label window", err)
 	}
 	// And the real split keeps them apart.
 	last := slices.Max(sp.Train.Week)
