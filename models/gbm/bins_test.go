@@ -284,3 +284,47 @@ func reorder(b *binned, order []int32) {
 		b.fillGroup(&b.groups[g], 1)
 	}
 }
+
+// TestChunks checks that the booster's chunks of features, merged and
+// searched side by side, cover every feature in order and hold about as
+// many histogram entries each.
+func TestChunks(t *testing.T) {
+	// Ten features of 256 bins, then 17 of three, as in churn data, and
+	// blocks of rows enough for every worker.
+	rows := 4 * blockRows
+	x := make([]float64, 0, rows*27)
+	for r := range rows {
+		for f := range 27 {
+			v := float64(r % 3)
+			if f < 10 {
+				v = float64(r)
+			}
+			x = append(x, v)
+		}
+	}
+	data := binFeatures(x, rows, 27, 255, 2)
+	for _, threads := range []int{1, 2, 3, 4} {
+		p, err := Params{Threads: threads}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBooster(p, data, make([]float64, rows), 0)
+		next := 0
+		for _, c := range b.chunks {
+			if c.first != next || c.end <= c.first {
+				t.Fatalf("threads %d: chunks %v do not cover the features in order", threads, b.chunks)
+			}
+			entries := data.features[c.end-1].offset + data.features[c.end-1].bins() - data.features[c.first].offset
+			if len(b.chunks) != threads {
+				t.Fatalf("threads %d: %d chunks", threads, len(b.chunks))
+			}
+			if want := data.histSize / threads; entries > want+256 || entries < want-256 {
+				t.Errorf("threads %d: chunk %v holds %d entries, want about %d", threads, c, entries, want)
+			}
+			next = c.end
+		}
+		if next != 27 {
+			t.Fatalf("threads %d: chunks %v end at feature %d, want 27", threads, b.chunks, next)
+		}
+	}
+}

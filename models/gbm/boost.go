@@ -190,14 +190,25 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 			b.wbuf[w][i] = make([]int64, wsize)
 		}
 	}
+	// Chunks of about as many histogram entries, not features: merging
+	// and scanning a histogram cost by the entry, and a feature may have
+	// 3 or 256 of them.
+	first := 0
 	for c := range chunks {
-		first, end := c*nf/chunks, (c+1)*nf/chunks
+		end := first + 1
+		for end < nf-(chunks-c-1) && (c == chunks-1 || data.features[end].offset*chunks < data.histSize*(c+1)) {
+			end++
+		}
+		if c == chunks-1 {
+			end = nf
+		}
 		b.chunks[c] = featureRange{first, end}
 		for f := first; f < end; f++ {
 			b.chunkOf[f] = c
 		}
 		b.best[c] = make([]split, 1<<p.Depth)
 		b.active[c] = make([]activeFeature, 0, end-first)
+		first = end
 	}
 	parallelRange(b.workers, blocks, func(lo, hi int) {
 		for blk := lo; blk < hi; blk++ {
