@@ -39,8 +39,10 @@ func (s gradScale) pack(g, h float64, t, r int) int64 {
 	d := splitmix64(s.seed + uint64(t)<<32 + uint64(r))
 	// 24 bits of dither for each half are far more than the rounding
 	// needs.
-	dg := float64(d>>40) * 0x1p-24
-	dh := float64(d&(1<<24-1)) * 0x1p-24
+	// Through int64: converting a uint64 to a float takes a test of its
+	// top bit and a branch; 24 bits convert the same either way.
+	dg := float64(int64(d>>40)) * 0x1p-24
+	dh := float64(int64(d&(1<<24-1))) * 0x1p-24
 	// The offset makes the gradient's value positive, where converting
 	// to an integer, which truncates, rounds down.
 	const offset = 1 << 31
