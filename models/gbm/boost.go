@@ -695,11 +695,17 @@ func (b *booster) finish(t int) tree.Tree {
 		for _, id := range b.held {
 			sg := segs[id]
 			if rt := &b.routes[id]; rt.left != 0 {
+				// Counting the right rows in a register, not each
+				// leaf's in memory, spares the additions to a count
+				// waiting on one another.
+				right := int32(0)
 				for _, r := range b.rows[sg.lo:sg.hi] {
 					leaf := rt.next(int(r))
-					count[leaf]++
+					right += leaf - rt.left
 					leafOf[int(r)-start] = leaf
 				}
+				count[rt.left] += sg.hi - sg.lo - right
+				count[rt.left+1] += right
 				continue
 			}
 			count[id] += sg.hi - sg.lo
