@@ -328,3 +328,43 @@ func TestChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestBinGrid checks that a feature's grid gives the bins a search of
+// its cuts gives, for values inside and outside its range, on the edges
+// of its cells and between.
+func TestBinGrid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	samples := map[string][]float64{}
+	for range 20_000 {
+		samples["normal"] = append(samples["normal"], rng.NormFloat64())
+		samples["skewed"] = append(samples["skewed"], math.Exp(4*rng.NormFloat64()))
+		samples["counts"] = append(samples["counts"], float64(rng.IntN(500)))
+		samples["tiny"] = append(samples["tiny"], 1+float64(rng.IntN(100))*0x1p-52)
+	}
+	for name, sample := range samples {
+		slices.Sort(sample)
+		fb := featureBins{cuts: cutPoints(sample, 255)}
+		fb.makeGrid(sample)
+		if fb.grid == nil {
+			t.Fatalf("%s: no grid", name)
+		}
+		values := []float64{math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64, 0, math.Copysign(0, -1),
+			fb.gridLo, fb.gridHi, math.Nextafter(fb.gridHi, 0), math.Nextafter(fb.gridLo, math.Inf(-1))}
+		values = append(values, fb.cuts...)
+		for _, c := range fb.cuts {
+			values = append(values, math.Nextafter(c, math.Inf(-1)), math.Nextafter(c, math.Inf(1)))
+		}
+		for c := range gridCells + 1 {
+			edge := fb.gridLo + float64(c)/fb.gridScale
+			values = append(values, edge, math.Nextafter(edge, math.Inf(-1)), math.Nextafter(edge, math.Inf(1)))
+		}
+		for range 20_000 {
+			values = append(values, sample[rng.IntN(len(sample))]*(1+1e-9*rng.NormFloat64()))
+		}
+		for _, v := range values {
+			if got, want := fb.bin(v), binOf(fb.cuts, v); got != want {
+				t.Fatalf("%s: bin(%v) = %d, want %d", name, v, got, want)
+			}
+		}
+	}
+}
