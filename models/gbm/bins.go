@@ -2,7 +2,6 @@ package gbm
 
 import (
 	"math"
-	"slices"
 	"sort"
 )
 
@@ -291,6 +290,7 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 	sample := min(rows, cutSample)
 	parallel(workers, func(w int) {
 		col := make([]float64, 0, sample)
+		var keys radixKeys
 		for f := w; f < p; f += workers {
 			col = col[:0]
 			for i := range sample {
@@ -298,7 +298,7 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 					col = append(col, v)
 				}
 			}
-			slices.Sort(col)
+			keys.sort(col)
 			b.features[f].cuts = cutPoints(col, maxBins)
 			b.features[f].makeGrid(col)
 		}
@@ -463,4 +463,49 @@ func (b *binned) fillGroup(grp *featureGroup, workers int) {
 			off += i
 		}
 	})
+}
+
+// radixKeys sorts numbers by the bits of their keys, a byte a pass:
+// several times faster than comparison sorts for the 200,000 values of
+// a feature's sample. It keeps its buffers for the next call.
+type radixKeys struct{ keys, tmp []uint64 }
+
+// sort sorts x, which holds no NaN, into ascending order. -0 comes
+// before +0, which compare equal.
+func (rk *radixKeys) sort(x []float64) {
+	n := len(x)
+	if n < 2 {
+		return
+	}
+	if cap(rk.keys) < n {
+		rk.keys, rk.tmp = make([]uint64, n), make([]uint64, n)
+	}
+	keys, tmp := rk.keys[:n], rk.tmp[:n]
+	// A number's key orders as the number: the sign bit set for a
+	// positive one, every bit flipped for a negative one.
+	for i, v := range x {
+		b := math.Float64bits(v)
+		keys[i] = b ^ (uint64(int64(b)>>63) | 1<<63)
+	}
+	for shift := 0; shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[k>>shift&0xff+1]++
+		}
+		if count[keys[0]>>shift&0xff+1] == n {
+			continue // every key has this byte
+		}
+		for d := 1; d < len(count); d++ {
+			count[d] += count[d-1]
+		}
+		for _, k := range keys {
+			d := k >> shift & 0xff
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, k := range keys {
+		x[i] = math.Float64frombits(k ^ (uint64(int64(^k)>>63) | 1<<63))
+	}
 }

@@ -368,3 +368,32 @@ func TestBinGrid(t *testing.T) {
 		}
 	}
 }
+
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var rk radixKeys
+	for _, n := range []int{0, 1, 2, 3, 100, 5000} {
+		for _, kind := range []string{"normal", "counts", "specials", "same"} {
+			x := make([]float64, n)
+			for i := range x {
+				switch kind {
+				case "normal":
+					x[i] = rng.NormFloat64() * math.Exp(rng.NormFloat64()*10)
+				case "counts":
+					x[i] = float64(rng.IntN(20))
+				case "specials":
+					x[i] = []float64{math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), math.MaxFloat64,
+						-math.MaxFloat64, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, 1, -1}[rng.IntN(10)]
+				case "same":
+					x[i] = 7
+				}
+			}
+			want := slices.Clone(x)
+			slices.Sort(want)
+			rk.sort(x)
+			if !slices.Equal(x, want) { // -0 == +0, in either order
+				t.Fatalf("%s, %d values: sorted wrong", kind, n)
+			}
+		}
+	}
+}
