@@ -94,7 +94,7 @@ func parseNumber(s string) (float64, error) {
 // digit-separating underscores: no CSV producer writes them, so in a cell
 // they are a mistake rather than a number.
 func parseDecimal(s string) (float64, error) {
-	if f, ok := parseSmallInt(s); ok {
+	if f, ok := parseShort(s); ok {
 		return f, nil
 	}
 	for i := 0; i < len(s); i++ {
@@ -106,33 +106,57 @@ func parseDecimal(s string) (float64, error) {
 	return strconv.ParseFloat(s, 64)
 }
 
-// parseSmallInt parses s when it is an integer of at most 15 digits,
-// optionally negative: most cells of a feature file are counts, and this
-// takes a fraction of strconv.ParseFloat's time. Such an integer is exact
-// in a float64, so the result is what ParseFloat gives, -0 included.
-func parseSmallInt(s string) (float64, bool) {
+// parseShort parses s when it is a decimal of at most 15 digits, with
+// or without a fraction, optionally negative: most cells of a feature
+// file are counts and means of counts, and this takes a fraction of
+// strconv.ParseFloat's time. The digits then make an integer exact in a
+// float64, and dividing it by a power of ten up to 1e15, also exact,
+// rounds once, correctly: the result is what ParseFloat gives, -0
+// included.
+func parseShort(s string) (float64, bool) {
 	digits := s
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
 		digits = s[1:]
 	}
-	if len(digits) == 0 || len(digits) > 15 {
+	if len(digits) == 0 || len(digits) > 16 {
 		return 0, false
 	}
 	var n int64
+	nd, frac := 0, -1 // digits read; digits after the point, -1 for no point
 	for i := 0; i < len(digits); i++ {
-		d := digits[i] - '0'
+		c := digits[i]
+		if c == '.' && frac < 0 {
+			frac = 0
+			continue
+		}
+		d := c - '0'
 		if d > 9 {
 			return 0, false
 		}
 		n = n*10 + int64(d)
+		nd++
+		if frac >= 0 {
+			frac++
+		}
+	}
+	if nd == 0 || nd > 15 || frac == 0 {
+		// No digits, too many, or a point with none after it, which
+		// ParseFloat reads but a producer hardly writes.
+		return 0, false
 	}
 	f := float64(n)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
 	if neg {
 		f = -f
 	}
 	return f, true
 }
+
+// pow10 holds the powers of ten that parseShort divides by, each exact.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // parseBool parses the churned flag. An empty cell is false, as the
 // contract says; "0.0" and "1.0" are what pandas writes for a 0/1 column

@@ -255,11 +255,12 @@ func sameFloat(a, b float64) bool {
 	return a == b && math.Signbit(a) == math.Signbit(b) || math.IsNaN(a) && math.IsNaN(b)
 }
 
-// FuzzParseDecimal checks parseDecimal, fast path for small integers
+// FuzzParseDecimal checks parseDecimal, fast path for short decimals
 // included, against strconv.ParseFloat, whose decimal numbers it must
 // read bit for bit the same.
 func FuzzParseDecimal(f *testing.F) {
-	for _, s := range []string{"0", "-0", "7", "-12", "007", "123456789012345", "1234567890123456",
+	for _, s := range []string{"0", "-0", "7", "-12", "007", "123456789012345", "1234567890123456", "7.25", "-0.5", ".5", "5.",
+		"-0.0", "1.23456789012345", "0.000000000000001", "12345678901234.5", "1.2.3", "-.5", ".",
 		"-999999999999999", "1.5", "1e3", "+5", "-", "", "0x10", "1_000", "inf", "NaN", "9" + strings.Repeat("9", 20)} {
 		f.Add(s)
 	}
