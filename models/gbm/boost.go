@@ -8,10 +8,10 @@ import (
 	"github.com/churnlabs/churn/models/tree"
 )
 
-// blockRows is the number of rows in a block of the row passes. Blocks
-// have a fixed size, not one per goroutine, because the row sample
-// follows the blocks: with the same blocks for any number of goroutines,
-// the model comes out bit for bit the same.
+// blockRows is the number of rows in a block of the row passes: the unit
+// of work a worker takes, and of the rows grouped by node. A block's rows
+// and bins fit a core's cache, and blocks are many enough for the workers
+// to finish together.
 const blockRows = 1 << 13
 
 // minSplitGain is the gain a split must exceed, as in XGBoost: a split

@@ -13,19 +13,26 @@
 // exactly.
 //
 // Fit is fast because its row loops touch little memory and do little
-// work per row:
+// work per row (bins.go and boost.go say more):
 //
-//   - a bin is stored as its index in a node histogram, row-major within
-//     a group of features, and one goroutine per group reads each row's
-//     gradient once for all the group's features;
 //   - a row's gradient and hessian are fixed-point integers packed into
 //     one int64, so a histogram update is a single addition (see
 //     quant.go for the precision this keeps);
-//   - only the smaller child of a split is summed from its rows; the
-//     larger one is its parent's histogram minus its sibling's.
+//   - a row stores only the bins of its features outside their modes,
+//     each as its index in a node histogram; a mode's entry is the
+//     node's sum less the other bins';
+//   - the rows are kept sorted by how many bins they store, so that the
+//     loop over a row's bins runs as many times as the last row's and
+//     its exit is predicted;
+//   - each split partitions its node's rows into its children's without
+//     a branch, block by block, and only the smaller child is summed
+//     from its rows: the larger is its parent's histogram minus its
+//     sibling's;
+//   - the workers split the rows, taking blocks as they finish, each
+//     into histograms of its own that are then added up.
 //
-// Integer sums do not depend on the order of the rows, the row sample
-// and the dither of the fixed-point rounding are drawn per fixed block of
-// rows, and each goroutine owns its features' histograms, so the model
-// is the same bit for bit for any number of goroutines.
+// Integer sums do not depend on the order of the rows or on which worker
+// adds which, and the row sample and the dither of the fixed-point
+// rounding are hashes of the seed, the tree and the training row, so the
+// model is the same bit for bit for any number of goroutines.
 package gbm
