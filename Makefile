@@ -65,15 +65,15 @@ bench-pandas: build
 
 # The GBM against XGBoost (hist, 2 threads) on the same train.csv/valid.csv:
 # the whole "churn train --features DIR --model gbm" process is timed, the
-# peers' fit alone. Needs Debian's python3-sklearn/xgboost/pandas.
+# peers' fit alone, back to back for BENCH_ROUNDS rounds (the host's speed
+# drifts). Needs Debian's python3-sklearn/xgboost/pandas.
+BENCH_ROUNDS ?= 5
 bench-gbm: build
 	@/usr/bin/python3 -c 'import xgboost, sklearn, pandas' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-sklearn python3-xgboost python3-pandas)
 	@mkdir -p out/bench
 	$(BIN) gen --accounts $(BENCH_ACCOUNTS) --weeks 104 --seed 7 --out out/bench/snapshots.parquet
 	$(BIN) features --snapshots out/bench/snapshots.parquet --out out/bench/features --format csv
-	/usr/bin/python3 ../shared/peers/learners.py out/bench/features/train.csv out/bench/features/valid.csv --label label
-	@bash -c 'TIMEFORMAT="churn train --model gbm, whole process: %R s wall"; time $(BIN) train --features out/bench/features --model gbm --trees 300 --depth 4 --learning-rate 0.05 --no-plots --out out/bench/gbm >/dev/null'
-	@/usr/bin/python3 -c 'import json; m=json.load(open("out/bench/gbm/metrics.json"))["models"][0]; print("churn gbm: fit_s=%.3f auc=%.4f" % (m["fit_seconds"], m["uncalibrated"]["roc_auc"]))'
+	/usr/bin/python3 models/gbm/peers_bench.py $(BIN) out/bench/features out/bench/gbm ../shared/peers/learners.py $(BENCH_ROUNDS)
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/csvfile/
