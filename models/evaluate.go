@@ -240,11 +240,13 @@ func explainRows(m Model, ds *features.Dataset) importanceSums {
 	// Each row's contributions get a place of their own and are summed in
 	// row order after, so the figures are the same on any number of CPUs.
 	phi := make([]float64, n*p)
-	explain := explainer(m)
+	explain := batchExplainer(m)
 	inParallel(n, func(lo, hi int) {
+		rows, phis := make([][]float64, hi-lo), make([][]float64, hi-lo)
 		for k := lo; k < hi; k++ {
-			explain(ds.Row(k*step), phi[k*p:(k+1)*p])
+			rows[k-lo], phis[k-lo] = ds.Row(k*step), phi[k*p:(k+1)*p]
 		}
+		explain(rows, phis)
 	})
 	sum := make([]float64, p)
 	for k := range n {

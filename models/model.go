@@ -144,6 +144,26 @@ func explainer(m Model) func(x, phi []float64) (base float64) {
 	return m.Explain
 }
 
+// batchExplainer returns m's fastest way to explain rows in batches into
+// phis: for tree models tree.Explainer.ExplainBatch, which reads each
+// tree's tables once for many rows.
+func batchExplainer(m Model) func(rows, phis [][]float64) {
+	var x *tree.Explainer
+	switch m := m.(type) {
+	case *gbm.Model:
+		x = tree.NewExplainer(&m.Ensemble)
+	case *tree.Ensemble:
+		x = tree.NewExplainer(m)
+	default:
+		return func(rows, phis [][]float64) {
+			for i, row := range rows {
+				m.Explain(row, phis[i])
+			}
+		}
+	}
+	return func(rows, phis [][]float64) { x.ExplainBatch(rows, phis) }
+}
+
 // Score returns the calibrated score of x with its contributions written
 // into phi (allocated when nil or short). The calibration is affine in
 // log-odds, so scaling every contribution by its slope and moving the

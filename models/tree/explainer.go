@@ -145,42 +145,79 @@ func tabulateLeaf(steps []pathStep, features []int, zeros []float64, v float64) 
 // returns the base value, as Ensemble.Explain does, up to rounding. It
 // panics if len(phi) != len(row).
 func (x *Explainer) Explain(row, phi []float64) (base float64) {
-	if len(phi) != len(row) {
-		panic("tree: Explainer.Explain with len(phi) != len(row)")
+	return x.ExplainBatch([][]float64{row}, [][]float64{phi})
+}
+
+// batchRows is the most rows ExplainBatch takes through a tree together.
+const batchRows = 64
+
+// ExplainBatch writes the contributions of the features of rows[i] to
+// phis[i] for every i, exactly as Explain would, and returns the base
+// value. It takes the rows through each tree together, so that a tree's
+// tables, read all over for one row, are in the cache for the rest:
+// explaining many rows at once is several times faster
+// (BenchmarkExplainer). It panics if a phi's length differs from its
+// row's.
+func (x *Explainer) ExplainBatch(rows, phis [][]float64) (base float64) {
+	if len(phis) != len(rows) {
+		panic("tree: Explainer.ExplainBatch with len(phis) != len(rows)")
 	}
-	clear(phi)
+	for len(rows) > batchRows {
+		x.explainBatch(rows[:batchRows], phis[:batchRows])
+		rows, phis = rows[batchRows:], phis[batchRows:]
+	}
+	x.explainBatch(rows, phis)
+	return x.base
+}
+
+// explainBatch is ExplainBatch for at most batchRows rows. A row's
+// contributions are added tree by tree, leaf by leaf, in the order
+// Explain adds them one row at a time, so they are the same to the bit.
+func (x *Explainer) explainBatch(rows, phis [][]float64) {
+	for i, row := range rows {
+		if len(phis[i]) != len(row) {
+			panic("tree: Explainer.Explain with len(phi) != len(row)")
+		}
+		clear(phis[i])
+	}
 	var buf [stackPath]pathElement
-	s := shap{x: row, phi: phi, weight: x.e.Weight}
+	var lefts [batchRows]uint64 // bit n of lefts[r]: row r goes left at node n
 	for i := range x.trees {
 		tt := &x.trees[i]
 		if tt.leaves == nil {
-			s.tree = &x.e.Trees[i]
-			s.depth = -1
-			s.recurse(0, nil, buf[:], 1, 1, -1)
+			for r, row := range rows {
+				s := shap{x: row, phi: phis[r], weight: x.e.Weight, tree: &x.e.Trees[i], depth: -1}
+				s.recurse(0, nil, buf[:], 1, 1, -1)
+			}
 			continue
 		}
 		nodes := x.e.Trees[i].Nodes
-		var left uint64 // bit i: the row goes left at node i
-		for _, n := range tt.splits {
-			node := &nodes[n]
-			if node.next(row[node.Feature]) == node.Left {
-				left |= 1 << n
+		for r, row := range rows {
+			var left uint64
+			for _, n := range tt.splits {
+				node := &nodes[n]
+				if node.next(row[node.Feature]) == node.Left {
+					left |= 1 << n
+				}
 			}
+			lefts[r] = left
 		}
 		for l := range tt.leaves {
 			leaf := &tt.leaves[l]
 			k := len(leaf.features)
-			pattern := 1<<k - 1
-			for _, st := range leaf.steps {
-				// Without a branch: whether the row leaves the path
-				// here is a coin flip to the branch predictor.
-				off := (left>>st.node ^ uint64(st.left)) & 1
-				pattern &^= int(off) << st.slot
-			}
-			for s, v := range leaf.table[pattern*k : (pattern+1)*k] {
-				phi[leaf.features[s]] += v
+			for r, left := range lefts[:len(rows)] {
+				pattern := 1<<k - 1
+				for _, st := range leaf.steps {
+					// Without a branch: whether the row leaves the path
+					// here is a coin flip to the branch predictor.
+					off := (left>>st.node ^ uint64(st.left)) & 1
+					pattern &^= int(off) << st.slot
+				}
+				phi := phis[r]
+				for s, v := range leaf.table[pattern*k : (pattern+1)*k] {
+					phi[leaf.features[s]] += v
+				}
 			}
 		}
 	}
-	return x.base
 }

@@ -30,6 +30,33 @@ func TestExplainerMatchesExplain(t *testing.T) {
 	}
 }
 
+func TestExplainBatchMatchesExplain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, depth := range []int{0, 3, 4, 6} {
+		e := randomEnsemble(rng, 20, depth, 6, 0.2)
+		e.Trees = append(e.Trees, randomTree(rng, 8, 6, 0.5)) // one too deep to tabulate
+		ex := NewExplainer(&e)
+		for _, n := range []int{0, 1, 5, batchRows, batchRows + 1, 3*batchRows + 7} {
+			rows, phis := make([][]float64, n), make([][]float64, n)
+			for i := range rows {
+				rows[i], phis[i] = randomRow(rng, 6), make([]float64, 6)
+			}
+			base := ex.ExplainBatch(rows, phis)
+			want := make([]float64, 6)
+			for i, row := range rows {
+				if b := ex.Explain(row, want); b != base {
+					t.Fatalf("depth %d: base %v, Explain's %v", depth, base, b)
+				}
+				for j := range want {
+					if phis[i][j] != want[j] {
+						t.Fatalf("depth %d, %d rows: row %d phi %v, Explain's %v", depth, n, i, phis[i], want)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestExplainerDoesNotAllocate(t *testing.T) {
 	e, rows := benchEnsemble()
 	ex := NewExplainer(&e)
@@ -48,4 +75,25 @@ func BenchmarkExplainer(b *testing.B) {
 		ex.Explain(rows[i%len(rows)], phi)
 		i++
 	}
+}
+
+// BenchmarkExplainerBatch is BenchmarkExplainer's work, batchRows rows
+// at a time; it reports the time per row.
+func BenchmarkExplainerBatch(b *testing.B) {
+	e, rows := benchEnsemble()
+	ex := NewExplainer(&e)
+	phis := make([][]float64, batchRows)
+	for i := range phis {
+		phis[i] = make([]float64, 35)
+	}
+	batch := make([][]float64, batchRows)
+	i := 0
+	for b.Loop() {
+		for j := range batch {
+			batch[j] = rows[(i+j)%len(rows)]
+		}
+		ex.ExplainBatch(batch, phis)
+		i += batchRows
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batchRows), "ns/row")
 }
