@@ -68,8 +68,8 @@ type booster struct {
 	// row instead of an exponential.
 	expNeg  []float64
 	leafExp []float64 // e^-value of each leaf of the tree being grown
-	// leafValue is the value of each leaf, apart from the nodes for
-	// a tighter loop.
+	// leafValue is the value of each leaf, kept apart from the nodes
+	// for a tighter loop.
 	leafValue []float64
 	grad      []int64 // each row's packed gradient and hessian at pred
 	// rows holds, block by block, the rows of the tree being grown
@@ -82,7 +82,7 @@ type booster struct {
 	rows     []int32
 	seg      []segment
 	rowCount []int
-	scratch  [][]int32 // per worker, a block's worth of rows being partitioned
+	scratch  [][]int32 // per worker, room for a block's rows: partitioned, or their leaves
 	// allRows says that the root level uses every row, in order, and
 	// needs no list.
 	allRows  bool
@@ -195,12 +195,14 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 	// 3 or 256 of them.
 	first := 0
 	for c := range chunks {
-		end := first + 1
-		for end < nf-(chunks-c-1) && (c == chunks-1 || data.features[end].offset*chunks < data.histSize*(c+1)) {
-			end++
-		}
-		if c == chunks-1 {
-			end = nf
+		end := nf
+		if c < chunks-1 {
+			// Up to the first feature that starts past the chunk's
+			// share, leaving a feature for each chunk after.
+			end = first + 1
+			for end < nf-(chunks-c-1) && data.features[end].offset*chunks < data.histSize*(c+1) {
+				end++
+			}
 		}
 		b.chunks[c] = featureRange{first, end}
 		for f := first; f < end; f++ {
@@ -258,7 +260,6 @@ func (b *booster) grow(t int) tree.Tree {
 	for depth := 0; depth < b.p.Depth && len(b.frontier) > 0; depth++ {
 		b.levelHistograms()
 		parallel(len(b.chunks), b.splits)
-		b.allRows = false
 		last := depth+1 == b.p.Depth
 		b.next = b.next[:0]
 		for i, id := range b.frontier {
@@ -374,8 +375,8 @@ func (b *booster) sampleColumns(t int) {
 		}
 		slices.Sort(b.perm[:m])
 	}
-	for g := range b.active {
-		b.active[g] = b.active[g][:0]
+	for c := range b.active {
+		b.active[c] = b.active[c][:0]
 	}
 	for _, f := range b.perm[:m] {
 		c := b.chunkOf[f]
