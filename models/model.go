@@ -131,9 +131,9 @@ func NewScorer(a *Artifact) (*Scorer, error) {
 	return &Scorer{a: a, model: m, explain: explainer(m)}, nil
 }
 
-// explainer returns m's fastest way to explain many rows: for tree
-// models a tree.Explainer, whose tables cost about as much to build as
-// explaining a few rows.
+// explainer returns m's fastest way to explain many rows one at a time,
+// as a server's requests come: for tree models a tree.Explainer, whose
+// tables cost about as much to build as explaining a few rows.
 func explainer(m Model) func(x, phi []float64) (base float64) {
 	switch m := m.(type) {
 	case *gbm.Model:
