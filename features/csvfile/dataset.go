@@ -195,61 +195,100 @@ func readDataset(r io.Reader, name string, room func(features int, label bool) *
 // ReadDatasetFile reads the named dataset file with ReadDataset. A large
 // file is read in parts side by side, one per CPU: see readParts.
 func ReadDatasetFile(path string) (*features.Dataset, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return readParts(data, path, runtime.GOMAXPROCS(0))
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return readParts(f, fi.Size(), path, runtime.GOMAXPROCS(0))
 }
 
 // minPart is the least number of bytes readParts gives a part of its own.
 const minPart = 1 << 20
 
-// readParts reads the dataset data with ReadDataset, in up to n parts
-// read side by side when data is large. A part is a run of whole lines
-// read under a copy of the header, which is possible only when no cell
-// is quoted, and so no newline can be inside a cell: that is every file
-// WriteDataset writes. Each part fills its own stretch of the dataset's
-// slices, sized by its lines, so the parts' rows need no joining unless
-// blank lines leave gaps. The first error in the file is the one
-// reported, with its row in the whole file.
-func readParts(data []byte, name string, n int) (*features.Dataset, error) {
-	header := bytes.IndexByte(data, '\n') + 1
-	n = min(n, len(data)/minPart)
+// readParts reads the dataset in r, size bytes long, with ReadDataset, in
+// up to n parts read side by side when it is large. A part is a run of
+// whole lines read under a copy of the header, which is possible only
+// when no cell is quoted, and so no newline can be inside a cell: that is
+// every file WriteDataset writes. Each part fills its own stretch of the
+// dataset's slices, sized by its lines, so the parts' rows need no
+// joining unless blank lines leave gaps. The first error in the file is
+// the one reported, with its row in the whole file. Each part is read
+// twice, once to count its lines and look for quotes, from the page
+// cache the second time; the file is never held in memory whole.
+func readParts(r io.ReaderAt, size int64, name string, n int) (*features.Dataset, error) {
+	plain := func() (*features.Dataset, error) {
+		lines, _, err := scanLines(io.NewSectionReader(r, 0, size))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		return readDataset(io.NewSectionReader(r, 0, size), name, presized(lines))
+	}
+	n = int(min(int64(n), size/minPart))
+	if n < 2 {
+		return plain()
+	}
+	head := make([]byte, min(size, 1<<16))
+	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	header := int64(bytes.IndexByte(head, '\n') + 1)
 	// A quote, a blank first line or a byte order mark takes the plain
 	// way, which handles them.
-	if n < 2 || header <= 1 || len(data)-header < minPart || data[0] == '\r' ||
-		bytes.HasPrefix(data, []byte(utf8BOM)) || bytes.IndexByte(data, '"') >= 0 {
-		return readDataset(bytes.NewReader(data), name, presized(countLines(data)))
+	if header <= 1 || size-header < minPart || head[0] == '\r' || bytes.HasPrefix(head, []byte(utf8BOM)) {
+		return plain()
 	}
 	type part struct {
-		text        []byte
+		start, end  int64
 		first, rows int // the file's line number of the part's first line; its lines
+		quoted      bool
 		ds          *features.Dataset
 		err         error
 	}
 	var parts []part
-	line, rows := 2, 0
-	for body := data[header:]; len(body) > 0; {
-		end := len(body)
-		if left := n - len(parts); left > 1 {
+	for start := header; start < size; {
+		end := size
+		if left := int64(n - len(parts)); left > 1 {
 			// Cut after the first newline past an even share.
-			cut := len(body) / left
-			if nl := bytes.IndexByte(body[cut:], '\n'); nl >= 0 {
-				end = cut + nl + 1
+			cut, err := nextLine(r, start+(size-start)/left, size)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
 			}
+			end = cut
 		}
-		p := part{text: body[:end], first: line, rows: countLines(body[:end])}
-		parts = append(parts, p)
-		line, rows = line+p.rows, rows+p.rows
-		body = body[end:]
+		parts = append(parts, part{start: start, end: end})
+		start = end
 	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() {
+			p := &parts[i]
+			p.rows, p.quoted, p.err = scanLines(io.NewSectionReader(r, p.start, p.end-p.start))
+		})
+	}
+	wg.Wait()
+	line, rows := 2, 0
+	for i := range parts {
+		p := &parts[i]
+		switch {
+		case p.err != nil:
+			return nil, fmt.Errorf("read %s: %w", name, p.err)
+		case p.quoted:
+			return plain()
+		}
+		p.first = line
+		line, rows = line+p.rows, rows+p.rows
+	}
+	headerText := head[:header]
 
 	// The parts share one dataset's slices, made once the first part has
 	// read the header; every part has the same.
 	var all *features.Dataset
 	var once sync.Once
-	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() {
 			p := &parts[i]
@@ -266,8 +305,8 @@ func readParts(data []byte, name string, n int) (*features.Dataset, error) {
 				}
 				return ds
 			}
-			r := io.MultiReader(bytes.NewReader(data[:header]), bytes.NewReader(p.text))
-			p.ds, p.err = readDataset(r, name, room)
+			text := io.MultiReader(bytes.NewReader(headerText), io.NewSectionReader(r, p.start, p.end-p.start))
+			p.ds, p.err = readDataset(text, name, room)
 			var ie *features.InputError
 			if errors.As(p.err, &ie) && ie.Row > 0 {
 				ie.Row += off // the part's first line is line 2 of its reader
@@ -326,15 +365,46 @@ func presized(rows int) func(nf int, label bool) *features.Dataset {
 	}
 }
 
-// countLines counts the lines of data: its newlines, plus one for a last
+// scanLines counts the lines of r: its newlines, plus one for a last
 // line without. With quoted newlines it is an upper bound on the rows,
-// which is what making room needs.
-func countLines(data []byte) int {
-	n := bytes.Count(data, []byte{'\n'})
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		n++
+// which is what making room needs. It reports whether r holds a quote.
+func scanLines(r io.Reader) (lines int, quoted bool, err error) {
+	buf := make([]byte, 1<<20)
+	last := byte('\n')
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			lines += bytes.Count(buf[:k], []byte{'\n'})
+			quoted = quoted || bytes.IndexByte(buf[:k], '"') >= 0
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			if last != '\n' {
+				lines++
+			}
+			return lines, quoted, nil
+		}
+		if err != nil {
+			return 0, false, err
+		}
 	}
-	return n
+}
+
+// nextLine returns the offset just past the first newline of r at or
+// after off, or size when there is none.
+func nextLine(r io.ReaderAt, off, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for off < size {
+		k, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
+			return off + int64(i) + 1, nil
+		}
+		if err != nil && err != io.EOF {
+			return 0, err
+		}
+		off += int64(k)
+	}
+	return size, nil
 }
 
 // parseValue parses a feature value. Unlike a snapshot's numbers it may be

@@ -367,6 +367,11 @@ func alternate(n int) []float64 {
 	return s
 }
 
+// readBytes reads data with readParts in up to n parts.
+func readBytes(data []byte, name string, n int) (*features.Dataset, error) {
+	return readParts(bytes.NewReader(data), int64(len(data)), name, n)
+}
+
 func TestReadParts(t *testing.T) {
 	// Rows enough for several parts, values of every kind, a label.
 	ds := &features.Dataset{Features: []string{"n", "x"}, Label: []float64{}}
@@ -387,7 +392,7 @@ func TestReadParts(t *testing.T) {
 		t.Fatalf("%d bytes: too few for three parts", len(data))
 	}
 	for _, n := range []int{1, 2, 3, 7} {
-		got, err := readParts(data, "big.csv", n)
+		got, err := readParts(bytes.NewReader(data), int64(len(data)), "big.csv", n)
 		if err != nil {
 			t.Fatalf("%d parts: %v", n, err)
 		}
@@ -402,8 +407,22 @@ func TestReadParts(t *testing.T) {
 	for _, r := range []int{50_000, 50_000, 70_000, 119_000} {
 		gappy = slices.Insert(gappy, r, []byte("\n"))
 	}
-	if got, err := readParts(bytes.Join(gappy, nil), "gappy.csv", 3); err != nil || !sameDataset(got, ds) {
+	if got, err := readBytes(bytes.Join(gappy, nil), "gappy.csv", 3); err != nil || !sameDataset(got, ds) {
 		t.Errorf("with blank lines: %v, or the dataset read differs from the one written", err)
+	}
+
+	// A quoted cell anywhere in the file takes the plain way: a part
+	// could begin inside it. Here one of 4 MB of lines spans the first
+	// cut.
+	quoted := slices.Clone(lines)
+	long := `"` + strings.Repeat("x\n", 2<<20) + `"`
+	quoted[40_000] = append([]byte(long), quoted[40_000][bytes.IndexByte(quoted[40_000], ','):]...)
+	want, err := ReadDataset(bytes.NewReader(bytes.Join(quoted, nil)), "quoted.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readBytes(bytes.Join(quoted, nil), "quoted.csv", 3); err != nil || !sameDataset(got, want) {
+		t.Errorf("with a quoted cell of many lines: %v, or the dataset read differs from ReadDataset's", err)
 	}
 
 	// An error in a later part names its row in the whole file, and the
@@ -416,7 +435,7 @@ func TestReadParts(t *testing.T) {
 		return bytes.Join(out, nil)
 	}
 	for _, rows := range [][]int{{100_001}, {90_000, 110_000}, {2}} {
-		_, err := readParts(bad(rows...), "big.csv", 3)
+		_, err := readBytes(bad(rows...), "big.csv", 3)
 		var ie *features.InputError
 		if !errors.As(err, &ie) || ie.Row != rows[0] {
 			t.Errorf("bad rows %v: error %v, want one at row %d", rows, err, rows[0])
