@@ -1,13 +1,18 @@
 package tree
 
+import (
+	"math"
+	"math/bits"
+)
+
 // tableDepth is the deepest tree an Explainer tabulates. A leaf's table
 // holds 2^k * k values for the k distinct features on its path, so a
 // tree of depth 5 needs at most 32 leaves x 160 values, 40 KB; deeper
 // trees are explained by the recursive algorithm.
 const tableDepth = 5
 
-// Explainer computes the same contributions as Ensemble.Explain, about
-// twice as fast for trees of depth 4 (BenchmarkExplainer), by doing
+// Explainer computes the same contributions as Ensemble.Explain, several
+// times as fast for trees of depth 4 (BenchmarkExplainer), by doing
 // ahead of time what does not depend on the row. It is meant for a
 // server that explains many rows with one model.
 //
@@ -30,8 +35,27 @@ type Explainer struct {
 
 // tableTree is the tabulated form of one tree.
 type tableTree struct {
-	splits []int32 // the split nodes, whose directions a row sets
+	splits []tableSplit // the split nodes, whose directions a row sets
 	leaves []tableLeaf
+}
+
+// tableSplit is a split node as the Explainer tests it: whether a row
+// goes left is whether the key of its value is below the threshold's, an
+// unsigned subtraction's borrow. A comparison of floats compiles to a
+// branch, which a row takes or not at random, and the mispredictions
+// were the larger part of explaining a row.
+type tableSplit struct {
+	node        uint8
+	missingLeft uint8 // 1 when NaN goes left
+	feature     int32
+	key         uint64 // orderKey(Threshold)
+}
+
+// orderKey maps a number that is not NaN to an integer in the same
+// order: a < b exactly when orderKey(a) < orderKey(b), -0 and +0 alike.
+func orderKey(v float64) uint64 {
+	b := math.Float64bits(v + 0) // -0 + 0 is +0
+	return b ^ (uint64(int64(b)>>63) | 1<<63)
 }
 
 // tableLeaf is one leaf of a tabulated tree.
@@ -81,7 +105,11 @@ func tabulate(t *Tree, weight float64) tableTree {
 			tt.leaves = append(tt.leaves, tabulateLeaf(steps, features, zeros, weight*n.Value))
 			return
 		}
-		tt.splits = append(tt.splits, int32(i))
+		ts := tableSplit{node: uint8(i), feature: int32(n.Feature), key: orderKey(n.Threshold)}
+		if n.MissingLeft {
+			ts.missingLeft = 1
+		}
+		tt.splits = append(tt.splits, ts)
 		slot := len(features)
 		for s, f := range features {
 			if f == n.Feature {
@@ -191,14 +219,15 @@ func (x *Explainer) explainBatch(rows, phis [][]float64) {
 			}
 			continue
 		}
-		nodes := x.e.Trees[i].Nodes
 		for r, row := range rows {
 			var left uint64
-			for _, n := range tt.splits {
-				node := &nodes[n]
-				if node.next(row[node.Feature]) == node.Left {
-					left |= 1 << n
+			for _, sp := range tt.splits {
+				v := row[sp.feature]
+				_, goesLeft := bits.Sub64(orderKey(v), sp.key, 0)
+				if v != v { // rare: well predicted
+					goesLeft = uint64(sp.missingLeft)
 				}
+				left |= goesLeft << sp.node
 			}
 			lefts[r] = left
 		}

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -96,4 +97,16 @@ func BenchmarkExplainerBatch(b *testing.B) {
 		i += batchRows
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batchRows), "ns/row")
+}
+
+func TestOrderKey(t *testing.T) {
+	values := []float64{math.Inf(-1), -math.MaxFloat64, -1, -math.SmallestNonzeroFloat64, math.Copysign(0, -1), 0,
+		math.SmallestNonzeroFloat64, 0.5, 1, math.MaxFloat64, math.Inf(1)}
+	for _, a := range values {
+		for _, b := range values {
+			if got := orderKey(a) < orderKey(b); got != (a < b) {
+				t.Errorf("orderKey(%v) < orderKey(%v) is %v, want %v", a, b, got, a < b)
+			}
+		}
+	}
 }
