@@ -355,9 +355,9 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 			}
 		}
 	}
-	b.sortRows(workers)
+	stored := b.sortRows(workers)
 	for g := range b.groups {
-		b.fillGroup(&b.groups[g], workers)
+		b.fillGroup(&b.groups[g], stored[g], workers)
 	}
 	return b
 }
@@ -365,12 +365,12 @@ func binFeatures(x []float64, rows, p, maxBins, workers int) *binned {
 // sortRows puts the rows in the order of the number of bins they store
 // (group by group, the first group's numbers first), keeping the
 // training order among rows that store as many, and binned's columns
-// with them.
-func (b *binned) sortRows(workers int) {
+// with them. It returns those numbers, group by group, in the new order.
+func (b *binned) sortRows(workers int) [][]uint16 {
 	rows, p := b.rows, len(b.features)
 	stored := make([][]uint16, len(b.groups))
 	for g := range b.groups {
-		stored[g] = b.storedBins(&b.groups[g], nil, workers)
+		stored[g] = b.storedBins(&b.groups[g], workers)
 	}
 	// Counting sorts, stable and linear in the rows, from the last
 	// group's numbers to the first's.
@@ -404,19 +404,23 @@ func (b *binned) sortRows(workers int) {
 		}
 	})
 	b.columns = sorted
+	for g, n := range stored {
+		inOrder := make([]uint16, rows)
+		for i, r := range b.order {
+			inOrder[i] = n[r]
+		}
+		stored[g] = inOrder
+	}
+	return stored
 }
 
 // storedBins returns how many bins each row stores in group grp: those
-// outside their features' modes. It reuses n when it has room.
-func (b *binned) storedBins(grp *featureGroup, n []uint16, workers int) []uint16 {
+// outside their features' modes.
+func (b *binned) storedBins(grp *featureGroup, workers int) []uint16 {
 	rows := b.rows
-	if cap(n) < rows {
-		n = make([]uint16, rows)
-	}
-	n = n[:rows]
+	n := make([]uint16, rows)
 	parallel(workers, func(w int) {
 		for r := w * rows / workers; r < (w+1)*rows/workers; r++ {
-			n[r] = 0
 			for f := grp.first; f < grp.first+grp.width; f++ {
 				if int(b.columns[f*rows+r]) != b.features[f].mode {
 					n[r]++
@@ -428,10 +432,10 @@ func (b *binned) storedBins(grp *featureGroup, n []uint16, workers int) []uint16
 }
 
 // fillGroup stores the bins of group grp's features, apart from their
-// modes, row by row from the columns, and finds its runs.
-func (b *binned) fillGroup(grp *featureGroup, workers int) {
+// modes, row by row from the columns, and finds its runs; stored[r] is
+// the number of row r's bins outside their modes.
+func (b *binned) fillGroup(grp *featureGroup, stored []uint16, workers int) {
 	rows := b.rows
-	stored := b.storedBins(grp, nil, workers)
 	grp.runs = grp.runs[:0]
 	total := 0
 	for r, n := range stored {

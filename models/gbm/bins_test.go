@@ -281,7 +281,7 @@ func reorder(b *binned, order []int32) {
 	}
 	b.order = order
 	for g := range b.groups {
-		b.fillGroup(&b.groups[g], 1)
+		b.fillGroup(&b.groups[g], b.storedBins(&b.groups[g], 1), 1)
 	}
 }
 
