@@ -135,11 +135,8 @@ func NewScorer(a *Artifact) (*Scorer, error) {
 // as a server's requests come: for tree models a tree.Explainer, whose
 // tables cost about as much to build as explaining a few rows.
 func explainer(m Model) func(x, phi []float64) (base float64) {
-	switch m := m.(type) {
-	case *gbm.Model:
-		return tree.NewExplainer(&m.Ensemble).Explain
-	case *tree.Ensemble:
-		return tree.NewExplainer(m).Explain
+	if x := treeExplainer(m); x != nil {
+		return x.Explain
 	}
 	return m.Explain
 }
@@ -148,20 +145,26 @@ func explainer(m Model) func(x, phi []float64) (base float64) {
 // phis: for tree models tree.Explainer.ExplainBatch, which reads each
 // tree's tables once for many rows.
 func batchExplainer(m Model) func(rows, phis [][]float64) {
-	var x *tree.Explainer
-	switch m := m.(type) {
-	case *gbm.Model:
-		x = tree.NewExplainer(&m.Ensemble)
-	case *tree.Ensemble:
-		x = tree.NewExplainer(m)
-	default:
-		return func(rows, phis [][]float64) {
-			for i, row := range rows {
-				m.Explain(row, phis[i])
-			}
+	if x := treeExplainer(m); x != nil {
+		return func(rows, phis [][]float64) { x.ExplainBatch(rows, phis) }
+	}
+	return func(rows, phis [][]float64) {
+		for i, row := range rows {
+			m.Explain(row, phis[i])
 		}
 	}
-	return func(rows, phis [][]float64) { x.ExplainBatch(rows, phis) }
+}
+
+// treeExplainer returns a tree.Explainer for a tree model, nil for any
+// other.
+func treeExplainer(m Model) *tree.Explainer {
+	switch m := m.(type) {
+	case *gbm.Model:
+		return tree.NewExplainer(&m.Ensemble)
+	case *tree.Ensemble:
+		return tree.NewExplainer(m)
+	}
+	return nil
 }
 
 // Score returns the calibrated score of x with its contributions written

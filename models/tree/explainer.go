@@ -204,7 +204,7 @@ func (x *Explainer) ExplainBatch(rows, phis [][]float64) (base float64) {
 func (x *Explainer) explainBatch(rows, phis [][]float64) {
 	for i, row := range rows {
 		if len(phis[i]) != len(row) {
-			panic("tree: Explainer.Explain with len(phi) != len(row)")
+			panic("tree: Explainer explaining a row into a phi of another length")
 		}
 		clear(phis[i])
 	}
