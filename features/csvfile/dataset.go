@@ -221,26 +221,30 @@ const minPart = 1 << 20
 // twice, once to count its lines and look for quotes, from the page
 // cache the second time; the file is never held in memory whole.
 func readParts(r io.ReaderAt, size int64, name string, n int) (*features.Dataset, error) {
-	plain := func() (*features.Dataset, error) {
-		lines, _, err := scanLines(io.NewSectionReader(r, 0, size))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+	// plain reads r in one go, with room for the given lines, counted
+	// first when not known (-1).
+	plain := func(lines int) (*features.Dataset, error) {
+		if lines < 0 {
+			var err error
+			if lines, _, err = scanLines(io.NewSectionReader(r, 0, size)); err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
+			}
 		}
 		return readDataset(io.NewSectionReader(r, 0, size), name, presized(lines))
 	}
 	n = int(min(int64(n), size/minPart))
 	if n < 2 {
-		return plain()
+		return plain(-1)
 	}
 	head := make([]byte, min(size, 1<<16))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	header := int64(bytes.IndexByte(head, '\n') + 1)
-	// A quote, a blank first line or a byte order mark takes the plain
-	// way, which handles them.
+	// A blank first line or a byte order mark takes the plain way, which
+	// handles them; so does a quote, found as the parts are scanned.
 	if header <= 1 || size-header < minPart || head[0] == '\r' || bytes.HasPrefix(head, []byte(utf8BOM)) {
-		return plain()
+		return plain(-1)
 	}
 	type part struct {
 		start, end  int64
@@ -271,17 +275,18 @@ func readParts(r io.ReaderAt, size int64, name string, n int) (*features.Dataset
 		})
 	}
 	wg.Wait()
-	line, rows := 2, 0
+	line, rows, quoted := 2, 0, false
 	for i := range parts {
 		p := &parts[i]
-		switch {
-		case p.err != nil:
+		if p.err != nil {
 			return nil, fmt.Errorf("read %s: %w", name, p.err)
-		case p.quoted:
-			return plain()
 		}
+		quoted = quoted || p.quoted
 		p.first = line
 		line, rows = line+p.rows, rows+p.rows
+	}
+	if quoted {
+		return plain(1 + rows) // the header's line and the parts'
 	}
 	headerText := head[:header]
 
