@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 // File names inside a model directory.
@@ -86,7 +87,7 @@ func LoadReport(dir string) (*Report, error) {
 }
 
 func writeJSON(path string, v any) error {
-	return features.WriteFileAtomic(path, func(w io.Writer) error {
+	return publish.File(path, func(w io.Writer) error {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err

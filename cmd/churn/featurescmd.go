@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 func runFeatures(ctx context.Context, e *env, args []string) error {
@@ -91,7 +92,7 @@ func buildTable(ctx context.Context, e *env, path string, spec *features.Spec) (
 
 // writeJSON writes v as indented JSON, atomically.
 func writeJSON(path string, v any) error {
-	return features.WriteFileAtomic(path, func(w io.Writer) error {
+	return publish.File(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)

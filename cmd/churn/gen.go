@@ -10,6 +10,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 )
 
@@ -45,7 +46,7 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return err
 	}
-	err = features.WriteFileAtomic(*out, func(w io.Writer) error {
+	err = publish.File(*out, func(w io.Writer) error {
 		if isParquet(*out) {
 			pw, err := parquetfile.NewWriter(w, simulate.Schema())
 			if err != nil {

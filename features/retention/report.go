@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 // Report is everything the retention report shows, as report.json holds
@@ -109,17 +110,17 @@ func Save(dir string, r *Report) error {
 		return err
 	}
 	for _, c := range charts {
-		if err := features.WriteFileAtomic(filepath.Join(dir, c.File), func(w io.Writer) error {
+		if err := publish.File(filepath.Join(dir, c.File), func(w io.Writer) error {
 			_, err := w.Write(c.PNG)
 			return err
 		}); err != nil {
 			return err
 		}
 	}
-	if err := features.WriteFileAtomic(filepath.Join(dir, JSONFile), r.WriteJSON); err != nil {
+	if err := publish.File(filepath.Join(dir, JSONFile), r.WriteJSON); err != nil {
 		return err
 	}
-	return features.WriteFileAtomic(filepath.Join(dir, HTMLFile), func(w io.Writer) error {
+	return publish.File(filepath.Join(dir, HTMLFile), func(w io.Writer) error {
 		return r.WriteHTML(w, charts)
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 // The choices WriteAll makes for its charts.
@@ -19,7 +19,7 @@ const (
 )
 
 // WriteAll writes roc.png, lift.png, calibration.png and importance.png
-// into dir, each atomically via features.WriteFileAtomic, so a reader
+// into dir, each atomically via publish.File, so a reader
 // never sees a half-drawn chart. It checks all the input before writing
 // anything, so that bad input leaves dir untouched. The importance chart
 // shows the top 15 features by meanAbs, the mean absolute contribution to
@@ -52,7 +52,7 @@ func WriteAll(dir string, curves []Curve, names []string, meanAbs []float64) err
 	}
 	for _, c := range charts {
 		// WriteFileAtomic's error names the file.
-		if err := features.WriteFileAtomic(filepath.Join(dir, c.file), c.draw); err != nil {
+		if err := publish.File(filepath.Join(dir, c.file), c.draw); err != nil {
 			return err
 		}
 	}
