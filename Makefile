@@ -75,12 +75,16 @@ bench-gbm: build
 	$(BIN) features --snapshots out/bench/snapshots.parquet --out out/bench/features --format csv
 	/usr/bin/python3 models/gbm/peers_bench.py $(BIN) out/bench/features out/bench/gbm ../shared/peers/learners.py $(BENCH_ROUNDS)
 
+# Every fuzz target in the tree, FUZZTIME each (go test fuzzes one target
+# of one package per run). Targets are found by name, so new ones join.
+FUZZTIME ?= 10s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/csvfile/
-	$(GO) test -run '^$$' -fuzz FuzzReadDataset -fuzztime 30s ./features/csvfile/
-	$(GO) test -run '^$$' -fuzz FuzzParseDecimal -fuzztime 10s ./features/csvfile/
-	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/parquetfile/
-	$(GO) test -run '^$$' -fuzz FuzzParseDate -fuzztime 10s ./features/
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' .); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$(dirname $$f) $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f)/; \
+		done; \
+	done
 
 clean:
 	rm -rf bin out

@@ -113,10 +113,15 @@ func TestContributionsAddUp(t *testing.T) {
 }
 
 func TestModelsFindTheSignal(t *testing.T) {
+	// What each learner reached on this seeded fixture when the test was
+	// written (fastParams, 600 accounts). The fixture and every learner
+	// are deterministic, so a drop of more than 0.015 is a regression,
+	// not noise.
+	reached := map[string]float64{"logistic": 0.8343, "tree": 0.8326, "forest": 0.8174, "gbm": 0.8373}
 	_, res := train(t)
 	for _, e := range res.Report.Models {
-		if e.ValidAUC < 0.7 {
-			t.Errorf("%s validation AUC %.3f: the simulated churn has a strong leading signal", e.Name, e.ValidAUC)
+		if want, ok := reached[e.Name]; !ok || e.ValidAUC < want-0.015 {
+			t.Errorf("%s validation AUC %.4f, reached %.4f before", e.Name, e.ValidAUC, want)
 		}
 		if e.Calibrated.Rows == 0 || len(e.Importance) == 0 {
 			t.Errorf("%s: empty evaluation", e.Name)

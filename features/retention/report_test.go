@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"html"
 	"image/png"
 	"os"
@@ -118,20 +119,38 @@ func TestSave(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite golden files with the current output")
+
+// TestWriteText compares the text summary of a seeded simulated book, every
+// figure in it, with a golden file. Run with -update after a deliberate
+// change, and read the diff.
 func TestWriteText(t *testing.T) {
 	r := fullReport(t)
 	var buf bytes.Buffer
 	if err := r.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	out := buf.String()
-	for _, want := range []string{
-		"simulated: 600 accounts, weeks 2023-01-02 to 2024-12-23, horizon 12 weeks\n",
-		"churn 2024-11: ", "revenue retention 2024-Q3: GRR ", "leading indicators (", "  lift ",
-		"validation ROC AUC: adoption score 0.", ", gbm 0.", "uplift: retention ",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("summary lacks %q:\n%s", want, out)
+	golden := filepath.Join("..", "..", "testdata", "retention", "summary.golden.txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != string(want) {
+		t.Errorf("summary differs from %s:\n got:\n%s\nwant:\n%s", golden, got, want)
+	}
+	// The golden file itself must say what the figures are.
+	for _, label := range []string{"simulated: 600 accounts, weeks 2023-01-02 to 2024-12-23, horizon 12 weeks\n",
+		"churn 2024-11: ", "revenue retention 2024-Q3: GRR ", "leading indicators (", "uplift: retention "} {
+		if !strings.Contains(string(want), label) {
+			t.Errorf("%s lacks %q", golden, label)
 		}
 	}
 }
