@@ -19,15 +19,25 @@ const (
 )
 
 // Label says whether row i churns within horizon weeks after its week.
-// The churn week itself is censored: on that row the account has already
-// left, so predicting it would be reading the answer.
 func (t *Table) Label(i, horizon int) int {
 	a := &t.Accounts[t.account[i]]
-	w, end := t.week[i], t.week[i]+Date(7*horizon)
+	w := t.week[i]
+	return Outcome(w, w+Date(7*horizon), a.ChurnWeek, a.Last)
+}
+
+// Outcome is the one rule that labels an account at week w over the
+// period up to end, for training rows and retention figures alike:
+// Positive when its churn week falls in (w, end], Negative when it is
+// seen on or after end without churning by then, and Censored when the
+// data stops first. churn is NoDate for an account that has not left and
+// last is its latest snapshot. The churn week itself is censored: on that
+// row the account has already left, so predicting it would be reading the
+// answer.
+func Outcome(w, end, churn, last Date) int {
 	switch {
-	case a.ChurnWeek != NoDate && w < a.ChurnWeek && a.ChurnWeek <= end:
+	case churn != NoDate && w < churn && churn <= end:
 		return Positive
-	case a.Last >= end && (a.ChurnWeek == NoDate || a.ChurnWeek > end):
+	case last >= end && (churn == NoDate || churn > end):
 		return Negative
 	}
 	return Censored

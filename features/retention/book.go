@@ -351,18 +351,11 @@ func (a *account) arrBefore(d features.Date) float64 {
 func (a *account) activeAt(d features.Date) bool { return a.first < d && d <= a.last }
 
 // outcome says whether an account that is a customer at week w is still
-// one at end, and whether the data can tell: a churned week in (w, end]
-// is churn, a snapshot on or after end with no churn by then is
-// retention, and anything else (the data stops first) is unknown. It is
-// the rule features.Table.Label applies to training rows.
+// one at end, and whether the data can tell, by features.Outcome: the rule
+// that labels training rows.
 func (a *account) outcome(w, end features.Date) (retained, known bool) {
-	switch {
-	case a.churn != features.NoDate && w < a.churn && a.churn <= end:
-		return false, true
-	case a.last >= end && (a.churn == features.NoDate || a.churn > end):
-		return true, true
-	}
-	return false, false
+	o := features.Outcome(w, end, a.churn, a.last)
+	return o == features.Negative, o != features.Censored
 }
 
 // weekIndex returns the index of week w in the account's weeks, or -1.
