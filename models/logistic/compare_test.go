@@ -2,7 +2,8 @@
 
 // The product spec lets logistic regression be fitted "with gonum
 // (optimize, L-BFGS) or golearn's liblinear, whichever validates better
-// and is faster". This file measures both on the same standardised
+// and is faster" (Fit has since moved to Newton's method on gonum's mat
+// and blas, see newton.go; the comparison stands). This file measures both on the same standardised
 // problem with the same objective: liblinear's L2R_LR minimises
 // (1/2)||w||^2 + C*sum_i logloss_i, which is Fit's objective divided by
 // L2 when C = 1/L2, except that liblinear also penalises the intercept.
@@ -213,7 +214,7 @@ func TestCompareLiblinear(t *testing.T) {
 	}
 
 	oursAUC, theirsAUC := auc(ours, cp.valid.Label), auc(theirs, cp.valid.Label)
-	t.Logf("validation AUC: gonum L-BFGS %.5f, liblinear %.5f (eps %g); max |coef diff| %.2g; intercepts %.5f vs %.5f",
+	t.Logf("validation AUC: gonum Newton %.5f, liblinear %.5f (eps %g); max |coef diff| %.2g; intercepts %.5f vs %.5f",
 		oursAUC, theirsAUC, liblinearEps, maxDiff, m.Intercept, w[len(w)-1])
 	t.Logf("validation AUC of golearn's Predict (class labels only): %.5f", predictAUC(t, cp))
 	if oursAUC < theirsAUC-0.002 {

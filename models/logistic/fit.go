@@ -10,51 +10,29 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
-	"gonum.org/v1/gonum/optimize"
 
 	"github.com/churnlabs/churn/features"
 )
 
 // ErrNotConverged is wrapped by the error Fit returns, together with the
-// model reached, when the optimiser stops at its iteration limit.
-var ErrNotConverged = errors.New("logistic: optimiser did not converge")
-
-// Tolerances on the infinity norm of the gradient of the objective
-// divided by the total row weight, so that they mean the same for ten
-// rows as for ten million.
-const (
-	// gradTol is where the fit stops. The coefficients are then within
-	// about 1e-7 of the optimum, far inside the statistical noise. It
-	// sits just above the floor float64 allows: an objective of order 1
-	// changes by less than its last bit once the gradient nears 1e-9,
-	// and a tighter tolerance only makes the line search thrash.
-	gradTol = 1e-8
-	// acceptTol is how small the gradient must be for Fit to accept the
-	// point where the line search stalled, which near the optimum is
-	// convergence in all but name.
-	acceptTol = 1e-6
-)
-
-// maxEvalsPerIter bounds the objective evaluations per major iteration
-// on average. L-BFGS needs one or two; a line search near the optimum
-// may need ten.
-const maxEvalsPerIter = 20
+// model reached, when the fit stops at its iteration limit.
+var ErrNotConverged = errors.New("logistic: fit did not converge")
 
 // Fit fits a model to the labelled dataset ds. It minimises
 //
 //	sum_i w_i*logloss_i + (L2/2)*||beta||^2
 //
-// over the standardised features with L-BFGS and an analytic gradient,
-// where w_i is 1, or the class weight when p.Balanced is set, and the
+// over the standardised features with Newton's method (analytic gradient
+// and Hessian, Cholesky solves, a backtracking line search), where w_i is 1, or the class weight when p.Balanced is set, and the
 // intercept is not penalised. The fit is deterministic: the same data
 // and parameters give the same model bit for bit.
 //
 // Fit reports an error for a dataset with no rows or no labels, a label
 // other than 0 or 1, a single class, or an infinite feature value (NaN
-// is allowed and means unknown). It checks ctx between evaluations of
-// the objective. If the optimiser stops at p.MaxIter (or at 20 times as
-// many evaluations of the objective), Fit returns the model reached
-// together with an error wrapping ErrNotConverged.
+// is allowed and means unknown). It checks ctx every iteration, each of
+// which is a pass over the rows. If the fit stops at p.MaxIter
+// iterations, Fit returns the model reached together with an error
+// wrapping ErrNotConverged.
 func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
 	p, err := p.withDefaults()
 	if err != nil {
@@ -76,35 +54,18 @@ func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
 	}
 
 	obj := newObjective(st, ds.Label, classWeights(counts, p.Balanced), p.penalty())
-	res, err := optimize.Minimize(obj.problem(), obj.start(), &optimize.Settings{
-		GradientThreshold: gradTol,
-		MajorIterations:   p.MaxIter,
-		// A line search fed a gradient that disagrees with the function
-		// values, by rounding or by a bug, may never end its iteration;
-		// this bounds the time a fit can take.
-		FuncEvaluations: maxEvalsPerIter * min(p.MaxIter, math.MaxInt/maxEvalsPerIter),
-		// Only the gradient decides convergence: a slowly falling
-		// objective must not stop the fit short of the optimum.
-		Converger: optimize.NeverTerminate{},
-		Recorder:  ctxRecorder{ctx},
-	}, &optimize.LBFGS{Linesearcher: &optimize.MoreThuente{}})
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("logistic: fit: %w", err)
+	res, err := obj.minimize(ctx, obj.start(), p.MaxIter)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, fmt.Errorf("logistic: fit: %w", cerr)
 	}
-	if res == nil {
-		return nil, fmt.Errorf("logistic: fit: %w", err)
-	}
-	m := st.model(ds.Features, res.X, p)
-	gnorm := floats.Norm(res.Gradient, math.Inf(1))
-	switch {
-	case gnorm <= acceptTol:
-		return m, nil
-	case err != nil:
+	if err != nil {
 		return nil, fmt.Errorf("logistic: fit stopped with gradient norm %.3g after %d iterations: %w",
-			gnorm, res.MajorIterations, err)
-	case res.Status.Early(): // an iteration or evaluation limit
-		return m, fmt.Errorf("%w in %d iterations (gradient norm %.3g; raise MaxIter or L2)",
-			ErrNotConverged, res.MajorIterations, gnorm)
+			res.gradNorm, res.iterations, err)
+	}
+	m := st.model(ds.Features, res.theta, p)
+	if !res.converged {
+		return m, fmt.Errorf("%w in %d iterations (last step %.3g, gradient norm %.3g; raise MaxIter or L2)",
+			ErrNotConverged, res.iterations, res.stepNorm, res.gradNorm)
 	}
 	return m, nil
 }
@@ -161,7 +122,7 @@ func classWeights(counts [2]int, balanced bool) (w [2]float64) {
 type standardized struct {
 	mean, scale []float64 // per feature of the dataset
 	// active lists the features that vary in training, the columns of
-	// z. The others get coefficient 0 without entering the optimiser,
+	// z. The others get coefficient 0 without entering the solver,
 	// which would otherwise chase rounding noise in them.
 	active []int
 	// z is row-major, one row per dataset row; NaN is imputed to the
@@ -270,6 +231,7 @@ type objective struct {
 	f     float64
 	eta   []float64 // linear predictor per row
 	resid []float64 // w_i*(p_i - y_i) per row
+	curv  []float64 // w_i*p_i*(1-p_i) per row, for the Hessian
 }
 
 func newObjective(st *standardized, y []float64, w [2]float64, l2 float64) *objective {
@@ -282,6 +244,7 @@ func newObjective(st *standardized, y []float64, w [2]float64, l2 float64) *obje
 		lambda: l2 / n,
 		eta:    make([]float64, st.rows),
 		resid:  make([]float64, st.rows),
+		curv:   make([]float64, st.rows),
 	}
 }
 
@@ -300,16 +263,6 @@ func (o *objective) start() []float64 {
 	theta := make([]float64, 1+o.z.Cols)
 	theta[0] = math.Log(pos / neg)
 	return theta
-}
-
-func (o *objective) problem() optimize.Problem {
-	return optimize.Problem{
-		Func: func(theta []float64) float64 {
-			o.evaluate(theta)
-			return o.f
-		},
-		Grad: o.grad,
-	}
 }
 
 // evaluate computes the objective at theta and the per-row residuals its
@@ -336,6 +289,9 @@ func (o *objective) evaluate(theta []float64) {
 			p = t / (1 + t)
 		}
 		o.resid[i] = w * (p - y)
+		// p*(1-p) = t/(1+t)^2 whatever the sign of e, without the
+		// cancellation of 1-p when p is near 1.
+		o.curv[i] = w * t / ((1 + t) * (1 + t))
 	}
 	o.f = loss + o.lambda/2*floats.Dot(beta, beta)
 	o.at = append(o.at[:0], theta...)
@@ -352,15 +308,4 @@ func (o *objective) grad(g, theta []float64) {
 
 func vec(x []float64) blas64.Vector {
 	return blas64.Vector{N: len(x), Inc: 1, Data: x}
-}
-
-// ctxRecorder stops the optimiser once ctx is done. gonum calls it after
-// every evaluation, so a cancelled fit ends within one pass over the
-// data.
-type ctxRecorder struct{ ctx context.Context }
-
-func (r ctxRecorder) Init() error { return r.ctx.Err() }
-
-func (r ctxRecorder) Record(*optimize.Location, optimize.Operation, *optimize.Stats) error {
-	return r.ctx.Err()
 }

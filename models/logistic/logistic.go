@@ -3,8 +3,8 @@
 //
 // Features are standardised with the training mean and standard deviation
 // before fitting. That makes one penalty fair to features measured in days,
-// counts and dollars alike, and keeps the problem well conditioned for
-// L-BFGS. A missing value (NaN) is imputed to the training mean, so an
+// counts and dollars alike, and keeps the Newton solves well conditioned.
+// A missing value (NaN) is imputed to the training mean, so an
 // unknown signal moves a score neither up nor down.
 //
 // Because the model is linear in log-odds, the contribution of feature j,
@@ -25,7 +25,7 @@ import (
 // Defaults that Fit substitutes for zero fields of Params.
 const (
 	DefaultL2      = 1.0
-	DefaultMaxIter = 500
+	DefaultMaxIter = 100
 )
 
 // Params configures Fit. The zero value selects the defaults.
@@ -39,7 +39,8 @@ type Params struct {
 	// scikit-learn's class_weight="balanced" does: a row of class c
 	// weighs n/(2*n_c), so both classes carry the same total weight.
 	Balanced bool `json:"balanced"`
-	// MaxIter caps the optimiser's major iterations. Zero selects
+	// MaxIter caps the Newton iterations, each a pass over the rows;
+	// about ten reach the optimum. Zero selects
 	// DefaultMaxIter.
 	MaxIter int `json:"max_iter"`
 }
