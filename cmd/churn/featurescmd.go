@@ -33,6 +33,11 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	if *format != "parquet" && *format != "csv" {
 		return fmt.Errorf("--format %q: want parquet or csv", *format)
 	}
+	// Checked here because SplitOptions reads 0 as "the default", which
+	// would turn an explicit --horizon 0 into 12 weeks without a word.
+	if *horizon < 1 {
+		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
+	}
 	tab, err := buildTable(ctx, e, *path, nil)
 	if err != nil {
 		return err
