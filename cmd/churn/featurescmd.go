@@ -24,6 +24,7 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon H in weeks: positive when the account churns within H weeks")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
+	normalize := weeksFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	if *horizon < 1 {
 		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
 	}
-	tab, err := buildTable(ctx, e, *path, nil)
+	tab, err := buildTable(ctx, e, *path, *normalize, nil)
 	if err != nil {
 		return err
 	}
@@ -85,8 +86,8 @@ type featureSummary struct {
 
 // buildTable builds the feature table of a snapshot file, reporting
 // progress on a terminal.
-func buildTable(ctx context.Context, e *env, path string, spec *features.Spec) (*features.Table, error) {
-	tab, err := features.Build(ctx, snapshotSource(path), features.BuildOptions{
+func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, error) {
+	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
 		Spec:     spec,
 		Progress: func(rows int) { fmt.Fprintf(e.progress, "\rread %d rows", rows) },
 	})

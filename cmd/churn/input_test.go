@@ -24,6 +24,10 @@ func writeFile(t *testing.T, name, text string) string {
 // input contract: each must fail with a message naming the problem.
 func TestInputRules(t *testing.T) {
 	good := writeFile(t, "good.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\n")
+	tuesday := writeFile(t, "tuesday.csv", snapshotHeader+"a,2023-01-02,1,1,1,0,0,0\na,2023-01-03,1,1,1,0,0,0\n")
+	future := writeFile(t, "future.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\na,2099-01-05,1,1,1,0,0,0\n")
+	empty := writeFile(t, "empty.csv", snapshotHeader)
+	badID := writeFile(t, "id.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\n\"b \",2024-01-01,1,1,1,0,0,0\n")
 	out := filepath.Join(t.TempDir(), "out")
 	for _, c := range []struct {
 		name string
@@ -32,6 +36,20 @@ func TestInputRules(t *testing.T) {
 		want string // in stderr
 	}{
 		{"horizon 0", []string{"features", "--snapshots", good, "--out", out, "--horizon", "0"}, 1, "--horizon 0: want at least 1 week"},
+		{"validate: not a Monday", []string{"validate", "--snapshots", tuesday}, 1,
+			`tuesday.csv: row 3: column "week": 2023-01-03 is a Tuesday`},
+		{"features: not a Monday", []string{"features", "--snapshots", tuesday, "--out", out}, 1,
+			`tuesday.csv: row 3: column "week": 2023-01-03 is a Tuesday`},
+		{"validate: normalised duplicate", []string{"validate", "--snapshots", tuesday, "--normalize-weeks"}, 1,
+			"has 1 errors"},
+		{"features: normalised duplicate", []string{"features", "--snapshots", tuesday, "--out", out, "--normalize-weeks"}, 1,
+			`tuesday.csv: row 3: column "week": duplicate snapshot for account "a", week 2023-01-02 (first at row 2)`},
+		{"validate: future week", []string{"validate", "--snapshots", future}, 1, "has 1 errors"},
+		{"features: future week", []string{"features", "--snapshots", future, "--out", out}, 1,
+			`future.csv: row 3: column "week": week 2099-01-05 is in the future`},
+		{"validate: header only", []string{"validate", "--snapshots", empty}, 1, "empty.csv: the file has a header but no rows"},
+		{"validate: bad account id", []string{"validate", "--snapshots", badID}, 1,
+			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
 		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -40,5 +58,15 @@ func TestInputRules(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want exit %d with %q", code, errs, c.code, c.want)
 			}
 		})
+	}
+}
+
+// TestValidateFutureWeek checks that validate's report names the row of
+// a week in the future.
+func TestValidateFutureWeek(t *testing.T) {
+	future := writeFile(t, "future.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\na,2099-01-05,1,1,1,0,0,0\n")
+	_, out, _ := churn(t, "validate", "--snapshots", future)
+	if !strings.Contains(out, `account "a" row 3: week 2099-01-05 has not started`) {
+		t.Errorf("validate output:\n%s", out)
 	}
 }
