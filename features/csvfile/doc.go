@@ -68,5 +68,7 @@
 // are skipped. This is RFC 4180 as encoding/csv reads it with its default
 // settings. The package parses it itself, because encoding/csv took more
 // time than all the rest of reading a snapshot file, but it accepts and
-// rejects exactly what encoding/csv does.
+// rejects exactly what encoding/csv does, but for one limit: a row
+// (a record, with its quoted line breaks) longer than MaxRecordBytes, 1 MiB,
+// is an error naming it, found before more than that is read into memory.
 package csvfile

@@ -17,8 +17,10 @@ import (
 // bookkeeps positions for each, which made it the single largest cost of
 // reading a snapshot file (see BenchmarkRecordReader).
 //
-// The one deliberate difference is that an I/O error is returned at once,
-// without the partial record encoding/csv returns beside it.
+// The deliberate differences are that an I/O error is returned at once,
+// without the partial record encoding/csv returns beside it, and that a
+// record longer than MaxRecordBytes is an error, found without reading
+// more of it than that.
 type recordReader struct {
 	br   *bufio.Reader
 	line int      // physical lines consumed so far
@@ -26,6 +28,19 @@ type recordReader struct {
 	buf  []byte   // unescaped text of a record that holds quotes, a comma between fields
 	ends []int    // end of each field of the record being read
 	rec  []string // the last record, reused
+}
+
+// MaxRecordBytes bounds one record of a CSV file, its line breaks and
+// quotes included: 1 MiB, a thousand times a wide snapshot row. Without
+// a bound, one line with no newline (a binary file, a runaway quote, a
+// gigabyte account id) would be read into memory whole.
+const MaxRecordBytes = 1 << 20
+
+// tooLongError reports a record longer than MaxRecordBytes.
+type tooLongError struct{ line int }
+
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("row is longer than %d bytes (the limit for one row, MaxRecordBytes): is this a CSV file?", MaxRecordBytes)
 }
 
 // utf8BOM is what some spreadsheet programs put before the first header.
@@ -61,6 +76,9 @@ func (r *recordReader) read() (rec []string, line int, err error) {
 		}
 	}
 	line = r.line
+	if len(b) > MaxRecordBytes {
+		return nil, 0, &tooLongError{line}
+	}
 	if r.findCommas(b) {
 		return r.fields(string(b)), line, nil
 	}
@@ -93,6 +111,9 @@ func (r *recordReader) readLine() (line []byte, nl bool, err error) {
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if len(r.long) > MaxRecordBytes+2 { // the limit and a "\r\n"
+				return nil, false, &tooLongError{r.line + 1}
+			}
 			line, err = r.br.ReadSlice('\n')
 			r.long = append(r.long, line...)
 		}
@@ -156,10 +177,16 @@ field:
 				}
 				r.buf = append(r.buf, '\n')
 				col++
+				if len(r.buf) > MaxRecordBytes {
+					return nil, &tooLongError{start}
+				}
 				next, nextNL, err := r.readLine()
 				// A lone '\r' before the end of input counts as no line at all.
 				if err == io.EOF || err == nil && len(next) == 0 && !nextNL {
 					return nil, &csv.ParseError{StartLine: start, Line: ln, Column: col, Err: csv.ErrQuote}
+				}
+				if tl, ok := err.(*tooLongError); ok {
+					tl.line = start
 				}
 				if err != nil {
 					return nil, err
