@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,51 @@ func TestValidateFutureWeek(t *testing.T) {
 	_, out, _ := churn(t, "validate", "--snapshots", future)
 	if !strings.Contains(out, `account "a" row 3: week 2099-01-05 has not started`) {
 		t.Errorf("validate output:\n%s", out)
+	}
+}
+
+// TestScoreWarnsUnknownSegment scores a file in which one account is in
+// a segment the model never saw, with a text column beside: churn score
+// must say both on stderr and still rank.
+func TestScoreWarnsUnknownSegment(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.csv")
+	mustChurn(t, "gen", "--accounts", "150", "--weeks", "60", "--seed", "3", "--out", snap)
+	model := filepath.Join(dir, "model")
+	mustChurn(t, "train", "--snapshots", snap, "--horizon", "6", "--valid-weeks", "4", "--model", "logistic", "--out", model, "--no-plots")
+
+	f, err := os.Open(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := slices.Index(rows[0], "segment")
+	rows[0] = append(rows[0], "notes")
+	for i, r := range rows[1:] {
+		if r[0] == rows[1][0] {
+			r[seg] = "startup"
+		}
+		rows[i+1] = append(r, "call back")
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.WriteAll(rows)
+	scored := writeFile(t, "scored.csv", b.String())
+
+	code, out, errs := churn(t, "score", "--snapshots", scored, "--model", model, "--format", "csv")
+	if code != 0 || !strings.Contains(out, "churn_probability") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		`warning: ` + scored + `: segment "startup" (1 accounts) is not one the model was trained on`,
+		`warning: ` + scored + `: column "notes" is not numeric: left out of the features`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q\nwant %q", errs, want)
+		}
 	}
 }
