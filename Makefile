@@ -78,6 +78,7 @@ bench-gbm: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/csvfile/
 	$(GO) test -run '^$$' -fuzz FuzzReadDataset -fuzztime 30s ./features/csvfile/
+	$(GO) test -run '^$$' -fuzz FuzzSurveyColumns -fuzztime 10s ./features/csvfile/
 	$(GO) test -run '^$$' -fuzz FuzzParseDecimal -fuzztime 10s ./features/csvfile/
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 30s ./features/parquetfile/
 	$(GO) test -run '^$$' -fuzz FuzzParseDate -fuzztime 10s ./features/

@@ -1,7 +1,10 @@
 package csvfile
 
 import (
+	"bytes"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -137,4 +140,80 @@ func TestReadDatasetMissingSpellings(t *testing.T) {
 	if !math.IsNaN(ds.X[0]) || !math.IsNaN(ds.X[1]) || ds.X[2] != 2 {
 		t.Errorf("X = %v, want NaN, NaN, 2", ds.X)
 	}
+}
+
+// FuzzSurveyColumns holds the survey, which looks at unquoted lines in
+// the reader's buffer, to the same verdicts as a survey of the records
+// read the ordinary way.
+func FuzzSurveyColumns(f *testing.F) {
+	f.Add([]byte("a,x,y\n1,NA,t\n2,3,\"4\"\n3,oops,5\n"))
+	f.Add([]byte("a,x\n1,2\n\"q\nr\",s\n3\n4,5,6\n"))
+	f.Add([]byte("a,x,y\n1,\"2\",gold\n2,n/a,silver\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		open := func() *table {
+			tb, err := openTable(bytes.NewReader(data), "fuzz.csv")
+			if err != nil {
+				return nil
+			}
+			return tb
+		}
+		tb := open()
+		if tb == nil {
+			return
+		}
+		fields := make([]int, len(tb.header))
+		for i := range fields {
+			fields[i] = i
+		}
+		got, gotErr := surveyColumns(tb, fields)
+		want, wantErr := referenceSurvey(open(), fields)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("survey of %q: %v, %v; records say %v, %v", data, got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// referenceSurvey is surveyColumns written plainly, over t.next.
+func referenceSurvey(t *table, fields []int) (map[int]columnKind, error) {
+	numbers, texts := make([]int, len(fields)), make([]int, len(fields))
+	firstNumber, firstText, text := make([]int, len(fields)), make([]int, len(fields)), make([]string, len(fields))
+	for {
+		rec, line, err := t.next()
+		if errors.Is(err, csv.ErrFieldCount) {
+			continue
+		}
+		if err != nil {
+			break
+		}
+		for k, i := range fields {
+			switch cell := rec[i]; {
+			case features.IsMissing(cell):
+			case isNumber(cell):
+				if numbers[k]++; numbers[k] == 1 {
+					firstNumber[k] = line
+				}
+			default:
+				if texts[k]++; texts[k] == 1 {
+					firstText[k], text[k] = line, cell
+				}
+			}
+		}
+	}
+	kinds := map[int]columnKind{}
+	for k, i := range fields {
+		switch {
+		case numbers[k] > texts[k] && texts[k] > 0:
+			return nil, t.cellError(firstText[k], i, fmt.Errorf(
+				"%w: %q in a column of numbers (%d of them, the first at row %d): "+
+					"a numeric column holds numbers and missing values (empty, NA, N/A, n/a, null, NaN, None) only",
+				errText, text[k], numbers[k], firstNumber[k]))
+		case numbers[k] > texts[k]:
+			kinds[i] = numberColumn
+		case texts[k] > 0:
+			kinds[i] = textColumn
+		default:
+			kinds[i] = emptyColumn
+		}
+	}
+	return kinds, nil
 }
