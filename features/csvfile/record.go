@@ -40,7 +40,7 @@ const MaxRecordBytes = 1 << 20
 type tooLongError struct{ line int }
 
 func (e *tooLongError) Error() string {
-	return fmt.Sprintf("row is longer than %d bytes (the limit for one row, MaxRecordBytes): is this a CSV file?", MaxRecordBytes)
+	return fmt.Sprintf("row is longer than %d bytes (1 MiB), the limit for one row: is this a CSV file?", MaxRecordBytes)
 }
 
 // utf8BOM is what some spreadsheet programs put before the first header.
