@@ -73,8 +73,8 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	if err := rd.layOut(); err != nil {
 		return nil, err
 	}
-	if seeker && rd.hasCandidates() {
-		if rd.kinds, err = surveyColumns(t, rd.candidates()); err != nil {
+	if fields := rd.candidates(); seeker && len(fields) > 0 {
+		if rd.kinds, err = surveyColumns(t, fields); err != nil {
 			return nil, err
 		}
 		if _, err := r.(io.Seeker).Seek(start, io.SeekStart); err != nil {
@@ -232,8 +232,6 @@ func (r *Reader) candidates() []int {
 	}
 	return fields
 }
-
-func (r *Reader) hasCandidates() bool { return len(r.candidates()) > 0 }
 
 // classifyExtras sorts the columns outside the contract into numeric
 // extras and skipped ones: by the survey of the whole file when there
