@@ -7,7 +7,9 @@
 // A snapshot file starts with a header row. Column names are
 // case-sensitive and may come in any order; a UTF-8 byte order mark before
 // the header is skipped. The columns the contract names are read as
-// follows:
+// follows (the rules on whole rows, such as account ids that are usable
+// keys and weeks that are Mondays, are features.Source's, for every
+// format):
 //
 //   - account_id: any non-empty text.
 //   - week: a date, YYYY-MM-DD, or an ISO 8601 timestamp whose date part
