@@ -3,10 +3,13 @@ package features
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Report is a data-quality review of a snapshot file: what would stop
@@ -25,6 +28,14 @@ type Report struct {
 	Duplicates      []Duplicate  `json:"duplicates"`
 	AfterChurnCount int          `json:"rows_after_churn_count"`
 	AfterChurn      []AfterChurn `json:"rows_after_churn"`
+	// Future lists rows whose week has not started yet; Stray rows whose
+	// week lies more than a year after the rest of the file. Either is
+	// most likely a mistyped date, and it would make every other row look
+	// old: scoring is "as of" the latest week.
+	FutureCount int       `json:"future_weeks_count"`
+	Future      []WeekRow `json:"future_weeks"`
+	StrayCount  int       `json:"stray_weeks_count"`
+	Stray       []WeekRow `json:"stray_weeks"`
 
 	AccountsWithGaps int          `json:"accounts_with_gaps"`
 	MissingWeeks     int          `json:"missing_weeks"`
@@ -49,6 +60,13 @@ type AfterChurn struct {
 	ChurnRow  int    `json:"churn_row"`
 }
 
+// WeekRow is a row whose week is suspect.
+type WeekRow struct {
+	AccountID string `json:"account_id"`
+	Row       int    `json:"row"`
+	Week      Date   `json:"week"`
+}
+
 // AccountGap counts the weeks missing between an account's first and last
 // snapshot.
 type AccountGap struct {
@@ -58,7 +76,21 @@ type AccountGap struct {
 }
 
 // Errors reports whether the file has findings that stop training.
-func (r *Report) Errors() int { return r.DuplicateCount + r.AfterChurnCount }
+func (r *Report) Errors() int {
+	return r.DuplicateCount + r.AfterChurnCount + r.FutureCount + r.StrayCount
+}
+
+// strayGap is how long a stretch without any row must be for the weeks
+// after it to count as stray, when they hold fewer rows than the weeks
+// before: no weekly export pauses for a year and comes back smaller.
+const strayGap = 52 * 7
+
+// InspectOptions tune Inspect.
+type InspectOptions struct {
+	// Now is the clock that says which weeks are in the future; nil
+	// means time.Now.
+	Now func() time.Time
+}
 
 // maxListed bounds each list in a report: the counts stay exact, the
 // examples stay readable.
@@ -73,8 +105,10 @@ type seen struct {
 
 // Inspect reads every snapshot of r and reviews the data's quality. A
 // value the reader cannot parse is still an error: Inspect reviews files
-// that parse, for problems no single row shows.
-func Inspect(ctx context.Context, r SnapshotReader, file string) (*Report, error) {
+// that parse, for problems no single row shows. So is a file with no
+// rows. Give it the reader of Source.Read, which checks the rules of
+// single rows (ids, Monday weeks) that Inspect does not check again.
+func Inspect(ctx context.Context, r SnapshotReader, file string, opt InspectOptions) (*Report, error) {
 	rep := &Report{File: file, First: NoDate, Last: NoDate}
 	index := map[string]int{}
 	var ids []string
@@ -107,7 +141,15 @@ func Inspect(ctx context.Context, r SnapshotReader, file string) (*Report, error
 			rep.Last = s.Week
 		}
 	}
+	if rep.Rows == 0 {
+		return nil, &InputError{File: file, Err: errors.New("the file has a header but no rows")}
+	}
 	rep.Accounts = len(ids)
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	rep.reviewWeeks(ids, byAccount, latestToday(now()))
 	var gaps []AccountGap
 	for a, id := range ids {
 		rows := byAccount[a]
@@ -119,6 +161,50 @@ func Inspect(ctx context.Context, r SnapshotReader, file string) (*Report, error
 	})
 	rep.WorstGaps = gaps[:min(len(gaps), maxListed)]
 	return rep, nil
+}
+
+// reviewWeeks finds the future and stray weeks. A stray week is one
+// after the first stretch of more than strayGap days without data that
+// leaves fewer rows after it than before: what a few mistyped years look
+// like beside years of weekly rows.
+func (rep *Report) reviewWeeks(ids []string, byAccount [][]seen, today Date) {
+	rows, past := map[Date]int{}, 0
+	for _, acc := range byAccount {
+		for _, s := range acc {
+			if s.week <= today {
+				rows[s.week]++
+				past++
+			}
+		}
+	}
+	weeks := slices.Sorted(maps.Keys(rows))
+	stray, before := Date(0), 0
+	found := false
+	for i, w := range weeks {
+		if i > 0 && w-weeks[i-1] > strayGap && 2*before > past {
+			stray, found = w, true
+			break
+		}
+		before += rows[w]
+	}
+	for a, acc := range byAccount {
+		for _, s := range acc {
+			switch {
+			case s.week > today:
+				rep.FutureCount++
+				if len(rep.Future) < maxListed {
+					rep.Future = append(rep.Future, WeekRow{ids[a], s.row, s.week})
+				}
+			case found && s.week >= stray:
+				rep.StrayCount++
+				if len(rep.Stray) < maxListed {
+					rep.Stray = append(rep.Stray, WeekRow{ids[a], s.row, s.week})
+				}
+			}
+		}
+	}
+	slices.SortFunc(rep.Future, func(a, b WeekRow) int { return cmp.Compare(a.Row, b.Row) })
+	slices.SortFunc(rep.Stray, func(a, b WeekRow) int { return cmp.Compare(a.Row, b.Row) })
 }
 
 func (rep *Report) review(id string, rows []seen, gaps *[]AccountGap) {
@@ -184,6 +270,14 @@ func (rep *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "rows after the churned week: %d%s\n", rep.AfterChurnCount, capped(rep.AfterChurnCount))
 	for _, a := range rep.AfterChurn {
 		fmt.Fprintf(&b, "  account %q row %d (week %s) after its churn on row %d\n", a.AccountID, a.Row, a.Week, a.ChurnRow)
+	}
+	fmt.Fprintf(&b, "weeks in the future: %d%s\n", rep.FutureCount, capped(rep.FutureCount))
+	for _, w := range rep.Future {
+		fmt.Fprintf(&b, "  account %q row %d: week %s has not started\n", w.AccountID, w.Row, w.Week)
+	}
+	fmt.Fprintf(&b, "weeks more than a year after the rest of the file: %d%s\n", rep.StrayCount, capped(rep.StrayCount))
+	for _, w := range rep.Stray {
+		fmt.Fprintf(&b, "  account %q row %d: week %s\n", w.AccountID, w.Row, w.Week)
 	}
 	fmt.Fprintf(&b, "gaps: %d accounts miss %d weeks between their first and last snapshot (a gap is not churn)\n",
 		rep.AccountsWithGaps, rep.MissingWeeks)

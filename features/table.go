@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Source is a snapshot file that can be opened, possibly twice: Build
@@ -19,11 +20,20 @@ type Source struct {
 	// Open returns a fresh reader positioned at the first row. If the
 	// reader is an io.Closer, Build closes it.
 	Open func() (SnapshotReader, error)
+	// NormalizeWeeks moves each row's week to the Monday that starts it.
+	// Without it a week that is not a Monday is an error: two dates in
+	// one week (2023-01-02 and 2023-01-03) would otherwise count as two
+	// weeks, and a week's date is its ISO week's Monday.
+	NormalizeWeeks bool
 }
 
 // Read opens the source, hands the reader to read and closes it when read
 // returns. A failure to close is reported only when read succeeded, as
 // the first error is the one that explains what went wrong.
+//
+// The reader read is given checks the rules every consumer relies on,
+// row by row: account ids and segments that are usable keys (see
+// CheckAccountID) and weeks that are Mondays (see NormalizeWeeks).
 func (src Source) Read(read func(SnapshotReader) error) (err error) {
 	r, err := src.Open()
 	if err != nil {
@@ -36,7 +46,7 @@ func (src Source) Read(read func(SnapshotReader) error) (err error) {
 			}
 		}()
 	}
-	return read(r)
+	return read(&rowRules{SnapshotReader: r, file: src.Name, normalize: src.NormalizeWeeks})
 }
 
 // Account is what a Table knows of one account at its latest snapshot.
@@ -71,6 +81,10 @@ type Table struct {
 	// HasChurned reports whether the file had a churned column, without
 	// which rows cannot be labelled.
 	HasChurned bool
+	// UnknownSegments lists, when the spec was given (scoring), the
+	// segments of accounts that the spec does not know, by name: those
+	// accounts get every segment indicator 0, which a caller should say.
+	UnknownSegments []SegmentCount
 
 	layout  rowLayout
 	account []int32 // per row: index into Accounts
@@ -104,6 +118,12 @@ func (s *rowStore) row(i int) []float64 {
 	return s.chunks[i/rowsPerChunk][j : j+s.width : j+s.width]
 }
 
+// SegmentCount is a segment and how many accounts are in it.
+type SegmentCount struct {
+	Segment  string `json:"segment"`
+	Accounts int    `json:"accounts"`
+}
+
 // Len returns the number of rows.
 func (t *Table) Len() int { return len(t.week) }
 
@@ -114,6 +134,9 @@ type BuildOptions struct {
 	Spec *Spec
 	// Progress, when set, is called every so many rows with the count.
 	Progress func(rows int)
+	// Now is the clock that says which weeks are in the future, an
+	// error; nil means time.Now.
+	Now func() time.Time
 }
 
 // Build reads every snapshot of src and computes each row's features from
@@ -158,6 +181,11 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		segments[s] = int16(i)
 	}
 	inferSegments := opt.Spec == nil
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	today := latestToday(now())
 
 	index := make(map[string]int32)
 	var hists []*history
@@ -201,6 +229,12 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				follows[prev] = a
 			}
 			prev = a
+			if s.Week > today {
+				// One mistyped year would make every other row history and
+				// put every renewal in the past.
+				return nil, &InputError{File: src.Name, Row: s.Row, Column: ColWeek,
+					Err: fmt.Errorf("week %s is in the future (today is %s)", s.Week, DateOf(now()))}
+			}
 			h := hists[a]
 			segBefore := h.segment
 			if err := h.add(s, src.Name, extras, t.layout, t.x.next()); err != nil {
@@ -256,8 +290,27 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	}
 	if inferSegments {
 		t.sortSegments()
+	} else {
+		t.UnknownSegments = unknownSegments(hists)
 	}
 	return t, t.Spec.Check()
+}
+
+// unknownSegments counts the accounts whose latest segment the spec does
+// not list, by segment name.
+func unknownSegments(hists []*history) []SegmentCount {
+	n := map[string]int{}
+	for _, h := range hists {
+		if h.segIndex < 0 && h.segment != "" {
+			n[h.segment]++
+		}
+	}
+	out := make([]SegmentCount, 0, len(n))
+	for seg, k := range n {
+		out = append(out, SegmentCount{seg, k})
+	}
+	slices.SortFunc(out, func(a, b SegmentCount) int { return strings.Compare(a.Segment, b.Segment) })
+	return out
 }
 
 // RecentRows returns, for each account in Accounts order, the table rows

@@ -25,6 +25,7 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon H in weeks: positive when the account churns within H weeks")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
+	normalize := weeksFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -34,7 +35,12 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	if *format != "parquet" && *format != "csv" {
 		return fmt.Errorf("--format %q: want parquet or csv", *format)
 	}
-	tab, err := buildTable(ctx, e, *path, nil)
+	// Checked here because SplitOptions reads 0 as "the default", which
+	// would turn an explicit --horizon 0 into 12 weeks without a word.
+	if *horizon < 1 {
+		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
+	}
+	tab, err := buildTable(ctx, e, *path, *normalize, nil)
 	if err != nil {
 		return err
 	}
@@ -81,8 +87,8 @@ type featureSummary struct {
 
 // buildTable builds the feature table of a snapshot file, reporting
 // progress on a terminal.
-func buildTable(ctx context.Context, e *env, path string, spec *features.Spec) (*features.Table, error) {
-	tab, err := features.Build(ctx, snapshotSource(path), features.BuildOptions{
+func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, error) {
+	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
 		Spec:     spec,
 		Progress: func(rows int) { fmt.Fprintf(e.progress, "\rread %d rows", rows) },
 	})

@@ -38,6 +38,7 @@ The treatment file is CSV with a header: account_id,group[,week], group being
 treated or control and week the contact week (default: the snapshots' latest
 week minus the horizon).`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
+	normalize := weeksFlag(fs)
 	out := fs.String("out", "", "report directory to write (created if needed)")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "retention horizon in weeks; with --model, the model's unless set")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\" to compare the adoption score with")
@@ -80,7 +81,7 @@ week minus the horizon).`)
 		}
 	}
 
-	book, err := retention.Read(ctx, snapshotSource(*snapshots))
+	book, err := retention.Read(ctx, snapshotSource(e, *snapshots, *normalize))
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ week minus the horizon).`)
 		return err
 	}
 	rep.Notes = append(rep.Notes, notes...)
-	if err := addAdoption(ctx, e, rep, book, *snapshots, art, *horizon, *confidence); err != nil {
+	if err := addAdoption(ctx, e, rep, book, *snapshots, *normalize, art, *horizon, *confidence); err != nil {
 		return err
 	}
 	if assignments != nil {
@@ -112,13 +113,13 @@ week minus the horizon).`)
 // compares it with the full model: the one in art, or a gbm fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
-func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *retention.Book, snapshots string,
+func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *retention.Book, snapshots string, normalize bool,
 	art *models.Artifact, horizon int, confidence float64) error {
 	var spec *features.Spec
 	if art != nil {
 		spec = &art.Spec
 	}
-	tab, err := buildTable(ctx, e, snapshots, spec)
+	tab, err := buildTable(ctx, e, snapshots, normalize, spec)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ which.`)
 	sort := fs.String("sort", ranking.ByProbability, "order: probability or arr_at_risk")
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
+	normalize := weeksFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -48,9 +49,13 @@ which.`)
 		return err
 	}
 	a.Health = h
-	tab, err := buildTable(ctx, e, *snapshots, &a.Spec)
+	tab, err := buildTable(ctx, e, *snapshots, *normalize, &a.Spec)
 	if err != nil {
 		return err
+	}
+	for _, u := range tab.UnknownSegments {
+		fmt.Fprintf(e.stderr, "warning: %s: segment %q (%d accounts) is not one the model was trained on: "+
+			"those accounts are scored with every segment indicator 0\n", *snapshots, u.Segment, u.Accounts)
 	}
 	book, err := ranking.Build(ctx, a, tab)
 	if err != nil {

@@ -38,6 +38,7 @@ itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
 token and sends it with its API calls.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
+	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
 	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
@@ -66,7 +67,7 @@ token and sends it with its API calls.`)
 	gin.SetMode(gin.ReleaseMode)
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
-		Snapshots:       snapshotSource(*snapshots),
+		Snapshots:       snapshotSource(e, *snapshots, *normalize),
 		Token:           token,
 		PublicDashboard: *public,
 		Dashboard:       dashboard.Handler(),

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
@@ -15,9 +18,27 @@ func isParquet(path string) bool {
 	return strings.EqualFold(filepath.Ext(path), ".parquet")
 }
 
-// snapshotSource opens a snapshot file by its extension.
-func snapshotSource(path string) features.Source {
-	return features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
+// weeksFlag adds --normalize-weeks to a command that reads snapshots.
+func weeksFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("normalize-weeks", false,
+		"move each snapshot's week to the Monday that starts it (default: a week that is not a Monday is an error)")
+}
+
+// snapshotSource opens a snapshot file by its extension. The first time
+// it is opened, it warns on stderr about the columns the reader leaves
+// out, so that a column a user meant as a feature is not lost unseen.
+func snapshotSource(e *env, path string, normalizeWeeks bool) features.Source {
+	var once sync.Once
+	warn := func(r interface{ Ignored() []string }) {
+		once.Do(func() {
+			for _, col := range r.Ignored() {
+				if col != "" {
+					fmt.Fprintf(e.stderr, "warning: %s: column %q is not numeric: left out of the features\n", path, col)
+				}
+			}
+		})
+	}
+	return features.Source{Name: path, NormalizeWeeks: normalizeWeeks, Open: func() (features.SnapshotReader, error) {
 		// Each branch returns a nil interface on error, never an
 		// interface holding a nil *Reader.
 		if isParquet(path) {
@@ -25,12 +46,14 @@ func snapshotSource(path string) features.Source {
 			if err != nil {
 				return nil, err
 			}
+			warn(r)
 			return r, nil
 		}
 		r, err := csvfile.Open(path)
 		if err != nil {
 			return nil, err
 		}
+		warn(r)
 		return r, nil
 	}}
 }

@@ -34,6 +34,7 @@ wrote is used as it is. --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
+	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
 	out := fs.String("out", "", "model directory to write")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
@@ -76,7 +77,7 @@ scaling on the validation weeks.`)
 	var sp *features.Split
 	var spec features.Spec
 	if *snapshots != "" {
-		tab, err := buildTable(ctx, e, *snapshots, nil)
+		tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
 		if err != nil {
 			return err
 		}

@@ -9,13 +9,17 @@ import (
 )
 
 func runValidate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "validate", "--snapshots FILE [--json]",
+	fs := newFlags(e, "validate", "--snapshots FILE [--json --normalize-weeks]",
 		`Reviews a snapshot file's data quality without training: duplicated
-(account_id, week) pairs and rows after an account's churned week (errors
-that stop training), gaps in an account's weeks and accounts with no
-activity at all (warnings). Exits 1 when the file has errors.`)
+(account_id, week) pairs, rows after an account's churned week, weeks in the
+future and weeks more than a year after the rest of the file (errors), gaps
+in an account's weeks and accounts with no activity at all (warnings). A
+week that is not a Monday, a malformed account id or a file with no rows
+stops the review with an error naming the row. Exits 1 when the file has
+errors.`)
 	path := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	normalize := weeksFlag(fs)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -23,8 +27,8 @@ activity at all (warnings). Exits 1 when the file has errors.`)
 		return err
 	}
 	var rep *features.Report
-	err := snapshotSource(*path).Read(func(r features.SnapshotReader) (err error) {
-		rep, err = features.Inspect(ctx, r, *path)
+	err := snapshotSource(e, *path, *normalize).Read(func(r features.SnapshotReader) (err error) {
+		rep, err = features.Inspect(ctx, r, *path, features.InspectOptions{})
 		return err
 	})
 	if err != nil {

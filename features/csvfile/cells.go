@@ -84,6 +84,8 @@ func parseNumber(s string) (float64, error) {
 	switch {
 	case err != nil && !errors.Is(err, strconv.ErrRange):
 		return 0, fmt.Errorf("invalid number %q", s)
+	case math.IsInf(f, 0) && err == nil:
+		return 0, fmt.Errorf("%s is infinite: a value must be finite (leave the cell empty when it is unknown)", s)
 	case math.IsInf(f, 0):
 		return 0, fmt.Errorf("number %s is out of range", s)
 	}

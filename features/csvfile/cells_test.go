@@ -81,8 +81,8 @@ func TestParseNumber(t *testing.T) {
 		{"1,5", 0, `invalid number "1,5"`},
 		{"0x1p3", 0, `invalid number "0x1p3"`},
 		{"1e400", 0, "number 1e400 is out of range"},
-		{"-Inf", 0, "number -Inf is out of range"},
-		{"Infinity", 0, "number Infinity is out of range"},
+		{"-Inf", 0, "-Inf is infinite: a value must be finite (leave the cell empty when it is unknown)"},
+		{"Infinity", 0, "Infinity is infinite: a value must be finite (leave the cell empty when it is unknown)"},
 	}
 	for _, tt := range tests {
 		got, err := parseNumber(tt.in)

@@ -412,10 +412,11 @@ func nextLine(r io.ReaderAt, off, size int64) (int64, error) {
 	return size, nil
 }
 
-// parseValue parses a feature value. Unlike a snapshot's numbers it may be
+// parseValue parses a feature value: a missing spelling
+// (features.IsMissing) is NaN. Unlike a snapshot's numbers it may be
 // infinite, so that a dataset reads back exactly as it was written.
 func parseValue(s string) (float64, error) {
-	if s == "" {
+	if features.IsMissing(s) {
 		return math.NaN(), nil
 	}
 	f, err := parseDecimal(s)

@@ -7,7 +7,9 @@
 // A snapshot file starts with a header row. Column names are
 // case-sensitive and may come in any order; a UTF-8 byte order mark before
 // the header is skipped. The columns the contract names are read as
-// follows:
+// follows (the rules on whole rows, such as account ids that are usable
+// keys and weeks that are Mondays, are features.Source's, for every
+// format):
 //
 //   - account_id: any non-empty text.
 //   - week: a date, YYYY-MM-DD, or an ISO 8601 timestamp whose date part
@@ -20,26 +22,32 @@
 //   - churned (optional): 0 or 1, or true or false in any case; an empty
 //     cell is false. 0.0 and 1.0 are accepted too, as pandas writes a 0/1
 //     column with gaps.
-//   - arr (optional): a number >= 0; an empty cell is unknown (NaN).
+//   - arr (optional): a number >= 0; a missing value (below) is unknown
+//     (NaN).
 //   - segment (optional): text, taken as it is.
-//   - renewal_date (optional): a date as for week; an empty cell is
+//   - renewal_date (optional): a date as for week; a missing value is
 //     unknown (features.NoDate).
 //
 // Numbers are decimal, as strconv.ParseFloat reads them without its
-// hexadecimal and underscore forms. "NaN" is an unknown value like an
-// empty cell, and infinities are errors.
+// hexadecimal and underscore forms. Infinities are errors. A missing
+// value is any spelling features.IsMissing knows, the ones pandas reads as
+// missing: an empty cell, NA, N/A, n/a, NaN, nan, null, NULL, None and a
+// few more; they mean the same in arr, renewal_date and extra columns.
 //
 // # Extra columns
 //
-// Every other column is an extra signal, and the first data row decides
-// its type. If the column's cell in the first row is non-empty and not a
-// number, the column is text: the Reader skips it and lists it in
-// Reader.Ignored. Otherwise the column is a numeric extra: it appears in
-// Schema.Extras, in file order, its empty cells read as NaN, and a later
-// cell that is not a number is an error. The type is settled by the first
-// row rather than the whole file so that a file can be read in one pass.
-// A column with an empty name, such as the index column pandas writes
-// unless told not to, is skipped as well.
+// Every other column is an extra signal, and its whole column decides its
+// type, missing values aside: a column with more numbers than text is a
+// numeric extra, in Schema.Extras in file order, whose missing values are
+// NaN and in which a text cell is an error naming its row; any other
+// column with text is skipped and listed in Reader.Ignored (a column of
+// missing values only is a numeric extra). To see the whole column,
+// NewReader reads the input once before handing out rows, when the file
+// has extra columns and the input is an io.ReadSeeker, as Open's file is;
+// given an input it cannot rewind, it decides by the first data row
+// instead, a missing value there making a numeric column. A column with
+// an empty name, such as the index column pandas writes unless told not
+// to, is skipped as well.
 //
 // # Errors
 //
@@ -68,5 +76,7 @@
 // are skipped. This is RFC 4180 as encoding/csv reads it with its default
 // settings. The package parses it itself, because encoding/csv took more
 // time than all the rest of reading a snapshot file, but it accepts and
-// rejects exactly what encoding/csv does.
+// rejects exactly what encoding/csv does, but for one limit: a row
+// (a record, with its quoted line breaks) longer than MaxRecordBytes, 1 MiB,
+// is an error naming it, found before more than that is read into memory.
 package csvfile

@@ -22,9 +22,13 @@ type Reader struct {
 	ignored []string
 
 	// first is the first data record, read ahead by NewReader to decide
-	// the extra columns' types and handed out by the first Next.
+	// the extra columns' types when the input cannot be read twice, and
+	// handed out by the first Next.
 	first     []string
 	firstLine int
+	// kinds says, when the whole input was read first, what each column
+	// outside the contract holds; nil when only the first row was seen.
+	kinds map[int]columnKind
 
 	ids, segments interner
 
@@ -47,12 +51,20 @@ type layout struct {
 
 var _ features.SnapshotReader = (*Reader)(nil)
 
-// NewReader returns a Reader of the CSV text r. It reads the header and
-// the first data row at once, because the first row decides which extra
-// columns are numeric (see the package documentation); so a malformed
-// header or first line is reported here. The name identifies the input in
-// error messages.
+// NewReader returns a Reader of the CSV text r. It reads the header at
+// once, and when the file has columns outside the contract and r is an
+// io.ReadSeeker (a file, a bytes.Reader), the whole input too, because
+// the whole column decides whether an extra column is numeric (see the
+// package documentation): a column of numbers with a text cell is then
+// reported here, as is a malformed header. The name identifies the input
+// in error messages.
 func NewReader(r io.Reader, name string) (*Reader, error) {
+	start, seeker := int64(0), false
+	if rs, ok := r.(io.ReadSeeker); ok {
+		var err error
+		start, err = rs.Seek(0, io.SeekCurrent)
+		seeker = err == nil
+	}
 	t, err := openTable(r, name)
 	if err != nil {
 		return nil, err
@@ -60,6 +72,18 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	rd := &Reader{t: t}
 	if err := rd.layOut(); err != nil {
 		return nil, err
+	}
+	if fields := rd.candidates(); seeker && len(fields) > 0 {
+		if rd.kinds, err = surveyColumns(t, fields); err != nil {
+			return nil, err
+		}
+		if _, err := r.(io.Seeker).Seek(start, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if rd.t, err = openTable(r, name); err != nil {
+			return nil, err
+		}
+		t = rd.t
 	}
 	rd.first, rd.firstLine, err = t.next()
 	switch {
@@ -197,17 +221,32 @@ func isContractColumn(name string) bool {
 	return l.field(name) != nil
 }
 
+// candidates returns the fields of the named columns outside the
+// contract, whose kind the data decides.
+func (r *Reader) candidates() []int {
+	var fields []int
+	for i, name := range r.t.header {
+		if name != "" && !isContractColumn(name) {
+			fields = append(fields, i)
+		}
+	}
+	return fields
+}
+
 // classifyExtras sorts the columns outside the contract into numeric
-// extras and skipped ones, by their cells in the first data row.
+// extras and skipped ones: by the survey of the whole file when there
+// was one, by the first data row otherwise.
 func (r *Reader) classifyExtras() {
 	for i, name := range r.t.header {
 		if isContractColumn(name) {
 			continue
 		}
 		text := name == ""
-		if r.first != nil && r.first[i] != "" {
-			_, err := parseNumber(r.first[i])
-			text = text || err != nil
+		switch {
+		case r.kinds != nil:
+			text = text || r.kinds[i] == textColumn
+		case r.first != nil && !features.IsMissing(r.first[i]):
+			text = text || !isNumber(r.first[i])
 		}
 		if text {
 			r.ignored = append(r.ignored, name)
@@ -263,7 +302,7 @@ func (r *Reader) decode(rec []string, line int, s *features.Snapshot) error {
 
 	s.ARR = math.NaN()
 	if c.arr >= 0 {
-		if s.ARR, err = parseNumber(rec[c.arr]); err != nil {
+		if s.ARR, err = parseOptional(rec[c.arr]); err != nil {
 			return r.t.cellError(line, c.arr, err)
 		}
 		if s.ARR < 0 {
@@ -277,7 +316,7 @@ func (r *Reader) decode(rec []string, line int, s *features.Snapshot) error {
 	}
 
 	s.RenewalDate = features.NoDate
-	if c.renewal >= 0 && rec[c.renewal] != "" {
+	if c.renewal >= 0 && !features.IsMissing(rec[c.renewal]) {
 		if s.RenewalDate, err = parseDate(rec[c.renewal]); err != nil {
 			return r.t.cellError(line, c.renewal, err)
 		}
@@ -285,8 +324,11 @@ func (r *Reader) decode(rec []string, line int, s *features.Snapshot) error {
 
 	s.Extra = s.Extra[:0]
 	for _, i := range c.extras {
-		v, err := parseNumber(rec[i])
+		v, err := parseOptional(rec[i])
 		if err != nil {
+			if !isNumber(rec[i]) {
+				err = fmt.Errorf("%w: %q in a column of numbers", errText, rec[i])
+			}
 			return r.t.cellError(line, i, err)
 		}
 		s.Extra = append(s.Extra, v)

@@ -17,8 +17,10 @@ import (
 // bookkeeps positions for each, which made it the single largest cost of
 // reading a snapshot file (see BenchmarkRecordReader).
 //
-// The one deliberate difference is that an I/O error is returned at once,
-// without the partial record encoding/csv returns beside it.
+// The deliberate differences are that an I/O error is returned at once,
+// without the partial record encoding/csv returns beside it, and that a
+// record longer than MaxRecordBytes is an error, found without reading
+// more of it than that.
 type recordReader struct {
 	br   *bufio.Reader
 	line int      // physical lines consumed so far
@@ -26,6 +28,19 @@ type recordReader struct {
 	buf  []byte   // unescaped text of a record that holds quotes, a comma between fields
 	ends []int    // end of each field of the record being read
 	rec  []string // the last record, reused
+}
+
+// MaxRecordBytes bounds one record of a CSV file, its line breaks and
+// quotes included: 1 MiB, a thousand times a wide snapshot row. Without
+// a bound, one line with no newline (a binary file, a runaway quote, a
+// gigabyte account id) would be read into memory whole.
+const MaxRecordBytes = 1 << 20
+
+// tooLongError reports a record longer than MaxRecordBytes.
+type tooLongError struct{ line int }
+
+func (e *tooLongError) Error() string {
+	return fmt.Sprintf("row is longer than %d bytes (1 MiB), the limit for one row: is this a CSV file?", MaxRecordBytes)
 }
 
 // utf8BOM is what some spreadsheet programs put before the first header.
@@ -61,11 +76,41 @@ func (r *recordReader) read() (rec []string, line int, err error) {
 		}
 	}
 	line = r.line
+	if len(b) > MaxRecordBytes {
+		return nil, 0, &tooLongError{line}
+	}
 	if r.findCommas(b) {
 		return r.fields(string(b)), line, nil
 	}
 	rec, err = r.readQuoted(b, nl)
 	return rec, line, err
+}
+
+// readRaw is read for a caller that only looks at the record's fields
+// before the next call: a line without quotes comes back as its bytes,
+// with r.ends marking where its fields end, and costs no allocation;
+// any other record comes back as rec, as read returns it.
+func (r *recordReader) readRaw() (raw []byte, rec []string, line int, err error) {
+	var b []byte
+	var nl bool
+	for {
+		b, nl, err = r.readLine()
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if len(b) > 0 {
+			break
+		}
+	}
+	line = r.line
+	if len(b) > MaxRecordBytes {
+		return nil, nil, 0, &tooLongError{line}
+	}
+	if r.findCommas(b) {
+		return b, nil, line, nil
+	}
+	rec, err = r.readQuoted(b, nl)
+	return nil, rec, line, err
 }
 
 // findCommas records in r.ends where the fields of line b end, and reports
@@ -93,6 +138,9 @@ func (r *recordReader) readLine() (line []byte, nl bool, err error) {
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if len(r.long) > MaxRecordBytes+2 { // the limit and a "\r\n"
+				return nil, false, &tooLongError{r.line + 1}
+			}
 			line, err = r.br.ReadSlice('\n')
 			r.long = append(r.long, line...)
 		}
@@ -156,10 +204,16 @@ field:
 				}
 				r.buf = append(r.buf, '\n')
 				col++
+				if len(r.buf) > MaxRecordBytes {
+					return nil, &tooLongError{start}
+				}
 				next, nextNL, err := r.readLine()
 				// A lone '\r' before the end of input counts as no line at all.
 				if err == io.EOF || err == nil && len(next) == 0 && !nextNL {
 					return nil, &csv.ParseError{StartLine: start, Line: ln, Column: col, Err: csv.ErrQuote}
+				}
+				if tl, ok := err.(*tooLongError); ok {
+					tl.line = start
 				}
 				if err != nil {
 					return nil, err

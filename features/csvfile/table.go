@@ -62,6 +62,8 @@ func (t *table) next() ([]string, int, error) {
 		return nil, 0, &features.InputError{File: t.name, Row: pe.StartLine, Column: column, Err: syntaxError(pe)}
 	case err == io.EOF:
 		return nil, 0, io.EOF
+	case isTooLong(err):
+		return nil, 0, &features.InputError{File: t.name, Row: err.(*tooLongError).line, Err: err}
 	case err != nil:
 		return nil, 0, fmt.Errorf("read %s: %w", t.name, err)
 	case t.header != nil && len(rec) != len(t.header):
@@ -69,6 +71,13 @@ func (t *table) next() ([]string, int, error) {
 			Err: fmt.Errorf("%w: %d, header has %d", csv.ErrFieldCount, len(rec), len(t.header))}
 	}
 	return rec, line, nil
+}
+
+// isTooLong reports whether err is a *tooLongError, without the
+// allocation errors.As costs on every row.
+func isTooLong(err error) bool {
+	_, ok := err.(*tooLongError)
+	return ok
 }
 
 // column returns the index of the named column, or -1.

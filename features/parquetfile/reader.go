@@ -309,8 +309,9 @@ func (r *Reader) set(s *features.Snapshot, f *field, v parquet.Value) (err error
 		if s.RenewalDate, err = f.codec.date(v); err == nil {
 			return nil
 		}
-		// A text format has no null: an empty string is its missing date.
-		if f.codec.kind == kindString && len(v.ByteArray()) == 0 {
+		// A text format has no null: an empty string, or another of the
+		// spellings of a missing value, is its missing date.
+		if f.codec.kind == kindString && features.IsMissing(string(v.ByteArray())) {
 			s.RenewalDate, err = features.NoDate, nil
 		}
 	case roleExtra:

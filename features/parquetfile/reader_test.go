@@ -620,3 +620,16 @@ func BenchmarkReader(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
 }
+
+// TestReadMissingRenewalSpellings reads a text renewal date spelled as
+// missing (NA, n/a, ...) as unknown, as the CSV reader does.
+func TestReadMissingRenewalSpellings(t *testing.T) {
+	got := readAll(t, writeColumns(t, append(validColumns(), column{"renewal_date", parquet.String(), strs("NA", "n/a", "2024-03-04")})...))
+	var dates []string
+	for _, s := range got {
+		dates = append(dates, s.RenewalDate.String())
+	}
+	if want := []string{"", "", "2024-03-04"}; !slices.Equal(dates, want) {
+		t.Errorf("renewal dates %q, want %q", dates, want)
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// snapshotHeader is the contract's columns, for test files.
+const snapshotHeader = "account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices,churned\n"
+
+// writeFile writes a test input and returns its path.
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestInputRules runs the commands on inputs that break a rule of the
+// input contract: each must fail with a message naming the problem.
+func TestInputRules(t *testing.T) {
+	good := writeFile(t, "good.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\n")
+	tuesday := writeFile(t, "tuesday.csv", snapshotHeader+"a,2023-01-02,1,1,1,0,0,0\na,2023-01-03,1,1,1,0,0,0\n")
+	future := writeFile(t, "future.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\na,2099-01-05,1,1,1,0,0,0\n")
+	empty := writeFile(t, "empty.csv", snapshotHeader)
+	badID := writeFile(t, "id.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\n\"b \",2024-01-01,1,1,1,0,0,0\n")
+	out := filepath.Join(t.TempDir(), "out")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"horizon 0", []string{"features", "--snapshots", good, "--out", out, "--horizon", "0"}, 1, "--horizon 0: want at least 1 week"},
+		{"validate: not a Monday", []string{"validate", "--snapshots", tuesday}, 1,
+			`tuesday.csv: row 3: column "week": 2023-01-03 is a Tuesday`},
+		{"features: not a Monday", []string{"features", "--snapshots", tuesday, "--out", out}, 1,
+			`tuesday.csv: row 3: column "week": 2023-01-03 is a Tuesday`},
+		{"validate: normalised duplicate", []string{"validate", "--snapshots", tuesday, "--normalize-weeks"}, 1,
+			"has 1 errors"},
+		{"features: normalised duplicate", []string{"features", "--snapshots", tuesday, "--out", out, "--normalize-weeks"}, 1,
+			`tuesday.csv: row 3: column "week": duplicate snapshot for account "a", week 2023-01-02 (first at row 2)`},
+		{"validate: future week", []string{"validate", "--snapshots", future}, 1, "has 1 errors"},
+		{"features: future week", []string{"features", "--snapshots", future, "--out", out}, 1,
+			`future.csv: row 3: column "week": week 2099-01-05 is in the future`},
+		{"validate: header only", []string{"validate", "--snapshots", empty}, 1, "empty.csv: the file has a header but no rows"},
+		{"validate: bad account id", []string{"validate", "--snapshots", badID}, 1,
+			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
+		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := churn(t, c.args...)
+			if code != c.code || !strings.Contains(errs, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d with %q", code, errs, c.code, c.want)
+			}
+		})
+	}
+}
+
+// TestValidateFutureWeek checks that validate's report names the row of
+// a week in the future.
+func TestValidateFutureWeek(t *testing.T) {
+	future := writeFile(t, "future.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\na,2099-01-05,1,1,1,0,0,0\n")
+	_, out, _ := churn(t, "validate", "--snapshots", future)
+	if !strings.Contains(out, `account "a" row 3: week 2099-01-05 has not started`) {
+		t.Errorf("validate output:\n%s", out)
+	}
+}
+
+// TestScoreWarnsUnknownSegment scores a file in which one account is in
+// a segment the model never saw, with a text column beside: churn score
+// must say both on stderr and still rank.
+func TestScoreWarnsUnknownSegment(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.csv")
+	mustChurn(t, "gen", "--accounts", "150", "--weeks", "60", "--seed", "3", "--out", snap)
+	model := filepath.Join(dir, "model")
+	mustChurn(t, "train", "--snapshots", snap, "--horizon", "6", "--valid-weeks", "4", "--model", "logistic", "--out", model, "--no-plots")
+
+	f, err := os.Open(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := slices.Index(rows[0], "segment")
+	rows[0] = append(rows[0], "notes")
+	for i, r := range rows[1:] {
+		if r[0] == rows[1][0] {
+			r[seg] = "startup"
+		}
+		rows[i+1] = append(r, "call back")
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.WriteAll(rows)
+	scored := writeFile(t, "scored.csv", b.String())
+
+	code, out, errs := churn(t, "score", "--snapshots", scored, "--model", model, "--format", "csv")
+	if code != 0 || !strings.Contains(out, "churn_probability") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		`warning: ` + scored + `: segment "startup" (1 accounts) is not one the model was trained on`,
+		`warning: ` + scored + `: column "notes" is not numeric: left out of the features`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr %q\nwant %q", errs, want)
+		}
+	}
+}
