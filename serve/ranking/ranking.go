@@ -16,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
@@ -66,6 +67,12 @@ type Book struct {
 	// AsOf is the latest week in the snapshots.
 	AsOf  features.Date
 	index map[string]*Account
+
+	// byARR is Accounts by ARR at risk, sorted on first use. Filters
+	// keep the order, so a query sorted so reads a page off it rather
+	// than sorting the book on every request.
+	byARROnce sync.Once
+	byARR     []*Account
 }
 
 // topDrivers is how many drivers an Account lists.
@@ -218,26 +225,45 @@ type Page struct {
 // are the same to the last bit on every page and in either order.
 func (b *Book) Page(q Query) Page {
 	var p Page
-	out := make([]*Account, 0, len(b.Accounts))
 	for _, a := range b.Accounts {
-		if q.Segment != "" && a.Segment != q.Segment {
-			continue
+		if q.keeps(a) {
+			p.Totals.add(a)
 		}
-		if q.RenewalWithinDays > 0 && (a.DaysToRenewal < 0 || a.DaysToRenewal > q.RenewalWithinDays) {
-			continue
-		}
-		out = append(out, a)
-		p.Totals.add(a)
 	}
+	order := b.Accounts
 	if q.Sort == ByARRAtRisk {
-		slices.SortStableFunc(out, byARRAtRisk)
+		b.byARROnce.Do(func() {
+			b.byARR = slices.Clone(b.Accounts)
+			slices.SortFunc(b.byARR, byARRAtRisk)
+		})
+		order = b.byARR
 	}
-	out = out[min(max(q.Offset, 0), len(out)):]
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
+	skip := max(q.Offset, 0)
+	n := p.Totals.Accounts - min(skip, p.Totals.Accounts)
+	if q.Limit > 0 {
+		n = min(n, q.Limit)
 	}
-	p.Accounts = out
+	p.Accounts = make([]*Account, 0, n)
+	for _, a := range order {
+		if len(p.Accounts) == n {
+			break
+		}
+		if !q.keeps(a) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		p.Accounts = append(p.Accounts, a)
+	}
 	return p
+}
+
+// keeps reports whether a passes the query's filters.
+func (q Query) keeps(a *Account) bool {
+	return (q.Segment == "" || a.Segment == q.Segment) &&
+		(q.RenewalWithinDays <= 0 || a.DaysToRenewal >= 0 && a.DaysToRenewal <= q.RenewalWithinDays)
 }
 
 // Rank returns the accounts the query keeps, in its order.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -132,6 +133,34 @@ func TestPagesCoverTheRanking(t *testing.T) {
 			if less(all[i-1], all[i]) >= 0 {
 				t.Errorf("%s: %s before %s is not a strict order", sort, all[i-1].AccountID, all[i].AccountID)
 			}
+		}
+	}
+}
+
+// TestPageCostsThePage checks that a page costs memory for its own
+// accounts, not the book's: a server answers many pages at once, and a
+// page of ten from a big book must not copy the book each time.
+func TestPageCostsThePage(t *testing.T) {
+	b := &Book{}
+	for i := range 20000 {
+		p := float64(i%997) / 997
+		b.Accounts = append(b.Accounts, &Account{AccountID: fmt.Sprintf("acct-%05d", i), Probability: p, ARR: 1000, ARRAtRisk: 1000 * p})
+	}
+	slices.SortStableFunc(b.Accounts, byProbability)
+	for _, sort := range []string{ByProbability, ByARRAtRisk} {
+		q := Query{Sort: sort, Limit: 10, Offset: 20}
+		b.Page(q) // the first sorted by ARR at risk sorts the book once
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const runs = 20
+		for range runs {
+			if n := len(b.Page(q).Accounts); n != 10 {
+				t.Fatalf("%s: a page of %d", sort, n)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > 1024 {
+			t.Errorf("%s: a page of 10 from %d accounts allocates %d bytes", sort, len(b.Accounts), per)
 		}
 	}
 }
