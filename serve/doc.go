@@ -9,8 +9,9 @@
 //	                               feature values and recent raw weeks
 //	POST /v1/score                 scores raw feature rows: {"features": {...}}
 //	                               or {"rows": [{...}, ...]}
-//	GET  /v1/ranking               active accounts by risk; query parameters
-//	                               limit, segment, renewal_within_days, sort
+//	GET  /v1/ranking               a page of the active accounts by risk, with
+//	                               the totals of all that match; query parameters
+//	                               segment, renewal_within_days, sort, limit, offset
 //	GET  /v1/model                 the model: version, features, training
 //	                               window, validation metrics, health rule
 //	POST /v1/admin/reload          reloads the model and the snapshots

@@ -65,7 +65,17 @@ func (s *Server) lookup(c *gin.Context, st *state) (*ranking.Account, bool) {
 	return a, ok
 }
 
-// ranking answers GET /v1/ranking.
+// Page sizes of GET /v1/ranking. Without a limit the route once wrote
+// every account: 117 MB and seconds of encoding at 100k accounts, and
+// the memory of a few such requests at once. A client pages with offset.
+const (
+	defaultRankingLimit = 100
+	maxRankingLimit     = 1000
+)
+
+// ranking answers GET /v1/ranking: a page of the ranking, with how many
+// accounts the filters keep in all and what they add up to, so a client
+// can show the book's totals and page through it.
 func (s *Server) ranking(c *gin.Context) {
 	st := s.state.Load()
 	q, err := rankingQuery(c.Request.URL.Query())
@@ -73,21 +83,32 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	accounts := st.book.Rank(q)
+	page := st.book.Page(q)
 	segments := st.book.Segments()
 	if segments == nil {
 		segments = []string{}
 	}
+	// next_offset is null on the last page, so a client pages until it
+	// is, without doing the arithmetic.
+	var next *int
+	if end := q.Offset + len(page.Accounts); end < page.Totals.Accounts {
+		next = &end
+	}
 	// The dashboard fills its segment filter from the segments.
 	s.reply(c, http.StatusOK, struct {
 		ranking.Document
-		Segments []string `json:"segments"`
-	}{st.book.Document(accounts), segments})
+		Total      int            `json:"total"`
+		Offset     int            `json:"offset"`
+		Limit      int            `json:"limit"`
+		NextOffset *int           `json:"next_offset"`
+		Totals     ranking.Totals `json:"totals"`
+		Segments   []string       `json:"segments"`
+	}{st.book.Document(page.Accounts), page.Totals.Accounts, q.Offset, q.Limit, next, page.Totals, segments})
 }
 
 // rankingQuery reads the ranking's query parameters. An unknown or
 // repeated one is an error: a misspelt "limt=10" silently returning
-// every account is worse than a 400.
+// the default page is worse than a 400.
 func rankingQuery(v url.Values) (ranking.Query, error) {
 	names := make([]string, 0, len(v))
 	for name := range v {
@@ -96,18 +117,26 @@ func rankingQuery(v url.Values) (ranking.Query, error) {
 	slices.Sort(names)
 	for _, name := range names {
 		switch name {
-		case "limit", "segment", "renewal_within_days", "sort":
+		case "limit", "offset", "segment", "renewal_within_days", "sort":
 		default:
 			return ranking.Query{}, fmt.Errorf(
-				"unknown query parameter %q: want limit, segment, renewal_within_days or sort", name)
+				"unknown query parameter %q: want limit, offset, segment, renewal_within_days or sort", name)
 		}
 		if len(v[name]) > 1 {
 			return ranking.Query{}, fmt.Errorf("query parameter %q is given %d times", name, len(v[name]))
 		}
 	}
-	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort")}
+	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort"), Limit: defaultRankingLimit}
 	var err error
-	if q.Limit, err = count(v, "limit"); err != nil {
+	if s := v.Get("limit"); s != "" {
+		// A limit of 0 meant "all" to ranking.Query: here it is an
+		// error, as is more than a page.
+		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < 1 || q.Limit > maxRankingLimit {
+			return q, fmt.Errorf("limit=%s: want a whole number from 1 to %d; page through more with offset=",
+				excerpt(s), maxRankingLimit)
+		}
+	}
+	if q.Offset, err = count(v, "offset"); err != nil {
 		return q, err
 	}
 	if q.RenewalWithinDays, err = count(v, "renewal_within_days"); err != nil {

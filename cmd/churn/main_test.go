@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,8 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("not ranked highest risk first:\n%s", csvOut)
 	}
 
+	testScoreJSON(t, snap, model)
+
 	report := filepath.Join(dir, "report")
 	mustChurn(t, "report", "--snapshots", snap, "--model", model, "--out", report)
 	var rep struct {
@@ -117,6 +121,45 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("report.html is missing or has no embedded charts (%v)", err)
 	}
 	testServe(t, snap, model, rows[1][0])
+}
+
+// testScoreJSON checks that "churn score --format json" ranks every
+// active account in one document, as before the server's ranking route
+// took pages: the CLI writes files and pipes, where paging would only
+// lose accounts. Its keys, in order, are the document's and nothing else.
+func testScoreJSON(t *testing.T, snap, model string) {
+	t.Helper()
+	out := mustChurn(t, "score", "--snapshots", snap, "--model", model, "--format", "json")
+	rows, err := csv.NewReader(strings.NewReader(mustChurn(t, "score", "--snapshots", snap, "--model", model, "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The document is indented by two spaces a level: its own keys are
+	// the lines that start with exactly two.
+	var keys []string
+	for _, m := range regexp.MustCompile(`(?m)^  "([a-z_]+)":`).FindAllStringSubmatch(out, -1) {
+		keys = append(keys, m[1])
+	}
+	if want := []string{"as_of", "model_version", "health", "count", "accounts"}; !slices.Equal(keys, want) {
+		t.Errorf("score json keys %q, want %q", keys, want)
+	}
+	var doc struct {
+		Count    int `json:"count"`
+		Accounts []struct {
+			ID string `json:"account_id"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 2 || doc.Count != len(rows)-1 || len(doc.Accounts) != doc.Count {
+		t.Errorf("score json: count %d and %d accounts; the csv ranks %d", doc.Count, len(doc.Accounts), len(rows)-1)
+	}
+	for i, a := range doc.Accounts {
+		if i+1 < len(rows) && a.ID != rows[i+1][0] {
+			t.Fatalf("score json: account %d is %s, the csv's is %s", i+1, a.ID, rows[i+1][0])
+		}
+	}
 }
 
 // testServe runs "churn serve" on a free port, scores the riskiest

@@ -23,8 +23,9 @@ account active at its latest snapshot week; then:
   GET  /v1/accounts/{id}/score   an account's score, contributions and drivers
   POST /v1/score                 scores raw feature rows ({"features": {...}}
                                  or {"rows": [...]})
-  GET  /v1/ranking               accounts by risk (limit, segment,
-                                 renewal_within_days, sort=probability|arr_at_risk)
+  GET  /v1/ranking               a page of the accounts by risk (segment,
+                                 renewal_within_days, sort=probability|arr_at_risk,
+                                 limit up to 1000, offset) with the totals
   GET  /v1/model                 the model, its training window and validation
   GET  /                         the dashboard
   GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health

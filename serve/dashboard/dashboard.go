@@ -1,7 +1,9 @@
 // Package dashboard is the web page that "churn serve" shows at /: the
-// ranking of active accounts by churn risk, with filters, health colours
-// and weekly sparklines, and a drill-down per account that shows how the
-// model's base value and the features' contributions add up to the score.
+// ranking of active accounts by churn risk, a page at a time, with
+// filters, the book's totals, health colours and weekly sparklines, and a
+// drill-down per account that shows how the model's base value and the
+// features' contributions add up to the score. The page's URL names the
+// filters, the page and the open account, so it can be shared.
 //
 // The page is plain HTML, CSS and JavaScript embedded in the binary, with
 // no build step and nothing fetched from other sites: it reads the

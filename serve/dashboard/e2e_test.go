@@ -74,6 +74,22 @@ func TestBrowser(t *testing.T) {
 		tab.screenshot("dashboard.png")
 		tab.checkKeyboard()
 	})
+	t.Run("pages, book totals, links, layout and missing weeks at 1400x900", func(t *testing.T) {
+		ts := fx.server(t, serve.Config{})
+		tab := newTab(t, browser)
+		tab.do(chromedp.EmulateViewport(1400, 900))
+		tab.open(ts.URL)
+		tab.waitRows("")
+		tab.checkSummary(ts.URL)
+		tab.checkFits()
+		tab.checkPaging(ts.URL)
+		tab.checkAccountLink(ts.URL, browser)
+		tab.checkChartLabels()
+		tab.checkMissingWeeks(ts.URL)
+		tab.checkChartLabels()
+		tab.screenshot("missing-week-1400.png")
+		tab.checkErrors()
+	})
 	t.Run("token required", func(t *testing.T) {
 		const token = "s3cret-token"
 		ts := fx.server(t, serve.Config{Token: token})
@@ -611,4 +627,318 @@ func fetchScore(t *testing.T, base, id string) apiScore {
 		t.Fatalf("GET /v1/accounts/%s: %s %v", id, resp.Status, err)
 	}
 	return doc.Score
+}
+
+// apiRanking is the part of a GET /v1/ranking page the page shows.
+type apiRanking struct {
+	Total      int  `json:"total"`
+	Offset     int  `json:"offset"`
+	Limit      int  `json:"limit"`
+	NextOffset *int `json:"next_offset"`
+	Totals     struct {
+		Accounts  int     `json:"accounts"`
+		Red       int     `json:"red"`
+		Yellow    int     `json:"yellow"`
+		Green     int     `json:"green"`
+		ARRAtRisk float64 `json:"arr_at_risk"`
+	} `json:"totals"`
+	Accounts []struct {
+		ID      string `json:"account_id"`
+		History []struct {
+			Week string `json:"week"`
+		} `json:"history"`
+	} `json:"accounts"`
+}
+
+func fetchRanking(t *testing.T, base, query string) apiRanking {
+	t.Helper()
+	resp, err := http.Get(base + "/v1/ranking?" + strings.TrimPrefix(query, "?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc apiRanking
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/ranking?%s: %s %v", query, resp.Status, err)
+	}
+	return doc
+}
+
+// waitPage waits until the ranking shows the page at offset.
+func (tb *tab) waitPage(offset int) {
+	tb.t.Helper()
+	tb.do(chromedp.WaitVisible(chromedp.CSS(
+		fmt.Sprintf(`#ranking[data-state="ready"][data-offset="%d"] tbody tr[data-account-id]`, offset))))
+}
+
+// rowIDs lists the account ids of the rows shown.
+func (tb *tab) rowIDs() []string {
+	tb.t.Helper()
+	return run(tb, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#ranking tbody tr[data-account-id]")).map((tr) => tr.dataset.accountId)`))
+}
+
+// checkSummary checks that the summary above the table tells the book,
+// every account the filters keep, as the API totals it: not the page.
+func (tb *tab) checkSummary(base string) {
+	t := tb.t
+	t.Helper()
+	want := fetchRanking(t, base, tb.eval(`location.search`))
+	rows := tb.count("#ranking tbody tr[data-account-id]")
+	if want.Totals.Accounts <= rows {
+		t.Fatalf("the fixture's %d accounts fit on one page of %d: the summary cannot tell the book from the page",
+			want.Totals.Accounts, rows)
+	}
+	var got struct {
+		Accounts, Red, Yellow, Green, ARRAtRisk, Text string
+	}
+	b := run(tb, chromedp.Evaluate[[]byte](`(() => {
+		const s = document.querySelector("#summary");
+		return { Accounts: s.dataset.accounts, Red: s.dataset.red, Yellow: s.dataset.yellow, Green: s.dataset.green,
+			ARRAtRisk: s.dataset.arrAtRisk, Text: s.textContent };
+	})()`))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("read summary: %v", err)
+	}
+	w := want.Totals
+	if got.Accounts != strconv.Itoa(w.Accounts) || got.Red != strconv.Itoa(w.Red) || got.Yellow != strconv.Itoa(w.Yellow) ||
+		got.Green != strconv.Itoa(w.Green) || !sameFloat(got.ARRAtRisk, w.ARRAtRisk) {
+		t.Errorf("summary holds %+v; the API's totals are %+v", got, w)
+	}
+	for _, part := range []string{
+		thousands(int64(w.Accounts)) + " accounts", thousands(int64(w.Red)) + " red",
+		thousands(int64(w.Yellow)) + " yellow", "ARR at risk " + thousands(int64(math.Round(w.ARRAtRisk))),
+	} {
+		if !strings.Contains(got.Text, part) {
+			t.Errorf("summary %q does not say %q", got.Text, part)
+		}
+	}
+}
+
+// sameFloat reports whether s, as JavaScript wrote a number, is v.
+func sameFloat(s string, v float64) bool {
+	f, err := strconv.ParseFloat(s, 64)
+	return err == nil && f == v
+}
+
+// thousands writes n with commas, as the page's en-US format does.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// checkFits checks that the whole ranking table, down to the sparkline
+// of the last column, is inside its card and the window: nothing to
+// scroll sideways for at 1400 px.
+func (tb *tab) checkFits() {
+	t := tb.t
+	t.Helper()
+	var got struct {
+		Header                     string
+		Sparklines                 int
+		Right, CardRight, Viewport float64
+		ScrollWidth, ClientWidth   float64
+	}
+	b := run(tb, chromedp.Evaluate[[]byte](`(() => {
+		const card = document.querySelector(".table-card");
+		const cells = Array.from(document.querySelectorAll("#ranking tbody tr td:last-child"));
+		return {
+			Header: document.querySelector("#ranking thead th:last-child").textContent,
+			Sparklines: cells.filter((td) => td.querySelector("svg.sparkline")).length,
+			Right: Math.max(...cells.map((td) => td.getBoundingClientRect().right)),
+			CardRight: card.getBoundingClientRect().right,
+			Viewport: document.documentElement.clientWidth,
+			ScrollWidth: card.scrollWidth,
+			ClientWidth: card.clientWidth,
+		};
+	})()`))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("read layout: %v", err)
+	}
+	if !strings.Contains(got.Header, "12 weeks") || got.Sparklines == 0 {
+		t.Fatalf("the last column is %q with %d sparklines, want the sparklines", got.Header, got.Sparklines)
+	}
+	if got.Right > got.CardRight || got.Right > got.Viewport || got.ScrollWidth > got.ClientWidth {
+		t.Errorf("at 1400 px the sparkline cells end at %.0f px, the card at %.0f px and the window at %.0f px; "+
+			"the card scrolls %.0f px wide in %.0f px", got.Right, got.CardRight, got.Viewport, got.ScrollWidth, got.ClientWidth)
+	}
+}
+
+// checkPaging steps to the next page and back, as the API pages, and
+// checks that the last page offers no next one.
+func (tb *tab) checkPaging(base string) {
+	t := tb.t
+	t.Helper()
+	query := tb.eval(`location.search`)
+	first := fetchRanking(t, base, query)
+	if first.NextOffset == nil {
+		t.Fatal("the first page is the last")
+	}
+	next := fetchRanking(t, base, query+"&offset="+strconv.Itoa(*first.NextOffset))
+	tb.do(chromedp.Click(chromedp.CSS("#next-page")))
+	tb.waitPage(*first.NextOffset)
+	ids := tb.rowIDs()
+	if len(ids) != len(next.Accounts) || ids[0] != next.Accounts[0].ID || ids[len(ids)-1] != next.Accounts[len(next.Accounts)-1].ID {
+		t.Errorf("the second page shows %d rows from %s; the API's has %d from %s", len(ids), ids[0], len(next.Accounts), next.Accounts[0].ID)
+	}
+	if n := tb.text("#ranking tbody tr td:first-child"); n != strconv.Itoa(*first.NextOffset+1) {
+		t.Errorf("the second page's first row is numbered %s, want %d", n, *first.NextOffset+1)
+	}
+	if q := tb.eval(`location.search`); !strings.Contains(q, "offset="+strconv.Itoa(*first.NextOffset)) {
+		t.Errorf("the page's URL %q does not keep the page", q)
+	}
+	tb.do(chromedp.Click(chromedp.CSS("#prev-page")))
+	tb.waitPage(0)
+	if ids := tb.rowIDs(); ids[0] != first.Accounts[0].ID {
+		t.Errorf("back on the first page, the first row is %s, want %s", ids[0], first.Accounts[0].ID)
+	}
+
+	// The last page of 250: the rest of the accounts, and no next page.
+	last := (first.Total - 1) / 250 * 250
+	tb.open(fmt.Sprintf("%s/?limit=250&offset=%d", base, last))
+	tb.waitPage(last)
+	if n := tb.count("#ranking tbody tr[data-account-id]"); n != first.Total-last {
+		t.Errorf("the last page shows %d rows, want the last %d of %d", n, first.Total-last, first.Total)
+	}
+	if !run(tb, chromedp.Evaluate[bool](`document.querySelector("#next-page").disabled`)) {
+		t.Error("the last page offers a next page")
+	}
+	tb.open(base)
+	tb.waitPage(0)
+}
+
+// checkAccountLink opens the riskiest account and checks that the URL
+// names it, that the URL opens it in another tab, and that going back
+// closes it.
+func (tb *tab) checkAccountLink(base string, browser context.Context) {
+	t := tb.t
+	t.Helper()
+	id := tb.eval(`document.querySelector("#ranking tbody tr").dataset.accountId`)
+	tb.do(chromedp.Click(chromedp.CSS("#ranking tbody tr:first-child")))
+	tb.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q]`, id))))
+	link := tb.eval(`location.href`)
+	if u, err := url.Parse(link); err != nil || u.Query().Get("account") != id {
+		t.Fatalf("after opening %s the page's URL is %s, want it to name the account", id, link)
+	}
+
+	other := newTab(t, browser)
+	other.do(chromedp.EmulateViewport(1400, 900))
+	other.open(link)
+	other.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q] #waterfall`, id))))
+	if got := other.eval(`document.querySelector("#detail-title").firstChild.textContent`); got != id {
+		t.Errorf("the shared link opens %q, want %q", got, id)
+	}
+	other.checkErrors()
+
+	tb.do(chromedp.NavigateBack(), chromedp.WaitNotVisible(chromedp.CSS("#detail")))
+	if q := tb.eval(`location.search`); strings.Contains(q, "account=") {
+		t.Errorf("after going back the URL still names an account: %q", q)
+	}
+	tb.do(chromedp.NavigateForward(),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q]`, id))))
+}
+
+// checkChartLabels checks that no two labels of the drill-down's charts
+// overlap, nor a cut-off label the chart's axis.
+func (tb *tab) checkChartLabels() {
+	t := tb.t
+	t.Helper()
+	overlaps := run(tb, chromedp.Evaluate[[]string](`(() => {
+		const out = [];
+		const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+		for (const chart of document.querySelectorAll("#detail svg")) {
+			const texts = Array.from(chart.querySelectorAll("text")).map((e) => ({ e, box: e.getBBox() }));
+			for (let i = 0; i < texts.length; i++) {
+				for (let j = i + 1; j < texts.length; j++) {
+					if (hit(texts[i].box, texts[j].box)) {
+						out.push(texts[i].e.textContent + " / " + texts[j].e.textContent);
+					}
+				}
+			}
+			const base = chart.querySelector(".baseline");
+			if (base) {
+				const y = base.y1.baseVal.value;
+				for (const { e, box } of texts) {
+					if (e.classList.contains("threshold-label") && box.y < y && y < box.y + box.height) {
+						out.push(e.textContent + " / axis");
+					}
+				}
+			}
+		}
+		return out;
+	})()`))
+	for _, o := range overlaps {
+		t.Errorf("chart labels overlap: %s", o)
+	}
+}
+
+// checkMissingWeeks opens, by its URL, an account that skipped a week
+// and checks that its sparkline, chart and raw weeks show the gap.
+func (tb *tab) checkMissingWeeks(base string) {
+	t := tb.t
+	t.Helper()
+	const pageSize = 50
+	all := fetchRanking(t, base, "limit=1000")
+	id, missing, index := "", "", 0
+	for i, a := range all.Accounts {
+		if len(a.History) == 0 {
+			continue
+		}
+		last := week(t, a.History[len(a.History)-1].Week)
+		for k := 1; k < len(a.History) && id == ""; k++ {
+			// A gap the row's last twelve weeks show, not only the chart.
+			prev, next := week(t, a.History[k-1].Week), week(t, a.History[k].Week)
+			if gap := prev.AddDate(0, 0, 7); next.After(gap) && !gap.Before(last.AddDate(0, 0, -7*11)) {
+				id, missing, index = a.ID, gap.Format(time.DateOnly), i
+			}
+		}
+		if id != "" {
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("no account in the fixture skipped a recent week")
+	}
+	offset := index / pageSize * pageSize
+	tb.open(fmt.Sprintf("%s/?limit=%d&offset=%d&account=%s", base, pageSize, offset, url.QueryEscape(id)))
+	tb.waitPage(offset)
+	tb.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q] #history-box svg`, id))))
+
+	var got struct {
+		Row, Chart, Header, Cell string
+		RowRuns, ChartRuns       int
+	}
+	b := run(tb, chromedp.Evaluate[[]byte](fmt.Sprintf(`(() => {
+		const row = document.querySelector('#ranking tr[data-account-id=%q] svg.sparkline');
+		const chart = document.querySelector("#history-box svg");
+		const th = document.querySelector('#recent thead th.missing[data-week=%q]');
+		const td = document.querySelector("#recent tbody td.missing");
+		return {
+			Row: row ? row.dataset.missingWeeks || "" : "no sparkline", RowRuns: row ? Number(row.dataset.runs || 1) : 0,
+			Chart: chart.dataset.missingWeeks || "", ChartRuns: Number(chart.dataset.runs || 1),
+			Header: th ? th.title : "", Cell: td ? td.textContent : "",
+		};
+	})()`, id, missing)))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("read missing weeks: %v", err)
+	}
+	if !strings.Contains(got.Row, missing) || got.RowRuns < 2 || !strings.Contains(got.Chart, missing) || got.ChartRuns < 2 {
+		t.Errorf("%s skipped the week of %s: its sparkline marks %q in %d runs, its chart %q in %d runs",
+			id, missing, got.Row, got.RowRuns, got.Chart, got.ChartRuns)
+	}
+	if !strings.Contains(got.Header, "No snapshot") || got.Cell != "no snapshot" {
+		t.Errorf("%s skipped the week of %s: the raw weeks' column is titled %q and says %q", id, missing, got.Header, got.Cell)
+	}
+}
+
+func week(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		t.Fatalf("week %q: %v", s, err)
+	}
+	return d
 }

@@ -16,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
@@ -66,6 +67,12 @@ type Book struct {
 	// AsOf is the latest week in the snapshots.
 	AsOf  features.Date
 	index map[string]*Account
+
+	// byARR is Accounts by ARR at risk, sorted on first use. Filters
+	// keep the order, so a query sorted so reads a page off it rather
+	// than sorting the book on every request.
+	byARROnce sync.Once
+	byARR     []*Account
 }
 
 // topDrivers is how many drivers an Account lists.
@@ -146,15 +153,17 @@ const (
 	ByARRAtRisk   = "arr_at_risk"
 )
 
-// Query filters and orders a ranking.
+// Query filters and orders a ranking, and picks a page of it.
 type Query struct {
 	// Segment keeps one segment; "" keeps all.
 	Segment string
 	// RenewalWithinDays keeps accounts renewing within that many days;
 	// 0 or less keeps all.
 	RenewalWithinDays int
-	// Limit keeps the first n; 0 or less keeps all.
+	// Limit keeps the first n after Offset; 0 or less keeps all.
 	Limit int
+	// Offset skips the first n of the ranking, to page through it.
+	Offset int
 	// Sort is ByProbability (the default) or ByARRAtRisk.
 	Sort string
 }
@@ -167,25 +176,99 @@ func (q Query) Check() error {
 	return nil
 }
 
+// Totals is what every account a query's filters keep adds up to, not
+// only those on the page: a page of the riskiest fifty says little about
+// the book, and a reader of a summary should not have to fetch it all.
+type Totals struct {
+	// Accounts is how many accounts the filters keep, on every page.
+	Accounts int `json:"accounts"`
+	// Red, Yellow and Green count the accounts by health colour.
+	Red    int `json:"red"`
+	Yellow int `json:"yellow"`
+	Green  int `json:"green"`
+	// ARR and ARRAtRisk are summed over the accounts with a known ARR;
+	// UnknownARR counts the others.
+	ARR        float64 `json:"arr"`
+	ARRAtRisk  float64 `json:"arr_at_risk"`
+	UnknownARR int     `json:"unknown_arr"`
+}
+
+func (t *Totals) add(a *Account) {
+	t.Accounts++
+	switch a.Health {
+	case "red":
+		t.Red++
+	case "yellow":
+		t.Yellow++
+	case "green":
+		t.Green++
+	}
+	if math.IsNaN(a.ARR) || math.IsNaN(a.ARRAtRisk) {
+		t.UnknownARR++
+		return
+	}
+	t.ARR += a.ARR
+	t.ARRAtRisk += a.ARRAtRisk
+}
+
+// Page is one page of a ranking with the totals of the whole ranking.
+type Page struct {
+	// Accounts are the page's, in the query's order.
+	Accounts []*Account
+	Totals   Totals
+}
+
+// Page returns the page of the ranking that q's Offset and Limit pick,
+// and the totals of every account its filters keep. The order is total,
+// ties broken by account id, so pages neither repeat nor skip an account.
+// The totals are summed in the book's order, whatever the sort, so they
+// are the same to the last bit on every page and in either order.
+func (b *Book) Page(q Query) Page {
+	var p Page
+	for _, a := range b.Accounts {
+		if q.keeps(a) {
+			p.Totals.add(a)
+		}
+	}
+	order := b.Accounts
+	if q.Sort == ByARRAtRisk {
+		b.byARROnce.Do(func() {
+			b.byARR = slices.Clone(b.Accounts)
+			slices.SortFunc(b.byARR, byARRAtRisk)
+		})
+		order = b.byARR
+	}
+	skip := max(q.Offset, 0)
+	n := p.Totals.Accounts - min(skip, p.Totals.Accounts)
+	if q.Limit > 0 {
+		n = min(n, q.Limit)
+	}
+	p.Accounts = make([]*Account, 0, n)
+	for _, a := range order {
+		if len(p.Accounts) == n {
+			break
+		}
+		if !q.keeps(a) {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		p.Accounts = append(p.Accounts, a)
+	}
+	return p
+}
+
+// keeps reports whether a passes the query's filters.
+func (q Query) keeps(a *Account) bool {
+	return (q.Segment == "" || a.Segment == q.Segment) &&
+		(q.RenewalWithinDays <= 0 || a.DaysToRenewal >= 0 && a.DaysToRenewal <= q.RenewalWithinDays)
+}
+
 // Rank returns the accounts the query keeps, in its order.
 func (b *Book) Rank(q Query) []*Account {
-	out := make([]*Account, 0, len(b.Accounts))
-	for _, a := range b.Accounts {
-		if q.Segment != "" && a.Segment != q.Segment {
-			continue
-		}
-		if q.RenewalWithinDays > 0 && (a.DaysToRenewal < 0 || a.DaysToRenewal > q.RenewalWithinDays) {
-			continue
-		}
-		out = append(out, a)
-	}
-	if q.Sort == ByARRAtRisk {
-		slices.SortStableFunc(out, byARRAtRisk)
-	}
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	return out
+	return b.Page(q).Accounts
 }
 
 // Account returns an active account's score.

@@ -18,6 +18,13 @@ const LOG_ODDS_DECIMALS = 3;
 // contributions beyond them share one bar.
 const MAX_BARS = 8;
 
+// A ranking row's sparkline shows this many calendar weeks, ending with
+// the account's latest snapshot.
+const SPARK_WEEKS = 12;
+
+// The API answers at most this many accounts a page.
+const MAX_LIMIT = 1000;
+
 // ---------------------------------------------------------------- API
 
 // AuthError is a 401 from the API: the page needs a (new) token.
@@ -176,14 +183,59 @@ function drivers(list) {
   }));
 }
 
-// sparkline draws a series of probabilities. Its scale spans at least
-// minSpan, so the noise of a steady account does not look like a trend.
+// ---------------------------------------------------------------- weeks
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+function weekTime(week) {
+  return Date.parse(week + "T00:00:00Z");
+}
+
+function weekName(t) {
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+// weekSlots lays weekly entries out on the calendar, one slot a week
+// from the first entry's week to the last's: a week the snapshots skip
+// becomes { week, missing: true }, so it shows as a gap rather than
+// vanishing between its neighbours.
+function weekSlots(entries) {
+  const slots = [];
+  if (entries.length === 0) {
+    return slots;
+  }
+  const first = weekTime(entries[0].week);
+  for (const e of entries) {
+    const i = Math.round((weekTime(e.week) - first) / WEEK_MS);
+    while (slots.length < i) {
+      slots.push({ week: weekName(first + slots.length * WEEK_MS), missing: true });
+    }
+    slots.push(e);
+  }
+  return slots;
+}
+
+function weekList(weeks) {
+  return weeks.length === 1 ? `the week of ${weeks[0]}` : `the weeks of ${weeks.join(", ")}`;
+}
+
+// sparkline draws weekly probabilities on calendar weeks: a week without
+// a snapshot is a gap in the line and a shaded band, not a slope across
+// it. weeks, when set, keeps the last that many calendar weeks. Its scale
+// spans at least minSpan, so the noise of a steady account does not look
+// like a trend.
 function sparkline(series, opts = {}) {
-  const { width = 104, height = 26, pad = 3, minSpan = 0.04, health, thresholds } = opts;
-  const points = (series || []).filter((h) => isNumber(h.churn_probability));
+  const { width = 96, height = 26, pad = 3, minSpan = 0.04, health, thresholds, weeks } = opts;
+  let slots = weekSlots(series || []);
+  if (weeks) {
+    slots = slots.slice(-weeks);
+  }
+  const scored = (h) => !h.missing && isNumber(h.churn_probability);
+  const points = slots.filter(scored);
   if (points.length === 0) {
     return el("span", { class: "muted" }, DASH);
   }
+  const missing = slots.filter((h) => h.missing).map((h) => h.week);
   const ps = points.map((h) => h.churn_probability);
   let lo = Math.min(...ps);
   let hi = Math.max(...ps);
@@ -196,42 +248,83 @@ function sparkline(series, opts = {}) {
     lo = Math.max(0, mid - minSpan / 2);
     hi = lo + minSpan;
   }
-  const x = (i) => pad + (points.length === 1 ? (width - 2 * pad) / 2 : (i * (width - 2 * pad)) / (points.length - 1));
+  const step = slots.length === 1 ? 0 : (width - 2 * pad) / (slots.length - 1);
+  const x = (i) => pad + (slots.length === 1 ? (width - 2 * pad) / 2 : i * step);
   // A history chart keeps room at the bottom for its week labels.
   const bottom = thresholds ? 18 : pad;
   const y = (p) => height - bottom - ((p - lo) / (hi - lo)) * (height - pad - bottom);
   const first = points[0];
   const last = points[points.length - 1];
-  const label = points.length === 1
+  let label = points.length === 1
     ? `Churn probability ${percent(last.churn_probability)} in the week of ${last.week}`
     : `Weekly churn probability from ${percent(first.churn_probability)} in the week of ${first.week} ` +
       `to ${percent(last.churn_probability)} in the week of ${last.week}`;
+  if (missing.length > 0) {
+    label += `; no snapshot in ${weekList(missing)}`;
+  }
+  // The line is drawn in runs of consecutive scored weeks.
+  const runs = [];
+  let run = [];
+  slots.forEach((h, i) => {
+    if (scored(h)) {
+      run.push([x(i), y(h.churn_probability)]);
+    } else if (run.length > 0) {
+      runs.push(run);
+      run = [];
+    }
+  });
+  if (run.length > 0) {
+    runs.push(run);
+  }
   const g = svg("svg", {
     class: ["sparkline", thresholds && "history"], viewBox: `0 0 ${width} ${height}`,
     width, height, role: "img", "aria-label": label,
+    "data-missing-weeks": missing.length > 0 ? missing.join(" ") : null,
+    "data-runs": String(runs.length),
   }, svg("title", {}, label));
+  slots.forEach((h, i) => {
+    if (h.missing) {
+      const half = Math.max(step / 2, 2);
+      g.append(svg("rect", {
+        class: "missing-week", x: x(i) - half, width: 2 * half, y: pad, height: height - pad - bottom,
+      }, svg("title", {}, `No snapshot in the week of ${h.week}`)));
+    }
+  });
+  // Labels go on top of every line, each with a halo (see the styles),
+  // so that no line runs through one.
+  const labels = [];
   if (thresholds) {
-    // The red label sits above its line and the yellow one below its
-    // own, so they never overlap however close the cut-offs are.
-    for (const [name, p, dy] of [["yellow", thresholds.yellow, 11], ["red", thresholds.red, -4]]) {
+    // Each cut-off is labelled just above its line, but never lower
+    // than just above the axis, and never within a line of the label
+    // below it: close cut-offs, or one near zero, would otherwise
+    // print over each other or over the axis and its week labels.
+    let floor = y(lo) - 4;
+    for (const [name, p] of [["yellow", thresholds.yellow], ["red", thresholds.red]]) {
       if (isNumber(p) && p <= hi) {
+        const at = Math.min(y(p) - 3, floor);
         g.append(svg("line", { class: "threshold " + name, x1: pad, x2: width - pad, y1: y(p), y2: y(p) }));
-        g.append(svg("text", { class: "threshold-label", x: pad + 2, y: y(p) + dy }, `${name} ${percent(p)}`));
+        labels.push(svg("text", { class: ["threshold-label", name], x: pad + 2, y: at }, `${name} ${percent(p)}`));
+        floor = at - 12;
       }
     }
     g.append(svg("line", { class: "baseline", x1: pad, x2: width - pad, y1: y(lo), y2: y(lo) }));
-    g.append(svg("text", { class: "axis-label", x: pad, y: height - 4 }, first.week));
-    g.append(svg("text", { class: "axis-label", x: width - pad, y: height - 4, "text-anchor": "end" }, last.week));
-    g.append(svg("text", { class: "axis-label", x: width - pad, y: y(last.churn_probability) - 8, "text-anchor": "end" },
-      percent(last.churn_probability)));
+    labels.push(
+      svg("text", { class: "axis-label", x: pad, y: height - 4 }, slots[0].week),
+      svg("text", { class: "axis-label", x: width - pad, y: height - 4, "text-anchor": "end" }, slots[slots.length - 1].week),
+      svg("text", { class: "axis-label", x: width - pad, y: y(last.churn_probability) - 8, "text-anchor": "end" },
+        percent(last.churn_probability)));
   }
-  g.append(svg("polyline", {
-    class: "line", points: points.map((h, i) => `${x(i).toFixed(1)},${y(h.churn_probability).toFixed(1)}`).join(" "),
-  }));
+  for (const r of runs) {
+    g.append(r.length === 1
+      ? svg("circle", { class: "point", cx: r[0][0], cy: r[0][1], r: thresholds ? 2.5 : 1.5 })
+      : svg("polyline", { class: "line", points: r.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ") }));
+  }
+  const lastIndex = slots.lastIndexOf(last);
   g.append(svg("circle", {
-    class: ["last", health && "fill-" + health], cx: x(points.length - 1), cy: y(last.churn_probability),
+    class: ["last", health && "fill-" + health], cx: x(lastIndex), cy: y(last.churn_probability),
     r: thresholds ? 4 : 2.5,
   }));
+  g.append(...labels);
   return g;
 }
 
@@ -394,16 +487,24 @@ function clip(s, n) {
 
 // ---------------------------------------------------------------- page
 
-// Dashboard holds the page's state and draws it.
+// Dashboard holds the page's state and draws it. The page's URL holds
+// what is shown, filters, page and open account, so a link or a reload
+// shows the same; opening an account adds a history entry, so Back
+// closes it.
 class Dashboard {
   constructor() {
     this.model = null;
     this.descriptions = new Map();
     // query counts ranking requests, so a slow answer to an old filter
-    // never overwrites the answer to a newer one.
+    // never overwrites the answer to a newer one; opened does the same
+    // for accounts.
     this.query = 0;
     this.opened = 0;
     this.lastRow = null;
+    // offset is the first account of the page shown; nextOffset that of
+    // the next page, null on the last.
+    this.offset = 0;
+    this.nextOffset = null;
     this.bind();
   }
 
@@ -422,13 +523,35 @@ class Dashboard {
       this.askToken("forgotten", "Token forgotten.");
     });
     $("filters").addEventListener("submit", (e) => e.preventDefault());
-    $("filters").addEventListener("change", () => this.loadRanking());
+    // New filters start again from the first page.
+    $("filters").addEventListener("change", () => {
+      this.offset = 0;
+      this.loadRanking();
+    });
     // Typing a number re-queries after a pause, not on every key.
     let timer = 0;
     $("renewal").addEventListener("input", () => {
       clearTimeout(timer);
-      timer = setTimeout(() => this.loadRanking(), 400);
+      timer = setTimeout(() => {
+        this.offset = 0;
+        this.loadRanking();
+      }, 400);
     });
+    // A new page is read from its top.
+    const turn = async (offset) => {
+      this.offset = offset;
+      await this.loadRanking();
+      if ($("ranking").dataset.state === "ready") {
+        $("ranking").scrollIntoView({ block: "start" });
+      }
+    };
+    $("prev-page").addEventListener("click", () => turn(Math.max(0, this.offset - this.limit())));
+    $("next-page").addEventListener("click", () => {
+      if (this.nextOffset !== null) {
+        turn(this.nextOffset);
+      }
+    });
+    window.addEventListener("popstate", () => this.followURL());
     $("detail-close").addEventListener("click", () => this.closeDetail());
     $("detail").addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -439,7 +562,7 @@ class Dashboard {
     body.addEventListener("click", (e) => {
       const tr = e.target.closest("tr[data-account-id]");
       if (tr) {
-        this.openAccount(tr.dataset.accountId, tr);
+        this.openAccount(tr.dataset.accountId, tr, true);
       }
     });
     body.addEventListener("keydown", (e) => {
@@ -449,7 +572,7 @@ class Dashboard {
       }
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
-        this.openAccount(tr.dataset.accountId, tr);
+        this.openAccount(tr.dataset.accountId, tr, true);
       } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         (e.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling)?.focus();
@@ -457,9 +580,10 @@ class Dashboard {
     });
   }
 
-  // start loads the model and the ranking, or asks for a token.
+  // start loads the model and the ranking, and the account the URL
+  // names, or asks for a token.
   async start() {
-    this.readFilters();
+    const account = this.readURL();
     try {
       this.model = await api("v1/model");
     } catch (err) {
@@ -472,6 +596,9 @@ class Dashboard {
     $("sign-out").hidden = !sessionStorage.getItem(TOKEN_KEY);
     this.showModel();
     await this.loadRanking();
+    if (account) {
+      this.openAccount(account, this.rowOf(account), false);
+    }
   }
 
   describe(feature) {
@@ -517,26 +644,40 @@ class Dashboard {
     $("auc").textContent = isNumber(auc) ? auc.toFixed(3) : DASH;
   }
 
-  // readFilters sets the form from the page's URL, so a link to a
-  // filtered view opens that view.
-  readFilters() {
+  // readURL sets the form and the page from the page's URL, so a link to
+  // a filtered view opens that view, and returns the account it names.
+  readURL() {
     const q = new URLSearchParams(location.search);
-    const set = (id, name) => {
-      if (q.has(name)) {
-        const input = $(id);
-        if (input.tagName === "SELECT" && !Array.from(input.options).some((o) => o.value === q.get(name))) {
-          input.append(el("option", { value: q.get(name) }, q.get(name)));
-        }
-        input.value = q.get(name);
+    const set = (id, name, valid = () => true) => {
+      const input = $(id);
+      if (!q.has(name)) {
+        input.value = input.tagName === "SELECT" ? input.querySelector("option[selected]")?.value ?? input.options[0].value : "";
+        return;
       }
+      const v = q.get(name);
+      if (!valid(v)) {
+        return;
+      }
+      if (input.tagName === "SELECT" && !Array.from(input.options).some((o) => o.value === v)) {
+        input.append(el("option", { value: v }, v));
+      }
+      input.value = v;
     };
+    const whole = (v) => /^\d+$/.test(v);
     set("segment", "segment");
     set("renewal", "renewal_within_days");
-    set("limit", "limit");
-    set("sort", "sort");
+    set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
+    set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
+    this.offset = whole(q.get("offset") || "") ? Number(q.get("offset")) : 0;
+    return q.get("account") || null;
   }
 
-  filters() {
+  limit() {
+    return Number($("limit").value);
+  }
+
+  // params are the ranking's query: the filters and the page.
+  params() {
     const q = new URLSearchParams();
     const segment = $("segment").value;
     const renewal = $("renewal").value.trim();
@@ -546,15 +687,47 @@ class Dashboard {
     if (renewal !== "" && Number(renewal) > 0) {
       q.set("renewal_within_days", String(Math.floor(Number(renewal))));
     }
-    if ($("limit").value !== "0") {
-      q.set("limit", $("limit").value);
-    }
+    q.set("limit", $("limit").value);
     q.set("sort", $("sort").value);
+    if (this.offset > 0) {
+      q.set("offset", String(this.offset));
+    }
     return q;
   }
 
+  // pageURL is the URL of the page showing the ranking and, if given,
+  // the account.
+  pageURL(account) {
+    const q = this.params();
+    if (account) {
+      q.set("account", account);
+    }
+    return "?" + q;
+  }
+
+  // shownAccount is the account the URL names.
+  shownAccount() {
+    return new URLSearchParams(location.search).get("account");
+  }
+
+  // followURL shows what the URL says after Back or Forward: the
+  // ranking's filters and page, and the account or none.
+  async followURL() {
+    const before = this.params().toString();
+    const account = this.readURL();
+    if (!account) {
+      this.hideDetail(false);
+    }
+    if (this.params().toString() !== before) {
+      await this.loadRanking();
+    }
+    if (account && (account !== $("detail").dataset.accountId || $("detail").hidden)) {
+      this.openAccount(account, this.rowOf(account), false);
+    }
+  }
+
   async loadRanking() {
-    const q = this.filters();
+    const q = this.params();
     const n = ++this.query;
     const table = $("ranking");
     table.dataset.state = "loading";
@@ -571,8 +744,14 @@ class Dashboard {
     if (n !== this.query) {
       return;
     }
+    // A page past the end, after a reload of fewer accounts or from an
+    // old link: show the last page instead.
+    if (doc.accounts.length === 0 && doc.total > 0 && this.offset > 0) {
+      this.offset = Math.floor((doc.total - 1) / this.limit()) * this.limit();
+      return this.loadRanking();
+    }
     $("error").hidden = true;
-    history.replaceState(null, "", "?" + q);
+    history.replaceState(history.state, "", this.pageURL(this.shownAccount()));
     this.showRanking(doc, q);
   }
 
@@ -588,10 +767,12 @@ class Dashboard {
 
     this.fillSegments(doc.segments, q.get("segment") || "");
 
+    const open = $("detail").hidden ? null : $("detail").dataset.accountId;
     const rows = doc.accounts.map((a, i) => el("tr", {
       tabindex: 0, "data-account-id": a.account_id, "data-health": a.health,
+      class: a.account_id === open && "selected", "aria-current": a.account_id === open ? "true" : null,
     },
-    el("td", { class: "num muted" }, i + 1),
+    el("td", { class: "num muted" }, doc.offset + i + 1),
     el("td", { class: "account" }, a.account_id),
     el("td", { class: "num probability", "data-probability": String(a.churn_probability) },
       el("span", { class: "meter", "aria-hidden": "true" }, meter(a.churn_probability, a.health)),
@@ -602,24 +783,41 @@ class Dashboard {
     el("td", { class: "num strong" }, money(a.arr_at_risk)),
     el("td", {}, renewal(a)),
     el("td", { class: "num" }, change(a.change)),
-    el("td", {}, drivers(a.drivers)),
-    el("td", {}, sparkline(a.history, { health: a.health }))));
+    el("td", { class: "drivers-cell" }, drivers(a.drivers)),
+    el("td", { class: "spark" }, sparkline(a.history, { health: a.health, weeks: SPARK_WEEKS }))));
 
     const table = $("ranking");
     table.tBodies[0].replaceChildren(...rows);
     table.dataset.segment = q.get("segment") || "";
     table.dataset.count = String(doc.count);
+    table.dataset.offset = String(doc.offset);
     $("col-probability").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "none" : "descending");
     $("col-arr-at-risk").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "descending" : "none");
-    $("empty").hidden = doc.count > 0;
+    $("empty").hidden = doc.total > 0;
+    this.lastRow = open ? this.rowOf(open) : this.lastRow;
 
-    const count = (c) => doc.accounts.filter((a) => a.health === c).length;
-    const atRisk = doc.accounts.reduce((s, a) => s + (isNumber(a.arr_at_risk) ? a.arr_at_risk : 0), 0);
-    $("summary").replaceChildren(
-      el("strong", {}, String(doc.count)), ` account${doc.count === 1 ? "" : "s"} · `,
-      el("span", { class: "text-red" }, `${count("red")} red`), " · ",
-      el("span", { class: "text-yellow" }, `${count("yellow")} yellow`), " · ARR at risk ",
-      el("strong", {}, money(atRisk)));
+    // The summary is the book's, every account the filters keep, as the
+    // API totals it; the page is only a slice of it.
+    const t = doc.totals;
+    const summary = $("summary");
+    summary.replaceChildren(
+      el("strong", {}, intFormat.format(t.accounts)), ` account${t.accounts === 1 ? "" : "s"} · `,
+      el("span", { class: "text-red" }, `${intFormat.format(t.red)} red`), " · ",
+      el("span", { class: "text-yellow" }, `${intFormat.format(t.yellow)} yellow`), " · ARR at risk ",
+      el("strong", {}, money(t.arr_at_risk)));
+    summary.title = t.unknown_arr > 0 ? `${intFormat.format(t.unknown_arr)} accounts without a known ARR are not in the ARR at risk` : "";
+    Object.assign(summary.dataset, {
+      accounts: String(t.accounts), red: String(t.red), yellow: String(t.yellow), green: String(t.green),
+      arrAtRisk: String(t.arr_at_risk),
+    });
+
+    this.nextOffset = isNumber(doc.next_offset) ? doc.next_offset : null;
+    $("pager").hidden = doc.offset === 0 && this.nextOffset === null;
+    $("page-info").textContent = doc.count > 0
+      ? `Accounts ${intFormat.format(doc.offset + 1)}–${intFormat.format(doc.offset + doc.count)} of ${intFormat.format(doc.total)}`
+      : "";
+    $("prev-page").disabled = doc.offset === 0;
+    $("next-page").disabled = this.nextOffset === null;
     table.setAttribute("aria-busy", "false");
     table.dataset.state = "ready";
   }
@@ -638,7 +836,22 @@ class Dashboard {
     select.value = current;
   }
 
-  async openAccount(id, row) {
+  rowOf(id) {
+    return $("ranking").querySelector(`tbody tr[data-account-id="${CSS.escape(id)}"]`);
+  }
+
+  // openAccount shows an account's drill-down. Opened by a person
+  // (byUser), it puts the account in the URL: a new history entry when
+  // none was open, so Back closes it, and the same entry when one was.
+  async openAccount(id, row, byUser) {
+    if (byUser) {
+      const url = this.pageURL(id);
+      if (this.shownAccount()) {
+        history.replaceState(history.state, "", url);
+      } else {
+        history.pushState({ pushed: true, from: this.params().toString() }, "", url);
+      }
+    }
     const n = ++this.opened;
     const detail = $("detail");
     detail.dataset.state = "loading";
@@ -674,13 +887,32 @@ class Dashboard {
     detail.focus({ preventScroll: true });
   }
 
+  // closeDetail closes the drill-down for a person: Back, when opening
+  // it added the history entry, so that Forward opens it again; but not
+  // when the filters or page changed since, which Back would undo too.
   closeDetail() {
+    this.hideDetail(true);
+    const st = history.state;
+    if (st && st.pushed && st.from === this.params().toString()) {
+      history.back();
+    } else {
+      history.replaceState(null, "", this.pageURL(null));
+    }
+  }
+
+  // hideDetail hides the drill-down, and forgets an account still
+  // loading; focus goes back to its row when refocus is set.
+  hideDetail(refocus) {
+    ++this.opened;
     const detail = $("detail");
     detail.hidden = true;
     delete detail.dataset.accountId;
     if (this.lastRow && this.lastRow.isConnected) {
       this.lastRow.classList.remove("selected");
-      this.lastRow.focus();
+      this.lastRow.setAttribute("aria-current", "false");
+      if (refocus) {
+        this.lastRow.focus();
+      }
     }
   }
 
@@ -704,9 +936,11 @@ class Dashboard {
     $("waterfall-box").replaceChildren(chart);
     $("equation").replaceChildren(...equation);
 
-    $("history-box").replaceChildren(sparkline(a.history, {
+    const trend = sparkline(a.history, {
       width: 420, height: 190, pad: 8, health: s.health, thresholds: this.thresholds(),
-    }));
+    });
+    $("history-box").replaceChildren(trend);
+    $("history-gaps").hidden = !trend.dataset || !trend.dataset.missingWeeks;
 
     recentWeeks($("recent"), doc.recent_weeks || []);
 
@@ -735,19 +969,30 @@ const recentMetrics = [
   ["overdue_invoices", "Overdue invoices", true],
 ];
 
-// recentWeeks fills the table of raw weeks with one column per week,
-// oldest first, so it reads left to right like the sparklines.
+// recentWeeks fills the table of raw weeks with one column per calendar
+// week, oldest first, so it reads left to right like the sparklines. A
+// week the snapshots skip gets a column that says so, rather than its
+// neighbours standing side by side as if they were a week apart.
 function recentWeeks(table, weeks) {
+  const slots = weekSlots(weeks);
   table.tHead.rows[0].replaceChildren(el("th", { scope: "col" }, "Week of"),
-    ...weeks.map((w) => el("th", { scope: "col", class: "num" }, w.week.slice(5))));
-  if (weeks.length === 0) {
+    ...slots.map((w) => el("th", {
+      scope: "col", class: ["num", w.missing && "missing"], "data-week": w.week,
+      title: w.missing ? `No snapshot for the week of ${w.week}` : w.week,
+    }, w.week.slice(5))));
+  if (slots.length === 0) {
     table.tBodies[0].replaceChildren(el("tr", {}, el("td", { class: "muted" }, "No recent weeks.")));
     return;
   }
-  table.tHead.rows[0].cells[1].title = weeks[0].week;
-  table.tBodies[0].replaceChildren(...recentMetrics.map(([key, label, warn]) => el("tr", {},
+  table.tBodies[0].replaceChildren(...recentMetrics.map(([key, label, warn], row) => el("tr", {},
     el("th", { scope: "row" }, label),
-    ...weeks.map((w) => el("td", { class: ["num", warn && w[key] > 0 && "warn"] }, w[key])))));
+    ...slots.map((w) => {
+      if (!w.missing) {
+        return el("td", { class: ["num", warn && w[key] > 0 && "warn"] }, w[key]);
+      }
+      // One cell down the whole column says it once.
+      return row === 0 ? el("td", { class: "missing", rowspan: recentMetrics.length }, "no snapshot") : null;
+    }))));
 }
 
 // meter is a small bar of the probability, in the health colour.
