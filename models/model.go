@@ -58,7 +58,11 @@ type Artifact struct {
 
 	Calibration metrics.Platt `json:"calibration"`
 	Health      Health        `json:"health"`
-	// Metrics are the validation metrics, calibrated out of fold.
+	// Metrics are the validation metrics of the probabilities the model
+	// serves. Their ROC AUC is the headline, metrics.ValidationAUC, which
+	// GET /v1/model and the dashboard show. The calibration was fitted on
+	// the same rows, so log-loss and Brier here are slightly flattered:
+	// metrics.json has them out of fold.
 	Metrics metrics.Summary `json:"valid_metrics"`
 
 	// Exactly one of these holds the model, as Kind says.

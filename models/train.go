@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // Selection says how Train chooses among models. ROC AUC ranks accounts,
 // which is what CS acts on, and calibration cannot change it; log-loss
 // is reported beside it.
-const Selection = "highest validation ROC AUC"
+const Selection = "highest " + metrics.ValidationAUC
 
 // Report is metrics.json: every model's validation and the choice.
 type Report struct {
@@ -107,7 +106,7 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 		a := &Artifact{
 			Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
 			Train: sp.TrainStats, Valid: sp.ValidStats, Fingerprint: res.Report.Fingerprint,
-			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Calibrated,
+			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Served,
 		}
 		a.attach(m)
 		res.Artifacts[kind] = a
@@ -207,9 +206,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "* chosen: %s (%s). Calibrated figures are out of fold (Platt, 2 folds by account).\n",
-		r.Chosen, strings.ToLower(r.Selection))
-	return err
+	for _, e := range r.Models {
+		if e.Name == r.Chosen {
+			_, err := fmt.Fprintf(w, "* chosen: %s, %s %.3f (%s; ROC AUC, PR AUC and lift are of the scores served).\n"+
+				"Log-loss and Brier calibrated are out of fold (Platt, 2 folds by account).\n",
+				r.Chosen, metrics.ValidationAUC, e.ValidAUC, r.Selection)
+			return err
+		}
+	}
+	return nil
 }
 
 // checkHoldout refuses a split whose validation rows could leak into

@@ -122,7 +122,13 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 	if err != nil {
 		return err
 	}
-	sp, err := tab.Split(features.SplitOptions{Horizon: horizon})
+	so := features.SplitOptions{Horizon: horizon}
+	if art != nil && art.Horizon == horizon {
+		// The model's own validation weeks: on the snapshots it was
+		// trained from, its figure here is the one model.json holds.
+		so.ValidEnd, so.ValidWeeks = art.Valid.Last, int(art.Valid.Last-art.Valid.First)/7+1
+	}
+	sp, err := tab.Split(so)
 	if err != nil {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil

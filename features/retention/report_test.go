@@ -128,7 +128,7 @@ func TestWriteText(t *testing.T) {
 	for _, want := range []string{
 		"simulated: 600 accounts, weeks 2023-01-02 to 2024-12-23, horizon 12 weeks\n",
 		"churn 2024-11: ", "revenue retention 2024-Q3: GRR ", "leading indicators (", "  lift ",
-		"validation ROC AUC: adoption score 0.", ", gbm 0.", "uplift: retention ",
+		"validation ROC AUC (out of time): adoption score 0.", ", gbm 0.", "uplift: retention ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
