@@ -19,7 +19,7 @@ import (
 func TestOneAUCEverywhere(t *testing.T) {
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snapshots.parquet")
-	mustChurn(t, "gen", "--accounts", "400", "--weeks", "70", "--seed", "5", "--out", snap)
+	mustChurn(t, "gen", "--accounts", "250", "--weeks", "60", "--seed", "5", "--out", snap)
 	model := filepath.Join(dir, "model")
 	out := mustChurn(t, "train", "--snapshots", snap, "--horizon", "8", "--valid-weeks", "6",
 		"--model", "gbm", "--trees", "40", "--out", model, "--no-plots")
@@ -78,6 +78,18 @@ func TestOneAUCEverywhere(t *testing.T) {
 	}
 	if !strings.Contains(text, metrics.ValidationAUC) || !strings.Contains(text, printed[1]) {
 		t.Errorf("churn report output does not show the %s %s:\n%s", metrics.ValidationAUC, printed[1], text)
+	}
+	if strings.Contains(text, "so its figure here differs") {
+		t.Errorf("churn report on the training snapshots says the figure differs:\n%s", text)
+	}
+
+	// Other snapshots give other validation rows: the report says why
+	// its figure is not the one churn train printed.
+	other := filepath.Join(dir, "other.parquet")
+	mustChurn(t, "gen", "--accounts", "150", "--weeks", "60", "--seed", "6", "--out", other)
+	text = mustChurn(t, "report", "--snapshots", other, "--model", model, "--out", filepath.Join(dir, "report2"))
+	if !strings.Contains(text, printed[1]+" in model.json") || !strings.Contains(text, "so its figure here differs") {
+		t.Errorf("churn report on other snapshots does not say why the model's figure differs:\n%s", text)
 	}
 }
 
