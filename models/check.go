@@ -97,6 +97,14 @@ func (a *Artifact) Check() error {
 		if !slices.Equal(m.Features, a.Features) {
 			return fmt.Errorf("gbm model does not match the %d features", n)
 		}
+		if m.BestIteration != len(m.Ensemble.Trees) {
+			return fmt.Errorf("gbm.best_iteration %d: the ensemble keeps %d trees", m.BestIteration, len(m.Ensemble.Trees))
+		}
+		for i, v := range m.ValidLoss {
+			if !(v >= 0 && v <= maxLogOdds) {
+				return fmt.Errorf("gbm.valid_loss[%d] %v: want a log-loss in [0, %g]", i, v, float64(maxLogOdds))
+			}
+		}
 		return checkEnsemble("gbm.ensemble", &m.Ensemble, n)
 	case *tree.Ensemble:
 		return checkEnsemble("trees", m, n)
