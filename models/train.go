@@ -199,7 +199,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if e.Name == r.Chosen {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s%s\t%.2f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f%%\t%s\t\n",
+		fmt.Fprintf(tw, "%s%s\t%.2f\t%.3f\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f%%\t%s\t\n",
 			mark, e.Name, e.FitSeconds, e.ValidAUC, e.ValidPRAUC, e.Uncalibrated.LogLoss, e.ValidLogLoss,
 			e.ValidBrier, e.TopDecileLift, 100*e.TopDecileCapture, bt)
 	}
@@ -208,9 +208,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	for _, e := range r.Models {
 		if e.Name == r.Chosen {
-			_, err := fmt.Fprintf(w, "* chosen: %s, %s %.3f (%s; ROC AUC, PR AUC and lift are of the scores served).\n"+
-				"Log-loss and Brier calibrated are out of fold (Platt, 2 folds by account).\n",
-				r.Chosen, metrics.ValidationAUC, e.ValidAUC, r.Selection)
+			// Three decimals, as the dashboard and churn report show it.
+			_, err := fmt.Fprintf(w, "* chosen: %s, %s %.3f.\n"+
+				"ROC AUC, PR AUC and lift are of the scores served; log-loss and Brier calibrated are out of fold (Platt, 2 folds by account).\n",
+				r.Chosen, r.Selection, e.ValidAUC)
 			return err
 		}
 	}
