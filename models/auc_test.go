@@ -11,7 +11,7 @@ import (
 // validation ROC AUC metrics.json and model.json report is that of the
 // probabilities the model serves on its validation rows, to the last bit.
 func TestHeadlineAUCIsServedScores(t *testing.T) {
-	sp, res := train(t)
+	sp, res := trainAll(t)
 	for i, e := range res.Report.Models {
 		a := res.Artifacts[e.Name]
 		s, err := models.NewScorer(a)

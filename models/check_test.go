@@ -5,16 +5,35 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 )
+
+var (
+	allOnce  sync.Once
+	allSplit *features.Split
+	allRes   *models.Result
+)
+
+// trainAll fits every kind once per test binary, for the tests that only
+// read the result (or clone what they change).
+func trainAll(t *testing.T) (*features.Split, *models.Result) {
+	t.Helper()
+	allOnce.Do(func() { allSplit, allRes = train(t) })
+	if allRes == nil {
+		t.Fatal("training failed in an earlier test")
+	}
+	return allSplit, allRes
+}
 
 // TestLoadAcceptsEveryTrainedKind checks that validation on load rejects
 // no model that churn train saves, and that the version recomputed from
 // the content matches the saved one exactly.
 func TestLoadAcceptsEveryTrainedKind(t *testing.T) {
-	_, res := train(t)
+	_, res := trainAll(t)
 	for _, kind := range models.Kinds {
 		dir := filepath.Join(t.TempDir(), kind)
 		a := res.Artifacts[kind]
@@ -50,7 +69,7 @@ func clone(t *testing.T, a *models.Artifact) *models.Artifact {
 // the file would compute it) and expects Load to refuse each, naming the
 // file and the field.
 func TestLoadRejectsAbsurdNumbers(t *testing.T) {
-	_, res := train(t)
+	_, res := trainAll(t)
 	firstLeaf := func(a *models.Artifact) *float64 {
 		ens := a.Trees
 		if a.GBM != nil {
@@ -118,9 +137,9 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 // its version: Load must refuse it, since the version names content that
 // is no longer there.
 func TestLoadRejectsEditedContent(t *testing.T) {
-	_, res := train(t, models.Logistic)
+	_, res := trainAll(t)
 	dir := t.TempDir()
-	if err := models.Save(dir, res.Chosen, res.Report); err != nil {
+	if err := models.Save(dir, res.Artifacts[models.Logistic], res.Report); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, models.ModelFile)

@@ -70,7 +70,7 @@ func train(t *testing.T, kinds ...string) (*features.Split, *models.Result) {
 // and the calibrated contributions sum to the calibrated log-odds, for
 // validation rows and for random rows with missing values.
 func TestContributionsAddUp(t *testing.T) {
-	sp, res := train(t)
+	sp, res := trainAll(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, kind := range models.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestContributionsAddUp(t *testing.T) {
 }
 
 func TestModelsFindTheSignal(t *testing.T) {
-	_, res := train(t)
+	_, res := trainAll(t)
 	for _, e := range res.Report.Models {
 		if e.ValidAUC < 0.7 {
 			t.Errorf("%s validation AUC %.3f: the simulated churn has a strong leading signal", e.Name, e.ValidAUC)
@@ -133,7 +133,7 @@ func TestModelsFindTheSignal(t *testing.T) {
 // TestSaveLoadRoundTrip checks that a saved model scores exactly as the
 // one in memory, for every kind.
 func TestSaveLoadRoundTrip(t *testing.T) {
-	sp, res := train(t)
+	sp, res := trainAll(t)
 	for kind, a := range res.Artifacts {
 		dir := filepath.Join(t.TempDir(), kind)
 		if err := models.Save(dir, a, res.Report); err != nil {
