@@ -20,17 +20,29 @@ import (
 // overflows at scoring time into an infinite or NaN score, a 500 from
 // ranking and a green health colour for any account.
 const (
-	// maxLogOdds bounds every number in log-odds (coefficients per SD,
-	// intercepts, leaf values, ensemble bases, the calibration's
-	// intercept). The logistic function is 1 to the last bit beyond 37,
-	// so a trained model stays orders of magnitude inside it.
+	// maxLogOdds bounds what the model adds up when it scores, in
+	// calibrated log-odds: the calibrated base (slope × intercept or
+	// ensemble base + calibration intercept), each calibrated
+	// coefficient per SD and each calibrated leaf value. The logistic
+	// function is 1 to the last bit beyond 37, so a trained model stays
+	// orders of magnitude inside it. The raw numbers are bounded only
+	// through these: a heavily penalised model has tiny coefficients and
+	// a huge slope that cancel out.
 	maxLogOdds = 1e4
-	// maxSlope bounds the calibration's slope, which multiplies log-odds:
-	// Platt fitted on a model that ranks at all lands near 1.
-	maxSlope = 1e4
+	// maxSlope bounds the calibration's slope. Platt fitted on a model
+	// that ranks at all lands near 1; an L2 penalty of 1e9 shrinks a
+	// logistic model enough to take it near 1e6, and fitting fails long
+	// before 1e9.
+	maxSlope = 1e9
+	// maxRawLogOdds bounds each raw log-odds term on its own, before
+	// calibration scales it: with the slope and the feature values
+	// bounded too, no product a score computes overflows.
+	maxRawLogOdds = 1e9
 	// maxFeatureValue bounds the numbers in a feature's own units (the
-	// logistic means and standard deviations): float64 holds integers
-	// exactly up to 9e15, beyond which no counted quantity goes.
+	// logistic means and standard deviations), and the calibration's
+	// intercept, which is of the size of slope × raw log-odds: float64
+	// holds integers exactly up to 9e15, beyond which no counted
+	// quantity goes.
 	maxFeatureValue = 1e15
 	// minScale is the smallest standard deviation a logistic model may
 	// divide by; below it a coefficient per original unit overflows.
@@ -73,8 +85,8 @@ func (a *Artifact) Check() error {
 	if !(c.A > 0 && c.A <= maxSlope) {
 		return fmt.Errorf("calibration.a %v: want a slope in (0, %g]", c.A, float64(maxSlope))
 	}
-	if err := logOdds("calibration.b", c.B); err != nil {
-		return err
+	if !(math.Abs(c.B) <= maxFeatureValue) {
+		return fmt.Errorf("calibration.b %v: want an intercept within ±%g", c.B, float64(maxFeatureValue))
 	}
 	if err := a.Health.check(); err != nil {
 		return err
@@ -92,7 +104,7 @@ func (a *Artifact) Check() error {
 		if !slices.Equal(m.Features, a.Features) || len(m.Coef) != n || len(m.Mean) != n || len(m.Scale) != n {
 			return fmt.Errorf("logistic model does not match the %d features", n)
 		}
-		return checkLogistic(m)
+		return checkLogistic(m, c)
 	case *gbm.Model:
 		if !slices.Equal(m.Features, a.Features) {
 			return fmt.Errorf("gbm model does not match the %d features", n)
@@ -105,9 +117,9 @@ func (a *Artifact) Check() error {
 				return fmt.Errorf("gbm.valid_loss[%d] %v: want a log-loss in [0, %g]", i, v, float64(maxLogOdds))
 			}
 		}
-		return checkEnsemble("gbm.ensemble", &m.Ensemble, n)
+		return checkEnsemble("gbm.ensemble", &m.Ensemble, n, c)
 	case *tree.Ensemble:
-		return checkEnsemble("trees", m, n)
+		return checkEnsemble("trees", m, n, c)
 	}
 	return nil
 }
@@ -130,20 +142,29 @@ func (h Health) check() error {
 	return nil
 }
 
-// logOdds checks a number in log-odds.
-func logOdds(field string, v float64) error {
-	if !(math.Abs(v) <= maxLogOdds) {
-		return fmt.Errorf("%s %v: want a log-odds within ±%g", field, v, float64(maxLogOdds))
+// calibrated checks the calibrated size of a raw log-odds term v, the
+// value of field: slope × v, plus the calibration's intercept for a base.
+func calibrated(field string, v float64, c metrics.Platt, base bool) error {
+	if !(math.Abs(v) <= maxRawLogOdds) {
+		return fmt.Errorf("%s %v: want raw log-odds within ±%g", field, v, float64(maxRawLogOdds))
+	}
+	z, what := c.A*v, "term"
+	if base {
+		z, what = c.LogOdds(v), "base"
+	}
+	if !(math.Abs(z) <= maxLogOdds) {
+		return fmt.Errorf("%s %v: with calibration a=%v b=%v, a calibrated %s of %v log-odds, want within ±%g",
+			field, v, c.A, c.B, what, z, float64(maxLogOdds))
 	}
 	return nil
 }
 
-func checkLogistic(m *logistic.Model) error {
-	if err := logOdds("logistic.intercept", m.Intercept); err != nil {
+func checkLogistic(m *logistic.Model, c metrics.Platt) error {
+	if err := calibrated("logistic.intercept", m.Intercept, c, true); err != nil {
 		return err
 	}
 	for j := range m.Coef {
-		if err := logOdds(fmt.Sprintf("logistic.coef[%d]", j), m.Coef[j]); err != nil {
+		if err := calibrated(fmt.Sprintf("logistic.coef[%d]", j), m.Coef[j], c, false); err != nil {
 			return err
 		}
 		if v := m.Mean[j]; !(math.Abs(v) <= maxFeatureValue) {
@@ -160,21 +181,23 @@ func checkLogistic(m *logistic.Model) error {
 // checkEnsemble checks the structure of e's trees (tree.Validate: child
 // indices in range and after their parent, so no cycle, features in
 // range, thresholds and covers finite) and the size of its numbers.
-func checkEnsemble(field string, e *tree.Ensemble, numFeatures int) error {
+func checkEnsemble(field string, e *tree.Ensemble, numFeatures int, c metrics.Platt) error {
 	if err := e.Validate(numFeatures); err != nil {
 		return fmt.Errorf("%s: %w", field, err)
-	}
-	if err := logOdds(field+".base", e.Base); err != nil {
-		return err
 	}
 	// Boosting adds its trees (weight 1); a forest averages them (1/N).
 	if !(e.Weight > 0 && e.Weight <= 1) {
 		return fmt.Errorf("%s.weight %v: want a weight in (0, 1]", field, e.Weight)
 	}
+	if err := calibrated(field+".base", e.Base, c, true); err != nil {
+		return err
+	}
+	// A leaf adds weight × its value to the raw log-odds.
+	cw := metrics.Platt{A: c.A * e.Weight}
 	for i := range e.Trees {
 		for k := range e.Trees[i].Nodes {
 			if n := &e.Trees[i].Nodes[k]; n.IsLeaf() {
-				if err := logOdds(fmt.Sprintf("%s.trees[%d].nodes[%d].v", field, i, k), n.Value); err != nil {
+				if err := calibrated(fmt.Sprintf("%s.trees[%d].nodes[%d].v", field, i, k), n.Value, cw, false); err != nil {
 					return err
 				}
 			}

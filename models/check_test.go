@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -109,6 +110,9 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 		{"tree child loops back", models.Tree, func(a *models.Artifact) { a.Trees.Trees[0].Nodes[0].Right = 0 }, "trees: tree: tree 0: node 0"},
 		{"tree feature out of range", models.Tree, func(a *models.Artifact) { a.Trees.Trees[0].Nodes[0].Feature = 1000 }, "trees: tree: tree 0: node 0"},
 		{"logistic coefficient huge", models.Logistic, func(a *models.Artifact) { a.Logistic.Coef[2] = 1e308 }, "logistic.coef[2]"},
+		{"logistic coefficient huge, slope tiny", models.Logistic, func(a *models.Artifact) {
+			a.Logistic.Coef[2], a.Calibration.A = 1e300, 1e-300
+		}, "logistic.coef[2]"},
 		{"logistic intercept huge", models.Logistic, func(a *models.Artifact) { a.Logistic.Intercept = 1e300 }, "logistic.intercept"},
 		{"logistic mean huge", models.Logistic, func(a *models.Artifact) { a.Logistic.Mean[0] = 1e300 }, "logistic.mean[0]"},
 		{"logistic sd tiny", models.Logistic, func(a *models.Artifact) { a.Logistic.Scale[1] = 1e-300 }, "logistic.scale[1]"},
@@ -164,5 +168,34 @@ func TestLoadRejectsEditedContent(t *testing.T) {
 				t.Fatalf("err = %v, want a version mismatch naming %s", err, path)
 			}
 		})
+	}
+}
+
+// TestLoadAcceptsHeavilyPenalizedModel trains a logistic model whose L2
+// penalty shrinks its coefficients a millionfold: Platt scaling then
+// has a slope near 1e6 and an intercept near 1e6 that cancel out, and
+// the model is as sane as any once calibrated. Load must not refuse it.
+func TestLoadAcceptsHeavilyPenalizedModel(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p models.Params
+	p.Logistic.L2 = 1e9
+	res, err := models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}, Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Chosen
+	if a.Calibration.A < 1e4 {
+		t.Fatalf("calibration %+v: the penalty did not shrink the model", a.Calibration)
+	}
+	dir := t.TempDir()
+	if err := models.Save(dir, a, res.Report); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.Load(dir); err != nil {
+		t.Fatalf("a model churn train saved is refused: %v", err)
 	}
 }
