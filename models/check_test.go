@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -197,5 +198,34 @@ func TestLoadAcceptsHeavilyPenalizedModel(t *testing.T) {
 	}
 	if _, err := models.Load(dir); err != nil {
 		t.Fatalf("a model churn train saved is refused: %v", err)
+	}
+}
+
+// TestTrainRefusesWhatLoadWould trains on a column whose values vary by
+// less than the smallest standard deviation a model file may hold:
+// churn train must say so, naming the column, rather than save a model
+// that every loader then refuses.
+func TestTrainRefusesWhatLoadWould(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := sp.Train.Column("seats")
+	if j < 0 {
+		t.Fatalf("no seats column in %v", sp.Train.Features)
+	}
+	tiny := *sp
+	for _, ds := range []**features.Dataset{&tiny.Train, &tiny.Valid} {
+		c := **ds
+		c.X = slices.Clone(c.X)
+		for i := j; i < len(c.X); i += len(c.Features) {
+			c.X[i] *= 1e-20
+		}
+		*ds = &c
+	}
+	_, err = models.Train(context.Background(), &tiny, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}})
+	if err == nil || !strings.Contains(err.Error(), "logistic.scale[") || !strings.Contains(err.Error(), "seats") {
+		t.Fatalf("err = %v, want the seats column's standard deviation named", err)
 	}
 }

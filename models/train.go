@@ -104,11 +104,16 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			res.Report.Fingerprint = <-fingerprint
 		}
 		a := &Artifact{
-			Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
+			Format: FormatVersion, Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
 			Train: sp.TrainStats, Valid: sp.ValidStats, Fingerprint: res.Report.Fingerprint,
 			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Served,
 		}
 		a.attach(m)
+		// A model that Load would refuse is refused here, where the
+		// data can still be fixed, not after it is saved.
+		if err := a.Check(); err != nil {
+			return nil, fmt.Errorf("%s: the model fitted could not be loaded: %w", kind, err)
+		}
 		res.Artifacts[kind] = a
 		res.Report.Models = append(res.Report.Models, e)
 		res.Valid = append(res.Valid, p)
