@@ -101,3 +101,41 @@ func editSummary(t *testing.T, dir string, edit func(map[string]any)) {
 		t.Fatal(err)
 	}
 }
+
+// TestTrainAfterFormatChange writes features of one book as Parquet and
+// then of another as CSV into the same folder, the sequence that had
+// churn train read the stale Parquet while metrics.json described the
+// CSV run. Train must either refuse the mix or train on the CSV run's
+// data, whose fingerprint a clean folder gives.
+func TestTrainAfterFormatChange(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "5", "--out", snap)
+	other := filepath.Join(dir, "other.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "6", "--out", other)
+	featArgs := []string{"--horizon", "8", "--valid-weeks", "6"}
+
+	feat := filepath.Join(dir, "features")
+	mustChurn(t, append([]string{"features", "--snapshots", other, "--out", feat}, featArgs...)...)
+	mustChurn(t, append([]string{"features", "--snapshots", snap, "--out", feat, "--format", "csv"}, featArgs...)...)
+	clean := filepath.Join(dir, "clean")
+	mustChurn(t, append([]string{"features", "--snapshots", snap, "--out", clean, "--format", "csv"}, featArgs...)...)
+
+	fingerprint := func(model string) string {
+		var a struct {
+			Fingerprint string `json:"data_fingerprint"`
+		}
+		readJSON(t, filepath.Join(model, "model.json"), &a)
+		return a.Fingerprint
+	}
+	want := filepath.Join(dir, "want")
+	mustChurn(t, "train", "--features", clean, "--model", "logistic", "--out", want, "--no-plots")
+	got := filepath.Join(dir, "got")
+	code, _, stderr := churn(t, "train", "--features", feat, "--model", "logistic", "--out", got, "--no-plots")
+	switch {
+	case code != 0 && !strings.Contains(stderr, "holds both train.csv and train.parquet"):
+		t.Fatalf("exit %d: %s", code, stderr)
+	case code == 0 && fingerprint(got) != fingerprint(want):
+		t.Fatalf("trained on data fingerprinted %s, the CSV run's is %s: stale files were read", fingerprint(got), fingerprint(want))
+	}
+}
