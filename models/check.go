@@ -94,6 +94,9 @@ func (a *Artifact) Check() error {
 	if err := checkSummary("valid_metrics", a.Metrics); err != nil {
 		return err
 	}
+	if held := countTrue(a.Logistic != nil, a.GBM != nil, a.Trees != nil); held != 1 {
+		return fmt.Errorf("kind %q: the file holds %d of logistic, gbm and trees, want exactly one", a.Kind, held)
+	}
 	m, err := a.Model()
 	if err != nil {
 		return err
@@ -122,6 +125,17 @@ func (a *Artifact) Check() error {
 		return checkEnsemble("trees", m, n, c)
 	}
 	return nil
+}
+
+// countTrue counts the true values among held: which model fields are set.
+func countTrue(held ...bool) int {
+	n := 0
+	for _, h := range held {
+		if h {
+			n++
+		}
+	}
+	return n
 }
 
 // check verifies the health cut-offs: probabilities, yellow at or below

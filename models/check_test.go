@@ -104,6 +104,9 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 		{"gbm leaf huge", models.GBM, func(a *models.Artifact) { *firstLeaf(a) = 1e308 }, "gbm.ensemble.trees[0].nodes["},
 		{"gbm base huge", models.GBM, func(a *models.Artifact) { a.GBM.Ensemble.Base = 1e300 }, "gbm.ensemble.base"},
 		{"gbm weight zero", models.GBM, func(a *models.Artifact) { a.GBM.Ensemble.Weight = 0 }, "gbm.ensemble.weight"},
+		{"a second model beside the first", models.GBM, func(a *models.Artifact) {
+			a.Logistic = clone(t, res.Artifacts[models.Logistic]).Logistic
+		}, "want exactly one"},
 		{"gbm iterations disagree", models.GBM, func(a *models.Artifact) { a.GBM.BestIteration++ }, "gbm.best_iteration"},
 		{"gbm validation loss negative", models.GBM, func(a *models.Artifact) { a.GBM.ValidLoss[3] = -1 }, "gbm.valid_loss[3]"},
 		{"forest leaf huge", models.Forest, func(a *models.Artifact) { *firstLeaf(a) = -1e308 }, "trees.trees[0].nodes["},
