@@ -31,13 +31,11 @@ func Save(dir string, a *Artifact, report *Report) error {
 		return fmt.Errorf("save model: %w", err)
 	}
 	a.Format = FormatVersion
-	a.Version = ""
-	body, err := json.Marshal(a)
+	v, err := contentVersion(a)
 	if err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	sum := sha256.Sum256(body)
-	a.Version = a.Kind + "-" + hex.EncodeToString(sum[:6])
+	a.Version = v
 	if err := writeJSON(filepath.Join(dir, MetricsFile), report); err != nil {
 		return err
 	}
@@ -59,7 +57,8 @@ func Load(dir string) (*Artifact, error) {
 	return a, nil
 }
 
-// Decode reads an artifact from r and checks it.
+// Decode reads an artifact from r and checks it: it must pass Check and
+// its content must hash to its version, as Save computed it.
 func Decode(r io.Reader) (*Artifact, error) {
 	var a Artifact
 	dec := json.NewDecoder(r)
@@ -67,8 +66,17 @@ func Decode(r io.Reader) (*Artifact, error) {
 	if err := dec.Decode(&a); err != nil {
 		return nil, err
 	}
+	// A bad number is named before the version is compared: whoever
+	// edited it by hand learns what is wrong with it.
 	if err := a.Check(); err != nil {
 		return nil, err
+	}
+	want, err := contentVersion(&a)
+	if err != nil {
+		return nil, err
+	}
+	if a.Version != want {
+		return nil, fmt.Errorf("version %q does not match the content, which hashes to %q: the file was edited after churn train saved it", a.Version, want)
 	}
 	return &a, nil
 }

@@ -14,11 +14,21 @@ import (
 )
 
 // Evaluation is one model's validation against historical churn, as
-// metrics.json reports it. The headline figures are of calibrated
-// probabilities; ROC AUC is the same before and after calibration, which
-// is monotone.
+// metrics.json reports it.
+//
+// The ranking figures (ValidAUC, the headline, metrics.ValidationAUC, and
+// PR AUC, lift and capture) are those of the scores the model serves,
+// the ones a CS team works down: they are the same before and after its
+// calibration, which is monotone. The probability figures (log-loss,
+// Brier) are out of fold, so fitting the calibration on the validation
+// rows does not flatter them. The out-of-fold probabilities come from
+// two calibrations, which rank rows slightly differently: their ROC AUC
+// (Calibrated.ROCAUC) is not the served model's and is no headline.
 type Evaluation struct {
-	Name       string  `json:"name"`
+	Name string `json:"name"`
+	// ValidAUC is the validation ROC AUC (out of time) of the served
+	// scores: the figure train, model.json, the dashboard and the report
+	// show.
 	ValidAUC   float64 `json:"valid_auc"`
 	FitSeconds float64 `json:"fit_seconds"`
 
@@ -28,10 +38,13 @@ type Evaluation struct {
 	TopDecileLift    float64 `json:"top_decile_lift"`
 	TopDecileCapture float64 `json:"top_decile_capture"`
 
-	// Uncalibrated are the metrics of the model's raw probabilities;
+	// Served are the metrics of the probabilities the model serves,
+	// calibrated by the fit on every validation row; model.json holds
+	// them. Uncalibrated are those of the model's raw probabilities;
 	// Calibrated of Platt-scaled ones, each validation row scored by a
 	// calibration fitted on the other half of the accounts (out of
 	// fold), so the figures are not flattered by fitting on themselves.
+	Served       metrics.Summary `json:"served"`
 	Uncalibrated metrics.Summary `json:"uncalibrated"`
 	Calibrated   metrics.Summary `json:"calibrated"`
 	// Isotonic is the out-of-fold log-loss and Brier of isotonic
@@ -139,17 +152,26 @@ func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec)
 		platt = metrics.Platt{A: 1}
 	}
 	oof, iso := s.outOfFold(raw)
+	// served is what Scorer.Probability answers for each row, computed
+	// the same way, so that a report scoring these rows with the saved
+	// model finds the same figures to the last bit.
+	served := make([]float64, len(s.z))
+	for i, z := range s.z {
+		served[i] = sigmoid(platt.LogOdds(z))
+	}
 	e := &Evaluation{
 		Name:         name,
+		Served:       metrics.Summarize(s.y, served),
 		Uncalibrated: metrics.Summarize(s.y, raw),
 		Calibrated:   metrics.Summarize(s.y, oof),
 		Calibration:  platt,
 		Segments:     bySegment(valid, spec, oof),
 	}
 	e.Isotonic.LogLoss, e.Isotonic.Brier = metrics.LogLoss(s.y, iso), metrics.Brier(s.y, iso)
-	c := e.Calibrated
-	e.ValidAUC, e.ValidPRAUC, e.ValidLogLoss, e.ValidBrier = c.ROCAUC, c.PRAUC, c.LogLoss, c.Brier
-	e.TopDecileLift, e.TopDecileCapture = c.TopDecile.Lift, c.TopDecile.Capture
+	r, c := e.Served, e.Calibrated
+	e.ValidAUC, e.ValidPRAUC = r.ROCAUC, r.PRAUC
+	e.TopDecileLift, e.TopDecileCapture = r.TopDecile.Lift, r.TopDecile.Capture
+	e.ValidLogLoss, e.ValidBrier = c.LogLoss, c.Brier
 	e.Importance = (<-explained).importance(valid.Features, platt.A)
 	if lm, ok := m.(*logistic.Model); ok {
 		orig, _ := lm.Original()
@@ -157,11 +179,7 @@ func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec)
 			e.Coefficients = append(e.Coefficients, Coefficient{f, lm.Coef[j], orig[j]})
 		}
 	}
-	final := make([]float64, len(s.z))
-	for i, z := range s.z {
-		final[i] = platt.Probability(z)
-	}
-	return e, final, nil
+	return e, served, nil
 }
 
 // outOfFold returns Platt and isotonic probabilities for every row, each

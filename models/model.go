@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
@@ -59,7 +58,11 @@ type Artifact struct {
 
 	Calibration metrics.Platt `json:"calibration"`
 	Health      Health        `json:"health"`
-	// Metrics are the validation metrics, calibrated out of fold.
+	// Metrics are the validation metrics of the probabilities the model
+	// serves. Their ROC AUC is the headline, metrics.ValidationAUC, which
+	// GET /v1/model and the dashboard show. The calibration was fitted on
+	// the same rows, so log-loss and Brier here are slightly flattered:
+	// metrics.json has them out of fold.
 	Metrics metrics.Summary `json:"valid_metrics"`
 
 	// Exactly one of these holds the model, as Kind says.
@@ -194,39 +197,3 @@ func (s *Scorer) Probability(x []float64) float64 {
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-
-// Check verifies that a loaded artifact is whole and consistent: a model
-// file is input like any other and must fail at load, not at scoring.
-func (a *Artifact) Check() error {
-	if a.Format != FormatVersion {
-		return fmt.Errorf("format %q, want %q", a.Format, FormatVersion)
-	}
-	if want := a.Spec.Names(); !slices.Equal(a.Features, want) {
-		return fmt.Errorf("features %v do not match the feature spec %v", a.Features, want)
-	}
-	if a.Horizon < 1 {
-		return fmt.Errorf("horizon %d weeks", a.Horizon)
-	}
-	if math.IsNaN(a.Calibration.A) || math.IsNaN(a.Calibration.B) || a.Calibration.A <= 0 {
-		return fmt.Errorf("calibration %+v: the slope must be positive", a.Calibration)
-	}
-	m, err := a.Model()
-	if err != nil {
-		return err
-	}
-	n := len(a.Features)
-	switch m := m.(type) {
-	case *logistic.Model:
-		if !slices.Equal(m.Features, a.Features) || len(m.Coef) != n || len(m.Mean) != n || len(m.Scale) != n {
-			return fmt.Errorf("logistic model does not match the %d features", n)
-		}
-	case *gbm.Model:
-		if !slices.Equal(m.Features, a.Features) {
-			return fmt.Errorf("gbm model does not match the %d features", n)
-		}
-		return m.Ensemble.Validate(n)
-	case *tree.Ensemble:
-		return m.Validate(n)
-	}
-	return nil
-}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // Selection says how Train chooses among models. ROC AUC ranks accounts,
 // which is what CS acts on, and calibration cannot change it; log-loss
 // is reported beside it.
-const Selection = "highest validation ROC AUC"
+const Selection = "highest " + metrics.ValidationAUC
 
 // Report is metrics.json: every model's validation and the choice.
 type Report struct {
@@ -105,11 +104,16 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			res.Report.Fingerprint = <-fingerprint
 		}
 		a := &Artifact{
-			Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
+			Format: FormatVersion, Kind: kind, Features: sp.Train.Features, Spec: spec, Horizon: sp.Horizon,
 			Train: sp.TrainStats, Valid: sp.ValidStats, Fingerprint: res.Report.Fingerprint,
-			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Calibrated,
+			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Served,
 		}
 		a.attach(m)
+		// A model that Load would refuse is refused here, where the
+		// data can still be fixed, not after it is saved.
+		if err := a.Check(); err != nil {
+			return nil, fmt.Errorf("%s: the model fitted could not be loaded: %w", kind, err)
+		}
 		res.Artifacts[kind] = a
 		res.Report.Models = append(res.Report.Models, e)
 		res.Valid = append(res.Valid, p)
@@ -200,16 +204,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if e.Name == r.Chosen {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s%s\t%.2f\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f%%\t%s\t\n",
+		fmt.Fprintf(tw, "%s%s\t%.2f\t%.3f\t%.4f\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f%%\t%s\t\n",
 			mark, e.Name, e.FitSeconds, e.ValidAUC, e.ValidPRAUC, e.Uncalibrated.LogLoss, e.ValidLogLoss,
 			e.ValidBrier, e.TopDecileLift, 100*e.TopDecileCapture, bt)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "* chosen: %s (%s). Calibrated figures are out of fold (Platt, 2 folds by account).\n",
-		r.Chosen, strings.ToLower(r.Selection))
-	return err
+	for _, e := range r.Models {
+		if e.Name == r.Chosen {
+			// Three decimals, as the dashboard and churn report show it.
+			_, err := fmt.Fprintf(w, "* chosen: %s, %s %.3f.\n"+
+				"ROC AUC, PR AUC and lift are of the scores served; log-loss and Brier calibrated are out of fold (Platt, 2 folds by account).\n",
+				r.Chosen, r.Selection, e.ValidAUC)
+			return err
+		}
+	}
+	return nil
 }
 
 // checkHoldout refuses a split whose validation rows could leak into

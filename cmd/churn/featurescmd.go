@@ -59,7 +59,11 @@ training label sees the validation period. DIR/summary.json describes it.`)
 			return err
 		}
 	}
-	summary := featureSummary{Snapshots: *path, Split: sp, Spec: tab.Spec, Features: tab.Spec.Names()}
+	files, err := describeFeatureFiles(*out, *format, sp)
+	if err != nil {
+		return err
+	}
+	summary := featureSummary{Snapshots: *path, Format: *format, Files: files, Split: sp, Spec: tab.Spec, Features: tab.Spec.Names()}
 	if err := writeJSON(filepath.Join(*out, "summary.json"), summary); err != nil {
 		return err
 	}
@@ -79,10 +83,14 @@ training label sees the validation period. DIR/summary.json describes it.`)
 
 // featureSummary is DIR/summary.json.
 type featureSummary struct {
-	Snapshots string          `json:"snapshots"`
-	Split     *features.Split `json:"split"`
-	Spec      features.Spec   `json:"spec"`
-	Features  []string        `json:"features"`
+	Snapshots string `json:"snapshots"`
+	// Format and Files say which data files the run wrote: training
+	// reads those and refuses any other (see checkFiles).
+	Format   string                 `json:"format"`
+	Files    map[string]featureFile `json:"files"`
+	Split    *features.Split        `json:"split"`
+	Spec     features.Spec          `json:"spec"`
+	Features []string               `json:"features"`
 }
 
 // buildTable builds the feature table of a snapshot file, reporting

@@ -10,6 +10,7 @@ import (
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/metrics"
 )
 
 // reportTrees is the size of the gbm the report fits when no model is
@@ -123,10 +124,22 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 	if err != nil {
 		return err
 	}
-	sp, err := tab.Split(features.SplitOptions{Horizon: horizon})
+	so := features.SplitOptions{Horizon: horizon}
+	if art != nil && art.Horizon == horizon && art.Valid.Last <= tab.Last-features.Date(7*horizon) {
+		// The model's own validation weeks: on the snapshots it was
+		// trained from, its figure here is the one model.json holds.
+		so.ValidEnd, so.ValidWeeks = art.Valid.Last, int(art.Valid.Last-art.Valid.First)/7+1
+	}
+	sp, err := tab.Split(so)
 	if err != nil {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil
+	}
+	if art != nil && sp.ValidStats != art.Valid {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("The model's %s, %.3f in model.json, is on its validation rows (%d, weeks %s to %s); "+
+			"these snapshots give %d rows in weeks %s to %s, so its figure here differs.",
+			metrics.ValidationAUC, art.Metrics.ROCAUC, art.Valid.Rows, art.Valid.First, art.Valid.Last,
+			sp.ValidStats.Rows, sp.ValidStats.First, sp.ValidStats.Last))
 	}
 	full, err := fullScores(ctx, e, sp, art)
 	if err != nil {

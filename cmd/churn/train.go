@@ -158,6 +158,9 @@ func readFeatures(dir string) (*features.Split, features.Spec, error) {
 	if sp == nil {
 		return nil, features.Spec{}, fmt.Errorf("%s has no split", filepath.Join(dir, "summary.json"))
 	}
+	if err := summary.checkFiles(dir); err != nil {
+		return nil, features.Spec{}, err
+	}
 	// The two files are independent: reading them side by side halves
 	// the wait on two cores.
 	parts := []struct {
@@ -179,6 +182,9 @@ func readFeatures(dir string) (*features.Split, features.Spec, error) {
 		}
 		if (*part.ds).Label == nil {
 			return nil, features.Spec{}, fmt.Errorf("%s/%s.*: no label column", dir, part.name)
+		}
+		if err := summary.checkRows(dir, part.name, *part.ds); err != nil {
+			return nil, features.Spec{}, err
 		}
 	}
 	return sp, summary.Spec, nil

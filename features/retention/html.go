@@ -8,6 +8,9 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/churnlabs/churn/models/metrics"
 )
 
 // WriteHTML writes the report as one self-contained HTML page: the style
@@ -110,7 +113,7 @@ func (p *htmlPage) build() {
 			})
 		}
 		p.TermTable = t
-		c := &htmlTable{Head: []string{"Model", "ROC AUC", "PR AUC", "Churners in the riskiest 10%"}}
+		c := &htmlTable{Head: []string{"Model", capitalize(metrics.ValidationAUC), "PR AUC", "Churners in the riskiest 10%"}}
 		for _, m := range ad.Validation {
 			c.Rows = append(c.Rows, []htmlCell{text(m.Model), num(fmt.Sprintf("%.3f", m.ROCAUC)),
 				num(fmt.Sprintf("%.3f", m.PRAUC)), num(pct(m.TopDecileCapture))})
@@ -270,3 +273,12 @@ func money(v float64) string {
 var reportHTML string
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"pct": pct}).Parse(reportHTML))
+
+// capitalize returns s with its first letter in upper case, for a label
+// at the start of a heading.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

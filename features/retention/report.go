@@ -12,6 +12,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
+	"github.com/churnlabs/churn/models/metrics"
 )
 
 // Report is everything the retention report shows, as report.json holds
@@ -159,7 +160,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if ad := r.Adoption; ad != nil {
-		b.WriteString("validation ROC AUC:")
+		b.WriteString(metrics.ValidationAUC + ":")
 		for i, m := range ad.Validation {
 			if i > 0 {
 				b.WriteString(",")

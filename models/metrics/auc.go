@@ -64,3 +64,9 @@ func averagePrecision(rows []rankedRow, positives int) float64 {
 	}
 	return sum / float64(positives)
 }
+
+// ValidationAUC labels the one ROC AUC every report of a model shows: that
+// of the scores the model serves, on the validation weeks held out after
+// the training weeks. Calibration is monotone, so it is the ROC AUC of
+// the model's raw scores too.
+const ValidationAUC = "validation ROC AUC (out of time)"
