@@ -114,9 +114,9 @@ func TestContributionsAddUp(t *testing.T) {
 
 func TestModelsFindTheSignal(t *testing.T) {
 	// What each learner reached on this seeded fixture when the test was
-	// written (fastParams, 600 accounts; the AUC of the served scores). The fixture and every learner
-	// are deterministic, so a drop of more than 0.015 is a regression,
-	// not noise.
+	// written (fastParams, 600 accounts; the AUC of the served scores).
+	// The fixture and every learner are deterministic, so a drop of more
+	// than 0.015 is a regression, not noise.
 	reached := map[string]float64{"logistic": 0.8490, "tree": 0.8534, "forest": 0.8439, "gbm": 0.8568}
 	_, res := trainAll(t)
 	for _, e := range res.Report.Models {
