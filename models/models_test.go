@@ -247,3 +247,31 @@ func TestHealthColours(t *testing.T) {
 		t.Fatalf("health %+v", h)
 	}
 }
+
+// TestTrainReports checks that Train tells of every step and every
+// model's rounds, backtests included, so a long run is never silent.
+func TestTrainReports(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	rounds := map[string]int{}
+	_, err = models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{
+		Kinds: []string{models.Logistic, models.Forest}, Params: fastParams(), Backtest: 1, Table: tab, Split: testSplit,
+		Step:     func(kind, step string) { steps = append(steps, step+" "+kind) },
+		Progress: func(kind string, done, total int) { rounds[kind]++ },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"fitting logistic", "validating and calibrating logistic", "backtest cut-off 1/1 logistic",
+		"fitting forest", "validating and calibrating forest", "backtest cut-off 1/1 forest"}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps %q, want %q", steps, want)
+	}
+	if rounds[models.Logistic] == 0 || rounds[models.Forest] != 2*8 {
+		t.Errorf("rounds heard %v, want logistic iterations and 8 forest trees per fit", rounds)
+	}
+}

@@ -40,8 +40,18 @@ type TrainOptions struct {
 	Backtest int
 	Table    *features.Table
 	Split    features.SplitOptions
-	// Progress hears of each model's rounds as they finish.
+	// Progress hears of each model's rounds as they finish (see Fit).
 	Progress func(kind string, done, total int)
+	// Step, when set, hears of each step as it starts: "fitting",
+	// "validating", "backtest 2/3" of a kind.
+	Step func(kind, step string)
+}
+
+// step tells opt.Step of a step, if it listens.
+func (opt *TrainOptions) step(kind, step string) {
+	if opt.Step != nil {
+		opt.Step(kind, step)
+	}
 }
 
 // Result is the outcome of Train.
@@ -83,11 +93,16 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			}
 		}
 		start := time.Now()
+		opt.step(kind, "fitting")
 		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, progress)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", kind, err)
 		}
 		secs := time.Since(start).Seconds()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		opt.step(kind, "validating and calibrating")
 		e, p, err := evaluate(kind, m, sp.Valid, spec)
 		if err != nil {
 			return nil, fmt.Errorf("validate %s: %w", kind, err)
@@ -158,11 +173,16 @@ func backtest(ctx context.Context, kind string, opt TrainOptions) (*Backtest, er
 	var sum, sq float64
 	for k := 1; k <= opt.Backtest; k++ {
 		so.ValidEnd = end - features.Date(7*so.ValidWeeks*k)
-		sp, err := opt.Table.Split(so)
+		opt.step(kind, fmt.Sprintf("backtest cut-off %d/%d", k, opt.Backtest))
+		sp, err := opt.Table.SplitContext(ctx, so)
 		if err != nil {
 			return nil, fmt.Errorf("cut-off %d (validation ending %s): %w", k, so.ValidEnd, err)
 		}
-		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, nil)
+		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, func(done, total int) {
+			if opt.Progress != nil {
+				opt.Progress(kind, done, total)
+			}
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -581,7 +581,10 @@ func TestCancelDuringFit(t *testing.T) {
 		name string
 		fit  func(ctx context.Context) error
 	}{
-		{"tree", func(ctx context.Context) error { _, err := FitTree(ctx, ds, TreeParams{MaxDepth: 12, MaxRows: 1200}); return err }},
+		{"tree", func(ctx context.Context) error {
+			_, err := FitTree(ctx, ds, TreeParams{MaxDepth: 12, MaxRows: 1200})
+			return err
+		}},
 		{"forest", func(ctx context.Context) error {
 			_, err := FitForest(ctx, ds, ForestParams{Trees: 2, MaxRows: 12_000})
 			return err

@@ -56,6 +56,13 @@ const maxEvalsPerIter = 20
 // many evaluations of the objective), Fit returns the model reached
 // together with an error wrapping ErrNotConverged.
 func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
+	return FitProgress(ctx, ds, p, nil)
+}
+
+// FitProgress is Fit telling progress, when not nil, of each major
+// iteration of the optimiser: done so far, of at most p.MaxIter (its
+// default when zero). A fit usually converges well before the cap.
+func FitProgress(ctx context.Context, ds *features.Dataset, p Params, progress func(done, most int)) (*Model, error) {
 	p, err := p.withDefaults()
 	if err != nil {
 		return nil, err
@@ -86,7 +93,7 @@ func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
 		// Only the gradient decides convergence: a slowly falling
 		// objective must not stop the fit short of the optimum.
 		Converger: optimize.NeverTerminate{},
-		Recorder:  ctxRecorder{ctx},
+		Recorder:  ctxRecorder{ctx: ctx, progress: progress, most: p.MaxIter},
 	}, &optimize.LBFGS{Linesearcher: &optimize.MoreThuente{}})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("logistic: fit: %w", err)
@@ -354,13 +361,20 @@ func vec(x []float64) blas64.Vector {
 	return blas64.Vector{N: len(x), Inc: 1, Data: x}
 }
 
-// ctxRecorder stops the optimiser once ctx is done. gonum calls it after
-// every evaluation, so a cancelled fit ends within one pass over the
-// data.
-type ctxRecorder struct{ ctx context.Context }
+// ctxRecorder stops the optimiser once ctx is done and reports major
+// iterations to progress. gonum calls it after every evaluation, so a
+// cancelled fit ends within one pass over the data.
+type ctxRecorder struct {
+	ctx      context.Context
+	progress func(done, most int)
+	most     int
+}
 
 func (r ctxRecorder) Init() error { return r.ctx.Err() }
 
-func (r ctxRecorder) Record(*optimize.Location, optimize.Operation, *optimize.Stats) error {
+func (r ctxRecorder) Record(_ *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if r.progress != nil && op == optimize.MajorIteration {
+		r.progress(st.MajorIterations, r.most)
+	}
 	return r.ctx.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -586,4 +587,20 @@ func FuzzFit(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFitProgress(t *testing.T) {
+	ds := synthetic(2000, 4, 5)
+	var iters []int
+	if _, err := FitProgress(context.Background(), ds, Params{}, func(done, most int) {
+		if most != DefaultMaxIter {
+			t.Errorf("progress cap %d, want %d", most, DefaultMaxIter)
+		}
+		iters = append(iters, done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(iters) < 2 || !slices.IsSorted(iters) || iters[0] != 1 {
+		t.Errorf("progress heard iterations %v, want 1, 2, ...", iters)
+	}
 }
