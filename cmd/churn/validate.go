@@ -23,10 +23,13 @@ activity at all (warnings). Exits 1 when the file has errors.`)
 		return err
 	}
 	var rep *features.Report
-	err := snapshotSource(*path).Read(func(r features.SnapshotReader) (err error) {
+	e.progress.begin("reading " + *path)
+	src := countedSource(ctx, snapshotSource(*path), func(rows int) { e.progress.update("%d rows", rows) })
+	err := src.Read(func(r features.SnapshotReader) (err error) {
 		rep, err = features.Inspect(ctx, r, *path)
 		return err
 	})
+	e.progress.end()
 	if err != nil {
 		return err
 	}
