@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,9 +20,19 @@ import (
 // TestMain lets a test run the binary as a process of its own, to send it
 // signals: with CHURN_TEST_MAIN=1 the test binary is churn itself.
 func TestMain(m *testing.M) {
-	if os.Getenv("CHURN_TEST_MAIN") == "1" {
+	switch os.Getenv("CHURN_TEST_MAIN") {
+	case "1":
 		main()
 		return
+	case "busy":
+		// A command busy in a step that does not look at its context.
+		ctx, stop := notifyContext()
+		defer stop()
+		fmt.Println("started")
+		<-ctx.Done()
+		fmt.Println(context.Cause(ctx))
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -201,5 +213,38 @@ func TestInterrupt(t *testing.T) {
 			}
 			t.Logf("exited %v after the signal", after.Round(time.Millisecond))
 		})
+	}
+}
+
+// TestSecondSignal checks that a second SIGINT ends the process at once,
+// even while it is busy with something that does not look at its
+// context.
+func TestSecondSignal(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "CHURN_TEST_MAIN=busy")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Scan() // started
+	cmd.Process.Signal(syscall.SIGINT)
+	sc.Scan()
+	if got := sc.Text(); got != "interrupted by interrupt" {
+		t.Errorf("the first signal's cause: %q", got)
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	kill := time.AfterFunc(5*time.Second, func() { cmd.Process.Kill() }) // not to hang when it fails
+	defer kill.Stop()
+	cmd.Wait()
+	if after := time.Since(sent); after > promptly {
+		t.Errorf("exited %v after the second signal", after)
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("the second signal did not end the process: %v", cmd.ProcessState)
 	}
 }
