@@ -214,6 +214,26 @@ func TestInterrupt(t *testing.T) {
 			t.Logf("exited %v after the signal", after.Round(time.Millisecond))
 		})
 	}
+
+	// kill -9 gives no chance to clean up: the previous model must still
+	// be whole, and the next run must remove what the killed one left.
+	before := listing(t, earlier)
+	code, _, _, _ := interruptAt(t, "fitting gbm", syscall.SIGKILL,
+		"train", "--snapshots", snap, "--model", "gbm", "--out", out("model"))
+	if code != -1 {
+		t.Fatalf("kill -9: exit %d", code)
+	}
+	for _, d := range diffListings(before, listing(t, earlier)) {
+		if !strings.HasPrefix(d, "added .model.tmp-") {
+			t.Errorf("kill -9 changed the earlier outputs: %s", d)
+		}
+	}
+	mustChurn(t, "train", "--snapshots", small, "--horizon", "8", "--model", "logistic", "--no-plots", "--out", out("model"))
+	for name := range listing(t, earlier) {
+		if strings.Contains(name, ".tmp-") {
+			t.Errorf("the next run left the killed run's %s", name)
+		}
+	}
 }
 
 // TestSecondSignal checks that a second SIGINT ends the process at once,

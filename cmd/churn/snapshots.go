@@ -47,7 +47,7 @@ func writeDataset(ctx context.Context, e *env, dir, name, format string, ds *fea
 	return publish.File(filepath.Join(dir, file), func(w io.Writer) error {
 		cw := &ctxWriter{ctx: ctx, w: w, report: func(n int64) { e.progress.update("%d MB", n>>20) }}
 		if format == "parquet" {
-			return parquetfile.WriteDataset(cw, ds)
+			return parquetfile.WriteDatasetContext(ctx, cw, ds)
 		}
 		return csvfile.WriteDataset(cw, ds)
 	})
