@@ -3,6 +3,7 @@ package models_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -273,5 +274,29 @@ func TestTrainReports(t *testing.T) {
 	}
 	if rounds[models.Logistic] == 0 || rounds[models.Forest] != 2*8 {
 		t.Errorf("rounds heard %v, want logistic iterations and 8 forest trees per fit", rounds)
+	}
+}
+
+// TestTrainCancelledWhileValidating cancels Train as it starts validating
+// its last model: it must fail with the cancellation, not carry on to a
+// result nobody wants.
+func TestTrainCancelledWhileValidating(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = models.Train(ctx, sp, tab.Spec, models.TrainOptions{
+		Kinds: []string{models.Logistic}, Params: fastParams(),
+		Step: func(kind, step string) {
+			if strings.HasPrefix(step, "validating") {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Train = %v, want context.Canceled", err)
 	}
 }

@@ -103,7 +103,7 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			return nil, err
 		}
 		opt.step(kind, "validating and calibrating")
-		e, p, err := evaluate(kind, m, sp.Valid, spec)
+		e, p, err := evaluateContext(ctx, kind, m, sp.Valid, spec)
 		if err != nil {
 			return nil, fmt.Errorf("validate %s: %w", kind, err)
 		}
@@ -133,6 +133,31 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 		}
 	}
 	return res, nil
+}
+
+// evaluateContext is evaluate returning ctx's error as soon as ctx is
+// done. Evaluation looks at no context and takes seconds at millions of
+// validation rows: it is left to finish on its own, its result dropped.
+func evaluateContext(ctx context.Context, kind string, m Model, valid *features.Dataset, spec features.Spec) (*Evaluation, []float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	type evaluated struct {
+		e   *Evaluation
+		p   []float64
+		err error
+	}
+	done := make(chan evaluated, 1) // buffered: an abandoned evaluation does not block
+	go func() {
+		e, p, err := evaluate(kind, m, valid, spec)
+		done <- evaluated{e, p, err}
+	}()
+	select {
+	case r := <-done:
+		return r.e, r.p, r.err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
 
 // Backtest is a model's validation repeated at earlier cut-offs.
