@@ -62,7 +62,30 @@ func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
 // FitProgress is Fit telling progress, when not nil, of each major
 // iteration of the optimiser: done so far, of at most p.MaxIter (its
 // default when zero). A fit usually converges well before the cap.
+//
+// FitProgress returns ctx's error as soon as ctx is done. The optimiser
+// looks at ctx after every pass over the data; standardising the
+// features, which takes seconds at millions of rows, finishes on its
+// own, its result dropped.
 func FitProgress(ctx context.Context, ds *features.Dataset, p Params, progress func(done, most int)) (*Model, error) {
+	type fitted struct {
+		m   *Model
+		err error
+	}
+	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
+	go func() {
+		m, err := fit(ctx, ds, p, progress)
+		done <- fitted{m, err}
+	}()
+	select {
+	case f := <-done:
+		return f.m, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("logistic: fit: %w", ctx.Err())
+	}
+}
+
+func fit(ctx context.Context, ds *features.Dataset, p Params, progress func(done, most int)) (*Model, error) {
 	p, err := p.withDefaults()
 	if err != nil {
 		return nil, err

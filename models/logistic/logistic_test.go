@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/floats/scalar"
@@ -602,5 +603,27 @@ func TestFitProgress(t *testing.T) {
 	}
 	if len(iters) < 2 || !slices.IsSorted(iters) || iters[0] != 1 {
 		t.Errorf("progress heard iterations %v, want 1, 2, ...", iters)
+	}
+}
+
+// TestCancelWhileStandardizing cancels a fit while it standardises the
+// features, which looks at no context: Fit must return at once.
+func TestCancelWhileStandardizing(t *testing.T) {
+	ds := synthetic(300_000, 10, 9)
+	start := time.Now()
+	if _, err := standardize(ds); err != nil {
+		t.Fatal(err)
+	}
+	standardizing := time.Since(start)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(standardizing/10, cancel)
+	start = time.Now()
+	_, err := Fit(ctx, ds, Params{})
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit = %v, want context.Canceled", err)
+	}
+	if took > standardizing/2 {
+		t.Errorf("Fit returned %v after it started, standardising alone takes %v: it waited", took, standardizing)
 	}
 }
