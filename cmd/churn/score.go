@@ -75,13 +75,15 @@ which.`)
 		return err
 	}
 	accounts := book.Rank(q)
+	// A million accounts take a while to print: an interrupt stops it.
+	out := &ctxWriter{ctx: ctx, w: e.stdout}
 	switch *format {
 	case "csv":
-		return ranking.WriteCSV(e.stdout, accounts)
+		return ranking.WriteCSV(out, accounts)
 	case "json":
-		return ranking.WriteJSON(e.stdout, book, accounts)
+		return ranking.WriteJSON(out, book, accounts)
 	}
-	return ranking.WriteTable(e.stdout, book, accounts)
+	return ranking.WriteTable(out, book, accounts)
 }
 
 // health applies --red and --yellow over the model's cut-offs.
