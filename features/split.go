@@ -1,6 +1,7 @@
 package features
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -79,6 +80,16 @@ type Split struct {
 
 // Split labels the table's rows and splits them out of time.
 func (t *Table) Split(opt SplitOptions) (*Split, error) {
+	return t.SplitContext(context.Background(), opt)
+}
+
+// splitCheckRows is how many rows SplitContext handles between looks at
+// its context: a few milliseconds' work.
+const splitCheckRows = 1 << 16
+
+// SplitContext is Split stopping with ctx's error once ctx is done: at
+// millions of rows a split takes seconds.
+func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, error) {
 	if !t.HasChurned {
 		return nil, errors.New("the snapshots have no churned column: it is required to label training rows")
 	}
@@ -115,6 +126,11 @@ func (t *Table) Split(opt SplitOptions) (*Split, error) {
 	var n [2]int
 	sp := &Split{Horizon: h}
 	for i, w := range t.week {
+		if i%splitCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		side[i] = skip
 		switch {
 		case w <= trainEnd:
@@ -135,6 +151,11 @@ func (t *Table) Split(opt SplitOptions) (*Split, error) {
 	stats := [2]*Period{&sp.TrainStats, &sp.ValidStats}
 	accounts := [2]map[int32]bool{{}, {}}
 	for i, k := range side {
+		if i%splitCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if k == skip {
 			continue
 		}

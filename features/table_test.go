@@ -305,3 +305,14 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitContextCancelled(t *testing.T) {
+	rows := weekly("a", monday, 60)
+	rows[59].Churned = true
+	rows = append(rows, weekly("b", monday, 60)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := buildRows(t, rows).SplitContext(ctx, SplitOptions{Horizon: 4, ValidWeeks: 5}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("SplitContext after cancel = %v, want context.Canceled", err)
+	}
+}

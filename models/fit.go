@@ -21,17 +21,18 @@ type Params struct {
 
 // Fit fits one kind of model on train. Only gbm looks at valid, and only
 // when its early stopping is on. progress, when not nil, hears of the
-// learner's rounds (trees) as they finish.
+// learner's rounds as they finish: trees for gbm and forest, major
+// iterations of at most MaxIter for logistic; a single tree has none.
 func Fit(ctx context.Context, kind string, train, valid *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
 	switch kind {
 	case Logistic:
-		return logistic.Fit(ctx, train, p.Logistic)
+		return logistic.FitProgress(ctx, train, p.Logistic, progress)
 	case GBM:
 		return gbm.Fit(ctx, train, valid, p.GBM, progress)
 	case Tree:
 		return golearn.FitTree(ctx, train, p.Tree)
 	case Forest:
-		return golearn.FitForest(ctx, train, p.Forest)
+		return golearn.FitForestProgress(ctx, train, p.Forest, progress)
 	}
 	return nil, fmt.Errorf("%w %q: want one of %v", errNoModel, kind, Kinds)
 }

@@ -3,6 +3,7 @@ package models_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -250,5 +251,57 @@ func TestHealthColours(t *testing.T) {
 	h := res.Chosen.Health
 	if !(h.Yellow < h.Red) || h.Colour(h.Red) != "red" || h.Colour(h.Yellow) != "yellow" || h.Colour(0) != "green" {
 		t.Fatalf("health %+v", h)
+	}
+}
+
+// TestTrainReports checks that Train tells of every step and every
+// model's rounds, backtests included, so a long run is never silent.
+func TestTrainReports(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	rounds := map[string]int{}
+	_, err = models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{
+		Kinds: []string{models.Logistic, models.Forest}, Params: fastParams(), Backtest: 1, Table: tab, Split: testSplit,
+		Step:     func(kind, step string) { steps = append(steps, step+" "+kind) },
+		Progress: func(kind string, done, total int) { rounds[kind]++ },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"fitting logistic", "validating and calibrating logistic", "backtest cut-off 1/1 logistic",
+		"fitting forest", "validating and calibrating forest", "backtest cut-off 1/1 forest"}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps %q, want %q", steps, want)
+	}
+	if rounds[models.Logistic] == 0 || rounds[models.Forest] != 2*8 {
+		t.Errorf("rounds heard %v, want logistic iterations and 8 forest trees per fit", rounds)
+	}
+}
+
+// TestTrainCancelledWhileValidating cancels Train as it starts validating
+// its last model: it must fail with the cancellation, not carry on to a
+// result nobody wants.
+func TestTrainCancelledWhileValidating(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = models.Train(ctx, sp, tab.Spec, models.TrainOptions{
+		Kinds: []string{models.Logistic}, Params: fastParams(),
+		Step: func(kind, step string) {
+			if strings.HasPrefix(step, "validating") {
+				cancel()
+			}
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Train = %v, want context.Canceled", err)
 	}
 }

@@ -39,8 +39,18 @@ type TrainOptions struct {
 	Backtest int
 	Table    *features.Table
 	Split    features.SplitOptions
-	// Progress hears of each model's rounds as they finish.
+	// Progress hears of each model's rounds as they finish (see Fit).
 	Progress func(kind string, done, total int)
+	// Step, when set, hears of each step as it starts: "fitting",
+	// "validating", "backtest 2/3" of a kind.
+	Step func(kind, step string)
+}
+
+// step tells opt.Step of a step, if it listens.
+func (opt *TrainOptions) step(kind, step string) {
+	if opt.Step != nil {
+		opt.Step(kind, step)
+	}
 }
 
 // Result is the outcome of Train.
@@ -82,12 +92,17 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			}
 		}
 		start := time.Now()
+		opt.step(kind, "fitting")
 		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, progress)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", kind, err)
 		}
 		secs := time.Since(start).Seconds()
-		e, p, err := evaluate(kind, m, sp.Valid, spec)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		opt.step(kind, "validating and calibrating")
+		e, p, err := evaluateContext(ctx, kind, m, sp.Valid, spec)
 		if err != nil {
 			return nil, fmt.Errorf("validate %s: %w", kind, err)
 		}
@@ -122,6 +137,31 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 		}
 	}
 	return res, nil
+}
+
+// evaluateContext is evaluate returning ctx's error as soon as ctx is
+// done. Evaluation looks at no context and takes seconds at millions of
+// validation rows: it is left to finish on its own, its result dropped.
+func evaluateContext(ctx context.Context, kind string, m Model, valid *features.Dataset, spec features.Spec) (*Evaluation, []float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	type evaluated struct {
+		e   *Evaluation
+		p   []float64
+		err error
+	}
+	done := make(chan evaluated, 1) // buffered: an abandoned evaluation does not block
+	go func() {
+		e, p, err := evaluate(kind, m, valid, spec)
+		done <- evaluated{e, p, err}
+	}()
+	select {
+	case r := <-done:
+		return r.e, r.p, r.err
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 }
 
 // Backtest is a model's validation repeated at earlier cut-offs.
@@ -162,11 +202,16 @@ func backtest(ctx context.Context, kind string, opt TrainOptions) (*Backtest, er
 	var sum, sq float64
 	for k := 1; k <= opt.Backtest; k++ {
 		so.ValidEnd = end - features.Date(7*so.ValidWeeks*k)
-		sp, err := opt.Table.Split(so)
+		opt.step(kind, fmt.Sprintf("backtest cut-off %d/%d", k, opt.Backtest))
+		sp, err := opt.Table.SplitContext(ctx, so)
 		if err != nil {
 			return nil, fmt.Errorf("cut-off %d (validation ending %s): %w", k, so.ValidEnd, err)
 		}
-		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, nil)
+		m, err := Fit(ctx, kind, sp.Train, sp.Valid, opt.Params, func(done, total int) {
+			if opt.Progress != nil {
+				opt.Progress(kind, done, total)
+			}
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/churnlabs/churn/features"
@@ -19,9 +18,13 @@ uses only rows up to w), labels each row (1: churns within the horizon, 0:
 observed active through it, censored rows left out) and writes the
 out-of-time split: DIR/valid.* holds the latest weeks whose labels are fully
 observed, DIR/train.* the weeks before, ending a horizon earlier so no
-training label sees the validation period. DIR/summary.json describes it.`)
+training label sees the validation period. DIR/summary.json describes it.
+
+DIR is replaced whole, and only when everything is written: an error or an
+interrupt leaves the previous DIR as it was. A DIR that holds other files
+than an earlier "churn features" output is refused.`)
 	path := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
-	out := fs.String("out", "", "output directory (created if needed)")
+	out := fs.String("out", "", "output directory, replaced whole (created if needed)")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon H in weeks: positive when the account churns within H weeks")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
@@ -40,31 +43,41 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	if *horizon < 1 {
 		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
 	}
+	// The folder is checked before the long work, and written aside:
+	// nothing of an earlier run (say train.parquet beside a new
+	// train.csv) survives in it.
+	dir, err := publish.NewDir(*out, summaryFile)
+	if err != nil {
+		return err
+	}
+	defer dir.Discard()
 	tab, err := buildTable(ctx, e, *path, *normalize, nil)
 	if err != nil {
 		return err
 	}
-	sp, err := tab.Split(features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
+	e.progress.begin("splitting out of time")
+	sp, err := tab.SplitContext(ctx, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
+	e.progress.end()
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
 	}
 	for _, part := range []struct {
 		name string
 		ds   *features.Dataset
 	}{{"train", sp.Train}, {"valid", sp.Valid}} {
-		if _, err := writeDataset(*out, part.name, *format, part.ds); err != nil {
+		if err := writeDataset(ctx, e, dir.Path(), part.name, *format, part.ds); err != nil {
 			return err
 		}
 	}
-	files, err := describeFeatureFiles(*out, *format, sp)
+	files, err := describeFeatureFiles(dir.Path(), *format, sp)
 	if err != nil {
 		return err
 	}
 	summary := featureSummary{Snapshots: *path, Format: *format, Files: files, Split: sp, Spec: tab.Spec, Features: tab.Spec.Names()}
-	if err := writeJSON(filepath.Join(*out, "summary.json"), summary); err != nil {
+	if err := writeJSON(filepath.Join(dir.Path(), summaryFile), summary); err != nil {
+		return err
+	}
+	if err := commit(ctx, dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %d accounts, weeks %s to %s, %d features, horizon %d weeks\n",
@@ -81,6 +94,19 @@ training label sees the validation period. DIR/summary.json describes it.`)
 	return nil
 }
 
+// summaryFile names the file that describes a features folder, and marks
+// a folder as one "churn features" wrote.
+const summaryFile = "summary.json"
+
+// commit publishes dir unless ctx is done: an interrupt that came during
+// the last write leaves the previous folder.
+func commit(ctx context.Context, dir *publish.Dir) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return dir.Commit()
+}
+
 // featureSummary is DIR/summary.json.
 type featureSummary struct {
 	Snapshots string `json:"snapshots"`
@@ -94,14 +120,14 @@ type featureSummary struct {
 }
 
 // buildTable builds the feature table of a snapshot file, reporting
-// progress on a terminal.
+// progress.
 func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, error) {
-	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+	e.progress.begin("reading " + path + " and building features")
+	defer e.progress.end()
+	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
 		Spec:     spec,
-		Progress: func(rows int) { fmt.Fprintf(e.progress, "\rread %d rows", rows) },
+		Progress: func(rows int) { e.progress.update("%d rows", rows) },
 	})
-	fmt.Fprint(e.progress, "\r\033[K")
-	return tab, err
 }
 
 // writeJSON writes v as indented JSON, atomically.

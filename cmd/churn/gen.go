@@ -40,13 +40,14 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		return fmt.Errorf("--accounts and --weeks must be at least 1")
 	}
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}
-	progress := func(week, weeks int) {
-		fmt.Fprintf(e.progress, "\rsimulating week %d/%d", week, weeks)
-	}
+	progress := func(week, weeks int) { e.progress.update("week %d/%d", week, weeks) }
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return err
 	}
+	e.progress.begin("simulating " + *out)
+	defer e.progress.end()
 	err = publish.File(*out, func(w io.Writer) error {
+		w = &ctxWriter{ctx: ctx, w: w}
 		if isParquet(*out) {
 			pw, err := parquetfile.NewWriter(w, simulate.Schema())
 			if err != nil {
@@ -55,7 +56,10 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 			if err := simulate.Run(ctx, cfg, pw, progress); err != nil {
 				return err
 			}
-			return pw.Close()
+			if err := pw.Close(); err != nil {
+				return err
+			}
+			return ctx.Err() // not renamed into place once interrupted
 		}
 		cw, err := csvfile.NewWriter(w, simulate.Schema())
 		if err != nil {
@@ -64,9 +68,11 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		if err := simulate.Run(ctx, cfg, cw, progress); err != nil {
 			return err
 		}
-		return cw.Flush()
+		if err := cw.Flush(); err != nil {
+			return err
+		}
+		return ctx.Err()
 	})
-	fmt.Fprint(e.progress, "\r\033[K")
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,9 @@ type command struct {
 // env carries the process's streams, so commands can be run in tests.
 type env struct {
 	stdout, stderr io.Writer
-	// progress is where long jobs report progress: stderr when it is a
-	// terminal, nowhere otherwise, so logs and CI output stay clean.
-	progress io.Writer
+	// progress reports long steps on stderr (see progress); nil is
+	// silent. run gives each command its own, named after it.
+	progress *progress
 }
 
 func commands() []command {
@@ -44,17 +44,69 @@ func commands() []command {
 		{"score", "rank active accounts by churn risk with health, ARR at risk, renewal and drivers", runScore},
 		{"serve", "serve scores, rankings and the dashboard over HTTP", runServe},
 		{"report", "retention report: churn, GRR/NRR, cohorts, leading indicators, adoption score, uplift", runReport},
+		{"version", "print the version, the source revision it was built from and the Go version", runVersion},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext()
 	defer stop()
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, progress: io.Discard}
-	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		e.progress = os.Stderr
-	}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr}
+	e.progress = progressFromEnv(os.Stderr, os.Getenv("CHURN_PROGRESS"))
 	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// interrupted is the cause of the context's cancellation when a signal
+// stops a command.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
+// exitCode follows the shell's convention for a process that a signal
+// ended: 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM).
+func (i interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+// notifyContext returns a context cancelled, with an interrupted cause,
+// by the first SIGINT or SIGTERM. The first signal restores the default
+// handling, so a second one ends the process at once, even in the middle
+// of a step that has not looked at the context yet.
+func notifyContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			signal.Stop(sigs)
+			cancel(interrupted{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// progressFromEnv reports progress on stderr: redrawn in place on a
+// terminal, a line every few seconds otherwise. CHURN_PROGRESS=off
+// silences it.
+func progressFromEnv(stderr *os.File, setting string) *progress {
+	if setting == "off" {
+		return nil
+	}
+	terminal := false
+	if fi, err := stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		terminal = true
+	}
+	return newProgress(stderr, terminal, progressEvery)
 }
 
 // run executes the command line and returns the exit status.
@@ -70,7 +122,17 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, e, args[1:])
+		ce := *e
+		ce.progress = e.progress.forCommand(c.name)
+		err := c.run(ctx, &ce, args[1:])
+		ce.progress.stop()
+		var sig interrupted
+		if err != nil && errors.As(context.Cause(ctx), &sig) {
+			// Whatever error the cancellation surfaced as, the reason is
+			// the signal; the outputs were left as they were.
+			fmt.Fprintf(e.stderr, "churn %s: interrupted\n", c.name)
+			return sig.exitCode()
+		}
 		switch {
 		case err == nil:
 			return 0
@@ -144,6 +206,13 @@ func parse(e *env, fs *flag.FlagSet, args []string) error {
 		return errUsage
 	}
 	return nil
+}
+
+// usageError reports a flag value that cannot be used, on one line, and
+// returns errUsage: exit status 2, as for a flag the parser rejects.
+func usageError(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(fs.Output(), "churn %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	return errUsage
 }
 
 // required reports the first of the named flags left empty.

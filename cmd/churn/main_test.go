@@ -21,7 +21,7 @@ import (
 func churn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), &env{stdout: &out, stderr: &errb, progress: &bytes.Buffer{}}, args)
+	code = run(context.Background(), &env{stdout: &out, stderr: &errb, progress: nil}, args)
 	return code, out.String(), errb.String()
 }
 
@@ -176,7 +176,7 @@ func testServe(t *testing.T, snap, model, account string) {
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: io.Discard},
+		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: nil},
 			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr})
 	}()
 	url := "http://" + addr + "/v1/accounts/" + account + "/score"

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
@@ -37,10 +38,14 @@ the charts as PNG:
 
 The treatment file is CSV with a header: account_id,group[,week], group being
 treated or control and week the contact week (default: the snapshots' latest
-week minus the horizon).`)
+week minus the horizon).
+
+DIR is replaced whole, and only when everything is written: an error or an
+interrupt leaves the previous DIR as it was. A DIR that holds other files
+than an earlier report is refused.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	normalize := weeksFlag(fs)
-	out := fs.String("out", "", "report directory to write (created if needed)")
+	out := fs.String("out", "", "report directory to write, replaced whole (created if needed)")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "retention horizon in weeks; with --model, the model's unless set")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\" to compare the adoption score with")
 	treatment := fs.String("treatment", "", "CSV of an intervention's accounts: account_id,group[,week]")
@@ -82,11 +87,23 @@ week minus the horizon).`)
 		}
 	}
 
-	book, err := retention.Read(ctx, snapshotSource(e, *snapshots, *normalize))
+	dir, err := publish.NewDir(*out, retention.JSONFile)
 	if err != nil {
 		return err
 	}
+	defer dir.Discard()
+
+	e.progress.begin("reading " + *snapshots)
+	book, err := retention.Read(ctx, countedSource(ctx, snapshotSource(e, *snapshots, *normalize), func(rows int) {
+		e.progress.update("%d rows", rows)
+	}))
+	e.progress.end()
+	if err != nil {
+		return err
+	}
+	e.progress.begin("measuring churn, cohorts and leading indicators")
 	rep, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
+	e.progress.end()
 	if err != nil {
 		return err
 	}
@@ -100,7 +117,13 @@ week minus the horizon).`)
 			return fmt.Errorf("%s: %w", *treatment, err)
 		}
 	}
-	if err := retention.Save(*out, rep); err != nil {
+	e.progress.begin("writing " + *out)
+	err = retention.Save(dir.Path(), rep)
+	if err == nil {
+		err = commit(ctx, dir)
+	}
+	e.progress.end()
+	if err != nil {
 		return err
 	}
 	if err := rep.WriteText(e.stdout); err != nil {
@@ -130,7 +153,12 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 		// trained from, its figure here is the one model.json holds.
 		so.ValidEnd, so.ValidWeeks = art.Valid.Last, int(art.Valid.Last-art.Valid.First)/7+1
 	}
-	sp, err := tab.Split(so)
+	e.progress.begin("splitting out of time")
+	sp, err := tab.SplitContext(ctx, so)
+	e.progress.end()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil
@@ -149,9 +177,11 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The model was trained on weeks up to %s, which overlap the validation weeks "+
 			"from %s: its validation AUC here is optimistic.", art.Train.Last, sp.ValidStats.First))
 	}
+	e.progress.begin("fitting the adoption score")
 	rep.Adoption, err = book.Adoption(ctx, sp, full, retention.AdoptionOptions{
 		Grid: retention.IndicatorOptions{Confidence: confidence},
 	})
+	e.progress.end()
 	if errors.Is(err, retention.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil
@@ -170,15 +200,21 @@ func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Art
 			return nil, err
 		}
 		s.Model = "model " + art.Version
+		e.progress.begin("scoring the validation weeks")
+		defer e.progress.end()
 		for i := range s.Prob {
+			if i%65536 == 0 && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			s.Prob[i] = scorer.Probability(sp.Valid.Row(i))
 		}
 		return s, nil
 	}
 	progress := fitProgress(e)
+	e.progress.begin("fitting the full model (gbm)")
 	m, err := models.Fit(ctx, models.GBM, sp.Train, sp.Valid, models.Params{GBM: gbm.Params{Trees: reportTrees}},
 		func(done, total int) { progress(models.GBM, done, total) })
-	fmt.Fprint(e.progress, "\r\033[K")
+	e.progress.end()
 	if err != nil {
 		return nil, fmt.Errorf("fit the full model: %w", err)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/serve/ranking"
@@ -20,7 +22,7 @@ which.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv or json")
-	segment := fs.String("segment", "", "only accounts in this segment")
+	segment := fs.String("segment", "", "only accounts in this segment (one the model knows)")
 	renewal := fs.Int("renewal-within", 0, "only accounts renewing within this many days (0: all)")
 	top := fs.Int("top", 0, "only the first N accounts (0: all)")
 	sort := fs.String("sort", ranking.ByProbability, "order: probability or arr_at_risk")
@@ -33,6 +35,12 @@ which.`)
 	if err := required(fs, "snapshots", "model"); err != nil {
 		return err
 	}
+	if *renewal < 0 {
+		return usageError(fs, "--renewal-within %d: want a number of days, 0 or more (0: all)", *renewal)
+	}
+	if *top < 0 {
+		return usageError(fs, "--top %d: want a number of accounts, 0 or more (0: all)", *top)
+	}
 	q := ranking.Query{Segment: *segment, RenewalWithinDays: *renewal, Limit: *top, Sort: *sort}
 	if err := q.Check(); err != nil {
 		return fmt.Errorf("--sort: %w", err)
@@ -43,6 +51,14 @@ which.`)
 	a, err := models.Load(*modelDir)
 	if err != nil {
 		return err
+	}
+	if *segment != "" && !slices.Contains(a.Spec.Segments, *segment) {
+		// A segment the model does not know matches no account: an empty
+		// list would read as "no one at risk".
+		if len(a.Spec.Segments) == 0 {
+			return usageError(fs, "--segment %q: the model was trained without segments", *segment)
+		}
+		return usageError(fs, "--segment %q: the model knows the segments %s", *segment, strings.Join(a.Spec.Segments, ", "))
 	}
 	h, err := health(a.Health, *red, *yellow)
 	if err != nil {
@@ -57,18 +73,22 @@ which.`)
 		fmt.Fprintf(e.stderr, "warning: %s: segment %q (%d accounts) is not one the model was trained on: "+
 			"those accounts are scored with every segment indicator 0\n", *snapshots, u.Segment, u.Accounts)
 	}
+	e.progress.begin("scoring")
 	book, err := ranking.Build(ctx, a, tab)
+	e.progress.end()
 	if err != nil {
 		return err
 	}
 	accounts := book.Rank(q)
+	// A million accounts take a while to print: an interrupt stops it.
+	out := &ctxWriter{ctx: ctx, w: e.stdout}
 	switch *format {
 	case "csv":
-		return ranking.WriteCSV(e.stdout, accounts)
+		return ranking.WriteCSV(out, accounts)
 	case "json":
-		return ranking.WriteJSON(e.stdout, book, accounts)
+		return ranking.WriteJSON(out, book, accounts)
 	}
-	return ranking.WriteTable(e.stdout, book, accounts)
+	return ranking.WriteTable(out, book, accounts)
 }
 
 // health applies --red and --yellow over the model's cut-offs.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 // isParquet reports whether a path names a Parquet file; anything else is
@@ -58,11 +61,17 @@ func snapshotSource(e *env, path string, normalizeWeeks bool) features.Source {
 	}}
 }
 
-// writeDataset writes a dataset as DIR/NAME.FORMAT, atomically.
-func writeDataset(dir, name, format string, ds *features.Dataset) (string, error) {
-	path := filepath.Join(dir, name+"."+format)
-	if format == "parquet" {
-		return path, parquetfile.WriteDatasetFile(path, ds)
-	}
-	return path, csvfile.WriteDatasetFile(path, ds)
+// writeDataset writes a dataset as DIR/NAME.FORMAT, atomically,
+// reporting progress and stopping once ctx is done.
+func writeDataset(ctx context.Context, e *env, dir, name, format string, ds *features.Dataset) error {
+	file := name + "." + format
+	e.progress.begin("writing " + file)
+	defer e.progress.end()
+	return publish.File(filepath.Join(dir, file), func(w io.Writer) error {
+		cw := &ctxWriter{ctx: ctx, w: w, report: func(n int64) { e.progress.update("%d MB", n>>20) }}
+		if format == "parquet" {
+			return parquetfile.WriteDatasetContext(ctx, cw, ds)
+		}
+		return csvfile.WriteDataset(cw, ds)
+	})
 }

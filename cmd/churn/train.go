@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/plots"
 )
@@ -32,11 +34,16 @@ With --snapshots the features are built here (and --backtest can refit at
 earlier cut-offs); with --features the training set that "churn features"
 wrote is used as it is. --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
-scaling on the validation weeks.`)
+scaling on the validation weeks.
+
+DIR is replaced whole, and only when everything is written: an error or an
+interrupt leaves the previous DIR as it was, and no candidate of an earlier
+run is kept. A DIR that holds other files than an earlier model is refused
+before any fitting.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
 	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
-	out := fs.String("out", "", "model directory to write")
+	out := fs.String("out", "", "model directory to write, replaced whole")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
@@ -73,7 +80,24 @@ scaling on the validation weeks.`)
 	p.Tree.MaxDepth, p.Tree.Seed = *depth, *seed
 	p.Logistic.L2, p.Logistic.Balanced = *l2, *balanced
 
-	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Progress: fitProgress(e)}
+	if *featDir != "" {
+		if *backtest > 0 {
+			return errors.New("--backtest needs --snapshots: a features directory holds one split only")
+		}
+		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
+			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
+		}
+	}
+	// The folder is checked before the fitting, which can take minutes,
+	// and written aside, so candidates of an earlier run do not survive.
+	dir, err := publish.NewDir(*out, models.ModelFile)
+	if err != nil {
+		return err
+	}
+	defer dir.Discard()
+
+	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest,
+		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
 	var spec features.Spec
 	if *snapshots != "" {
@@ -82,43 +106,46 @@ scaling on the validation weeks.`)
 			return err
 		}
 		opt.Table, opt.Split = tab, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
-		if sp, err = tab.Split(opt.Split); err != nil {
+		e.progress.begin("splitting out of time")
+		sp, err = tab.SplitContext(ctx, opt.Split)
+		e.progress.end()
+		if err != nil {
 			return fmt.Errorf("%s: %w", *snapshots, err)
 		}
 		spec = tab.Spec
-	} else {
-		if *backtest > 0 {
-			return errors.New("--backtest needs --snapshots: a features directory holds one split only")
-		}
-		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
-			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
-		}
-		var err error
-		if sp, spec, err = readFeatures(*featDir); err != nil {
-			return err
-		}
+	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
+		return err
 	}
 	res, err := models.Train(ctx, sp, spec, opt)
-	fmt.Fprint(e.progress, "\r\033[K")
+	e.progress.end()
 	if err != nil {
 		return err
 	}
+	e.progress.begin("writing " + *out)
+	defer e.progress.end()
 	for k, a := range res.Artifacts {
 		if a == res.Chosen {
 			continue
 		}
-		if err := models.Save(filepath.Join(*out, "candidates", k), a, res.Report); err != nil {
+		if err := models.Save(filepath.Join(dir.Path(), "candidates", k), a, res.Report); err != nil {
 			return err
 		}
 	}
-	if err := models.Save(*out, res.Chosen, res.Report); err != nil {
+	if err := models.Save(dir.Path(), res.Chosen, res.Report); err != nil {
 		return err
 	}
 	if !*noPlots {
-		if err := writePlots(*out, sp, res); err != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := writePlots(dir.Path(), sp, res); err != nil {
 			return err
 		}
 	}
+	if err := commit(ctx, dir); err != nil {
+		return err
+	}
+	e.progress.end()
 	fmt.Fprintf(e.stdout, "trained on %d rows (%s to %s), validated on %d rows (%s to %s), horizon %d weeks\n",
 		sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, sp.ValidStats.Rows,
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
@@ -130,22 +157,31 @@ scaling on the validation weeks.`)
 	return nil
 }
 
-// fitProgress reports a learner's rounds with an estimate of the time
-// left, on a terminal only.
+// fitProgress reports a learner's rounds: trees with an estimate of the
+// time left, or a logistic fit's iterations, which usually stop well
+// before their cap.
 func fitProgress(e *env) func(kind string, done, total int) {
+	var mu sync.Mutex
 	var start time.Time
 	var current string
 	return func(kind string, done, total int) {
-		if kind != current {
+		mu.Lock()
+		if kind != current || done <= 1 {
 			current, start = kind, time.Now()
 		}
-		left := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-done))
-		fmt.Fprintf(e.progress, "\r\033[K%s: %d/%d trees, %s left", kind, done, total, left.Round(time.Second))
+		elapsed := time.Since(start)
+		mu.Unlock()
+		if kind == models.Logistic {
+			e.progress.update("iteration %d (at most %d)", done, total)
+			return
+		}
+		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+		e.progress.update("%d/%d trees, %s left", done, total, left.Round(time.Second))
 	}
 }
 
 // readFeatures reads the split that "churn features" wrote into dir.
-func readFeatures(dir string) (*features.Split, features.Spec, error) {
+func readFeatures(ctx context.Context, e *env, dir string) (*features.Split, features.Spec, error) {
 	var summary featureSummary
 	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
@@ -168,11 +204,15 @@ func readFeatures(dir string) (*features.Split, features.Spec, error) {
 		ds   **features.Dataset
 		err  error
 	}{{name: "train", ds: &sp.Train}, {name: "valid", ds: &sp.Valid}}
+	e.progress.begin("reading " + dir)
+	var read atomic.Int64 // bytes of both files
+	report := func(total int64) { e.progress.update("%d MB read", total>>20) }
 	var wg sync.WaitGroup
 	for i := range parts {
-		wg.Go(func() { *parts[i].ds, parts[i].err = readDataset(dir, parts[i].name) })
+		wg.Go(func() { *parts[i].ds, parts[i].err = readDataset(ctx, dir, parts[i].name, &read, report) })
 	}
 	wg.Wait()
+	e.progress.end()
 	for _, part := range parts {
 		if part.err != nil {
 			return nil, features.Spec{}, part.err
@@ -190,17 +230,31 @@ func readFeatures(dir string) (*features.Split, features.Spec, error) {
 	return sp, summary.Spec, nil
 }
 
-// readDataset reads DIR/NAME.parquet or DIR/NAME.csv, whichever exists.
-func readDataset(dir, name string) (*features.Dataset, error) {
+// readDataset reads DIR/NAME.parquet or DIR/NAME.csv, whichever exists,
+// stopping once ctx is done and counting the bytes it reads in read.
+func readDataset(ctx context.Context, dir, name string, read *atomic.Int64, report func(total int64)) (*features.Dataset, error) {
 	path := filepath.Join(dir, name+".parquet")
-	if _, err := os.Stat(path); err == nil {
-		return parquetfile.ReadDatasetFile(path)
-	}
-	path = filepath.Join(dir, name+".csv")
+	parquet := true
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("read features: neither %s.parquet nor %s.csv in %s", name, name, dir)
+		path, parquet = filepath.Join(dir, name+".csv"), false
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("read features: neither %s.parquet nor %s.csv in %s", name, name, dir)
+		}
 	}
-	return csvfile.ReadDatasetFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read features: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read features: %w", err)
+	}
+	r := &ctxReaderAt{ctx: ctx, r: f, read: read, report: report}
+	if parquet {
+		return parquetfile.ReadDataset(r, fi.Size(), path)
+	}
+	return csvfile.ReadDatasetAt(r, fi.Size(), path)
 }
 
 func writePlots(dir string, sp *features.Split, res *models.Result) error {

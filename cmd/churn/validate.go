@@ -27,10 +27,13 @@ errors.`)
 		return err
 	}
 	var rep *features.Report
-	err := snapshotSource(e, *path, *normalize).Read(func(r features.SnapshotReader) (err error) {
+	e.progress.begin("reading " + *path)
+	src := countedSource(ctx, snapshotSource(e, *path, *normalize), func(rows int) { e.progress.update("%d rows", rows) })
+	err := src.Read(func(r features.SnapshotReader) (err error) {
 		rep, err = features.Inspect(ctx, r, *path, features.InspectOptions{})
 		return err
 	})
+	e.progress.end()
 	if err != nil {
 		return err
 	}

@@ -207,6 +207,14 @@ func ReadDatasetFile(path string) (*features.Dataset, error) {
 	return readParts(f, fi.Size(), path, runtime.GOMAXPROCS(0))
 }
 
+// ReadDatasetAt reads a dataset file of size bytes from r as
+// ReadDatasetFile reads a named one, in parts side by side; name
+// identifies it in errors. Through r a caller can watch or stop the
+// reading: an error from r ends it.
+func ReadDatasetAt(r io.ReaderAt, size int64, name string) (*features.Dataset, error) {
+	return readParts(r, size, name, runtime.GOMAXPROCS(0))
+}
+
 // minPart is the least number of bytes readParts gives a part of its own.
 const minPart = 1 << 20
 

@@ -1,6 +1,7 @@
 package parquetfile
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -18,6 +19,13 @@ const colLabel = "label"
 // order (NaN written as null), and, when ds.Label is not nil, label
 // (INT32 0 or 1).
 func WriteDataset(w io.Writer, ds *features.Dataset) error {
+	return WriteDatasetContext(context.Background(), w, ds)
+}
+
+// WriteDatasetContext is WriteDataset stopping with ctx's error once ctx
+// is done. A row group is encoded whole before anything reaches w, so
+// failing w's writes would stop it only a row group later.
+func WriteDatasetContext(ctx context.Context, w io.Writer, ds *features.Dataset) error {
 	if err := ds.Check(); err != nil {
 		return fmt.Errorf("parquetfile: %w", err)
 	}
@@ -30,6 +38,11 @@ func WriteDataset(w io.Writer, ds *features.Dataset) error {
 	row := make(parquet.Row, 0, p+3)
 	var batch [1]parquet.Row
 	for i, id := range ds.AccountID {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		if err := checkDatasetRow(ds, i); err != nil {
 			return fmt.Errorf("parquetfile: dataset row %d: %w", i+1, err)
 		}

@@ -2,6 +2,7 @@ package parquetfile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"os"
@@ -253,4 +254,13 @@ func BenchmarkReadDataset(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+}
+
+func TestWriteDatasetCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var buf bytes.Buffer
+	if err := WriteDatasetContext(ctx, &buf, testDataset(true)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WriteDatasetContext after cancel = %v, want context.Canceled", err)
+	}
 }

@@ -193,6 +193,10 @@ func newSimulation(cfg Config) *simulation {
 	return s
 }
 
+// checkAccounts is how many accounts a week plays between looks at the
+// context.
+const checkAccounts = 4096
+
 // run plays the warm-up of the existing accounts, then the observed
 // weeks.
 func (s *simulation) run(ctx context.Context, w Writer, progress func(week, weeks int)) error {
@@ -220,6 +224,13 @@ func (s *simulation) run(ctx context.Context, w Writer, progress func(week, week
 			joined++
 		}
 		for i := range s.accounts[:joined] {
+			// A week of a million accounts takes seconds: look at ctx
+			// within it too.
+			if i%checkAccounts == checkAccounts-1 {
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("simulate: stopped in week %d of %d: %w", t+1, s.cfg.Weeks, err)
+				}
+			}
 			a := &s.accounts[i]
 			if a.churned {
 				continue

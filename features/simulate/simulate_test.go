@@ -458,6 +458,32 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
+// cancelWriter cancels its context at its first write.
+type cancelWriter struct {
+	cancel func()
+	rows   int
+}
+
+func (w *cancelWriter) Write(*features.Snapshot) error {
+	w.cancel()
+	w.rows++
+	return nil
+}
+
+// TestRunCancelWithinWeek cancels in the middle of a week of many
+// accounts: the week must stop there, not play every account first.
+func TestRunCancelWithinWeek(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelWriter{cancel: cancel}
+	if err := Run(ctx, Config{Accounts: 3 * 4096, Weeks: 1}, w, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	if w.rows >= 4096 {
+		t.Errorf("%d rows written after the cancel at the first, want fewer than %d", w.rows, 4096)
+	}
+}
+
 // failWriter fails from its nth write on.
 type failWriter struct{ n int }
 

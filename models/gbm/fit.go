@@ -28,8 +28,31 @@ import (
 // label other than 0 or 1, a single class, or a validation set whose
 // features differ from the training set's. A NaN feature value means
 // unknown; infinities are ordinary values, below or above every
-// threshold. Fit checks ctx between trees.
+// threshold.
+//
+// Fit returns ctx's error as soon as ctx is done. The fit itself checks
+// ctx between trees; binning the features, which takes seconds at
+// millions of rows, and a tree that is growing finish on their own, their
+// result dropped, so a cancelled command need not wait for them.
 func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
+	type fitted struct {
+		m   *Model
+		err error
+	}
+	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
+	go func() {
+		m, err := fit(ctx, train, valid, p, progress)
+		done <- fitted{m, err}
+	}()
+	select {
+	case f := <-done:
+		return f.m, f.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("gbm: fit: %w", ctx.Err())
+	}
+}
+
+func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
 	p, err := p.withDefaults()
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 )
@@ -548,5 +549,30 @@ func TestValidationRoutes(t *testing.T) {
 				t.Errorf("last ValidLoss %v, but the model's validation log-loss is %v", m.ValidLoss[len(m.ValidLoss)-1], want)
 			}
 		})
+	}
+}
+
+// TestCancelDuringBinning cancels a fit while it bins the features, which
+// looks at no context: Fit must return at once, not when binning ends.
+func TestCancelDuringBinning(t *testing.T) {
+	train, _ := synthetic(150_000, 12, 13)
+	p, _ := Params{}.withDefaults()
+	start := time.Now()
+	binFeatures(train.X, train.Len(), len(train.Features), p.MaxBins, p.Threads)
+	binning := time.Since(start)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(binning / 10)
+		cancel()
+	}()
+	start = time.Now()
+	_, err := Fit(ctx, train, nil, Params{Trees: 1}, nil)
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit = %v, want context.Canceled", err)
+	}
+	if took > binning/2 {
+		t.Errorf("Fit returned %v after it started, binning alone takes %v: it waited for the binning", took, binning)
 	}
 }

@@ -30,7 +30,9 @@ import (
 // The fit is deterministic for a given p.Seed. FitTree reports an error
 // for a training set with no rows, no features or labels, a label other
 // than 0 or 1, a single class or an infinite value. golearn's fit cannot
-// be interrupted, so ctx is checked only before and after it.
+// be interrupted: when ctx is done first, FitTree returns ctx's error at
+// once and leaves the fit to finish on its own, its result dropped, so
+// that a cancelled command ends promptly.
 func FitTree(ctx context.Context, train *features.Dataset, p TreeParams) (*tree.Ensemble, error) {
 	p, err := p.withDefaults()
 	if err != nil {
@@ -43,14 +45,24 @@ func FitTree(ctx context.Context, train *features.Dataset, p TreeParams) (*tree.
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("golearn: fit tree: %w", err)
 	}
-	t, err := d.cartTree(p)
-	if err != nil {
-		return nil, err
+	type fitted struct {
+		t   tree.Tree
+		err error
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("golearn: fit tree: %w", err)
+	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
+	go func() {
+		t, err := d.cartTree(p)
+		done <- fitted{t, err}
+	}()
+	select {
+	case f := <-done:
+		if f.err != nil {
+			return nil, f.err
+		}
+		return &tree.Ensemble{Trees: []tree.Tree{f.t}, Weight: 1}, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("golearn: fit tree: %w", ctx.Err())
 	}
-	return &tree.Ensemble{Trees: []tree.Tree{t}, Weight: 1}, nil
 }
 
 // FitForest fits a random forest of golearn's ID3 trees and returns it
@@ -69,9 +81,16 @@ func FitTree(ctx context.Context, train *features.Dataset, p TreeParams) (*tree.
 // its trees at once with no way to stop. FitForest fits on up to
 // GOMAXPROCS goroutines, each tree from a random stream of its own, so
 // the forest is the same for a given p.Seed however the trees are
-// scheduled. It checks ctx between trees, and reports the errors FitTree
-// does and parameters out of range.
+// scheduled. It checks ctx between trees, returning as soon as ctx is done
+// (the trees being grown finish on their own, unused), and reports the
+// errors FitTree does and parameters out of range.
 func FitForest(ctx context.Context, train *features.Dataset, p ForestParams) (*tree.Ensemble, error) {
+	return FitForestProgress(ctx, train, p, nil)
+}
+
+// FitForestProgress is FitForest telling progress, when not nil, of each
+// tree grown: done of total.
+func FitForestProgress(ctx context.Context, train *features.Dataset, p ForestParams, progress func(done, total int)) (*tree.Ensemble, error) {
 	d, err := newData(train)
 	if err != nil {
 		return nil, err
@@ -81,8 +100,16 @@ func FitForest(ctx context.Context, train *features.Dataset, p ForestParams) (*t
 		return nil, err
 	}
 	forest := make([]tree.Tree, p.Trees)
+	var mu sync.Mutex
+	grown := 0
 	err = forEach(ctx, p.Trees, func(k int) (err error) {
 		forest[k], err = d.id3Tree(p, k)
+		if err == nil && progress != nil {
+			mu.Lock()
+			grown++
+			progress(grown, p.Trees)
+			mu.Unlock()
+		}
 		return err
 	})
 	if err != nil {
@@ -309,7 +336,9 @@ func guard(what string, f func() error) (err error) {
 
 // forEach calls fit(k) for k in [0, n) on up to GOMAXPROCS goroutines.
 // It checks ctx before each call, starts no new call after an error and
-// returns the error of the lowest k that failed.
+// returns the error of the lowest k that failed. Once ctx is done it
+// returns ctx's error without waiting for the calls under way, which
+// golearn cannot stop: they finish on their own.
 func forEach(ctx context.Context, n int, fit func(k int) error) error {
 	errs := make([]error, n)
 	var next atomic.Int64
@@ -333,7 +362,16 @@ func forEach(ctx context.Context, n int, fit func(k int) error) error {
 			}
 		})
 	}
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		return fmt.Errorf("golearn: fit stopped: %w", ctx.Err())
+	}
 	for _, err := range errs {
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/metrics"
@@ -568,5 +569,44 @@ func TestID3SplitsWhereItScores(t *testing.T) {
 		if churn != (x >= 2) {
 			t.Errorf("x = %v: log-odds %v; tree %+v", x, tr.Predict([]float64{x, 1}), tr.Nodes)
 		}
+	}
+}
+
+// TestCancelDuringFit cancels a tree and a forest while golearn grows
+// them, which it cannot be told to stop: the fit must return at once all
+// the same, not when the tree is grown.
+func TestCancelDuringFit(t *testing.T) {
+	ds := churnLike(20_000, 8, 16)
+	for _, c := range []struct {
+		name string
+		fit  func(ctx context.Context) error
+	}{
+		{"tree", func(ctx context.Context) error {
+			_, err := FitTree(ctx, ds, TreeParams{MaxDepth: 12, MaxRows: 1200})
+			return err
+		}},
+		{"forest", func(ctx context.Context) error {
+			_, err := FitForest(ctx, ds, ForestParams{Trees: 2, MaxRows: 12_000})
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			if err := c.fit(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			whole := time.Since(start)
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(whole/10, cancel)
+			start = time.Now()
+			err := c.fit(ctx)
+			took := time.Since(start)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("fit = %v, want context.Canceled", err)
+			}
+			if took > whole/2 {
+				t.Errorf("the fit returned %v after it started, a whole fit takes %v: it waited for golearn", took, whole)
+			}
+		})
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/floats/scalar"
@@ -586,4 +588,42 @@ func FuzzFit(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFitProgress(t *testing.T) {
+	ds := synthetic(2000, 4, 5)
+	var iters []int
+	if _, err := FitProgress(context.Background(), ds, Params{}, func(done, most int) {
+		if most != DefaultMaxIter {
+			t.Errorf("progress cap %d, want %d", most, DefaultMaxIter)
+		}
+		iters = append(iters, done)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(iters) < 2 || !slices.IsSorted(iters) || iters[0] != 1 {
+		t.Errorf("progress heard iterations %v, want 1, 2, ...", iters)
+	}
+}
+
+// TestCancelWhileStandardizing cancels a fit while it standardises the
+// features, which looks at no context: Fit must return at once.
+func TestCancelWhileStandardizing(t *testing.T) {
+	ds := synthetic(300_000, 10, 9)
+	start := time.Now()
+	if _, err := standardize(ds); err != nil {
+		t.Fatal(err)
+	}
+	standardizing := time.Since(start)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(standardizing/10, cancel)
+	start = time.Now()
+	_, err := Fit(ctx, ds, Params{})
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Fit = %v, want context.Canceled", err)
+	}
+	if took > standardizing/2 {
+		t.Errorf("Fit returned %v after it started, standardising alone takes %v: it waited", took, standardizing)
+	}
 }

@@ -49,8 +49,8 @@ type newtonResult struct {
 // most stepTol or maxIter iterations have run. Each iteration is one pass
 // over the rows for the value, gradient and Hessian, a Cholesky solve
 // and, far from the optimum, a backtracking line search. It checks ctx
-// every iteration.
-func (o *objective) minimize(ctx context.Context, theta []float64, maxIter int) (newtonResult, error) {
+// every iteration and tells progress, when not nil, of each one.
+func (o *objective) minimize(ctx context.Context, theta []float64, maxIter int, progress func(done, most int)) (newtonResult, error) {
 	d := len(theta)
 	g := make([]float64, d)
 	step := make([]float64, d)
@@ -61,6 +61,9 @@ func (o *objective) minimize(ctx context.Context, theta []float64, maxIter int) 
 	for res.iterations < maxIter {
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if progress != nil && res.iterations > 0 {
+			progress(res.iterations, maxIter)
 		}
 		res.iterations++
 		o.grad(g, theta)

@@ -60,7 +60,7 @@ func TestNewtonMatchesLBFGS(t *testing.T) {
 		}
 		counts, _ := countLabels(ds)
 		obj := newObjective(st, ds.Label, classWeights(counts, p.Balanced), p.penalty())
-		newton, err := obj.minimize(context.Background(), obj.start(), p.MaxIter)
+		newton, err := obj.minimize(context.Background(), obj.start(), p.MaxIter, nil)
 		if err != nil || !newton.converged {
 			t.Fatalf("%+v: Newton: %v after %d iterations", p, err, newton.iterations)
 		}
