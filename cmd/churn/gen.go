@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
@@ -38,6 +39,13 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	}
 	if *accounts < 1 || *weeks < 1 {
 		return fmt.Errorf("--accounts and --weeks must be at least 1")
+	}
+	// Every command refuses snapshots of weeks that have not started, so
+	// a file reaching past this week would be written only to be refused.
+	thisWeek := features.DateOf(time.Now()).Monday()
+	if last := first.AddDays(7 * (*weeks - 1)); last > thisWeek {
+		return fmt.Errorf("--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
+			*weeks, first, last, thisWeek, thisWeek.AddDays(-7*(*weeks-1)))
 	}
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}
 	progress := func(week, weeks int) { e.progress.update("week %d/%d", week, weeks) }

@@ -52,6 +52,8 @@ func TestInputRules(t *testing.T) {
 		{"validate: header only", []string{"validate", "--snapshots", empty}, 1, "empty.csv: the file has a header but no rows"},
 		{"validate: bad account id", []string{"validate", "--snapshots", badID}, 1,
 			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
+		{"gen: weeks after this week", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--weeks", "3000"}, 1,
+			"--weeks 3000 from --start 2023-01-02 ends on 2080-06-24, after this week"},
 		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
