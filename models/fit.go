@@ -2,13 +2,11 @@ package models
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/golearn"
 	"github.com/churnlabs/churn/models/logistic"
-	"github.com/churnlabs/churn/models/tree"
 )
 
 // Params hold each learner's settings; zero values are the defaults.
@@ -23,27 +21,18 @@ type Params struct {
 // when its early stopping is on. progress, when not nil, hears of the
 // learner's rounds (trees) as they finish.
 func Fit(ctx context.Context, kind string, train, valid *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
-	switch kind {
-	case Logistic:
-		return logistic.Fit(ctx, train, p.Logistic)
-	case GBM:
-		return gbm.Fit(ctx, train, valid, p.GBM, progress)
-	case Tree:
-		return golearn.FitTree(ctx, train, p.Tree)
-	case Forest:
-		return golearn.FitForest(ctx, train, p.Forest)
+	l, err := learnerFor(kind)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w %q: want one of %v", errNoModel, kind, Kinds)
+	return l.fit(ctx, train, valid, p, progress)
 }
 
-// attach stores a fitted model in the artifact's field for its kind.
+// attach stores a fitted model in the artifact's field for its kind. A
+// model of another type than the kind fits is left out, and Check then
+// refuses the artifact for holding no model.
 func (a *Artifact) attach(m Model) {
-	switch m := m.(type) {
-	case *logistic.Model:
-		a.Logistic = m
-	case *gbm.Model:
-		a.GBM = m
-	case *tree.Ensemble:
-		a.Trees = m
+	if l, err := learnerFor(a.Kind); err == nil {
+		l.attach(a, m)
 	}
 }
