@@ -97,34 +97,11 @@ func (a *Artifact) Check() error {
 	if held := countTrue(a.Logistic != nil, a.GBM != nil, a.Trees != nil); held != 1 {
 		return fmt.Errorf("kind %q: the file holds %d of logistic, gbm and trees, want exactly one", a.Kind, held)
 	}
-	m, err := a.Model()
+	l, _, err := a.held()
 	if err != nil {
 		return err
 	}
-	n := len(a.Features)
-	switch m := m.(type) {
-	case *logistic.Model:
-		if !slices.Equal(m.Features, a.Features) || len(m.Coef) != n || len(m.Mean) != n || len(m.Scale) != n {
-			return fmt.Errorf("logistic model does not match the %d features", n)
-		}
-		return checkLogistic(m, c)
-	case *gbm.Model:
-		if !slices.Equal(m.Features, a.Features) {
-			return fmt.Errorf("gbm model does not match the %d features", n)
-		}
-		if m.BestIteration != len(m.Ensemble.Trees) {
-			return fmt.Errorf("gbm.best_iteration %d: the ensemble keeps %d trees", m.BestIteration, len(m.Ensemble.Trees))
-		}
-		for i, v := range m.ValidLoss {
-			if !(v >= 0 && v <= maxLogOdds) {
-				return fmt.Errorf("gbm.valid_loss[%d] %v: want a log-loss in [0, %g]", i, v, float64(maxLogOdds))
-			}
-		}
-		return checkEnsemble("gbm.ensemble", &m.Ensemble, n, c)
-	case *tree.Ensemble:
-		return checkEnsemble("trees", m, n, c)
-	}
-	return nil
+	return l.check(a)
 }
 
 // countTrue counts the true values among held: which model fields are set.
@@ -173,7 +150,13 @@ func calibrated(field string, v float64, c metrics.Platt, base bool) error {
 	return nil
 }
 
-func checkLogistic(m *logistic.Model, c metrics.Platt) error {
+// checkLogistic checks a logistic model against the artifact's feature
+// names and the size of its numbers, calibrated by c.
+func checkLogistic(m *logistic.Model, names []string, c metrics.Platt) error {
+	n := len(names)
+	if !slices.Equal(m.Features, names) || len(m.Coef) != n || len(m.Mean) != n || len(m.Scale) != n {
+		return fmt.Errorf("logistic model does not match the %d features", n)
+	}
 	if err := calibrated("logistic.intercept", m.Intercept, c, true); err != nil {
 		return err
 	}
@@ -190,6 +173,24 @@ func checkLogistic(m *logistic.Model, c metrics.Platt) error {
 		}
 	}
 	return nil
+}
+
+// checkGBM checks a boosted model against the artifact's feature names,
+// its early-stopping record and its trees.
+func checkGBM(m *gbm.Model, names []string, c metrics.Platt) error {
+	n := len(names)
+	if !slices.Equal(m.Features, names) {
+		return fmt.Errorf("gbm model does not match the %d features", n)
+	}
+	if m.BestIteration != len(m.Ensemble.Trees) {
+		return fmt.Errorf("gbm.best_iteration %d: the ensemble keeps %d trees", m.BestIteration, len(m.Ensemble.Trees))
+	}
+	for i, v := range m.ValidLoss {
+		if !(v >= 0 && v <= maxLogOdds) {
+			return fmt.Errorf("gbm.valid_loss[%d] %v: want a log-loss in [0, %g]", i, v, float64(maxLogOdds))
+		}
+	}
+	return checkEnsemble("gbm.ensemble", &m.Ensemble, n, c)
 }
 
 // checkEnsemble checks the structure of e's trees (tree.Validate: child

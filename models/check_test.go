@@ -122,6 +122,9 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 		{"logistic sd tiny", models.Logistic, func(a *models.Artifact) { a.Logistic.Scale[1] = 1e-300 }, "logistic.scale[1]"},
 		{"metrics AUC above 1", models.GBM, func(a *models.Artifact) { a.Metrics.ROCAUC = 7 }, "valid_metrics.roc_auc"},
 		{"metrics log-loss negative", models.Logistic, func(a *models.Artifact) { a.Metrics.LogLoss = -1 }, "valid_metrics.log_loss"},
+		{"kind unknown", models.GBM, func(a *models.Artifact) { a.Kind = "svm" }, `model.json: kind "svm" has no svm model in it`},
+		{"kind without its model", models.Tree, func(a *models.Artifact) { a.Kind = models.GBM }, `model.json: kind "gbm" has no gbm model in it`},
+		{"kind of the model's field, not its own", models.GBM, func(a *models.Artifact) { a.Kind = models.Logistic }, `model.json: kind "logistic" has no logistic model in it`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := clone(t, res.Artifacts[c.kind])
@@ -230,5 +233,15 @@ func TestTrainRefusesWhatLoadWould(t *testing.T) {
 	_, err = models.Train(context.Background(), &tiny, tab.Spec, models.TrainOptions{Kinds: []string{models.Logistic}})
 	if err == nil || !strings.Contains(err.Error(), "logistic.scale[") || !strings.Contains(err.Error(), "seats") {
 		t.Fatalf("err = %v, want the seats column's standard deviation named", err)
+	}
+}
+
+// TestFitRefusesUnknownKind checks the error for a kind no learner fits:
+// the kind named, with the kinds there are.
+func TestFitRefusesUnknownKind(t *testing.T) {
+	_, err := models.Fit(context.Background(), "svm", nil, nil, models.Params{}, nil)
+	const want = `unknown model kind "svm": want one of [logistic tree forest gbm]`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
 	}
 }

@@ -2,13 +2,11 @@ package models
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/golearn"
 	"github.com/churnlabs/churn/models/logistic"
-	"github.com/churnlabs/churn/models/tree"
 )
 
 // Params hold each learner's settings; zero values are the defaults.
@@ -24,27 +22,18 @@ type Params struct {
 // learner's rounds as they finish: trees for gbm and forest, major
 // iterations of at most MaxIter for logistic; a single tree has none.
 func Fit(ctx context.Context, kind string, train, valid *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
-	switch kind {
-	case Logistic:
-		return logistic.FitProgress(ctx, train, p.Logistic, progress)
-	case GBM:
-		return gbm.Fit(ctx, train, valid, p.GBM, progress)
-	case Tree:
-		return golearn.FitTree(ctx, train, p.Tree)
-	case Forest:
-		return golearn.FitForestProgress(ctx, train, p.Forest, progress)
+	l, err := learnerFor(kind)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%w %q: want one of %v", errNoModel, kind, Kinds)
+	return l.fit(ctx, train, valid, p, progress)
 }
 
-// attach stores a fitted model in the artifact's field for its kind.
+// attach stores a fitted model in the artifact's field for its kind. A
+// model of another type than the kind fits is left out, and Check then
+// refuses the artifact for holding no model.
 func (a *Artifact) attach(m Model) {
-	switch m := m.(type) {
-	case *logistic.Model:
-		a.Logistic = m
-	case *gbm.Model:
-		a.GBM = m
-	case *tree.Ensemble:
-		a.Trees = m
+	if l, err := learnerFor(a.Kind); err == nil {
+		l.attach(a, m)
 	}
 }

@@ -30,8 +30,9 @@ const (
 	GBM      = "gbm"
 )
 
-// Kinds lists every model kind in the order --model all fits them.
-var Kinds = []string{Logistic, Tree, Forest, GBM}
+// Kinds lists every model kind in the order --model all fits them: the
+// kinds of the learners.
+var Kinds = kindNames()
 
 // FormatVersion names the layout of model.json; a loader refuses others.
 const FormatVersion = "churn-model/1"
@@ -95,15 +96,18 @@ func (h Health) Colour(p float64) string {
 
 // Model returns the underlying uncalibrated model.
 func (a *Artifact) Model() (Model, error) {
-	switch {
-	case a.Kind == Logistic && a.Logistic != nil:
-		return a.Logistic, nil
-	case a.Kind == GBM && a.GBM != nil:
-		return a.GBM, nil
-	case (a.Kind == Tree || a.Kind == Forest) && a.Trees != nil:
-		return a.Trees, nil
+	_, m, err := a.held()
+	return m, err
+}
+
+// held returns the learner of a's kind and the model a holds for it.
+func (a *Artifact) held() (learner, Model, error) {
+	if l, err := learnerFor(a.Kind); err == nil {
+		if m, ok := l.model(a); ok {
+			return l, m, nil
+		}
 	}
-	return nil, fmt.Errorf("model.json: kind %q has no %s model in it", a.Kind, a.Kind)
+	return nil, nil, fmt.Errorf("model.json: kind %q has no %s model in it", a.Kind, a.Kind)
 }
 
 // Score is a calibrated churn score with its explanation.
@@ -159,7 +163,10 @@ func batchExplainer(m Model) func(rows, phis [][]float64) {
 }
 
 // treeExplainer returns a tree.Explainer for a tree model, nil for any
-// other.
+// other. It asks what a model is made of, not what kind it is: tree and
+// forest share a type, a new kind fitting a tree.Ensemble gets TreeSHAP
+// for free, and a type missed here is explained exactly by its own
+// Explain, only slower.
 func treeExplainer(m Model) *tree.Explainer {
 	switch m := m.(type) {
 	case *gbm.Model:

@@ -1,0 +1,53 @@
+package models
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/logistic"
+	"github.com/churnlabs/churn/models/tree"
+)
+
+// TestLearnersHoldTheirModels checks each kind's learner: it is the one
+// learnerFor finds, it keeps the type of model its kind fits where
+// Artifact.Model finds it again, and it leaves a model of another type
+// out, for Check to refuse, rather than store it in a field it does not
+// own.
+func TestLearnersHoldTheirModels(t *testing.T) {
+	if got := kindNames(); !slices.Equal(got, []string{Logistic, Tree, Forest, GBM}) {
+		t.Fatalf("kinds %v: --model all fits them in this order", got)
+	}
+	others := []Model{&logistic.Model{}, &gbm.Model{}, &tree.Ensemble{}}
+	for _, c := range []struct {
+		kind string
+		m    Model
+	}{
+		{Logistic, others[0]},
+		{Tree, others[2]},
+		{Forest, others[2]},
+		{GBM, others[1]},
+	} {
+		t.Run(c.kind, func(t *testing.T) {
+			l, err := learnerFor(c.kind)
+			if err != nil || l.kind() != c.kind {
+				t.Fatalf("learnerFor(%q) = %v, %v", c.kind, l, err)
+			}
+			a := &Artifact{Kind: c.kind}
+			a.attach(c.m)
+			if m, err := a.Model(); err != nil || m != c.m {
+				t.Fatalf("Model() = %v, %v after attaching %T", m, err, c.m)
+			}
+			for _, other := range others {
+				if other == c.m {
+					continue
+				}
+				b := &Artifact{Kind: c.kind}
+				b.attach(other)
+				if b.Logistic != nil || b.GBM != nil || b.Trees != nil {
+					t.Errorf("a %T attached to a %s model", other, c.kind)
+				}
+			}
+		})
+	}
+}
