@@ -534,37 +534,3 @@ func TestPanicIsLogged500(t *testing.T) {
 		t.Errorf("after the panic: status %d", w.Code)
 	}
 }
-
-func TestMetrics(t *testing.T) {
-	e := newEnv(t, models.Forest)
-	id := e.anAccount()
-	for range 3 {
-		e.do("GET", "/v1/accounts/"+id+"/score", "")
-	}
-	e.do("GET", "/v1/accounts/nobody/score", "")
-	e.do("POST", "/v1/score", `{"rows": [{}, {}]}`)
-	e.do("GET", "/no/such/path", "")
-	e.do("POST", "/v1/admin/reload", "")
-	w := e.do("GET", "/metrics", "")
-	if w.Code != 200 {
-		t.Fatalf("status %d", w.Code)
-	}
-	body := w.Body.String()
-	for _, want := range []string{
-		`churn_http_requests_total{code="200",method="GET",route="/v1/accounts/:id/score"} 3`,
-		`churn_http_requests_total{code="404",method="GET",route="/v1/accounts/:id/score"} 1`,
-		`churn_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
-		`churn_http_request_duration_seconds_count{code="200",method="POST",route="/v1/score"} 1`,
-		`churn_scores_served_total{endpoint="account"} 3`,
-		`churn_scores_served_total{endpoint="row"} 2`,
-		fmt.Sprintf(`churn_model_info{kind="forest",version=%q} 1`, fixture.versions[models.Forest]),
-		`churn_reloads_total 1`,
-		`churn_reload_failures_total 0`,
-		fmt.Sprintf(`churn_active_accounts %d`, len(e.srv.state.Load().book.Accounts)),
-		`go_goroutines`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %s", want)
-		}
-	}
-}

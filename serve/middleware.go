@@ -30,9 +30,10 @@ func (s *Server) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()
-	s.metrics.observe(c.Request.Method, route, status, elapsed)
+	method := sanitizeMethod(c.Request.Method)
+	s.metrics.observe(method, route, status, elapsed)
 	if s.log.Enabled(c.Request.Context(), slog.LevelDebug) {
-		s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		s.log.Debug("request", "method", method, "path", c.Request.URL.Path,
 			"route", route, "status", status, "took", elapsed)
 	}
 }
@@ -48,7 +49,7 @@ func (s *Server) catchPanics(c *gin.Context) {
 		if v == http.ErrAbortHandler {
 			panic(v) // the handler asked net/http to drop the connection
 		}
-		s.log.Error("panic serving request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		s.log.Error("panic serving request", "method", sanitizeMethod(c.Request.Method), "path", c.Request.URL.Path,
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		if !c.Writer.Written() {
 			s.fail(c, http.StatusInternalServerError, "internal error")
@@ -107,7 +108,7 @@ type errorBody struct {
 // Server errors are logged: the caller cannot act on them, we can.
 func (s *Server) fail(c *gin.Context, status int, msg string) {
 	if status >= http.StatusInternalServerError {
-		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path,
+		s.log.Error("request failed", "method", sanitizeMethod(c.Request.Method), "path", c.Request.URL.Path,
 			"status", status, "err", msg)
 	}
 	body, _ := json.Marshal(errorBody{msg}) // a struct of one string always encodes

@@ -215,7 +215,8 @@ func (s *Server) routes() http.Handler {
 	e.Use(s.observe, s.catchPanics, s.limitBody)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+		// The method is quoted short: it is the client's, of any length.
+		s.fail(c, http.StatusMethodNotAllowed, excerpt(c.Request.Method)+" is not allowed on "+c.Request.URL.Path)
 	})
 
 	// Health and metrics stay open: probes and scrapers carry no token.
