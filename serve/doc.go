@@ -23,7 +23,9 @@
 // Every score carries churn_probability, log_odds, base_value and
 // contributions, one per feature in log-odds, that sum with base_value
 // to log_odds; the top drivers in plain words; the health colour; and the
-// model version. Errors are {"error": "..."} with a 4xx status for the
+// model version. A raw row's score also lists the model features the row
+// left unknown, in "missing"; a row with none of them known is refused
+// with 400, naming the row's index in a batch. Errors are {"error": "..."} with a 4xx status for the
 // caller's mistakes. Unknown numbers are written as null, never as NaN.
 //
 // # Reloading

@@ -28,6 +28,11 @@ func TestRoutes(t *testing.T) {
 	row := func(extra string) string {
 		return `{"logins_4w_mean": 2.5, "recency_days": 40, "overdue_invoices": null` + extra + `}`
 	}
+	var nulls []string
+	for _, f := range names {
+		nulls = append(nulls, fmt.Sprintf("%q: null", f))
+	}
+	allNull := "{" + strings.Join(nulls, ", ") + "}"
 	type doc = map[string]any
 	for _, c := range []struct {
 		name, method, path, body string
@@ -142,10 +147,10 @@ func TestRoutes(t *testing.T) {
 					t.Errorf("score %s", w.Body)
 				}
 			}},
-		{name: "score batch", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {}]}`, status: 200,
+		{name: "score batch", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {"tenure_weeks": 60}]}`, status: 200,
 			check: func(t *testing.T, w *httptest.ResponseRecorder) {
 				d := decode[struct{ Scores []scoreJSON }](t, w)
-				if len(d.Scores) != 2 || len(d.Scores[1].Missing) != len(names) {
+				if len(d.Scores) != 2 || len(d.Scores[1].Missing) != len(names)-1 || slices.Contains(d.Scores[1].Missing, "tenure_weeks") {
 					t.Fatalf("batch %s", w.Body)
 				}
 				for _, sc := range d.Scores {
@@ -163,11 +168,17 @@ func TestRoutes(t *testing.T) {
 		{name: "empty batch", method: "POST", path: "/v1/score", body: `{"rows": []}`, status: 400, check: wantError("empty")},
 		{name: "not an object", method: "POST", path: "/v1/score", body: `[1, 2]`, status: 400, check: wantError("want {")},
 		{name: "features not an object", method: "POST", path: "/v1/score", body: `{"features": [1]}`, status: 400, check: wantError(`"features" is a JSON array`)},
-		{name: "null row", method: "POST", path: "/v1/score", body: `{"rows": [{}, null]}`, status: 400, check: wantError("rows[1]: null")},
+		{name: "no feature given", method: "POST", path: "/v1/score", body: `{"features": {}}`, status: 400,
+			check: wantError("every feature of the model is missing")},
+		{name: "every feature null", method: "POST", path: "/v1/score", body: `{"features": ` + allNull + `}`, status: 400,
+			check: wantError("every feature of the model is missing")},
+		{name: "batch row without features", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {"recency_days": null}]}`, status: 400,
+			check: wantError("rows[1]: every feature of the model is missing")},
+		{name: "null row", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": 1}, null]}`, status: 400, check: wantError("rows[1]: null")},
 		{name: "bare row", method: "POST", path: "/v1/score", body: row(""), status: 400, check: wantError("unknown field")},
 		{name: "unknown features named", method: "POST", path: "/v1/score", body: `{"features": ` + row(`, "nps": 7, "mood": 1`) + `}`, status: 400,
 			check: wantError(`unknown feature "mood"; unknown feature "nps"`)},
-		{name: "unknown feature in batch", method: "POST", path: "/v1/score", body: `{"rows": [{}, {}, {"nps": 1}]}`, status: 400,
+		{name: "unknown feature in batch", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": 1}, {"recency_days": 2}, {"nps": 1}]}`, status: 400,
 			check: wantError(`rows[2]: unknown feature "nps"`)},
 		{name: "string value", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": "40"}]}`, status: 400,
 			check: wantError(`rows[0]: feature "recency_days": "40" is not a number`)},
@@ -432,10 +443,11 @@ func TestBodyLimit(t *testing.T) {
 
 func TestBatchLimit(t *testing.T) {
 	e := newEnv(t, models.Logistic, func(c *Config) { c.MaxBatch = 2 })
-	if w := e.do("POST", "/v1/score", `{"rows": [{}, {}]}`); w.Code != 200 {
+	const r = `{"recency_days": 1}`
+	if w := e.do("POST", "/v1/score", `{"rows": [`+r+`, `+r+`]}`); w.Code != 200 {
 		t.Fatalf("2 rows: status %d: %s", w.Code, w.Body)
 	}
-	w := e.do("POST", "/v1/score", `{"rows": [{}, {}, {}]}`)
+	w := e.do("POST", "/v1/score", `{"rows": [`+r+`, `+r+`, `+r+`]}`)
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("3 rows: status %d: %s", w.Code, w.Body)
 	}
@@ -463,7 +475,7 @@ func TestAuth(t *testing.T) {
 				path = strings.ReplaceAll(path, "ID", e.anAccount())
 				body := ""
 				if method == "POST" && path == "/v1/score" {
-					body = `{"features": {}}`
+					body = `{"features": {"recency_days": 3}}`
 				}
 				return e.do(method, path, body, header...)
 			}
