@@ -546,3 +546,41 @@ func TestPanicIsLogged500(t *testing.T) {
 		t.Errorf("after the panic: status %d", w.Code)
 	}
 }
+
+// TestAdminToken checks that with an admin token the reload route takes
+// that token and no other, and that the readers' routes do not take it.
+func TestAdminToken(t *testing.T) {
+	const reader, admin = "reader-token", "admin-token"
+	for _, c := range []struct {
+		name          string
+		token         string // the readers' token, if any
+		route, bearer string
+		status        int
+	}{
+		{"reload with the admin token", reader, "POST /v1/admin/reload", admin, 200},
+		{"reload with the readers' token", reader, "POST /v1/admin/reload", reader, 401},
+		{"reload without a token", reader, "POST /v1/admin/reload", "", 401},
+		{"score with the readers' token", reader, "POST /v1/score", reader, 200},
+		{"score with the admin token", reader, "POST /v1/score", admin, 401},
+		{"model with the admin token", reader, "GET /v1/model", admin, 401},
+		{"admin token alone: reload without it", "", "POST /v1/admin/reload", "", 401},
+		{"admin token alone: reload with it", "", "POST /v1/admin/reload", admin, 200},
+		{"admin token alone: score stays open", "", "POST /v1/score", "", 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, models.Logistic, func(cfg *Config) { cfg.Token, cfg.AdminToken = c.token, admin })
+			method, path, _ := strings.Cut(c.route, " ")
+			body := ""
+			if path == "/v1/score" {
+				body = `{"features": {"recency_days": 3}}`
+			}
+			var header []string
+			if c.bearer != "" {
+				header = []string{"Authorization", "Bearer " + c.bearer}
+			}
+			if w := e.do(method, path, body, header...); w.Code != c.status {
+				t.Errorf("status %d, want %d: %s", w.Code, c.status, w.Body)
+			}
+		})
+	}
+}

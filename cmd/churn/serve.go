@@ -35,11 +35,13 @@ file; a model or file that fails to load is rejected and the old one keeps
 serving. SIGINT or SIGTERM stops the server after in-flight requests finish.
 With --token-file every route but health, metrics and the dashboard page
 itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
-token and sends it with its API calls.`)
+token and sends it with its API calls. With --admin-token-file the reload
+route needs that token instead, and no longer takes --token-file's.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
+	adminTokenFile := fs.String("admin-token-file", "", "file holding the bearer token POST /v1/admin/reload must carry instead of --token-file's")
 	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
@@ -56,9 +58,16 @@ token and sends it with its API calls.`)
 		return fmt.Errorf("--max-body %d: want at least 1", *maxBody)
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	token, err := readToken(*tokenFile, log)
+	token, err := readToken("token-file", *tokenFile, log)
 	if err != nil {
 		return err
+	}
+	adminToken, err := readToken("admin-token-file", *adminTokenFile, log)
+	if err != nil {
+		return err
+	}
+	if adminToken != "" && adminToken == token {
+		return errors.New("--admin-token-file holds the same token as --token-file: give the admin route a token of its own")
 	}
 	if token == "" && !isLoopback(*addr) {
 		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
@@ -68,6 +77,7 @@ token and sends it with its API calls.`)
 		ModelDir:        *modelDir,
 		Snapshots:       snapshotSource(*snapshots),
 		Token:           token,
+		AdminToken:      adminToken,
 		PublicDashboard: *public,
 		Dashboard:       dashboard.Handler(),
 		MaxBatch:        *maxBatch,
@@ -80,22 +90,23 @@ token and sends it with its API calls.`)
 	return srv.Serve(ctx, *addr)
 }
 
-// readToken reads the bearer token from path, "" when path is "". It
-// warns when others may read the file: the token is the only key.
-func readToken(path string, log *slog.Logger) (string, error) {
+// readToken reads the bearer token of the named flag from path, "" when
+// path is "". It warns when others may read the file: the token is the
+// only key.
+func readToken(flag, path string, log *slog.Logger) (string, error) {
 	if path == "" {
 		return "", nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
+		return "", fmt.Errorf("--%s: %w", flag, err)
 	}
 	token := strings.TrimSpace(string(b))
 	if token == "" {
-		return "", fmt.Errorf("--token-file %s is empty", path)
+		return "", fmt.Errorf("--%s %s is empty", flag, path)
 	}
 	if strings.ContainsAny(token, " \t\r\n") {
-		return "", errors.New("--token-file: the token must be one line without spaces")
+		return "", fmt.Errorf("--%s: the token must be one line without spaces", flag)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		log.Warn("the token file is readable by other users: chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
