@@ -196,7 +196,7 @@ func (s *Server) reload(c *gin.Context) {
 const (
 	okBody    = `{"status":"ok"}`
 	emptyBody = `{}`
-	notReady  = "not ready: shutting down"
+	notReady  = "draining: shutting down"
 )
 
 // healthz answers liveness: the process is up and answering.

@@ -21,6 +21,11 @@ import (
 const (
 	DefaultMaxBatch     = 1000
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultDrain is the drain period of "churn serve": long enough for
+	// a load balancer that probes readiness every second or two to see
+	// it fail. Behind slower probes, set it to their period times their
+	// failure threshold.
+	DefaultDrain = 5 * time.Second
 )
 
 // Config configures a Server.
@@ -51,6 +56,11 @@ type Config struct {
 	MaxBatch int
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Drain is how long Serve keeps serving once its context is done,
+	// with readiness failing, before it closes the listener: time for
+	// load balancers to stop sending requests. 0 means none; "churn
+	// serve" uses DefaultDrain.
+	Drain time.Duration
 	// Logger receives load, reload, shutdown and error events; nil
 	// discards them.
 	Logger *slog.Logger
@@ -67,6 +77,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("serve: max batch %d rows", c.MaxBatch)
 	case c.MaxBodyBytes < 0:
 		return c, fmt.Errorf("serve: max body %d bytes", c.MaxBodyBytes)
+	case c.Drain < 0:
+		return c, fmt.Errorf("serve: drain period %v", c.Drain)
 	case c.AdminToken != "" && c.AdminToken == c.Token:
 		return c, errors.New("serve: the admin token is the readers' token")
 	}

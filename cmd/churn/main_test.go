@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -134,7 +135,7 @@ func testServe(t *testing.T, snap, model, account string) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: io.Discard},
-			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr})
+			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms"})
 	}()
 	url := "http://" + addr + "/v1/accounts/" + account + "/score"
 	var resp *http.Response
@@ -156,6 +157,26 @@ func testServe(t *testing.T, snap, model, account string) {
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != 200 || score.AccountID != account || score.Probability <= 0 || score.Probability >= 1 {
 		t.Errorf("GET %s: status %d, %+v, %v", url, resp.StatusCode, score, err)
+	}
+	// "churn serve" catches SIGHUP before it serves, so the process
+	// survives this one and reloads.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	metrics := "http://" + addr + "/metrics"
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(metrics)
+		if err != nil {
+			t.Fatalf("GET %s: %v", metrics, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(b, []byte("\nchurn_reloads_total 1\n")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no reload after SIGHUP")
+		}
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -188,6 +209,9 @@ func TestErrors(t *testing.T) {
 		"a,2024-01-01,1,1,1,0,0\n"+
 		"a,2024-01-01,1,1,1,0,0\n"), 0o644)
 	out := filepath.Join(dir, "out")
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("s3cret\n"), 0o600)
+	serve := []string{"serve", "--model", filepath.Join(dir, "none"), "--snapshots", bad}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -203,6 +227,9 @@ func TestErrors(t *testing.T) {
 		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 1, `--format "xlsx"`},
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 1, `--model "svm"`},
 		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
+		{"negative drain", append(serve, "--drain", "-1s"), 1, "--drain -1s"},
+		{"one token for readers and admin", append(serve, "--token-file", token, "--admin-token-file", token), 1, "same token"},
+		{"missing admin token file", append(serve, "--admin-token-file", filepath.Join(dir, "nope")), 1, "--admin-token-file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := churn(t, c.args...)

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,6 +47,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
+	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -57,6 +60,14 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d: want at least 1", *maxBody)
 	}
+	if *drain < 0 {
+		return fmt.Errorf("--drain %v: want 0 or more", *drain)
+	}
+	// SIGHUP's default action ends the process: catch it before the
+	// long load, and reload on it once serving.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	token, err := readToken("token-file", *tokenFile, log)
 	if err != nil {
@@ -82,12 +93,35 @@ route needs that token instead, and no longer takes --token-file's.`)
 		Dashboard:       dashboard.Handler(),
 		MaxBatch:        *maxBatch,
 		MaxBodyBytes:    *maxBody,
+		Drain:           *drain,
 		Logger:          log,
 	})
 	if err != nil {
 		return err
 	}
-	return srv.Serve(ctx, *addr)
+	go reloadOnSignal(ctx, hup, srv, log)
+	return srv.ListenAndServe(ctx, *addr)
+}
+
+// reloader is what reloadOnSignal needs of a server.
+type reloader interface {
+	Reload(ctx context.Context) error
+}
+
+// reloadOnSignal reloads srv on every signal from sig until ctx is done,
+// as daemons reload their configuration on SIGHUP. Reload logs its own
+// outcome, and a rejected reload leaves the old model serving, so there
+// is nothing more to do with its error.
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, srv reloader, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sig:
+			log.Info("reloading the model and snapshots", "signal", s.String())
+			_ = srv.Reload(ctx)
+		}
+	}
 }
 
 // readToken reads the bearer token of the named flag from path, "" when
