@@ -43,4 +43,12 @@
 // "Authorization: Bearer <token>"; Config.PublicDashboard opens the
 // read-only routes the dashboard uses. Request bodies are limited to
 // Config.MaxBodyBytes, and Serve sets read, write and idle timeouts.
+//
+// # Shutting down
+//
+// Serve drains when its context is done: readiness fails and responses
+// close their connections for Config.Drain while the server still
+// serves, then it stops accepting and waits for requests in flight. It
+// handles no signals; "churn serve" maps SIGINT and SIGTERM to the
+// context and SIGHUP to Reload.
 package serve
