@@ -28,6 +28,8 @@ type serverMetrics struct {
 
 	reloads        prometheus.Counter
 	reloadFailures prometheus.Counter
+
+	accessLogDropped prometheus.Counter
 }
 
 func newServerMetrics() *serverMetrics {
@@ -64,6 +66,10 @@ func newServerMetrics() *serverMetrics {
 			Name: "churn_reload_failures_total",
 			Help: "Reloads rejected; the previous model kept serving.",
 		}),
+		accessLogDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "churn_access_log_dropped_total",
+			Help: "Access log lines dropped because the log's writer fell behind.",
+		}),
 	}
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
@@ -72,7 +78,7 @@ func newServerMetrics() *serverMetrics {
 	m.scoredAccounts = scores.WithLabelValues("account")
 	m.scoredRows = scores.WithLabelValues("row")
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
-		m.reloads, m.reloadFailures,
+		m.reloads, m.reloadFailures, m.accessLogDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -16,9 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// observe counts and times every request by route and status, and logs
-// it at debug level. It runs first, so it sees the status that catchPanics
-// or a rejection by a later middleware wrote.
+// observe counts and times every request by route and status, and
+// writes its access log line. It runs first, so it sees the status that
+// catchPanics or a rejection by a later middleware wrote.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -32,9 +31,8 @@ func (s *Server) observe(c *gin.Context) {
 	status := c.Writer.Status()
 	method := sanitizeMethod(c.Request.Method)
 	s.metrics.observe(method, route, status, elapsed)
-	if s.log.Enabled(c.Request.Context(), slog.LevelDebug) {
-		s.log.Debug("request", "method", method, "path", c.Request.URL.Path,
-			"route", route, "status", status, "took", elapsed)
+	if s.access != nil {
+		s.access.record(method, route, c.Request.URL.Path, status, c.Writer.Size(), elapsed, c.Request.RemoteAddr)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -64,6 +65,13 @@ type Config struct {
 	// Logger receives load, reload, shutdown and error events; nil
 	// discards them.
 	Logger *slog.Logger
+	// AccessLog, when not nil, receives one JSON line per request:
+	// method, route, path, status, bytes, duration (seconds) and
+	// remote_addr. Lines are written by a goroutine of their own behind
+	// a bounded queue, so a slow writer never delays a request; lines
+	// that do not fit are dropped and counted in
+	// churn_access_log_dropped_total. Close flushes it.
+	AccessLog io.Writer
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -101,6 +109,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *serverMetrics
 	handler http.Handler
+	access  *accessLog // nil without Config.AccessLog
 
 	state   atomic.Pointer[state]
 	reloads reloadQueue
@@ -138,11 +147,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.AccessLog != nil {
+		s.access = newAccessLog(cfg.AccessLog, s.metrics.accessLogDropped)
+	}
 	s.swap(st)
 	s.log.Info("model loaded", "model_version", st.model.Version, "kind", st.model.Kind,
 		"accounts", len(st.book.Accounts), "as_of", st.book.AsOf.String(), "snapshots", cfg.Snapshots.Name)
 	s.handler = s.routes()
 	return s, nil
+}
+
+// Close writes out the access log's queued lines and stops its writer.
+// Call it once the server no longer serves, after Serve returns.
+func (s *Server) Close() {
+	if s.access != nil {
+		s.access.Close()
+	}
 }
 
 // Handler returns the server's HTTP handler, with every route and

@@ -184,6 +184,7 @@ func newEnv(t testing.TB, kind string, configure ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	e.srv, e.h = srv, srv.Handler()
 	return e
 }

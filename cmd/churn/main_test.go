@@ -130,12 +130,13 @@ func testServe(t *testing.T, snap, model, account string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // the port is free again for "churn serve" to take
+	accessLog := filepath.Join(t.TempDir(), "access.log")
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: io.Discard},
-			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms"})
+			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms", "--access-log", accessLog})
 	}()
 	url := "http://" + addr + "/v1/accounts/" + account + "/score"
 	var resp *http.Response
@@ -181,6 +182,14 @@ func testServe(t *testing.T, snap, model, account string) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exited %d after shutdown:\n%s", code, errb.String())
+	}
+	b, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"route":"/v1/accounts/:id/score","path":"/v1/accounts/` + account + `/score","status":200`
+	if !bytes.Contains(b, []byte(want)) {
+		t.Errorf("access log lacks %s:\n%s", want, b)
 	}
 }
 
@@ -228,6 +237,7 @@ func TestErrors(t *testing.T) {
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 1, `--model "svm"`},
 		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
 		{"negative drain", append(serve, "--drain", "-1s"), 1, "--drain -1s"},
+		{"access log in a missing directory", append(serve, "--access-log", filepath.Join(dir, "no", "access.log")), 1, "--access-log"},
 		{"one token for readers and admin", append(serve, "--token-file", token, "--admin-token-file", token), 1, "same token"},
 		{"missing admin token file", append(serve, "--admin-token-file", filepath.Join(dir, "nope")), 1, "--admin-token-file"},
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -47,6 +48,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
+	accessLog := fs.String("access-log", "stderr", "where to write one JSON line per request: stderr, off, or a file to append to")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -63,6 +65,11 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if *drain < 0 {
 		return fmt.Errorf("--drain %v: want 0 or more", *drain)
 	}
+	access, closeAccess, err := openAccessLog(*accessLog, e)
+	if err != nil {
+		return err
+	}
+	defer closeAccess()
 	// SIGHUP's default action ends the process: catch it before the
 	// long load, and reload on it once serving.
 	hup := make(chan os.Signal, 1)
@@ -95,12 +102,31 @@ route needs that token instead, and no longer takes --token-file's.`)
 		MaxBodyBytes:    *maxBody,
 		Drain:           *drain,
 		Logger:          log,
+		AccessLog:       access,
 	})
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	go reloadOnSignal(ctx, hup, srv, log)
 	return srv.ListenAndServe(ctx, *addr)
+}
+
+// openAccessLog opens the --access-log destination: nil for "off".
+func openAccessLog(dest string, e *env) (io.Writer, func(), error) {
+	switch dest {
+	case "off":
+		return nil, func() {}, nil
+	case "stderr":
+		return e.stderr, func() {}, nil
+	case "":
+		return nil, nil, errors.New("--access-log is empty: want stderr, off or a file")
+	}
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--access-log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // reloader is what reloadOnSignal needs of a server.
