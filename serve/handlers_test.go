@@ -462,7 +462,7 @@ func TestAuth(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html>dashboard "+r.URL.Path+"</html>")
 	})
-	open := []string{"GET /healthz", "GET /readyz", "GET /v2/health/live", "GET /v2/health/ready", "GET /metrics", "GET /", "GET /assets/app.js"}
+	open := []string{"GET /healthz", "GET /readyz", "GET /v2/health/live", "GET /v2/health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /assets/app.js"}
 	read := []string{"GET /v1/ranking", "GET /v1/accounts/ID", "GET /v1/accounts/ID/score", "GET /v1/model"}
 	private := []string{"POST /v1/score", "POST /v1/admin/reload", "GET /v2/models/churn"}
 	for _, public := range []bool{false, true} {

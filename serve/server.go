@@ -335,13 +335,15 @@ func (s *Server) routes() http.Handler {
 		s.fail(c, http.StatusMethodNotAllowed, excerpt(c.Request.Method)+" is not allowed on "+c.Request.URL.Path)
 	})
 
-	// Health and metrics stay open: probes and scrapers carry no token.
+	// Health, metrics and the API's description stay open: probes and
+	// scrapers carry no token.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/v2/health/live", s.oipLive)
 	e.GET("/v2/health/ready", s.oipReady)
 	e.GET("/v2/models/churn/ready", s.oipReady)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	e.GET("/openapi.json", s.openapi)
 	if s.cfg.Dashboard != nil {
 		h := gin.WrapH(s.cfg.Dashboard)
 		for _, path := range []string{"/", "/assets/*path"} {

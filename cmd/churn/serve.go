@@ -32,6 +32,7 @@ account active at its latest snapshot week; then:
   GET  /                         the dashboard
   GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health
        and metadata routes under /v2
+  GET  /openapi.json             the OpenAPI 3 description of every route
 
 SIGHUP or POST /v1/admin/reload reloads the model directory and the snapshot
 file; a model or file that fails to load is rejected and the old one keeps
