@@ -206,6 +206,10 @@ type reloadCall struct {
 // still runs for the others, and one that nobody waits for any more
 // does not run.
 func (s *Server) Reload(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		// A caller already gone would only start work nobody awaits.
+		return fmt.Errorf("reload: %w", context.Cause(ctx))
+	}
 	q := &s.reloads
 	q.mu.Lock()
 	var call *reloadCall
