@@ -66,3 +66,10 @@ func BenchmarkRanking(b *testing.B) {
 	e := newEnv(b, models.GBM, quiet)
 	benchmark(b, e, "GET", "/v1/ranking?limit=50", "")
 }
+
+// BenchmarkHealthzAccessLog is BenchmarkHealthz with the access log on:
+// the difference is what a log line costs a request.
+func BenchmarkHealthzAccessLog(b *testing.B) {
+	e := newEnv(b, models.GBM, quiet, func(c *Config) { c.AccessLog = io.Discard })
+	benchmark(b, e, "GET", "/healthz", "")
+}

@@ -19,13 +19,18 @@
 //	GET  /v2/health/live, /v2/health/ready, /v2/models/churn/ready,
 //	     /v2/models/churn          Open Inference Protocol v2 health and metadata
 //	GET  /metrics                  Prometheus metrics
+//	GET  /openapi.json             the OpenAPI 3 description of every route
+//	                               (openapi.json, embedded)
 //	GET  /, /assets/*              the dashboard, when Config.Dashboard is set
 //
 // Every score carries churn_probability, log_odds, base_value and
 // contributions, one per feature in log-odds, that sum with base_value
 // to log_odds; the top drivers in plain words; the health colour; and the
-// model version. Errors are {"error": "..."} with a 4xx status for the
-// caller's mistakes. Unknown numbers are written as null, never as NaN.
+// model version. A raw row's score also lists the model features the row
+// left unknown, in "missing"; a row with none of them known is refused
+// with 400, naming the row's index in a batch. Errors are
+// {"error": "..."} with a 4xx status for the caller's mistakes. Unknown
+// numbers are written as null, never as NaN.
 //
 // # Reloading
 //
@@ -35,11 +40,24 @@
 // fail or see half a model, and a missing or corrupt model is rejected
 // while the old one keeps serving. Each request reads the pointer once,
 // so its answer is consistent even when a swap happens mid-request.
+// Concurrent reloads are coalesced: one runs, one waits, and every call
+// made while one waits shares its result.
 //
 // # Security
 //
-// With Config.Token set, every route except health and metrics needs
-// "Authorization: Bearer <token>"; Config.PublicDashboard opens the
-// read-only routes the dashboard uses. Request bodies are limited to
-// Config.MaxBodyBytes, and Serve sets read, write and idle timeouts.
+// With Config.Token set, every route except health, metrics and
+// /openapi.json needs "Authorization: Bearer <token>";
+// Config.PublicDashboard opens the read-only routes the dashboard uses,
+// and Config.AdminToken, when set, is the reload route's token instead.
+// Request bodies are limited to Config.MaxBodyBytes, and Serve sets
+// read, write and idle timeouts. Metric labels and access log lines hold
+// only bounded values, whatever method or path a client sends.
+//
+// # Shutting down
+//
+// Serve drains when its context is done: readiness fails and responses
+// close their connections for Config.Drain while the server still
+// serves, then it stops accepting and waits for requests in flight. It
+// handles no signals; "churn serve" maps SIGINT and SIGTERM to the
+// context and SIGHUP to Reload.
 package serve

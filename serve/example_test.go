@@ -73,7 +73,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Serve(ctx, "127.0.0.1:8080") would listen; here the handler is
+	// ListenAndServe(ctx, "127.0.0.1:8080") would listen; here the handler is
 	// called directly.
 	var ranking struct {
 		Accounts []struct {

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -202,9 +201,14 @@ type snapshotsInfo struct {
 // or snapshots are rejected: the server is fine and still serving, it is
 // what it was asked to load that is not.
 func (s *Server) reload(c *gin.Context) {
-	// A reload the caller hangs up on still finishes: the alternative is
-	// a half-done one thrown away.
-	if err := s.Reload(context.WithoutCancel(c.Request.Context())); err != nil {
+	// A caller who hangs up stops waiting, not the reload: Reload runs
+	// it apart, and drops a queued one that nobody waits for.
+	ctx := c.Request.Context()
+	if err := s.Reload(ctx); err != nil {
+		if ctx.Err() != nil {
+			s.requestError(c, err)
+			return
+		}
 		s.fail(c, http.StatusUnprocessableEntity,
 			fmt.Sprintf("reload rejected, still serving model %s: %v", s.ModelVersion(), err))
 		return
@@ -221,7 +225,7 @@ func (s *Server) reload(c *gin.Context) {
 const (
 	okBody    = `{"status":"ok"}`
 	emptyBody = `{}`
-	notReady  = "not ready: shutting down"
+	notReady  = "draining: shutting down"
 )
 
 // healthz answers liveness: the process is up and answering.

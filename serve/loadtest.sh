@@ -63,7 +63,7 @@ echo "generating $accounts accounts and training a gbm model..."
 # processes; the server logs the address it got.
 echo "starting churn serve with GOMAXPROCS=$server_procs on $cores cores..."
 GOMAXPROCS=$server_procs "$bin" serve --model "$tmp/model" --snapshots "$tmp/snapshots.csv" \
-	--addr 127.0.0.1:0 2>"$tmp/serve.log" &
+	--addr 127.0.0.1:0 --access-log "$tmp/access.log" --drain 0 2>"$tmp/serve.log" &
 server=$!
 addr=
 for _ in $(seq 600); do

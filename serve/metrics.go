@@ -28,6 +28,8 @@ type serverMetrics struct {
 
 	reloads        prometheus.Counter
 	reloadFailures prometheus.Counter
+
+	accessLogDropped prometheus.Counter
 }
 
 func newServerMetrics() *serverMetrics {
@@ -64,6 +66,10 @@ func newServerMetrics() *serverMetrics {
 			Name: "churn_reload_failures_total",
 			Help: "Reloads rejected; the previous model kept serving.",
 		}),
+		accessLogDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "churn_access_log_dropped_total",
+			Help: "Access log lines dropped because the log's writer fell behind.",
+		}),
 	}
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
@@ -72,16 +78,58 @@ func newServerMetrics() *serverMetrics {
 	m.scoredAccounts = scores.WithLabelValues("account")
 	m.scoredRows = scores.WithLabelValues("row")
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
-		m.reloads, m.reloadFailures,
+		m.reloads, m.reloadFailures, m.accessLogDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// observe records one answered request.
+// observe records one answered request. Every label comes from a
+// bounded set, whatever the client sends: the method is folded by
+// sanitizeMethod, the route is a registered pattern or "unmatched", and
+// the status is one this server wrote.
 func (m *serverMetrics) observe(method, route string, status int, took time.Duration) {
-	code := strconv.Itoa(status)
+	code := statusLabel(status)
 	m.requests.WithLabelValues(route, method, code).Inc()
 	m.latency.WithLabelValues(route, method, code).Observe(took.Seconds())
+}
+
+// sanitizeMethod folds a request method into a bounded set, as
+// Prometheus' own promhttp instrumentation does: the standard methods in
+// upper or lower case become their upper-case name, anything else
+// "unknown". The method is the client's to choose, and before auth, so
+// labelling or logging it raw lets any client mint series and log bytes
+// at will.
+func sanitizeMethod(m string) string {
+	switch m {
+	case "GET", "get":
+		return http.MethodGet
+	case "HEAD", "head":
+		return http.MethodHead
+	case "POST", "post":
+		return http.MethodPost
+	case "PUT", "put":
+		return http.MethodPut
+	case "DELETE", "delete":
+		return http.MethodDelete
+	case "CONNECT", "connect":
+		return http.MethodConnect
+	case "OPTIONS", "options":
+		return http.MethodOptions
+	case "PATCH", "patch":
+		return http.MethodPatch
+	case "TRACE", "trace":
+		return http.MethodTrace
+	}
+	return "unknown"
+}
+
+// statusLabel is the code label of a status: the code itself when it is
+// a valid HTTP status, else "other".
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status)
 }
 
 // describe points the state metrics at st.

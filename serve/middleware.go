@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -16,9 +15,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// observe counts and times every request by route and status, and logs
-// it at debug level. It runs first, so it sees the status that catchPanics
-// or a rejection by a later middleware wrote.
+// observe counts and times every request by route and status, and
+// writes its access log line. It runs first, so it sees the status that
+// catchPanics or a rejection by a later middleware wrote.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -30,10 +29,10 @@ func (s *Server) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()
-	s.metrics.observe(c.Request.Method, route, status, elapsed)
-	if s.log.Enabled(c.Request.Context(), slog.LevelDebug) {
-		s.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-			"route", route, "status", status, "took", elapsed)
+	method := sanitizeMethod(c.Request.Method)
+	s.metrics.observe(method, route, status, elapsed)
+	if s.access != nil {
+		s.access.record(method, route, c.Request.URL.Path, status, c.Writer.Size(), elapsed, c.Request.RemoteAddr)
 	}
 }
 
@@ -48,7 +47,7 @@ func (s *Server) catchPanics(c *gin.Context) {
 		if v == http.ErrAbortHandler {
 			panic(v) // the handler asked net/http to drop the connection
 		}
-		s.log.Error("panic serving request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		s.log.Error("panic serving request", "method", sanitizeMethod(c.Request.Method), "path", c.Request.URL.Path,
 			"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		if !c.Writer.Written() {
 			s.fail(c, http.StatusInternalServerError, "internal error")
@@ -107,7 +106,7 @@ type errorBody struct {
 // Server errors are logged: the caller cannot act on them, we can.
 func (s *Server) fail(c *gin.Context, status int, msg string) {
 	if status >= http.StatusInternalServerError {
-		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path,
+		s.log.Error("request failed", "method", sanitizeMethod(c.Request.Method), "path", c.Request.URL.Path,
 			"status", status, "err", msg)
 	}
 	body, _ := json.Marshal(errorBody{msg}) // a struct of one string always encodes

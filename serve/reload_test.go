@@ -15,6 +15,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/simulate"
@@ -242,5 +245,125 @@ func writeFile(t *testing.T, path, content string) {
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// heldSnapshots makes the env's snapshot source block every load on
+// release while hold is set, and say so on entered: a test can then keep
+// a reload running for as long as it needs.
+type heldSnapshots struct {
+	hold    atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *heldSnapshots) configure(c *Config) {
+	h.entered, h.release = make(chan struct{}, 100), make(chan struct{})
+	open := c.Snapshots.Open
+	c.Snapshots.Open = func() (features.SnapshotReader, error) {
+		if h.hold.Load() {
+			h.entered <- struct{}{}
+			<-h.release
+		}
+		return open()
+	}
+}
+
+// reloadWaiters reports how many callers wait on the queued reload, and
+// whether a reload runs.
+func (s *Server) reloadWaiters() (queued int, running bool) {
+	s.reloads.mu.Lock()
+	defer s.reloads.mu.Unlock()
+	if s.reloads.next != nil {
+		queued = s.reloads.next.waiters
+	}
+	return queued, s.reloads.running
+}
+
+// waitFor polls cond until it holds, failing the test after 10s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestReloadsCoalesce holds one reload while 20 more arrive through the
+// admin route after a new model is installed: they must share one
+// further reload, which loads the new model, so two run in all.
+func TestReloadsCoalesce(t *testing.T) {
+	var h heldSnapshots
+	e := newEnv(t, models.Logistic, h.configure)
+	h.hold.Store(true)
+	first := make(chan error, 1)
+	go func() { first <- e.srv.Reload(t.Context()) }()
+	<-h.entered
+	installModel(t, models.GBM, e.modelDir)
+
+	const callers = 20
+	codes := make(chan string, callers)
+	for range callers {
+		go func() {
+			w := e.do("POST", "/v1/admin/reload", "")
+			var d struct {
+				Version string `json:"model_version"`
+			}
+			_ = json.Unmarshal(w.Body.Bytes(), &d) // a bad body shows as an empty version
+			codes <- fmt.Sprintf("%d %s", w.Code, d.Version)
+		}()
+	}
+	waitFor(t, "the callers to queue", func() bool { n, _ := e.srv.reloadWaiters(); return n == callers })
+	h.hold.Store(false)
+	close(h.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	want := "200 " + fixture.versions[models.GBM]
+	for range callers {
+		if got := <-codes; got != want {
+			t.Errorf("a queued caller got %q, want %q", got, want)
+		}
+	}
+	if n := testutil.ToFloat64(e.srv.metrics.reloads); n != 2 {
+		t.Errorf("%v reloads ran for 1 + %d calls, want 2", n, callers)
+	}
+}
+
+// TestAbandonedReloadsAddNoWork queues 30 admin calls behind a running
+// reload and hangs up on all of them: only the running reload may run.
+func TestAbandonedReloadsAddNoWork(t *testing.T) {
+	var h heldSnapshots
+	e := newEnv(t, models.Logistic, h.configure)
+	h.hold.Store(true)
+	first := make(chan error, 1)
+	go func() { first <- e.srv.Reload(t.Context()) }()
+	<-h.entered
+
+	const callers = 30
+	ctx, hangUp := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			req := httptest.NewRequestWithContext(ctx, "POST", "/v1/admin/reload", nil)
+			e.h.ServeHTTP(httptest.NewRecorder(), req)
+		})
+	}
+	waitFor(t, "the callers to queue", func() bool { n, _ := e.srv.reloadWaiters(); return n == callers })
+	hangUp()
+	h.hold.Store(false)
+	close(h.release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reloads to end", func() bool { _, running := e.srv.reloadWaiters(); return !running })
+	// A caller gone before it calls adds no work either.
+	if err := e.srv.Reload(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("reload with a cancelled context: %v", err)
+	}
+	if n := testutil.ToFloat64(e.srv.metrics.reloads); n != 1 {
+		t.Errorf("%v reloads ran after %d abandoned calls, want 1", n, callers)
 	}
 }

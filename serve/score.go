@@ -271,7 +271,8 @@ func (st *state) scoreRow(x, phi []float64, row map[string]json.RawMessage) (sco
 const maxListed = 5
 
 // fill sets x from a row of named values, NaN where the row gives none
-// or null, and returns those features, in model order. Every unknown
+// or null, and returns those features, in model order. A row that gives
+// none of them is an error. Every unknown
 // name and every non-number is an error; they are reported together, in
 // name order, so a caller can fix them all at once.
 func (st *state) fill(x []float64, row map[string]json.RawMessage) (missing []string, err error) {
@@ -310,6 +311,12 @@ func (st *state) fill(x []float64, row map[string]json.RawMessage) (missing []st
 		if math.IsNaN(v) {
 			missing = append(missing, st.model.Features[j])
 		}
+	}
+	if len(missing) == len(x) {
+		// Such a row scores as the base rate, with a health colour that
+		// looks like an answer about an account: refuse it instead.
+		return nil, errors.New("every feature of the model is missing: give at least one as a number " +
+			"(GET /v1/model lists the model's features)")
 	}
 	return missing, nil
 }

@@ -7,9 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 )
 
@@ -26,31 +23,29 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// Serve listens on addr (host:port) and serves until ctx is done, then
-// shuts down gracefully: it stops accepting connections, reports not
-// ready, and waits for in-flight requests to finish. SIGHUP reloads the
-// model and snapshots, as Reload does. Serve returns nil after a clean
-// shutdown.
-func (s *Server) Serve(ctx context.Context, addr string) error {
+// ListenAndServe listens on addr (host:port) and serves as Serve does.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	return s.ServeListener(ctx, ln)
+	return s.Serve(ctx, ln)
 }
 
-// ServeListener is Serve on a listener the caller opened, such as one on
-// port 0 whose address the caller needs to know. It closes ln.
-func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	return s.serve(ctx, ln, hup)
-}
-
-// serve runs the HTTP server on ln, reloading on every value from hup.
-func (s *Server) serve(ctx context.Context, ln net.Listener, hup <-chan os.Signal) error {
+// Serve serves on ln until ctx is done, then shuts down gracefully and
+// returns nil; it closes ln. Shutting down goes in three steps, so that
+// neither a load balancer nor a keep-alive client sees a request fail:
+//
+//  1. readiness (/readyz, /v2/health/ready) answers 503 "draining", and
+//     every response asks its client to close the connection, while the
+//     server keeps serving for Config.Drain, time for load balancers to
+//     take it out of rotation;
+//  2. the listener closes and idle connections are closed;
+//  3. requests in flight get up to 30 seconds to finish.
+//
+// Serve handles no signals: the caller maps them to ctx and to Reload.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -63,25 +58,27 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, hup <-chan os.Signa
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "model_version", s.ModelVersion())
-	for {
-		select {
-		case err := <-done:
-			return fmt.Errorf("serve: %w", err)
-		case <-hup:
-			s.log.Info("SIGHUP: reloading the model and snapshots")
-			// Reload logs its own outcome; a rejected reload leaves the
-			// server serving, so there is nothing more to do here.
-			_ = s.Reload(ctx)
-		case <-ctx.Done():
-			return s.shutdown(ctx, srv, done)
-		}
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		return s.shutdown(ctx, srv, done)
 	}
 }
 
-// shutdown stops srv gracefully, draining in-flight requests.
+// shutdown drains srv as Serve describes.
 func (s *Server) shutdown(ctx context.Context, srv *http.Server, done <-chan error) error {
 	s.draining.Store(true)
-	s.log.Info("shutting down: draining in-flight requests", "grace", shutdownTimeout)
+	// From now on every response carries "Connection: close": a client
+	// reconnects for its next request, through a load balancer that no
+	// longer routes to us, instead of finding its idle connection gone.
+	srv.SetKeepAlivesEnabled(false)
+	s.log.Info("shutting down: draining", "drain", s.cfg.Drain, "grace", shutdownTimeout)
+	select {
+	case <-time.After(s.cfg.Drain):
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	}
 	// ctx is already done: the grace period needs a deadline of its own.
 	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()

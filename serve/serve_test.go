@@ -6,9 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +24,7 @@ func start(t *testing.T, e *env, ctx context.Context) (string, <-chan error) {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- e.srv.ServeListener(ctx, ln) }()
+	go func() { served <- e.srv.Serve(ctx, ln) }()
 	return "http://" + ln.Addr().String(), served
 }
 
@@ -95,41 +95,91 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	}
 }
 
-// TestServeReloadsOnSIGHUP sends the process a real SIGHUP while Serve
-// runs and expects the new model served.
-func TestServeReloadsOnSIGHUP(t *testing.T) {
+func TestServeBadAddress(t *testing.T) {
 	e := newEnv(t, models.Logistic)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	base, served := start(t, e, ctx)
-	// ServeListener installs its signal handler before it serves, so an
-	// answered request means a SIGHUP can no longer kill the test.
-	if status, body, err := get(base + "/healthz"); err != nil || status != 200 {
-		t.Fatalf("healthz: %d %s %v", status, body, err)
-	}
-	installModel(t, models.GBM, e.modelDir)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	want := fixture.versions[models.GBM]
-	for deadline := time.Now().Add(20 * time.Second); e.srv.ModelVersion() != want; {
-		if time.Now().After(deadline) {
-			t.Fatalf("still serving %s after SIGHUP, want %s", e.srv.ModelVersion(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if status, body, _ := get(base + "/v1/model"); status != 200 || !strings.Contains(body, want) {
-		t.Errorf("model after SIGHUP: %d %s", status, body)
-	}
-	cancel()
-	if err := <-served; err != nil {
-		t.Errorf("Serve: %v", err)
+	if err := e.srv.ListenAndServe(t.Context(), "127.0.0.1:http-alt-nope"); err == nil {
+		t.Fatal("Serve on a bad address returned nil")
 	}
 }
 
-func TestServeBadAddress(t *testing.T) {
-	e := newEnv(t, models.Logistic)
-	if err := e.srv.Serve(t.Context(), "127.0.0.1:http-alt-nope"); err == nil {
-		t.Fatal("Serve on a bad address returned nil")
+// TestShutdownLosesNoKeepAliveRequest runs keep-alive clients in a loop
+// while the server shuts down, as a load balancer's backends see a
+// rollout: readiness must turn 503 while the server still serves, and
+// clients that stop once it has must see no request fail.
+func TestShutdownLosesNoKeepAliveRequest(t *testing.T) {
+	const drain = 300 * time.Millisecond
+	e := newEnv(t, models.Logistic, func(c *Config) { c.Drain = drain })
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	base, served := start(t, e, ctx)
+
+	// The load balancer: it stops sending once readiness fails.
+	var stop atomic.Bool
+	readyz := make(chan string, 1)
+	go func() {
+		for !stop.Load() {
+			status, body, err := get(base + "/readyz")
+			if err != nil || status != 200 {
+				readyz <- fmt.Sprintf("%d %s %v", status, body, err)
+				stop.Store(true)
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+
+	const clients = 16
+	var wg sync.WaitGroup
+	var requests, failed, closing atomic.Int64
+	for range clients {
+		wg.Go(func() {
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: 10 * time.Second}
+			defer c.CloseIdleConnections()
+			for !stop.Load() {
+				resp, err := c.Get(base + "/v1/model")
+				if err != nil {
+					failed.Add(1)
+					t.Errorf("request failed during shutdown: %v", err)
+					return
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					failed.Add(1)
+					t.Errorf("request failed during shutdown: status %d, %v", resp.StatusCode, err)
+					return
+				}
+				if resp.Close {
+					closing.Add(1)
+				}
+				requests.Add(1)
+			}
+		})
+	}
+	for requests.Load() < 5*clients {
+		time.Sleep(time.Millisecond)
+	}
+	began := time.Now()
+	cancel()
+	var got string
+	select {
+	case got = <-readyz:
+	case <-time.After(5 * time.Second):
+		stop.Store(true)
+		t.Fatal("readiness never failed")
+	}
+	if !strings.HasPrefix(got, "503 ") || !strings.Contains(got, "draining") {
+		t.Errorf("readyz while draining: %s", got)
+	}
+	wg.Wait()
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if took := time.Since(began); took < drain {
+		t.Errorf("Serve returned %v after the signal, before the %v drain period", took, drain)
+	}
+	t.Logf("%d requests, %d failed, %d answered with Connection: close", requests.Load(), failed.Load(), closing.Load())
+	if closing.Load() == 0 {
+		t.Error("no response told its client the connection would close")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -21,6 +22,11 @@ import (
 const (
 	DefaultMaxBatch     = 1000
 	DefaultMaxBodyBytes = 1 << 20
+	// DefaultDrain is the drain period of "churn serve": long enough for
+	// a load balancer that probes readiness every second or two to see
+	// it fail. Behind slower probes, set it to their period times their
+	// failure threshold.
+	DefaultDrain = 5 * time.Second
 )
 
 // Config configures a Server.
@@ -34,6 +40,10 @@ type Config struct {
 	// Token, when not empty, is the bearer token every route but health
 	// and metrics requires.
 	Token string
+	// AdminToken, when not empty, is the bearer token POST
+	// /v1/admin/reload requires instead of Token, which that route then
+	// refuses: who may read scores need not be who may swap the model.
+	AdminToken string
 	// PublicDashboard makes the read-only routes the dashboard uses
 	// (/v1/ranking, /v1/accounts/*, /v1/model) readable without the
 	// token.
@@ -47,9 +57,21 @@ type Config struct {
 	MaxBatch int
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Drain is how long Serve keeps serving once its context is done,
+	// with readiness failing, before it closes the listener: time for
+	// load balancers to stop sending requests. 0 means none; "churn
+	// serve" uses DefaultDrain.
+	Drain time.Duration
 	// Logger receives load, reload, shutdown and error events; nil
 	// discards them.
 	Logger *slog.Logger
+	// AccessLog, when not nil, receives one JSON line per request:
+	// method, route, path, status, bytes, duration (seconds) and
+	// remote_addr. Lines are written by a goroutine of their own behind
+	// a bounded queue, so a slow writer never delays a request; lines
+	// that do not fit are dropped and counted in
+	// churn_access_log_dropped_total. Close flushes it.
+	AccessLog io.Writer
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -63,6 +85,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("serve: max batch %d rows", c.MaxBatch)
 	case c.MaxBodyBytes < 0:
 		return c, fmt.Errorf("serve: max body %d bytes", c.MaxBodyBytes)
+	case c.Drain < 0:
+		return c, fmt.Errorf("serve: drain period %v", c.Drain)
+	case c.AdminToken != "" && c.AdminToken == c.Token:
+		return c, errors.New("serve: the admin token is the readers' token")
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
@@ -83,11 +109,10 @@ type Server struct {
 	log     *slog.Logger
 	metrics *serverMetrics
 	handler http.Handler
+	access  *accessLog // nil without Config.AccessLog
 
-	state atomic.Pointer[state]
-	// reloading serializes reloads, so two of them cannot interleave
-	// their swaps and leave the older result serving.
-	reloading sync.Mutex
+	state   atomic.Pointer[state]
+	reloads reloadQueue
 	// draining is set once shutdown starts, so /readyz turns a load
 	// balancer away while in-flight requests finish.
 	draining atomic.Bool
@@ -122,11 +147,22 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.AccessLog != nil {
+		s.access = newAccessLog(cfg.AccessLog, s.metrics.accessLogDropped)
+	}
 	s.swap(st)
 	s.log.Info("model loaded", "model_version", st.model.Version, "kind", st.model.Kind,
 		"accounts", len(st.book.Accounts), "as_of", st.book.AsOf.String(), "snapshots", cfg.Snapshots.Name)
 	s.handler = s.routes()
 	return s, nil
+}
+
+// Close writes out the access log's queued lines and stops its writer.
+// Call it once the server no longer serves, after Serve returns.
+func (s *Server) Close() {
+	if s.access != nil {
+		s.access.Close()
+	}
 }
 
 // Handler returns the server's HTTP handler, with every route and
@@ -136,13 +172,97 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // ModelVersion returns the version of the model being served.
 func (s *Server) ModelVersion() string { return s.state.Load().model.Version }
 
+// reloadQueue coalesces reloads. A reload reads every snapshot and
+// scores every account, so a burst of calls must not become a burst of
+// reloads: at most one runs and one waits to run after it, and every
+// caller who arrives while one waits shares its result. That reload
+// starts after they called, so it still sees what they changed.
+type reloadQueue struct {
+	mu sync.Mutex
+	// running is set while a goroutine runs reloads.
+	running bool
+	// next is the reload to run after the running one, if any.
+	next *reloadCall
+}
+
+// reloadCall is one reload and the callers waiting for it.
+type reloadCall struct {
+	ctx  context.Context // the first caller's, for its values only
+	done chan struct{}   // closed when err is set
+	err  error
+	// waiters counts the callers still waiting; a queued reload that
+	// every caller abandoned is dropped.
+	waiters int
+}
+
 // Reload loads the model directory and the snapshots again and, only if
 // both succeed, swaps them in for every request that starts afterwards.
 // On error the previous model and scores keep serving; the error says
-// what was rejected. Reloads are serialized.
+// what was rejected.
+//
+// Concurrent calls are coalesced: a call made while a reload runs waits
+// for one more reload, shared with every other call made meanwhile. A
+// call whose ctx ends returns ctx's error at once; the reload it shares
+// still runs for the others, and one that nobody waits for any more
+// does not run.
 func (s *Server) Reload(ctx context.Context) error {
-	s.reloading.Lock()
-	defer s.reloading.Unlock()
+	if err := ctx.Err(); err != nil {
+		// A caller already gone would only start work nobody awaits.
+		return fmt.Errorf("reload: %w", context.Cause(ctx))
+	}
+	q := &s.reloads
+	q.mu.Lock()
+	var call *reloadCall
+	if q.running {
+		if q.next == nil {
+			q.next = &reloadCall{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
+		}
+		call = q.next
+		call.waiters++
+		q.mu.Unlock()
+	} else {
+		q.running = true
+		call = &reloadCall{ctx: context.WithoutCancel(ctx), done: make(chan struct{}), waiters: 1}
+		q.mu.Unlock()
+		// The reload runs apart from its caller, so a caller who hangs
+		// up neither stops it half done nor stops the queued one.
+		go s.runReloads(call)
+	}
+	select {
+	case <-call.done:
+		return call.err
+	case <-ctx.Done():
+		q.mu.Lock()
+		call.waiters--
+		q.mu.Unlock()
+		return fmt.Errorf("reload: %w", context.Cause(ctx))
+	}
+}
+
+// runReloads runs call, then each queued reload that someone still
+// waits for, until none is left.
+func (s *Server) runReloads(call *reloadCall) {
+	q := &s.reloads
+	for call != nil {
+		call.err = s.reloadNow(call.ctx)
+		close(call.done)
+		q.mu.Lock()
+		call, q.next = q.next, nil
+		if call != nil && call.waiters == 0 {
+			call.err = errors.New("reload abandoned by every caller")
+			close(call.done)
+			call = nil
+		}
+		if call == nil {
+			q.running = false
+		}
+		q.mu.Unlock()
+	}
+}
+
+// reloadNow reloads at once. Only runReloads calls it, so reloads never
+// interleave their swaps and leave an older result serving.
+func (s *Server) reloadNow(ctx context.Context) error {
 	start := time.Now()
 	old := s.state.Load()
 	st, err := s.load(ctx)
@@ -215,16 +335,19 @@ func (s *Server) routes() http.Handler {
 	e.Use(s.observe, s.catchPanics, s.limitBody)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, http.StatusNotFound, "no such route: "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, http.StatusMethodNotAllowed, c.Request.Method+" is not allowed on "+c.Request.URL.Path)
+		// The method is quoted short: it is the client's, of any length.
+		s.fail(c, http.StatusMethodNotAllowed, excerpt(c.Request.Method)+" is not allowed on "+c.Request.URL.Path)
 	})
 
-	// Health and metrics stay open: probes and scrapers carry no token.
+	// Health, metrics and the API's description stay open: probes and
+	// scrapers carry no token.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/v2/health/live", s.oipLive)
 	e.GET("/v2/health/ready", s.oipReady)
 	e.GET("/v2/models/churn/ready", s.oipReady)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	e.GET("/openapi.json", s.openapi)
 	if s.cfg.Dashboard != nil {
 		h := gin.WrapH(s.cfg.Dashboard)
 		for _, path := range []string{"/", "/assets/*path"} {
@@ -247,8 +370,13 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/ranking", s.ranking)
 	read.GET("/v1/model", s.model)
 
+	admin := private
+	if s.cfg.AdminToken != "" {
+		admin = e.Group("/", s.authorize(s.cfg.AdminToken))
+	}
+
 	private.POST("/v1/score", s.score)
-	private.POST("/v1/admin/reload", s.reload)
+	admin.POST("/v1/admin/reload", s.reload)
 	private.GET("/v2/models/churn", s.oipMetadata)
 	return e
 }

@@ -184,6 +184,7 @@ func newEnv(t testing.TB, kind string, configure ...func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	e.srv, e.h = srv, srv.Handler()
 	return e
 }
@@ -292,6 +293,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"no model", Config{Snapshots: src}, "no model directory"},
 		{"no snapshots", Config{ModelDir: fixture.dirs[models.GBM]}, "no snapshot source"},
 		{"negative batch", Config{ModelDir: fixture.dirs[models.GBM], Snapshots: src, MaxBatch: -1}, "max batch"},
+		{"admin token is the readers'", Config{ModelDir: fixture.dirs[models.GBM], Snapshots: src, Token: "t", AdminToken: "t"}, "admin token"},
 		{"missing model", Config{ModelDir: t.TempDir(), Snapshots: src}, "model.json"},
 		{"unreadable snapshots", Config{ModelDir: fixture.dirs[models.GBM], Snapshots: broken}, "disk on fire"},
 	} {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -172,12 +173,13 @@ func testServe(t *testing.T, snap, model, account string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // the port is free again for "churn serve" to take
+	accessLog := filepath.Join(t.TempDir(), "access.log")
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: nil},
-			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr})
+			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms", "--access-log", accessLog})
 	}()
 	url := "http://" + addr + "/v1/accounts/" + account + "/score"
 	var resp *http.Response
@@ -200,9 +202,37 @@ func testServe(t *testing.T, snap, model, account string) {
 	if err != nil || resp.StatusCode != 200 || score.AccountID != account || score.Probability <= 0 || score.Probability >= 1 {
 		t.Errorf("GET %s: status %d, %+v, %v", url, resp.StatusCode, score, err)
 	}
+	// "churn serve" catches SIGHUP before it serves, so the process
+	// survives this one and reloads.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	metrics := "http://" + addr + "/metrics"
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(metrics)
+		if err != nil {
+			t.Fatalf("GET %s: %v", metrics, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(b, []byte("\nchurn_reloads_total 1\n")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no reload after SIGHUP")
+		}
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exited %d after shutdown:\n%s", code, errb.String())
+	}
+	b, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"route":"/v1/accounts/:id/score","path":"/v1/accounts/` + account + `/score","status":200`
+	if !bytes.Contains(b, []byte(want)) {
+		t.Errorf("access log lacks %s:\n%s", want, b)
 	}
 }
 
@@ -231,6 +261,9 @@ func TestErrors(t *testing.T) {
 		"a,2024-01-01,1,1,1,0,0\n"+
 		"a,2024-01-01,1,1,1,0,0\n"), 0o644)
 	out := filepath.Join(dir, "out")
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte("s3cret\n"), 0o600)
+	serve := []string{"serve", "--model", filepath.Join(dir, "none"), "--snapshots", bad}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -246,6 +279,10 @@ func TestErrors(t *testing.T) {
 		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 1, `--format "xlsx"`},
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 1, `--model "svm"`},
 		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
+		{"negative drain", append(serve, "--drain", "-1s"), 1, "--drain -1s"},
+		{"access log in a missing directory", append(serve, "--access-log", filepath.Join(dir, "no", "access.log")), 1, "--access-log"},
+		{"one token for readers and admin", append(serve, "--token-file", token, "--admin-token-file", token), 1, "same token"},
+		{"missing admin token file", append(serve, "--admin-token-file", filepath.Join(dir, "nope")), 1, "--admin-token-file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := churn(t, c.args...)

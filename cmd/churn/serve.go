@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,21 +33,26 @@ account active at its latest snapshot week; then:
   GET  /                         the dashboard
   GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health
        and metadata routes under /v2
+  GET  /openapi.json             the OpenAPI 3 description of every route
 
 SIGHUP or POST /v1/admin/reload reloads the model directory and the snapshot
 file; a model or file that fails to load is rejected and the old one keeps
 serving. SIGINT or SIGTERM stops the server after in-flight requests finish.
 With --token-file every route but health, metrics and the dashboard page
 itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
-token and sends it with its API calls.`)
+token and sends it with its API calls. With --admin-token-file the reload
+route needs that token instead, and no longer takes --token-file's.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
+	adminTokenFile := fs.String("admin-token-file", "", "file holding the bearer token POST /v1/admin/reload must carry instead of --token-file's")
 	public := fs.Bool("public-dashboard", false, "with --token-file, let anyone read the ranking, account and model routes the dashboard uses")
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
+	accessLog := fs.String("access-log", "stderr", "where to write one JSON line per request: stderr, off, or a file to append to")
+	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -57,10 +65,30 @@ token and sends it with its API calls.`)
 	if *maxBody < 1 {
 		return fmt.Errorf("--max-body %d: want at least 1", *maxBody)
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	token, err := readToken(*tokenFile, log)
+	if *drain < 0 {
+		return fmt.Errorf("--drain %v: want 0 or more", *drain)
+	}
+	access, closeAccess, err := openAccessLog(*accessLog, e)
 	if err != nil {
 		return err
+	}
+	defer closeAccess()
+	// SIGHUP's default action ends the process: catch it before the
+	// long load, and reload on it once serving.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	token, err := readToken("token-file", *tokenFile, log)
+	if err != nil {
+		return err
+	}
+	adminToken, err := readToken("admin-token-file", *adminTokenFile, log)
+	if err != nil {
+		return err
+	}
+	if adminToken != "" && adminToken == token {
+		return errors.New("--admin-token-file holds the same token as --token-file: give the admin route a token of its own")
 	}
 	if token == "" && !isLoopback(*addr) {
 		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
@@ -70,34 +98,78 @@ token and sends it with its API calls.`)
 		ModelDir:        *modelDir,
 		Snapshots:       snapshotSource(e, *snapshots, *normalize),
 		Token:           token,
+		AdminToken:      adminToken,
 		PublicDashboard: *public,
 		Dashboard:       dashboard.Handler(),
 		MaxBatch:        *maxBatch,
 		MaxBodyBytes:    *maxBody,
+		Drain:           *drain,
 		Logger:          log,
+		AccessLog:       access,
 	})
 	if err != nil {
 		return err
 	}
-	return srv.Serve(ctx, *addr)
+	defer srv.Close()
+	go reloadOnSignal(ctx, hup, srv, log)
+	return srv.ListenAndServe(ctx, *addr)
 }
 
-// readToken reads the bearer token from path, "" when path is "". It
-// warns when others may read the file: the token is the only key.
-func readToken(path string, log *slog.Logger) (string, error) {
+// openAccessLog opens the --access-log destination: nil for "off".
+func openAccessLog(dest string, e *env) (io.Writer, func(), error) {
+	switch dest {
+	case "off":
+		return nil, func() {}, nil
+	case "stderr":
+		return e.stderr, func() {}, nil
+	case "":
+		return nil, nil, errors.New("--access-log is empty: want stderr, off or a file")
+	}
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--access-log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// reloader is what reloadOnSignal needs of a server.
+type reloader interface {
+	Reload(ctx context.Context) error
+}
+
+// reloadOnSignal reloads srv on every signal from sig until ctx is done,
+// as daemons reload their configuration on SIGHUP. Reload logs its own
+// outcome, and a rejected reload leaves the old model serving, so there
+// is nothing more to do with its error.
+func reloadOnSignal(ctx context.Context, sig <-chan os.Signal, srv reloader, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case s := <-sig:
+			log.Info("reloading the model and snapshots", "signal", s.String())
+			_ = srv.Reload(ctx)
+		}
+	}
+}
+
+// readToken reads the bearer token of the named flag from path, "" when
+// path is "". It warns when others may read the file: the token is the
+// only key.
+func readToken(flag, path string, log *slog.Logger) (string, error) {
 	if path == "" {
 		return "", nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("--token-file: %w", err)
+		return "", fmt.Errorf("--%s: %w", flag, err)
 	}
 	token := strings.TrimSpace(string(b))
 	if token == "" {
-		return "", fmt.Errorf("--token-file %s is empty", path)
+		return "", fmt.Errorf("--%s %s is empty", flag, path)
 	}
 	if strings.ContainsAny(token, " \t\r\n") {
-		return "", errors.New("--token-file: the token must be one line without spaces")
+		return "", fmt.Errorf("--%s: the token must be one line without spaces", flag)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		log.Warn("the token file is readable by other users: chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
