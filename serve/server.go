@@ -295,6 +295,10 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
+	for _, u := range tab.UnknownSegments {
+		s.log.Warn("segment unknown to the model: its accounts are scored with every segment indicator 0",
+			"segment", u.Segment, "accounts", u.Accounts, "snapshots", s.cfg.Snapshots.Name)
+	}
 	book, err := ranking.Build(ctx, a, tab)
 	if err != nil {
 		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)

@@ -305,3 +305,31 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownSegmentLogged: accounts of a segment the model was not
+// trained on are scored with every segment indicator 0, and the log says
+// so, naming the segment.
+func TestUnknownSegmentLogged(t *testing.T) {
+	rows := slices.Clone(fixture.rows)
+	id := rows[len(rows)-1].AccountID
+	for i := range rows {
+		if rows[i].AccountID == id {
+			rows[i].Segment = "public-sector"
+		}
+	}
+	logs := &syncBuffer{}
+	dir := t.TempDir()
+	installModel(t, "logistic", dir)
+	srv, err := New(context.Background(), Config{
+		ModelDir:  dir,
+		Snapshots: (&snapshots{schema: simulate.Schema(), rows: rows}).source(),
+		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	if got := logs.String(); !strings.Contains(got, "segment unknown to the model") || !strings.Contains(got, "segment=public-sector accounts=1") {
+		t.Errorf("log does not name the unknown segment:\n%s", got)
+	}
+}
