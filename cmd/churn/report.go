@@ -9,7 +9,9 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/report"
 )
 
 // reportTrees is the size of the gbm the report fits when no model is
@@ -85,10 +87,11 @@ week minus the horizon).`)
 	if err != nil {
 		return err
 	}
-	rep, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
+	stats, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
 	if err != nil {
 		return err
 	}
+	rep := report.New(stats)
 	rep.Notes = append(rep.Notes, notes...)
 	if err := addAdoption(ctx, e, rep, book, *snapshots, *normalize, art, *horizon, *confidence); err != nil {
 		return err
@@ -99,13 +102,13 @@ week minus the horizon).`)
 			return fmt.Errorf("%s: %w", *treatment, err)
 		}
 	}
-	if err := retention.Save(*out, rep); err != nil {
+	if err := report.Save(*out, rep); err != nil {
 		return err
 	}
 	if err := rep.WriteText(e.stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s and %s\n", filepath.Join(*out, retention.HTMLFile), filepath.Join(*out, retention.JSONFile))
+	fmt.Fprintf(e.stdout, "wrote %s and %s\n", filepath.Join(*out, report.HTMLFile), filepath.Join(*out, report.JSONFile))
 	return nil
 }
 
@@ -113,7 +116,7 @@ week minus the horizon).`)
 // compares it with the full model: the one in art, or a gbm fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
-func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *retention.Book, snapshots string, normalize bool,
+func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retention.Book, snapshots string, normalize bool,
 	art *models.Artifact, horizon int, confidence float64) error {
 	var spec *features.Spec
 	if art != nil {
@@ -136,10 +139,10 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The model was trained on weeks up to %s, which overlap the validation weeks "+
 			"from %s: its validation AUC here is optimistic.", art.Train.Last, sp.ValidStats.First))
 	}
-	rep.Adoption, err = book.Adoption(ctx, sp, full, retention.AdoptionOptions{
+	rep.Adoption, err = adoption.Build(ctx, book, sp, full, adoption.Options{
 		Grid: retention.IndicatorOptions{Confidence: confidence},
 	})
-	if errors.Is(err, retention.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
+	if errors.Is(err, adoption.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil
 	}
@@ -149,8 +152,8 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 // fullScores scores the validation rows with the full model: the trained
 // model when given (calibrated probabilities), otherwise a gbm fitted on
 // the training rows here (log-odds, which rank the same).
-func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*retention.Scores, error) {
-	s := &retention.Scores{Prob: make([]float64, sp.Valid.Len())}
+func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*adoption.Scores, error) {
+	s := &adoption.Scores{Prob: make([]float64, sp.Valid.Len())}
 	if art != nil {
 		scorer, err := models.NewScorer(art)
 		if err != nil {

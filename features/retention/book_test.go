@@ -1,8 +1,8 @@
 package retention
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -70,11 +70,11 @@ func TestReadOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf bytes.Buffer
-		if err := r.WriteJSON(&buf); err != nil {
+		out, err := json.Marshal(r)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return buf.String()
+		return string(out)
 	}
 	shuffled := slices.Clone(rows)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
