@@ -33,6 +33,9 @@ type env struct {
 	// progress is where long jobs report progress: stderr when it is a
 	// terminal, nowhere otherwise, so logs and CI output stay clean.
 	progress io.Writer
+	// opened, when set, is told each time a snapshot file is opened, so
+	// that a test can count a command's passes over its input.
+	opened func(path string)
 }
 
 func commands() []command {

@@ -83,7 +83,11 @@ week minus the horizon).`)
 		}
 	}
 
-	book, err := retention.Read(ctx, snapshotSource(e, *snapshots, *normalize))
+	var spec *features.Spec
+	if art != nil {
+		spec = &art.Spec
+	}
+	tab, book, err := readSnapshots(ctx, e, *snapshots, *normalize, spec)
 	if err != nil {
 		return err
 	}
@@ -93,7 +97,7 @@ week minus the horizon).`)
 	}
 	rep := report.New(stats)
 	rep.Notes = append(rep.Notes, notes...)
-	if err := addAdoption(ctx, e, rep, book, *snapshots, *normalize, art, *horizon, *confidence); err != nil {
+	if err := addAdoption(ctx, e, rep, book, tab, art, *horizon, *confidence); err != nil {
 		return err
 	}
 	if assignments != nil {
@@ -112,20 +116,34 @@ week minus the horizon).`)
 	return nil
 }
 
+// readSnapshots reads the snapshot file once into both the feature table,
+// built for spec when not nil, and the retention book, reporting progress
+// on a terminal as buildTable does. The file is opened, parsed and
+// checked once, twice only when its rows are not in week order.
+func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, *retention.Book, error) {
+	col := retention.NewCollector(path)
+	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+		Spec:     spec,
+		Progress: func(rows int) { fmt.Fprintf(e.progress, "\rread %d rows", rows) },
+		Observe:  col.Observe,
+	})
+	fmt.Fprint(e.progress, "\r\033[K")
+	if err != nil {
+		return nil, nil, err
+	}
+	book, err := col.Book()
+	if err != nil {
+		return nil, nil, err
+	}
+	return tab, book, nil
+}
+
 // addAdoption builds the adoption score on the out-of-time split and
 // compares it with the full model: the one in art, or a gbm fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
-func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retention.Book, snapshots string, normalize bool,
+func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retention.Book, tab *features.Table,
 	art *models.Artifact, horizon int, confidence float64) error {
-	var spec *features.Spec
-	if art != nil {
-		spec = &art.Spec
-	}
-	tab, err := buildTable(ctx, e, snapshots, normalize, spec)
-	if err != nil {
-		return err
-	}
 	sp, err := tab.Split(features.SplitOptions{Horizon: horizon})
 	if err != nil {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
