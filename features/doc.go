@@ -7,4 +7,11 @@
 // rows up to w), and a Dataset is the labelled, out-of-time split that
 // the models package trains on. Reading and writing files is left to the
 // adapter packages csvfile and parquetfile.
+//
+// Build reads a file once. Another consumer of the same snapshots, such as
+// the book of package retention, can share that pass through
+// BuildOptions.Observe rather than read the file again.
+//
+// This is the domain layer: it and its subpackages import nothing from
+// models, serve or cmd, which build on it (layers_test.go enforces it).
 package features

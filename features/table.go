@@ -137,6 +137,30 @@ type BuildOptions struct {
 	// Now is the clock that says which weeks are in the future, an
 	// error; nil means time.Now.
 	Now func() time.Time
+	// Observe, when set, lets another consumer of the snapshots, such as
+	// a retention book, be built from the same read of the file. It is
+	// called as each pass over the file starts, with the file's schema,
+	// and returns the Observer of that pass. Build reads a file twice when
+	// its rows are not in week order per account; the second pass calls
+	// Observe again, and the consumer starts over from it. An error from
+	// Observe stops Build with that error.
+	Observe func(Schema) (Observer, error)
+}
+
+// Observer sees the rows of one pass of Build over a file. Its methods
+// are called on a goroutine of Build's, one at a time, and never after
+// Build has returned.
+type Observer interface {
+	// Row is given every row of the pass in file order, after the row
+	// rules of Source.Read and before Build's own checks of the row. An
+	// error stops Build with that error, once it has built the rows
+	// before this one.
+	Row(*Snapshot) error
+	// End is called once the pass has read the last row. An error stops
+	// Build with that error, once it has built every row; a file out of
+	// week order is read whole before any of its rows is built, so there
+	// End's error comes before Build's checks of the rows.
+	End(context.Context) error
 }
 
 // Build reads every snapshot of src and computes each row's features from
@@ -156,10 +180,41 @@ func Build(ctx context.Context, src Source, opt BuildOptions) (*Table, error) {
 func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (*Table, error) {
 	var t *Table
 	err := src.Read(func(r SnapshotReader) (err error) {
+		if opt.Observe != nil {
+			o, err := opt.Observe(r.Schema())
+			if err != nil {
+				return err
+			}
+			r = &observedReader{SnapshotReader: r, ctx: ctx, o: o}
+		}
 		t, err = buildFrom(ctx, r, src, opt, sorted)
 		return err
 	})
 	return t, err
+}
+
+// observedReader hands every row it reads to an Observer, and tells it
+// when the file ends.
+type observedReader struct {
+	SnapshotReader
+	ctx   context.Context
+	o     Observer
+	ended bool
+}
+
+func (r *observedReader) Next(s *Snapshot) error {
+	err := r.SnapshotReader.Next(s)
+	switch {
+	case err == io.EOF && !r.ended:
+		r.ended = true
+		if err := r.o.End(r.ctx); err != nil {
+			return err
+		}
+		return io.EOF
+	case err != nil:
+		return err
+	}
+	return r.o.Row(s)
 }
 
 func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptions, sorted bool) (t *Table, err error) {

@@ -33,6 +33,9 @@ type env struct {
 	// progress reports long steps on stderr (see progress); nil is
 	// silent. run gives each command its own, named after it.
 	progress *progress
+	// opened, when set, is told each time a snapshot file is opened, so
+	// that a test can count a command's passes over its input.
+	opened func(path string)
 }
 
 func commands() []command {

@@ -10,8 +10,10 @@ import (
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/metrics"
+	"github.com/churnlabs/churn/models/report"
 )
 
 // reportTrees is the size of the gbm the report fits when no model is
@@ -87,28 +89,28 @@ than an earlier report is refused.`)
 		}
 	}
 
-	dir, err := publish.NewDir(*out, retention.JSONFile)
+	dir, err := publish.NewDir(*out, report.JSONFile)
 	if err != nil {
 		return err
 	}
 	defer dir.Discard()
-
-	e.progress.begin("reading " + *snapshots)
-	book, err := retention.Read(ctx, countedSource(ctx, snapshotSource(e, *snapshots, *normalize), func(rows int) {
-		e.progress.update("%d rows", rows)
-	}))
-	e.progress.end()
+	var spec *features.Spec
+	if art != nil {
+		spec = &art.Spec
+	}
+	tab, book, err := readSnapshots(ctx, e, *snapshots, *normalize, spec)
 	if err != nil {
 		return err
 	}
 	e.progress.begin("measuring churn, cohorts and leading indicators")
-	rep, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
+	stats, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
 	e.progress.end()
 	if err != nil {
 		return err
 	}
+	rep := report.New(stats)
 	rep.Notes = append(rep.Notes, notes...)
-	if err := addAdoption(ctx, e, rep, book, *snapshots, *normalize, art, *horizon, *confidence); err != nil {
+	if err := addAdoption(ctx, e, rep, book, tab, art, *horizon, *confidence); err != nil {
 		return err
 	}
 	if assignments != nil {
@@ -118,7 +120,7 @@ than an earlier report is refused.`)
 		}
 	}
 	e.progress.begin("writing " + *out)
-	err = retention.Save(dir.Path(), rep)
+	err = report.Save(dir.Path(), rep)
 	if err == nil {
 		err = commit(ctx, dir)
 	}
@@ -129,24 +131,39 @@ than an earlier report is refused.`)
 	if err := rep.WriteText(e.stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s and %s\n", filepath.Join(*out, retention.HTMLFile), filepath.Join(*out, retention.JSONFile))
+	fmt.Fprintf(e.stdout, "wrote %s and %s\n", filepath.Join(*out, report.HTMLFile), filepath.Join(*out, report.JSONFile))
 	return nil
+}
+
+// readSnapshots reads the snapshot file once into both the feature table,
+// built for spec when not nil, and the retention book, reporting progress
+// as buildTable does. The file is opened, parsed and checked once, twice
+// only when its rows are not in week order.
+func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, *retention.Book, error) {
+	col := retention.NewCollector(path)
+	e.progress.begin("reading " + path + ", building features and the retention book")
+	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+		Spec:     spec,
+		Progress: func(rows int) { e.progress.update("%d rows", rows) },
+		Observe:  col.Observe,
+	})
+	e.progress.end()
+	if err != nil {
+		return nil, nil, err
+	}
+	book, err := col.Book()
+	if err != nil {
+		return nil, nil, err
+	}
+	return tab, book, nil
 }
 
 // addAdoption builds the adoption score on the out-of-time split and
 // compares it with the full model: the one in art, or a gbm fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
-func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *retention.Book, snapshots string, normalize bool,
+func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retention.Book, tab *features.Table,
 	art *models.Artifact, horizon int, confidence float64) error {
-	var spec *features.Spec
-	if art != nil {
-		spec = &art.Spec
-	}
-	tab, err := buildTable(ctx, e, snapshots, normalize, spec)
-	if err != nil {
-		return err
-	}
 	so := features.SplitOptions{Horizon: horizon}
 	if art != nil && art.Horizon == horizon && art.Valid.Last <= tab.Last-features.Date(7*horizon) {
 		// The model's own validation weeks: on the snapshots it was
@@ -178,11 +195,11 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 			"from %s: its validation AUC here is optimistic.", art.Train.Last, sp.ValidStats.First))
 	}
 	e.progress.begin("fitting the adoption score")
-	rep.Adoption, err = book.Adoption(ctx, sp, full, retention.AdoptionOptions{
+	rep.Adoption, err = adoption.Build(ctx, book, sp, full, adoption.Options{
 		Grid: retention.IndicatorOptions{Confidence: confidence},
 	})
 	e.progress.end()
-	if errors.Is(err, retention.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
+	if errors.Is(err, adoption.ErrNoIndicator) || errors.Is(err, retention.ErrShortHistory) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No adoption score: %v.", err))
 		return nil
 	}
@@ -192,8 +209,8 @@ func addAdoption(ctx context.Context, e *env, rep *retention.Report, book *reten
 // fullScores scores the validation rows with the full model: the trained
 // model when given (calibrated probabilities), otherwise a gbm fitted on
 // the training rows here (log-odds, which rank the same).
-func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*retention.Scores, error) {
-	s := &retention.Scores{Prob: make([]float64, sp.Valid.Len())}
+func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*adoption.Scores, error) {
+	s := &adoption.Scores{Prob: make([]float64, sp.Valid.Len())}
 	if art != nil {
 		scorer, err := models.NewScorer(art)
 		if err != nil {

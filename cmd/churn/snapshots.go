@@ -42,6 +42,9 @@ func snapshotSource(e *env, path string, normalizeWeeks bool) features.Source {
 		})
 	}
 	return features.Source{Name: path, NormalizeWeeks: normalizeWeeks, Open: func() (features.SnapshotReader, error) {
+		if e.opened != nil {
+			e.opened(path)
+		}
 		// Each branch returns a nil interface on error, never an
 		// interface holding a nil *Reader.
 		if isParquet(path) {

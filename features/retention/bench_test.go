@@ -54,16 +54,3 @@ func BenchmarkFindIndicators(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkCharts(b *testing.B) {
-	book, _ := benchBook(b)
-	r, err := Summarize(context.Background(), book, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := r.Charts(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

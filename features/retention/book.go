@@ -94,9 +94,8 @@ func Read(ctx context.Context, src features.Source) (*Book, error) {
 
 func read(ctx context.Context, r features.SnapshotReader, file string) (*Book, error) {
 	schema := r.Schema()
-	if !schema.HasChurned {
-		return nil, &features.InputError{File: file, Column: features.ColChurned,
-			Err: errors.New("missing column: churn and retention are measured from it")}
+	if err := checkSchema(file, schema); err != nil {
+		return nil, err
 	}
 	bl := newBuilder(file, schema)
 	var s features.Snapshot
@@ -111,18 +110,27 @@ func read(ctx context.Context, r features.SnapshotReader, file string) (*Book, e
 				return nil, err
 			}
 		}
-		if err := s.Check(schema); err != nil {
-			return nil, &features.InputError{File: file, Row: s.Row, Err: err}
+		if err := bl.addChecked(&s); err != nil {
+			return nil, err
 		}
-		bl.add(&s)
 	}
 	return bl.finish(ctx)
+}
+
+// checkSchema rejects a file a Book cannot be read from.
+func checkSchema(file string, schema features.Schema) error {
+	if !schema.HasChurned {
+		return &features.InputError{File: file, Column: features.ColChurned,
+			Err: errors.New("missing column: churn and retention are measured from it")}
+	}
+	return nil
 }
 
 // builder accumulates a Book. Rows of an account may arrive in any order;
 // finish sorts them and only then can tell duplicates and rows after
 // churn, which is why it keeps each week's file row.
 type builder struct {
+	schema  features.Schema
 	book    *Book
 	ratios  []ratio
 	rows    [][]int32       // per account, the file row of each week
@@ -154,7 +162,25 @@ func newBuilder(file string, schema features.Schema) *builder {
 			}
 		}
 	}
-	return &builder{book: b, ratios: ratios, prev: -1}
+	return &builder{schema: schema, book: b, ratios: ratios, prev: -1}
+}
+
+// addChecked checks the row against the contract and adds it. A row after
+// its account's churned week is reported here when the account's rows
+// have come in week order, as finish would report it, so that a reader
+// that stops at the first error (features.Build, sharing the pass) gives
+// this error rather than its own.
+func (bl *builder) addChecked(s *features.Snapshot) error {
+	if err := s.Check(bl.schema); err != nil {
+		return &features.InputError{File: bl.book.File, Row: s.Row, Err: err}
+	}
+	bl.add(s)
+	a := bl.prev
+	if acc := &bl.book.accounts[a]; bl.sorted[a] && acc.churn != features.NoDate && s.Week > acc.churn {
+		return &features.InputError{File: bl.book.File, Row: s.Row, Column: features.ColWeek,
+			Err: fmt.Errorf("account %q has a row at %s after its churned week %s", acc.id, s.Week, acc.churn)}
+	}
+	return nil
 }
 
 func (bl *builder) add(s *features.Snapshot) {

@@ -1,8 +1,8 @@
 package retention
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -24,6 +24,8 @@ func TestReadErrors(t *testing.T) {
 			afterChurn[i].Churned = true // D then has rows w4-w7 after it
 		}
 	}
+	reversed := slices.Clone(afterChurn)
+	slices.Reverse(reversed)
 	negative := handBook()
 	negative[7].Logins = -2
 	noChurned := handSchema
@@ -38,6 +40,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"duplicate week", handSchema, dup, 999, features.ColWeek, `duplicate snapshot for account "A", week 2024-01-22 (first at row 5)`},
 		{"row after churn", handSchema, afterChurn, 60, features.ColWeek, `account "D" has a row at 2024-01-29 after its churned week 2024-01-22`},
+		{"row after churn, rows out of order", handSchema, reversed, 60, features.ColWeek, `account "D" has a row at 2024-01-29 after its churned week 2024-01-22`},
 		{"negative count", handSchema, negative, 9, "", "negative count"},
 		{"no churned column", noChurned, handBook(), 0, features.ColChurned, "missing column"},
 		{"no rows", handSchema, nil, 0, "", "no snapshot rows"},
@@ -51,6 +54,16 @@ func TestReadErrors(t *testing.T) {
 			if ie.File != "hand.csv" || ie.Row != c.row || ie.Column != c.column || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q (row %d, column %q), want row %d, column %q, saying %q", err, ie.Row, ie.Column, c.row, c.column, c.msg)
 			}
+			// A book collected from the pass of features.Build fails the same way.
+			col := NewCollector("hand.csv")
+			_, berr := features.Build(context.Background(), features.MemorySource("hand.csv", c.schema, c.rows),
+				features.BuildOptions{Observe: col.Observe})
+			if berr == nil {
+				_, berr = col.Book()
+			}
+			if berr == nil || berr.Error() != err.Error() {
+				t.Errorf("collected from Build: error %v, want %v", berr, err)
+			}
 		})
 	}
 }
@@ -63,23 +76,39 @@ func TestReadOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := func(rows []features.Snapshot) string {
+	report := func(b *Book) string {
 		t.Helper()
-		b := readRows(t, simulate.Schema(), rows)
 		r, err := Summarize(ctx, b, Options{Horizon: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf bytes.Buffer
-		if err := r.WriteJSON(&buf); err != nil {
+		out, err := json.Marshal(r)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return buf.String()
+		return string(out)
 	}
 	shuffled := slices.Clone(rows)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	if report(rows) != report(shuffled) {
+	want := report(readRows(t, simulate.Schema(), rows))
+	if report(readRows(t, simulate.Schema(), shuffled)) != want {
 		t.Error("shuffling the rows changed the report")
+	}
+	// A book collected from features.Build is the book Read reads, in
+	// either order (Build reads the shuffled rows twice).
+	for name, rows := range map[string][]features.Snapshot{"in order": rows, "shuffled": shuffled} {
+		col := NewCollector("hand.csv")
+		if _, err := features.Build(ctx, features.MemorySource("hand.csv", simulate.Schema(), rows),
+			features.BuildOptions{Observe: col.Observe}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := col.Book()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if report(b) != want {
+			t.Errorf("%s: the book collected from Build differs from the one Read reads", name)
+		}
 	}
 
 	shuffled = append(shuffled, shuffled[0])

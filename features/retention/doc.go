@@ -1,12 +1,22 @@
 // Package retention computes the measurements retention teams act on
 // from the same weekly account snapshots the churn models learn from:
 // churn and revenue retention, sign-up cohorts, leading indicators of
-// retention, a product-adoption score, and the uplift of an
-// intervention.
+// retention, and the uplift of an intervention.
+//
+// It holds statistics only: counts, shares, their intervals and the
+// rules that define them, with no model fitted and nothing drawn. It
+// sits in the domain layer beside features and imports nothing from
+// models (features/layers_test.go enforces it). The adoption score, which
+// fits a logistic regression on the indicators found here, is
+// models/adoption; the report that gathers everything into report.json,
+// PNG charts and report.html is models/report.
 //
 // Read streams a snapshot file once into a Book, a compact per-account
 // history: first, last and churn weeks, segment, ARR changes, and weekly
-// behaviour as float32. Everything else is computed from the Book:
+// behaviour as float32. A Collector builds the same Book from the pass of
+// features.Build (BuildOptions.Observe), so that one read of a file makes
+// both the feature table and the book. Everything else is computed from
+// the Book:
 //
 //   - Churn: per calendar month or quarter, for the whole book and per
 //     segment, the churn rate of the accounts that were customers as the
@@ -22,15 +32,16 @@
 //     quantiles, and a grid of T and P. Each is judged at sampled
 //     account-weeks by the retention, a horizon later, of the accounts
 //     that meet it against those that do not: counts, lift, and a
-//     Newcombe interval for the difference.
-//   - Adoption: the best few indicators as 0/1 inputs of a logistic
-//     regression fitted on the training weeks of an out-of-time split,
-//     and its validation ROC AUC beside the full model's.
+//     Newcombe interval for the difference. FindIndicatorsSample also
+//     returns those account-weeks, and Sample.Meets and Book.Meets
+//     evaluate an indicator of one's choice, which is what an adoption
+//     score is built from.
 //   - Uplift: retention after a contact week of treated against control
-//     accounts, from a treatment file (ReadTreatment).
+//     accounts, from a treatment file (ReadTreatment): a difference of
+//     proportions with a Newcombe interval.
 //
-// Summarize gathers these into a Report, which Save writes as
-// report.json, PNG charts and a self-contained report.html.
+// Summarize gathers the churn, cohort and indicator statistics into a
+// Report.
 //
 // The rules follow the product's label: a customer at a date has been
 // seen before it and is seen on or after it; churn is the week marked

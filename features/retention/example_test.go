@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/churnlabs/churn/features"
@@ -13,8 +11,9 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// Example writes the report of a simulated book: churn, revenue
-// retention, cohorts and leading indicators, as HTML, JSON and charts.
+// Example measures a simulated book: churn, revenue retention, cohorts
+// and leading indicators. models/report draws and writes them, with the
+// adoption score, as HTML, JSON and charts.
 func Example() {
 	ctx := context.Background()
 	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 200, Weeks: 60, Seed: 1})
@@ -29,28 +28,25 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "report")
-	if err != nil {
-		log.Fatal(err)
+	fmt.Printf("%d accounts, weeks %s to %s\n", report.Accounts, report.First, report.Last)
+	for _, s := range report.Quarterly {
+		if s.Segment != retention.AllAccounts {
+			continue
+		}
+		for _, p := range s.Periods {
+			if !p.Partial {
+				fmt.Printf("%s: churn %.1f%%, NRR %.1f%%\n", p.Period, 100*p.ChurnRate, 100*p.Revenue.NRR)
+			}
+		}
 	}
-	defer os.RemoveAll(dir)
-	if err := retention.Save(dir, report); err != nil {
-		log.Fatal(err)
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, f := range files {
-		fmt.Println(filepath.Base(f))
-	}
+	best := report.Indicators.Ranked[0]
+	fmt.Printf("strongest indicator: %s (lift %.2f)\n", best.Description, best.Lift)
 	// Output:
-	// churn_rate.png
-	// cohorts.png
-	// indicators.png
-	// report.html
-	// report.json
-	// revenue_retention.png
+	// 200 accounts, weeks 2023-01-02 to 2024-02-19
+	// 2023-Q2: churn 4.6%, NRR 102.8%
+	// 2023-Q3: churn 0.7%, NRR 103.1%
+	// 2023-Q4: churn 3.2%, NRR 102.0%
+	// strongest indicator: recency_days <= 6 in at least 50% of reported weeks of the last 8 weeks (lift 1.08)
 }
 
 // snapshots returns an account's weekly snapshots from start, churned on

@@ -242,7 +242,7 @@ func (b *Book) FindIndicators(ctx context.Context, opt IndicatorOptions) (*Indic
 }
 
 // findIndicators is FindIndicators, also returning the reference rows,
-// which Adoption judges correlations on.
+// which a Sample evaluates other indicators at.
 func (b *Book) findIndicators(ctx context.Context, opt IndicatorOptions) (*Indicators, []reference, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
@@ -164,20 +165,25 @@ func TestTallyAgreesWithMeets(t *testing.T) {
 	}
 	b := readRows(t, simulate.Schema(), rows)
 	opt := IndicatorOptions{Horizon: 8, MinSupport: 0.01}
-	got, err := b.FindIndicators(ctx, opt)
+	got, sample, err := b.FindIndicatorsSample(ctx, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got.Ranked) < 20 {
 		t.Fatalf("only %d indicators ranked", len(got.Ranked))
 	}
-	refs, err := b.references(ctx, b.Last-7*8, 8, DefaultEvery)
-	if err != nil {
-		t.Fatal(err)
+	if sample.Len() != got.Rows {
+		t.Fatalf("sample of %d account-weeks, indicators judged at %d", sample.Len(), got.Rows)
 	}
+	refs := sample.refs
 	for _, r := range got.Ranked {
 		var meet, retained int
-		for i, m := range b.metAt(refs, r.Indicator) {
+		for i, m := range sample.Meets(r.Indicator) {
+			// Book.Meets, by account id and week, must agree.
+			a := &b.accounts[refs[i].account]
+			if byID, found := b.Meets(a.id, a.weeks[refs[i].week], r.Indicator); !found || byID != m {
+				t.Fatalf("%s at %s %s: Book.Meets %v (found %v), Sample.Meets %v", r.Indicator, a.id, a.weeks[refs[i].week], byID, found, m)
+			}
 			if m {
 				meet++
 				if refs[i].retained {
@@ -211,5 +217,36 @@ func TestIndicatorName(t *testing.T) {
 		if got := c.ind.Short(); got != c.short {
 			t.Errorf("Short() = %q, want %q", got, c.short)
 		}
+	}
+}
+
+// TestMeetsUnknown: an account-week or a column the book lacks is not
+// met, and only the missing account-week is reported as not found.
+func TestMeetsUnknown(t *testing.T) {
+	b := loginBook(t)
+	a := &b.accounts[0]
+	ind := Indicator{Column: features.ColLogins, Op: AtLeast, Threshold: 0, Days: 7, Percent: 100}
+	for _, c := range []struct {
+		name       string
+		id         string
+		week       features.Date
+		ind        Indicator
+		met, found bool
+	}{
+		{"known", a.id, a.weeks[0], ind, true, true},
+		{"unknown account", "nobody", a.weeks[0], ind, false, false},
+		{"unknown week", a.id, a.weeks[0] - 7, ind, false, false},
+		{"unknown column", a.id, a.weeks[0], Indicator{Column: "nope", Op: AtLeast, Days: 7, Percent: 100}, false, true},
+	} {
+		if met, found := b.Meets(c.id, c.week, c.ind); met != c.met || found != c.found {
+			t.Errorf("%s: met %v found %v, want %v %v", c.name, met, found, c.met, c.found)
+		}
+	}
+	_, sample, err := b.FindIndicatorsSample(context.Background(), IndicatorOptions{Horizon: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(sample.Meets(Indicator{Column: "nope", Op: AtLeast, Days: 7, Percent: 100}), true) {
+		t.Error("an indicator of an unknown column is met in the sample")
 	}
 }

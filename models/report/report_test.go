@@ -1,4 +1,4 @@
-package retention
+package report
 
 import (
 	"bytes"
@@ -11,40 +11,58 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/features/simulate"
+	"github.com/churnlabs/churn/models/adoption"
+	"github.com/churnlabs/churn/models/gbm"
 )
 
-// fullReport is the simulated book's report with every section.
+// fullReport is the simulated book's report with every section: the
+// adoption score beside a small gbm, and an uplift.
 func fullReport(t *testing.T) *Report {
 	t.Helper()
-	s := simulatedBook(t)
-	ctx := context.Background()
-	r, err := Summarize(ctx, s.book, Options{})
+	s, err := simulated()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Adoption, err = s.book.Adoption(ctx, s.split, gbmScores(t, s.split), AdoptionOptions{}); err != nil {
+	ctx := context.Background()
+	stats, err := retention.Summarize(ctx, s.book, retention.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var as []Assignment
+	r := New(stats)
+	m, err := gbm.Fit(ctx, s.split.Train, nil, gbm.Params{Trees: 60}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := &adoption.Scores{Model: "gbm", Prob: make([]float64, s.split.Valid.Len())}
+	for i := range full.Prob {
+		full.Prob[i] = m.LogOdds(s.split.Valid.Row(i))
+	}
+	if r.Adoption, err = adoption.Build(ctx, s.book, s.split, full, adoption.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var as []retention.Assignment
 	for i, id := range s.split.Valid.AccountID {
 		if i%7 == 0 {
-			as = append(as, Assignment{AccountID: id, Treated: i%2 == 0, Week: features.NoDate})
+			as = append(as, retention.Assignment{AccountID: id, Treated: i%2 == 0, Week: features.NoDate})
 		}
 	}
 	as = dedupe(as)
-	if r.Uplift, err = s.book.Uplift(as, UpliftOptions{}); err != nil {
+	if r.Uplift, err = s.book.Uplift(as, retention.UpliftOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func dedupe(as []Assignment) []Assignment {
+func dedupe(as []retention.Assignment) []retention.Assignment {
 	seen := map[string]bool{}
-	var out []Assignment
+	var out []retention.Assignment
 	for _, a := range as {
 		if !seen[a.AccountID] {
 			seen[a.AccountID] = true
@@ -79,9 +97,16 @@ func TestSave(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
-	if back.Accounts != r.Accounts || len(back.Monthly) != len(r.Monthly) || back.Adoption == nil || back.Uplift == nil ||
+	if back.Report == nil || back.Accounts != r.Accounts || len(back.Monthly) != len(r.Monthly) || back.Adoption == nil || back.Uplift == nil ||
 		len(back.Indicators.Ranked) != len(r.Indicators.Ranked) || back.First != r.First {
 		t.Error("report.json does not read back as the report")
+	}
+	// The keys keep the order report.json has always had: the statistics,
+	// then the adoption score, the uplift and the notes.
+	want := []string{"snapshots", "first_week", "last_week", "accounts", "horizon_weeks", "confidence", "has_arr",
+		"monthly", "quarterly", "cohorts", "quarterly_cohorts", "indicators", "adoption", "uplift"}
+	if got := topKeys(t, b); !slices.Equal(got, want) {
+		t.Errorf("report.json keys\n %q, want\n %q", got, want)
 	}
 
 	b, err = os.ReadFile(filepath.Join(dir, HTMLFile))
@@ -94,7 +119,7 @@ func TestSave(t *testing.T) {
 			t.Errorf("report.html has no section %q", id)
 		}
 	}
-	for _, s := range []string{"GRR / NRR by segment", "Churn rate by segment", AdoptionModel, "gbm", "treated", "control", "Top 25 by lift"} {
+	for _, s := range []string{"GRR / NRR by segment", "Churn rate by segment", adoption.Model, "gbm", "treated", "control", "Top 25 by lift"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("report.html does not mention %q", s)
 		}
@@ -155,25 +180,53 @@ func TestWriteText(t *testing.T) {
 	}
 }
 
-// TestSummarizeShortHistory: data shorter than the horizon still has its
-// churn tables, and says why it has no indicators.
-func TestSummarizeShortHistory(t *testing.T) {
-	b := readRows(t, handSchema, handBook())
-	r, err := Summarize(context.Background(), b, Options{Horizon: 26})
+// TestShortHistory: the report of data shorter than the horizon has its
+// churn tables, says why it has no indicators, in report.json after the
+// other keys as in the page, and shows no adoption section.
+func TestShortHistory(t *testing.T) {
+	ctx := context.Background()
+	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 50, Weeks: 20, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Indicators != nil || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "too short for the horizon") {
-		t.Errorf("indicators %+v, notes %q: want none, with a note", r.Indicators, r.Notes)
+	b, err := retention.Read(ctx, features.MemorySource("short", simulate.Schema(), rows))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(r.Monthly[0].Periods) != 3 {
-		t.Errorf("%d monthly periods, want 3", len(r.Monthly[0].Periods))
+	stats, err := retention.Summarize(ctx, b, retention.Options{Horizon: 26})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(stats)
+	r.Notes = append(r.Notes, "A note of the caller.")
+	if len(r.Notes) != 2 || !strings.Contains(r.Notes[0], "too short for the horizon") {
+		t.Fatalf("notes %q: want the statistics' note, then the caller's", r.Notes)
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if keys := topKeys(t, js.Bytes()); keys[len(keys)-1] != "notes" || slices.Contains(keys, "indicators") || slices.Contains(keys, "adoption") {
+		t.Errorf("report.json keys %q: want notes last, no indicators, no adoption", keys)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Notes, r.Notes) {
+		t.Errorf("notes read back %q, want %q", back.Notes, r.Notes)
 	}
 	var buf bytes.Buffer
 	if err := r.WriteHTML(&buf, nil); err != nil {
 		t.Fatal(err)
 	}
-	if page := buf.String(); !strings.Contains(page, "No indicator could be evaluated") || strings.Contains(page, `id="adoption"`) {
+	page := buf.String()
+	if !strings.Contains(page, "No indicator could be evaluated") || strings.Contains(page, `id="adoption"`) {
 		t.Error("report.html of a short book: want no indicators and no adoption section")
+	}
+	for _, n := range r.Notes {
+		if strings.Count(page, n) != 1 {
+			t.Errorf("report.html shows note %q %d times, want once", n, strings.Count(page, n))
+		}
 	}
 }

@@ -1,96 +1,39 @@
-package retention
+package report
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models/metrics"
+	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/models/adoption"
 )
 
 // Report is everything the retention report shows, as report.json holds
-// it. Summarize fills the measurements every book has; Adoption and
-// Uplift are set by the caller when it has a split and a treatment file.
+// it: the retention statistics of a book, the adoption score and the
+// uplift of an intervention when the caller has them, and notes.
 type Report struct {
-	Snapshots  string        `json:"snapshots"`
-	First      features.Date `json:"first_week"`
-	Last       features.Date `json:"last_week"`
-	Accounts   int           `json:"accounts"`
-	Horizon    int           `json:"horizon_weeks"`
-	Confidence float64       `json:"confidence"`
-	HasARR     bool          `json:"has_arr"`
-
-	// Monthly and Quarterly hold churn and revenue retention for the whole
-	// book, then per segment.
-	Monthly   []Series `json:"monthly"`
-	Quarterly []Series `json:"quarterly"`
-	// Cohorts are monthly sign-up cohorts; QuarterlyCohorts group them by
-	// quarter, which a chart can show when there are many months.
-	Cohorts          Cohorts `json:"cohorts"`
-	QuarterlyCohorts Cohorts `json:"quarterly_cohorts"`
-	// Indicators is nil when the data is too short for the horizon.
-	Indicators *Indicators `json:"indicators,omitempty"`
-	Adoption   *Adoption   `json:"adoption,omitempty"`
-	Uplift     *Uplift     `json:"uplift,omitempty"`
-	// Notes say what was left out and why.
+	// Report holds the statistics retention.Summarize measures. Its
+	// fields are report.json's first ones, but for its Notes, which New
+	// copies into the Notes below, so that they come last.
+	*retention.Report
+	Adoption *adoption.Score   `json:"adoption,omitempty"`
+	Uplift   *retention.Uplift `json:"uplift,omitempty"`
+	// Notes say what was left out and why: the statistics' notes, then
+	// any the caller adds.
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Options configure Summarize. Zero fields select the defaults.
-type Options struct {
-	// Horizon is how far ahead retention is measured, in weeks; default
-	// features.DefaultHorizon.
-	Horizon int
-	// Confidence is the level of every interval; default 0.95.
-	Confidence float64
-	// Indicators set the indicator grid; their Horizon and Confidence
-	// are the ones above.
-	Indicators IndicatorOptions
-}
-
-// Summarize measures churn, revenue retention, cohorts and leading
-// indicators of the book. Data too short for the horizon leaves the
-// indicators out, with a note.
-func Summarize(ctx context.Context, b *Book, opt Options) (*Report, error) {
-	if opt.Horizon == 0 {
-		opt.Horizon = features.DefaultHorizon
-	}
-	if opt.Confidence == 0 {
-		opt.Confidence = DefaultConfidence
-	}
-	r := &Report{
-		Snapshots: b.File, First: b.First, Last: b.Last, Accounts: b.Accounts(),
-		Horizon: opt.Horizon, Confidence: opt.Confidence, HasARR: b.HasARR,
-	}
-	var err error
-	if r.Monthly, err = b.Churn(ctx, Monthly); err != nil {
-		return nil, err
-	}
-	if r.Quarterly, err = b.Churn(ctx, Quarterly); err != nil {
-		return nil, err
-	}
-	if r.Cohorts, err = b.Cohorts(ctx, Monthly); err != nil {
-		return nil, err
-	}
-	if r.QuarterlyCohorts, err = b.Cohorts(ctx, Quarterly); err != nil {
-		return nil, err
-	}
-	grid := opt.Indicators
-	grid.Horizon, grid.Confidence = opt.Horizon, opt.Confidence
-	r.Indicators, err = b.FindIndicators(ctx, grid)
-	if errors.Is(err, ErrShortHistory) {
-		r.Notes = append(r.Notes, "No leading indicators: "+err.Error()+".")
-	} else if err != nil {
-		return nil, err
-	}
-	return r, nil
+// New starts a report from the retention statistics of a book; the caller
+// adds the adoption score, the uplift and notes.
+func New(stats *retention.Report) *Report {
+	return &Report{Report: stats, Notes: slices.Clone(stats.Notes)}
 }
 
 // Names of the files Save writes.
@@ -186,9 +129,9 @@ func (r *Report) WriteText(w io.Writer) error {
 
 // latestComplete returns the whole book's latest period that the data
 // covers to its end.
-func latestComplete(series []Series) (Period, bool) {
+func latestComplete(series []retention.Series) (retention.Period, bool) {
 	for _, s := range series {
-		if s.Segment != AllAccounts {
+		if s.Segment != retention.AllAccounts {
 			continue
 		}
 		for i := len(s.Periods) - 1; i >= 0; i-- {
@@ -197,7 +140,7 @@ func latestComplete(series []Series) (Period, bool) {
 			}
 		}
 	}
-	return Period{}, false
+	return retention.Period{}, false
 }
 
 // pct formats a share as a percentage with one decimal.

@@ -1,4 +1,4 @@
-package retention
+package report
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models/plots"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -102,7 +103,7 @@ func (r *Report) churnChart() (*plot.Plot, vg.Length, vg.Length, error) {
 			}
 		}
 		name := s.Segment
-		if name == AllAccounts {
+		if name == retention.AllAccounts {
 			name = "all accounts"
 		}
 		if err := addSeries(p, i, name, xys); err != nil {
@@ -122,7 +123,7 @@ func (r *Report) revenueChart() (*plot.Plot, vg.Length, vg.Length, error) {
 	var labels []string
 	var grr, nrr plotter.XYs
 	for _, s := range r.Quarterly {
-		if s.Segment != AllAccounts {
+		if s.Segment != retention.AllAccounts {
 			continue
 		}
 		for _, per := range s.Periods {
@@ -165,8 +166,8 @@ func (r *Report) revenueChart() (*plot.Plot, vg.Length, vg.Length, error) {
 }
 
 func (r *Report) cohortChart() (*plot.Plot, vg.Length, vg.Length, error) {
-	pick := func(cs Cohorts) []Cohort {
-		var out []Cohort
+	pick := func(cs retention.Cohorts) []retention.Cohort {
+		var out []retention.Cohort
 		for _, c := range cs.Cohorts {
 			if len(c.Curve) >= 2 {
 				out = append(out, c)
@@ -212,9 +213,9 @@ func (r *Report) indicatorChart() (*plot.Plot, vg.Length, vg.Length, error) {
 	// Variants of one behaviour's indicator (another threshold, period
 	// or share) crowd the top of the ranking and say little more than
 	// its best one; the chart shows each behaviour's best.
-	var top []IndicatorResult
+	var top []retention.IndicatorResult
 	for _, x := range r.Indicators.Ranked {
-		if len(top) < maxBars && !slices.ContainsFunc(top, func(t IndicatorResult) bool { return t.Column == x.Column }) {
+		if len(top) < maxBars && !slices.ContainsFunc(top, func(t retention.IndicatorResult) bool { return t.Column == x.Column }) {
 			top = append(top, x)
 		}
 	}

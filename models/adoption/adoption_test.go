@@ -1,4 +1,4 @@
-package retention
+package adoption
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/metrics"
@@ -22,7 +23,7 @@ var simulated = sync.OnceValues(func() (*simBook, error) {
 		return nil, err
 	}
 	src := features.MemorySource("simulated", simulate.Schema(), rows)
-	b, err := Read(ctx, src)
+	b, err := retention.Read(ctx, src)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +39,7 @@ var simulated = sync.OnceValues(func() (*simBook, error) {
 })
 
 type simBook struct {
-	book  *Book
+	book  *retention.Book
 	split *features.Split
 }
 
@@ -68,7 +69,7 @@ func gbmScores(t testing.TB, sp *features.Split) *Scores {
 
 func TestAdoption(t *testing.T) {
 	s := simulatedBook(t)
-	ad, err := s.book.Adoption(context.Background(), s.split, gbmScores(t, s.split), AdoptionOptions{})
+	ad, err := Build(context.Background(), s.book, s.split, gbmScores(t, s.split), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestAdoption(t *testing.T) {
 		t.Errorf("selected through %s on %d/%d rows; want the split's %s, %d/%d", ad.SelectedThrough, ad.TrainRows, ad.ValidRows,
 			s.split.TrainStats.Last, s.split.Train.Len(), s.split.Valid.Len())
 	}
-	if len(ad.Validation) != 2 || ad.Validation[0].Model != AdoptionModel || ad.Validation[1].Model != "gbm" {
+	if len(ad.Validation) != 2 || ad.Validation[0].Model != Model || ad.Validation[1].Model != "gbm" {
 		t.Fatalf("validation %+v, want the adoption score and the gbm", ad.Validation)
 	}
 	score, full := ad.Validation[0], ad.Validation[1]
@@ -111,14 +112,14 @@ func TestAdoption(t *testing.T) {
 // retention. On the validation rows its opposite must rank churn as the
 // reported ROC AUC says; on the training rows its mean probability must
 // match the retention observed, as a fitted logistic regression's does.
-func checkScoreFormula(t *testing.T, s *simBook, ad *Adoption) {
+func checkScoreFormula(t *testing.T, s *simBook, ad *Score) {
 	t.Helper()
-	inds := make([]Indicator, len(ad.Terms))
+	inds := make([]retention.Indicator, len(ad.Terms))
 	for j, term := range ad.Terms {
 		inds[j] = term.Indicator
 	}
 	formula := func(ds *features.Dataset) []float64 {
-		rows, err := s.book.indicatorRows(ds, inds)
+		rows, err := indicatorRows(s.book, ds, inds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,22 +153,22 @@ func checkScoreFormula(t *testing.T, s *simBook, ad *Adoption) {
 func TestAdoptionErrors(t *testing.T) {
 	s := simulatedBook(t)
 	ctx := context.Background()
-	if _, err := s.book.Adoption(ctx, s.split, &Scores{Model: "short", Prob: []float64{0.5}}, AdoptionOptions{}); err == nil {
+	if _, err := Build(ctx, s.book, s.split, &Scores{Model: "short", Prob: []float64{0.5}}, Options{}); err == nil {
 		t.Error("scores of the wrong length: no error")
 	}
 	nan := &Scores{Model: "nan", Prob: make([]float64, s.split.Valid.Len())}
 	nan.Prob[0] = math.NaN()
-	if _, err := s.book.Adoption(ctx, s.split, nan, AdoptionOptions{}); err == nil {
+	if _, err := Build(ctx, s.book, s.split, nan, Options{}); err == nil {
 		t.Error("NaN scores: no error")
 	}
-	if _, err := s.book.Adoption(ctx, s.split, nil, AdoptionOptions{Terms: -1}); err == nil {
+	if _, err := Build(ctx, s.book, s.split, nil, Options{Terms: -1}); err == nil {
 		t.Error("negative terms: no error")
 	}
 	// A split from other snapshots names the row the book lacks.
 	other := *s.split
 	other.Train = &features.Dataset{Features: other.Train.Features, AccountID: []string{"nobody"},
 		Week: []features.Date{s.book.First}, X: make([]float64, len(other.Train.Features)), Label: []float64{0}}
-	if _, err := s.book.Adoption(ctx, &other, nil, AdoptionOptions{}); err == nil {
+	if _, err := Build(ctx, s.book, &other, nil, Options{}); err == nil {
 		t.Error("foreign split: no error")
 	}
 }
@@ -186,7 +187,7 @@ func TestAdoptionNoIndicator(t *testing.T) {
 		r.Extra[0], r.Extra[1] = 10, 5
 	}
 	src := features.MemorySource("flat", simulate.Schema(), rows)
-	b, err := Read(ctx, src)
+	b, err := retention.Read(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestAdoptionNoIndicator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Adoption(ctx, sp, nil, AdoptionOptions{}); !errors.Is(err, ErrNoIndicator) {
+	if _, err := Build(ctx, b, sp, nil, Options{}); !errors.Is(err, ErrNoIndicator) {
 		t.Errorf("error %v, want ErrNoIndicator", err)
 	}
 }

@@ -1,4 +1,4 @@
-package retention
+package report
 
 import (
 	_ "embed"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/models/metrics"
+
+	"github.com/churnlabs/churn/features/retention"
 )
 
 // WriteHTML writes the report as one self-contained HTML page: the style
@@ -78,12 +80,12 @@ const maxIndicatorRows = 25
 func (p *htmlPage) build() {
 	r := p.R
 	p.MonthlyTable = periodTable(r.Monthly, "Month", r.HasARR)
-	p.SegmentTable = segmentTable(r.Monthly, "Month", func(p Period) string {
+	p.SegmentTable = segmentTable(r.Monthly, "Month", func(p retention.Period) string {
 		return fmt.Sprintf("%s of %d", pct(p.ChurnRate), p.Accounts)
 	})
 	p.QuarterlyTable = periodTable(r.Quarterly, "Quarter", r.HasARR)
 	if r.HasARR {
-		p.SegmentRevenueTable = segmentTable(r.Quarterly, "Quarter", func(p Period) string {
+		p.SegmentRevenueTable = segmentTable(r.Quarterly, "Quarter", func(p retention.Period) string {
 			if p.Revenue == nil {
 				return ""
 			}
@@ -138,13 +140,13 @@ func (p *htmlPage) build() {
 }
 
 // periodTable lays out the whole book's periods, newest first.
-func periodTable(series []Series, period string, hasARR bool) *htmlTable {
+func periodTable(series []retention.Series, period string, hasARR bool) *htmlTable {
 	t := &htmlTable{Head: []string{period, "Customers at start", "Churned", "Churn rate"}}
 	if hasARR {
 		t.Head = append(t.Head, "ARR at start", "Churned ARR", "Contraction", "Expansion", "Revenue churn", "GRR", "NRR")
 	}
 	for _, s := range series {
-		if s.Segment != AllAccounts {
+		if s.Segment != retention.AllAccounts {
 			continue
 		}
 		for i := len(s.Periods) - 1; i >= 0; i-- {
@@ -172,7 +174,7 @@ func periodTable(series []Series, period string, hasARR bool) *htmlTable {
 
 // segmentTable shows a figure of each segment's periods side by side,
 // newest first; it is nil without segments.
-func segmentTable(series []Series, period string, figure func(Period) string) *htmlTable {
+func segmentTable(series []retention.Series, period string, figure func(retention.Period) string) *htmlTable {
 	if len(series) < 2 {
 		return nil
 	}
@@ -204,7 +206,7 @@ func segmentTable(series []Series, period string, figure func(Period) string) *h
 }
 
 // cohortTable is the classic retention triangle, shaded by share.
-func cohortTable(cs Cohorts) *htmlTable {
+func cohortTable(cs retention.Cohorts) *htmlTable {
 	longest := 0
 	for _, c := range cs.Cohorts {
 		longest = max(longest, len(c.Curve))
@@ -236,12 +238,14 @@ func cohortTable(cs Cohorts) *htmlTable {
 }
 
 // interval formats a difference of shares with its interval.
-func interval(iv Interval) string {
+func interval(iv retention.Interval) string {
 	return fmt.Sprintf("%s [%s, %s]", signedPct(iv.Estimate), signedPct(iv.Lower), signedPct(iv.Upper))
 }
 
 // shareInterval formats the interval of a share.
-func shareInterval(iv Interval) string { return fmt.Sprintf("%s – %s", pct(iv.Lower), pct(iv.Upper)) }
+func shareInterval(iv retention.Interval) string {
+	return fmt.Sprintf("%s – %s", pct(iv.Lower), pct(iv.Upper))
+}
 
 // level formats a confidence level: 0.95 is "95%".
 func level(c float64) string { return strconv.FormatFloat(100*c, 'g', 4, 64) + "%" }

@@ -1,4 +1,4 @@
-package retention
+package adoption
 
 import (
 	"context"
@@ -8,22 +8,23 @@ import (
 	"slices"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 )
 
-// ErrNoIndicator is returned by Adoption when no indicator makes a
+// ErrNoIndicator is returned by Build when no indicator makes a
 // significant difference to retention in the training weeks, so there is
 // nothing to build a score from.
 var ErrNoIndicator = errors.New("no indicator raises retention significantly in the training weeks")
 
-// AdoptionOptions configure Adoption.
-type AdoptionOptions struct {
+// Options configure Build.
+type Options struct {
 	// Terms is how many indicators the score combines; default 5.
 	Terms int
 	// Grid is the indicator grid to choose from; its Horizon and Through
 	// are taken from the split.
-	Grid IndicatorOptions
+	Grid retention.IndicatorOptions
 }
 
 // DefaultTerms is the number of indicators an adoption score combines.
@@ -35,11 +36,11 @@ const DefaultTerms = 5
 // them and make both look weaker than either is.
 const maxPhi = 0.5
 
-// Adoption is a product-adoption score: a few indicators as 0/1 inputs,
+// Score is a product-adoption score: a few indicators as 0/1 inputs,
 // weighted by logistic regression on the training weeks of an
 // out-of-time split, and how well it ranks churn on the validation weeks
 // beside the full model.
-type Adoption struct {
+type Score struct {
 	Horizon int `json:"horizon_weeks"`
 	// SelectedThrough is the last reference week the indicators were
 	// chosen on: the split's last training week, so that nothing about
@@ -61,7 +62,7 @@ type Adoption struct {
 
 // Term is one indicator of an adoption score.
 type Term struct {
-	Indicator
+	retention.Indicator
 	Description string `json:"description"`
 	// Weight is the log-odds of retention that meeting the indicator
 	// adds, the other terms held equal.
@@ -89,18 +90,18 @@ type Scores struct {
 	Prob  []float64
 }
 
-// AdoptionModel names the adoption score in comparisons.
-const AdoptionModel = "adoption score"
+// Model names the adoption score in comparisons.
+const Model = "adoption score"
 
-// Adoption builds an adoption score on the split sp, which must come from
-// the same snapshots as the book. It ranks indicators on reference weeks
+// Build builds an adoption score on the split sp, which must come from
+// the same snapshots as the book b. It ranks indicators on reference weeks
 // up to the split's last training week, takes the opt.Terms best with a
 // difference in retention whose interval excludes zero, at most one per
 // column and none too correlated with one already taken, fits their
 // weights on every training row and scores every validation row. full,
 // when not nil, holds the full model's scores of sp.Valid, compared on
 // the same rows. It returns ErrNoIndicator when no indicator qualifies.
-func (b *Book) Adoption(ctx context.Context, sp *features.Split, full *Scores, opt AdoptionOptions) (*Adoption, error) {
+func Build(ctx context.Context, b *retention.Book, sp *features.Split, full *Scores, opt Options) (*Score, error) {
 	if opt.Terms == 0 {
 		opt.Terms = DefaultTerms
 	}
@@ -118,23 +119,23 @@ func (b *Book) Adoption(ctx context.Context, sp *features.Split, full *Scores, o
 	}
 	grid := opt.Grid
 	grid.Horizon, grid.Through = sp.Horizon, sp.TrainStats.Last
-	found, refs, err := b.findIndicators(ctx, grid)
+	found, sample, err := b.FindIndicatorsSample(ctx, grid)
 	if err != nil {
 		return nil, fmt.Errorf("adoption score: %w", err)
 	}
-	chosen := b.choose(found.Ranked, refs, opt.Terms)
+	chosen := choose(found.Ranked, sample, opt.Terms)
 	if len(chosen) == 0 {
 		return nil, ErrNoIndicator
 	}
-	inds := make([]Indicator, len(chosen))
+	inds := make([]retention.Indicator, len(chosen))
 	for i, c := range chosen {
 		inds[i] = c.Indicator
 	}
-	train, err := b.indicatorRows(sp.Train, inds)
+	train, err := indicatorRows(b, sp.Train, inds)
 	if err != nil {
 		return nil, err
 	}
-	valid, err := b.indicatorRows(sp.Valid, inds)
+	valid, err := indicatorRows(b, sp.Valid, inds)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func (b *Book) Adoption(ctx context.Context, sp *features.Split, full *Scores, o
 		return nil, fmt.Errorf("adoption score: %w", err)
 	}
 	coef, intercept := m.Original()
-	ad := &Adoption{
+	ad := &Score{
 		Horizon: sp.Horizon, SelectedThrough: grid.Through,
 		Intercept: -intercept, TrainRows: train.Len(), ValidRows: valid.Len(),
 	}
@@ -164,7 +165,7 @@ func (b *Book) Adoption(ctx context.Context, sp *features.Split, full *Scores, o
 		churned += valid.Label[i]
 	}
 	ad.ValidChurnRate = churned / float64(valid.Len())
-	ad.Validation = append(ad.Validation, score(AdoptionModel, valid.Label, prob))
+	ad.Validation = append(ad.Validation, score(Model, valid.Label, prob))
 	if full != nil {
 		ad.Validation = append(ad.Validation, fullScore)
 	}
@@ -180,19 +181,19 @@ func score(model string, y, p []float64) ModelScore {
 
 // choose takes up to k ranked indicators whose difference in retention
 // is significantly positive, one per column, none correlated beyond
-// maxPhi with one taken before it on the reference rows.
-func (b *Book) choose(ranked []IndicatorResult, refs []reference, k int) []IndicatorResult {
-	var chosen []IndicatorResult
+// maxPhi with one taken before it on the sample's account-weeks.
+func choose(ranked []retention.IndicatorResult, sample *retention.Sample, k int) []retention.IndicatorResult {
+	var chosen []retention.IndicatorResult
 	var chosenMet [][]bool
 	for _, r := range ranked {
 		if len(chosen) == k {
 			break
 		}
-		sameColumn := func(c IndicatorResult) bool { return c.Column == r.Column }
+		sameColumn := func(c retention.IndicatorResult) bool { return c.Column == r.Column }
 		if r.Difference.Lower <= 0 || slices.ContainsFunc(chosen, sameColumn) {
 			continue
 		}
-		met := b.metAt(refs, r.Indicator)
+		met := sample.Meets(r.Indicator)
 		redundant := false
 		for _, other := range chosenMet {
 			if math.Abs(phi(met, other)) > maxPhi {
@@ -206,16 +207,6 @@ func (b *Book) choose(ranked []IndicatorResult, refs []reference, k int) []Indic
 		}
 	}
 	return chosen
-}
-
-// metAt evaluates ind at every reference row.
-func (b *Book) metAt(refs []reference, ind Indicator) []bool {
-	c := b.column(ind.Column)
-	met := make([]bool, len(refs))
-	for i, r := range refs {
-		met[i], _ = b.meets(&b.accounts[r.account], int(r.week), c, ind)
-	}
-	return met
 }
 
 // phi is the correlation of two 0/1 vectors; 0 when either is constant.
@@ -240,9 +231,9 @@ func phi(x, y []bool) float64 {
 	return (n11*n00 - n10*n01) / d
 }
 
-// indicatorRows returns the rows of ds with the indicators as 0/1
-// features and ds's labels.
-func (b *Book) indicatorRows(ds *features.Dataset, inds []Indicator) (*features.Dataset, error) {
+// indicatorRows returns the rows of ds with the indicators, evaluated on
+// the book b, as 0/1 features and ds's labels.
+func indicatorRows(b *retention.Book, ds *features.Dataset, inds []retention.Indicator) (*features.Dataset, error) {
 	out := &features.Dataset{
 		Features:  make([]string, len(inds)),
 		AccountID: ds.AccountID,
@@ -250,22 +241,16 @@ func (b *Book) indicatorRows(ds *features.Dataset, inds []Indicator) (*features.
 		X:         make([]float64, 0, ds.Len()*len(inds)),
 		Label:     ds.Label,
 	}
-	cols := make([]int, len(inds))
 	for j, ind := range inds {
-		out.Features[j], cols[j] = ind.Name(), b.column(ind.Column)
+		out.Features[j] = ind.Name()
 	}
 	for i := range ds.Len() {
-		a, ok := b.lookup(ds.AccountID[i])
-		w := -1
-		if ok {
-			w = a.weekIndex(ds.Week[i])
-		}
-		if w < 0 {
-			return nil, fmt.Errorf("adoption score: account %q week %s of the split is not in %s: "+
-				"were the split and the book built from the same snapshots?", ds.AccountID[i], ds.Week[i], b.File)
-		}
-		for j, ind := range inds {
-			met, _ := b.meets(a, w, cols[j], ind)
+		for _, ind := range inds {
+			met, found := b.Meets(ds.AccountID[i], ds.Week[i], ind)
+			if !found {
+				return nil, fmt.Errorf("adoption score: account %q week %s of the split is not in %s: "+
+					"were the split and the book built from the same snapshots?", ds.AccountID[i], ds.Week[i], b.File)
+			}
 			v := 0.0
 			if met {
 				v = 1
