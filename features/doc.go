@@ -9,7 +9,7 @@
 // adapter packages csvfile and parquetfile.
 //
 // Build reads a file once. Another consumer of the same snapshots, such as
-// the book of package retention, can share that pass through
+// the history of package retention, can share that pass through
 // BuildOptions.Observe rather than read the file again.
 //
 // This is the domain layer: it and its subpackages import nothing from

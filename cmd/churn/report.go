@@ -98,23 +98,23 @@ than an earlier report is refused.`)
 	if art != nil {
 		spec = &art.Spec
 	}
-	tab, book, err := readSnapshots(ctx, e, *snapshots, *normalize, spec)
+	tab, hist, err := readSnapshots(ctx, e, *snapshots, *normalize, spec)
 	if err != nil {
 		return err
 	}
 	e.progress.begin("measuring churn, cohorts and leading indicators")
-	stats, err := retention.Summarize(ctx, book, retention.Options{Horizon: *horizon, Confidence: *confidence})
+	stats, err := retention.Measure(ctx, hist, retention.Options{Horizon: *horizon, Confidence: *confidence})
 	e.progress.end()
 	if err != nil {
 		return err
 	}
 	rep := report.New(stats)
 	rep.Notes = append(rep.Notes, notes...)
-	if err := addAdoption(ctx, e, rep, book, tab, art, *horizon, *confidence); err != nil {
+	if err := addAdoption(ctx, e, rep, hist, tab, art, *horizon, *confidence); err != nil {
 		return err
 	}
 	if assignments != nil {
-		rep.Uplift, err = book.Uplift(assignments, retention.UpliftOptions{Horizon: *horizon, Confidence: *confidence})
+		rep.Uplift, err = hist.Uplift(assignments, retention.UpliftOptions{Horizon: *horizon, Confidence: *confidence})
 		if err != nil {
 			return fmt.Errorf("%s: %w", *treatment, err)
 		}
@@ -136,12 +136,12 @@ than an earlier report is refused.`)
 }
 
 // readSnapshots reads the snapshot file once into both the feature table,
-// built for spec when not nil, and the retention book, reporting progress
+// built for spec when not nil, and the retention history, reporting progress
 // as buildTable does. The file is opened, parsed and checked once, twice
 // only when its rows are not in week order.
-func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, *retention.Book, error) {
+func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec) (*features.Table, *retention.History, error) {
 	col := retention.NewCollector(path)
-	e.progress.begin("reading " + path + ", building features and the retention book")
+	e.progress.begin("reading " + path + ", building features and the retention hist")
 	tab, err := features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
 		Spec:     spec,
 		Progress: func(rows int) { e.progress.update("%d rows", rows) },
@@ -151,18 +151,18 @@ func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool
 	if err != nil {
 		return nil, nil, err
 	}
-	book, err := col.Book()
+	hist, err := col.History()
 	if err != nil {
 		return nil, nil, err
 	}
-	return tab, book, nil
+	return tab, hist, nil
 }
 
 // addAdoption builds the adoption score on the out-of-time split and
 // compares it with the full model: the one in art, or a gbm fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
-func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retention.Book, tab *features.Table,
+func addAdoption(ctx context.Context, e *env, rep *report.Report, hist *retention.History, tab *features.Table,
 	art *models.Artifact, horizon int, confidence float64) error {
 	so := features.SplitOptions{Horizon: horizon}
 	if art != nil && art.Horizon == horizon && art.Valid.Last <= tab.Last-features.Date(7*horizon) {
@@ -195,7 +195,7 @@ func addAdoption(ctx context.Context, e *env, rep *report.Report, book *retentio
 			"from %s: its validation AUC here is optimistic.", art.Train.Last, sp.ValidStats.First))
 	}
 	e.progress.begin("fitting the adoption score")
-	rep.Adoption, err = adoption.Build(ctx, book, sp, full, adoption.Options{
+	rep.Adoption, err = adoption.Build(ctx, hist, sp, full, adoption.Options{
 		Grid: retention.IndicatorOptions{Confidence: confidence},
 	})
 	e.progress.end()

@@ -9,13 +9,13 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// benchRows is a simulated book of 3,000 accounts over two years, about
+// benchRows is a simulated history of 3,000 accounts over two years, about
 // 190,000 snapshot rows: the sample data's default size.
 var benchRows = sync.OnceValues(func() ([]features.Snapshot, error) {
 	return simulate.Snapshots(context.Background(), simulate.Config{Accounts: 3000, Seed: 1})
 })
 
-func benchBook(b *testing.B) (*Book, []features.Snapshot) {
+func benchBook(b *testing.B) (*History, []features.Snapshot) {
 	b.Helper()
 	rows, err := benchRows()
 	if err != nil {
@@ -37,19 +37,19 @@ func BenchmarkRead(b *testing.B) {
 }
 
 func BenchmarkChurn(b *testing.B) {
-	book, _ := benchBook(b)
+	hist, _ := benchBook(b)
 	for b.Loop() {
-		if _, err := book.Churn(context.Background(), Monthly); err != nil {
+		if _, err := hist.Churn(context.Background(), Monthly); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkFindIndicators(b *testing.B) {
-	book, _ := benchBook(b)
+	hist, _ := benchBook(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := book.FindIndicators(context.Background(), IndicatorOptions{}); err != nil {
+		if _, err := hist.FindIndicators(context.Background(), IndicatorOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,14 +6,14 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// AllAccounts names the series of the whole book, beside one per segment.
+// AllAccounts names the series of the whole history, beside one per segment.
 const AllAccounts = "(all)"
 
 // Series is churn and revenue retention period by period for the whole
-// book or one segment.
+// history or one segment.
 type Series struct {
-	Segment string   `json:"segment"`
-	Periods []Period `json:"periods"`
+	Segment string        `json:"segment"`
+	Periods []ChurnPeriod `json:"periods"`
 }
 
 // Period is churn and revenue retention over one calendar month or
@@ -21,7 +21,7 @@ type Series struct {
 // began: seen before its first day, and not churned or vanished from the
 // data before it. Accounts that sign up during the period count from the
 // next one.
-type Period struct {
+type ChurnPeriod struct {
 	// Period names it: "2024-03" or "2024-Q1".
 	Period string        `json:"period"`
 	Start  features.Date `json:"start"`
@@ -57,15 +57,15 @@ type Revenue struct {
 }
 
 // Churn returns churn and revenue retention per period of grain g: the
-// whole book first (segment AllAccounts), then each segment of
+// whole history first (segment AllAccounts), then each segment of
 // Segments. A period with no starting accounts is left out, which always
 // drops the first: nobody is seen before the data begins.
-func (b *Book) Churn(ctx context.Context, g Grain) ([]Series, error) {
+func (b *History) Churn(ctx context.Context, g Grain) ([]Series, error) {
 	groups := []string{AllAccounts}
 	groups = append(groups, b.Segments()...)
 	out := make([]Series, 0, len(groups))
 	for _, seg := range groups {
-		s := Series{Segment: seg, Periods: []Period{}}
+		s := Series{Segment: seg, Periods: []ChurnPeriod{}}
 		for _, sp := range spans(g, b.First, b.Last) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -80,8 +80,8 @@ func (b *Book) Churn(ctx context.Context, g Grain) ([]Series, error) {
 }
 
 // period measures one span for the accounts of segment seg.
-func (b *Book) period(sp span, seg string) Period {
-	p := Period{Period: sp.label, Start: sp.start, End: sp.end, Partial: !covered(b.Last, sp.end)}
+func (b *History) period(sp span, seg string) ChurnPeriod {
+	p := ChurnPeriod{Period: sp.label, Start: sp.start, End: sp.end, Partial: !covered(b.Last, sp.end)}
 	var r Revenue
 	for i := range b.accounts {
 		a := &b.accounts[i]

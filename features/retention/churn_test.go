@@ -8,7 +8,7 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// TestChurnMonthly checks the hand-computed book of handBook.
+// TestChurnMonthly checks the hand-computed history of handBook.
 //
 // February: A, B, C and D were customers on 2024-02-01 (E and F sign up
 // later, G vanished in January). D churned: 1/4 = 25%. Starting ARR

@@ -45,7 +45,7 @@ type CohortPoint struct {
 
 // Cohorts groups the accounts by sign-up month or quarter and follows
 // each group month by month.
-func (b *Book) Cohorts(ctx context.Context, g Grain) (Cohorts, error) {
+func (b *History) Cohorts(ctx context.Context, g Grain) (Cohorts, error) {
 	out := Cohorts{Grain: g.String(), Cohorts: []Cohort{}}
 	type member struct {
 		a      *account

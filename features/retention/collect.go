@@ -7,21 +7,21 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// Collector builds a Book from the rows that features.Build reads, so that
+// Collector builds a History from the rows that features.Build reads, so that
 // one pass over a snapshot file makes both the feature table and the
-// book: set features.BuildOptions.Observe to the Collector's Observe
-// method and, once Build has succeeded, take the Book. Rows are checked as
+// history: set features.BuildOptions.Observe to the Collector's Observe
+// method and, once Build has succeeded, take the History. Rows are checked as
 // Read checks them, and a file with one mistake fails with Read's error.
 type Collector struct {
 	file string
-	book *Book
+	hist *History
 }
 
 // NewCollector returns a Collector for the file of the given name, the
-// name its errors and the Book carry.
+// name its errors and the History carry.
 func NewCollector(file string) *Collector { return &Collector{file: file} }
 
-// Observe starts the book over for a pass over the file: a file out of
+// Observe starts the history over for a pass over the file: a file out of
 // week order is read twice by features.Build, and only the pass that
 // completes counts. It fails, as Read does, when the file has no churned
 // column.
@@ -29,16 +29,16 @@ func (c *Collector) Observe(schema features.Schema) (features.Observer, error) {
 	if err := checkSchema(c.file, schema); err != nil {
 		return nil, err
 	}
-	c.book = nil
+	c.hist = nil
 	return &collectorPass{c: c, bl: newBuilder(c.file, schema)}, nil
 }
 
-// Book returns the book of the last pass read to its end.
-func (c *Collector) Book() (*Book, error) {
-	if c.book == nil {
+// History returns the history of the last pass read to its end.
+func (c *Collector) History() (*History, error) {
+	if c.hist == nil {
 		return nil, errors.New("retention: no pass over " + c.file + " was read to its end")
 	}
-	return c.book, nil
+	return c.hist, nil
 }
 
 // collectorPass is the features.Observer of one pass.
@@ -56,6 +56,6 @@ func (p *collectorPass) End(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.c.book = b
+	p.c.hist = b
 	return nil
 }

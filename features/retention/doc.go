@@ -11,14 +11,14 @@
 // models/adoption; the report that gathers everything into report.json,
 // PNG charts and report.html is models/report.
 //
-// Read streams a snapshot file once into a Book, a compact per-account
+// Read streams a snapshot file once into a History, a compact per-account
 // history: first, last and churn weeks, segment, ARR changes, and weekly
-// behaviour as float32. A Collector builds the same Book from the pass of
+// behaviour as float32. A Collector builds the same History from the pass of
 // features.Build (BuildOptions.Observe), so that one read of a file makes
-// both the feature table and the book. Everything else is computed from
-// the Book:
+// both the feature table and the history. Everything else is computed from
+// the History:
 //
-//   - Churn: per calendar month or quarter, for the whole book and per
+//   - Churn: per calendar month or quarter, for the whole history and per
 //     segment, the churn rate of the accounts that were customers as the
 //     period began, and from their ARR the revenue churn, gross revenue
 //     retention (GRR) and net revenue retention (NRR).
@@ -33,14 +33,14 @@
 //     account-weeks by the retention, a horizon later, of the accounts
 //     that meet it against those that do not: counts, lift, and a
 //     Newcombe interval for the difference. FindIndicatorsSample also
-//     returns those account-weeks, and Sample.Meets and Book.Meets
+//     returns those account-weeks, and Sample.Meets and History.Meets
 //     evaluate an indicator of one's choice, which is what an adoption
 //     score is built from.
 //   - Uplift: retention after a contact week of treated against control
 //     accounts, from a treatment file (ReadTreatment): a difference of
 //     proportions with a Newcombe interval.
 //
-// Summarize gathers the churn, cohort and indicator statistics into a
+// Measure gathers the churn, cohort and indicator statistics into a
 // Report.
 //
 // The rules follow the product's label: a customer at a date has been

@@ -11,7 +11,7 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// Example measures a simulated book: churn, revenue retention, cohorts
+// Example measures a simulated history: churn, revenue retention, cohorts
 // and leading indicators. models/report draws and writes them, with the
 // adoption score, as HTML, JSON and charts.
 func Example() {
@@ -20,11 +20,11 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	book, err := retention.Read(ctx, features.MemorySource("sample", simulate.Schema(), rows))
+	hist, err := retention.Read(ctx, features.MemorySource("sample", simulate.Schema(), rows))
 	if err != nil {
 		log.Fatal(err)
 	}
-	report, err := retention.Summarize(ctx, book, retention.Options{Horizon: 8})
+	report, err := retention.Measure(ctx, hist, retention.Options{Horizon: 8})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func snapshots(id string, start string, weeks int, churned bool, arr ...float64)
 	return rows
 }
 
-func ExampleBook_Churn() {
+func ExampleHistory_Churn() {
 	// Three customers from January; in February one expands from 100 to
 	// 150 and one churns.
 	var rows []features.Snapshot
@@ -75,11 +75,11 @@ func ExampleBook_Churn() {
 	rows = append(rows, snapshots("c", "2024-01-01", 7, true, 100)...)
 	schema := features.Schema{HasChurned: true, HasARR: true}
 	ctx := context.Background()
-	book, err := retention.Read(ctx, features.MemorySource("example", schema, rows))
+	hist, err := retention.Read(ctx, features.MemorySource("example", schema, rows))
 	if err != nil {
 		log.Fatal(err)
 	}
-	series, err := book.Churn(ctx, retention.Monthly)
+	series, err := hist.Churn(ctx, retention.Monthly)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// jan1 is 2024-01-01, a Monday: week n of a hand-made book is jan1+7n.
+// jan1 is 2024-01-01, a Monday: week n of a hand-made history is jan1+7n.
 const jan1 features.Date = 19723
 
 func week(n int) features.Date { return jan1 + features.Date(7*n) }
@@ -55,7 +55,7 @@ func concat(parts ...[]features.Snapshot) []features.Snapshot {
 	return numbered(out)
 }
 
-// handBook is the hand-computed book of the golden tests. Weeks run from
+// handBook is the hand-computed history of the golden tests. Weeks run from
 // 2024-01-01 (w0) to 2024-04-29 (w17), Mondays.
 //
 //	A smb         w0-w17  ARR 1000
@@ -77,7 +77,7 @@ func handBook() []features.Snapshot {
 	)
 }
 
-func readRows(t testing.TB, schema features.Schema, rows []features.Snapshot) *Book {
+func readRows(t testing.TB, schema features.Schema, rows []features.Snapshot) *History {
 	t.Helper()
 	b, err := Read(context.Background(), features.MemorySource("hand.csv", schema, rows))
 	if err != nil {

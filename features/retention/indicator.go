@@ -227,7 +227,7 @@ func newGroup(rows, retained int, confidence float64) Group {
 }
 
 // FindIndicators evaluates every indicator of the grid: for each column
-// of the book, thresholds at the quantiles of its weekly values, and each
+// of the history, thresholds at the quantiles of its weekly values, and each
 // period and share of weeks. At reference weeks (one in opt.Every, up to
 // opt.Through) it compares the horizon retention of the active accounts
 // that meet an indicator with that of those that do not, and ranks the
@@ -236,14 +236,14 @@ func newGroup(rows, retained int, confidence float64) Group {
 // The rows of one account at different reference weeks are not
 // independent, so the intervals are somewhat narrower than they should
 // be; and with hundreds of indicators a few look strong by chance.
-func (b *Book) FindIndicators(ctx context.Context, opt IndicatorOptions) (*Indicators, error) {
+func (b *History) FindIndicators(ctx context.Context, opt IndicatorOptions) (*Indicators, error) {
 	found, _, err := b.findIndicators(ctx, opt)
 	return found, err
 }
 
 // findIndicators is FindIndicators, also returning the reference rows,
 // which a Sample evaluates other indicators at.
-func (b *Book) findIndicators(ctx context.Context, opt IndicatorOptions) (*Indicators, []reference, error) {
+func (b *History) findIndicators(ctx context.Context, opt IndicatorOptions) (*Indicators, []reference, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
 		return nil, nil, err
@@ -299,7 +299,7 @@ type reference struct {
 // references returns the sampled account-weeks up to through at which the
 // account is active and its outcome a horizon later is known. The churn
 // week itself is left out: the account has already gone.
-func (b *Book) references(ctx context.Context, through features.Date, horizon, every int) ([]reference, error) {
+func (b *History) references(ctx context.Context, through features.Date, horizon, every int) ([]reference, error) {
 	var refs []reference
 	for i := range b.accounts {
 		if i%4096 == 0 {
@@ -335,7 +335,7 @@ type grid struct {
 }
 
 type gridColumn struct {
-	index      int // in Book.Columns
+	index      int // in History.Columns
 	op         string
 	thresholds []float64
 	first      int // index of its first indicator
@@ -350,7 +350,7 @@ func (t *tally) add(retained bool) {
 	}
 }
 
-func (b *Book) newGrid(ctx context.Context, opt IndicatorOptions) (*grid, error) {
+func (b *History) newGrid(ctx context.Context, opt IndicatorOptions) (*grid, error) {
 	g := &grid{days: opt.Days, percents: opt.Percents}
 	var buf []float32
 	for c, name := range b.Columns {
@@ -382,7 +382,7 @@ func (b *Book) newGrid(ctx context.Context, opt IndicatorOptions) (*grid, error)
 // rounded to two significant digits when not whole numbers so that they
 // read well, without those every week reaches (the minimum for AtLeast,
 // the maximum for AtMost). buf is scratch space, returned for reuse.
-func (b *Book) thresholds(c int, op string, quantiles []float64, buf []float32) ([]float64, []float32) {
+func (b *History) thresholds(c int, op string, quantiles []float64, buf []float32) ([]float64, []float32) {
 	buf = buf[:0]
 	width := len(b.Columns)
 	for i := range b.accounts {
@@ -415,7 +415,7 @@ func (b *Book) thresholds(c int, op string, quantiles []float64, buf []float32) 
 
 // tally counts, for every reference row and indicator, whether the row
 // meets it and whether it was retained.
-func (g *grid) tally(ctx context.Context, b *Book, refs []reference) error {
+func (g *grid) tally(ctx context.Context, b *History, refs []reference) error {
 	width := len(b.Columns)
 	maxDays := g.days[len(g.days)-1]
 	nd := len(g.days)
@@ -511,7 +511,7 @@ func (g *grid) results(minRows int, confidence float64) []IndicatorResult {
 // meets reports whether account a meets ind at its week i, with column c
 // the indicator's column; ok is false when no week in the period has a
 // value, which is not meeting it either.
-func (b *Book) meets(a *account, i, c int, ind Indicator) (met, ok bool) {
+func (b *History) meets(a *account, i, c int, ind Indicator) (met, ok bool) {
 	width := len(b.Columns)
 	w := a.weeks[i]
 	known, reach := 0, 0
@@ -529,7 +529,7 @@ func (b *Book) meets(a *account, i, c int, ind Indicator) (met, ok bool) {
 }
 
 // column returns the index of the named column, or -1.
-func (b *Book) column(name string) int { return slices.Index(b.Columns, name) }
+func (b *History) column(name string) int { return slices.Index(b.Columns, name) }
 
 func sortedUnique(v []int) []int {
 	v = slices.Clone(v)

@@ -11,10 +11,10 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// loginBook is the hand-computed book of TestIndicatorCounts: weeks w0 to
+// loginBook is the hand-computed history of TestIndicatorCounts: weeks w0 to
 // w9, four accounts logging in 10 times a week (H1-H4) and four once a
 // week (L1-L4); H4 churns at w6, L3 at w5, L4 at w7.
-func loginBook(t *testing.T) *Book {
+func loginBook(t *testing.T) *History {
 	var parts [][]features.Snapshot
 	add := func(id string, logins int64, last int, churned bool) {
 		rows := weekly(id, "", 0, last, churned, math.NaN())
@@ -179,10 +179,10 @@ func TestTallyAgreesWithMeets(t *testing.T) {
 	for _, r := range got.Ranked {
 		var meet, retained int
 		for i, m := range sample.Meets(r.Indicator) {
-			// Book.Meets, by account id and week, must agree.
+			// History.Meets, by account id and week, must agree.
 			a := &b.accounts[refs[i].account]
 			if byID, found := b.Meets(a.id, a.weeks[refs[i].week], r.Indicator); !found || byID != m {
-				t.Fatalf("%s at %s %s: Book.Meets %v (found %v), Sample.Meets %v", r.Indicator, a.id, a.weeks[refs[i].week], byID, found, m)
+				t.Fatalf("%s at %s %s: History.Meets %v (found %v), Sample.Meets %v", r.Indicator, a.id, a.weeks[refs[i].week], byID, found, m)
 			}
 			if m {
 				meet++
@@ -220,7 +220,7 @@ func TestIndicatorName(t *testing.T) {
 	}
 }
 
-// TestMeetsUnknown: an account-week or a column the book lacks is not
+// TestMeetsUnknown: an account-week or a column the history lacks is not
 // met, and only the missing account-week is reported as not found.
 func TestMeetsUnknown(t *testing.T) {
 	b := loginBook(t)

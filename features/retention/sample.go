@@ -11,18 +11,18 @@ import (
 // same rows: an adoption score (models/adoption) checks on it that the
 // indicators it combines do not merely repeat one another.
 type Sample struct {
-	book *Book
+	hist *History
 	refs []reference
 }
 
 // FindIndicatorsSample is FindIndicators, also returning the account-weeks
 // the indicators were judged at.
-func (b *Book) FindIndicatorsSample(ctx context.Context, opt IndicatorOptions) (*Indicators, *Sample, error) {
+func (b *History) FindIndicatorsSample(ctx context.Context, opt IndicatorOptions) (*Indicators, *Sample, error) {
 	found, refs, err := b.findIndicators(ctx, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	return found, &Sample{book: b, refs: refs}, nil
+	return found, &Sample{hist: b, refs: refs}, nil
 }
 
 // Len returns the number of account-weeks in the sample.
@@ -30,9 +30,9 @@ func (s *Sample) Len() int { return len(s.refs) }
 
 // Meets evaluates ind at every account-week of the sample, in order. An
 // account-week with no value of the column in the indicator's period does
-// not meet it, and neither does any when the book has no such column.
+// not meet it, and neither does any when the history has no such column.
 func (s *Sample) Meets(ind Indicator) []bool {
-	b := s.book
+	b := s.hist
 	c := b.column(ind.Column)
 	met := make([]bool, len(s.refs))
 	if c < 0 {
@@ -47,10 +47,10 @@ func (s *Sample) Meets(ind Indicator) []bool {
 // Meets reports whether the account with the given id meets ind at week
 // w, by the same rule as FindIndicators: at least ind.Percent of its
 // reported weeks in the ind.Days up to w reach the threshold. found is
-// false when the book has no snapshot of the account at week w, which is
+// false when the history has no snapshot of the account at week w, which is
 // how a caller tells that its rows come from other data. An indicator of
-// a column the book does not have is never met.
-func (b *Book) Meets(id string, w features.Date, ind Indicator) (met, found bool) {
+// a column the history does not have is never met.
+func (b *History) Meets(id string, w features.Date, ind Indicator) (met, found bool) {
 	a, ok := b.lookup(id)
 	if !ok {
 		return false, false

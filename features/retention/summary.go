@@ -7,7 +7,7 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// Report holds the retention statistics of a book: what Summarize
+// Report holds the retention statistics of a history: what Measure
 // measures. The full report, with the adoption score and the uplift,
 // charts and HTML, is assembled by models/report.
 type Report struct {
@@ -20,7 +20,7 @@ type Report struct {
 	HasARR     bool          `json:"has_arr"`
 
 	// Monthly and Quarterly hold churn and revenue retention for the whole
-	// book, then per segment.
+	// history, then per segment.
 	Monthly   []Series `json:"monthly"`
 	Quarterly []Series `json:"quarterly"`
 	// Cohorts are monthly sign-up cohorts; QuarterlyCohorts group them by
@@ -33,7 +33,7 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// Options configure Summarize. Zero fields select the defaults.
+// Options configure Measure. Zero fields select the defaults.
 type Options struct {
 	// Horizon is how far ahead retention is measured, in weeks; default
 	// features.DefaultHorizon.
@@ -45,10 +45,10 @@ type Options struct {
 	Indicators IndicatorOptions
 }
 
-// Summarize measures churn, revenue retention, cohorts and leading
-// indicators of the book. Data too short for the horizon leaves the
+// Measure measures churn, revenue retention, cohorts and leading
+// indicators of the history. Data too short for the horizon leaves the
 // indicators out, with a note.
-func Summarize(ctx context.Context, b *Book, opt Options) (*Report, error) {
+func Measure(ctx context.Context, b *History, opt Options) (*Report, error) {
 	if opt.Horizon == 0 {
 		opt.Horizon = features.DefaultHorizon
 	}

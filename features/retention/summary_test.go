@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// TestSummarizeShortHistory: data shorter than the horizon still has its
+// TestMeasureShortHistory: data shorter than the horizon still has its
 // churn tables, and says why it has no indicators.
-func TestSummarizeShortHistory(t *testing.T) {
+func TestMeasureShortHistory(t *testing.T) {
 	b := readRows(t, handSchema, handBook())
-	r, err := Summarize(context.Background(), b, Options{Horizon: 26})
+	r, err := Measure(context.Background(), b, Options{Horizon: 26})
 	if err != nil {
 		t.Fatal(err)
 	}

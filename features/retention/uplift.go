@@ -187,7 +187,7 @@ const (
 // contact week: an account counts when it was a customer at that week
 // and the data shows whether it still is one a horizon later. It is an
 // error when either group has no such account.
-func (b *Book) Uplift(as []Assignment, opt UpliftOptions) (*Uplift, error) {
+func (b *History) Uplift(as []Assignment, opt UpliftOptions) (*Uplift, error) {
 	if opt.Horizon == 0 {
 		opt.Horizon = features.DefaultHorizon
 	}

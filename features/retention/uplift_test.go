@@ -19,7 +19,7 @@ import (
 // account not in the snapshots (X), one that churned before contact (I1),
 // one that signed up after it (I2) and one contacted too late for its
 // outcome to show (K).
-func upliftBook(t *testing.T) (*Book, string) {
+func upliftBook(t *testing.T) (*History, string) {
 	var parts [][]features.Snapshot
 	var file strings.Builder
 	file.WriteString("group,account_id,week\n")

@@ -94,14 +94,14 @@ type Scores struct {
 const Model = "adoption score"
 
 // Build builds an adoption score on the split sp, which must come from
-// the same snapshots as the book b. It ranks indicators on reference weeks
+// the same snapshots as the history b. It ranks indicators on reference weeks
 // up to the split's last training week, takes the opt.Terms best with a
 // difference in retention whose interval excludes zero, at most one per
 // column and none too correlated with one already taken, fits their
 // weights on every training row and scores every validation row. full,
 // when not nil, holds the full model's scores of sp.Valid, compared on
 // the same rows. It returns ErrNoIndicator when no indicator qualifies.
-func Build(ctx context.Context, b *retention.Book, sp *features.Split, full *Scores, opt Options) (*Score, error) {
+func Build(ctx context.Context, b *retention.History, sp *features.Split, full *Scores, opt Options) (*Score, error) {
 	if opt.Terms == 0 {
 		opt.Terms = DefaultTerms
 	}
@@ -232,8 +232,8 @@ func phi(x, y []bool) float64 {
 }
 
 // indicatorRows returns the rows of ds with the indicators, evaluated on
-// the book b, as 0/1 features and ds's labels.
-func indicatorRows(b *retention.Book, ds *features.Dataset, inds []retention.Indicator) (*features.Dataset, error) {
+// the history b, as 0/1 features and ds's labels.
+func indicatorRows(b *retention.History, ds *features.Dataset, inds []retention.Indicator) (*features.Dataset, error) {
 	out := &features.Dataset{
 		Features:  make([]string, len(inds)),
 		AccountID: ds.AccountID,
@@ -249,7 +249,7 @@ func indicatorRows(b *retention.Book, ds *features.Dataset, inds []retention.Ind
 			met, found := b.Meets(ds.AccountID[i], ds.Week[i], ind)
 			if !found {
 				return nil, fmt.Errorf("adoption score: account %q week %s of the split is not in %s: "+
-					"were the split and the book built from the same snapshots?", ds.AccountID[i], ds.Week[i], b.File)
+					"were the split and the hist built from the same snapshots?", ds.AccountID[i], ds.Week[i], b.File)
 			}
 			v := 0.0
 			if met {

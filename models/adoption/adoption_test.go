@@ -14,7 +14,7 @@ import (
 	"github.com/churnlabs/churn/models/metrics"
 )
 
-// simulated is a simulated book of 600 accounts over two years with its
+// simulated is a simulated history of 600 accounts over two years with its
 // out-of-time split, shared by the tests that need one.
 var simulated = sync.OnceValues(func() (*simBook, error) {
 	ctx := context.Background()
@@ -39,7 +39,7 @@ var simulated = sync.OnceValues(func() (*simBook, error) {
 })
 
 type simBook struct {
-	book  *retention.Book
+	hist  *retention.History
 	split *features.Split
 }
 
@@ -69,7 +69,7 @@ func gbmScores(t testing.TB, sp *features.Split) *Scores {
 
 func TestAdoption(t *testing.T) {
 	s := simulatedBook(t)
-	ad, err := Build(context.Background(), s.book, s.split, gbmScores(t, s.split), Options{})
+	ad, err := Build(context.Background(), s.hist, s.split, gbmScores(t, s.split), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func checkScoreFormula(t *testing.T, s *simBook, ad *Score) {
 		inds[j] = term.Indicator
 	}
 	formula := func(ds *features.Dataset) []float64 {
-		rows, err := indicatorRows(s.book, ds, inds)
+		rows, err := indicatorRows(s.hist, ds, inds)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,22 +153,22 @@ func checkScoreFormula(t *testing.T, s *simBook, ad *Score) {
 func TestAdoptionErrors(t *testing.T) {
 	s := simulatedBook(t)
 	ctx := context.Background()
-	if _, err := Build(ctx, s.book, s.split, &Scores{Model: "short", Prob: []float64{0.5}}, Options{}); err == nil {
+	if _, err := Build(ctx, s.hist, s.split, &Scores{Model: "short", Prob: []float64{0.5}}, Options{}); err == nil {
 		t.Error("scores of the wrong length: no error")
 	}
 	nan := &Scores{Model: "nan", Prob: make([]float64, s.split.Valid.Len())}
 	nan.Prob[0] = math.NaN()
-	if _, err := Build(ctx, s.book, s.split, nan, Options{}); err == nil {
+	if _, err := Build(ctx, s.hist, s.split, nan, Options{}); err == nil {
 		t.Error("NaN scores: no error")
 	}
-	if _, err := Build(ctx, s.book, s.split, nil, Options{Terms: -1}); err == nil {
+	if _, err := Build(ctx, s.hist, s.split, nil, Options{Terms: -1}); err == nil {
 		t.Error("negative terms: no error")
 	}
-	// A split from other snapshots names the row the book lacks.
+	// A split from other snapshots names the row the history lacks.
 	other := *s.split
 	other.Train = &features.Dataset{Features: other.Train.Features, AccountID: []string{"nobody"},
-		Week: []features.Date{s.book.First}, X: make([]float64, len(other.Train.Features)), Label: []float64{0}}
-	if _, err := Build(ctx, s.book, &other, nil, Options{}); err == nil {
+		Week: []features.Date{s.hist.First}, X: make([]float64, len(other.Train.Features)), Label: []float64{0}}
+	if _, err := Build(ctx, s.hist, &other, nil, Options{}); err == nil {
 		t.Error("foreign split: no error")
 	}
 }

@@ -1,5 +1,5 @@
 // Package adoption builds a product-adoption score: the best few leading
-// indicators of a retention Book as 0/1 inputs of a logistic regression,
+// indicators of a retention History as 0/1 inputs of a logistic regression,
 // fitted on the training weeks of an out-of-time split, and how well it
 // ranks churn on the validation weeks beside the full churn model (ROC
 // AUC, PR AUC, the churners in the riskiest tenth).
@@ -9,7 +9,7 @@
 // choice, and takes those whose difference in retention is significant,
 // one per column, none nearly a copy of one taken before it. The
 // indicators and their evaluation are features/retention's
-// (FindIndicatorsSample, Sample.Meets, Book.Meets); the fit and the
+// (FindIndicatorsSample, Sample.Meets, History.Meets); the fit and the
 // metrics are models/logistic's and models/metrics'. That is why the
 // score lives here, above the domain layer, and not in retention: it
 // fits a model.

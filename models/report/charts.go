@@ -49,7 +49,7 @@ func (r *Report) Charts() ([]Chart, error) {
 			"Accounts churned in the month over the accounts that were customers as it began; a month the data ends in is left out.",
 			r.churnChart},
 		{"revenue_retention.png", "Revenue retention by quarter",
-			"GRR and NRR of the whole book: the ARR kept (and, for NRR, expanded) by the accounts that were customers as the quarter began.",
+			"GRR and NRR of the whole hist: the ARR kept (and, for NRR, expanded) by the accounts that were customers as the quarter began.",
 			r.revenueChart},
 		{"cohorts.png", "Sign-up cohort retention",
 			"Share of each sign-up cohort still a customer at the end of each month after sign-up, drawn while the data covers the whole cohort.",
@@ -75,7 +75,7 @@ func (r *Report) Charts() ([]Chart, error) {
 }
 
 func (r *Report) churnChart() (*plot.Plot, vg.Length, vg.Length, error) {
-	// Segments may lack a month the whole book has: place every series on
+	// Segments may lack a month the whole history has: place every series on
 	// the union of complete months, which sort as text.
 	var labels []string
 	for _, s := range r.Monthly {

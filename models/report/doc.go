@@ -4,7 +4,7 @@
 // be mailed on its own.
 //
 // A Report holds the retention statistics of features/retention
-// (Summarize's churn, revenue retention, cohorts and indicators), the
+// (Measure's churn, revenue retention, cohorts and indicators), the
 // adoption score of models/adoption, the uplift of an intervention and
 // notes on what was left out. Charts draws the figures with models/plots'
 // style, WriteHTML lays out the page from report.html.tmpl, WriteText

@@ -12,7 +12,7 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// simulated is a simulated book of 600 accounts over two years with its
+// simulated is a simulated history of 600 accounts over two years with its
 // out-of-time split, shared by the tests that need one.
 var simulated = sync.OnceValues(func() (*simBook, error) {
 	ctx := context.Background()
@@ -37,7 +37,7 @@ var simulated = sync.OnceValues(func() (*simBook, error) {
 })
 
 type simBook struct {
-	book  *retention.Book
+	hist  *retention.History
 	split *features.Split
 }
 
@@ -68,7 +68,7 @@ func BenchmarkCharts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	stats, err := retention.Summarize(context.Background(), s.book, retention.Options{})
+	stats, err := retention.Measure(context.Background(), s.hist, retention.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

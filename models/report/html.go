@@ -80,12 +80,12 @@ const maxIndicatorRows = 25
 func (p *htmlPage) build() {
 	r := p.R
 	p.MonthlyTable = periodTable(r.Monthly, "Month", r.HasARR)
-	p.SegmentTable = segmentTable(r.Monthly, "Month", func(p retention.Period) string {
+	p.SegmentTable = segmentTable(r.Monthly, "Month", func(p retention.ChurnPeriod) string {
 		return fmt.Sprintf("%s of %d", pct(p.ChurnRate), p.Accounts)
 	})
 	p.QuarterlyTable = periodTable(r.Quarterly, "Quarter", r.HasARR)
 	if r.HasARR {
-		p.SegmentRevenueTable = segmentTable(r.Quarterly, "Quarter", func(p retention.Period) string {
+		p.SegmentRevenueTable = segmentTable(r.Quarterly, "Quarter", func(p retention.ChurnPeriod) string {
 			if p.Revenue == nil {
 				return ""
 			}
@@ -139,7 +139,7 @@ func (p *htmlPage) build() {
 	}
 }
 
-// periodTable lays out the whole book's periods, newest first.
+// periodTable lays out the whole history's periods, newest first.
 func periodTable(series []retention.Series, period string, hasARR bool) *htmlTable {
 	t := &htmlTable{Head: []string{period, "Customers at start", "Churned", "Churn rate"}}
 	if hasARR {
@@ -174,7 +174,7 @@ func periodTable(series []retention.Series, period string, hasARR bool) *htmlTab
 
 // segmentTable shows a figure of each segment's periods side by side,
 // newest first; it is nil without segments.
-func segmentTable(series []retention.Series, period string, figure func(retention.Period) string) *htmlTable {
+func segmentTable(series []retention.Series, period string, figure func(retention.ChurnPeriod) string) *htmlTable {
 	if len(series) < 2 {
 		return nil
 	}

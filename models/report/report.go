@@ -10,16 +10,16 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features/publish"
-	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models/adoption"
+	"github.com/churnlabs/churn/models/metrics"
 )
 
 // Report is everything the retention report shows, as report.json holds
-// it: the retention statistics of a book, the adoption score and the
+// it: the retention statistics of a history, the adoption score and the
 // uplift of an intervention when the caller has them, and notes.
 type Report struct {
-	// Report holds the statistics retention.Summarize measures. Its
+	// Report holds the statistics retention.Measure measures. Its
 	// fields are report.json's first ones, but for its Notes, which New
 	// copies into the Notes below, so that they come last.
 	*retention.Report
@@ -30,7 +30,7 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// New starts a report from the retention statistics of a book; the caller
+// New starts a report from the retention statistics of a history; the caller
 // adds the adoption score, the uplift and notes.
 func New(stats *retention.Report) *Report {
 	return &Report{Report: stats, Notes: slices.Clone(stats.Notes)}
@@ -127,9 +127,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// latestComplete returns the whole book's latest period that the data
+// latestComplete returns the whole history's latest period that the data
 // covers to its end.
-func latestComplete(series []retention.Series) (retention.Period, bool) {
+func latestComplete(series []retention.Series) (retention.ChurnPeriod, bool) {
 	for _, s := range series {
 		if s.Segment != retention.AllAccounts {
 			continue
@@ -140,7 +140,7 @@ func latestComplete(series []retention.Series) (retention.Period, bool) {
 			}
 		}
 	}
-	return retention.Period{}, false
+	return retention.ChurnPeriod{}, false
 }
 
 // pct formats a share as a percentage with one decimal.

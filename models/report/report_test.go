@@ -22,7 +22,7 @@ import (
 	"github.com/churnlabs/churn/models/gbm"
 )
 
-// fullReport is the simulated book's report with every section: the
+// fullReport is the simulated history's report with every section: the
 // adoption score beside a small gbm, and an uplift.
 func fullReport(t *testing.T) *Report {
 	t.Helper()
@@ -31,7 +31,7 @@ func fullReport(t *testing.T) *Report {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	stats, err := retention.Summarize(ctx, s.book, retention.Options{})
+	stats, err := retention.Measure(ctx, s.hist, retention.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func fullReport(t *testing.T) *Report {
 	for i := range full.Prob {
 		full.Prob[i] = m.LogOdds(s.split.Valid.Row(i))
 	}
-	if r.Adoption, err = adoption.Build(ctx, s.book, s.split, full, adoption.Options{}); err != nil {
+	if r.Adoption, err = adoption.Build(ctx, s.hist, s.split, full, adoption.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	var as []retention.Assignment
@@ -54,7 +54,7 @@ func fullReport(t *testing.T) *Report {
 		}
 	}
 	as = dedupe(as)
-	if r.Uplift, err = s.book.Uplift(as, retention.UpliftOptions{}); err != nil {
+	if r.Uplift, err = s.hist.Uplift(as, retention.UpliftOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -146,7 +146,7 @@ func TestSave(t *testing.T) {
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
-// TestWriteText compares the text summary of a seeded simulated book, every
+// TestWriteText compares the text summary of a seeded simulated history, every
 // figure in it, with a golden file. Run with -update after a deliberate
 // change, and read the diff.
 func TestWriteText(t *testing.T) {
@@ -193,7 +193,7 @@ func TestShortHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stats, err := retention.Summarize(ctx, b, retention.Options{Horizon: 26})
+	stats, err := retention.Measure(ctx, b, retention.Options{Horizon: 26})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestShortHistory(t *testing.T) {
 	}
 	page := buf.String()
 	if !strings.Contains(page, "No indicator could be evaluated") || strings.Contains(page, `id="adoption"`) {
-		t.Error("report.html of a short book: want no indicators and no adoption section")
+		t.Error("report.html of a short hist: want no indicators and no adoption section")
 	}
 	for _, n := range r.Notes {
 		if strings.Count(page, n) != 1 {

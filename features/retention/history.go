@@ -14,11 +14,11 @@ import (
 	"github.com/churnlabs/churn/features"
 )
 
-// Book is the customer base as the retention report sees it: for every
+// History is the customer base as the retention report sees it: for every
 // account its first, last and churn weeks, its segment, its ARR as a list
 // of changes, and its weekly behaviour as float32. Read builds it in one
 // pass over the snapshots; it keeps no other copy of them.
-type Book struct {
+type History struct {
 	// File names the snapshot source, for messages.
 	File string
 	// First and Last are the earliest and latest snapshot weeks.
@@ -42,7 +42,7 @@ type account struct {
 	last    features.Date
 	churn   features.Date // NoDate while active
 	weeks   []features.Date
-	values  []float32 // row-major: len(weeks) rows of len(Book.Columns)
+	values  []float32 // row-major: len(weeks) rows of len(History.Columns)
 	arr     []arrPoint
 }
 
@@ -73,7 +73,7 @@ func lowerIsBetter(column string) bool {
 	return false
 }
 
-// Read streams every snapshot of src into a Book. Besides the contract's
+// Read streams every snapshot of src into a History. Besides the contract's
 // five behaviour columns it keeps every extra numeric column, and when
 // the file has a "seats" column it adds, for each extra column named
 // "*_users", the ratio "*_users_per_seat" (NaN when seats is 0 or
@@ -83,8 +83,8 @@ func lowerIsBetter(column string) bool {
 // The file must have a churned column. A duplicated (account, week), a
 // row after its account's churned week or a value the contract forbids
 // is an error naming the file and row. Rows need not be in week order.
-func Read(ctx context.Context, src features.Source) (*Book, error) {
-	var b *Book
+func Read(ctx context.Context, src features.Source) (*History, error) {
+	var b *History
 	err := src.Read(func(r features.SnapshotReader) (err error) {
 		b, err = read(ctx, r, src.Name)
 		return err
@@ -92,7 +92,7 @@ func Read(ctx context.Context, src features.Source) (*Book, error) {
 	return b, err
 }
 
-func read(ctx context.Context, r features.SnapshotReader, file string) (*Book, error) {
+func read(ctx context.Context, r features.SnapshotReader, file string) (*History, error) {
 	schema := r.Schema()
 	if err := checkSchema(file, schema); err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func read(ctx context.Context, r features.SnapshotReader, file string) (*Book, e
 	return bl.finish(ctx)
 }
 
-// checkSchema rejects a file a Book cannot be read from.
+// checkSchema rejects a file a History cannot be read from.
 func checkSchema(file string, schema features.Schema) error {
 	if !schema.HasChurned {
 		return &features.InputError{File: file, Column: features.ColChurned,
@@ -126,12 +126,12 @@ func checkSchema(file string, schema features.Schema) error {
 	return nil
 }
 
-// builder accumulates a Book. Rows of an account may arrive in any order;
+// builder accumulates a History. Rows of an account may arrive in any order;
 // finish sorts them and only then can tell duplicates and rows after
 // churn, which is why it keeps each week's file row.
 type builder struct {
 	schema  features.Schema
-	book    *Book
+	hist    *History
 	ratios  []ratio
 	rows    [][]int32       // per account, the file row of each week
 	sorted  []bool          // per account, whether its weeks arrived in order
@@ -143,7 +143,7 @@ type builder struct {
 type ratio struct{ num, den int }
 
 func newBuilder(file string, schema features.Schema) *builder {
-	b := &Book{
+	b := &History{
 		File: file, First: features.NoDate, Last: features.NoDate,
 		HasARR: schema.HasARR, HasSegment: schema.HasSegment,
 		index: make(map[string]int32),
@@ -162,7 +162,7 @@ func newBuilder(file string, schema features.Schema) *builder {
 			}
 		}
 	}
-	return &builder{schema: schema, book: b, ratios: ratios, prev: -1}
+	return &builder{schema: schema, hist: b, ratios: ratios, prev: -1}
 }
 
 // addChecked checks the row against the contract and adds it. A row after
@@ -172,19 +172,19 @@ func newBuilder(file string, schema features.Schema) *builder {
 // this error rather than its own.
 func (bl *builder) addChecked(s *features.Snapshot) error {
 	if err := s.Check(bl.schema); err != nil {
-		return &features.InputError{File: bl.book.File, Row: s.Row, Err: err}
+		return &features.InputError{File: bl.hist.File, Row: s.Row, Err: err}
 	}
 	bl.add(s)
 	a := bl.prev
-	if acc := &bl.book.accounts[a]; bl.sorted[a] && acc.churn != features.NoDate && s.Week > acc.churn {
-		return &features.InputError{File: bl.book.File, Row: s.Row, Column: features.ColWeek,
+	if acc := &bl.hist.accounts[a]; bl.sorted[a] && acc.churn != features.NoDate && s.Week > acc.churn {
+		return &features.InputError{File: bl.hist.File, Row: s.Row, Column: features.ColWeek,
 			Err: fmt.Errorf("account %q has a row at %s after its churned week %s", acc.id, s.Week, acc.churn)}
 	}
 	return nil
 }
 
 func (bl *builder) add(s *features.Snapshot) {
-	b := bl.book
+	b := bl.hist
 	a := bl.prev
 	if a < 0 || b.accounts[a].id != s.AccountID {
 		var ok bool
@@ -243,8 +243,8 @@ func (bl *builder) add(s *features.Snapshot) {
 }
 
 // finish puts every account's weeks in order and checks them.
-func (bl *builder) finish(ctx context.Context) (*Book, error) {
-	b := bl.book
+func (bl *builder) finish(ctx context.Context) (*History, error) {
+	b := bl.hist
 	if len(b.accounts) == 0 {
 		return nil, &features.InputError{File: b.File, Err: errors.New("no snapshot rows")}
 	}
@@ -316,12 +316,12 @@ func (a *account) compactARR() {
 }
 
 // Accounts returns the number of accounts.
-func (b *Book) Accounts() int { return len(b.accounts) }
+func (b *History) Accounts() int { return len(b.accounts) }
 
 // Segments returns the segments reported, sorted, with NoSegment last
 // when some accounts have none. It is empty when the file has no segment
 // column.
-func (b *Book) Segments() []string {
+func (b *History) Segments() []string {
 	if !b.HasSegment {
 		return nil
 	}
@@ -353,7 +353,7 @@ func (a *account) segmentName() string {
 }
 
 // lookup returns the account with the given id.
-func (b *Book) lookup(id string) (*account, bool) {
+func (b *History) lookup(id string) (*account, bool) {
 	i, ok := b.index[id]
 	if !ok {
 		return nil, false

@@ -54,12 +54,12 @@ func TestReadErrors(t *testing.T) {
 			if ie.File != "hand.csv" || ie.Row != c.row || ie.Column != c.column || !strings.Contains(err.Error(), c.msg) {
 				t.Errorf("error %q (row %d, column %q), want row %d, column %q, saying %q", err, ie.Row, ie.Column, c.row, c.column, c.msg)
 			}
-			// A book collected from the pass of features.Build fails the same way.
+			// A history collected from the pass of features.Build fails the same way.
 			col := NewCollector("hand.csv")
 			_, berr := features.Build(context.Background(), features.MemorySource("hand.csv", c.schema, c.rows),
 				features.BuildOptions{Observe: col.Observe})
 			if berr == nil {
-				_, berr = col.Book()
+				_, berr = col.History()
 			}
 			if berr == nil || berr.Error() != err.Error() {
 				t.Errorf("collected from Build: error %v, want %v", berr, err)
@@ -76,9 +76,9 @@ func TestReadOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := func(b *Book) string {
+	report := func(b *History) string {
 		t.Helper()
-		r, err := Summarize(ctx, b, Options{Horizon: 8})
+		r, err := Measure(ctx, b, Options{Horizon: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestReadOrder(t *testing.T) {
 	if report(readRows(t, simulate.Schema(), shuffled)) != want {
 		t.Error("shuffling the rows changed the report")
 	}
-	// A book collected from features.Build is the book Read reads, in
+	// A history collected from features.Build is the history Read reads, in
 	// either order (Build reads the shuffled rows twice).
 	for name, rows := range map[string][]features.Snapshot{"in order": rows, "shuffled": shuffled} {
 		col := NewCollector("hand.csv")
@@ -102,12 +102,12 @@ func TestReadOrder(t *testing.T) {
 			features.BuildOptions{Observe: col.Observe}); err != nil {
 			t.Fatal(err)
 		}
-		b, err := col.Book()
+		b, err := col.History()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if report(b) != want {
-			t.Errorf("%s: the book collected from Build differs from the one Read reads", name)
+			t.Errorf("%s: the hist collected from Build differs from the one Read reads", name)
 		}
 	}
 
