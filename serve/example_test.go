@@ -14,6 +14,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/serve"
@@ -32,7 +33,7 @@ func Example() {
 	// Snapshots as a customer would provide them, and a model trained on
 	// them, as "churn gen" and "churn train" write them.
 	path := filepath.Join(dir, "snapshots.csv")
-	err = features.WriteFileAtomic(path, func(w io.Writer) error {
+	err = publish.File(path, func(w io.Writer) error {
 		cw, err := csvfile.NewWriter(w, simulate.Schema())
 		if err != nil {
 			return err

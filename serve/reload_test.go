@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 )
@@ -240,7 +241,7 @@ func TestConcurrentExplain(t *testing.T) {
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
-	if err := features.WriteFileAtomic(path, func(w io.Writer) error {
+	if err := publish.File(path, func(w io.Writer) error {
 		_, err := io.WriteString(w, content)
 		return err
 	}); err != nil {

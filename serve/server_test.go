@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
@@ -198,7 +199,7 @@ func installModel(t testing.TB, kind, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := features.WriteFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+		if err := publish.File(filepath.Join(dir, name), func(w io.Writer) error {
 			_, err := w.Write(b)
 			return err
 		}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 )
 
 // Column names of a dataset file besides its features.
@@ -100,9 +101,9 @@ func checkDataset(ds *features.Dataset) error {
 }
 
 // WriteDatasetFile writes ds to the named file with WriteDataset. The file
-// appears complete or not at all: see features.WriteFileAtomic.
+// appears complete or not at all: see publish.File.
 func WriteDatasetFile(path string, ds *features.Dataset) error {
-	return features.WriteFileAtomic(path, func(w io.Writer) error {
+	return publish.File(path, func(w io.Writer) error {
 		return WriteDataset(w, ds)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -81,7 +82,7 @@ func checkDatasetRow(ds *features.Dataset, i int) error {
 // WriteDatasetFile writes ds to the file at path, atomically: a reader of
 // path sees the old file or the complete new one, never a partial write.
 func WriteDatasetFile(path string, ds *features.Dataset) error {
-	return features.WriteFileAtomic(path, func(w io.Writer) error {
+	return publish.File(path, func(w io.Writer) error {
 		return WriteDataset(w, ds)
 	})
 }

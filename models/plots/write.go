@@ -51,7 +51,7 @@ func WriteAll(dir string, curves []Curve, names []string, meanAbs []float64) err
 		}},
 	}
 	for _, c := range charts {
-		// WriteFileAtomic's error names the file.
+		// publish.File's error names the file.
 		if err := publish.File(filepath.Join(dir, c.file), c.draw); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
@@ -144,7 +145,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := t.Context()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "snapshots.csv")
-	err := features.WriteFileAtomic(path, func(f io.Writer) error {
+	err := publish.File(path, func(f io.Writer) error {
 		w, err := csvfile.NewWriter(f, simulate.Schema())
 		if err != nil {
 			return err
