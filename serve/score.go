@@ -17,7 +17,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // topDrivers is how many drivers a raw row's score lists, as many as an

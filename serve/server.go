@@ -15,7 +15,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // Defaults for the zero fields of a Config.

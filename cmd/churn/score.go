@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 func runScore(ctx context.Context, e *env, args []string) error {
