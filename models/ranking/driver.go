@@ -3,8 +3,10 @@ package ranking
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/churnlabs/churn/features"
 )
@@ -52,4 +54,10 @@ func (d Driver) MarshalJSON() ([]byte, error) {
 		Contribution float64  `json:"contribution"`
 		Direction    string   `json:"direction"`
 	}{d.Feature, d.Description, finite(d.Value), d.Contribution, d.Direction})
+}
+
+// Sentence tells the driver in plain words, e.g. "logins per week, last 4
+// weeks = 1.5 (raises risk)".
+func (d Driver) Sentence() string {
+	return fmt.Sprintf("%s = %s (%s)", d.Description, strconv.FormatFloat(d.Value, 'g', 4, 64), d.Direction)
 }

@@ -3,7 +3,26 @@ package ranking
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
 )
+
+// Document is a ranking as JSON carries it, from "churn score --format
+// json" and from the server alike: the accounts with the date, model and
+// health rule they were ranked under.
+type Document struct {
+	AsOf         features.Date `json:"as_of"`
+	ModelVersion string        `json:"model_version"`
+	Health       models.Health `json:"health"`
+	Count        int           `json:"count"`
+	Accounts     []*Account    `json:"accounts"`
+}
+
+// Document returns the accounts, ranked from b, as a Document.
+func (b *Book) Document(accounts []*Account) Document {
+	return Document{b.AsOf, b.Model.Version, b.Model.Health, len(accounts), accounts}
+}
 
 // MarshalJSON writes an account with unknown numbers (NaN) as null:
 // encoding/json cannot write NaN, and "unknown" is what they mean.
