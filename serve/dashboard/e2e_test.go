@@ -22,7 +22,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
@@ -44,11 +43,6 @@ const requireEnv = "CHURN_E2E"
 // artifactsEnv names a directory that also receives the screenshots,
 // for CI to keep: the test's temporary directory is gone when it ends.
 const artifactsEnv = "CHURN_E2E_ARTIFACTS"
-
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.TestMode) // no route listing on stdout
-	os.Exit(m.Run())
-}
 
 // TestBrowser serves a real model and drives the dashboard in headless
 // Chromium, as a customer-success person would use it.
