@@ -2,9 +2,9 @@ package ranking
 
 import (
 	"encoding/json"
-	"math"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/jsonfloat"
 	"github.com/churnlabs/churn/models"
 )
 
@@ -30,26 +30,19 @@ func (a *Account) MarshalJSON() ([]byte, error) {
 	type plain Account // plain has Account's fields but not this method
 	return json.Marshal(struct {
 		*plain
-		ARR           *float64 `json:"arr"`
-		ARRAtRisk     *float64 `json:"arr_at_risk"`
-		Change        *float64 `json:"change"`
-		RenewalDate   *string  `json:"renewal_date"`
-		DaysToRenewal *int     `json:"days_to_renewal"`
+		ARR           jsonfloat.Float `json:"arr"`
+		ARRAtRisk     jsonfloat.Float `json:"arr_at_risk"`
+		Change        jsonfloat.Float `json:"change"`
+		RenewalDate   *string         `json:"renewal_date"`
+		DaysToRenewal *int            `json:"days_to_renewal"`
 	}{
 		plain:         (*plain)(a),
-		ARR:           finite(a.ARR),
-		ARRAtRisk:     finite(a.ARRAtRisk),
-		Change:        finite(a.Change),
+		ARR:           jsonfloat.Float(a.ARR),
+		ARRAtRisk:     jsonfloat.Float(a.ARRAtRisk),
+		Change:        jsonfloat.Float(a.Change),
 		RenewalDate:   date(a),
 		DaysToRenewal: days(a),
 	})
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }
 
 func date(a *Account) *string {
