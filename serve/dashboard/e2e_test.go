@@ -151,13 +151,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("write snapshots: %v", err)
 	}
-	src := features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
-		r, err := csvfile.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
-	}}
+	src := csvfile.Source(path)
 	table, err := features.Build(ctx, src, features.BuildOptions{})
 	if err != nil {
 		t.Fatalf("build features: %v", err)
