@@ -61,7 +61,7 @@ func BenchmarkBuildFile(b *testing.B) {
 		}
 		f.Close()
 	}
-	src := features.Source{Name: path, Open: func() (features.SnapshotReader, error) { return csvfile.Open(path) }}
+	src := csvfile.Source(path)
 	b.ResetTimer()
 	var tab *features.Table
 	for range b.N {

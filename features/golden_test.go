@@ -14,15 +14,10 @@ import (
 	"github.com/churnlabs/churn/features/csvfile"
 )
 
-// csvSource opens a CSV snapshot file as a features.Source.
-func csvSource(path string) features.Source {
-	return features.Source{Name: path, Open: func() (features.SnapshotReader, error) { return csvfile.Open(path) }}
-}
-
 // TestGoldenHistory checks every feature of a hand-made history against
 // values worked out by hand (the golden file's comments show the sums).
 func TestGoldenHistory(t *testing.T) {
-	tab, err := features.Build(context.Background(), csvSource("../testdata/features/history.csv"), features.BuildOptions{})
+	tab, err := features.Build(context.Background(), csvfile.Source("../testdata/features/history.csv"), features.BuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,13 +46,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	snapshots := features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
-		r, err := csvfile.Open(path)
-		if err != nil {
-			return nil, err // not r: a nil *Reader in an interface is not nil
-		}
-		return r, nil
-	}}
+	snapshots := csvfile.Source(path)
 	tab, err := features.Build(ctx, snapshots, features.BuildOptions{})
 	if err != nil {
 		log.Fatal(err)

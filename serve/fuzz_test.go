@@ -1,9 +1,7 @@
 package serve
 
 import (
-	"bytes"
 	"encoding/json"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -110,32 +108,6 @@ func FuzzAppendString(f *testing.F) {
 		}
 		if a != b {
 			t.Fatalf("%q decodes as %q, encoding/json's as %q", s, a, b)
-		}
-	})
-}
-
-// FuzzAppendFloat checks the number encoder: byte for byte what
-// encoding/json writes for every finite float64, null for the others.
-func FuzzAppendFloat(f *testing.F) {
-	for _, seed := range []float64{0, math.Copysign(0, -1), 1, -2.5, 1e-7, 1e-6, 123456789, 1e20, 1e21, 5e-324,
-		math.MaxFloat64, math.Inf(1), math.NaN()} {
-		f.Add(math.Float64bits(seed))
-	}
-	f.Fuzz(func(t *testing.T, bits uint64) {
-		v := math.Float64frombits(bits)
-		got := appendFloat(nil, v)
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			if string(got) != "null" {
-				t.Fatalf("%v encoded as %s", v, got)
-			}
-			return
-		}
-		want, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("%v encoded as %s, encoding/json writes %s", v, got, want)
 		}
 	})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/metrics"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // accountScore answers GET /v1/accounts/{id}/score from the score

@@ -1,8 +1,6 @@
 package serve
 
 import (
-	"math"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/churnlabs/churn/models"
@@ -10,8 +8,9 @@ import (
 
 // The score routes are the hot path, and most of their time went to
 // encoding/json's reflection over a map of contributions. They append
-// their JSON by hand with these helpers instead, which write exactly what
-// encoding/json would, except that unknown numbers become null.
+// their JSON by hand with these helpers and jsonfloat.Append instead,
+// which write exactly what encoding/json would, except that unknown
+// numbers become null.
 
 // encodedNames holds a model's strings already encoded, since every
 // score repeats them.
@@ -27,29 +26,6 @@ func encodeNames(a *models.Artifact) encodedNames {
 		e.keys[j] = append(appendString(nil, f), ':')
 	}
 	return e
-}
-
-// appendFloat appends v as encoding/json writes a float64, or null when v
-// is NaN or infinite: an unknown value, which JSON has no number for.
-func appendFloat(b []byte, v float64) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
-	}
-	// Like encoding/json (and ES6): plain decimals for everyday
-	// magnitudes, exponents only for the very small and very large.
-	format := byte('f')
-	if abs := math.Abs(v); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, v, format, -1, 64)
-	if format == 'e' {
-		// Shorten e-07 to e-7.
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
 }
 
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD,

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // rankingPage is a GET /v1/ranking answer, as a client reads it.

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/jsonfloat"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
@@ -213,7 +214,7 @@ func TestConcurrentExplain(t *testing.T) {
 					if j > 0 {
 						body.WriteByte(',')
 					}
-					fmt.Fprintf(&body, "%q: %s", f, appendFloat(nil, a.Features[j]))
+					fmt.Fprintf(&body, "%q: %s", f, jsonfloat.Append(nil, a.Features[j]))
 				}
 				body.WriteString(`}`)
 			}

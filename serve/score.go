@@ -16,8 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/jsonfloat"
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // topDrivers is how many drivers a raw row's score lists, as many as an
@@ -49,18 +50,18 @@ func (st *state) appendScore(b []byte, v *scoreView) []byte {
 		b = append(b, `",`...)
 	}
 	b = append(b, `"churn_probability":`...)
-	b = appendFloat(b, v.score.Probability)
+	b = jsonfloat.Append(b, v.score.Probability)
 	b = append(b, `,"log_odds":`...)
-	b = appendFloat(b, v.score.LogOdds)
+	b = jsonfloat.Append(b, v.score.LogOdds)
 	b = append(b, `,"base_value":`...)
-	b = appendFloat(b, v.score.Base)
+	b = jsonfloat.Append(b, v.score.Base)
 	b = append(b, `,"contributions":{`...)
 	for j, phi := range v.score.Contributions {
 		if j > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, st.enc.keys[j]...)
-		b = appendFloat(b, phi)
+		b = jsonfloat.Append(b, phi)
 	}
 	b = append(b, `},"drivers":[`...)
 	for k, d := range v.drivers {
@@ -72,9 +73,9 @@ func (st *state) appendScore(b []byte, v *scoreView) []byte {
 		b = append(b, `,"description":`...)
 		b = appendString(b, d.Description)
 		b = append(b, `,"value":`...)
-		b = appendFloat(b, d.Value)
+		b = jsonfloat.Append(b, d.Value)
 		b = append(b, `,"contribution":`...)
-		b = appendFloat(b, d.Contribution)
+		b = jsonfloat.Append(b, d.Contribution)
 		b = append(b, `,"direction":`...)
 		b = appendString(b, d.Direction)
 		b = append(b, '}')
@@ -111,7 +112,7 @@ func (st *state) appendFeatures(b []byte, x []float64) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, st.enc.keys[j]...)
-		b = appendFloat(b, v)
+		b = jsonfloat.Append(b, v)
 	}
 	return append(b, '}')
 }

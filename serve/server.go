@@ -15,7 +15,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // Defaults for the zero fields of a Config.
@@ -135,7 +135,9 @@ type state struct {
 
 // New loads the model and scores every active account in the snapshots.
 // It fails if either cannot be loaded: a server without a model would
-// only answer errors.
+// only answer errors. The first New puts gin in release mode, for the
+// whole process: gin has no per-engine mode, and its debug mode lists
+// every route on stdout.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -317,11 +319,22 @@ func (s *Server) swap(st *state) {
 	s.metrics.describe(st)
 }
 
+// ginRelease puts gin in release mode once per process, before the first
+// engine is built. The mode is gin's global and it has no per-engine
+// setting: in its default debug mode gin prints a warning and every route
+// on stdout, which belongs to the program that embeds the server, and
+// nothing of debug mode is of use to us. Setting it here, where the
+// engine is built, spares every caller (churn serve, tests, other
+// programs) from writing the global themselves. A program that wants
+// gin's debug output back can call gin.SetMode after New.
+var ginRelease sync.Once
+
 // newEngine returns a gin engine with none of gin's defaults that would
 // answer for us: no logger or recovery middleware (ours log with slog
 // and answer JSON), no trailing-slash redirects, and 405 with Allow for
 // a known path with the wrong method.
 func newEngine() *gin.Engine {
+	ginRelease.Do(func() { gin.SetMode(gin.ReleaseMode) })
 	e := gin.New()
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false

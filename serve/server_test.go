@@ -36,7 +36,6 @@ var fixture struct {
 }
 
 func TestMain(m *testing.M) {
-	gin.SetMode(gin.TestMode)
 	root, err := os.MkdirTemp("", "serve-test-")
 	if err == nil {
 		err = prepare(root)
@@ -281,6 +280,16 @@ func decode[T any](t testing.TB, w *httptest.ResponseRecorder) T {
 		t.Fatalf("decode %s: %v", w.Body, err)
 	}
 	return v
+}
+
+// TestNewSetsReleaseMode checks that a server leaves gin in release
+// mode, whoever calls New: in its default debug mode gin prints every
+// route on stdout, which is "churn serve"'s and any embedding program's.
+func TestNewSetsReleaseMode(t *testing.T) {
+	newEnv(t, "logistic")
+	if gin.IsDebugging() || gin.Mode() != gin.ReleaseMode {
+		t.Errorf("gin mode %q after New, want %q", gin.Mode(), gin.ReleaseMode)
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/serve/ranking"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 func runScore(ctx context.Context, e *env, args []string) error {
@@ -84,11 +84,11 @@ which.`)
 	out := &ctxWriter{ctx: ctx, w: e.stdout}
 	switch *format {
 	case "csv":
-		return ranking.WriteCSV(out, accounts)
+		return writeRankingCSV(out, accounts)
 	case "json":
-		return ranking.WriteJSON(out, book, accounts)
+		return writeRankingJSON(out, book, accounts)
 	}
-	return ranking.WriteTable(out, book, accounts)
+	return writeRankingTable(out, book, accounts)
 }
 
 // health applies --red and --yellow over the model's cut-offs.

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
 )
@@ -93,7 +91,6 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if token == "" && !isLoopback(*addr) {
 		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
 	}
-	gin.SetMode(gin.ReleaseMode)
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
 		Snapshots:       snapshotSource(e, *snapshots, *normalize),

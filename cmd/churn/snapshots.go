@@ -31,37 +31,33 @@ func weeksFlag(fs *flag.FlagSet) *bool {
 // it is opened, it warns on stderr about the columns the reader leaves
 // out, so that a column a user meant as a feature is not lost unseen.
 func snapshotSource(e *env, path string, normalizeWeeks bool) features.Source {
-	var once sync.Once
-	warn := func(r interface{ Ignored() []string }) {
-		once.Do(func() {
-			for _, col := range r.Ignored() {
-				if col != "" {
-					fmt.Fprintf(e.stderr, "warning: %s: column %q is not numeric: left out of the features\n", path, col)
-				}
-			}
-		})
+	src := csvfile.Source(path)
+	if isParquet(path) {
+		src = parquetfile.Source(path)
 	}
-	return features.Source{Name: path, NormalizeWeeks: normalizeWeeks, Open: func() (features.SnapshotReader, error) {
+	src.NormalizeWeeks = normalizeWeeks
+	var once sync.Once
+	open := src.Open
+	src.Open = func() (features.SnapshotReader, error) {
 		if e.opened != nil {
 			e.opened(path)
 		}
-		// Each branch returns a nil interface on error, never an
-		// interface holding a nil *Reader.
-		if isParquet(path) {
-			r, err := parquetfile.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			warn(r)
-			return r, nil
-		}
-		r, err := csvfile.Open(path)
+		r, err := open()
 		if err != nil {
 			return nil, err
 		}
-		warn(r)
+		if ig, ok := r.(interface{ Ignored() []string }); ok {
+			once.Do(func() {
+				for _, col := range ig.Ignored() {
+					if col != "" {
+						fmt.Fprintf(e.stderr, "warning: %s: column %q is not numeric: left out of the features\n", path, col)
+					}
+				}
+			})
+		}
 		return r, nil
-	}}
+	}
+	return src
 }
 
 // writeDataset writes a dataset as DIR/NAME.FORMAT, atomically,

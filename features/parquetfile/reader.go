@@ -28,6 +28,20 @@ type Reader struct {
 	text          []byte // scratch for formatting non-string identifiers
 }
 
+// Source returns the Parquet snapshot file at path as a features.Source
+// named by the path: every Open opens the file afresh, as each of
+// features.Build's passes needs. Set the Source's NormalizeWeeks, or wrap
+// its Open, for more.
+func Source(path string) features.Source {
+	return features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
+		r, err := Open(path)
+		if err != nil {
+			return nil, err // not r: a nil *Reader in an interface is not nil
+		}
+		return r, nil
+	}}
+}
+
 // Open opens the snapshot file at path. The Reader closes the file when it
 // is closed.
 func Open(path string) (*Reader, error) {

@@ -3,6 +3,8 @@ package metrics
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/churnlabs/churn/features/jsonfloat"
 )
 
 // Summary is the validation report of one model on one data set.
@@ -84,19 +86,19 @@ type plainSummary Summary
 // shallower field.
 type summaryWire struct {
 	plainSummary
-	ROCAUC  nullableFloat `json:"roc_auc"`
-	PRAUC   nullableFloat `json:"pr_auc"`
-	LogLoss nullableFloat `json:"log_loss"`
-	Brier   nullableFloat `json:"brier"`
+	ROCAUC  jsonfloat.Float `json:"roc_auc"`
+	PRAUC   jsonfloat.Float `json:"pr_auc"`
+	LogLoss jsonfloat.Float `json:"log_loss"`
+	Brier   jsonfloat.Float `json:"brier"`
 }
 
 func (s Summary) wire() summaryWire {
 	return summaryWire{
 		plainSummary: plainSummary(s),
-		ROCAUC:       nullableFloat(s.ROCAUC),
-		PRAUC:        nullableFloat(s.PRAUC),
-		LogLoss:      nullableFloat(s.LogLoss),
-		Brier:        nullableFloat(s.Brier),
+		ROCAUC:       jsonfloat.Float(s.ROCAUC),
+		PRAUC:        jsonfloat.Float(s.PRAUC),
+		LogLoss:      jsonfloat.Float(s.LogLoss),
+		Brier:        jsonfloat.Float(s.Brier),
 	}
 }
 
@@ -123,43 +125,18 @@ type plainLift Lift
 
 type liftWire struct {
 	plainLift
-	Fraction  nullableFloat `json:"fraction"`
-	Precision nullableFloat `json:"precision"`
-	Lift      nullableFloat `json:"lift"`
-	Capture   nullableFloat `json:"capture"`
+	Fraction  jsonfloat.Float `json:"fraction"`
+	Precision jsonfloat.Float `json:"precision"`
+	Lift      jsonfloat.Float `json:"lift"`
+	Capture   jsonfloat.Float `json:"capture"`
 }
 
 func (l Lift) wire() liftWire {
 	return liftWire{
 		plainLift: plainLift(l),
-		Fraction:  nullableFloat(l.Fraction),
-		Precision: nullableFloat(l.Precision),
-		Lift:      nullableFloat(l.Lift),
-		Capture:   nullableFloat(l.Capture),
+		Fraction:  jsonfloat.Float(l.Fraction),
+		Precision: jsonfloat.Float(l.Precision),
+		Lift:      jsonfloat.Float(l.Lift),
+		Capture:   jsonfloat.Float(l.Capture),
 	}
-}
-
-// nullableFloat is a float64 that JSON carries as null when it is NaN or
-// infinite, none of which JSON numbers can express.
-type nullableFloat float64
-
-func (f nullableFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-func (f *nullableFloat) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		*f = nullableFloat(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	*f = nullableFloat(v)
-	return nil
 }

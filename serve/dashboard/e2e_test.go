@@ -22,7 +22,6 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
@@ -45,11 +44,6 @@ const requireEnv = "CHURN_E2E"
 // artifactsEnv names a directory that also receives the screenshots,
 // for CI to keep: the test's temporary directory is gone when it ends.
 const artifactsEnv = "CHURN_E2E_ARTIFACTS"
-
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.TestMode) // no route listing on stdout
-	os.Exit(m.Run())
-}
 
 // TestBrowser serves a real model and drives the dashboard in headless
 // Chromium, as a customer-success person would use it.
@@ -158,13 +152,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("write snapshots: %v", err)
 	}
-	src := features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
-		r, err := csvfile.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
-	}}
+	src := csvfile.Source(path)
 	table, err := features.Build(ctx, src, features.BuildOptions{})
 	if err != nil {
 		t.Fatalf("build features: %v", err)

@@ -3,10 +3,13 @@ package ranking
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/jsonfloat"
 )
 
 // Driver is one feature's part in a score, told for a person.
@@ -46,10 +49,16 @@ func Drivers(names []string, x, phi []float64, n int) []Driver {
 // encoding/json cannot write NaN.
 func (d Driver) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Feature      string   `json:"feature"`
-		Description  string   `json:"description"`
-		Value        *float64 `json:"value"`
-		Contribution float64  `json:"contribution"`
-		Direction    string   `json:"direction"`
-	}{d.Feature, d.Description, finite(d.Value), d.Contribution, d.Direction})
+		Feature      string          `json:"feature"`
+		Description  string          `json:"description"`
+		Value        jsonfloat.Float `json:"value"`
+		Contribution float64         `json:"contribution"`
+		Direction    string          `json:"direction"`
+	}{d.Feature, d.Description, jsonfloat.Float(d.Value), d.Contribution, d.Direction})
+}
+
+// Sentence tells the driver in plain words, e.g. "logins per week, last 4
+// weeks = 1.5 (raises risk)".
+func (d Driver) Sentence() string {
+	return fmt.Sprintf("%s = %s (%s)", d.Description, strconv.FormatFloat(d.Value, 'g', 4, 64), d.Direction)
 }

@@ -6,6 +6,10 @@
 // A Book is built once from a model and a snapshot file and is read-only
 // afterwards, so servers can share one between goroutines and swap it
 // whole when the model or the data is reloaded.
+//
+// Document is a ranking as JSON carries it, the one shape "churn score
+// --format json" and the server's GET /v1/ranking share. The terminal
+// table and the CSV are the CLI's formats and live in cmd/churn.
 package ranking
 
 import (

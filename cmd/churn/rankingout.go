@@ -1,4 +1,4 @@
-package ranking
+package main
 
 import (
 	"encoding/csv"
@@ -10,20 +10,20 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/churnlabs/churn/features"
-	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
-// csvHeader begins with the contract's account_id,churn_probability.
-var csvHeader = []string{
+// rankingCSVHeader begins with the contract's account_id,churn_probability.
+var rankingCSVHeader = []string{
 	"account_id", "churn_probability", "health", "segment", "arr", "arr_at_risk",
 	"renewal_date", "days_to_renewal", "change", "driver_1", "driver_2", "driver_3", "week",
 }
 
-// WriteCSV writes the accounts as CSV, unknown numbers as empty cells.
-func WriteCSV(w io.Writer, accounts []*Account) error {
+// writeRankingCSV writes the accounts as CSV (churn score --format csv),
+// unknown numbers as empty cells.
+func writeRankingCSV(w io.Writer, accounts []*ranking.Account) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	if err := cw.Write(rankingCSVHeader); err != nil {
 		return err
 	}
 	for _, a := range accounts {
@@ -50,32 +50,18 @@ func WriteCSV(w io.Writer, accounts []*Account) error {
 	return cw.Error()
 }
 
-// Document is a ranking as JSON carries it, from "churn score --format
-// json" and from the server alike: the accounts with the date, model and
-// health rule they were ranked under.
-type Document struct {
-	AsOf         features.Date `json:"as_of"`
-	ModelVersion string        `json:"model_version"`
-	Health       models.Health `json:"health"`
-	Count        int           `json:"count"`
-	Accounts     []*Account    `json:"accounts"`
-}
-
-// Document returns the accounts, ranked from b, as a Document.
-func (b *Book) Document(accounts []*Account) Document {
-	return Document{b.AsOf, b.Model.Version, b.Model.Health, len(accounts), accounts}
-}
-
-// WriteJSON writes the accounts as an indented Document.
-func WriteJSON(w io.Writer, b *Book, accounts []*Account) error {
+// writeRankingJSON writes the accounts as an indented ranking.Document
+// (churn score --format json).
+func writeRankingJSON(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(b.Document(accounts))
 }
 
-// WriteTable prints the accounts for a terminal, with the health rule
+// writeRankingTable prints the accounts for a terminal (churn score's
+// default format), with the health rule
 // stated so a reader knows what red means.
-func WriteTable(w io.Writer, b *Book, accounts []*Account) error {
+func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
 	h := b.Model.Health
 	fmt.Fprintf(w, "churn risk as of %s, model %s, horizon %d weeks; %d accounts\n",
 		b.AsOf, b.Model.Version, b.Model.Horizon, len(accounts))
@@ -99,12 +85,6 @@ func WriteTable(w io.Writer, b *Book, accounts []*Account) error {
 			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, strings.Join(ds, "; "))
 	}
 	return tw.Flush()
-}
-
-// Sentence tells the driver in plain words, e.g. "logins per week, last 4
-// weeks = 1.5 (raises risk)".
-func (d Driver) Sentence() string {
-	return fmt.Sprintf("%s = %s (%s)", d.Description, strconv.FormatFloat(d.Value, 'g', 4, 64), d.Direction)
 }
 
 func num(v float64, prec int) string {

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/ranking"
+)
+
+// rankedBook is a small ranking with known and unknown ARR, renewal and
+// change, as ranking.Build leaves them.
+func rankedBook() *ranking.Book {
+	acc := func(id, seg string, p, arr float64, days int, change float64) *ranking.Account {
+		return &ranking.Account{AccountID: id, Segment: seg, Probability: p, Health: "red", ARR: arr,
+			ARRAtRisk: p * arr, DaysToRenewal: days, RenewalDate: features.Date(20000 + days),
+			Change: change, Week: 20000, Drivers: []ranking.Driver{{
+				Feature: features.LoginsMean4w, Description: features.Describe(features.LoginsMean4w),
+				Value: 1.5, Contribution: 0.2, Direction: "raises risk"}}}
+	}
+	return &ranking.Book{
+		Model: &models.Artifact{Version: "gbm-test", Horizon: 12, Health: models.Health{Yellow: 0.2, Red: 0.5, Rule: "test"}},
+		Accounts: []*ranking.Account{
+			acc("a", "smb", 0.9, 1000, 10, 0.05),
+			acc("c", "smb", 0.3, math.NaN(), -1, math.NaN()),
+		},
+		AsOf: 20000,
+	}
+}
+
+// TestRankingOutputs checks churn score's three formats, unknowns
+// included: empty CSV cells, "-" in the table, null in JSON.
+func TestRankingOutputs(t *testing.T) {
+	b := rankedBook()
+	for _, tc := range []struct {
+		format string
+		write  func(io.Writer) error
+		want   []string
+	}{
+		{"csv", func(w io.Writer) error { return writeRankingCSV(w, b.Accounts) }, []string{
+			"account_id,churn_probability,health,segment,arr,arr_at_risk,renewal_date,days_to_renewal,change,driver_1,driver_2,driver_3,week\n",
+			"a,0.900000,red,smb,1000.00,900.00,2024-10-14,10,0.050000,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04\n",
+			"c,0.300000,red,smb,,,,,,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04\n",
+		}},
+		{"table", func(w io.Writer) error { return writeRankingTable(w, b, b.Accounts) }, []string{
+			"churn risk as of 2024-10-04, model gbm-test, horizon 12 weeks; 2 accounts\n",
+			"health: red >= 50.0%, yellow >= 20.0% (test)\n",
+			"1  a        90.0%  red     smb      1000  900          2024-10-14 (10d)  +5.0pt  logins per week, last 4 weeks = 1.5 (raises risk)\n",
+			"2  c        30.0%  red     smb      -     -            -                 -       logins per week, last 4 weeks = 1.5 (raises risk)\n",
+		}},
+		{"json", func(w io.Writer) error { return writeRankingJSON(w, b, b.Accounts) }, []string{
+			"{\n  \"as_of\": \"2024-10-04\",\n  \"model_version\": \"gbm-test\",\n",
+			"\"count\": 2,\n",
+			"\"account_id\": \"c\",",
+			"\"arr\": null,\n      \"arr_at_risk\": null,\n      \"change\": null,\n      \"renewal_date\": null,\n      \"days_to_renewal\": null\n",
+		}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tc.write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("missing %q in:\n%s", w, buf.String())
+				}
+			}
+		})
+	}
+}

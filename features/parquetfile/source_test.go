@@ -1,0 +1,81 @@
+package parquetfile
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+)
+
+func TestSource(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "snapshots.parquet")
+	snap := func(id, week string, nps float64) features.Snapshot {
+		return features.Snapshot{AccountID: id, Week: mustDate(week), Logins: 3, Frequency: 2, RecencyDays: 1,
+			Extra: []float64{nps}}
+	}
+	body := writeSnapshots(t, features.Schema{Extras: []string{"nps"}}, 2, []features.Snapshot{
+		snap("a", "2024-01-01", 7), snap("a", "2024-01-08", 8), snap("b", "2024-01-01", 6)})
+	if err := os.WriteFile(good, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		path    string
+		rows    int
+		notExit bool // the error wraps fs.ErrNotExist
+	}{
+		{name: "file", path: good, rows: 3},
+		{name: "missing", path: filepath.Join(dir, "missing.parquet"), notExit: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := Source(tc.path)
+			if src.Name != tc.path || src.NormalizeWeeks {
+				t.Errorf("source %q, NormalizeWeeks %v: want the path and false", src.Name, src.NormalizeWeeks)
+			}
+			r, err := src.Open()
+			if tc.notExit {
+				// A nil *Reader in the interface would pass r == nil
+				// checks in no caller.
+				if !errors.Is(err, fs.ErrNotExist) || r != nil {
+					t.Fatalf("Open = %#v, %v: want a nil reader and a not-exist error", r, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.(*Reader).Close()
+			// Every Read opens the file afresh, as Build's passes need.
+			for pass := range 2 {
+				n := 0
+				err := src.Read(func(r features.SnapshotReader) error {
+					if got := r.Schema().Extras; len(got) != 1 || got[0] != "nps" {
+						t.Errorf("extras %v, want [nps]", got)
+					}
+					var s features.Snapshot
+					for {
+						switch err := r.Next(&s); err {
+						case nil:
+							n++
+						case io.EOF:
+							return nil
+						default:
+							return err
+						}
+					}
+				})
+				if err != nil {
+					t.Fatalf("pass %d: %v", pass, err)
+				}
+				if n != tc.rows {
+					t.Errorf("pass %d: %d rows, want %d", pass, n, tc.rows)
+				}
+			}
+		})
+	}
+}
