@@ -27,6 +27,19 @@ type Source struct {
 	NormalizeWeeks bool
 }
 
+// FileSource is the Source of the snapshot file at path that open reads:
+// every Open opens the file afresh, as each of Build's passes needs. Each
+// file adapter (csvfile, parquetfile) offers its Source through it.
+func FileSource[R SnapshotReader](path string, open func(path string) (R, error)) Source {
+	return Source{Name: path, Open: func() (SnapshotReader, error) {
+		r, err := open(path)
+		if err != nil {
+			return nil, err // not r: a nil pointer in an interface is not nil
+		}
+		return r, nil
+	}}
+}
+
 // Read opens the source, hands the reader to read and closes it when read
 // returns. A failure to close is reported only when read succeeded, as
 // the first error is the one that explains what went wrong.

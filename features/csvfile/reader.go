@@ -100,15 +100,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 // named by the path: every Open opens the file afresh, as each of
 // features.Build's passes needs. Set the Source's NormalizeWeeks, or wrap
 // its Open, for more.
-func Source(path string) features.Source {
-	return features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
-		r, err := Open(path)
-		if err != nil {
-			return nil, err // not r: a nil *Reader in an interface is not nil
-		}
-		return r, nil
-	}}
-}
+func Source(path string) features.Source { return features.FileSource(path, Open) }
 
 // Open opens the named snapshot file; Close closes it.
 func Open(path string) (*Reader, error) {

@@ -32,15 +32,7 @@ type Reader struct {
 // named by the path: every Open opens the file afresh, as each of
 // features.Build's passes needs. Set the Source's NormalizeWeeks, or wrap
 // its Open, for more.
-func Source(path string) features.Source {
-	return features.Source{Name: path, Open: func() (features.SnapshotReader, error) {
-		r, err := Open(path)
-		if err != nil {
-			return nil, err // not r: a nil *Reader in an interface is not nil
-		}
-		return r, nil
-	}}
-}
+func Source(path string) features.Source { return features.FileSource(path, Open) }
 
 // Open opens the snapshot file at path. The Reader closes the file when it
 // is closed.
