@@ -172,7 +172,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			break
 		}
 		if m := a.weeks[i].actionDays; m != 0 {
-			lastAction = mon + features.Date(7-bits.LeadingZeros8(m)-1)
+			lastAction = mon + features.Date(bits.Len8(m)-1)
 		}
 	}
 	v := 0
@@ -183,7 +183,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			wk = a.weeks[i]
 		}
 		if wk.actionDays != 0 {
-			lastAction = mon + features.Date(7-bits.LeadingZeros8(wk.actionDays)-1)
+			lastAction = mon + features.Date(bits.Len8(wk.actionDays)-1)
 		}
 		since := a.firstAct
 		if lastAction != features.NoDate {
