@@ -87,8 +87,8 @@ func (p DayParser) Day(s string) (features.Date, error) {
 
 func (p DayParser) dayOf(t time.Time, s string) (features.Date, error) {
 	t = t.In(p.loc)
-	if y := t.Year(); y < 1 || y > 9999 {
-		return features.NoDate, fmt.Errorf("time %q is outside years 0001-9999", s)
+	if y := t.Year(); y < 0 || y > 9999 {
+		return features.NoDate, fmt.Errorf("time %q is outside years 0000-9999", s)
 	}
 	return features.DateOf(t), nil
 }
