@@ -214,7 +214,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		for k, s := range r.signals {
 			switch {
 			case s.distinct && wk.distinct != nil:
-				snap.Extra[k] = float64(len(wk.distinct[k]))
+				snap.Extra[k] = float64(wk.distinct[k].len())
 			case !s.distinct && wk.sums != nil:
 				snap.Extra[k] = float64(wk.sums[k]) / micro
 			default:

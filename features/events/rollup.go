@@ -128,7 +128,7 @@ type week struct {
 	freq                  int64
 	sla                   int64
 	sums                  []int64 // per signal (distinct ones unused)
-	distinct              []map[string]struct{}
+	distinct              []strset
 }
 
 // account is everything known about one account: its weeks from base on,
@@ -187,9 +187,12 @@ func (r *rollup) at(a *account, day features.Date) (*week, uint) {
 		a.base = mon
 	}
 	if mon < a.base {
-		n := int(a.base-mon) / 7
+		// Rows come in any order: growing to the left by at least half
+		// the weeks held keeps prepending amortised O(1) per week. The
+		// extra weeks before the first activity are never written.
+		n := max(int(a.base-mon)/7, len(a.weeks)/2+4)
 		a.weeks = append(make([]week, n, n+len(a.weeks)), a.weeks...)
-		a.base = mon
+		a.base -= features.Date(7 * n)
 	}
 	i := int(mon-a.base) / 7
 	for len(a.weeks) <= i {
@@ -515,14 +518,9 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 				continue
 			}
 			if wk.distinct == nil {
-				wk.distinct = make([]map[string]struct{}, len(r.signals))
+				wk.distinct = make([]strset, len(r.signals))
 			}
-			if wk.distinct[k] == nil {
-				wk.distinct[k] = map[string]struct{}{}
-			}
-			if _, ok := wk.distinct[k][v]; !ok {
-				wk.distinct[k][strings.Clone(v)] = struct{}{}
-			}
+			wk.distinct[k].add(v)
 			continue
 		}
 		if wk.sums == nil {
@@ -681,4 +679,42 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		slices.SortFunc(a.versions, func(x, y version) int { return int(x.from) - int(y.from) })
 	}
 	return nil
+}
+
+// strset is a set of strings: a slice searched in order while small (an
+// account-week sees a handful of users), a map beyond.
+type strset struct {
+	small []string
+	big   map[string]struct{}
+}
+
+const smallSet = 32
+
+func (s *strset) add(v string) {
+	if s.big != nil {
+		if _, ok := s.big[v]; !ok {
+			s.big[strings.Clone(v)] = struct{}{}
+		}
+		return
+	}
+	if slices.Contains(s.small, v) {
+		return
+	}
+	if len(s.small) < smallSet {
+		s.small = append(s.small, strings.Clone(v))
+		return
+	}
+	s.big = make(map[string]struct{}, 2*smallSet)
+	for _, x := range s.small {
+		s.big[x] = struct{}{}
+	}
+	s.big[strings.Clone(v)] = struct{}{}
+	s.small = nil
+}
+
+func (s *strset) len() int {
+	if s.big != nil {
+		return len(s.big)
+	}
+	return len(s.small)
 }
