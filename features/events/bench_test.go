@@ -32,7 +32,7 @@ func newGenRows(n, accounts int) *genRows {
 	}
 	start, _ := features.ParseDate("2023-01-02")
 	for d := range 728 {
-		g.days = append(g.days, (start + features.Date(d)).String()+"T12:00:00Z")
+		g.days = append(g.days, (start+features.Date(d)).String()+"T12:00:00Z")
 	}
 	for i := range 100 {
 		g.amounts = append(g.amounts, strconv.FormatFloat(float64(i)*1.25, 'f', 2, 64))
