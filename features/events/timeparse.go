@@ -59,7 +59,11 @@ func (p DayParser) Day(s string) (features.Date, error) {
 		// CDNOW's and many exports' compact dates: parsed by hand, as
 		// ParseDate is, because event files hold millions of them.
 		if len(s) == 8 {
-			return features.ParseDate(s[0:4] + "-" + s[4:6] + "-" + s[6:8])
+			d, err := features.ParseDate(s[0:4] + "-" + s[4:6] + "-" + s[6:8])
+			if err != nil {
+				return features.NoDate, fmt.Errorf("time %q is not a valid YYYYMMDD date", s)
+			}
+			return d, nil
 		}
 	case "unix", "unix_ms":
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
