@@ -179,7 +179,9 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 	for mon := first; mon <= stop; mon += 7 {
 		sunday := mon + 6
 		var wk week
-		if i := int(mon-a.base) / 7; mon >= a.base && i < len(a.weeks) {
+		i := int(mon-a.base) / 7
+		held := mon >= a.base && i < len(a.weeks)
+		if held {
 			wk = a.weeks[i]
 		}
 		if wk.actionDays != 0 {
@@ -195,7 +197,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			Logins:      int64(bits.OnesCount8(wk.loginDays)),
 			Frequency:   wk.freq,
 			RecencyDays: max(0, int64(sunday-since)),
-			SLABreaches: wk.sla,
+			SLABreaches: int64(wk.sla),
 			Churned:     churn != features.NoDate && mon == stop,
 			ARR:         math.NaN(),
 			RenewalDate: features.NoDate,
@@ -211,14 +213,15 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			ver := &a.versions[v]
 			snap.ARR, snap.Segment, snap.RenewalDate = ver.arr, ver.segment, ver.renewal
 		}
+		ns := len(r.signals)
 		for k, s := range r.signals {
 			switch {
-			case s.distinct && wk.distinct != nil:
-				snap.Extra[k] = float64(wk.distinct[k].len())
-			case !s.distinct && wk.sums != nil:
-				snap.Extra[k] = float64(wk.sums[k]) / micro
-			default:
+			case !held:
 				snap.Extra[k] = 0
+			case s.distinct:
+				snap.Extra[k] = float64(a.sets[i*ns+k].len())
+			default:
+				snap.Extra[k] = float64(a.sums[i*ns+k]) / micro
 			}
 		}
 		if err := w.Write(snap); err != nil {
@@ -237,7 +240,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.weeks, a.invoices = nil, nil
+	a.weeks, a.sums, a.sets, a.invoices = nil, nil, nil, nil
 	return nil
 }
 

@@ -79,9 +79,11 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		r.parsers[i] = NewDayParser(s.TimeFormat, loc)
 		for _, sig := range s.Sum {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name()})
+			r.hasSums = true
 		}
 		for _, sig := range s.CountDistinct {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name(), distinct: true})
+			r.hasSets = true
 		}
 	}
 	if m.Accounts != nil {
@@ -122,13 +124,13 @@ type ref struct {
 
 func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 
-// week is one account-week's aggregates.
+// week is one account-week's aggregates. It holds no pointer, so the
+// weeks of an account are one flat block the garbage collector skips; the
+// signals' sums and sets live beside them in the account.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
+	sla                   int32
 	freq                  int64
-	sla                   int64
-	sums                  []int64 // per signal (distinct ones unused)
-	distinct              []strset
 }
 
 // account is everything known about one account: its weeks from base on,
@@ -137,7 +139,9 @@ type account struct {
 	id       string
 	base     features.Date // Monday of weeks[0]
 	weeks    []week
-	active   bool // has an activity (login or key action) row
+	sums     []int64  // len(weeks) x len(signals), in millionths; nil without sums
+	sets     []strset // len(weeks) x len(signals); nil without distinct counts
+	active   bool     // has an activity (login or key action) row
 	firstAct features.Date
 	lastAct  features.Date
 	lastRef  ref // the row of the latest activity
@@ -165,6 +169,8 @@ type rollup struct {
 	index    map[string]*account
 	parsers  []DayParser
 	signals  []signal
+	hasSums  bool
+	hasSets  bool
 	maxDay   features.Date
 	rows     int64
 	warnings map[string]*Count
@@ -180,9 +186,11 @@ func (r *rollup) get(id string) *account {
 	return a
 }
 
-// at returns the account-week holding day, growing the weeks either way.
-func (r *rollup) at(a *account, day features.Date) (*week, uint) {
+// at returns the index of the account-week holding day, growing the
+// weeks either way, and the day's weekday (0 = Monday).
+func (r *rollup) at(a *account, day features.Date) (int, uint) {
 	mon := day.Monday()
+	ns := len(r.signals)
 	if a.weeks == nil {
 		a.base = mon
 	}
@@ -192,13 +200,27 @@ func (r *rollup) at(a *account, day features.Date) (*week, uint) {
 		// extra weeks before the first activity are never written.
 		n := max(int(a.base-mon)/7, len(a.weeks)/2+4)
 		a.weeks = append(make([]week, n, n+len(a.weeks)), a.weeks...)
+		if r.hasSums {
+			a.sums = append(make([]int64, n*ns, (n+len(a.weeks))*ns), a.sums...)
+		}
+		if r.hasSets {
+			a.sets = append(make([]strset, n*ns, (n+len(a.weeks))*ns), a.sets...)
+		}
 		a.base -= features.Date(7 * n)
 	}
 	i := int(mon-a.base) / 7
-	for len(a.weeks) <= i {
-		a.weeks = append(a.weeks, week{})
+	if more := i + 1 - len(a.weeks); more > 0 {
+		// Capacity past the length is always zeroed memory: these
+		// slices never shrink.
+		a.weeks = slices.Grow(a.weeks, more)[:len(a.weeks)+more]
+		if r.hasSums {
+			a.sums = slices.Grow(a.sums, more*ns)[:len(a.sums)+more*ns]
+		}
+		if r.hasSets {
+			a.sets = slices.Grow(a.sets, more*ns)[:len(a.sets)+more*ns]
+		}
 	}
-	return &a.weeks[i], uint(day - mon)
+	return i, uint(day - mon)
 }
 
 // count adds a left-out row to warnings or notes.
@@ -442,8 +464,8 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 			a.other = at
 		}
 		if breach {
-			wk, _ := r.at(a, day)
-			wk.sla++
+			i, _ := r.at(a, day)
+			a.weeks[i].sla++
 		}
 		return nil
 	default:
@@ -491,7 +513,8 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 	if day > r.maxDay || r.maxDay == features.NoDate {
 		r.maxDay = day
 	}
-	wk, d := r.at(a, day)
+	i, d := r.at(a, day)
+	wk := &a.weeks[i]
 	if login || action {
 		if !a.active || day < a.firstAct {
 			a.firstAct = day
@@ -517,16 +540,10 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			if wk.distinct == nil {
-				wk.distinct = make([]strset, len(r.signals))
-			}
-			wk.distinct[k].add(v)
+			a.sets[i*len(r.signals)+k].add(v)
 			continue
 		}
-		if wk.sums == nil {
-			wk.sums = make([]int64, len(r.signals))
-		}
-		wk.sums[k] += sums[k]
+		a.sums[i*len(r.signals)+k] += sums[k]
 	}
 	return nil
 }
