@@ -71,6 +71,8 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		index:    map[string]*account{},
 		parsers:  make([]DayParser, len(m.Sources)),
 		maxDay:   features.NoDate,
+		lo:       features.NoDate,
+		hi:       features.NoDate,
 		warnings: map[string]*Count{},
 		notes:    map[string]*Count{},
 	}
@@ -170,6 +172,7 @@ type rollup struct {
 	parsers  []DayParser
 	signals  []signal
 	hasSums  bool
+	lo, hi   features.Date // the first and last Mondays of any row so far
 	hasSets  bool
 	maxDay   features.Date
 	rows     int64
@@ -187,40 +190,51 @@ func (r *rollup) get(id string) *account {
 }
 
 // at returns the index of the account-week holding day, growing the
-// weeks either way, and the day's weekday (0 = Monday).
+// weeks to hold it, and the day's weekday (0 = Monday).
 func (r *rollup) at(a *account, day features.Date) (int, uint) {
 	mon := day.Monday()
+	if r.lo == features.NoDate || mon < r.lo {
+		r.lo = mon
+	}
+	if r.hi == features.NoDate || mon > r.hi {
+		r.hi = mon
+	}
+	if a.weeks == nil || mon < a.base || int(mon-a.base)/7 >= len(a.weeks) {
+		r.grow(a, mon)
+	}
+	return int(mon-a.base) / 7, uint(day - mon)
+}
+
+// grow widens an account's weeks to hold mon. Rows come in any order, so
+// it widens them at once to every week seen so far in any account: most
+// accounts span most of the data, and each then grows a handful of times
+// instead of once per earlier or later week. Memory stays within accounts
+// x weeks.
+func (r *rollup) grow(a *account, mon features.Date) {
+	lo, hi := r.lo, r.hi
+	if a.weeks != nil {
+		lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+	}
+	n := int(hi-lo)/7 + 1
+	at := 0
+	if a.weeks != nil {
+		at = int(a.base-lo) / 7
+	}
 	ns := len(r.signals)
-	if a.weeks == nil {
-		a.base = mon
+	weeks := make([]week, n)
+	copy(weeks[at:], a.weeks)
+	a.weeks = weeks
+	if r.hasSums {
+		sums := make([]int64, n*ns)
+		copy(sums[at*ns:], a.sums)
+		a.sums = sums
 	}
-	if mon < a.base {
-		// Rows come in any order: growing to the left by at least half
-		// the weeks held keeps prepending amortised O(1) per week. The
-		// extra weeks before the first activity are never written.
-		n := max(int(a.base-mon)/7, len(a.weeks)/2+4)
-		a.weeks = append(make([]week, n, n+len(a.weeks)), a.weeks...)
-		if r.hasSums {
-			a.sums = append(make([]int64, n*ns, (n+len(a.weeks))*ns), a.sums...)
-		}
-		if r.hasSets {
-			a.sets = append(make([]strset, n*ns, (n+len(a.weeks))*ns), a.sets...)
-		}
-		a.base -= features.Date(7 * n)
+	if r.hasSets {
+		sets := make([]strset, n*ns)
+		copy(sets[at*ns:], a.sets)
+		a.sets = sets
 	}
-	i := int(mon-a.base) / 7
-	if more := i + 1 - len(a.weeks); more > 0 {
-		// Capacity past the length is always zeroed memory: these
-		// slices never shrink.
-		a.weeks = slices.Grow(a.weeks, more)[:len(a.weeks)+more]
-		if r.hasSums {
-			a.sums = slices.Grow(a.sums, more*ns)[:len(a.sums)+more*ns]
-		}
-		if r.hasSets {
-			a.sets = slices.Grow(a.sets, more*ns)[:len(a.sets)+more*ns]
-		}
-	}
-	return i, uint(day - mon)
+	a.base = lo
 }
 
 // count adds a left-out row to warnings or notes.
