@@ -88,6 +88,9 @@ func (r *Rows) Next() (_ []string, err error) {
 		return nil, &features.InputError{File: r.t.name, Row: r.t.row, Err: fmt.Errorf("corrupt row: %d values for %d columns", len(row), len(r.names))}
 	}
 	for i, v := range row {
+		if v.Column() != r.t.leaves[i] {
+			return nil, &features.InputError{File: r.t.name, Row: r.t.row, Column: r.names[i], Err: fmt.Errorf("corrupt row: value of column %d where %d belongs", v.Column(), r.t.leaves[i])}
+		}
 		if v.IsNull() {
 			r.cells[i] = ""
 			continue
