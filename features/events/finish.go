@@ -56,7 +56,7 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 					return nil, err
 				}
 			} else {
-				count(r.notes, "accounts-table account without events (no snapshots)", id)
+				count(r.notes, "account with no login or key action (no snapshots)", id)
 			}
 			continue
 		}
@@ -68,6 +68,10 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 		stop := last
 		if churn != features.NoDate {
 			stop = churn.Monday()
+		}
+		if stop < a.firstAct.Monday() {
+			count(r.notes, "account that churned before the week of its first activity (no snapshots)", id)
+			continue
 		}
 		// Activity after the churn week.
 		if churn != features.NoDate && a.lastAct >= stop+7 {

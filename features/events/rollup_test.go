@@ -410,3 +410,46 @@ func TestParquet(t *testing.T) {
 		t.Errorf("got %v, want %v", got.byAccount, want)
 	}
 }
+
+// TestAccountsTable covers an accounts table with one row per account (no
+// effective_from): its values hold for every week, a contract end is the
+// churn week, an event after it is an error, and a second row for an
+// account is an error naming both rows.
+func TestAccountsTable(t *testing.T) {
+	dir := t.TempDir()
+	ev := write(t, dir, "events.csv", "id,t\nx,2025-01-06\nx,2025-01-15\ny,2025-01-07\ny,2025-01-28\n")
+	mapping := func(accounts string) *events.Mapping {
+		return &events.Mapping{
+			Sources: []events.Source{{Path: ev, Account: "id", Time: "t"}},
+			Accounts: &events.Accounts{Path: write(t, dir, "accounts.csv", accounts), Account: "id",
+				ARR: "arr", Segment: "seg", ContractEnd: "ended"},
+		}
+	}
+	opt := events.Options{Until: day(t, "2025-02-02")}
+	var got collect
+	if _, err := events.Build(context.Background(), mapping("id,arr,seg,ended\nx,100,smb,2025-01-22\ny,,mid,\n"), opt, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"x 2025-01-06 1 1 6 0 0 false arr=100 segment=smb renewal=",
+		"x 2025-01-13 1 1 4 0 0 false arr=100 segment=smb renewal=",
+		"x 2025-01-20 0 0 11 0 0 true arr=100 segment=smb renewal=", // contract ended Wed 01-22
+		"y 2025-01-06 1 1 5 0 0 false arr=NaN segment=mid renewal=",
+		"y 2025-01-13 0 0 12 0 0 false arr=NaN segment=mid renewal=",
+		"y 2025-01-20 0 0 19 0 0 false arr=NaN segment=mid renewal=",
+		"y 2025-01-27 1 1 5 0 0 false arr=NaN segment=mid renewal=",
+	}
+	if !reflect.DeepEqual(got.rows, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got.rows, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range []struct{ accounts, want string }{
+		{"id,arr,seg,ended\nx,100,smb,2025-01-10\n", `events.csv: row 3: account "x" has an event on 2025-01-15 after it churned on 2025-01-10`},
+		{"id,arr,seg,ended\nx,100,smb,\ny,1,a,\nx,200,mid,\n", `accounts.csv: row 4: column "id": a second row for the account (map effective_from to give one row per change); the first is`},
+		{"id,arr,seg,ended\nx,-5,smb,\n", `accounts.csv: row 2: column "arr": "-5" is not a number >= 0`},
+	} {
+		_, err := events.Build(context.Background(), mapping(c.accounts), opt, &collect{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("accounts %q: error %v, want %q", c.accounts, err, c.want)
+		}
+	}
+}
