@@ -453,3 +453,19 @@ func TestAccountsTable(t *testing.T) {
 		}
 	}
 }
+
+// TestChurnBeforeActivity checks that an account cancelled before the week
+// of its first activity has no snapshots and is not counted as churned.
+func TestChurnBeforeActivity(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "e.csv", "id,t,k\nx,2025-01-01,cancel\nx,2025-01-14,use\ny,2025-01-06,use\n")
+	m := &events.Mapping{Sources: []events.Source{{Path: p, Account: "id", Time: "t",
+		ChurnEvent: &events.Filter{Column: "k", In: []string{"cancel"}}}}}
+	rep, err := events.Build(context.Background(), m, events.Options{Until: day(t, "2025-01-19"), Lenient: true}, &collect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accounts != 1 || rep.Churned != 0 {
+		t.Errorf("%d accounts, %d churned; want 1 account (y) and no churn", rep.Accounts, rep.Churned)
+	}
+}
