@@ -205,6 +205,9 @@ func (r *rollup) at(a *account, day features.Date) (int, uint) {
 	return int(mon-a.base) / 7, uint(day - mon)
 }
 
+// maxShared is the widest span, in weeks, that grow gives every account.
+const maxShared = 520
+
 // grow widens an account's weeks to hold mon. Rows come in any order, so
 // it widens them at once to every week seen so far in any account: most
 // accounts span most of the data, and each then grows a handful of times
@@ -212,6 +215,17 @@ func (r *rollup) at(a *account, day features.Date) (int, uint) {
 // x weeks.
 func (r *rollup) grow(a *account, mon features.Date) {
 	lo, hi := r.lo, r.hi
+	if int(hi-lo)/7 > maxShared {
+		// A stray date years away from the rest (a mistyped year) must
+		// not widen every account to span it: grow this one alone, by
+		// half its span either way so growth stays amortised.
+		lo, hi = mon, mon
+		if a.weeks != nil {
+			lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+		}
+		pad := features.Date(7 * (int(hi-lo)/14 + 4))
+		lo, hi = lo-pad, hi+pad
+	}
 	if a.weeks != nil {
 		lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -467,5 +468,30 @@ func TestChurnBeforeActivity(t *testing.T) {
 	}
 	if rep.Accounts != 1 || rep.Churned != 0 {
 		t.Errorf("%d accounts, %d churned; want 1 account (y) and no churn", rep.Accounts, rep.Churned)
+	}
+}
+
+// TestStrayDate checks that one row dated decades away from the rest (a
+// mistyped year) does not widen every account's weeks to span it: memory
+// stays near accounts x the weeks they live.
+func TestStrayDate(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("id,t\nstray,1925-01-06\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "a%d,2025-01-%02d\n", i, 6+i%7)
+	}
+	p := write(t, dir, "e.csv", b.String())
+	m := &events.Mapping{Sources: []events.Source{{Path: p, Account: "id", Time: "t"}}}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := events.Build(context.Background(), m, events.Options{}, &collect{}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// 2000 accounts x 5,200 weeks x 16 bytes would be 166 MB.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 50<<20 {
+		t.Errorf("allocated %d MB for 2,001 accounts", alloc>>20)
 	}
 }
