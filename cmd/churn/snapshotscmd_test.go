@@ -97,3 +97,53 @@ func TestSnapshotsCommandErrors(t *testing.T) {
 		t.Error("an interrupted roll-up left an output file")
 	}
 }
+
+// TestSnapshotsCommandMap runs churn snapshots with a mapping file whose
+// paths are relative to it, and a --churn-after-silence that overrides the
+// mapping's.
+func TestSnapshotsCommandMap(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"data/events.csv":  "acct,at,kind\nx,2025-01-06T10:00:00Z,login\nx,2025-01-07T10:00:00Z,report\n",
+		"data/tickets.csv": "acct,at,late\nx,2025-01-08,1\n",
+		"data/map.yaml": `churn_after_silence: 90d
+sources:
+  - path: events.csv
+    account: acct
+    time: at
+    logins: {column: kind, in: [login]}
+    actions: {column: kind, not_in: [login]}
+  - path: tickets.csv
+    kind: tickets
+    account: acct
+    time: at
+    sla_breach: {flag: late}
+`,
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "snap.csv")
+	mustChurn(t, "snapshots", "--map", filepath.Join(dir, "data", "map.yaml"), "--churn-after-silence", "7d", "--until", "2025-01-19", "--out", out)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices,churned
+x,2025-01-06,1,1,5,1,0,0
+x,2025-01-13,0,0,12,0,0,1
+`
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	code, _, errs := churn(t, "snapshots", "--map", filepath.Join(dir, "data", "events.csv"), "--out", out)
+	if code != 1 || !strings.Contains(errs, "mapping:") {
+		t.Errorf("a CSV file as the mapping: exit %d, %q", code, errs)
+	}
+}
