@@ -73,7 +73,13 @@ func OpenPath(path, delimiter string) (RowReader, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: no files in the directory", path)
 	}
-	return &multiReader{root: path, files: files, delimiter: delimiter}, nil
+	m := &multiReader{root: path, files: files, delimiter: delimiter}
+	// The first file is opened now, so that Columns has its columns and
+	// a file that cannot be read is reported as such.
+	if err := m.open(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // partitions returns the key=value directories between root and file.
@@ -180,9 +186,7 @@ func (m *multiReader) open() error {
 
 func (m *multiReader) Columns() []string {
 	if m.cur == nil {
-		if err := m.open(); err != nil {
-			return nil
-		}
+		return nil // after the last file
 	}
 	return m.cur.Columns()
 }

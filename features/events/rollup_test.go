@@ -495,3 +495,15 @@ func TestStrayDate(t *testing.T) {
 		t.Errorf("allocated %d MB for 2,001 accounts", alloc>>20)
 	}
 }
+
+// TestDirectoryBadFile checks that a directory whose first file cannot be
+// read reports that file, not a missing column.
+func TestDirectoryBadFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.csv.gz", "not gzip")
+	m := &events.Mapping{Sources: []events.Source{{Path: dir, Account: "id", Time: "t"}}}
+	_, err := events.Build(context.Background(), m, events.Options{}, &collect{})
+	if err == nil || !strings.Contains(err.Error(), "a.csv.gz: not a gzip file") {
+		t.Errorf("error %v, want one about a.csv.gz not being gzip", err)
+	}
+}
