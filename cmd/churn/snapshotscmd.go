@@ -74,19 +74,20 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		if err := required(fs, "account", "time"); err != nil {
 			return err
 		}
-		m = &events.Mapping{}
-		for _, p := range paths {
-			src := events.Source{Path: p, Account: *account, Time: *timeCol, TimeFormat: *timeFormat, Delimiter: *delimiter}
-			for _, c := range sums {
-				src.Sum = append(src.Sum, events.Signal{Column: c})
-			}
-			for _, c := range distinct {
-				src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
-			}
-			m.Sources = append(m.Sources, src)
-			// Every file has the same columns: the signals are named once.
-			sums, distinct = nil, nil
+		// One source over every --events path: the signals are its
+		// columns in every file.
+		src := events.Source{Name: strings.Join(paths, ", "), Path: paths[0], Account: *account, Time: *timeCol,
+			TimeFormat: *timeFormat, Delimiter: *delimiter}
+		if len(paths) > 1 {
+			src.Open = func() (events.RowReader, error) { return events.OpenPaths(paths, *delimiter) }
 		}
+		for _, c := range sums {
+			src.Sum = append(src.Sum, events.Signal{Column: c})
+		}
+		for _, c := range distinct {
+			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
+		}
+		m = &events.Mapping{Sources: []events.Source{src}}
 	}
 	if *tz != "" {
 		m.Timezone = *tz

@@ -147,3 +147,27 @@ x,2025-01-13,0,0,12,0,0,1
 		t.Errorf("a CSV file as the mapping: exit %d, %q", code, errs)
 	}
 }
+
+// TestSnapshotsCommandSeveralFiles checks that --sum adds up its column in
+// every --events file, not only the first.
+func TestSnapshotsCommandSeveralFiles(t *testing.T) {
+	dir := t.TempDir()
+	var args []string
+	for i, content := range []string{"id,t,n\nx,2025-01-06,1\n", "id,t,n\nx,2025-01-07,2\n"} {
+		p := filepath.Join(dir, "part"+string(rune('0'+i))+".csv")
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--events", p)
+	}
+	out := filepath.Join(dir, "snap.csv")
+	mustChurn(t, append([]string{"snapshots", "--account", "id", "--time", "t", "--sum", "n", "--until", "2025-01-12", "--out", out}, args...)...)
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices,churned,n\nx,2025-01-06,2,2,5,0,0,0,3\n"
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -82,6 +82,71 @@ func OpenPath(path, delimiter string) (RowReader, error) {
 	return m, nil
 }
 
+// OpenPaths opens several files or directories, each as OpenPath does, as
+// one RowReader: one source spread over several paths.
+func OpenPaths(paths []string, delimiter string) (RowReader, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no paths")
+	}
+	c := &chain{paths: paths, delimiter: delimiter}
+	r, err := OpenPath(paths[0], delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", paths[0], err)
+	}
+	c.cur = r
+	return c, nil
+}
+
+// chain reads several RowReaders one after the other; like multiReader,
+// it returns errNextFile when the next one starts.
+type chain struct {
+	paths     []string
+	delimiter string
+	i         int
+	cur       RowReader
+}
+
+func (c *chain) Columns() []string {
+	if c.cur == nil {
+		return nil
+	}
+	return c.cur.Columns()
+}
+
+func (c *chain) Next() ([]string, error) {
+	row, err := c.cur.Next()
+	if err != io.EOF {
+		return row, err
+	}
+	if err := c.cur.Close(); err != nil {
+		return nil, err
+	}
+	c.cur = nil
+	if c.i++; c.i == len(c.paths) {
+		return nil, io.EOF
+	}
+	r, err := OpenPath(c.paths[c.i], c.delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.paths[c.i], err)
+	}
+	c.cur = r
+	return nil, errNextFile
+}
+
+func (c *chain) Where() (string, int) {
+	if c.cur == nil {
+		return c.paths[len(c.paths)-1], 0
+	}
+	return c.cur.Where()
+}
+
+func (c *chain) Close() error {
+	if c.cur != nil {
+		return c.cur.Close()
+	}
+	return nil
+}
+
 // partitions returns the key=value directories between root and file.
 func partitions(root, file string) ([][2]string, error) {
 	rel, err := filepath.Rel(root, filepath.Dir(file))
