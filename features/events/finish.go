@@ -26,6 +26,9 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 	until := r.opt.Until
 	if until == features.NoDate || until == 0 {
 		until = r.maxDay
+	} else if today := r.opt.Today; today != features.NoDate && today != 0 && until > today {
+		// Weeks after today would be zero weeks that have not happened.
+		return nil, fmt.Errorf("the data's last day %s is after today (%s)", until, today)
 	}
 	if until == features.NoDate {
 		return nil, errors.New("no events: nothing to roll up")

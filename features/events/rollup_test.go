@@ -507,3 +507,14 @@ func TestDirectoryBadFile(t *testing.T) {
 		t.Errorf("error %v, want one about a.csv.gz not being gzip", err)
 	}
 }
+
+// TestUntilInFuture checks that a last day after today is refused: the
+// weeks up to it would be zero weeks that have not happened.
+func TestUntilInFuture(t *testing.T) {
+	p := write(t, t.TempDir(), "e.csv", "id,t\nx,2025-01-06\n")
+	m := &events.Mapping{Sources: []events.Source{{Path: p, Account: "id", Time: "t"}}}
+	opt := events.Options{Until: day(t, "2025-03-02"), Today: day(t, "2025-02-01")}
+	if _, err := events.Build(context.Background(), m, opt, &collect{}); err == nil || !strings.Contains(err.Error(), "after today") {
+		t.Errorf("error %v, want one about a last day after today", err)
+	}
+}
