@@ -1,7 +1,11 @@
 package events_test
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +66,40 @@ func FuzzParseMapping(f *testing.F) {
 		slices.Sort(sorted)
 		if len(slices.Compact(sorted)) != len(cols) {
 			t.Errorf("schema names a column twice: %v", cols)
+		}
+	})
+}
+
+// FuzzOpenPath checks that no file content panics the CSV and
+// whitespace readers, and that each row they return has as many cells as
+// the header, or the error locates the file.
+func FuzzOpenPath(f *testing.F) {
+	f.Add([]byte(" customer_id  date n\r\n 00001 19970101  1\r\n"), "auto")
+	f.Add([]byte("a,b\n1,\"2\n3\"\n"), ",")
+	f.Add([]byte("a;b\n1;2;3\n"), "auto")
+	f.Add([]byte("\ufeffa\tb\n\n1\t2\n"), "tab")
+	f.Fuzz(func(t *testing.T, data []byte, delimiter string) {
+		p := filepath.Join(t.TempDir(), "f.csv")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := events.OpenPath(p, delimiter)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		n := len(r.Columns())
+		for range 1000 {
+			row, err := r.Next()
+			if err != nil {
+				if err != io.EOF && !strings.Contains(err.Error(), p) {
+					t.Errorf("error %q does not name the file", err)
+				}
+				return
+			}
+			if len(row) != n {
+				t.Fatalf("row of %d cells under a header of %d", len(row), n)
+			}
 		}
 	})
 }
