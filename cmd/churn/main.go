@@ -41,6 +41,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"gen", "generate realistic sample snapshots (a simulated B2B SaaS)", runGen},
+		{"snapshots", "roll raw event logs, tickets, invoices and an accounts table up into weekly snapshots", runSnapshots},
 		{"validate", "review a snapshot file's data quality without training", runValidate},
 		{"features", "build point-in-time features and the out-of-time train/valid split", runFeatures},
 		{"train", "fit, validate (out of time), calibrate and compare models; write the chosen one", runTrain},

@@ -1,0 +1,57 @@
+// Package events rolls raw, time-stamped tables (product event logs,
+// support tickets, invoices) and an accounts table up into the weekly
+// account snapshots the rest of churn reads.
+//
+// One Mapping says, per source, which rows are logins and key actions,
+// which tickets breached their SLA, which invoices are overdue, which
+// columns to sum or count distinct as extra signals, and where ARR,
+// segment and renewal date come from. Rows are pulled through the small
+// RowReader interface, so a source may be a CSV or Parquet file, a
+// directory of Hive-style partitions, or (later) a database query: the
+// roll-up does not care. Memory is bounded by accounts x weeks, not by
+// events: each row is folded into its account-week as it is read. (Invoices
+// are kept as due and paid dates until the end, a few per account-month;
+// distinct counts keep each account-week's distinct values.)
+//
+// # Weeks
+//
+// A week starts on Monday in the mapping's time zone (UTC by default) and
+// a snapshot describes it as of its end: recency, overdue invoices and
+// the accounts table's values are those at the end of its Sunday. Only
+// complete weeks are written: by default the last week is the last one
+// whose Sunday the data reaches, and rows after it are left out (counted),
+// because a snapshot of a week that has not ended would look like a drop
+// in activity. An account's weeks run from the week of its first activity
+// (a login or key action) to its churn week or the last week, with weeks
+// without activity written as zero weeks.
+//
+// # Churn
+//
+// An account churns at the earliest of: its first row matching the
+// mapping's churn_event filter, its contract end date (accounts table),
+// or, with a silence rule (ChurnAfterSilence), the day its FIRST silence
+// of that length is reached: for the first active day L followed by no
+// activity on days L+1..L+S, churn is declared in the week holding L+S.
+//
+// It is never the final silence. Labelling only the silence that ends an
+// account's history would use the future: a row in the middle of a long
+// silence would then be known to belong to a customer who comes back
+// (otherwise that silence would have been declared churn), so a model
+// would learn that long silences mean "stays", which no one can know on
+// the day the row is scored.
+//
+// An account's history ends at its churn week. A row in a later week is an
+// error after an explicit churn (a cancellation or a contract end: the
+// data contradicts itself), or a counted warning when Lenient is set. After
+// a silence churn it is expected (CDNOW's customers come back months
+// later) and is left out with a counted note: a new life of the same
+// account is out of scope.
+//
+// # Determinism
+//
+// Every aggregate is order-independent (counts, day sets, sums held as
+// exact integers of millionths), and the output is sorted by account, then
+// week; so the same rows in any order, split into any files, give the same
+// bytes. An exactly repeated row counts twice: nothing tells a double
+// export from two identical purchases.
+package events

@@ -1,0 +1,356 @@
+package events
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/goccy/go-yaml"
+)
+
+// Mapping describes how raw tables become snapshots. It is what a mapping
+// file (YAML) holds, and what the plain command-line flags build for the
+// simplest case. Its zero value maps nothing.
+type Mapping struct {
+	// Timezone names the IANA zone weeks start in (Monday 00:00); "" is UTC.
+	Timezone string `yaml:"timezone"`
+	// ChurnAfterSilence declares churn on an account's first silence of
+	// this length, such as "90d" or "13w"; "" turns the rule off.
+	ChurnAfterSilence string `yaml:"churn_after_silence"`
+	// Sources are the time-stamped tables, read in order.
+	Sources []Source `yaml:"sources"`
+	// Accounts is the optional accounts table: ARR, segment, renewal and
+	// contract end, as of each week.
+	Accounts *Accounts `yaml:"accounts"`
+}
+
+// Source kinds.
+const (
+	KindEvents   = "events"   // logins, key actions, cancellations
+	KindTickets  = "tickets"  // support tickets: SLA breaches
+	KindInvoices = "invoices" // invoices: overdue at the end of each week
+)
+
+// Source is one time-stamped table.
+type Source struct {
+	// Name labels the source in messages; "" uses Path.
+	Name string `yaml:"name"`
+	// Path is a file (CSV, CSV.gz or Parquet) or a directory of them,
+	// relative to the mapping file.
+	Path string `yaml:"path"`
+	// Kind is events (the default), tickets or invoices.
+	Kind string `yaml:"kind"`
+	// Account and Time name the account and timestamp columns. An invoice
+	// source needs no time column.
+	Account string `yaml:"account"`
+	Time    string `yaml:"time"`
+	// TimeFormat is a Go layout (2006-01-02 15:04:05), or unix or
+	// unix_ms; "" accepts ISO dates and RFC 3339 timestamps.
+	TimeFormat string `yaml:"time_format"`
+	// Delimiter of a CSV file: "auto" (""), ",", ";", "tab", "|" or
+	// "whitespace".
+	Delimiter string `yaml:"delimiter"`
+
+	// Logins selects the rows that are logins: an account-week's logins
+	// are its days with one. Nil means every row (but a churn event).
+	Logins *Filter `yaml:"logins"`
+	// Actions selects the key actions: frequency counts them and recency
+	// is the days since the last one. Nil means every row (but a churn
+	// event).
+	Actions *Filter `yaml:"actions"`
+	// ChurnEvent selects cancellation rows: the first one is the
+	// account's churn.
+	ChurnEvent *Filter `yaml:"churn_event"`
+	// Sum adds up a column per account-week; CountDistinct counts its
+	// distinct values (active users per account, say). Each becomes an
+	// extra numeric snapshot column.
+	Sum           []Signal `yaml:"sum"`
+	CountDistinct []Signal `yaml:"count_distinct"`
+
+	// SLA says which tickets breached their SLA (tickets sources).
+	SLA *SLA `yaml:"sla_breach"`
+	// Invoice names the due and paid date columns (invoices sources).
+	Invoice *Invoice `yaml:"invoice"`
+
+	// Open, when set, opens the rows instead of Path: a query's rows, or
+	// a test's.
+	Open func() (RowReader, error) `yaml:"-"`
+}
+
+// Filter selects rows by one column's value. None selects no row: a
+// source whose rows are not logins, say.
+type Filter struct {
+	Column string   `yaml:"column"`
+	In     []string `yaml:"in"`
+	NotIn  []string `yaml:"not_in"`
+	None   bool     `yaml:"none"`
+}
+
+// Signal is an extra column: Column's values summed or counted, written
+// as As ("" keeps Column's name).
+type Signal struct {
+	Column string `yaml:"column"`
+	As     string `yaml:"as"`
+}
+
+// SLA says how a ticket is known to have breached its SLA: its Response
+// time exceeds its Limit (both numbers in one unit, per row), or its Flag
+// column is true (1, true, yes).
+type SLA struct {
+	Response string `yaml:"response"`
+	Limit    string `yaml:"limit"`
+	Flag     string `yaml:"flag"`
+}
+
+// Invoice names an invoice's due date and paid date columns; an empty paid
+// date is an unpaid invoice. An invoice is overdue at the end of a day
+// after its due date when it is not paid by then.
+type Invoice struct {
+	Due  string `yaml:"due"`
+	Paid string `yaml:"paid"`
+}
+
+// Accounts is the accounts table. With EffectiveFrom, each row is the
+// account's values from that date on (one row per change), so a later ARR
+// change never reaches an earlier week; without it, one row per account
+// holds for every week.
+type Accounts struct {
+	Path          string `yaml:"path"`
+	Account       string `yaml:"account"`
+	EffectiveFrom string `yaml:"effective_from"`
+	ARR           string `yaml:"arr"`
+	Segment       string `yaml:"segment"`
+	RenewalDate   string `yaml:"renewal_date"`
+	// ContractEnd is the day a contract ended: the account churns that
+	// week, if the data reaches it.
+	ContractEnd string `yaml:"contract_end"`
+	TimeFormat  string `yaml:"time_format"`
+	Delimiter   string `yaml:"delimiter"`
+
+	// Open, when set, opens the rows instead of Path.
+	Open func() (RowReader, error) `yaml:"-"`
+}
+
+// ParseMapping reads a mapping file's YAML. Unknown keys are errors (a
+// misspelt key would otherwise silently map nothing); relative paths are
+// taken from dir, the mapping file's directory. The mapping is checked
+// with Check.
+func ParseMapping(data []byte, dir string) (*Mapping, error) {
+	var m Mapping
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField(), yaml.Strict())
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
+	}
+	for i := range m.Sources {
+		if p := m.Sources[i].Path; p != "" && !filepath.IsAbs(p) {
+			m.Sources[i].Path = filepath.Join(dir, p)
+		}
+	}
+	if m.Accounts != nil && m.Accounts.Path != "" && !filepath.IsAbs(m.Accounts.Path) {
+		m.Accounts.Path = filepath.Join(dir, m.Accounts.Path)
+	}
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Check reports the first inconsistency of the mapping: a missing column
+// name, a block on the wrong kind of source, a signal name used twice or
+// taken by a snapshot column, a bad time zone or silence.
+func (m *Mapping) Check() error {
+	if len(m.Sources) == 0 {
+		return errors.New("mapping: no sources")
+	}
+	if _, err := m.Location(); err != nil {
+		return err
+	}
+	if _, err := m.SilenceDays(); err != nil {
+		return err
+	}
+	names := map[string]bool{}
+	for _, c := range append(features.RequiredColumns, features.ColChurned, features.ColARR, features.ColSegment, features.ColRenewalDate) {
+		names[c] = true
+	}
+	events := 0
+	for i := range m.Sources {
+		s := &m.Sources[i]
+		where := fmt.Sprintf("mapping: source %d (%s)", i+1, s.label())
+		if s.Path == "" && s.Open == nil {
+			return fmt.Errorf("%s: no path", where)
+		}
+		if s.Account == "" {
+			return fmt.Errorf("%s: no account column", where)
+		}
+		kind := s.kind()
+		switch kind {
+		case KindEvents:
+			events++
+		case KindTickets, KindInvoices:
+		default:
+			return fmt.Errorf("%s: kind %q, want events, tickets or invoices", where, s.Kind)
+		}
+		if s.Time == "" && kind != KindInvoices {
+			return fmt.Errorf("%s: no time column", where)
+		}
+		if _, err := parseDelimiter(s.Delimiter); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if kind != KindEvents && (s.Logins != nil || s.Actions != nil || s.ChurnEvent != nil) {
+			return fmt.Errorf("%s: logins, actions and churn_event belong to an events source", where)
+		}
+		if (kind == KindTickets) != (s.SLA != nil) {
+			return fmt.Errorf("%s: a tickets source, and only one, has a sla_breach block", where)
+		}
+		if (kind == KindInvoices) != (s.Invoice != nil) {
+			return fmt.Errorf("%s: an invoices source, and only one, has an invoice block", where)
+		}
+		for name, f := range map[string]*Filter{"logins": s.Logins, "actions": s.Actions, "churn_event": s.ChurnEvent} {
+			if err := f.check(); err != nil {
+				return fmt.Errorf("%s: %s: %w", where, name, err)
+			}
+		}
+		if s.SLA != nil {
+			byTime := s.SLA.Response != "" || s.SLA.Limit != ""
+			if byTime == (s.SLA.Flag != "") || byTime && (s.SLA.Response == "" || s.SLA.Limit == "") {
+				return fmt.Errorf("%s: sla_breach needs either response and limit, or flag", where)
+			}
+		}
+		if s.Invoice != nil && s.Invoice.Due == "" {
+			return fmt.Errorf("%s: invoice needs a due column", where)
+		}
+		for _, sig := range slices.Concat(s.Sum, s.CountDistinct) {
+			if sig.Column == "" {
+				return fmt.Errorf("%s: a sum or count_distinct signal has no column", where)
+			}
+			name := sig.name()
+			if names[name] {
+				return fmt.Errorf("%s: signal %q: the name is already a snapshot column or another signal (rename it with as:)", where, name)
+			}
+			if err := features.CheckAccountID(name); err != nil || strings.ContainsAny(name, ",\"\r\n") {
+				return fmt.Errorf("%s: signal %q is not a usable column name", where, name)
+			}
+			names[name] = true
+		}
+	}
+	if events == 0 {
+		return errors.New("mapping: no events source: an account's weeks start at its first event")
+	}
+	if a := m.Accounts; a != nil {
+		if a.Path == "" && a.Open == nil {
+			return errors.New("mapping: accounts: no path")
+		}
+		if a.Account == "" {
+			return errors.New("mapping: accounts: no account column")
+		}
+		if a.ARR == "" && a.Segment == "" && a.RenewalDate == "" && a.ContractEnd == "" {
+			return errors.New("mapping: accounts: maps none of arr, segment, renewal_date, contract_end")
+		}
+		if _, err := parseDelimiter(a.Delimiter); err != nil {
+			return fmt.Errorf("mapping: accounts: %w", err)
+		}
+	}
+	return nil
+}
+
+// Schema returns the columns of the snapshots the mapping gives: churned
+// always, ARR, segment and renewal date when the accounts table maps them,
+// and the signals as extras, in source order (sums before distinct counts).
+func (m *Mapping) Schema() features.Schema {
+	schema := features.Schema{HasChurned: true}
+	if t := m.Accounts; t != nil {
+		schema.HasARR, schema.HasSegment, schema.HasRenewal = t.ARR != "", t.Segment != "", t.RenewalDate != ""
+	}
+	for _, s := range m.Sources {
+		for _, sig := range s.Sum {
+			schema.Extras = append(schema.Extras, sig.name())
+		}
+		for _, sig := range s.CountDistinct {
+			schema.Extras = append(schema.Extras, sig.name())
+		}
+	}
+	return schema
+}
+
+// Location returns the time zone weeks start in.
+func (m *Mapping) Location() (*time.Location, error) {
+	if m.Timezone == "" || m.Timezone == "UTC" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(m.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("mapping: timezone %q: %w", m.Timezone, err)
+	}
+	return loc, nil
+}
+
+// SilenceDays returns ChurnAfterSilence in days, 0 when it is off.
+func (m *Mapping) SilenceDays() (int, error) {
+	return ParseDays(m.ChurnAfterSilence)
+}
+
+// ParseDays parses a length of time in days or weeks: "90d", "13w" or a
+// bare number of days. "" is 0.
+func ParseDays(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit := s, 1
+	switch {
+	case strings.HasSuffix(s, "d"):
+		num = s[:len(s)-1]
+	case strings.HasSuffix(s, "w"):
+		num, unit = s[:len(s)-1], 7
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 1 || n > 3650 {
+		return 0, fmt.Errorf("silence %q: want a number of days (90d) or weeks (13w), between 1 day and 10 years", s)
+	}
+	return n * unit, nil
+}
+
+func (s *Source) kind() string {
+	if s.Kind == "" {
+		return KindEvents
+	}
+	return s.Kind
+}
+
+func (s *Source) label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Path
+}
+
+func (s Signal) name() string {
+	if s.As != "" {
+		return s.As
+	}
+	return s.Column
+}
+
+func (f *Filter) check() error {
+	switch {
+	case f == nil:
+		return nil
+	case f.None:
+		if f.Column != "" || f.In != nil || f.NotIn != nil {
+			return errors.New("none: true takes no column, in or not_in")
+		}
+		return nil
+	case f.Column == "":
+		return errors.New("no column")
+	case f.In == nil && f.NotIn == nil:
+		return errors.New("needs in or not_in (a list of values)")
+	case f.In != nil && f.NotIn != nil:
+		return errors.New("in and not_in together: use one")
+	}
+	return nil
+}

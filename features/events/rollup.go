@@ -1,0 +1,765 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/churnlabs/churn/features"
+)
+
+// Writer receives the snapshots, sorted by account then week.
+type Writer interface {
+	Write(s *features.Snapshot) error
+}
+
+// Options tune a roll-up.
+type Options struct {
+	// Until is the last day of the data: the last week written is the one
+	// ending on or before it. Zero (or NoDate) means the last day any
+	// event falls on.
+	Until features.Date
+	// Today rejects events dated after it (future dates are a typo or a
+	// clock gone wrong); zero (or NoDate) accepts every date.
+	Today features.Date
+	// Lenient turns row errors into counted warnings: the row is left out.
+	Lenient bool
+	// Progress, when set, is called with the rows read so far, every few
+	// thousand rows.
+	Progress func(rows int64)
+}
+
+// Report says what a roll-up did.
+type Report struct {
+	Schema   features.Schema
+	Rows     int64 // input rows read, all sources
+	Written  int64 // snapshots written
+	Accounts int   // accounts with at least one snapshot
+	Churned  int
+	// First and Last are the first and last weeks written.
+	First, Last features.Date
+	// Warnings (with Lenient) and Notes count rows left out, by reason,
+	// with the first instance's message.
+	Warnings []Count
+	Notes    []Count
+}
+
+// Count is a number of rows left out for one reason.
+type Count struct {
+	Reason string
+	N      int64
+	First  string // the first instance, located
+}
+
+// Build reads every source of m, folds the rows into account-weeks and
+// writes the snapshots to w. It stops with ctx.
+func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, error) {
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	loc, _ := m.Location()
+	silence, _ := m.SilenceDays()
+	r := &rollup{
+		m:        m,
+		opt:      opt,
+		silence:  silence,
+		index:    map[string]*account{},
+		parsers:  make([]DayParser, len(m.Sources)),
+		maxDay:   features.NoDate,
+		lo:       features.NoDate,
+		hi:       features.NoDate,
+		warnings: map[string]*Count{},
+		notes:    map[string]*Count{},
+	}
+	for i := range m.Sources {
+		s := &m.Sources[i]
+		r.parsers[i] = NewDayParser(s.TimeFormat, loc)
+		for _, sig := range s.Sum {
+			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name()})
+			r.hasSums = true
+		}
+		for _, sig := range s.CountDistinct {
+			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name(), distinct: true})
+			r.hasSets = true
+		}
+	}
+	if m.Accounts != nil {
+		if err := r.readAccounts(ctx, NewDayParser(m.Accounts.TimeFormat, loc)); err != nil {
+			return nil, err
+		}
+	}
+	// Events first: they decide which accounts exist, which tickets and
+	// invoices must belong to.
+	for _, kind := range []string{KindEvents, KindTickets, KindInvoices} {
+		for i := range m.Sources {
+			if m.Sources[i].kind() == kind {
+				if err := r.readSource(ctx, i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return r.finish(ctx, w)
+}
+
+// signal is an extra column.
+type signal struct {
+	source   int
+	column   string
+	name     string
+	distinct bool
+}
+
+// micro is the fixed point of sums: exact integers, so that the sum of the
+// same amounts in any order is the same number.
+const micro = 1e6
+
+type ref struct {
+	file string
+	row  int
+}
+
+func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
+
+// week is one account-week's aggregates. It holds no pointer, so the
+// weeks of an account are one flat block the garbage collector skips; the
+// signals' sums and sets live beside them in the account.
+type week struct {
+	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
+	sla                   int32
+	freq                  int64
+}
+
+// account is everything known about one account: its weeks from base on,
+// and what the finish needs to decide its life.
+type account struct {
+	id       string
+	base     features.Date // Monday of weeks[0]
+	weeks    []week
+	sums     []int64  // len(weeks) x len(signals), in millionths; nil without sums
+	sets     []strset // len(weeks) x len(signals); nil without distinct counts
+	active   bool     // has an activity (login or key action) row
+	firstAct features.Date
+	lastAct  features.Date
+	lastRef  ref // the row of the latest activity
+	churn    features.Date
+	churnRef ref
+	other    ref // first ticket or invoice row, for an unknown account
+	invoices [][2]features.Date
+	versions []version
+}
+
+// version is an accounts-table row: values from `from` on.
+type version struct {
+	from        features.Date
+	arr         float64
+	segment     string
+	renewal     features.Date
+	contractEnd features.Date
+	at          ref
+}
+
+type rollup struct {
+	m        *Mapping
+	opt      Options
+	silence  int
+	index    map[string]*account
+	parsers  []DayParser
+	signals  []signal
+	hasSums  bool
+	lo, hi   features.Date // the first and last Mondays of any row so far
+	hasSets  bool
+	maxDay   features.Date
+	rows     int64
+	warnings map[string]*Count
+	notes    map[string]*Count
+}
+
+func (r *rollup) get(id string) *account {
+	a := r.index[id]
+	if a == nil {
+		a = &account{id: strings.Clone(id), firstAct: features.NoDate, lastAct: features.NoDate, churn: features.NoDate}
+		r.index[a.id] = a
+	}
+	return a
+}
+
+// at returns the index of the account-week holding day, growing the
+// weeks to hold it, and the day's weekday (0 = Monday).
+func (r *rollup) at(a *account, day features.Date) (int, uint) {
+	mon := day.Monday()
+	if r.lo == features.NoDate || mon < r.lo {
+		r.lo = mon
+	}
+	if r.hi == features.NoDate || mon > r.hi {
+		r.hi = mon
+	}
+	if a.weeks == nil || mon < a.base || int(mon-a.base)/7 >= len(a.weeks) {
+		r.grow(a, mon)
+	}
+	return int(mon-a.base) / 7, uint(day - mon)
+}
+
+// maxShared is the widest span, in weeks, that grow gives every account.
+const maxShared = 520
+
+// grow widens an account's weeks to hold mon. Rows come in any order, so
+// it widens them at once to every week seen so far in any account: most
+// accounts span most of the data, and each then grows a handful of times
+// instead of once per earlier or later week. Memory stays within accounts
+// x weeks.
+func (r *rollup) grow(a *account, mon features.Date) {
+	lo, hi := r.lo, r.hi
+	if int(hi-lo)/7 > maxShared {
+		// A stray date years away from the rest (a mistyped year) must
+		// not widen every account to span it: grow this one alone, by
+		// half its span either way so growth stays amortised.
+		lo, hi = mon, mon
+		if a.weeks != nil {
+			lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+		}
+		pad := features.Date(7 * (int(hi-lo)/14 + 4))
+		lo, hi = lo-pad, hi+pad
+	}
+	if a.weeks != nil {
+		lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+	}
+	n := int(hi-lo)/7 + 1
+	at := 0
+	if a.weeks != nil {
+		at = int(a.base-lo) / 7
+	}
+	ns := len(r.signals)
+	weeks := make([]week, n)
+	copy(weeks[at:], a.weeks)
+	a.weeks = weeks
+	if r.hasSums {
+		sums := make([]int64, n*ns)
+		copy(sums[at*ns:], a.sums)
+		a.sums = sums
+	}
+	if r.hasSets {
+		sets := make([]strset, n*ns)
+		copy(sets[at*ns:], a.sets)
+		a.sets = sets
+	}
+	a.base = lo
+}
+
+// count adds a left-out row to warnings or notes.
+func count(m map[string]*Count, reason, first string) {
+	c := m[reason]
+	if c == nil {
+		c = &Count{Reason: reason, First: first}
+		m[reason] = c
+	}
+	c.N++
+}
+
+// rowError is an error about one row: fatal, or a warning with Lenient.
+func (r *rollup) rowError(err error, reason string) error {
+	if !r.opt.Lenient {
+		return err
+	}
+	count(r.warnings, reason, err.Error())
+	return nil
+}
+
+// columns finds a source's columns in a reader.
+type columns struct {
+	account, time     int
+	logins, actions   filter
+	churn             filter
+	sums              []int // per r.signals, -1 when not this source's
+	response, limit   int
+	flag, due, paid   int
+	arr, segment      int
+	renewal, contract int
+	from              int
+}
+
+type filter struct {
+	col  int // -1: every row
+	none bool
+	in   bool // values are the ones selected (in) or not (not_in)
+	vals map[string]bool
+}
+
+func (f *filter) match(row []string) bool {
+	switch {
+	case f.none:
+		return false
+	case f.col < 0:
+		return true
+	}
+	return f.vals[row[f.col]] == f.in
+}
+
+// lookup returns the index of column name in cols, or an error naming the
+// file and the columns it has.
+func lookup(rr RowReader, name string) (int, error) {
+	cols := rr.Columns()
+	if i := slices.Index(cols, name); i >= 0 {
+		return i, nil
+	}
+	file, _ := rr.Where()
+	return -1, &features.InputError{File: file, Column: name, Err: fmt.Errorf("no such column (the file has %s)", strings.Join(cols, ", "))}
+}
+
+func optional(rr RowReader, name string) (int, error) {
+	if name == "" {
+		return -1, nil
+	}
+	return lookup(rr, name)
+}
+
+func makeFilter(rr RowReader, f *Filter) (filter, error) {
+	if f == nil {
+		return filter{col: -1}, nil
+	}
+	if f.None {
+		return filter{col: -1, none: true}, nil
+	}
+	col, err := lookup(rr, f.Column)
+	if err != nil {
+		return filter{}, err
+	}
+	vals := f.In
+	if f.NotIn != nil {
+		vals = f.NotIn
+	}
+	m := map[string]bool{}
+	for _, v := range vals {
+		m[v] = true
+	}
+	return filter{col: col, in: f.NotIn == nil, vals: m}, nil
+}
+
+func (r *rollup) mapSource(rr RowReader, i int) (*columns, error) {
+	s := &r.m.Sources[i]
+	c := &columns{}
+	var err error
+	set := func(dst *int, name string, opt bool) {
+		if err != nil {
+			return
+		}
+		if opt {
+			*dst, err = optional(rr, name)
+		} else {
+			*dst, err = lookup(rr, name)
+		}
+	}
+	set(&c.account, s.Account, false)
+	set(&c.time, s.Time, s.kind() == KindInvoices)
+	if sla := s.SLA; sla != nil {
+		set(&c.response, sla.Response, true)
+		set(&c.limit, sla.Limit, true)
+		set(&c.flag, sla.Flag, true)
+	}
+	if inv := s.Invoice; inv != nil {
+		set(&c.due, inv.Due, false)
+		set(&c.paid, inv.Paid, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.logins, err = makeFilter(rr, s.Logins); err != nil {
+		return nil, err
+	}
+	if c.actions, err = makeFilter(rr, s.Actions); err != nil {
+		return nil, err
+	}
+	c.churn = filter{col: -1, none: true}
+	if s.ChurnEvent != nil {
+		if c.churn, err = makeFilter(rr, s.ChurnEvent); err != nil {
+			return nil, err
+		}
+	}
+	c.sums = make([]int, len(r.signals))
+	for k, sig := range r.signals {
+		c.sums[k] = -1
+		if sig.source == i {
+			if c.sums[k], err = lookup(rr, sig.column); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+func (r *rollup) open(path, delimiter string, open func() (RowReader, error)) (RowReader, error) {
+	if open != nil {
+		return open()
+	}
+	rr, err := OpenPath(path, delimiter)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return rr, nil
+}
+
+// tick counts a row, reports progress and looks at ctx now and then.
+func (r *rollup) tick(ctx context.Context) error {
+	if r.rows++; r.rows&0x3fff == 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if r.opt.Progress != nil {
+			r.opt.Progress(r.rows)
+		}
+	}
+	return nil
+}
+
+func (r *rollup) readSource(ctx context.Context, i int) (err error) {
+	s := &r.m.Sources[i]
+	rr, err := r.open(s.Path, s.Delimiter, s.Open)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rr.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	cols, err := r.mapSource(rr, i)
+	if err != nil {
+		return err
+	}
+	kind := s.kind()
+	for {
+		row, err := rr.Next()
+		if err == errNextFile {
+			if cols, err = r.mapSource(rr, i); err != nil {
+				return err
+			}
+			continue
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.tick(ctx); err != nil {
+			return err
+		}
+		file, line := rr.Where()
+		if err := r.fold(kind, i, cols, row, ref{file, line}); err != nil {
+			return err
+		}
+	}
+}
+
+// cellError names the file, row and column of a bad cell.
+func cellError(at ref, col string, err error) error {
+	return &features.InputError{File: at.file, Row: at.row, Column: col, Err: err}
+}
+
+// fold adds one row.
+func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) error {
+	s := &r.m.Sources[i]
+	id := row[c.account]
+	if err := features.CheckAccountID(id); err != nil {
+		return r.rowError(cellError(at, s.Account, err), "bad account id")
+	}
+	day := features.NoDate
+	if c.time >= 0 {
+		d, err := r.parsers[i].Day(row[c.time])
+		if err != nil {
+			return r.rowError(cellError(at, s.Time, err), "unparseable time")
+		}
+		if r.opt.Today != features.NoDate && r.opt.Today != 0 && d > r.opt.Today {
+			return r.rowError(cellError(at, s.Time, fmt.Errorf("%s is in the future (today is %s)", d, r.opt.Today)), "future date")
+		}
+		day = d
+	}
+	a := r.get(id)
+	switch kind {
+	case KindEvents:
+		return r.foldEvent(a, s, c, row, day, at)
+	case KindTickets:
+		breach, err := r.breach(s, c, row, at)
+		if err != nil {
+			return r.rowError(err, "bad sla cell")
+		}
+		if a.other.file == "" {
+			a.other = at
+		}
+		if breach {
+			i, _ := r.at(a, day)
+			a.weeks[i].sla++
+		}
+		return nil
+	default:
+		due, err := r.parsers[i].Day(row[c.due])
+		if err != nil {
+			return r.rowError(cellError(at, s.Invoice.Due, err), "unparseable time")
+		}
+		paid := features.NoDate
+		if c.paid >= 0 && !features.IsMissing(row[c.paid]) {
+			if paid, err = r.parsers[i].Day(row[c.paid]); err != nil {
+				return r.rowError(cellError(at, s.Invoice.Paid, err), "unparseable time")
+			}
+		}
+		if a.other.file == "" {
+			a.other = at
+		}
+		a.invoices = append(a.invoices, [2]features.Date{due, paid})
+		return nil
+	}
+}
+
+func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day features.Date, at ref) error {
+	// Amounts are checked before anything is added, so a row left out
+	// with Lenient is left out whole.
+	var amounts [8]int64
+	sums := amounts[:0]
+	for k, col := range c.sums {
+		if col < 0 || r.signals[k].distinct {
+			sums = append(sums, 0)
+			continue
+		}
+		v, err := amount(row[col])
+		if err != nil {
+			return r.rowError(cellError(at, r.signals[k].column, err), "bad amount")
+		}
+		sums = append(sums, v)
+	}
+	if c.churn.col >= 0 && c.churn.match(row) {
+		if a.churn == features.NoDate || day < a.churn || day == a.churn && at.String() < a.churnRef.String() {
+			a.churn, a.churnRef = day, at
+		}
+		return nil
+	}
+	login, action := c.logins.match(row), c.actions.match(row)
+	if day > r.maxDay || r.maxDay == features.NoDate {
+		r.maxDay = day
+	}
+	i, d := r.at(a, day)
+	wk := &a.weeks[i]
+	if login || action {
+		if !a.active || day < a.firstAct {
+			a.firstAct = day
+		}
+		if !a.active || day > a.lastAct {
+			a.lastAct, a.lastRef = day, at
+		}
+		a.active = true
+	}
+	if login {
+		wk.loginDays |= 1 << d
+	}
+	if action {
+		wk.actionDays |= 1 << d
+		wk.freq++
+	}
+	for k, col := range c.sums {
+		if col < 0 {
+			continue
+		}
+		if r.signals[k].distinct {
+			v := row[col]
+			if features.IsMissing(v) {
+				continue
+			}
+			a.sets[i*len(r.signals)+k].add(v)
+			continue
+		}
+		a.sums[i*len(r.signals)+k] += sums[k]
+	}
+	return nil
+}
+
+// amount parses a summed cell into millionths; empty is 0.
+func amount(s string) (int64, error) {
+	if features.IsMissing(s) {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a number", s)
+	case math.IsInf(v, 0) || math.IsNaN(v):
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	case v < 0:
+		return 0, fmt.Errorf("negative amount %v", v)
+	case v > 1e12:
+		return 0, fmt.Errorf("amount %v is over 10^12", v)
+	}
+	return int64(math.Round(v * micro)), nil
+}
+
+func (r *rollup) breach(s *Source, c *columns, row []string, at ref) (bool, error) {
+	if c.flag >= 0 {
+		switch strings.ToLower(strings.TrimSpace(row[c.flag])) {
+		case "1", "true", "t", "yes", "y":
+			return true, nil
+		case "0", "false", "f", "no", "n", "":
+			return false, nil
+		}
+		return false, cellError(at, s.SLA.Flag, fmt.Errorf("%q is not true or false", row[c.flag]))
+	}
+	if features.IsMissing(row[c.response]) {
+		return false, nil // not answered yet: no breach known
+	}
+	resp, err := strconv.ParseFloat(strings.TrimSpace(row[c.response]), 64)
+	if err != nil || resp < 0 || math.IsInf(resp, 0) {
+		return false, cellError(at, s.SLA.Response, fmt.Errorf("%q is not a number >= 0", row[c.response]))
+	}
+	limit, err := strconv.ParseFloat(strings.TrimSpace(row[c.limit]), 64)
+	if err != nil || limit < 0 || math.IsInf(limit, 0) {
+		return false, cellError(at, s.SLA.Limit, fmt.Errorf("%q is not a number >= 0", row[c.limit]))
+	}
+	return resp > limit, nil
+}
+
+func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
+	t := r.m.Accounts
+	rr, err := r.open(t.Path, t.Delimiter, t.Open)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := rr.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	var c columns
+	mapCols := func() error {
+		var err error
+		set := func(dst *int, name string) {
+			if err == nil {
+				*dst, err = optional(rr, name)
+			}
+		}
+		set(&c.account, t.Account)
+		set(&c.from, t.EffectiveFrom)
+		set(&c.arr, t.ARR)
+		set(&c.segment, t.Segment)
+		set(&c.renewal, t.RenewalDate)
+		set(&c.contract, t.ContractEnd)
+		return err
+	}
+	if err := mapCols(); err != nil {
+		return err
+	}
+	date := func(row []string, col int, name string, at ref) (features.Date, error) {
+		if col < 0 || features.IsMissing(row[col]) {
+			return features.NoDate, nil
+		}
+		d, err := p.Day(row[col])
+		if err != nil {
+			return d, cellError(at, name, err)
+		}
+		return d, nil
+	}
+	for {
+		row, err := rr.Next()
+		if err == errNextFile {
+			if err := mapCols(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.tick(ctx); err != nil {
+			return err
+		}
+		file, line := rr.Where()
+		at := ref{file, line}
+		v := version{from: features.NoDate, arr: math.NaN(), at: at}
+		id := row[c.account]
+		if err := features.CheckAccountID(id); err != nil {
+			return cellError(at, t.Account, err)
+		}
+		if v.from, err = date(row, c.from, t.EffectiveFrom, at); err != nil {
+			return err
+		}
+		if c.from >= 0 && v.from == features.NoDate {
+			return cellError(at, t.EffectiveFrom, errors.New("empty: every row needs the date it takes effect"))
+		}
+		if c.arr >= 0 && !features.IsMissing(row[c.arr]) {
+			x, perr := strconv.ParseFloat(strings.TrimSpace(row[c.arr]), 64)
+			if perr != nil || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+				return cellError(at, t.ARR, fmt.Errorf("%q is not a number >= 0", row[c.arr]))
+			}
+			v.arr = x
+		}
+		if c.segment >= 0 {
+			v.segment = strings.Clone(row[c.segment])
+			if features.IsMissing(v.segment) {
+				v.segment = ""
+			}
+		}
+		if v.renewal, err = date(row, c.renewal, t.RenewalDate, at); err != nil {
+			return err
+		}
+		if v.contractEnd, err = date(row, c.contract, t.ContractEnd, at); err != nil {
+			return err
+		}
+		a := r.get(id)
+		for _, old := range a.versions {
+			if old.from == v.from {
+				what := "a second row for the account (map effective_from to give one row per change)"
+				if c.from >= 0 {
+					what = fmt.Sprintf("a second row for the account effective from %s", v.from)
+				}
+				return cellError(at, t.Account, fmt.Errorf("%s; the first is %s", what, old.at))
+			}
+		}
+		a.versions = append(a.versions, v)
+	}
+	for _, a := range r.index {
+		slices.SortFunc(a.versions, func(x, y version) int { return int(x.from) - int(y.from) })
+	}
+	return nil
+}
+
+// strset is a set of strings: a slice searched in order while small (an
+// account-week sees a handful of users), a map beyond.
+type strset struct {
+	small []string
+	big   map[string]struct{}
+}
+
+const smallSet = 32
+
+func (s *strset) add(v string) {
+	if s.big != nil {
+		if _, ok := s.big[v]; !ok {
+			s.big[strings.Clone(v)] = struct{}{}
+		}
+		return
+	}
+	if slices.Contains(s.small, v) {
+		return
+	}
+	if len(s.small) < smallSet {
+		s.small = append(s.small, strings.Clone(v))
+		return
+	}
+	s.big = make(map[string]struct{}, 2*smallSet)
+	for _, x := range s.small {
+		s.big[x] = struct{}{}
+	}
+	s.big[strings.Clone(v)] = struct{}{}
+	s.small = nil
+}
+
+func (s *strset) len() int {
+	if s.big != nil {
+		return len(s.big)
+	}
+	return len(s.small)
+}
