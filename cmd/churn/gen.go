@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/churnlabs/churn/features"
@@ -49,7 +47,8 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	}
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}
 	progress := func(week, weeks int) { e.progress.update("week %d/%d", week, weeks) }
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	undo, err := publish.Parents(*out)
+	if err != nil {
 		return err
 	}
 	e.progress.begin("simulating " + *out)
@@ -82,6 +81,7 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		return ctx.Err()
 	})
 	if err != nil {
+		undo() // an unwritten file leaves no empty folders either
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %d accounts over %d weeks from %s (seed %d)\n", *out, *accounts, *weeks, first, *seed)
