@@ -35,6 +35,11 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	if err != nil {
 		return fmt.Errorf("--start: %w", err)
 	}
+	if m := first.Monday(); m != first {
+		// Checked before anything is created, as every snapshot's week
+		// must be the Monday that starts it.
+		return fmt.Errorf("--start %s is a %s: weeks start on Mondays (%s)", first, first.Weekday(), m)
+	}
 	if *accounts < 1 || *weeks < 1 {
 		return fmt.Errorf("--accounts and --weeks must be at least 1")
 	}

@@ -54,6 +54,8 @@ func TestInputRules(t *testing.T) {
 			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
 		{"gen: weeks after this week", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--weeks", "3000"}, 1,
 			"--weeks 3000 from --start 2023-01-02 ends on 2080-06-24, after this week"},
+		{"gen: start not a Monday", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "2023-01-03"}, 1,
+			"--start 2023-01-03 is a Tuesday: weeks start on Mondays (2023-01-02)"},
 		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
