@@ -56,6 +56,16 @@ func TestInputRules(t *testing.T) {
 			"--weeks 3000 from --start 2023-01-02 ends on 2080-06-24, after this week"},
 		{"gen: start not a Monday", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "2023-01-03"}, 1,
 			"--start 2023-01-03 is a Tuesday: weeks start on Mondays (2023-01-02)"},
+		{"train: horizon 0", []string{"train", "--snapshots", good, "--out", out, "--horizon", "0"}, 1, "--horizon 0: want at least 1 week"},
+		{"train: valid-weeks 0", []string{"train", "--snapshots", good, "--out", out, "--valid-weeks", "0"}, 1, "--valid-weeks 0: want at least 1 week"},
+		{"features: valid-weeks 0", []string{"features", "--snapshots", good, "--out", out, "--valid-weeks", "0"}, 1, "--valid-weeks 0: want at least 1 week"},
+		{"train: backtest -1", []string{"train", "--snapshots", good, "--out", out, "--backtest", "-1"}, 1, "--backtest -1: want 0 or more"},
+		{"train: trees -1", []string{"train", "--snapshots", good, "--out", out, "--trees", "-1"}, 1, "--trees -1: want 0 (the default) or more"},
+		{"train: depth -1", []string{"train", "--snapshots", good, "--out", out, "--depth", "-1"}, 1, "--depth -1: want 0 (the default) or more"},
+		{"train: early-stopping -1", []string{"train", "--snapshots", good, "--out", out, "--early-stopping", "-1"}, 1, "--early-stopping -1: want 0 (off) or more"},
+		{"train: l2 -1", []string{"train", "--snapshots", good, "--out", out, "--l2", "-1"}, 1, "--l2 -1: want 0 (the default) or more"},
+		{"train: learning-rate 2", []string{"train", "--snapshots", good, "--out", out, "--learning-rate", "2"}, 1, "--learning-rate 2: want a rate in (0, 1], or 0 for the default"},
+		{"train: subsample 2", []string{"train", "--snapshots", good, "--out", out, "--subsample", "2"}, 1, "--subsample 2: want a fraction in (0, 1], or 0 for the default"},
 		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
