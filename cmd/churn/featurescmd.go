@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -36,9 +37,9 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	if *format != "parquet" && *format != "csv" {
-		return fmt.Errorf("--format %q: want parquet or csv", *format)
+		return usageError(fs, "--format %q: want parquet or csv", *format)
 	}
-	if err := checkSplitFlags(*horizon, *validWeeks); err != nil {
+	if err := checkSplitFlags(fs, *horizon, *validWeeks); err != nil {
 		return err
 	}
 	// The folder is checked before the long work, and written aside:
@@ -140,12 +141,12 @@ func writeJSON(path string, v any) error {
 // checkSplitFlags checks --horizon and --valid-weeks before any work.
 // SplitOptions reads 0 as "the default", which would turn an explicit
 // --horizon 0 into 12 weeks without a word.
-func checkSplitFlags(horizon, validWeeks int) error {
+func checkSplitFlags(fs *flag.FlagSet, horizon, validWeeks int) error {
 	if horizon < 1 {
-		return fmt.Errorf("--horizon %d: want at least 1 week", horizon)
+		return usageError(fs, "--horizon %d: want at least 1 week", horizon)
 	}
 	if validWeeks < 1 {
-		return fmt.Errorf("--valid-weeks %d: want at least 1 week", validWeeks)
+		return usageError(fs, "--valid-weeks %d: want at least 1 week", validWeeks)
 	}
 	return nil
 }

@@ -33,21 +33,21 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	}
 	first, err := features.ParseDate(*start)
 	if err != nil {
-		return fmt.Errorf("--start: %w", err)
+		return usageError(fs, "--start: %v", err)
 	}
 	if m := first.Monday(); m != first {
 		// Checked before anything is created, as every snapshot's week
 		// must be the Monday that starts it.
-		return fmt.Errorf("--start %s is a %s: weeks start on Mondays (%s)", first, first.Weekday(), m)
+		return usageError(fs, "--start %s is a %s: weeks start on Mondays (%s)", first, first.Weekday(), m)
 	}
 	if *accounts < 1 || *weeks < 1 {
-		return fmt.Errorf("--accounts and --weeks must be at least 1")
+		return usageError(fs, "--accounts and --weeks must be at least 1")
 	}
 	// Every command refuses snapshots of weeks that have not started, so
 	// a file reaching past this week would be written only to be refused.
 	thisWeek := features.DateOf(time.Now()).Monday()
 	if last := first.AddDays(7 * (*weeks - 1)); last > thisWeek {
-		return fmt.Errorf("--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
+		return usageError(fs, "--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
 			*weeks, first, last, thisWeek, thisWeek.AddDays(-7*(*weeks-1)))
 	}
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}

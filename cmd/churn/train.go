@@ -69,7 +69,7 @@ before any fitting.`)
 	// Every value is checked before the data is read and the models fit,
 	// which can take minutes; 0 keeps its documented meaning (a default,
 	// or off), and a value no learner accepts is refused by name.
-	if err := checkSplitFlags(*horizon, *validWeeks); err != nil {
+	if err := checkSplitFlags(fs, *horizon, *validWeeks); err != nil {
 		return err
 	}
 	for _, c := range []struct {
@@ -85,14 +85,14 @@ before any fitting.`)
 		{"subsample", "a fraction in (0, 1], or 0 for the default", !(*subsample >= 0 && *subsample <= 1)},
 	} {
 		if c.bad {
-			return fmt.Errorf("--%s %s: want %s", c.name, fs.Lookup(c.name).Value, c.want)
+			return usageError(fs, "--%s %s: want %s", c.name, fs.Lookup(c.name).Value, c.want)
 		}
 	}
 	kinds := models.Kinds
 	if *kind != "all" {
 		kinds = []string{*kind}
 		if !contains(models.Kinds, *kind) {
-			return fmt.Errorf("--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
+			return usageError(fs, "--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
 		}
 	}
 	var p models.Params
