@@ -177,16 +177,7 @@ func (rep *Report) reviewWeeks(ids []string, byAccount [][]seen, today Date) {
 			}
 		}
 	}
-	weeks := slices.Sorted(maps.Keys(rows))
-	stray, before := Date(0), 0
-	found := false
-	for i, w := range weeks {
-		if i > 0 && w-weeks[i-1] > strayGap && 2*before > past {
-			stray, found = w, true
-			break
-		}
-		before += rows[w]
-	}
+	stray, _, found := strayWeek(rows, past)
 	for a, acc := range byAccount {
 		for _, s := range acc {
 			switch {
@@ -205,6 +196,23 @@ func (rep *Report) reviewWeeks(ids []string, byAccount [][]seen, today Date) {
 	}
 	slices.SortFunc(rep.Future, func(a, b WeekRow) int { return cmp.Compare(a.Row, b.Row) })
 	slices.SortFunc(rep.Stray, func(a, b WeekRow) int { return cmp.Compare(a.Row, b.Row) })
+}
+
+// strayWeek finds the first stray week among rows, the number of rows in
+// each week (total in all): the first week after a stretch of more than
+// strayGap days without data that leaves fewer rows after it than before.
+// end is the last week before the stretch. Inspect lists the stray rows;
+// Build refuses a file that has any.
+func strayWeek(rows map[Date]int, total int) (stray, end Date, found bool) {
+	weeks := slices.Sorted(maps.Keys(rows))
+	before := 0
+	for i, w := range weeks {
+		if i > 0 && w-weeks[i-1] > strayGap && 2*before > total {
+			return w, weeks[i-1], true
+		}
+		before += rows[w]
+	}
+	return 0, 0, false
 }
 
 func (rep *Report) review(id string, rows []seen, gaps *[]AccountGap) {

@@ -155,7 +155,7 @@ func TestFutureWeek(t *testing.T) {
 	}
 
 	// This week's Monday is not the future, wherever the producer is.
-	rows[2].Week = day("2025-06-02")
+	src = memSource(testSchema, numberRows(weekly("a", day("2025-05-19"), 3)))
 	if _, err := Build(context.Background(), src, BuildOptions{Now: fixedNow}); err != nil {
 		t.Errorf("this week: %v", err)
 	}
@@ -171,11 +171,22 @@ func TestStrayWeeks(t *testing.T) {
 	if rep.StrayCount != 2 || len(rep.Stray) != 2 || rep.Stray[0].Row != 42 || rep.Stray[1].Row != 43 || rep.Errors() != 2 {
 		t.Errorf("Inspect: %d stray %+v, %d errors", rep.StrayCount, rep.Stray, rep.Errors())
 	}
+	// Build refuses it too, naming a stray row: features, train and score
+	// would otherwise work "as of" the stray week, with every other row
+	// old and every renewal in the past.
+	_, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{Now: fixedNow})
+	want := `mem.csv: row 43: column "week": week 2025-06-02 is more than a year after the rest of the file (which ends 2020-09-21): a mistyped year?`
+	if err == nil || err.Error() != want {
+		t.Errorf("Build: %v\nwant %s", err, want)
+	}
 
 	// A file that starts small and grows after a long pause is not stray.
 	rows = append(weekly("a", monday-7*200, 3), weekly("b", monday-7*100, 30)...)
 	if rep := inspect(t, memSource(testSchema, numberRows(rows))); rep.StrayCount != 0 {
 		t.Errorf("growth after a pause: %+v", rep.Stray)
+	}
+	if _, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{Now: fixedNow}); err != nil {
+		t.Errorf("Build, growth after a pause: %v", err)
 	}
 }
 

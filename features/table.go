@@ -256,6 +256,9 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	today := latestToday(now())
 
 	index := make(map[string]int32)
+	// lastWeekRow is the first row of the latest week: the one to name
+	// if that week turns out to be stray.
+	lastWeekRow := 0
 	var hists []*history
 	// follows[a] is the account whose row came after account a's last
 	// time. Exports list accounts in the same order every week (or all of
@@ -333,6 +336,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 			}
 			if t.Last == NoDate || s.Week > t.Last {
 				t.Last = s.Week
+				lastWeekRow = s.Row
 			}
 		}
 		if b.err == io.EOF {
@@ -344,6 +348,9 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	}
 	if len(hists) == 0 {
 		return nil, &InputError{File: src.Name, Err: errors.New("no snapshot rows")}
+	}
+	if err := checkStray(t.week, t.Last, lastWeekRow, src.Name); err != nil {
+		return nil, err
 	}
 	t.Accounts = make([]Account, len(hists))
 	lastRow := make([]int, len(hists))
@@ -362,6 +369,23 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		t.UnknownSegments = unknownSegments(hists)
 	}
 	return t, t.Spec.Check()
+}
+
+// checkStray refuses weeks that churn validate calls stray (see
+// strayWeek), naming row, the first of the latest week last: scoring is
+// "as of" the latest week, so one mistyped year would make every other
+// row old and put every renewal in the past.
+func checkStray(weeks []Date, last Date, row int, file string) error {
+	rows := make(map[Date]int)
+	for _, w := range weeks {
+		rows[w]++
+	}
+	_, end, found := strayWeek(rows, len(weeks))
+	if !found {
+		return nil
+	}
+	return &InputError{File: file, Row: row, Column: ColWeek,
+		Err: fmt.Errorf("week %s is more than a year after the rest of the file (which ends %s): a mistyped year?", last, end)}
 }
 
 // unknownSegments counts the accounts whose latest segment the spec does

@@ -139,13 +139,18 @@ func calibrated(field string, v float64, c metrics.Platt, base bool) error {
 	if !(math.Abs(v) <= maxRawLogOdds) {
 		return fmt.Errorf("%s %v: want raw log-odds within ±%g", field, v, float64(maxRawLogOdds))
 	}
-	z, what := c.A*v, "term"
 	if base {
-		z, what = c.LogOdds(v), "base"
+		if z := c.LogOdds(v); !(math.Abs(z) <= maxLogOdds) {
+			return fmt.Errorf("%s %v: with calibration a=%v b=%v, a calibrated base of %v log-odds, want within ±%g",
+				field, v, c.A, c.B, z, float64(maxLogOdds))
+		}
+		return nil
 	}
-	if !(math.Abs(z) <= maxLogOdds) {
-		return fmt.Errorf("%s %v: with calibration a=%v b=%v, a calibrated %s of %v log-odds, want within ±%g",
-			field, v, c.A, c.B, what, z, float64(maxLogOdds))
+	// A term is only scaled (c.A is the slope, times a tree's weight for a
+	// leaf): naming c as "the calibration" would show a b it does not have.
+	if z := c.A * v; !(math.Abs(z) <= maxLogOdds) {
+		return fmt.Errorf("%s %v: scaled by %v to calibrated log-odds, a term of %v, want within ±%g",
+			field, v, c.A, z, float64(maxLogOdds))
 	}
 	return nil
 }

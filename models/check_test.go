@@ -102,6 +102,10 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 		{"features repeated", models.GBM, func(a *models.Artifact) { a.Features[1] = a.Features[0] }, "features"},
 		{"spec disagrees", models.GBM, func(a *models.Artifact) { a.Spec.ARR = !a.Spec.ARR }, "spec"},
 		{"gbm leaf huge", models.GBM, func(a *models.Artifact) { *firstLeaf(a) = 1e308 }, "gbm.ensemble.trees[0].nodes["},
+		{"gbm leaf large once calibrated", models.GBM, func(a *models.Artifact) {
+			a.Calibration.A, a.Calibration.B = 2, -3
+			*firstLeaf(a) = 1e6
+		}, "v 1e+06: scaled by 2 to calibrated log-odds, a term of 2e+06, want within ±10000"},
 		{"gbm base huge", models.GBM, func(a *models.Artifact) { a.GBM.Ensemble.Base = 1e300 }, "gbm.ensemble.base"},
 		{"gbm weight zero", models.GBM, func(a *models.Artifact) { a.GBM.Ensemble.Weight = 0 }, "gbm.ensemble.weight"},
 		{"a second model beside the first", models.GBM, func(a *models.Artifact) {

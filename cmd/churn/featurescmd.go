@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -36,12 +37,10 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	if *format != "parquet" && *format != "csv" {
-		return fmt.Errorf("--format %q: want parquet or csv", *format)
+		return usageError(fs, "--format %q: want parquet or csv", *format)
 	}
-	// Checked here because SplitOptions reads 0 as "the default", which
-	// would turn an explicit --horizon 0 into 12 weeks without a word.
-	if *horizon < 1 {
-		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
+	if err := checkSplitFlags(fs, *horizon, *validWeeks); err != nil {
+		return err
 	}
 	// The folder is checked before the long work, and written aside:
 	// nothing of an earlier run (say train.parquet beside a new
@@ -137,4 +136,17 @@ func writeJSON(path string, v any) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	})
+}
+
+// checkSplitFlags checks --horizon and --valid-weeks before any work.
+// SplitOptions reads 0 as "the default", which would turn an explicit
+// --horizon 0 into 12 weeks without a word.
+func checkSplitFlags(fs *flag.FlagSet, horizon, validWeeks int) error {
+	if horizon < 1 {
+		return usageError(fs, "--horizon %d: want at least 1 week", horizon)
+	}
+	if validWeeks < 1 {
+		return usageError(fs, "--valid-weeks %d: want at least 1 week", validWeeks)
+	}
+	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/churnlabs/churn/features"
@@ -35,21 +33,27 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	}
 	first, err := features.ParseDate(*start)
 	if err != nil {
-		return fmt.Errorf("--start: %w", err)
+		return usageError(fs, "--start: %v", err)
+	}
+	if m := first.Monday(); m != first {
+		// Checked before anything is created, as every snapshot's week
+		// must be the Monday that starts it.
+		return usageError(fs, "--start %s is a %s: weeks start on Mondays (%s)", first, first.Weekday(), m)
 	}
 	if *accounts < 1 || *weeks < 1 {
-		return fmt.Errorf("--accounts and --weeks must be at least 1")
+		return usageError(fs, "--accounts and --weeks must be at least 1")
 	}
 	// Every command refuses snapshots of weeks that have not started, so
 	// a file reaching past this week would be written only to be refused.
 	thisWeek := features.DateOf(time.Now()).Monday()
 	if last := first.AddDays(7 * (*weeks - 1)); last > thisWeek {
-		return fmt.Errorf("--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
+		return usageError(fs, "--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
 			*weeks, first, last, thisWeek, thisWeek.AddDays(-7*(*weeks-1)))
 	}
 	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed}
 	progress := func(week, weeks int) { e.progress.update("week %d/%d", week, weeks) }
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	undo, err := publish.Parents(*out)
+	if err != nil {
 		return err
 	}
 	e.progress.begin("simulating " + *out)
@@ -82,6 +86,7 @@ the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		return ctx.Err()
 	})
 	if err != nil {
+		undo() // an unwritten file leaves no empty folders either
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %d accounts over %d weeks from %s (seed %d)\n", *out, *accounts, *weeks, first, *seed)

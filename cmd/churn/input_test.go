@@ -37,7 +37,7 @@ func TestInputRules(t *testing.T) {
 		code int
 		want string // in stderr
 	}{
-		{"horizon 0", []string{"features", "--snapshots", good, "--out", out, "--horizon", "0"}, 1, "--horizon 0: want at least 1 week"},
+		{"horizon 0", []string{"features", "--snapshots", good, "--out", out, "--horizon", "0"}, 2, "--horizon 0: want at least 1 week"},
 		{"validate: not a Monday", []string{"validate", "--snapshots", tuesday}, 1,
 			`tuesday.csv: row 3: column "week": 2023-01-03 is a Tuesday`},
 		{"features: not a Monday", []string{"features", "--snapshots", tuesday, "--out", out}, 1,
@@ -52,9 +52,31 @@ func TestInputRules(t *testing.T) {
 		{"validate: header only", []string{"validate", "--snapshots", empty}, 1, "empty.csv: the file has a header but no rows"},
 		{"validate: bad account id", []string{"validate", "--snapshots", badID}, 1,
 			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
-		{"gen: weeks after this week", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--weeks", "3000"}, 1,
+		{"gen: weeks after this week", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--weeks", "3000"}, 2,
 			"--weeks 3000 from --start 2023-01-02 ends on 2080-06-24, after this week"},
-		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 1, "--horizon -3: want at least 1 week"},
+		{"gen: start not a Monday", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "2023-01-03"}, 2,
+			"--start 2023-01-03 is a Tuesday: weeks start on Mondays (2023-01-02)"},
+		{"train: horizon 0", []string{"train", "--snapshots", good, "--out", out, "--horizon", "0"}, 2, "--horizon 0: want at least 1 week"},
+		{"train: valid-weeks 0", []string{"train", "--snapshots", good, "--out", out, "--valid-weeks", "0"}, 2, "--valid-weeks 0: want at least 1 week"},
+		{"features: valid-weeks 0", []string{"features", "--snapshots", good, "--out", out, "--valid-weeks", "0"}, 2, "--valid-weeks 0: want at least 1 week"},
+		{"train: backtest -1", []string{"train", "--snapshots", good, "--out", out, "--backtest", "-1"}, 2, "--backtest -1: want 0 or more"},
+		{"train: trees -1", []string{"train", "--snapshots", good, "--out", out, "--trees", "-1"}, 2, "--trees -1: want 0 (the default) or more"},
+		{"train: depth -1", []string{"train", "--snapshots", good, "--out", out, "--depth", "-1"}, 2, "--depth -1: want 0 (the default) or more"},
+		{"train: early-stopping -1", []string{"train", "--snapshots", good, "--out", out, "--early-stopping", "-1"}, 2, "--early-stopping -1: want 0 (off) or more"},
+		{"train: l2 -1", []string{"train", "--snapshots", good, "--out", out, "--l2", "-1"}, 2, "--l2 -1: want 0 (the default) or more"},
+		{"train: learning-rate 2", []string{"train", "--snapshots", good, "--out", out, "--learning-rate", "2"}, 2, "--learning-rate 2: want a rate in (0, 1], or 0 for the default"},
+		{"train: subsample 2", []string{"train", "--snapshots", good, "--out", out, "--subsample", "2"}, 2, "--subsample 2: want a fraction in (0, 1], or 0 for the default"},
+		{"report: horizon 0", []string{"report", "--snapshots", good, "--out", out, "--horizon", "0"}, 2, "--horizon 0: want at least 1 week"},
+		{"report: confidence 2", []string{"report", "--snapshots", good, "--out", out, "--confidence", "2"}, 2, "--confidence 2: want a level"},
+		{"score: format", []string{"score", "--snapshots", good, "--model", out, "--format", "xml"}, 2, `--format "xml": want table, csv or json`},
+		{"score: sort", []string{"score", "--snapshots", good, "--model", out, "--sort", "bogus"}, 2, `--sort: sort "bogus"`},
+		{"serve: max-batch 0", []string{"serve", "--snapshots", good, "--model", out, "--max-batch", "0"}, 2, "--max-batch 0: want at least 1"},
+		{"serve: max-body 0", []string{"serve", "--snapshots", good, "--model", out, "--max-body", "0"}, 2, "--max-body 0: want at least 1"},
+		{"serve: drain -1s", []string{"serve", "--snapshots", good, "--model", out, "--drain", "-1s"}, 2, "--drain -1s: want 0 or more"},
+		{"gen: accounts 0", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--accounts", "0"}, 2, "--accounts and --weeks must be at least 1"},
+		{"gen: start not a date", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "soon"}, 2, "--start: "},
+		{"train: model", []string{"train", "--snapshots", good, "--out", out, "--model", "bogus"}, 2, `--model "bogus": want one of`},
+		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 2, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := churn(t, c.args...)

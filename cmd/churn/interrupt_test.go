@@ -268,3 +268,34 @@ func TestSecondSignal(t *testing.T) {
 		t.Errorf("the second signal did not end the process: %v", cmd.ProcessState)
 	}
 }
+
+// TestInterruptLeavesNoFolders runs each command that writes, already
+// interrupted, into an output under folders that do not exist yet: it
+// exits as interrupted and leaves none of those folders behind, not even
+// empty.
+func TestInterruptLeavesNoFolders(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.csv")
+	mustChurn(t, "gen", "--accounts", "60", "--weeks", "60", "--seed", "3", "--out", snap)
+	out := func(name string) string { return filepath.Join(dir, "new-"+name, "sub", "out") }
+	for _, args := range [][]string{
+		{"gen", "--accounts", "60", "--weeks", "60", "--out", out("gen") + ".csv"},
+		{"features", "--snapshots", snap, "--out", out("features")},
+		{"train", "--snapshots", snap, "--model", "logistic", "--no-plots", "--out", out("train")},
+		{"report", "--snapshots", snap, "--out", out("report")},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(interrupted{syscall.SIGINT})
+			var stdout, stderr strings.Builder
+			code := run(ctx, &env{stdout: &stdout, stderr: &stderr}, args)
+			if want := 128 + int(syscall.SIGINT); code != want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, want, stderr.String())
+			}
+			top := filepath.Join(dir, "new-"+args[0])
+			if _, err := os.Stat(top); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("left %s behind: %v", top, err)
+			}
+		})
+	}
+}

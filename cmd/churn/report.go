@@ -59,10 +59,10 @@ than an earlier report is refused.`)
 		return err
 	}
 	if !(*confidence > 0 && *confidence < 1) {
-		return fmt.Errorf("--confidence %v: want a level between 0 and 1, such as 0.95", *confidence)
+		return usageError(fs, "--confidence %v: want a level between 0 and 1, such as 0.95", *confidence)
 	}
 	if *horizon < 1 {
-		return fmt.Errorf("--horizon %d: want at least 1 week", *horizon)
+		return usageError(fs, "--horizon %d: want at least 1 week", *horizon)
 	}
 	// Read the small inputs first, so that a mistake in them fails before
 	// the long work.

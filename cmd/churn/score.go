@@ -43,10 +43,10 @@ which.`)
 	}
 	q := ranking.Query{Segment: *segment, RenewalWithinDays: *renewal, Limit: *top, Sort: *sort}
 	if err := q.Check(); err != nil {
-		return fmt.Errorf("--sort: %w", err)
+		return usageError(fs, "--sort: %v", err)
 	}
 	if *format != "table" && *format != "csv" && *format != "json" {
-		return fmt.Errorf("--format %q: want table, csv or json", *format)
+		return usageError(fs, "--format %q: want table, csv or json", *format)
 	}
 	a, err := models.Load(*modelDir)
 	if err != nil {

@@ -58,13 +58,13 @@ route needs that token instead, and no longer takes --token-file's.`)
 		return err
 	}
 	if *maxBatch < 1 {
-		return fmt.Errorf("--max-batch %d: want at least 1", *maxBatch)
+		return usageError(fs, "--max-batch %d: want at least 1", *maxBatch)
 	}
 	if *maxBody < 1 {
-		return fmt.Errorf("--max-body %d: want at least 1", *maxBody)
+		return usageError(fs, "--max-body %d: want at least 1", *maxBody)
 	}
 	if *drain < 0 {
-		return fmt.Errorf("--drain %v: want 0 or more", *drain)
+		return usageError(fs, "--drain %v: want 0 or more", *drain)
 	}
 	access, closeAccess, err := openAccessLog(*accessLog, e)
 	if err != nil {

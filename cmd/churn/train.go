@@ -66,11 +66,33 @@ before any fitting.`)
 	if (*snapshots == "") == (*featDir == "") {
 		return errors.New("give exactly one of --snapshots FILE and --features DIR")
 	}
+	// Every value is checked before the data is read and the models fit,
+	// which can take minutes; 0 keeps its documented meaning (a default,
+	// or off), and a value no learner accepts is refused by name.
+	if err := checkSplitFlags(fs, *horizon, *validWeeks); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		name, want string
+		bad        bool
+	}{
+		{"backtest", "0 or more", *backtest < 0},
+		{"trees", "0 (the default) or more", *trees < 0},
+		{"depth", "0 (the default) or more", *depth < 0},
+		{"early-stopping", "0 (off) or more", *earlyStop < 0},
+		{"l2", "0 (the default) or more", !(*l2 >= 0)},
+		{"learning-rate", "a rate in (0, 1], or 0 for the default", !(*lr >= 0 && *lr <= 1)},
+		{"subsample", "a fraction in (0, 1], or 0 for the default", !(*subsample >= 0 && *subsample <= 1)},
+	} {
+		if c.bad {
+			return usageError(fs, "--%s %s: want %s", c.name, fs.Lookup(c.name).Value, c.want)
+		}
+	}
 	kinds := models.Kinds
 	if *kind != "all" {
 		kinds = []string{*kind}
 		if !contains(models.Kinds, *kind) {
-			return fmt.Errorf("--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
+			return usageError(fs, "--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
 		}
 	}
 	var p models.Params

@@ -18,10 +18,13 @@ type Dir struct {
 	target  string
 	staging string
 	done    bool
+	// undo removes the folders NewDir created above the target, for
+	// Discard: an output that is never published leaves none behind.
+	undo func()
 }
 
 // NewDir prepares to replace the folder target, creating its parent if
-// needed. It checks the target before any work is done, so a run that
+// needed (Discard removes the folders it created). It checks the target before any work is done, so a run that
 // would fail to publish fails at once: target must not be a file, and if
 // it is a folder that holds anything, it must hold one of the names in
 // ours (say "model.json"), which marks it as an earlier output of the
@@ -39,19 +42,22 @@ func NewDir(target string, ours ...string) (*Dir, error) {
 	if err := checkTarget(target, abs, ours); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	undo, err := Parents(abs)
+	if err != nil {
 		return nil, fmt.Errorf("output folder %s: %w", target, err)
 	}
 	removeStale(parent, base)
 	staging, err := os.MkdirTemp(parent, tempPattern(base))
 	if err != nil {
+		undo()
 		return nil, fmt.Errorf("output folder %s: %w", target, err)
 	}
 	if err := os.Chmod(staging, 0o755); err != nil {
 		os.Remove(staging)
+		undo()
 		return nil, fmt.Errorf("output folder %s: %w", target, err)
 	}
-	return &Dir{target: target, staging: staging}, nil
+	return &Dir{target: target, staging: staging, undo: undo}, nil
 }
 
 // checkTarget refuses a target that is a file, or a folder with contents
@@ -80,6 +86,41 @@ func checkTarget(target, abs string, ours []string) error {
 		}
 	}
 	return fmt.Errorf("output folder %s holds other files (no %v from an earlier run): it would be replaced whole, so name a new or empty folder", target, ours)
+}
+
+// Parents creates the folders missing above path, as os.MkdirAll does,
+// and returns undo, which removes those it created while they are still
+// empty: a run that ends up writing nothing (an error, an interrupt)
+// leaves no empty folders behind. Folders that existed are never removed.
+func Parents(path string) (undo func(), err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return func() {}, err
+	}
+	dir := filepath.Dir(abs)
+	// missing lists the folders to create, innermost first.
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	undo = func() {
+		for _, d := range missing {
+			if os.Remove(d) != nil {
+				return // not empty: something else is in it now
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		undo()
+		return func() {}, err
+	}
+	return undo, nil
 }
 
 // contains reports whether path is dir or lies inside it.
@@ -125,6 +166,7 @@ func (d *Dir) Discard() {
 	}
 	d.done = true
 	os.RemoveAll(d.staging)
+	d.undo()
 }
 
 // swap puts staging in target's place. Where the system can exchange two

@@ -125,6 +125,62 @@ func TestDiscardKeepsPrevious(t *testing.T) {
 	}
 }
 
+// TestDiscardRemovesTheFoldersItMade discards a first write into a new
+// nested folder: an interrupted or failed run leaves no empty folders
+// behind, but keeps a folder that something else has written into since.
+func TestDiscardRemovesTheFoldersItMade(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		other string // a file written meanwhile, relative to root
+		want  []string
+	}{
+		{"nothing else", "", nil},
+		{"another file meanwhile", "new/notes.txt", []string{"new"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			d, err := NewDir(filepath.Join(root, "new", "deeper", "model"), "model.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFiles(t, d.Path(), map[string]string{"model.json": "half"})
+			if c.other != "" {
+				writeFiles(t, root, map[string]string{c.other: "theirs"})
+			}
+			d.Discard()
+			if got := names(t, root); !slices.Equal(got, c.want) {
+				t.Fatalf("left in %s: %v, want %v", root, got, c.want)
+			}
+		})
+	}
+}
+
+// TestParentsUndo creates the folders above a file that is then not
+// written: undo removes them, and only them.
+func TestParentsUndo(t *testing.T) {
+	root := t.TempDir()
+	undo, err := Parents(filepath.Join(root, "a", "b", "snapshots.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "a", "b")); err != nil || !fi.IsDir() {
+		t.Fatalf("parents not created: %v", err)
+	}
+	undo()
+	if got := names(t, root); len(got) != 0 {
+		t.Fatalf("left after undo: %v", got)
+	}
+	// Folders that existed before are left alone.
+	undo, err = Parents(filepath.Join(root, "snapshots.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo()
+	if _, err := os.Stat(root); err != nil {
+		t.Fatalf("undo removed an existing folder: %v", err)
+	}
+}
+
 func TestNewDirRefuses(t *testing.T) {
 	root := t.TempDir()
 	file := filepath.Join(root, "file")
