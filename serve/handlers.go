@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"strconv"
 	"time"
 
@@ -82,11 +83,18 @@ func (s *Server) ranking(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	page := st.book.Page(q)
 	segments := st.book.Segments()
 	if segments == nil {
 		segments = []string{}
 	}
+	// An unknown segment is a mistake (a typo, the wrong case), not an
+	// empty book: say which segments exist, as churn score does.
+	if q.Segment != "" && !slices.Contains(segments, q.Segment) {
+		s.fail(c, http.StatusBadRequest, fmt.Sprintf("segment %q: no ranked account has it; the segments are %s",
+			q.Segment, strings.Join(segments, ", ")))
+		return
+	}
+	page := st.book.Page(q)
 	// next_offset is null on the last page, so a client pages until it
 	// is, without doing the arithmetic.
 	var next *int

@@ -131,6 +131,8 @@ func TestRoutes(t *testing.T) {
 					}
 				}
 			}},
+		{name: "ranking unknown segment", method: "GET", path: "/v1/ranking?segment=SMB", status: 400,
+			check: wantError(`segment "SMB": no ranked account has it; the segments are ` + strings.Join(st.book.Segments(), ", "))},
 		{name: "ranking bad limit", method: "GET", path: "/v1/ranking?limit=ten", status: 400, check: wantError("limit=ten")},
 		{name: "ranking negative days", method: "GET", path: "/v1/ranking?renewal_within_days=-1", status: 400, check: wantError("renewal_within_days")},
 		{name: "ranking bad sort", method: "GET", path: "/v1/ranking?sort=name", status: 400, check: wantError("sort")},

@@ -105,7 +105,9 @@ type errorBody struct {
 // fail answers {"error": msg} with the status and stops the chain.
 // Server errors are logged: the caller cannot act on them, we can.
 func (s *Server) fail(c *gin.Context, status int, msg string) {
-	if status >= http.StatusInternalServerError {
+	// A 503 while draining is the server saying it is on its way out,
+	// as asked: no failure to log.
+	if status >= http.StatusInternalServerError && !(status == http.StatusServiceUnavailable && msg == notReady) {
 		s.log.Error("request failed", "method", sanitizeMethod(c.Request.Method), "path", c.Request.URL.Path,
 			"status", status, "err", msg)
 	}

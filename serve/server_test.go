@@ -343,3 +343,18 @@ func TestUnknownSegmentLogged(t *testing.T) {
 		t.Errorf("log does not name the unknown segment:\n%s", got)
 	}
 }
+
+// TestDrainingIsNoError: while the server drains, /readyz answers 503 as
+// it should, and the log does not call that a failed request.
+func TestDrainingIsNoError(t *testing.T) {
+	e := newEnv(t, "logistic")
+	e.srv.draining.Store(true)
+	for _, path := range []string{"/readyz", "/v2/health/ready"} {
+		if w := e.do("GET", path, ""); w.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s while draining: %d, want 503", path, w.Code)
+		}
+	}
+	if strings.Contains(e.logs.String(), "request failed") {
+		t.Errorf("draining logged as a failure:\n%s", e.logs.String())
+	}
+}

@@ -115,6 +115,9 @@ func progressFromEnv(stderr *os.File, setting string) *progress {
 
 // run executes the command line and returns the exit status.
 func run(ctx context.Context, e *env, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...) // what users of other tools type first
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		usage(e.stdout)
 		if len(args) == 0 {

@@ -127,9 +127,11 @@ func TestScoreFlags(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	code, out, _ := churn(t, "version")
-	if code != 0 || !strings.HasPrefix(out, "churn ") || !strings.Contains(out, "go1.") {
-		t.Fatalf("churn version: exit %d, %q", code, out)
+	for _, arg := range []string{"version", "--version", "-version"} {
+		code, out, _ := churn(t, arg)
+		if code != 0 || !strings.HasPrefix(out, "churn ") || !strings.Contains(out, "go1.") {
+			t.Fatalf("churn %s: exit %d, %q", arg, code, out)
+		}
 	}
 	for _, c := range []struct {
 		name     string
