@@ -30,8 +30,12 @@ var missingSpellings = map[string]bool{
 // reads as missing by default. Readers use it for every optional numeric
 // or date column, so "n/a" means the same in arr as in an extra column.
 func IsMissing(s string) bool {
-	// The length test keeps the common case, a number, off the map.
-	return len(s) <= 8 && missingSpellings[s]
+	// A number ends in a digit and no missing spelling does: the common
+	// case, a number, never reaches the map.
+	if n := len(s); n > 8 || (n > 0 && s[n-1]-'0' < 10) {
+		return false
+	}
+	return missingSpellings[s]
 }
 
 // CheckAccountID reports why id cannot be an account id: it is empty,

@@ -225,7 +225,13 @@ func TestIsMissing(t *testing.T) {
 			t.Errorf("IsMissing(%q) = false", s)
 		}
 	}
-	for _, s := range []string{"0", "na ", "none", "-", "Inf", "1e3", "N/A2"} {
+	// Every spelling, whatever fast path IsMissing takes before the map.
+	for s := range missingSpellings {
+		if !IsMissing(s) {
+			t.Errorf("IsMissing(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"0", "na ", "none", "-", "Inf", "1e3", "N/A2", "12345.67", "1", "-1.5"} {
 		if IsMissing(s) {
 			t.Errorf("IsMissing(%q) = true", s)
 		}
