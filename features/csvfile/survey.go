@@ -1,9 +1,11 @@
 package csvfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -53,25 +55,29 @@ func surveyColumns(t *table, fields []int) (map[int]columnKind, error) {
 		}
 	}
 	width := len(t.header)
+	// Extra columns usually come last. On a line without quotes their
+	// cells are found from its end: counting its commas (a vectorised
+	// scan) checks its width, and only the fields from the first surveyed
+	// one on are delimited, so the survey costs a fraction of a read.
+	first := slices.Min(fields)
+	cells := make([][]byte, width-first)
 	for {
-		// Most lines have no quote: their cells are looked at where they
-		// lie in the reader's buffer, as the survey keeps none of them,
-		// so that surveying costs a fraction of reading.
-		raw, rec, line, err := t.rr.readRaw()
+		raw, rec, line, err := t.rr.readUnquoted()
 		if err != nil {
 			break // the end, or an error that reading the rows reports
 		}
 		if raw != nil {
-			ends := t.rr.ends
-			if len(ends) != width {
+			if bytes.Count(raw, comma) != width-1 {
 				continue
 			}
+			end := len(raw)
+			for i := width - 1; i >= first; i-- {
+				start := bytes.LastIndexByte(raw[:end], ',') + 1
+				cells[i-first] = raw[start:end]
+				end = start - 1
+			}
 			for k, i := range fields {
-				start := 0
-				if i > 0 {
-					start = ends[i-1] + 1
-				}
-				cell := raw[start:ends[i]]
+				cell := cells[i-first]
 				count(unsafe.String(unsafe.SliceData(cell), len(cell)), line, &tallies[k])
 			}
 			continue
@@ -119,3 +125,6 @@ func parseOptional(s string) (float64, error) {
 	}
 	return parseNumber(s)
 }
+
+// comma is the field separator, as bytes.Count takes it.
+var comma = []byte{','}
