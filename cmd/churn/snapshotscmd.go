@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/events"
 	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/features/postgres"
 	"github.com/churnlabs/churn/features/publish"
 )
 
@@ -37,7 +39,8 @@ or --churn-after-silence, declared on an account's FIRST silence of that
 length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	out := fs.String("out", "", "snapshot file to write (.parquet or .csv)")
 	var paths, sums, distinct listFlag
-	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions); repeatable")
+	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions), repeatable; or a postgres:// URL with --query")
+	query := fs.String("query", "", "SQL query giving the rows of a --events postgres:// URL, streamed")
 	mapFile := fs.String("map", "", "mapping file (YAML): sources, logins, actions, SLA, invoices, accounts, churn")
 	account := fs.String("account", "", "account column of --events")
 	timeCol := fs.String("time", "", "time column of --events")
@@ -57,8 +60,8 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	}
 	var m *events.Mapping
 	if *mapFile != "" {
-		if len(paths) > 0 || *account != "" || *timeCol != "" || len(sums) > 0 || len(distinct) > 0 || *timeFormat != "" {
-			return usageError(fs, "--map names the sources and their columns: leave out --events, --account, --time, --time-format, --sum and --count-distinct")
+		if len(paths) > 0 || *account != "" || *timeCol != "" || len(sums) > 0 || len(distinct) > 0 || *timeFormat != "" || *query != "" {
+			return usageError(fs, "--map names the sources and their columns: leave out --events, --query, --account, --time, --time-format, --sum and --count-distinct")
 		}
 		data, err := os.ReadFile(*mapFile)
 		if err != nil {
@@ -78,7 +81,20 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		// columns in every file.
 		src := events.Source{Name: strings.Join(paths, ", "), Path: paths[0], Account: *account, Time: *timeCol,
 			TimeFormat: *timeFormat, Delimiter: *delimiter}
-		if len(paths) > 1 {
+		switch {
+		case slices.ContainsFunc(paths, postgres.IsURL):
+			if len(paths) > 1 {
+				return usageError(fs, "a postgres:// --events is the only one: put every row in its --query")
+			}
+			if *query == "" {
+				return usageError(fs, "--events %s needs --query \"SELECT ...\"", postgres.Redact(paths[0]))
+			}
+			url, q := paths[0], *query
+			src.Name, src.Path = postgres.Redact(url), ""
+			src.Open = func() (events.RowReader, error) { return postgres.Query(ctx, url, q) }
+		case *query != "":
+			return usageError(fs, "--query reads from a postgres:// --events URL, not from files")
+		case len(paths) > 1:
 			src.Open = func() (events.RowReader, error) { return events.OpenPaths(paths, *delimiter) }
 		}
 		for _, c := range sums {

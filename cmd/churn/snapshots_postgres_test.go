@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/churnlabs/churn/features/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// pg is this test binary's throwaway PostgreSQL, stopped by TestMain.
+var pg = pgtest.New()
+
+// eventsTable is the table the Postgres tests load, and the CSV header of
+// the same rows: one time in three spellings (with a zone, without one,
+// a date), and numbers of three types, some NULL.
+const eventsTable = `CREATE TABLE events (
+	account text NOT NULL,
+	ts timestamptz NOT NULL,
+	local_ts timestamp NOT NULL,
+	day date NOT NULL,
+	amount numeric(12, 2),
+	seats integer,
+	score double precision,
+	user_id text
+)`
+
+// genEvents writes n random event rows as CSV, times spread over 20 weeks
+// of early 2025 in UTC offsets from -08 to +09 so that days and weeks
+// differ by zone, with NULL (empty) cells among the numbers and users.
+func genEvents(seed uint64, n int) string {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	b.WriteString("account,ts,local_ts,day,amount,seats,score,user_id\n")
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		acct := fmt.Sprintf("acct-%02d", rng.IntN(25))
+		// Each account is active in a window of its own, so some churn
+		// by silence and some start late.
+		at := start.Add(time.Duration(rng.IntN(140*24*60)) * time.Minute).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+		zone := time.FixedZone("", (rng.IntN(18)-8)*3600)
+		local := at.In(zone)
+		cell := func(p float64, s string) string {
+			if rng.Float64() < p {
+				return ""
+			}
+			return s
+		}
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s,%s,%s\n", acct,
+			local.Format("2006-01-02 15:04:05.999Z07"),
+			local.Format("2006-01-02 15:04:05.999"),
+			local.Format(time.DateOnly),
+			cell(0.1, fmt.Sprintf("%d.%02d", rng.IntN(500), rng.IntN(100))),
+			cell(0.1, fmt.Sprint(rng.IntN(40))),
+			cell(0.1, fmt.Sprint(float64(rng.IntN(1000))/8)),
+			cell(0.2, fmt.Sprintf("u%d", rng.IntN(6))))
+	}
+	return b.String()
+}
+
+// loadEvents creates the events table in db and copies csv's rows into
+// it, empty cells as NULL.
+func loadEvents(t *testing.T, db, csv string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, eventsTable); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.PgConn().CopyFrom(ctx, strings.NewReader(csv), "COPY events FROM STDIN (FORMAT csv, HEADER true)")
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSnapshotsPostgresEqualsCSV rolls the same rows up from a CSV file
+// and from a PostgreSQL table (in another order) and wants the same
+// bytes, for each spelling of the time and each numeric type.
+func TestSnapshotsPostgresEqualsCSV(t *testing.T) {
+	db := pg.DB(t)
+	csv := genEvents(7, 3000)
+	loadEvents(t, db, csv)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "events.csv")
+	if err := os.WriteFile(in, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"timestamptz", []string{"--time", "ts", "--sum", "amount", "--sum", "seats", "--sum", "score", "--count-distinct", "user_id", "--churn-after-silence", "21d"}},
+		{"timestamptz in a zone", []string{"--time", "ts", "--timezone", "Asia/Tokyo", "--sum", "amount", "--churn-after-silence", "10d"}},
+		{"timestamp", []string{"--time", "local_ts", "--timezone", "America/Los_Angeles", "--sum", "score"}},
+		{"date", []string{"--time", "day", "--timezone", "America/New_York", "--count-distinct", "user_id", "--churn-after-silence", "4w"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"snapshots", "--account", "account", "--until", "2025-05-18"}, c.args...)
+			fromCSV := filepath.Join(dir, c.name+".csv.out.csv")
+			fromPG := filepath.Join(dir, c.name+".pg.out.csv")
+			mustChurn(t, append(args, "--events", in, "--out", fromCSV)...)
+			stdout := mustChurn(t, append(args, "--events", db, "--query", "SELECT * FROM events ORDER BY user_id DESC, ts", "--out", fromPG)...)
+			if !strings.Contains(stdout, "from 3000 rows") {
+				t.Errorf("stdout %q", stdout)
+			}
+			want, err := os.ReadFile(fromCSV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(fromPG)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 1000 {
+				t.Fatalf("only %d bytes of snapshots: the test data is too thin", len(want))
+			}
+			if string(got) != string(want) {
+				t.Errorf("from PostgreSQL:\n%.2000s\nfrom the CSV file:\n%.2000s", got, want)
+			}
+		})
+	}
+}
+
+// TestSnapshotsPostgresErrors checks that a bad query, a bad value and a
+// wrong flag fail with a message naming the problem and write nothing,
+// and that cancelling stops a query still running.
+func TestSnapshotsPostgresErrors(t *testing.T) {
+	db := pg.DB(t)
+	loadEvents(t, db, genEvents(1, 50))
+	out := filepath.Join(t.TempDir(), "snap.csv")
+	base := []string{"snapshots", "--events", db, "--account", "account", "--time", "ts", "--out", out}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a missing comma", append(base, "--query", "SELECT account ts FROM events"), 1, `column "account": no such column (the file has ts)`},
+		{"unknown table", append(base, "--query", "SELECT * FROM evnts"), 1, `relation "evnts" does not exist`},
+		{"bad time at a row", append(base, "--query", "SELECT account, CASE WHEN row_number() OVER () = 7 THEN 'soon' ELSE ts::text END AS ts FROM events"),
+			1, `(query): row 7: column "ts": time "soon"`},
+		{"negative sum", append(base, "--query", "SELECT account, ts, -1 AS amount FROM events", "--sum", "amount"), 1, `row 1: column "amount"`},
+		{"no query", base, 2, "needs --query"},
+		{"query without postgres", []string{"snapshots", "--events", "x.csv", "--query", "SELECT 1", "--account", "a", "--time", "t", "--out", out}, 2, "--query reads from a postgres://"},
+		{"postgres and a file", append(base, "--events", "x.csv", "--query", "SELECT 1"), 2, "is the only one"},
+		{"no server", []string{"snapshots", "--events", "postgres://u:hush@127.0.0.1:1/db?connect_timeout=3", "--query", "SELECT 1", "--account", "a", "--time", "t", "--out", out}, 1, "connect to postgres://u:xxxxx@127.0.0.1:1/db"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := churn(t, c.args...)
+			if code != c.code || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, c.code, c.want)
+			}
+			if strings.Contains(errs, "hush") {
+				t.Errorf("stderr %q shows a password", errs)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Fatal("an output file was written")
+			}
+		})
+	}
+	t.Run("cancel", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(300*time.Millisecond, cancel)
+		start := time.Now()
+		var sink strings.Builder
+		code := run(ctx, &env{stdout: &sink, stderr: &sink}, append(base, "--query", "SELECT account, ts FROM events UNION ALL SELECT 'x', now() FROM pg_sleep(60)"))
+		if code == 0 {
+			t.Error("a cancelled roll-up succeeded")
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("cancelling took %v", d)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Error("a cancelled roll-up left an output file")
+		}
+	})
+}
