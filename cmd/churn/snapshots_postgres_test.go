@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	csvpkg "encoding/csv"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/churnlabs/churn/features/postgres"
 	"github.com/churnlabs/churn/features/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -40,10 +43,13 @@ func genEvents(seed uint64, n int) string {
 	b.WriteString("account,ts,local_ts,day,amount,seats,score,user_id\n")
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {
-		acct := fmt.Sprintf("acct-%02d", rng.IntN(25))
-		// Each account is active in a window of its own, so some churn
-		// by silence and some start late.
-		at := start.Add(time.Duration(rng.IntN(140*24*60)) * time.Minute).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+		// Each account is active in a window of its own, so that some
+		// start late and churn by silence; later accounts have few
+		// events, so silences in the middle of a history happen too.
+		a := int(25 * rng.Float64() * rng.Float64())
+		from, length := a*4, min(140-a*4, 20+a*6)
+		acct := fmt.Sprintf("acct-%02d", a)
+		at := start.Add(time.Duration(from*24*60+rng.IntN(length*24*60)) * time.Minute).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
 		zone := time.FixedZone("", (rng.IntN(18)-8)*3600)
 		local := at.In(zone)
 		cell := func(p float64, s string) string {
@@ -185,4 +191,77 @@ func TestSnapshotsPostgresErrors(t *testing.T) {
 			t.Error("a cancelled roll-up left an output file")
 		}
 	})
+}
+
+// TestSnapshotsEmitSQLEqualsGo runs the SQL that --emit-sql prints on
+// PostgreSQL and wants, row for row, the snapshots the Go roll-up writes
+// from the same query.
+func TestSnapshotsEmitSQLEqualsGo(t *testing.T) {
+	db := pg.DB(t)
+	loadEvents(t, db, genEvents(11, 3000))
+	dir := t.TempDir()
+	const query = "SELECT account, ts FROM events"
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"no churn", nil},
+		{"silence", []string{"--churn-after-silence", "21d"}},
+		{"zone and silence", []string{"--timezone", "Asia/Tokyo", "--churn-after-silence", "10d"}},
+		{"until a Wednesday", []string{"--until", "2025-04-16", "--timezone", "America/Los_Angeles", "--churn-after-silence", "2w"}},
+		{"until a Sunday", []string{"--until", "2025-05-18", "--churn-after-silence", "30d"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"snapshots", "--account", "account", "--time", "ts"}, c.args...)
+			out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			mustChurn(t, append(args, "--events", db, "--query", query, "--out", out)...)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(strings.NewReader(string(data))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sql := mustChurn(t, append(args, "--emit-sql", "--dialect", "postgres", "--query", query)...)
+			r, err := postgres.Query(context.Background(), db, sql)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, sql)
+			}
+			defer r.Close()
+			got := [][]string{r.Columns()}
+			for {
+				row, err := r.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, append([]string(nil), row...))
+			}
+			churned := 0
+			for _, row := range want[1:] {
+				if row[7] == "1" {
+					churned++
+				}
+			}
+			if len(want) < 100 || (churned == 0) != (len(c.args) == 0) {
+				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want), churned)
+			}
+			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
+			for i := 0; i < max(len(got), len(want)); i++ {
+				if i >= len(got) || i >= len(want) || strings.Join(got[i], ",") != strings.Join(want[i], ",") {
+					var g, w []string
+					if i < len(got) {
+						g = got[i]
+					}
+					if i < len(want) {
+						w = want[i]
+					}
+					t.Fatalf("row %d of %d (Go: %d): SQL gives %q, Go %q", i, len(got), len(want), g, w)
+				}
+			}
+		})
+	}
 }

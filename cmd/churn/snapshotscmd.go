@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,8 +53,14 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
+	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only")
+	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: postgres")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *emitSQL {
+		return printSQL(e, fs, *query, *dialect, *until, events.Source{Account: *account, Time: *timeCol, TimeFormat: *timeFormat},
+			*tz, *silence, *mapFile != "" || len(paths) > 0 || len(sums) > 0 || len(distinct) > 0 || *out != "")
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
@@ -159,6 +166,35 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	fmt.Fprintf(e.stdout, "wrote %s: %d snapshots of %d accounts (%d churned), weeks %s to %s, from %d rows\n",
 		*out, rep.Written, rep.Accounts, rep.Churned, rep.First, rep.Last, rep.Rows)
 	return nil
+}
+
+// printSQL prints the plain-flags roll-up of query's rows as one SQL
+// statement of dialect.
+func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events.Source, tz, silence string, other bool) error {
+	if other {
+		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --timezone, --churn-after-silence and --until: leave out --map, --events, --sum, --count-distinct and --out")
+	}
+	if query == "" {
+		return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows")
+	}
+	if err := required(fs, "account", "time"); err != nil {
+		return err
+	}
+	d := features.NoDate
+	if until != "" {
+		var err error
+		if d, err = features.ParseDate(until); err != nil {
+			return usageError(fs, "--until: %v", err)
+		}
+	}
+	src.Name = "query"
+	m := &events.Mapping{Sources: []events.Source{src}, Timezone: tz, ChurnAfterSilence: silence}
+	sql, err := events.SQL(m, dialect, query, d)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	_, err = io.WriteString(e.stdout, sql)
+	return err
 }
 
 // reportCounts formats a roll-up's warnings and notes for stderr.
