@@ -265,3 +265,35 @@ func TestSnapshotsEmitSQLEqualsGo(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotsEmitSQLFlags checks --emit-sql's flags: what it cannot
+// write is a usage error, and the statement goes to stdout.
+func TestSnapshotsEmitSQLFlags(t *testing.T) {
+	base := []string{"snapshots", "--emit-sql", "--account", "a", "--time", "t"}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no query", base, 2, "--emit-sql needs --query"},
+		{"with --out", append(base, "--query", "TABLE e", "--out", "x.csv"), 2, "leave out --map, --events"},
+		{"with --sum", append(base, "--query", "TABLE e", "--sum", "x"), 2, "leave out"},
+		{"other dialect", append(base, "--query", "TABLE e", "--dialect", "spark"), 2, `dialect "spark"`},
+		{"no account", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--time", "t"}, 2, "--account is required"},
+		{"bad until", append(base, "--query", "TABLE e", "--until", "2025-13-01"), 2, "--until"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, errs := churn(t, c.args...)
+			if code != c.code || !strings.Contains(errs, c.want) || stdout != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout, errs, c.code, c.want)
+			}
+		})
+	}
+	stdout := mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
+	for _, want := range []string{"FROM (TABLE e) AS src", "DATE '2025-03-02'", "next_day - day > 90"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, stdout)
+		}
+	}
+}
