@@ -297,3 +297,120 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotsPostgresMap reads every table of a mapping file (events,
+// tickets, invoices, accounts) from PostgreSQL and wants the bytes the
+// same mapping gives from CSV files of the same rows.
+func TestSnapshotsPostgresMap(t *testing.T) {
+	db := pg.DB(t)
+	tables := map[string]string{
+		"events": `account_id,at,event,user,amount
+acme,2025-01-06T10:00:00Z,login,u1,
+acme,2025-01-07T10:00:00Z,login,u2,
+acme,2025-01-07T11:00:00Z,export,u2,10.5
+acme,2025-01-14T11:00:00Z,export,u1,0.25
+acme,2025-01-29T11:00:00Z,cancel,u1,
+beta,2025-01-06T11:00:00Z,login,u9,
+`,
+		"tickets": `account_id,opened,first_response_min,sla_min
+acme,2025-01-08,30,60
+acme,2025-01-09,90,60
+beta,2025-01-15,,60
+`,
+		"invoices": `account_id,due,paid
+acme,2025-01-10,2025-01-20
+beta,2025-01-12,
+beta,2025-01-19,2025-01-19
+`,
+		"accounts": `account_id,from,arr,segment,renewal
+acme,2024-06-01,1000,smb,2025-06-01
+acme,2025-01-15,5000,mid,2026-01-15
+beta,2024-01-01,200,smb,
+`,
+	}
+	// Typed columns, as a warehouse holds them: the reader must turn
+	// them back into what the CSV cells say.
+	types := map[string]string{
+		"events":   "account_id text, at timestamptz, event text, \"user\" text, amount numeric",
+		"tickets":  "account_id text, opened date, first_response_min integer, sla_min bigint",
+		"invoices": "account_id text, due date, paid date",
+		"accounts": "account_id text, \"from\" date, arr double precision, segment text, renewal date",
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for name, csv := range tables {
+		if err := os.WriteFile(filepath.Join(dir, name+".csv"), []byte(csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+types[name]+")"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(csv), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mapping := func(from func(table string) string) string {
+		return `sources:
+  - name: product
+` + from("events") + `    account: account_id
+    time: at
+    logins: {column: event, in: [login]}
+    actions: {column: event, in: [export]}
+    churn_event: {column: event, in: [cancel]}
+    sum: [{column: amount, as: exported}]
+    count_distinct: [{column: user, as: active_users}]
+` + strings.Replace(from("tickets"), "    ", "  - ", 1) + `    kind: tickets
+    account: account_id
+    time: opened
+    sla_breach: {response: first_response_min, limit: sla_min}
+` + strings.Replace(from("invoices"), "    ", "  - ", 1) + `    kind: invoices
+    account: account_id
+    invoice: {due: due, paid: paid}
+accounts:
+` + strings.ReplaceAll(from("accounts"), "    ", "  ") + `  account: account_id
+  effective_from: from
+  arr: arr
+  segment: segment
+  renewal_date: renewal
+`
+	}
+	files := mapping(func(table string) string { return "    path: " + table + ".csv\n" })
+	queries := mapping(func(table string) string {
+		return "    path: " + db + "\n    query: SELECT * FROM " + table + " ORDER BY random()\n"
+	})
+	var outs [2][]byte
+	for i, m := range []string{files, queries} {
+		mf := filepath.Join(dir, fmt.Sprintf("map%d.yaml", i))
+		if err := os.WriteFile(mf, []byte(m), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("snap%d.csv", i))
+		mustChurn(t, "snapshots", "--map", mf, "--until", "2025-02-02", "--out", out)
+		if outs[i], err = os.ReadFile(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(string(outs[0]), "acme,2025-01-13,0,1,5,0,1,0,5000,mid,2026-01-15,0.25,1") {
+		t.Errorf("from the files:\n%s", outs[0])
+	}
+	if string(outs[1]) != string(outs[0]) {
+		t.Errorf("from PostgreSQL:\n%s\nfrom the files:\n%s", outs[1], outs[0])
+	}
+	for _, c := range []struct{ name, yaml, want string }{
+		{"no query", "sources:\n  - path: " + db + "\n    account: a\n    time: t\n", "a postgres:// path needs a query"},
+		{"query of a file", "sources:\n  - path: e.csv\n    query: TABLE e\n    account: a\n    time: t\n", "not from files"},
+	} {
+		mf := filepath.Join(dir, "bad.yaml")
+		if err := os.WriteFile(mf, []byte(c.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errs := churn(t, "snapshots", "--map", mf, "--out", filepath.Join(dir, "bad.csv")); code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%s: exit %d, %q; want %q", c.name, code, errs, c.want)
+		}
+	}
+}

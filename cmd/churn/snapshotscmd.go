@@ -96,9 +96,7 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 			if *query == "" {
 				return usageError(fs, "--events %s needs --query \"SELECT ...\"", postgres.Redact(paths[0]))
 			}
-			url, q := paths[0], *query
-			src.Name, src.Path = postgres.Redact(url), ""
-			src.Open = func() (events.RowReader, error) { return postgres.Query(ctx, url, q) }
+			src.Name, src.Query = postgres.Redact(paths[0]), *query
 		case *query != "":
 			return usageError(fs, "--query reads from a postgres:// --events URL, not from files")
 		case len(paths) > 1:
