@@ -53,14 +53,20 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
-	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only")
+	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only, no --map")
 	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: postgres")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if *emitSQL {
-		return printSQL(e, fs, *query, *dialect, *until, events.Source{Account: *account, Time: *timeCol, TimeFormat: *timeFormat},
-			*tz, *silence, *mapFile != "" || len(paths) > 0 || len(sums) > 0 || len(distinct) > 0 || *out != "")
+		src := events.Source{Account: *account, Time: *timeCol, TimeFormat: *timeFormat}
+		for _, c := range sums {
+			src.Sum = append(src.Sum, events.Signal{Column: c})
+		}
+		for _, c := range distinct {
+			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
+		}
+		return printSQL(e, fs, *query, *dialect, *until, src, *tz, *silence, *mapFile != "" || len(paths) > 0 || *out != "")
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
@@ -170,7 +176,7 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 // statement of dialect.
 func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events.Source, tz, silence string, other bool) error {
 	if other {
-		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --timezone, --churn-after-silence and --until: leave out --map, --events, --sum, --count-distinct and --out")
+		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --sum, --count-distinct, --timezone, --churn-after-silence and --until: leave out --map, --events and --out")
 	}
 	if query == "" {
 		return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows")

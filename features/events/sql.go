@@ -19,8 +19,8 @@ import (
 // event's day).
 //
 // It covers the plain case (one events source, every row a login and a
-// key action, no filters, signals or accounts table) and says so for the
-// rest. The time column must be a timestamptz (or text PostgreSQL reads
+// key action, sum and count_distinct signals, no filters or accounts
+// table) and says so for the rest. The time column must be a timestamptz (or text PostgreSQL reads
 // as one); a timestamp or date column is read in the session's TimeZone.
 // Unlike Build, it does not check the rows: bad times fail the query,
 // rows after today are not refused.
@@ -40,8 +40,6 @@ func SQL(m *Mapping, dialect, from string, until features.Date) (string, error) 
 		return "", fmt.Errorf("SQL: %s sources are not written so far", s.kind())
 	case s.Logins != nil || s.Actions != nil || s.ChurnEvent != nil:
 		return "", errors.New("SQL: login, action and churn_event filters are not written so far")
-	case len(s.Sum) > 0 || len(s.CountDistinct) > 0:
-		return "", errors.New("SQL: sum and count_distinct signals are not written so far")
 	case m.Accounts != nil:
 		return "", errors.New("SQL: an accounts table is not written so far")
 	case s.TimeFormat != "":
@@ -61,17 +59,42 @@ func SQL(m *Mapping, dialect, from string, until features.Date) (string, error) 
 	if until != features.NoDate && until != 0 {
 		untilSQL = "SELECT DATE " + literal(until.String()) + " AS u"
 	}
+	// The signals, in the snapshot's column order (sums, then distinct
+	// counts, as Schema has them): a cell IsMissing reads as unknown is
+	// NULL, as in Build; sums are rounded to millionths row by row, as
+	// Build keeps them.
+	var missing []string
+	for _, v := range features.MissingSpellings() {
+		missing = append(missing, literal(v))
+	}
+	cell := func(col string) string {
+		t := "CAST(src." + ident(col) + " AS text)"
+		return "CASE WHEN " + t + " IN (" + strings.Join(missing, ", ") + ") THEN NULL ELSE " + t + " END"
+	}
+	var evCols, dayCols, weekSums, outCols strings.Builder
+	var distinctCols []string
+	for k, sig := range s.Sum {
+		fmt.Fprintf(&evCols, ",\n         ROUND(CAST(%s AS numeric), 6) AS s%d", cell(sig.Column), k)
+		fmt.Fprintf(&dayCols, ", SUM(s%d) AS s%d", k, k)
+		fmt.Fprintf(&weekSums, ", SUM(s%d) AS s%d", k, k)
+		fmt.Fprintf(&outCols, ",\n       CAST(COALESCE(k.s%d, 0) AS double precision) AS %s", k, ident(sig.name()))
+	}
+	for k, sig := range s.CountDistinct {
+		fmt.Fprintf(&evCols, ",\n         %s AS d%d", cell(sig.Column), k)
+		distinctCols = append(distinctCols, fmt.Sprintf("COUNT(DISTINCT d%d) AS d%d", k, k))
+		fmt.Fprintf(&outCols, ",\n       COALESCE(x.d%d, 0) AS %s", k, ident(sig.name()))
+	}
 	// Each step is a CTE named for what it holds; days (one row per
 	// account and active day) is what every later step reads, so the
 	// events are scanned once.
 	var b strings.Builder
 	fmt.Fprintf(&b, `WITH ev AS (
   SELECT CAST(src.%s AS text) AS account,
-         CAST(CAST(src.%s AS timestamptz) AT TIME ZONE %s AS date) AS day
+         CAST(CAST(src.%s AS timestamptz) AT TIME ZONE %s AS date) AS day%s
   FROM (%s) AS src
 ),
 days AS (
-  SELECT account, day, day - (CAST(EXTRACT(ISODOW FROM day) AS integer) - 1) AS week, COUNT(*) AS n
+  SELECT account, day, day - (CAST(EXTRACT(ISODOW FROM day) AS integer) - 1) AS week, COUNT(*) AS n%s
   FROM ev GROUP BY account, day
 ),
 bounds AS (
@@ -81,7 +104,7 @@ bounds AS (
     FROM (%s) AS x
   ) AS y
 ),
-`, ident(s.Account), ident(s.Time), literal(loc.String()), strings.TrimRight(strings.TrimSpace(from), ";"), untilSQL)
+`, ident(s.Account), ident(s.Time), literal(loc.String()), evCols.String(), strings.TrimRight(strings.TrimSpace(from), ";"), dayCols.String(), untilSQL)
 	if silence > 0 {
 		fmt.Fprintf(&b, `silence AS (
   -- The day each account's FIRST silence of %[1]d days is reached: the
@@ -111,20 +134,32 @@ weeks AS (
   CROSS JOIN LATERAL generate_series(CAST(a.first_week AS timestamp), CAST(a.stop AS timestamp), interval '7 days') AS w
 ),
 activity AS (
-  SELECT account, week, COUNT(*) AS logins, SUM(n) AS frequency, MAX(day) AS last_day
+  SELECT account, week, COUNT(*) AS logins, SUM(n) AS frequency, MAX(day) AS last_day` + weekSums.String() + `
   FROM days GROUP BY account, week
 )
-SELECT w.account AS account_id,
+`)
+	if len(distinctCols) > 0 {
+		b.WriteString(`, distincts AS (
+  SELECT account, day - (CAST(EXTRACT(ISODOW FROM day) AS integer) - 1) AS week, ` + strings.Join(distinctCols, ", ") + `
+  FROM ev GROUP BY 1, 2
+)
+`)
+	}
+	b.WriteString(`SELECT w.account AS account_id,
        w.week,
        COALESCE(k.logins, 0) AS logins,
        COALESCE(k.frequency, 0) AS frequency,
        GREATEST(0, w.week + 6 - MAX(k.last_day) OVER (PARTITION BY w.account ORDER BY w.week)) AS recency_days,
        0 AS sla_breaches,
        0 AS overdue_invoices,
-       CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END AS churned
+       CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END AS churned` + outCols.String() + `
 FROM weeks AS w
 LEFT JOIN activity AS k ON k.account = w.account AND k.week = w.week
-ORDER BY w.account COLLATE "C", w.week
+`)
+	if len(distinctCols) > 0 {
+		b.WriteString("LEFT JOIN distincts AS x ON x.account = w.account AND x.week = w.week\n")
+	}
+	b.WriteString(`ORDER BY w.account COLLATE "C", w.week
 `)
 	return b.String(), nil
 }

@@ -23,7 +23,6 @@ func TestSQLRefuses(t *testing.T) {
 		{"dialect", nil, "duckdb", "TABLE events", `dialect "duckdb"`},
 		{"no query", nil, "postgres", " ", "no query"},
 		{"filter", func(m *Mapping) { m.Sources[0].Logins = &Filter{} }, "postgres", "TABLE e", "filters"},
-		{"sum", func(m *Mapping) { m.Sources[0].Sum = []Signal{{Column: "x"}} }, "postgres", "TABLE e", "sum"},
 		{"accounts", func(m *Mapping) { m.Accounts = &Accounts{} }, "postgres", "TABLE e", "accounts table"},
 		{"tickets", func(m *Mapping) { m.Sources[0].Kind = KindTickets }, "postgres", "TABLE e", "tickets"},
 		{"two sources", func(m *Mapping) { m.Sources = append(m.Sources, m.Sources[0]) }, "postgres", "TABLE e", "one events source"},
