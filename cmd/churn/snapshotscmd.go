@@ -37,11 +37,14 @@ SLA breaches, overdue invoices, ARR, segment, renewal and churn come from.
 Weeks start on Monday; only complete weeks are written; weeks without events
 are zero weeks. Churn: cancellation rows or contract ends from the mapping,
 or --churn-after-silence, declared on an account's FIRST silence of that
-length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
+length. FILE ending in .parquet is written as Parquet, otherwise CSV.
+--events postgres://... --query "SELECT ..." reads the rows from PostgreSQL;
+--emit-sql prints the plain roll-up of --query's rows as one SQL statement
+to run in the database instead.`)
 	out := fs.String("out", "", "snapshot file to write (.parquet or .csv)")
 	var paths, sums, distinct listFlag
 	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions), repeatable; or a postgres:// URL with --query")
-	query := fs.String("query", "", "SQL query giving the rows of a --events postgres:// URL, streamed")
+	query := fs.String("query", "", "SQL query giving the rows: of a --events postgres:// URL (streamed), or of --emit-sql's statement")
 	mapFile := fs.String("map", "", "mapping file (YAML): sources, logins, actions, SLA, invoices, accounts, churn")
 	account := fs.String("account", "", "account column of --events")
 	timeCol := fs.String("time", "", "time column of --events")
