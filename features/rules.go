@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -23,6 +24,17 @@ var missingSpellings = map[string]bool{
 	"": true, "#N/A": true, "#N/A N/A": true, "#NA": true, "-1.#IND": true, "-1.#QNAN": true,
 	"-NaN": true, "-nan": true, "1.#IND": true, "1.#QNAN": true, "<NA>": true, "N/A": true,
 	"NA": true, "NULL": true, "NaN": true, "None": true, "n/a": true, "nan": true, "null": true,
+}
+
+// MissingSpellings returns the spellings IsMissing accepts, sorted: for
+// code that must say the same in another language (the roll-up's SQL).
+func MissingSpellings() []string {
+	out := make([]string, 0, len(missingSpellings))
+	for s := range missingSpellings {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // IsMissing reports whether a text cell spells an unknown value: empty,

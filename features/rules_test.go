@@ -3,6 +3,7 @@ package features
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,4 +249,18 @@ func inspect(t *testing.T, src Source) *Report {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// TestMissingSpellings checks that the list other languages are given is
+// exactly what IsMissing accepts, sorted.
+func TestMissingSpellings(t *testing.T) {
+	got := MissingSpellings()
+	if !slices.IsSorted(got) || len(got) != len(missingSpellings) {
+		t.Fatalf("MissingSpellings() = %q: not sorted, or not all %d", got, len(missingSpellings))
+	}
+	for _, s := range got {
+		if !IsMissing(s) {
+			t.Errorf("%q is listed but not missing", s)
+		}
+	}
 }

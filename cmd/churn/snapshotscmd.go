@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/events"
 	"github.com/churnlabs/churn/features/parquetfile"
+	"github.com/churnlabs/churn/features/postgres"
 	"github.com/churnlabs/churn/features/publish"
 )
 
@@ -34,10 +37,14 @@ SLA breaches, overdue invoices, ARR, segment, renewal and churn come from.
 Weeks start on Monday; only complete weeks are written; weeks without events
 are zero weeks. Churn: cancellation rows or contract ends from the mapping,
 or --churn-after-silence, declared on an account's FIRST silence of that
-length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
+length. FILE ending in .parquet is written as Parquet, otherwise CSV.
+--events postgres://... --query "SELECT ..." reads the rows from PostgreSQL;
+--emit-sql prints the plain roll-up of --query's rows as one SQL statement
+to run in the database instead.`)
 	out := fs.String("out", "", "snapshot file to write (.parquet or .csv)")
 	var paths, sums, distinct listFlag
-	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions); repeatable")
+	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions), repeatable; or a postgres:// URL with --query")
+	query := fs.String("query", "", "SQL query giving the rows: of a --events postgres:// URL (streamed), or of --emit-sql's statement")
 	mapFile := fs.String("map", "", "mapping file (YAML): sources, logins, actions, SLA, invoices, accounts, churn")
 	account := fs.String("account", "", "account column of --events")
 	timeCol := fs.String("time", "", "time column of --events")
@@ -49,16 +56,28 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
+	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only, no --map")
+	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: postgres")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *emitSQL {
+		src := events.Source{Account: *account, Time: *timeCol, TimeFormat: *timeFormat}
+		for _, c := range sums {
+			src.Sum = append(src.Sum, events.Signal{Column: c})
+		}
+		for _, c := range distinct {
+			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
+		}
+		return printSQL(e, fs, *query, *dialect, *until, src, *tz, *silence, *mapFile != "" || len(paths) > 0 || *out != "")
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
 	var m *events.Mapping
 	if *mapFile != "" {
-		if len(paths) > 0 || *account != "" || *timeCol != "" || len(sums) > 0 || len(distinct) > 0 || *timeFormat != "" {
-			return usageError(fs, "--map names the sources and their columns: leave out --events, --account, --time, --time-format, --sum and --count-distinct")
+		if len(paths) > 0 || *account != "" || *timeCol != "" || len(sums) > 0 || len(distinct) > 0 || *timeFormat != "" || *query != "" {
+			return usageError(fs, "--map names the sources and their columns: leave out --events, --query, --account, --time, --time-format, --sum and --count-distinct")
 		}
 		data, err := os.ReadFile(*mapFile)
 		if err != nil {
@@ -78,7 +97,18 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 		// columns in every file.
 		src := events.Source{Name: strings.Join(paths, ", "), Path: paths[0], Account: *account, Time: *timeCol,
 			TimeFormat: *timeFormat, Delimiter: *delimiter}
-		if len(paths) > 1 {
+		switch {
+		case slices.ContainsFunc(paths, postgres.IsURL):
+			if len(paths) > 1 {
+				return usageError(fs, "a postgres:// --events is the only one: put every row in its --query")
+			}
+			if *query == "" {
+				return usageError(fs, "--events %s needs --query \"SELECT ...\"", postgres.Redact(paths[0]))
+			}
+			src.Name, src.Query = postgres.Redact(paths[0]), *query
+		case *query != "":
+			return usageError(fs, "--query reads from a postgres:// --events URL, not from files")
+		case len(paths) > 1:
 			src.Open = func() (events.RowReader, error) { return events.OpenPaths(paths, *delimiter) }
 		}
 		for _, c := range sums {
@@ -143,6 +173,35 @@ length. FILE ending in .parquet is written as Parquet, otherwise CSV.`)
 	fmt.Fprintf(e.stdout, "wrote %s: %d snapshots of %d accounts (%d churned), weeks %s to %s, from %d rows\n",
 		*out, rep.Written, rep.Accounts, rep.Churned, rep.First, rep.Last, rep.Rows)
 	return nil
+}
+
+// printSQL prints the plain-flags roll-up of query's rows as one SQL
+// statement of dialect.
+func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events.Source, tz, silence string, other bool) error {
+	if other {
+		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --sum, --count-distinct, --timezone, --churn-after-silence and --until: leave out --map, --events and --out")
+	}
+	if query == "" {
+		return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows")
+	}
+	if err := required(fs, "account", "time"); err != nil {
+		return err
+	}
+	d := features.NoDate
+	if until != "" {
+		var err error
+		if d, err = features.ParseDate(until); err != nil {
+			return usageError(fs, "--until: %v", err)
+		}
+	}
+	src.Name = "query"
+	m := &events.Mapping{Sources: []events.Source{src}, Timezone: tz, ChurnAfterSilence: silence}
+	sql, err := events.SQL(m, dialect, query, d)
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+	_, err = io.WriteString(e.stdout, sql)
+	return err
 }
 
 // reportCounts formats a roll-up's warnings and notes for stderr.

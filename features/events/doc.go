@@ -7,8 +7,8 @@
 // columns to sum or count distinct as extra signals, and where ARR,
 // segment and renewal date come from. Rows are pulled through the small
 // RowReader interface, so a source may be a CSV or Parquet file, a
-// directory of Hive-style partitions, or (later) a database query: the
-// roll-up does not care. Memory is bounded by accounts x weeks, not by
+// directory of Hive-style partitions, or a PostgreSQL query (a postgres://
+// path with a query, read by package postgres): the roll-up does not care. Memory is bounded by accounts x weeks, not by
 // events: each row is folded into its account-week as it is read. (Invoices
 // are kept as due and paid dates until the end, a few per account-month;
 // distinct counts keep each account-week's distinct values.)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/postgres"
 	"github.com/goccy/go-yaml"
 )
 
@@ -42,8 +43,10 @@ type Source struct {
 	// Name labels the source in messages; "" uses Path.
 	Name string `yaml:"name"`
 	// Path is a file (CSV, CSV.gz or Parquet) or a directory of them,
-	// relative to the mapping file.
+	// relative to the mapping file, or a postgres:// URL read with Query.
 	Path string `yaml:"path"`
+	// Query is the SQL giving the rows of a postgres:// Path, streamed.
+	Query string `yaml:"query"`
 	// Kind is events (the default), tickets or invoices.
 	Kind string `yaml:"kind"`
 	// Account and Time name the account and timestamp columns. An invoice
@@ -121,7 +124,10 @@ type Invoice struct {
 // change never reaches an earlier week; without it, one row per account
 // holds for every week.
 type Accounts struct {
+	// Path and Query are as a Source's: a file or directory, or a
+	// postgres:// URL and the SQL giving its rows.
 	Path          string `yaml:"path"`
+	Query         string `yaml:"query"`
 	Account       string `yaml:"account"`
 	EffectiveFrom string `yaml:"effective_from"`
 	ARR           string `yaml:"arr"`
@@ -148,11 +154,11 @@ func ParseMapping(data []byte, dir string) (*Mapping, error) {
 		return nil, fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
 	for i := range m.Sources {
-		if p := m.Sources[i].Path; p != "" && !filepath.IsAbs(p) {
+		if p := m.Sources[i].Path; p != "" && !filepath.IsAbs(p) && !postgres.IsURL(p) {
 			m.Sources[i].Path = filepath.Join(dir, p)
 		}
 	}
-	if m.Accounts != nil && m.Accounts.Path != "" && !filepath.IsAbs(m.Accounts.Path) {
+	if m.Accounts != nil && m.Accounts.Path != "" && !filepath.IsAbs(m.Accounts.Path) && !postgres.IsURL(m.Accounts.Path) {
 		m.Accounts.Path = filepath.Join(dir, m.Accounts.Path)
 	}
 	if err := m.Check(); err != nil {
@@ -184,6 +190,9 @@ func (m *Mapping) Check() error {
 		where := fmt.Sprintf("mapping: source %d (%s)", i+1, s.label())
 		if s.Path == "" && s.Open == nil {
 			return fmt.Errorf("%s: no path", where)
+		}
+		if err := checkQuery(s.Path, s.Query, s.Open != nil); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		if s.Account == "" {
 			return fmt.Errorf("%s: no account column", where)
@@ -245,6 +254,9 @@ func (m *Mapping) Check() error {
 	if a := m.Accounts; a != nil {
 		if a.Path == "" && a.Open == nil {
 			return errors.New("mapping: accounts: no path")
+		}
+		if err := checkQuery(a.Path, a.Query, a.Open != nil); err != nil {
+			return fmt.Errorf("mapping: accounts: %w", err)
 		}
 		if a.Account == "" {
 			return errors.New("mapping: accounts: no account column")
@@ -326,7 +338,22 @@ func (s *Source) label() string {
 	if s.Name != "" {
 		return s.Name
 	}
+	if postgres.IsURL(s.Path) {
+		return postgres.Redact(s.Path)
+	}
 	return s.Path
+}
+
+// checkQuery checks that a postgres:// path has a query and only it has.
+func checkQuery(path, query string, open bool) error {
+	switch {
+	case open:
+	case postgres.IsURL(path) && strings.TrimSpace(query) == "":
+		return errors.New("a postgres:// path needs a query")
+	case !postgres.IsURL(path) && query != "":
+		return errors.New("a query reads from a postgres:// path, not from files")
+	}
+	return nil
 }
 
 func (s Signal) name() string {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/postgres"
 )
 
 // Writer receives the snapshots, sorted by account then week.
@@ -392,9 +393,12 @@ func (r *rollup) mapSource(rr RowReader, i int) (*columns, error) {
 	return c, nil
 }
 
-func (r *rollup) open(path, delimiter string, open func() (RowReader, error)) (RowReader, error) {
+func (r *rollup) open(ctx context.Context, path, query, delimiter string, open func() (RowReader, error)) (RowReader, error) {
 	if open != nil {
 		return open()
+	}
+	if postgres.IsURL(path) {
+		return postgres.Query(ctx, path, query)
 	}
 	rr, err := OpenPath(path, delimiter)
 	if err != nil {
@@ -418,7 +422,7 @@ func (r *rollup) tick(ctx context.Context) error {
 
 func (r *rollup) readSource(ctx context.Context, i int) (err error) {
 	s := &r.m.Sources[i]
-	rr, err := r.open(s.Path, s.Delimiter, s.Open)
+	rr, err := r.open(ctx, s.Path, s.Query, s.Delimiter, s.Open)
 	if err != nil {
 		return err
 	}
@@ -621,7 +625,7 @@ func (r *rollup) breach(s *Source, c *columns, row []string, at ref) (bool, erro
 
 func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 	t := r.m.Accounts
-	rr, err := r.open(t.Path, t.Delimiter, t.Open)
+	rr, err := r.open(ctx, t.Path, t.Query, t.Delimiter, t.Open)
 	if err != nil {
 		return err
 	}
