@@ -12,12 +12,7 @@ import (
 // the ways a second run or a hand can: churn train --features must
 // refuse to train on files that summary.json does not describe.
 func TestTrainChecksFeatureFiles(t *testing.T) {
-	dir := t.TempDir()
-	snap := filepath.Join(dir, "snapshots.parquet")
-	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "5", "--out", snap)
-	other := filepath.Join(dir, "other.parquet")
-	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "6", "--out", other)
-	featArgs := []string{"--horizon", "8", "--valid-weeks", "6"}
+	dir, snap, other := twoBooks(t)
 	otherParquet := filepath.Join(dir, "other-parquet")
 	mustChurn(t, append([]string{"features", "--snapshots", other, "--out", otherParquet}, featArgs...)...)
 	otherCSV := filepath.Join(dir, "other-csv")
@@ -108,12 +103,7 @@ func editSummary(t *testing.T, dir string, edit func(map[string]any)) {
 // CSV run. Train must either refuse the mix or train on the CSV run's
 // data, whose fingerprint a clean folder gives.
 func TestTrainAfterFormatChange(t *testing.T) {
-	dir := t.TempDir()
-	snap := filepath.Join(dir, "snapshots.parquet")
-	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "5", "--out", snap)
-	other := filepath.Join(dir, "other.parquet")
-	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "6", "--out", other)
-	featArgs := []string{"--horizon", "8", "--valid-weeks", "6"}
+	dir, snap, other := twoBooks(t)
 
 	feat := filepath.Join(dir, "features")
 	mustChurn(t, append([]string{"features", "--snapshots", other, "--out", feat}, featArgs...)...)
@@ -138,4 +128,19 @@ func TestTrainAfterFormatChange(t *testing.T) {
 	case code == 0 && fingerprint(got) != fingerprint(want):
 		t.Fatalf("trained on data fingerprinted %s, the CSV run's is %s: stale files were read", fingerprint(got), fingerprint(want))
 	}
+}
+
+// featArgs are the features flags both books are split with.
+var featArgs = []string{"--horizon", "8", "--valid-weeks", "6"}
+
+// twoBooks generates two different small books in a temporary folder,
+// for the tests that swap one run's feature files for another's.
+func twoBooks(t *testing.T) (dir, snap, other string) {
+	t.Helper()
+	dir = t.TempDir()
+	snap = filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "5", "--out", snap)
+	other = filepath.Join(dir, "other.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "6", "--out", other)
+	return dir, snap, other
 }
