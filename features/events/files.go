@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/parquetfile"
 )
 
@@ -363,7 +364,9 @@ func openCSV(path, delimiter string) (_ *csvRows, err error) {
 		}
 		in = r.gz
 	}
-	r.br = bufio.NewReaderSize(in, 1<<20)
+	// The same bound as the snapshot reader's: one runaway line (a
+	// binary file, a gigabyte cell) must not be read into memory whole.
+	r.br = bufio.NewReaderSize(&lineCap{r: in, path: path}, 1<<20)
 	if d == 0 {
 		peek, _ := r.br.Peek(64 << 10)
 		header, _, _ := strings.Cut(string(peek), "\n")
@@ -470,4 +473,30 @@ func (r *csvRows) Close() error {
 		r.gz.Close()
 	}
 	return r.f.Close()
+}
+
+// lineCap fails a read that would make a line longer than
+// csvfile.MaxRecordBytes, naming the line, so that neither encoding/csv
+// nor the whitespace splitter ever holds more than that of one line.
+type lineCap struct {
+	r    io.Reader
+	path string
+	run  int // bytes since the last line break
+	line int // line breaks seen
+}
+
+func (c *lineCap) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			c.line++
+			c.run = 0
+			continue
+		}
+		if c.run++; c.run > csvfile.MaxRecordBytes {
+			return i, &features.InputError{File: c.path, Row: c.line + 1, Err: fmt.Errorf(
+				"row is longer than %d bytes (1 MiB), the limit for one row: is this a CSV file?", csvfile.MaxRecordBytes)}
+		}
+	}
+	return n, err
 }

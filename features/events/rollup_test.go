@@ -518,3 +518,31 @@ func TestUntilInFuture(t *testing.T) {
 		t.Errorf("error %v, want one about a last day after today", err)
 	}
 }
+
+// TestLongLine: an event file with a line over csvfile.MaxRecordBytes is
+// an error naming the file and the row, whatever the delimiter, and it
+// is found without reading the line whole.
+func TestLongLine(t *testing.T) {
+	huge := strings.Repeat("x", 12<<20)
+	for _, tc := range []struct{ name, body string }{
+		{"events.csv", "acct,t,amount\na,2025-01-06,1\n" + huge + ",2025-01-07,1\n"},
+		{"events.txt", "acct t amount\na 2025-01-06 1\n" + huge + " 2025-01-07 1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := events.Source{Path: write(t, t.TempDir(), tc.name, tc.body), Account: "acct", Time: "t"}
+			opt := events.Options{Today: day(t, "2026-01-01"), Until: day(t, "2025-02-02"), Lenient: true}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, opt, &collect{})
+			runtime.ReadMemStats(&after)
+			var ie *features.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.name+": row 3") || !strings.Contains(err.Error(), "longer than") {
+				t.Fatalf("error %v, want an InputError at row 3 about its length", err)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 { // the buffers, not the 12 MiB line
+				t.Errorf("reading allocated %d bytes: the line was read whole", grew)
+			}
+		})
+	}
+}
