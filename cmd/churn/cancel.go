@@ -57,7 +57,8 @@ func (c *ctxReaderAt) ReadAt(b []byte, off int64) (int, error) {
 
 // countingReader counts the snapshots read through it, telling report
 // of every 65536th, and fails once ctx is done: what gives "churn
-// validate" and the retention report their progress and their stop.
+// validate", which reads without features.Build and its Progress, its
+// progress and its stop.
 type countingReader struct {
 	features.SnapshotReader
 	ctx    context.Context
