@@ -1,0 +1,462 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/churnlabs/churn/features/publish"
+	"github.com/churnlabs/churn/models"
+)
+
+// Names inside a registry folder.
+const (
+	versionsDir  = "versions"
+	championFile = "champion.json"
+	lockFile     = ".lock"
+)
+
+// ErrNoChampion is returned when no version has been promoted yet.
+var ErrNoChampion = errors.New("no champion has been promoted")
+
+// Store is what the registry needs of the lifecycle store: to know the
+// versions and to append to the audit. The store, not the registry,
+// numbers and stamps the entries, and fills in Entry.Previous.
+type Store interface {
+	// RegisterModel records a version and appends a register entry. A
+	// version known already is an error wrapping ErrExists.
+	RegisterModel(ctx context.Context, v ModelVersion, user, reason string) (Entry, error)
+	// SetChampion appends a promote or rollback entry.
+	SetChampion(ctx context.Context, e Entry) (Entry, error)
+	// Audit returns every entry, oldest first.
+	Audit(ctx context.Context) ([]Entry, error)
+}
+
+// Registry is a registry folder and the store its audit goes to. It is
+// safe for concurrent use, by goroutines and by processes.
+type Registry struct {
+	dir   string
+	store Store
+}
+
+// Open returns the registry in dir, whose audit goes to store. The folder
+// need not exist yet: Register creates it.
+func Open(dir string, store Store) *Registry {
+	return &Registry{dir: dir, store: store}
+}
+
+// Dir returns the registry's folder.
+func (r *Registry) Dir() string { return r.dir }
+
+func (r *Registry) path(elem ...string) string {
+	return filepath.Join(append([]string{r.dir}, elem...)...)
+}
+
+// Version is a registered model.
+type Version struct {
+	// Version is the model's version, and its folder's name.
+	Version string
+	// Dir is the model folder.
+	Dir string
+	// Model is the loaded model.json; nil when Err is set.
+	Model *models.Artifact
+	// Registered is when the folder was registered (its model.json's
+	// modification time).
+	Registered time.Time
+	// Champion is set on the version being served.
+	Champion bool
+	// Err says why the folder is not a usable model: missing, corrupt or
+	// edited files. Such a version cannot be promoted.
+	Err error
+}
+
+// Register copies the model folder src (as "churn train" wrote it) into
+// the registry under its version and records it in the store with user
+// and reason. A version registered before is kept as it is: its content
+// is the same, since the version is the content's hash. added reports
+// whether the version was new.
+func (r *Registry) Register(ctx context.Context, src, user, reason string) (v Version, added bool, err error) {
+	a, err := models.Load(src)
+	if err != nil {
+		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+	}
+	if err := checkName(a.Version); err != nil {
+		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+	}
+	dst := r.path(versionsDir, a.Version)
+	if _, err := models.Load(dst); err != nil {
+		// Not there, or broken: (re)write it whole.
+		d, err := publish.NewDir(dst, models.ModelFile)
+		if err != nil {
+			return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+		}
+		defer d.Discard()
+		if err := copyTree(ctx, src, d.Path()); err != nil {
+			return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+		}
+		if err := d.Commit(); err != nil {
+			return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+		}
+		added = true
+	}
+	details, err := json.Marshal(map[string]any{
+		"train": a.Train, "valid": a.Valid, "horizon_weeks": a.Horizon,
+		"data_fingerprint": a.Fingerprint, "valid_roc_auc": a.Metrics.ROCAUC,
+	})
+	if err != nil {
+		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+	}
+	_, err = r.store.RegisterModel(ctx, ModelVersion{Version: a.Version, Path: dst, Learner: a.Kind, Details: details}, user, reason)
+	switch {
+	case errors.Is(err, ErrExists):
+	case err != nil:
+		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+	default:
+		added = true
+	}
+	v, err = r.Version(a.Version)
+	return v, added, err
+}
+
+// copyTree copies the regular files and folders under src into dst,
+// leaving out hidden names: temporaries of an interrupted write.
+func copyTree(ctx context.Context, src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.Mkdir(target, 0o755)
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s is not a regular file", path)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Sync(); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// Versions lists the registered versions, oldest registration first. A
+// folder that does not load is listed with its Err.
+func (r *Registry) Versions() ([]Version, error) {
+	entries, err := os.ReadDir(r.path(versionsDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(r.dir); err != nil {
+			return nil, fmt.Errorf("registry %s: %w", r.dir, err)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", r.dir, err)
+	}
+	champ, _ := r.Champion()
+	var vs []Version
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // a staging folder, or not ours
+		}
+		v := r.load(e.Name())
+		v.Champion = v.Version == champ.Version
+		vs = append(vs, v)
+	}
+	slices.SortStableFunc(vs, func(a, b Version) int {
+		if c := a.Registered.Compare(b.Registered); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Version, b.Version)
+	})
+	return vs, nil
+}
+
+// load reads the version folder named name.
+func (r *Registry) load(name string) Version {
+	v := Version{Version: name, Dir: r.path(versionsDir, name)}
+	if fi, err := os.Stat(filepath.Join(v.Dir, models.ModelFile)); err == nil {
+		v.Registered = fi.ModTime()
+	}
+	a, err := models.Load(v.Dir)
+	switch {
+	case err != nil:
+		v.Err = err
+	case a.Version != name:
+		v.Err = fmt.Errorf("%s holds model version %s", v.Dir, a.Version)
+	default:
+		v.Model = a
+	}
+	return v
+}
+
+// Version returns the registered version named name, or the only one
+// whose name starts with name, so a unique prefix of a version will do.
+// A version that does not load is an error.
+func (r *Registry) Version(name string) (Version, error) {
+	v, err := r.find(name)
+	if err != nil {
+		return Version{}, err
+	}
+	if v.Err != nil {
+		return Version{}, fmt.Errorf("registry %s: version %s: %w", r.dir, v.Version, v.Err)
+	}
+	if champ, err := r.Champion(); err == nil {
+		v.Champion = champ.Version == v.Version
+	}
+	return v, nil
+}
+
+func (r *Registry) find(name string) (Version, error) {
+	if name == "" {
+		return Version{}, errors.New("no version given")
+	}
+	if checkName(name) == nil {
+		if _, err := os.Stat(r.path(versionsDir, name)); err == nil {
+			return r.load(name), nil
+		}
+	}
+	vs, err := r.Versions()
+	if err != nil {
+		return Version{}, err
+	}
+	var match []string
+	for _, v := range vs {
+		if strings.HasPrefix(v.Version, name) {
+			match = append(match, v.Version)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return Version{}, fmt.Errorf("registry %s: no version %q (\"churn models list\" lists them)", r.dir, name)
+	case 1:
+		return r.load(match[0]), nil
+	}
+	return Version{}, fmt.Errorf("registry %s: %q names %d versions (%s): give more of it", r.dir, name, len(match), strings.Join(match, ", "))
+}
+
+// checkName refuses a version that cannot be a folder name of its own:
+// versions are a kind and hex digits, and anything else, above all a
+// path, did not come from models.Save.
+func checkName(v string) error {
+	if v == "" || v == "." || v == ".." || strings.HasPrefix(v, ".") ||
+		strings.ContainsFunc(v, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')
+		}) {
+		return fmt.Errorf("model version %q is not a version churn train writes", v)
+	}
+	return nil
+}
+
+// Champion is the content of champion.json.
+type Champion struct {
+	// Version is the champion.
+	Version string `json:"version"`
+	// Earlier lists the champions before it, oldest first: a rollback
+	// returns to the last of them and drops it.
+	Earlier []string `json:"earlier"`
+	// Action, At, User and Reason repeat the audit entry that made it
+	// champion, for whoever reads the file.
+	Action Action    `json:"action"`
+	At     time.Time `json:"at"`
+	User   string    `json:"user"`
+	Reason string    `json:"reason"`
+	// Seq is that audit entry's number.
+	Seq int64 `json:"audit_seq"`
+}
+
+// Champion reads champion.json. Before any promotion it returns an error
+// wrapping ErrNoChampion; a file that is not a champion pointer is an
+// error naming it.
+func (r *Registry) Champion() (Champion, error) {
+	path := r.path(championFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Champion{}, fmt.Errorf("registry %s: %w (\"churn models promote\" promotes one)", r.dir, ErrNoChampion)
+	}
+	if err != nil {
+		return Champion{}, fmt.Errorf("registry %s: %w", r.dir, err)
+	}
+	var c Champion
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Champion{}, fmt.Errorf("registry %s: %s is corrupt: %w", r.dir, path, err)
+	}
+	if err := checkName(c.Version); err != nil {
+		return Champion{}, fmt.Errorf("registry %s: %s is corrupt: %w", r.dir, path, err)
+	}
+	for _, v := range c.Earlier {
+		if err := checkName(v); err != nil {
+			return Champion{}, fmt.Errorf("registry %s: %s is corrupt: earlier champion: %w", r.dir, path, err)
+		}
+	}
+	return c, nil
+}
+
+// ChampionDir returns the champion's version and model folder, checking
+// that the folder loads: what a server about to serve it needs.
+func (r *Registry) ChampionDir() (version, dir string, err error) {
+	c, err := r.Champion()
+	if err != nil {
+		return "", "", err
+	}
+	v := r.load(c.Version)
+	if v.Err != nil {
+		return "", "", fmt.Errorf("registry %s: champion %s: %w", r.dir, c.Version, v.Err)
+	}
+	return v.Version, v.Dir, nil
+}
+
+// Promote makes the version named name (or a unique prefix of it) the
+// champion, recording user and reason in the audit first. The version
+// must load, and must not be the champion already.
+func (r *Registry) Promote(ctx context.Context, name, user, reason string) (Entry, error) {
+	if err := checkWho(user, reason); err != nil {
+		return Entry{}, fmt.Errorf("promote %s: %w", name, err)
+	}
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	cur, err := r.Champion()
+	if err != nil && !errors.Is(err, ErrNoChampion) {
+		return Entry{}, fmt.Errorf("promote %s: %w (remove it to start the champion's history over)", name, err)
+	}
+	v, err := r.Version(name)
+	if err != nil {
+		return Entry{}, fmt.Errorf("promote: %w", err)
+	}
+	if v.Version == cur.Version {
+		return Entry{}, fmt.Errorf("promote: %s is the champion already", v.Version)
+	}
+	next := Champion{Version: v.Version, Earlier: cur.Earlier}
+	if cur.Version != "" {
+		next.Earlier = append(slices.Clone(cur.Earlier), cur.Version)
+	}
+	return r.change(ctx, next, Entry{User: user, Action: Promote, Version: v.Version, Reason: reason})
+}
+
+// Rollback makes the previous champion the champion again, recording
+// user and reason in the audit first. Each rollback goes one champion
+// further back.
+func (r *Registry) Rollback(ctx context.Context, user, reason string) (Entry, error) {
+	if err := checkWho(user, reason); err != nil {
+		return Entry{}, fmt.Errorf("rollback: %w", err)
+	}
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	cur, err := r.Champion()
+	if err != nil {
+		return Entry{}, fmt.Errorf("rollback: %w", err)
+	}
+	if len(cur.Earlier) == 0 {
+		return Entry{}, fmt.Errorf("rollback: registry %s: %s is the first champion; there is none before it", r.dir, cur.Version)
+	}
+	prev := cur.Earlier[len(cur.Earlier)-1]
+	if v := r.load(prev); v.Err != nil {
+		return Entry{}, fmt.Errorf("rollback to %s: %w", prev, v.Err)
+	}
+	next := Champion{Version: prev, Earlier: slices.Clone(cur.Earlier[:len(cur.Earlier)-1])}
+	return r.change(ctx, next, Entry{User: user, Action: Rollback, Version: prev, Reason: reason})
+}
+
+// change appends e to the audit and then writes next as champion.json.
+// The lock is held. The audit comes first: a champion that changed
+// without its entry would be a hole in the audit, whereas an entry
+// whose file write failed says so in the error, and the next promotion
+// writes the file.
+func (r *Registry) change(ctx context.Context, next Champion, e Entry) (Entry, error) {
+	asked := e
+	e, err := r.store.SetChampion(ctx, e)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
+	}
+	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
+	err = publish.File(r.path(championFile), func(w io.Writer) error {
+		b, err := json.MarshalIndent(next, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("%s %s: audit entry %d records it, but the champion was not changed: %w", e.Action, e.Version, e.Seq, err)
+	}
+	return e, nil
+}
+
+// checkWho refuses a change of champion that the audit could not
+// attribute or explain.
+func checkWho(user, reason string) error {
+	switch {
+	case strings.TrimSpace(user) == "":
+		return errors.New("no user to record: set CHURN_USER")
+	case strings.TrimSpace(reason) == "":
+		return errors.New("no reason to record: give --reason")
+	}
+	return nil
+}
+
+// Audit returns the store's audit, oldest entry first.
+func (r *Registry) Audit(ctx context.Context) ([]Entry, error) {
+	es, err := r.store.Audit(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: audit: %w", r.dir, err)
+	}
+	return es, nil
+}
+
+// User names who acts, for the audit: $CHURN_USER, which a deployment
+// sets for a service account, else the login name ($USER, then
+// $LOGNAME). getenv is os.Getenv outside tests.
+func User(getenv func(string) string) (string, error) {
+	for _, k := range []string{"CHURN_USER", "USER", "LOGNAME"} {
+		if u := strings.TrimSpace(getenv(k)); u != "" {
+			return u, nil
+		}
+	}
+	return "", errors.New("no user to record in the audit: set CHURN_USER (or USER)")
+}
