@@ -329,7 +329,9 @@ func TestChampionErrors(t *testing.T) {
 		is    error
 	}{
 		{"never promoted", func(t *testing.T, r *Registry) { os.Remove(filepath.Join(r.Dir(), "champion.json")) }, "no champion has been promoted", ErrNoChampion},
-		{"not JSON", func(t *testing.T, r *Registry) { write(t, filepath.Join(r.Dir(), "champion.json"), `{"version": "logis`) }, "champion.json is corrupt", nil},
+		{"not JSON", func(t *testing.T, r *Registry) {
+			write(t, filepath.Join(r.Dir(), "champion.json"), `{"version": "logis`)
+		}, "champion.json is corrupt", nil},
 		{"empty", func(t *testing.T, r *Registry) { write(t, filepath.Join(r.Dir(), "champion.json"), ``) }, "champion.json is corrupt", nil},
 		{"a path for a version", func(t *testing.T, r *Registry) {
 			write(t, filepath.Join(r.Dir(), "champion.json"), `{"version": "../../etc"}`)
