@@ -1,0 +1,113 @@
+package sqlstore
+
+// migration is one step of the schema. Steps are applied in order, each
+// once, and never edited after release: a change to the schema is a new
+// step at the end, so a database made by any earlier binary can be
+// brought up to date.
+//
+// The schema is the same on both databases; only the spelling differs
+// where SQL does (identity columns, triggers), so each step has its
+// statements for SQLite and for PostgreSQL.
+//
+// Portable types are chosen on purpose: weeks are ISO dates and instants
+// fixed-width RFC 3339 UTC text (both sort as text), top contributions
+// JSON text, booleans integers 0/1.
+type migration struct {
+	name     string
+	sqlite   []string
+	postgres []string
+}
+
+// migrations is the schema, version i+1 at index i.
+var migrations = []migration{
+	{
+		name: "model versions and the audit of promotions",
+		sqlite: []string{
+			`CREATE TABLE model_versions (
+				version       TEXT PRIMARY KEY,
+				path          TEXT NOT NULL DEFAULT '',
+				learner       TEXT NOT NULL DEFAULT '',
+				trained_at    TEXT NOT NULL DEFAULT '',
+				registered_at TEXT NOT NULL,
+				details       TEXT
+			)`,
+			`CREATE TABLE audit (
+				seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+				at       TEXT NOT NULL,
+				username TEXT NOT NULL,
+				action   TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback')),
+				version  TEXT NOT NULL REFERENCES model_versions (version),
+				previous TEXT NOT NULL DEFAULT '',
+				reason   TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX audit_champion ON audit (seq) WHERE action IN ('promote', 'rollback')`,
+			// The audit is append-only: the database refuses to change
+			// or remove a line, whoever asks.
+			`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+			BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END`,
+			`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+			BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END`,
+		},
+		postgres: []string{
+			`CREATE TABLE model_versions (
+				version       TEXT PRIMARY KEY,
+				path          TEXT NOT NULL DEFAULT '',
+				learner       TEXT NOT NULL DEFAULT '',
+				trained_at    TEXT NOT NULL DEFAULT '',
+				registered_at TEXT NOT NULL,
+				details       TEXT
+			)`,
+			`CREATE TABLE audit (
+				seq      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+				at       TEXT NOT NULL,
+				username TEXT NOT NULL,
+				action   TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback')),
+				version  TEXT NOT NULL REFERENCES model_versions (version),
+				previous TEXT NOT NULL DEFAULT '',
+				reason   TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE INDEX audit_champion ON audit (seq) WHERE action IN ('promote', 'rollback')`,
+			`CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'the audit is append-only'; END $$`,
+			`CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+			FOR EACH ROW EXECUTE FUNCTION audit_append_only()`,
+			`CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+			FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()`,
+		},
+	},
+	{
+		name: "score history",
+		sqlite: []string{
+			`CREATE TABLE scores (
+				week          TEXT NOT NULL,
+				model_version TEXT NOT NULL,
+				account_id    TEXT NOT NULL,
+				segment       TEXT NOT NULL DEFAULT '',
+				probability   DOUBLE PRECISION NOT NULL,
+				log_odds      DOUBLE PRECISION NOT NULL,
+				health        TEXT NOT NULL DEFAULT '',
+				top           TEXT NOT NULL DEFAULT '[]',
+				shadow        INTEGER NOT NULL DEFAULT 0,
+				recorded_at   TEXT NOT NULL,
+				PRIMARY KEY (week, model_version, account_id)
+			)`,
+			`CREATE INDEX scores_account ON scores (account_id, week)`,
+		},
+		postgres: []string{
+			`CREATE TABLE scores (
+				week          TEXT NOT NULL,
+				model_version TEXT NOT NULL,
+				account_id    TEXT NOT NULL,
+				segment       TEXT NOT NULL DEFAULT '',
+				probability   DOUBLE PRECISION NOT NULL,
+				log_odds      DOUBLE PRECISION NOT NULL,
+				health        TEXT NOT NULL DEFAULT '',
+				top           TEXT NOT NULL DEFAULT '[]',
+				shadow        INTEGER NOT NULL DEFAULT 0,
+				recorded_at   TEXT NOT NULL,
+				PRIMARY KEY (week, model_version, account_id)
+			)`,
+			`CREATE INDEX scores_account ON scores (account_id, week)`,
+		},
+	},
+}
