@@ -24,9 +24,6 @@ const (
 	lockFile     = ".lock"
 )
 
-// ErrNoChampion is returned when no version has been promoted yet.
-var ErrNoChampion = errors.New("no champion has been promoted")
-
 // Store is what the registry needs of the lifecycle store: to know the
 // versions and to append to the audit. The store, not the registry,
 // numbers and stamps the entries, and fills in Entry.Previous.

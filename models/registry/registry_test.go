@@ -15,6 +15,8 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
 )
 
 // fixture holds model folders of distinct versions, saved once per test
@@ -466,5 +468,57 @@ func TestVersionsOfMissingRegistry(t *testing.T) {
 	r := Open(filepath.Join(t.TempDir(), "nothing"), newMemStore())
 	if _, err := r.Versions(); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestWithSQLiteStore promotes and rolls back with the lifecycle store
+// churn uses by default, and reads the audit back from it.
+func TestWithSQLiteStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "registry")
+	store, err := sqlstore.Open(t.Context(), filepath.Join(dir, lifecycle.DefaultDBName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	r := Open(dir, store)
+	for _, d := range fixture.dirs[:2] {
+		if _, _, err := r.Register(t.Context(), d, "ann", "trained"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, added, err := r.Register(t.Context(), fixture.dirs[0], "ann", "again"); err != nil || added {
+		t.Fatalf("registering again: added %v, %v", added, err)
+	}
+	v := fixture.versions
+	if _, err := r.Promote(t.Context(), v[0], "bob", "first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Promote(t.Context(), v[1], "bob", "better"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Rollback(t.Context(), "carol", "worse on Monday"); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := r.Audit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range audit {
+		got = append(got, fmt.Sprintf("%d %s %s by %s after %q: %s", e.Seq, e.Action, e.Version, e.User, e.Previous, e.Reason))
+	}
+	want := []string{
+		fmt.Sprintf("1 register %s by ann after %q: trained", v[0], ""),
+		fmt.Sprintf("2 register %s by ann after %q: trained", v[1], ""),
+		fmt.Sprintf("3 promote %s by bob after %q: first", v[0], ""),
+		fmt.Sprintf("4 promote %s by bob after %q: better", v[1], v[0]),
+		fmt.Sprintf("5 rollback %s by carol after %q: worse on Monday", v[0], v[1]),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	champ, err := store.Champion(t.Context())
+	if c, _ := r.Champion(); err != nil || champ.Version != c.Version {
+		t.Errorf("the store's champion %s (%v), the registry's %s", champ.Version, err, c.Version)
 	}
 }
