@@ -26,6 +26,9 @@ import (
 var fixture struct {
 	dirs     []string
 	versions []string
+	// model is the trained model, valid its validation rows.
+	model *models.Artifact
+	valid *features.Dataset
 }
 
 func TestMain(m *testing.M) {
@@ -61,6 +64,7 @@ func prepare(root string, n int) error {
 	if err != nil {
 		return err
 	}
+	fixture.model, fixture.valid = res.Chosen, sp.Valid
 	for i := range n {
 		a := *res.Chosen
 		a.Health.Rule = fmt.Sprintf("%s (copy %d)", a.Health.Rule, i)
