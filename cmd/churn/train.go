@@ -19,10 +19,11 @@ import (
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/plots"
+	"github.com/churnlabs/churn/models/registry"
 )
 
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR) --out DIR [flags]",
+	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR) (--out DIR | --registry DIR) [flags]",
 		`Fits churn models, validates them out of time against historical churn,
 prints the comparison and writes the chosen model to DIR: model.json (the
 model, its features, calibration, training window, data fingerprint and
@@ -39,11 +40,24 @@ scaling on the validation weeks.
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
 run is kept. A DIR that holds other files than an earlier model is refused
-before any fitting.`)
+before any fitting.
+
+--registry DIR registers the model in a registry folder (see "churn models"),
+under its version; --out is then optional. --challenge also compares the new
+model with the registry's champion on the new model's validation weeks, the
+latest out-of-time weeks, with DeLong's test for the difference of the two
+ROC AUCs, and promotes it only if its AUC is higher and the two-sided p-value
+is below --challenge-level; otherwise it says why not, with the figures. The
+first model of a registry becomes its champion.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
 	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
 	out := fs.String("out", "", "model directory to write, replaced whole")
+	registryDir := fs.String("registry", "", "registry folder to register the model in (see \"churn models\")")
+	db := fs.String("db", "", "with --registry: lifecycle store, a postgres:// URL or a SQLite file (default DIR/churn.db)")
+	challenge := fs.Bool("challenge", false, "with --registry: promote the model only if it beats the champion (DeLong test)")
+	level := fs.Float64("challenge-level", registry.DefaultLevel, "significance level of --challenge")
+	reason := fs.String("reason", "", "with --challenge: why, for the audit, before the challenge's figures")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
@@ -60,8 +74,23 @@ before any fitting.`)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "out"); err != nil {
-		return err
+	if *out == "" && *registryDir == "" {
+		fmt.Fprintf(fs.Output(), "churn train: give --out DIR, --registry DIR or both\n")
+		fs.Usage()
+		return errUsage
+	}
+	if *registryDir == "" {
+		for _, name := range []string{"db", "challenge", "challenge-level", "reason"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s needs --registry", name)
+			}
+		}
+	}
+	if !*challenge && (isSet(fs, "challenge-level") || isSet(fs, "reason")) {
+		return usageError(fs, "--challenge-level and --reason are for --challenge")
+	}
+	if !(*level > 0 && *level < 1) {
+		return usageError(fs, "--challenge-level %v: want a probability in (0, 1), such as 0.05", *level)
 	}
 	if (*snapshots == "") == (*featDir == "") {
 		return errors.New("give exactly one of --snapshots FILE and --features DIR")
@@ -108,6 +137,25 @@ before any fitting.`)
 		}
 		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
 			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
+		}
+	}
+	// The registry, its store and its champion are checked before the
+	// fitting too. Without --out the model is written inside the registry
+	// (a hidden folder, removed once registered).
+	var reg *trainRegistry
+	if *registryDir != "" {
+		var err error
+		if reg, err = openTrainRegistry(ctx, *registryDir, *db, *challenge, *level, *reason); err != nil {
+			return err
+		}
+		defer reg.close()
+		if *out == "" {
+			tmp, err := os.MkdirTemp(*registryDir, ".train-")
+			if err != nil {
+				return fmt.Errorf("registry %s: %w", *registryDir, err)
+			}
+			defer os.RemoveAll(tmp)
+			*out = filepath.Join(tmp, "model")
 		}
 	}
 	// The folder is checked before the fitting, which can take minutes,
@@ -174,9 +222,28 @@ before any fitting.`)
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
-		filepath.Join(*out, models.ModelFile), res.Chosen.Version, filepath.Join(*out, models.MetricsFile))
-	return nil
+	if reg == nil || isSet(fs, "out") {
+		fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
+			filepath.Join(*out, models.ModelFile), res.Chosen.Version, filepath.Join(*out, models.MetricsFile))
+	}
+	if reg == nil {
+		return nil
+	}
+	var rebuild func(features.Spec) (*features.Dataset, error)
+	if *snapshots != "" {
+		rebuild = func(spec features.Spec) (*features.Dataset, error) {
+			tab, err := buildTable(ctx, e, *snapshots, *normalize, &spec)
+			if err != nil {
+				return nil, err
+			}
+			sp, err := tab.SplitContext(ctx, opt.Split)
+			if err != nil {
+				return nil, err
+			}
+			return sp.Valid, nil
+		}
+	}
+	return reg.finish(ctx, e, *out, sp.Valid, rebuild)
 }
 
 // fitProgress reports a learner's rounds: trees with an estimate of the

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/registry"
+)
+
+// trainRegistry is what "churn train --registry" does after fitting:
+// register the new model and, with --challenge, promote it if it beats
+// the champion. Everything that can fail is checked by openTrainRegistry,
+// before the fitting.
+type trainRegistry struct {
+	reg   *registry.Registry
+	close func()
+	user  string
+	// challenge is set by --challenge; champion is then the champion to
+	// beat, nil when there is none yet.
+	challenge bool
+	champion  *models.Artifact
+	level     float64
+	reason    string
+}
+
+func openTrainRegistry(ctx context.Context, dir, db string, challenge bool, level float64, reason string) (*trainRegistry, error) {
+	user, err := registry.User(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("registry %s: %w", dir, err)
+	}
+	reg, closeStore, err := openRegistry(ctx, dir, db)
+	if err != nil {
+		return nil, err
+	}
+	t := &trainRegistry{reg: reg, close: closeStore, user: user, challenge: challenge, level: level, reason: reason}
+	if challenge {
+		_, champDir, err := reg.ChampionDir()
+		switch {
+		case errors.Is(err, registry.ErrNoChampion):
+		case err != nil:
+			closeStore()
+			return nil, fmt.Errorf("--challenge: %w", err)
+		default:
+			if t.champion, err = models.Load(champDir); err != nil {
+				closeStore()
+				return nil, fmt.Errorf("--challenge: %w", err)
+			}
+		}
+	}
+	return t, nil
+}
+
+// finish registers the model written to modelDir and runs the challenge.
+// valid are the new model's validation rows; rebuild, when not nil,
+// builds the same rows with another model's feature spec, for a champion
+// whose columns differ.
+func (t *trainRegistry) finish(ctx context.Context, e *env, modelDir string, valid *features.Dataset,
+	rebuild func(spec features.Spec) (*features.Dataset, error)) error {
+	v, added, err := t.reg.Register(ctx, modelDir, t.user, "churn train")
+	if err != nil {
+		return err
+	}
+	state := "registered"
+	if !added {
+		state = "already registered"
+	}
+	fmt.Fprintf(e.stdout, "%s %s in %s\n", state, v.Version, t.reg.Dir())
+	if !t.challenge {
+		return nil
+	}
+	if t.champion == nil {
+		reason := t.why("no champion to challenge: the first model becomes the champion")
+		entry, err := t.reg.Promote(ctx, v.Version, t.user, reason)
+		if err != nil {
+			return err
+		}
+		printChange(e.stdout, entry)
+		return nil
+	}
+	champRows := valid
+	if !subset(t.champion.Features, valid.Features) {
+		if rebuild == nil {
+			return fmt.Errorf("--challenge: the champion %s uses features that the training set of --features lacks; challenge with --snapshots, which builds them", t.champion.Version)
+		}
+		if champRows, err = rebuild(t.champion.Spec); err != nil {
+			return fmt.Errorf("--challenge: the champion's features: %w", err)
+		}
+	}
+	verdict, err := registry.Challenge(t.champion, v.Model, champRows, valid, t.level)
+	if err != nil {
+		return err
+	}
+	if !verdict.Promote {
+		fmt.Fprintf(e.stdout, "not promoted: %s\nthe champion is still %s\n", verdict.Why, t.champion.Version)
+		return nil
+	}
+	entry, err := t.reg.Promote(ctx, v.Version, t.user, t.why(verdict.Why))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s\n", verdict.Why)
+	printChange(e.stdout, entry)
+	return nil
+}
+
+// why is the audit's reason for a promotion by --challenge: the user's
+// --reason, if any, then what the challenge found.
+func (t *trainRegistry) why(found string) string {
+	if t.reason != "" {
+		return t.reason + "; churn train --challenge: " + found
+	}
+	return "churn train --challenge: " + found
+}
+
+// subset reports whether every name in a is in b.
+func subset(a, b []string) bool {
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			return false
+		}
+	}
+	return true
+}
