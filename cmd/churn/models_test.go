@@ -46,7 +46,7 @@ func TestModelsRegistry(t *testing.T) {
 		champion, other = second, first
 	}
 	out = mustChurn(t, "models", "list", "--registry", reg)
-	if !regexp.MustCompile(`(?m)^\*\s+` + champion).MatchString(out) || !regexp.MustCompile(`(?m)^\s+` + other).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^\*\s+`+champion).MatchString(out) || !regexp.MustCompile(`(?m)^\s+`+other).MatchString(out) {
 		t.Errorf("list: want %s marked champion and %s listed:\n%s", champion, other, out)
 	}
 	out = mustChurn(t, "models", "show", "--registry", reg)
