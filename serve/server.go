@@ -34,6 +34,10 @@ type Config struct {
 	// ModelDir is the model directory "churn train" wrote. It is read
 	// again on every reload.
 	ModelDir string
+	// Champion, instead of ModelDir, serves a registry's champion: each
+	// load asks it for the champion's folder, and FollowChampion
+	// reloads when the champion changes.
+	Champion Champion
 	// Snapshots is the snapshot file whose latest week is scored. It is
 	// opened again on every reload, so new snapshots are picked up too.
 	Snapshots features.Source
@@ -77,8 +81,10 @@ type Config struct {
 // withDefaults fills in the zero fields and rejects what cannot work.
 func (c Config) withDefaults() (Config, error) {
 	switch {
-	case c.ModelDir == "":
+	case c.ModelDir == "" && c.Champion == nil:
 		return c, errors.New("serve: no model directory")
+	case c.ModelDir != "" && c.Champion != nil:
+		return c, errors.New("serve: a model directory and a champion to follow: give one")
 	case c.Snapshots.Open == nil:
 		return c, errors.New("serve: no snapshot source")
 	case c.MaxBatch < 0:
@@ -272,7 +278,7 @@ func (s *Server) reloadNow(ctx context.Context) error {
 	if err != nil {
 		s.metrics.reloadFailures.Inc()
 		s.log.Error("reload rejected; still serving the previous model",
-			"model_version", old.model.Version, "model_dir", s.cfg.ModelDir, "err", err)
+			"model_version", old.model.Version, "model_dir", s.modelDir(), "err", err)
 		return err
 	}
 	s.swap(st)
@@ -283,13 +289,20 @@ func (s *Server) reloadNow(ctx context.Context) error {
 
 // load builds a complete state from the configured model and snapshots.
 func (s *Server) load(ctx context.Context) (*state, error) {
-	a, err := models.Load(s.cfg.ModelDir)
+	dir := s.cfg.ModelDir
+	if s.cfg.Champion != nil {
+		var err error
+		if _, dir, err = s.cfg.Champion.ChampionDir(); err != nil {
+			return nil, err
+		}
+	}
+	a, err := models.Load(dir)
 	if err != nil {
 		return nil, err
 	}
 	scorer, err := models.NewScorer(a)
 	if err != nil {
-		return nil, fmt.Errorf("load model %s: %w", s.cfg.ModelDir, err)
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
 	// The model's spec fixes the columns, so every row lines up with
 	// what the model was trained on whatever segments the file holds.

@@ -99,6 +99,9 @@ func TestModelsRegistry(t *testing.T) {
 		{"two versions", []string{"models", "show", first, second, "--registry", reg}, 2, "unexpected argument"},
 		{"challenge without a registry", []string{"train", "--snapshots", snap, "--out", filepath.Join(dir, "m"), "--challenge"}, 2, "--challenge needs --registry"},
 		{"no output", []string{"train", "--snapshots", snap}, 2, "give --out DIR, --registry DIR or both"},
+		{"serve a model and a registry", []string{"serve", "--model", reg, "--registry", reg, "--snapshots", snap}, 2, "give one of --model DIR and --registry DIR"},
+		{"serve polling a model", []string{"serve", "--model", reg, "--poll", "1s", "--snapshots", snap}, 2, "--poll needs --registry"},
+		{"serve a missing registry", []string{"serve", "--registry", filepath.Join(dir, "nothing"), "--snapshots", snap}, 1, "not a folder"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := churn(t, c.args...)

@@ -12,12 +12,13 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/churnlabs/churn/models/registry"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "--model DIR --snapshots FILE [flags]",
+	fs := newFlags(e, "serve", "(--model DIR | --registry DIR) --snapshots FILE [flags]",
 		`Serves churn scores over HTTP. On start it loads the model and scores every
 account active at its latest snapshot week; then:
 
@@ -35,12 +36,17 @@ account active at its latest snapshot week; then:
 
 SIGHUP or POST /v1/admin/reload reloads the model directory and the snapshot
 file; a model or file that fails to load is rejected and the old one keeps
-serving. SIGINT or SIGTERM stops the server after in-flight requests finish.
+serving. With --registry DIR instead of --model, the server serves the
+registry's champion and follows it: it looks at DIR/champion.json every
+--poll and reloads when "churn models promote" or "rollback" changed it,
+with no failed request. SIGINT or SIGTERM stops the server after in-flight requests finish.
 With --token-file every route but health, metrics and the dashboard page
 itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
 token and sends it with its API calls. With --admin-token-file the reload
 route needs that token instead, and no longer takes --token-file's.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
+	registryDir := fs.String("registry", "", "registry folder whose champion to serve and follow, instead of --model")
+	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
@@ -54,8 +60,25 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "model", "snapshots"); err != nil {
+	if err := required(fs, "snapshots"); err != nil {
 		return err
+	}
+	if (*modelDir == "") == (*registryDir == "") {
+		return usageError(fs, "give one of --model DIR and --registry DIR")
+	}
+	if *poll <= 0 {
+		return usageError(fs, "--poll %v: want a positive duration", *poll)
+	}
+	if isSet(fs, "poll") && *registryDir == "" {
+		return usageError(fs, "--poll needs --registry")
+	}
+	var champion serve.Champion
+	if *registryDir != "" {
+		if fi, err := os.Stat(*registryDir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("registry %s: not a folder (\"churn train --registry %s\" creates it)", *registryDir, *registryDir)
+		}
+		// Serving writes no audit: the registry is read without a store.
+		champion = registry.Open(*registryDir, nil)
 	}
 	if *maxBatch < 1 {
 		return usageError(fs, "--max-batch %d: want at least 1", *maxBatch)
@@ -93,6 +116,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	}
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
+		Champion:        champion,
 		Snapshots:       snapshotSource(e, *snapshots, *normalize),
 		Token:           token,
 		AdminToken:      adminToken,
@@ -109,6 +133,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	}
 	defer srv.Close()
 	go reloadOnSignal(ctx, hup, srv, log)
+	go srv.FollowChampion(ctx, *poll)
 	return srv.ListenAndServe(ctx, *addr)
 }
 

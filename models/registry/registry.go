@@ -45,7 +45,9 @@ type Registry struct {
 }
 
 // Open returns the registry in dir, whose audit goes to store. The folder
-// need not exist yet: Register creates it.
+// need not exist yet: Register creates it. A registry that is only read
+// (Champion, ChampionDir, Versions: what a server needs) may have a nil
+// store.
 func Open(dir string, store Store) *Registry {
 	return &Registry{dir: dir, store: store}
 }
@@ -456,4 +458,13 @@ func User(getenv func(string) string) (string, error) {
 		}
 	}
 	return "", errors.New("no user to record in the audit: set CHURN_USER (or USER)")
+}
+
+// ChampionVersion returns the champion's version from champion.json
+// alone, without loading the model, cheap enough to poll, and the audit
+// number of its promotion, which tells two promotions of one version
+// apart.
+func (r *Registry) ChampionVersion() (version string, promotion int64, err error) {
+	c, err := r.Champion()
+	return c.Version, c.Seq, err
 }
