@@ -30,6 +30,9 @@ type serverMetrics struct {
 	reloadFailures prometheus.Counter
 
 	accessLogDropped prometheus.Counter
+
+	historyRecorded prometheus.Counter
+	historyFailures *prometheus.CounterVec
 }
 
 func newServerMetrics() *serverMetrics {
@@ -70,6 +73,17 @@ func newServerMetrics() *serverMetrics {
 			Name: "churn_access_log_dropped_total",
 			Help: "Access log lines dropped because the log's writer fell behind.",
 		}),
+		historyRecorded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "churn_score_history_recorded_total",
+			Help: "Books of scores recorded in the score history, at start and on each reload.",
+		}),
+		historyFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "churn_score_history_failures_total",
+			Help: "Score history operations that failed, by op: record (a book not stored) or read (past weeks scored again instead).",
+		}, []string{"op"}),
+	}
+	for _, op := range []string{"record", "read"} {
+		m.historyFailures.WithLabelValues(op)
 	}
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
@@ -78,7 +92,7 @@ func newServerMetrics() *serverMetrics {
 	m.scoredAccounts = scores.WithLabelValues("account")
 	m.scoredRows = scores.WithLabelValues("row")
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
-		m.reloads, m.reloadFailures, m.accessLogDropped,
+		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -76,6 +76,14 @@ type Config struct {
 	// that do not fit are dropped and counted in
 	// churn_access_log_dropped_total. Close flushes it.
 	AccessLog io.Writer
+	// Scores, when not nil, keeps the score history. The server records
+	// every book it loads, at start and on each reload, in the
+	// background; and it takes each account's past weeks, for the
+	// sparkline and the change since last week, from the scores recorded
+	// as shown. A failure to read or record is logged and counted in
+	// churn_score_history_failures_total, and fails neither a load nor a
+	// request. Close waits for the recording under way.
+	Scores ScoreHistory
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -124,6 +132,8 @@ type Server struct {
 	draining atomic.Bool
 	// bufs recycles response buffers of the scoring routes.
 	bufs sync.Pool
+	// history records loaded books into Config.Scores.
+	history recorder
 }
 
 // state is everything a request reads, built whole and never modified,
@@ -150,6 +160,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newServerMetrics()}
+	s.history.s = s
 	s.bufs.New = func() any { return new([]byte) }
 	st, err := s.load(ctx)
 	if err != nil {
@@ -165,9 +176,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close writes out the access log's queued lines and stops its writer.
-// Call it once the server no longer serves, after Serve returns.
+// Close waits for the score history being recorded, writes out the
+// access log's queued lines and stops its writer. Call it once the
+// server no longer serves, after Serve returns.
 func (s *Server) Close() {
+	s.history.wait()
 	if s.access != nil {
 		s.access.Close()
 	}
@@ -318,6 +331,7 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
+	s.useShownHistory(ctx, book)
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
 		enc: encodeNames(a), loaded: time.Now()}
 	for j, f := range a.Features {
@@ -326,10 +340,12 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	return st, nil
 }
 
-// swap publishes st and the metrics that describe it.
+// swap publishes st and the metrics that describe it, and has its book
+// recorded in the score history.
 func (s *Server) swap(st *state) {
 	s.state.Store(st)
 	s.metrics.describe(st)
+	s.history.record(st.book)
 }
 
 // ginRelease puts gin in release mode once per process, before the first

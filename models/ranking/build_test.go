@@ -186,3 +186,55 @@ func TestBuildHistoryChangeRenewal(t *testing.T) {
 		t.Errorf("%d accounts ranked, want 5", len(b.Accounts))
 	}
 }
+
+// TestUseRecorded replaces the rescored history by the scores recorded
+// as shown, week by week where one was recorded, and keeps the latest
+// week's score, which is the one being shown now; the change since last
+// week follows the recorded previous week.
+func TestUseRecorded(t *testing.T) {
+	a := logisticModel(t)
+	seg := a.Spec.Segments[0]
+	var rows []features.Snapshot
+	rows = append(rows, snapshots("kept", seg, features.NoDate, false, weeks(10, 15)...)...)
+	rows = append(rows, snapshots("recorded", seg, features.NoDate, false, weeks(10, 15)...)...)
+	slices.SortStableFunc(rows, func(x, y features.Snapshot) int { return int(x.Week - y.Week) })
+	b, err := Build(context.Background(), a, buildTable(t, a, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.HistoryStart(); got != week(10) {
+		t.Errorf("history starts %s, want %s", got, week(10))
+	}
+	rescored := map[string][]WeekScore{}
+	for _, acc := range b.Accounts {
+		rescored[acc.AccountID] = slices.Clone(acc.History)
+	}
+	shown := map[features.Date]float64{week(12): 0.61, week(14): 0.42, week(15): 0.99}
+	n := b.UseRecorded(func(id string, w features.Date) (float64, bool) {
+		p, ok := shown[w]
+		return p, ok && id == "recorded"
+	})
+	if n != 2 {
+		t.Errorf("UseRecorded replaced %d weekly scores, want 2", n)
+	}
+	kept, _ := b.Account("kept")
+	if !slices.Equal(kept.History, rescored["kept"]) {
+		t.Errorf("an account without records changed: %v, was %v", kept.History, rescored["kept"])
+	}
+	acc, _ := b.Account("recorded")
+	for i, h := range acc.History {
+		want := rescored["recorded"][i]
+		if p, ok := shown[h.Week]; ok && h.Week != week(15) {
+			want = WeekScore{Week: h.Week, Probability: p, Recorded: true}
+		}
+		if h != want {
+			t.Errorf("history[%d] = %+v, want %+v", i, h, want)
+		}
+	}
+	if last := acc.History[len(acc.History)-1]; last.Probability != acc.Probability {
+		t.Errorf("latest week %v replaced; the account shows %v", last, acc.Probability)
+	}
+	if want := acc.Probability - 0.42; acc.Change != want {
+		t.Errorf("change %v, want %v (from the recorded previous week)", acc.Change, want)
+	}
+}

@@ -34,6 +34,10 @@ const HistoryWeeks = 12
 type WeekScore struct {
 	Week        features.Date `json:"week"`
 	Probability float64       `json:"churn_probability"`
+	// Recorded marks a score read from the score history: the one shown
+	// that week, by the model of that week. Without it the week was
+	// scored again with today's model.
+	Recorded bool `json:"recorded,omitempty"`
 }
 
 // Account is an active account's latest score and what a CS person needs
@@ -123,7 +127,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 			if k < last {
 				p = scorer.Probability(rows.Row(k))
 			}
-			r.History = append(r.History, WeekScore{rows.Week[k], p})
+			r.History = append(r.History, WeekScore{Week: rows.Week[k], Probability: p})
 		}
 		if n := len(r.History); n > 1 {
 			r.Change = r.History[n-1].Probability - r.History[n-2].Probability
@@ -134,6 +138,46 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	}
 	slices.SortStableFunc(b.Accounts, byProbability)
 	return b, nil
+}
+
+// Recorded looks up the score recorded as shown for an account's week,
+// with ok false when none was.
+type Recorded func(accountID string, week features.Date) (probability float64, ok bool)
+
+// UseRecorded replaces each account's history, in every week before its
+// latest where rec has a score, by the score recorded as shown that week,
+// and takes the change since last week from the history so amended: a
+// sparkline then draws what the customer-success team saw, not a
+// rescoring with today's model. The latest week keeps the book's own
+// score, the one shown now. It returns how many weekly scores it
+// replaced. Call it before the book is shared: it changes the accounts.
+func (b *Book) UseRecorded(rec Recorded) int {
+	n := 0
+	for _, a := range b.Accounts {
+		h := a.History
+		for k := range len(h) - 1 {
+			if p, ok := rec(a.AccountID, h[k].Week); ok {
+				h[k] = WeekScore{Week: h[k].Week, Probability: p, Recorded: true}
+				n++
+			}
+		}
+		if len(h) > 1 {
+			a.Change = h[len(h)-1].Probability - h[len(h)-2].Probability
+		}
+	}
+	return n
+}
+
+// HistoryStart returns the earliest week of any account's history, or
+// AsOf when the book is empty: the weeks to read recorded scores from.
+func (b *Book) HistoryStart() features.Date {
+	start := b.AsOf
+	for _, a := range b.Accounts {
+		if len(a.History) > 0 && a.History[0].Week < start {
+			start = a.History[0].Week
+		}
+	}
+	return start
 }
 
 func byProbability(a, b *Account) int {

@@ -1,0 +1,118 @@
+package serve
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/ranking"
+)
+
+// ScoreHistory keeps the scores a server has shown, week by week
+// (sqlstore.Store is one).
+type ScoreHistory interface {
+	// RecordScores stores scores, replacing those of the same week and
+	// model version.
+	RecordScores(ctx context.Context, recs []lifecycle.ScoreRecord) (int, error)
+	// ShownHistory returns the scores shown in the weeks from from to
+	// to, by account.
+	ShownHistory(ctx context.Context, from, to features.Date) (map[string][]lifecycle.WeekScore, error)
+}
+
+// recordTimeout bounds one recording: a store that hangs must not keep a
+// recording, and Close, waiting for ever.
+const recordTimeout = 5 * time.Minute
+
+// useShownHistory replaces the book's past weeks by the scores recorded
+// as shown, before the book is published. A store that cannot be read
+// leaves the rescored history in place: the history is a courtesy, the
+// scores are the service.
+func (s *Server) useShownHistory(ctx context.Context, book *ranking.Book) {
+	if s.cfg.Scores == nil || len(book.Accounts) == 0 {
+		return
+	}
+	start := time.Now()
+	shown, err := s.cfg.Scores.ShownHistory(ctx, book.HistoryStart(), book.AsOf.AddDays(-1))
+	if err != nil {
+		s.metrics.historyFailures.WithLabelValues("read").Inc()
+		s.log.Error("score history not read; past weeks are scored again with this model", "err", err)
+		return
+	}
+	n := book.UseRecorded(func(id string, week features.Date) (float64, bool) {
+		for _, w := range shown[id] {
+			if w.Week == week {
+				return w.Probability, true
+			}
+		}
+		return 0, false
+	})
+	s.log.Debug("score history read", "weekly_scores", n, "took", time.Since(start))
+}
+
+// recorder records the books a server loads into its ScoreHistory, one
+// at a time, off the request and reload paths. A book that arrives while
+// one is being recorded waits; a newer one replaces it, as the latest is
+// the one being shown.
+type recorder struct {
+	s *Server
+
+	mu      sync.Mutex
+	pending *ranking.Book
+	running bool
+	wg      sync.WaitGroup
+}
+
+// record queues b to be recorded.
+func (r *recorder) record(b *ranking.Book) {
+	if r.s.cfg.Scores == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending = b
+	if r.running {
+		return
+	}
+	r.running = true
+	r.wg.Add(1)
+	go r.run()
+}
+
+// run records pending books until none is left.
+func (r *recorder) run() {
+	defer r.wg.Done()
+	for {
+		r.mu.Lock()
+		b := r.pending
+		r.pending = nil
+		if b == nil {
+			r.running = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		r.recordNow(b)
+	}
+}
+
+// recordNow records b; a failure is logged and counted, nothing more.
+func (r *recorder) recordNow(b *ranking.Book) {
+	s := r.s
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	start := time.Now()
+	n, err := s.cfg.Scores.RecordScores(ctx, lifecycle.Records(b))
+	if err != nil {
+		s.metrics.historyFailures.WithLabelValues("record").Inc()
+		s.log.Error("score history not recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(), "err", err)
+		return
+	}
+	s.metrics.historyRecorded.Inc()
+	s.log.Info("score history recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(),
+		"scores", n, "took", time.Since(start))
+}
+
+// wait waits for the recordings queued so far.
+func (r *recorder) wait() { r.wg.Wait() }
