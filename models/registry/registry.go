@@ -106,23 +106,32 @@ func (r *Registry) Register(ctx context.Context, src, user, reason string) (v Ve
 		}
 		added = true
 	}
+	recorded, err := r.record(ctx, a, dst, user, reason)
+	if err != nil {
+		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+	}
+	v, err = r.Version(a.Version)
+	return v, added || recorded, err
+}
+
+// record registers a's version, kept in dir, with the store, unless the
+// store knows it already; added reports whether it was new to it.
+func (r *Registry) record(ctx context.Context, a *models.Artifact, dir, user, reason string) (added bool, err error) {
 	details, err := json.Marshal(map[string]any{
 		"train": a.Train, "valid": a.Valid, "horizon_weeks": a.Horizon,
 		"data_fingerprint": a.Fingerprint, "valid_roc_auc": a.Metrics.ROCAUC,
 	})
 	if err != nil {
-		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
+		return false, err
 	}
-	_, err = r.store.RegisterModel(ctx, ModelVersion{Version: a.Version, Path: dst, Learner: a.Kind, Details: details}, user, reason)
+	_, err = r.store.RegisterModel(ctx, ModelVersion{Version: a.Version, Path: dir, Learner: a.Kind, Details: details}, user, reason)
 	switch {
 	case errors.Is(err, ErrExists):
+		return false, nil
 	case err != nil:
-		return Version{}, false, fmt.Errorf("register %s: %w", src, err)
-	default:
-		added = true
+		return false, err
 	}
-	v, err = r.Version(a.Version)
-	return v, added, err
+	return true, nil
 }
 
 // copyTree copies the regular files and folders under src into dst,
@@ -367,6 +376,12 @@ func (r *Registry) Promote(ctx context.Context, name, user, reason string) (Entr
 	if v.Version == cur.Version {
 		return Entry{}, fmt.Errorf("promote: %s is the champion already", v.Version)
 	}
+	// A version copied into the folder by hand, or a store that is new
+	// (another --db), does not know the version yet: the audit records
+	// its registration first.
+	if _, err := r.record(ctx, v.Model, v.Dir, user, "registered on promotion"); err != nil {
+		return Entry{}, fmt.Errorf("promote %s: %w", v.Version, err)
+	}
 	next := Champion{Version: v.Version, Earlier: cur.Earlier}
 	if cur.Version != "" {
 		next.Earlier = append(slices.Clone(cur.Earlier), cur.Version)
@@ -394,8 +409,12 @@ func (r *Registry) Rollback(ctx context.Context, user, reason string) (Entry, er
 		return Entry{}, fmt.Errorf("rollback: registry %s: %s is the first champion; there is none before it", r.dir, cur.Version)
 	}
 	prev := cur.Earlier[len(cur.Earlier)-1]
-	if v := r.load(prev); v.Err != nil {
+	v := r.load(prev)
+	if v.Err != nil {
 		return Entry{}, fmt.Errorf("rollback to %s: %w", prev, v.Err)
+	}
+	if _, err := r.record(ctx, v.Model, v.Dir, user, "registered on rollback"); err != nil {
+		return Entry{}, fmt.Errorf("rollback to %s: %w", prev, err)
 	}
 	next := Champion{Version: prev, Earlier: slices.Clone(cur.Earlier[:len(cur.Earlier)-1])}
 	return r.change(ctx, next, Entry{User: user, Action: Rollback, Version: prev, Reason: reason})

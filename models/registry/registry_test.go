@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/postgres/pgtest"
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/lifecycle"
@@ -43,6 +44,9 @@ func TestMain(m *testing.M) {
 		code = m.Run()
 	}
 	os.RemoveAll(root)
+	if err := pgc.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "registry tests:", err)
+	}
 	os.Exit(code)
 }
 
@@ -479,12 +483,8 @@ func TestVersionsOfMissingRegistry(t *testing.T) {
 // churn uses by default, and reads the audit back from it.
 func TestWithSQLiteStore(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "registry")
-	store, err := sqlstore.Open(t.Context(), filepath.Join(dir, lifecycle.DefaultDBName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	r := Open(dir, store)
+	r := Open(dir, openStore(t, filepath.Join(dir, lifecycle.DefaultDBName)))
+	store := r.store.(*sqlstore.Store)
 	for _, d := range fixture.dirs[:2] {
 		if _, _, err := r.Register(t.Context(), d, "ann", "trained"); err != nil {
 			t.Fatal(err)
@@ -524,5 +524,102 @@ func TestWithSQLiteStore(t *testing.T) {
 	champ, err := store.Champion(t.Context())
 	if c, _ := r.Champion(); err != nil || champ.Version != c.Version {
 		t.Errorf("the store's champion %s (%v), the registry's %s", champ.Version, err, c.Version)
+	}
+}
+
+func openStore(t *testing.T, addr string) *sqlstore.Store {
+	t.Helper()
+	store, err := sqlstore.Open(t.Context(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+var pgc = pgtest.New()
+
+// TestConcurrentPromotionsWithStores races promotions from registries of
+// their own, as separate processes would, on each database churn
+// supports, and checks the champion against the store's audit.
+func TestConcurrentPromotionsWithStores(t *testing.T) {
+	for _, b := range []struct {
+		name string
+		addr func(t *testing.T, dir string) string
+	}{
+		{"sqlite", func(t *testing.T, dir string) string { return filepath.Join(dir, lifecycle.DefaultDBName) }},
+		{"postgres", func(t *testing.T, dir string) string { return pgc.DB(t) }},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "registry")
+			addr := b.addr(t, dir)
+			// The versions are copied in by hand, unknown to the store:
+			// each promotion registers its version first.
+			for i, v := range fixture.versions[:5] {
+				if err := copyTree(t.Context(), fixture.dirs[i], mkdir(t, filepath.Join(dir, "versions", v))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var wg sync.WaitGroup
+			for _, v := range fixture.versions[:5] {
+				wg.Go(func() {
+					if _, err := Open(dir, openStore(t, addr)).Promote(t.Context(), v, "bob", "race"); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			r := Open(dir, openStore(t, addr))
+			c, err := r.Champion()
+			if err != nil {
+				t.Fatal(err)
+			}
+			audit, err := r.Audit(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var promoted []string
+			registered := 0
+			for _, e := range audit {
+				switch e.Action {
+				case Promote:
+					promoted = append(promoted, e.Version)
+				case Register:
+					registered++
+				}
+			}
+			if got := append(slices.Clone(c.Earlier), c.Version); !slices.Equal(got, promoted) || registered != 5 {
+				t.Errorf("champion.json has %v, the audit promoted %v and registered %d", got, promoted, registered)
+			}
+			champ, err := r.store.(*sqlstore.Store).Champion(t.Context())
+			if err != nil || champ.Version != c.Version {
+				t.Errorf("the store's champion %s (%v), champion.json's %s", champ.Version, err, c.Version)
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, dir string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestVersionsListsUnusable: a version folder that no longer loads is
+// listed with why, and cannot be promoted.
+func TestVersionsListsUnusable(t *testing.T) {
+	r, _ := newRegistry(t, 2)
+	write(t, filepath.Join(r.Dir(), "versions", fixture.versions[1], models.ModelFile), "{")
+	vs, err := r.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].Err != nil || vs[1].Err == nil || vs[1].Model != nil {
+		t.Fatalf("versions %+v", vs)
+	}
+	if _, err := r.Promote(t.Context(), fixture.versions[1], "bob", "x"); err == nil || !strings.Contains(err.Error(), fixture.versions[1]) {
+		t.Errorf("promoting an unusable version: %v", err)
 	}
 }
