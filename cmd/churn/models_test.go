@@ -88,6 +88,7 @@ func TestModelsRegistry(t *testing.T) {
 		want string
 	}{
 		{"no action", []string{"models"}, 2, "Actions:"},
+		{"help", []string{"models", "--help"}, 0, "Actions:"},
 		{"unknown action", []string{"models", "deploy", "--registry", reg}, 2, `unknown action "deploy"`},
 		{"no registry", []string{"models", "list"}, 2, "--registry is required"},
 		{"missing registry", []string{"models", "list", "--registry", filepath.Join(dir, "nothing")}, 1, "not a folder"},
@@ -105,7 +106,7 @@ func TestModelsRegistry(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := churn(t, c.args...)
-			if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+			if code != c.code || !strings.Contains(stdout+stderr, c.want) || strings.Count(stdout+stderr, c.want) > 1 {
 				t.Errorf("exit %d, want %d saying %q:\n%s%s", code, c.code, c.want, stdout, stderr)
 			}
 		})

@@ -28,12 +28,12 @@ var modelsSubcommands = []struct{ name, synopsis string }{
 }
 
 func runModels(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		modelsUsage(e.stdout) // asked-for help is output, not an error
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		modelsUsage(e.stderr)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			modelsUsage(e.stdout)
-			return flag.ErrHelp
-		}
 		return errUsage
 	}
 	sub, args := args[0], args[1:]
