@@ -126,3 +126,42 @@ func TestModelsRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestChallengeOtherColumns challenges a champion whose columns the new
+// data lacks: a segment gone from the snapshots is rebuilt, as all zeros,
+// with the champion's feature spec; from a features folder, which cannot
+// be rebuilt, the challenge says so.
+func TestChallengeOtherColumns(t *testing.T) {
+	t.Setenv("CHURN_USER", "ci-bot")
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full.csv")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "50", "--seed", "9", "--out", full)
+	b, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if !strings.Contains(line, ",enterprise,") {
+			kept = append(kept, line)
+		}
+	}
+	noEnterprise := filepath.Join(dir, "no-enterprise.csv")
+	if err := os.WriteFile(noEnterprise, []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := filepath.Join(dir, "registry")
+	split := []string{"--horizon", "8", "--valid-weeks", "6", "--no-plots", "--registry", reg, "--challenge"}
+	mustChurn(t, append([]string{"train", "--snapshots", full, "--model", "logistic"}, split...)...)
+
+	out := mustChurn(t, append([]string{"train", "--snapshots", noEnterprise, "--model", "tree"}, split...)...)
+	if !strings.Contains(out, "DeLong p = ") {
+		t.Errorf("challenge on snapshots without a segment:\n%s", out)
+	}
+	feat := filepath.Join(dir, "features")
+	mustChurn(t, "features", "--snapshots", noEnterprise, "--horizon", "8", "--valid-weeks", "6", "--out", feat)
+	code, _, stderr := churn(t, "train", "--features", feat, "--model", "tree", "--no-plots", "--registry", reg, "--challenge")
+	if code != 1 || !strings.Contains(stderr, "challenge with --snapshots") {
+		t.Errorf("challenge from a features folder without the champion's columns: exit %d\n%s", code, stderr)
+	}
+}
