@@ -40,14 +40,7 @@ func (s *Server) useShownHistory(ctx context.Context, book *ranking.Book) {
 		s.log.Error("score history not read; past weeks are scored again with this model", "err", err)
 		return
 	}
-	n := book.UseRecorded(func(id string, week features.Date) (float64, bool) {
-		for _, w := range shown[id] {
-			if w.Week == week {
-				return w.Probability, true
-			}
-		}
-		return 0, false
-	})
+	n := book.UseRecorded(lifecycle.Shown(shown))
 	s.log.Debug("score history read", "weekly_scores", n, "took", time.Since(start))
 }
 

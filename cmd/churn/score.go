@@ -18,7 +18,13 @@ health colour, ARR, ARR at risk (probability x ARR), renewal date and days
 to it, the change since the previous week's score, and the top three drivers
 in plain words. The health cut-offs come from the model's validation data
 (red: the riskiest tenth) unless --red/--yellow set them; the output states
-which.`)
+which.
+
+With --record it also stores every scored account's score, health,
+log-odds, top contributions and model version for its week in the score
+history (--db; by default churn.db beside the model folder), replacing
+what that model recorded for the same week, and the change since last
+week and the history then come from the scores recorded as shown.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv or json")
@@ -29,8 +35,13 @@ which.`)
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
 	normalize := weeksFlag(fs)
+	record := fs.Bool("record", false, "store the scores in the score history (--db)")
+	db := dbFlag(fs, "with --record, the score history")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	if *db != "" && !*record {
+		return usageError(fs, "--db names where --record stores the scores: add --record")
 	}
 	if err := required(fs, "snapshots", "model"); err != nil {
 		return err
@@ -78,6 +89,12 @@ which.`)
 	e.progress.end()
 	if err != nil {
 		return err
+	}
+	if *record {
+		// Every scored account is recorded, whatever the filters show.
+		if err := recordBook(ctx, e.stderr, *db, *modelDir, book); err != nil {
+			return err
+		}
 	}
 	accounts := book.Rank(q)
 	// A million accounts take a while to print: an interrupt stops it.

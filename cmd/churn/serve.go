@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -43,7 +44,13 @@ with no failed request. SIGINT or SIGTERM stops the server after in-flight reque
 With --token-file every route but health, metrics and the dashboard page
 itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
 token and sends it with its API calls. With --admin-token-file the reload
-route needs that token instead, and no longer takes --token-file's.`)
+route needs that token instead, and no longer takes --token-file's.
+
+The server records the scores it serves, at start and on every reload, in
+the score history (--db; by default churn.db beside the model folder, none
+with --db off), and the dashboard's sparklines and change since last week
+show the scores recorded as shown. A failure to record is logged and
+counted, and fails no request.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	registryDir := fs.String("registry", "", "registry folder whose champion to serve and follow, instead of --model")
 	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion")
@@ -56,6 +63,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	maxBatch := fs.Int("max-batch", serve.DefaultMaxBatch, "most rows one POST /v1/score may carry")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body, in bytes")
 	accessLog := fs.String("access-log", "stderr", "where to write one JSON line per request: stderr, off, or a file to append to")
+	db := dbFlag(fs, "the score history, or off")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -114,6 +122,22 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if token == "" && !isLoopback(*addr) {
 		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
 	}
+	// Beside a registry, the default store is the one "churn models"
+	// audits in, DIR/churn.db: the one beside DIR's folders.
+	beside := *modelDir
+	if *registryDir != "" {
+		beside = filepath.Join(*registryDir, "versions")
+	}
+	store, err := openServeStore(ctx, *db, beside, log)
+	if err != nil {
+		return err
+	}
+	var scores serve.ScoreHistory
+	if store != nil {
+		defer store.Close()
+		scores = store
+		log.Info("score history", "db", store.String())
+	}
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
 		Champion:        champion,
@@ -127,6 +151,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 		Drain:           *drain,
 		Logger:          log,
 		AccessLog:       access,
+		Scores:          scores,
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,9 @@
 package lifecycle
 
-import "github.com/churnlabs/churn/models/ranking"
+import (
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/ranking"
+)
 
 // Records returns the score of every account in b as a ScoreRecord of
 // b's model version, with the account's top drivers as its top
@@ -18,4 +21,17 @@ func Records(b *ranking.Book) []ScoreRecord {
 		}
 	}
 	return recs
+}
+
+// Shown returns the lookup ranking.Book.UseRecorded takes over history
+// as a store's ShownHistory returns it.
+func Shown(history map[string][]WeekScore) ranking.Recorded {
+	return func(id string, week features.Date) (float64, bool) {
+		for _, ws := range history[id] {
+			if ws.Week == week {
+				return ws.Probability, true
+			}
+		}
+		return 0, false
+	}
 }

@@ -29,6 +29,8 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
 )
@@ -120,6 +122,53 @@ func TestBrowser(t *testing.T) {
 		tab.waitRows("")
 		if tab.visible("#token-form") {
 			t.Error("the token form is shown although the dashboard is public")
+		}
+		tab.checkErrors()
+	})
+	t.Run("score history shown as recorded", func(t *testing.T) {
+		store, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "churn.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		// The first server shows the history rescored; last week an
+		// earlier model showed the riskiest account 0.5, which a server
+		// started afterwards must draw.
+		first := fetchRanking(t, fx.server(t, serve.Config{}).URL, "limit=1")
+		a := first.Accounts[0]
+		prev, err := features.ParseDate(a.History[len(a.History)-2].Week)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.RecordScores(t.Context(), []lifecycle.ScoreRecord{{
+			AccountID: a.ID, Week: prev, ModelVersion: "earlier", Probability: 0.5,
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		ts := fx.server(t, serve.Config{Scores: store})
+		tab := newTab(t, browser)
+		tab.open(ts.URL + "/?account=" + url.QueryEscape(a.ID))
+		tab.waitRows("")
+		tab.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q] #history-box svg`, a.ID))))
+		var got struct {
+			Row, Chart string
+			Label      string
+			Note       bool
+		}
+		b := run(tab, chromedp.Evaluate[[]byte](fmt.Sprintf(`(() => {
+			const row = document.querySelector('#ranking tr[data-account-id=%q] svg.sparkline');
+			const chart = document.querySelector("#history-box svg");
+			return {
+				Row: row ? row.dataset.recordedWeeks : "no sparkline", Chart: chart.dataset.recordedWeeks,
+				Label: chart.getAttribute("aria-label"), Note: !document.getElementById("history-recorded").hidden,
+			};
+		})()`, a.ID)))
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Row != "1" || got.Chart != "1" || !strings.Contains(got.Label, "1 earlier weeks as shown then") || !got.Note {
+			t.Errorf("account %s with last week recorded: sparkline marks %q recorded weeks, chart %q, label %q, note shown %v",
+				a.ID, got.Row, got.Chart, got.Label, got.Note)
 		}
 		tab.checkErrors()
 	})

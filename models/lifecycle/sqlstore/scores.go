@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -222,32 +223,53 @@ func (s *Store) ShownHistory(ctx context.Context, from, to features.Date) (map[s
 		at string
 	}
 	byAccount := make(map[string][]shown)
-	var id, wk, version, at string
+	// A server reads a million rows here before it publishes a book:
+	// RawBytes spares an allocation per column, and a string is made
+	// only of what is kept.
+	var id, wk, version, at sql.RawBytes
 	var p float64
+	// Weeks, versions and instants repeat across a book: each is parsed
+	// or made a string once.
+	weeks := make(map[string]features.Date)
+	strs := make(map[string]string)
+	intern := func(b []byte) string {
+		if v, ok := strs[string(b)]; ok {
+			return v
+		}
+		v := string(b)
+		strs[v] = v
+		return v
+	}
 	for rows.Next() {
 		if err := rows.Scan(&id, &wk, &version, &p, &at); err != nil {
 			return nil, fmt.Errorf("lifecycle store %s: score history: %w", s.label, err)
 		}
-		week, err := features.ParseDate(wk)
-		if err != nil {
-			return nil, fmt.Errorf("lifecycle store %s: score history of account %q: %w", s.label, id, err)
+		week, ok := weeks[string(wk)]
+		if !ok {
+			if week, err = features.ParseDate(string(wk)); err != nil {
+				return nil, fmt.Errorf("lifecycle store %s: score history of account %q: %w", s.label, id, err)
+			}
+			weeks[string(wk)] = week
 		}
-		h := byAccount[id]
+		h, known := byAccount[string(id)]
 		i := 0
 		for i < len(h) && h[i].Week < week {
 			i++
 		}
-		switch {
-		case i < len(h) && h[i].Week == week:
-			if at > h[i].at || (at == h[i].at && version > h[i].ModelVersion) {
-				h[i] = shown{lifecycle.WeekScore{Week: week, Probability: p, ModelVersion: version}, at}
+		if i < len(h) && h[i].Week == week {
+			if c := strings.Compare(string(at), h[i].at); c < 0 || (c == 0 && string(version) <= h[i].ModelVersion) {
+				continue
 			}
-		default:
-			h = append(h, shown{})
-			copy(h[i+1:], h[i:])
-			h[i] = shown{lifecycle.WeekScore{Week: week, Probability: p, ModelVersion: version}, at}
+			h[i] = shown{lifecycle.WeekScore{Week: week, Probability: p, ModelVersion: intern(version)}, intern(at)}
+			continue
 		}
-		byAccount[id] = h
+		if !known {
+			h = make([]shown, 0, 12)
+		}
+		h = append(h, shown{})
+		copy(h[i+1:], h[i:])
+		h[i] = shown{lifecycle.WeekScore{Week: week, Probability: p, ModelVersion: intern(version)}, intern(at)}
+		byAccount[string(id)] = h
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("lifecycle store %s: score history: %w", s.label, err)

@@ -136,8 +136,13 @@ func TestOpenErrors(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	text := filepath.Join(t.TempDir(), "snapshots.csv")
+	if err := os.WriteFile(text, []byte("account_id,week\nacme,2025-01-06\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct{ addr, want string }{
 		{"", "no database address"},
+		{text, text + ": "},                                // not a database: named, not overwritten
 		{filepath.Join(file, "churn.db"), file},            // its folder is a file
 		{filepath.Join(t.TempDir(), "a?b.db"), "'?'"},      // would be read as parameters
 		{"postgres://u:secret@127.0.0.1:1/db", "u:xxxxx@"}, // nothing listening; password hidden
@@ -146,6 +151,9 @@ func TestOpenErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "secret") {
 			t.Errorf("Open(%q) = %v, want an error containing %q and no password", tt.addr, err, tt.want)
 		}
+	}
+	if b, err := os.ReadFile(text); err != nil || !strings.HasPrefix(string(b), "account_id,week") {
+		t.Errorf("the file that is not a database was changed: %q, %v", b, err)
 	}
 }
 
@@ -224,6 +232,106 @@ func TestRegistry(t *testing.T) {
 			if _, err := s.db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
 				t.Errorf("%s: %v, want the audit to refuse", q, err)
 			}
+		}
+	})
+}
+
+// TestMigrationIsAtomic: a migration that fails leaves the database at
+// the version it had, with nothing of the failed step, and says which
+// step failed.
+func TestMigrationIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, addr string) {
+		s, err := open(ctx, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.migrate(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		// A table in the way of migration 2's second statement.
+		if _, err := s.db.ExecContext(ctx, `CREATE TABLE scores_account (x INTEGER)`); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Open(ctx, addr)
+		if err == nil || !strings.Contains(err.Error(), "migration 2 (score history)") {
+			t.Fatalf("Open = %v, want migration 2 to fail", err)
+		}
+		if v, err := s.Version(ctx); err != nil || v != 1 {
+			t.Errorf("version after a failed migration = %d, %v; want 1", v, err)
+		}
+		if _, err := s.db.ExecContext(ctx, `SELECT COUNT(*) FROM scores`); err == nil {
+			t.Error("the failed migration's first table is there")
+		}
+	})
+}
+
+// TestConcurrentOpenAndPromote opens one empty database from several
+// goroutines at once (each its own connection pool, as processes would)
+// and promotes from all of them: every open succeeds, and the audit's
+// chain of previous champions has no gap, as no two promotions read the
+// same champion.
+func TestConcurrentOpenAndPromote(t *testing.T) {
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, addr string) {
+		const workers, each = 4, 5
+		stores := make([]*Store, workers)
+		errs := make(chan error, workers)
+		for i := range stores {
+			go func() {
+				var err error
+				stores[i], err = Open(ctx, addr)
+				errs <- err
+			}()
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, s := range stores {
+			defer s.Close()
+		}
+		for _, v := range []string{"a", "b"} {
+			if _, err := stores[0].RegisterModel(ctx, lifecycle.ModelVersion{Version: v}, "ci", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, s := range stores {
+			go func() {
+				for k := range each {
+					v := []string{"a", "b"}[(i+k)%2]
+					if _, err := s.SetChampion(ctx, lifecycle.AuditEntry{User: fmt.Sprint("w", i), Action: lifecycle.Promote, Version: v}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		audit, err := stores[0].Audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, promotions := "", 0
+		for _, e := range audit {
+			if !e.Action.ChangesChampion() {
+				continue
+			}
+			promotions++
+			if e.Previous != prev {
+				t.Errorf("entry %d: previous %q, but the champion was %q", e.Seq, e.Previous, prev)
+			}
+			prev = e.Version
+		}
+		if promotions != workers*each {
+			t.Errorf("%d promotions in the audit, want %d", promotions, workers*each)
 		}
 	})
 }

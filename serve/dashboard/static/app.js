@@ -262,6 +262,14 @@ function sparkline(series, opts = {}) {
   if (missing.length > 0) {
     label += `; no snapshot in ${weekList(missing)}`;
   }
+  // With a score history, past weeks are the scores shown then
+  // ("recorded"); weeks before it began are scored with today's model.
+  const recorded = points.filter((h) => h.recorded).length;
+  if (recorded > 0) {
+    label += recorded === points.length - 1
+      ? "; earlier weeks as shown then"
+      : `; ${recorded} earlier weeks as shown then, the others scored again with today's model`;
+  }
   // The line is drawn in runs of consecutive scored weeks.
   const runs = [];
   let run = [];
@@ -281,6 +289,7 @@ function sparkline(series, opts = {}) {
     width, height, role: "img", "aria-label": label,
     "data-missing-weeks": missing.length > 0 ? missing.join(" ") : null,
     "data-runs": String(runs.length),
+    "data-recorded-weeks": String(recorded),
   }, svg("title", {}, label));
   slots.forEach((h, i) => {
     if (h.missing) {
@@ -941,6 +950,7 @@ class Dashboard {
     });
     $("history-box").replaceChildren(trend);
     $("history-gaps").hidden = !trend.dataset || !trend.dataset.missingWeeks;
+    $("history-recorded").hidden = !trend.dataset || !(Number(trend.dataset.recordedWeeks) > 0);
 
     recentWeeks($("recent"), doc.recent_weeks || []);
 
