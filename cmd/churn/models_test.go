@@ -1,11 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestModelsRegistry runs the lifecycle of a registry through the CLI:
@@ -112,6 +118,10 @@ func TestModelsRegistry(t *testing.T) {
 		})
 	}
 
+	// churn serve --registry serves the champion, follows a promotion, and
+	// keeps its score history in the registry's store.
+	serveRegistry(t, reg, snap, champion, other)
+
 	// A corrupt pointer is named, and before any fitting.
 	if err := os.WriteFile(filepath.Join(reg, "champion.json"), []byte(`{"version": "tr`), 0o644); err != nil {
 		t.Fatal(err)
@@ -163,5 +173,55 @@ func TestChallengeOtherColumns(t *testing.T) {
 	code, _, stderr := churn(t, "train", "--features", feat, "--model", "tree", "--no-plots", "--registry", reg, "--challenge")
 	if code != 1 || !strings.Contains(stderr, "challenge with --snapshots") {
 		t.Errorf("challenge from a features folder without the champion's columns: exit %d\n%s", code, stderr)
+	}
+}
+
+// serveRegistry runs "churn serve --registry reg", expects champion
+// served, promotes next and expects it served in turn.
+func serveRegistry(t *testing.T, reg, snap, champion, next string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb},
+			[]string{"serve", "--registry", reg, "--snapshots", snap, "--addr", addr, "--poll", "20ms", "--drain", "10ms", "--access-log", "off"})
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, errb.String())
+		}
+	}()
+	served := func() string {
+		resp, err := http.Get("http://" + addr + "/v1/model")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		var m struct{ Version string }
+		json.NewDecoder(resp.Body).Decode(&m)
+		return m.Version
+	}
+	for _, want := range []string{champion, next} {
+		if want == next {
+			mustChurn(t, "models", "promote", next, "--registry", reg, "--reason", "serve it")
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for served() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("serving %q, want %s:\n%s", served(), want, errb.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(errb.String(), "db="+filepath.Join(reg, "churn.db")) {
+		t.Errorf("the score history is not the registry's store:\n%s", errb.String())
 	}
 }
