@@ -279,9 +279,14 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 		want string
 	}{
 		{"no query", base, 2, "--emit-sql needs --query"},
-		{"with --out", append(base, "--query", "TABLE e", "--out", "x.csv"), 2, "leave out --map, --events"},
-		{"with --events", append(base, "--query", "TABLE e", "--events", "x.csv"), 2, "leave out"},
-		{"other dialect", append(base, "--query", "TABLE e", "--dialect", "spark"), 2, `dialect "spark"`},
+		{"with --out", append(base, "--query", "TABLE e", "--out", "x.csv"), 2, "leave out --out"},
+		{"a query of a file", append(base, "--query", "TABLE e", "--events", "x.csv"), 2, "not from files"},
+		{"two files", append(base, "--events", "x.parquet", "--events", "y.parquet", "--dialect", "duckdb"), 2, "one --events path"},
+		{"a file on postgres", append(base, "--events", "x.parquet"), 2, "PostgreSQL does not read files"},
+		{"a csv on spark", append(base, "--events", "x.csv", "--dialect", "spark"), 2, "make it a table or view"},
+		{"a time format", append(base, "--query", "TABLE e", "--time-format", "unix"), 2, `time_format "unix"`},
+		{"with --map", append(base, "--query", "TABLE e", "--map", "m.yaml"), 2, "--map names the sources"},
+		{"unknown dialect", append(base, "--query", "TABLE e", "--dialect", "oracle"), 2, `dialect "oracle": want one of bigquery, duckdb, postgres, spark`},
 		{"no account", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--time", "t"}, 2, "--account is required"},
 		{"bad until", append(base, "--query", "TABLE e", "--until", "2025-13-01"), 2, "--until"},
 	} {
@@ -293,7 +298,7 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 		})
 	}
 	stdout := mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
-	for _, want := range []string{"FROM (TABLE e) AS src", "DATE '2025-03-02'", "next_day - day > 90"} {
+	for _, want := range []string{"FROM (TABLE e) AS src", "DATE '2025-03-02'", "(next_day - day) > 90"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("SQL lacks %q:\n%s", want, stdout)
 		}
