@@ -192,16 +192,15 @@ func flag(cond string) string {
 }
 
 // eventRows is an events source's rows: account, day, churn (a
-// cancellation), login and action (never on a cancellation), then its
+// cancellation), login and action, then its
 // signals: sums as integer millionths, as Build adds them, and distinct
 // counts' values as text.
 func (g *sqlGen) eventRows(s *Source, rel string, sum0, distinct0 int) string {
+	// A cancellation row is nothing else: every later step reads the rows
+	// with churn = 0 but for the churn day.
 	churn, login, action := "0", flag(g.match(s.Logins)), flag(g.match(s.Actions))
 	if s.ChurnEvent != nil {
-		c := g.match(s.ChurnEvent)
-		churn = flag(c)
-		login = "CASE WHEN " + c + " THEN 0 ELSE " + login + " END"
-		action = "CASE WHEN " + c + " THEN 0 ELSE " + action + " END"
+		churn = flag(g.match(s.ChurnEvent))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "  SELECT %s AS account,\n         %s AS day,\n", g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone))
