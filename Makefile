@@ -2,7 +2,7 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# fuzz, clean.
+# fuzz, duckdb, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -10,7 +10,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz duckdb clean
 
 all: build
 
@@ -86,5 +86,14 @@ fuzz:
 		done; \
 	done
 
+# DuckDB for the test that runs --emit-sql --dialect duckdb for real
+# (features/events/sql_duckdb_test.go, which skips without it): the npm
+# package, which ships DuckDB prebuilt, under testdata/duckdb. Needs node
+# and npm (Debian's nodejs and npm, installed here if missing).
+DUCKDB_DIR := features/events/testdata/duckdb
+duckdb:
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --prefix $(DUCKDB_DIR) --no-audit --no-fund
+
 clean:
-	rm -rf bin out
+	rm -rf bin out $(DUCKDB_DIR)/node_modules

@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -135,7 +136,15 @@ func (duckdbSQL) bigint() string           { return "BIGINT" }
 func (duckdbSQL) localDay(x, zone string) string {
 	return "CAST(timezone(" + singleQuoted(zone) + ", CAST(" + x + " AS TIMESTAMPTZ)) AS DATE)"
 }
-func (duckdbSQL) addDays(d, n string) string     { return "(" + d + " + " + n + ")" }
+
+// addDays: DuckDB adds an INTEGER to a DATE, not the BIGINT of a column
+// such as range's.
+func (duckdbSQL) addDays(d, n string) string {
+	if _, err := strconv.Atoi(n); err != nil {
+		n = "CAST(" + n + " AS INTEGER)"
+	}
+	return "(" + d + " + " + n + ")"
+}
 func (duckdbSQL) daysBetween(a, b string) string { return "(" + a + " - " + b + ")" }
 func (duckdbSQL) monday(d string) string         { return "CAST(date_trunc('week', " + d + ") AS DATE)" }
 func (duckdbSQL) offsets(rel, n string) string {

@@ -374,7 +374,7 @@ func (s *Source) label() string {
 // a table, a query or a path. A query never comes with a file path: which
 // of the two holds the rows would be unclear.
 func checkQuery(path, query, table string, open, sql bool) error {
-	query, table = strings.TrimSpace(query), strings.TrimSpace(table)
+	query, table = strings.Trim(query, "; \t\r\n"), strings.TrimSpace(table)
 	switch {
 	case query != "" && table != "":
 		return errors.New("query and table together: give one")

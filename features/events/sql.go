@@ -180,8 +180,8 @@ func (g *sqlGen) match(f *Filter) string {
 	return "COALESCE(" + g.asText(g.col(f.Column)) + ", '')" + op + "(" + strings.Join(lits, ", ") + ")"
 }
 
-// flag is 1 where cond holds, else 0.
-func flag(cond string) string {
+// oneIf is 1 where cond holds, else 0.
+func oneIf(cond string) string {
 	switch cond {
 	case "TRUE":
 		return "1"
@@ -198,9 +198,9 @@ func flag(cond string) string {
 func (g *sqlGen) eventRows(s *Source, rel string, sum0, distinct0 int) string {
 	// A cancellation row is nothing else: every later step reads the rows
 	// with churn = 0 but for the churn day.
-	churn, login, action := "0", flag(g.match(s.Logins)), flag(g.match(s.Actions))
+	churn, login, action := "0", oneIf(g.match(s.Logins)), oneIf(g.match(s.Actions))
 	if s.ChurnEvent != nil {
-		churn = flag(g.match(s.ChurnEvent))
+		churn = oneIf(g.match(s.ChurnEvent))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "  SELECT %s AS account,\n         %s AS day,\n", g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone))
@@ -251,7 +251,7 @@ func (g *sqlGen) ticketRows(s *Source, rel string) string {
 		breach = "LOWER(TRIM(" + g.asText(g.col(s.SLA.Flag)) + ")) IN ('1', 'true', 't', 'yes', 'y')"
 	}
 	return fmt.Sprintf("  SELECT %s AS account,\n         %s AS day,\n         %s AS breach\n  FROM %s AS src\n  WHERE %s IS NOT NULL AND %s IS NOT NULL",
-		g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone), flag(breach), rel, g.col(s.Account), g.col(s.Time))
+		g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone), oneIf(breach), rel, g.col(s.Account), g.col(s.Time))
 }
 
 // invoiceRows is an invoices source's rows: account, due and paid dates
