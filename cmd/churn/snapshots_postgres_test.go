@@ -297,7 +297,32 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 			}
 		})
 	}
-	stdout := mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
+	// A mapping file: what a dialect cannot read is an error naming the
+	// file and the source.
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "m.yaml")
+	mapping := "sources:\n  - {name: product, path: events/, account: a, time: t}\n  - {path: i.csv, kind: invoices, account: a, invoice: {due: d}}\n"
+	if err := os.WriteFile(mf, []byte(mapping), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dialect, want string }{
+		{"postgres", mf + ": mapping: source 1 (product): PostgreSQL does not read files: give the source a table: or query:"},
+		{"bigquery", "source 1 (product): BigQuery reads files through external tables"},
+		{"spark", "source 2 (" + filepath.Join(dir, "i.csv") + "): Spark SQL reads a CSV file without its header"},
+	} {
+		code, stdout, errs := churn(t, "snapshots", "--emit-sql", "--map", mf, "--dialect", c.dialect)
+		if code != 2 || !strings.Contains(errs, c.want) || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.dialect, code, stdout, errs, c.want)
+		}
+	}
+	stdout := mustChurn(t, "snapshots", "--emit-sql", "--map", mf, "--dialect", "duckdb", "--timezone", "Europe/Paris")
+	for _, want := range []string{"read_parquet('" + filepath.Join(dir, "events") + "/**/*.parquet', hive_partitioning = true)", "read_csv('" + filepath.Join(dir, "i.csv") + "', header = true)", "'Europe/Paris'"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("DuckDB SQL lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	stdout = mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
 	for _, want := range []string{"FROM (TABLE e) AS src", "DATE '2025-03-02'", "(next_day - day) > 90"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("SQL lacks %q:\n%s", want, stdout)

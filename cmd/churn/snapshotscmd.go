@@ -26,7 +26,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runSnapshots(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "snapshots", "--out FILE (--events FILE|DIR --account COL --time COL | --map mapping.yaml) [flags]",
+	fs := newFlags(e, "snapshots", "(--out FILE | --emit-sql [--dialect D]) (--events FILE|DIR --account COL --time COL | --map mapping.yaml) [flags]",
 		`Rolls raw, time-stamped rows (event logs, tickets, invoices) and an accounts
 table up into weekly snapshots, streamed: memory grows with accounts x weeks,
 not with events. With --account and --time, every row of --events is a login
@@ -152,7 +152,7 @@ a table:, a query: or (duckdb, spark) a path.`)
 		m.ChurnAfterSilence = *silence
 	}
 	if *emitSQL {
-		return printSQL(e, fs, m, *dialect, *until)
+		return printSQL(e, fs, m, *mapFile, *dialect, *until)
 	}
 	if err := m.Check(); err != nil {
 		return usageError(fs, "%v", err)
@@ -205,8 +205,9 @@ a table:, a query: or (duckdb, spark) a path.`)
 }
 
 // printSQL prints m's roll-up as one SQL statement of dialect. What the
-// statement cannot express is a usage error.
-func printSQL(e *env, fs *flag.FlagSet, m *events.Mapping, dialect, until string) error {
+// statement cannot express is a usage error, naming the mapping file
+// when there is one.
+func printSQL(e *env, fs *flag.FlagSet, m *events.Mapping, mapFile, dialect, until string) error {
 	d := features.NoDate
 	if until != "" {
 		var err error
@@ -215,6 +216,9 @@ func printSQL(e *env, fs *flag.FlagSet, m *events.Mapping, dialect, until string
 		}
 	}
 	sql, err := events.SQL(m, dialect, d)
+	if err != nil && mapFile != "" {
+		return usageError(fs, "%s: %v", mapFile, err)
+	}
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}

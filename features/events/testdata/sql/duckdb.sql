@@ -86,7 +86,7 @@ lives AS (
 ),
 weeks AS (
   -- Every week of every life, those without rows too.
-  SELECT account, (first_week + k) AS week, first_day, first_week, churn_day, stop FROM (
+  SELECT account, (first_week + CAST(k AS INTEGER)) AS week, first_day, first_week, churn_day, stop FROM (
     SELECT r.*, UNNEST(range(0, r.n + 1, 7)) AS k FROM (SELECT account, first_day, first_week, churn_day, stop, (stop - first_week) AS n FROM lives WHERE stop >= first_week) AS r
   ) AS o
 ),
