@@ -2,7 +2,7 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# fuzz, duckdb, clean.
+# fuzz, sqlcheck, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -10,7 +10,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz duckdb clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz sqlcheck clean
 
 all: build
 
@@ -86,14 +86,15 @@ fuzz:
 		done; \
 	done
 
-# DuckDB for the test that runs --emit-sql --dialect duckdb for real
-# (features/events/sql_duckdb_test.go, which skips without it): the npm
-# package, which ships DuckDB prebuilt, under testdata/duckdb. Needs node
-# and npm (Debian's nodejs and npm, installed here if missing).
-DUCKDB_DIR := features/events/testdata/duckdb
-duckdb:
+# The SQL checkers for the tests of --emit-sql's DuckDB and BigQuery
+# statements (features/events/sql_engines_test.go, which skip without
+# them): DuckDB (the npm package ships it prebuilt) runs the DuckDB
+# statement, a parser reads BigQuery's. Installed under
+# testdata/sqlcheck; needs node and npm (Debian's, installed if missing).
+SQLCHECK_DIR := features/events/testdata/sqlcheck
+sqlcheck:
 	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
-	npm ci --prefix $(DUCKDB_DIR) --no-audit --no-fund
+	npm ci --prefix $(SQLCHECK_DIR) --no-audit --no-fund
 
 clean:
-	rm -rf bin out $(DUCKDB_DIR)/node_modules
+	rm -rf bin out $(SQLCHECK_DIR)/node_modules

@@ -1,4 +1,4 @@
-// Runs SQL in an in-memory DuckDB for features/events/sql_duckdb_test.go:
+// Runs SQL in an in-memory DuckDB for features/events/sql_engines_test.go:
 // the statements of the DUCKDB_SETUP environment variable (separated by
 // ";\n"), then the one statement on stdin, whose result it writes as CSV
 // on stdout: a header, then the rows, NULL as an empty cell, dates as

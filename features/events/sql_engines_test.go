@@ -19,41 +19,91 @@ import (
 	"github.com/churnlabs/churn/features/events"
 )
 
-// duckdbEnv set to "require" turns a skip for want of DuckDB into a
-// failure, as CHURN_POSTGRES does for PostgreSQL.
-const duckdbEnv = "CHURN_DUCKDB"
+// sqlcheckEnv set to "require" turns a skip for want of the SQL checkers
+// into a failure, as CHURN_POSTGRES does for PostgreSQL.
+const sqlcheckEnv = "CHURN_SQLCHECK"
 
-// duckdb runs sql in DuckDB after the setup statements, with the session
-// time zone zone, and returns its result's header and rows. DuckDB is the
-// npm package testdata/duckdb installs (make duckdb): without it, or
-// without node, the test skips.
-func duckdb(t *testing.T, zone, setup, sql string) [][]string {
+// sqlcheck runs a node script of testdata/sqlcheck (DuckDB, and a parser
+// of BigQuery's SQL: the npm packages make sqlcheck installs there) with stdin and the environment variables env, and returns its
+// stdout, or its stderr as an error when it fails. Without node or the
+// packages the test skips.
+func sqlcheck(t *testing.T, stdin string, env []string, args ...string) (string, error) {
 	t.Helper()
+	dir := filepath.Join("testdata", "sqlcheck")
 	node, err := exec.LookPath("node")
 	if err == nil {
-		_, err = os.Stat(filepath.Join("testdata", "duckdb", "node_modules", "@duckdb", "node-api"))
+		_, err = os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api"))
 	}
 	if err != nil {
-		msg := fmt.Sprintf("no DuckDB to run the SQL (make duckdb installs it): %v", err)
-		if os.Getenv(duckdbEnv) == "require" {
+		msg := fmt.Sprintf("no SQL checkers (make sqlcheck installs them): %v", err)
+		if os.Getenv(sqlcheckEnv) == "require" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	cmd := exec.Command(node, filepath.Join("testdata", "duckdb", "run.cjs"))
-	cmd.Env = append(os.Environ(), "DUCKDB_SETUP=SET TimeZone = '"+zone+"';\n"+setup)
-	cmd.Stdin = strings.NewReader(sql)
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("duckdb: %v: %s\n%s", err, stderr.String(), sql)
+		return "", fmt.Errorf("%v: %s", err, stderr.String())
 	}
-	rows, err := csvpkg.NewReader(bytes.NewReader(out)).ReadAll()
+	return string(out), nil
+}
+
+// duckdb runs sql in DuckDB after the setup statements, with the session
+// time zone zone, and returns its result's header and rows.
+func duckdb(t *testing.T, zone, setup, sql string) [][]string {
+	t.Helper()
+	out, err := sqlcheck(t, sql, []string{"DUCKDB_SETUP=SET TimeZone = '" + zone + "';\n" + setup}, "run.cjs")
+	if err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, sql)
+	}
+	rows, err := csvpkg.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestSQLParses parses the BigQuery statements of a mapping with every
+// kind of source, and of the plain flags, with a parser of BigQuery's
+// SQL: no BigQuery runs here, so this and the golden files are its test.
+// A statement with a syntax error must fail it. (Spark SQL has the golden
+// file only: the one parser of its grammar on npm takes seconds.)
+func TestSQLParses(t *testing.T) {
+	plain := &events.Mapping{ChurnAfterSilence: "90d", Sources: []events.Source{{Table: "events", Account: "a", Time: "t",
+		Sum: []events.Signal{{Column: "amount"}}, CountDistinct: []events.Signal{{Column: "user", As: "users"}}}}}
+	full, err := events.ReadMapping([]byte(duckdbMapping(t.TempDir(), "events/")), "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Timezone = "Europe/Paris"
+	for i := range full.Sources {
+		full.Sources[i].Path, full.Sources[i].Table = "", "db.table"+strconv.Itoa(i)
+	}
+	full.Accounts.Path, full.Accounts.Query = "", "SELECT * FROM crm.accounts WHERE region = 'eu';"
+	// Both statements in one script: node starts twice, not four times.
+	until, _ := features.ParseDate("2025-06-30")
+	var script []string
+	for _, m := range []*events.Mapping{plain, full} {
+		sql, err := events.SQL(m, "bigquery", until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script = append(script, sql)
+	}
+	sql := strings.Join(script, ";\n")
+	if _, err := sqlcheck(t, sql, nil, "parse.mjs"); err != nil {
+		t.Errorf("BigQuery's SQL does not parse: %v\n%s", err, sql)
+	}
+	broken := strings.Replace(sql, "GROUP BY account, week", "GROUP BY account, week,", 1)
+	if _, err := sqlcheck(t, broken, nil, "parse.mjs"); err == nil {
+		t.Error("a broken statement parses: the check cannot fail")
+	}
 }
 
 // genTables writes random CSV tables of every kind a mapping reads into
