@@ -45,6 +45,16 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	loc, _ := m.Location()
 	silence, _ := m.SilenceDays()
 	g := &sqlGen{d: d, zone: loc.String()}
+	// The signals first: every events source's SELECT lists them all
+	// (NULL for another source's), so that the sources union.
+	for i := range m.Sources {
+		for _, sig := range m.Sources[i].Sum {
+			g.sums = append(g.sums, sqlSignal{source: i, column: sig.Column, name: sig.name()})
+		}
+		for _, sig := range m.Sources[i].CountDistinct {
+			g.distincts = append(g.distincts, sqlSignal{source: i, column: sig.Column, name: sig.name()})
+		}
+	}
 	for i := range m.Sources {
 		s := &m.Sources[i]
 		where := fmt.Sprintf("mapping: source %d (%s)", i+1, s.label())
@@ -57,24 +67,12 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 		}
 		switch s.kind() {
 		case KindEvents:
-			g.events = append(g.events, g.eventRows(s, rel, len(g.sums), len(g.distincts)))
-			for _, sig := range s.Sum {
-				g.sums = append(g.sums, sig.name())
-			}
-			for _, sig := range s.CountDistinct {
-				g.distincts = append(g.distincts, sig.name())
-			}
+			g.events = append(g.events, g.eventRows(i, s, rel))
 		case KindTickets:
 			g.tickets = append(g.tickets, g.ticketRows(s, rel))
 		case KindInvoices:
 			g.invoices = append(g.invoices, g.invoiceRows(s, rel))
 		}
-	}
-	// Every events source lists every signal column (NULL for another
-	// source's), so that they union; the rows were written before the
-	// signals were all known.
-	for i := range g.events {
-		g.events[i] = strings.ReplaceAll(g.events[i], signalsMark, g.signalPadding(i, m))
 	}
 	if a := m.Accounts; a != nil {
 		rel, err := g.relation(a.Path, a.Query, a.Table, a.Delimiter)
@@ -96,13 +94,17 @@ type sqlGen struct {
 	// The SELECTs of each kind of source, to be unioned.
 	events, tickets, invoices []string
 	accounts                  string
-	// Signal column names, in schema order within their kind.
-	sums, distincts []string
+	// The signals, sums and distinct counts, in source order: sK and dK
+	// in the statement.
+	sums, distincts []sqlSignal
 }
 
-// signalsMark stands, in an events source's SELECT, for its list of
-// signal columns until every source's are known.
-const signalsMark = "\x00signals\x00"
+// sqlSignal is an extra column: a sum or a distinct count of column of
+// source (an index in the mapping's sources), written as name.
+type sqlSignal struct {
+	source       int
+	column, name string
+}
 
 // relation is a source's rows as a FROM item.
 func (g *sqlGen) relation(path, query, table, delimiter string) (string, error) {
@@ -195,7 +197,7 @@ func oneIf(cond string) string {
 // cancellation), login and action, then its
 // signals: sums as integer millionths, as Build adds them, and distinct
 // counts' values as text.
-func (g *sqlGen) eventRows(s *Source, rel string, sum0, distinct0 int) string {
+func (g *sqlGen) eventRows(i int, s *Source, rel string) string {
 	// A cancellation row is nothing else: every later step reads the rows
 	// with churn = 0 but for the churn day.
 	churn, login, action := "0", oneIf(g.match(s.Logins)), oneIf(g.match(s.Actions))
@@ -205,40 +207,21 @@ func (g *sqlGen) eventRows(s *Source, rel string, sum0, distinct0 int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  SELECT %s AS account,\n         %s AS day,\n", g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone))
 	fmt.Fprintf(&b, "         %s AS churn,\n         %s AS login,\n         %s AS action", churn, login, action)
-	b.WriteString(signalsMark)
-	fmt.Fprintf(&b, "\n  FROM %s AS src\n  WHERE %s IS NOT NULL AND %s IS NOT NULL", rel, g.col(s.Account), g.col(s.Time))
-	return b.String()
-}
-
-// signalPadding lists events source i's signal columns: its own, and NULL
-// for the other sources'.
-func (g *sqlGen) signalPadding(i int, m *Mapping) string {
-	var b strings.Builder
-	k, j := 0, 0
-	src := 0
-	for si := range m.Sources {
-		s := &m.Sources[si]
-		if s.kind() != KindEvents {
-			continue
+	for k, sig := range g.sums {
+		v := "CAST(NULL AS " + g.d.bigint() + ")"
+		if sig.source == i {
+			v = "CAST(ROUND(" + g.number(sig.column) + " * 1000000) AS " + g.d.bigint() + ")"
 		}
-		for _, sig := range s.Sum {
-			v := "CAST(NULL AS " + g.d.bigint() + ")"
-			if src == i {
-				v = "CAST(ROUND(" + g.number(sig.Column) + " * 1000000) AS " + g.d.bigint() + ")"
-			}
-			fmt.Fprintf(&b, ",\n         %s AS s%d", v, k)
-			k++
-		}
-		for _, sig := range s.CountDistinct {
-			v := "CAST(NULL AS " + g.d.text() + ")"
-			if src == i {
-				v = g.cell(sig.Column)
-			}
-			fmt.Fprintf(&b, ",\n         %s AS d%d", v, j)
-			j++
-		}
-		src++
+		fmt.Fprintf(&b, ",\n         %s AS s%d", v, k)
 	}
+	for k, sig := range g.distincts {
+		v := "CAST(NULL AS " + g.d.text() + ")"
+		if sig.source == i {
+			v = g.cell(sig.column)
+		}
+		fmt.Fprintf(&b, ",\n         %s AS d%d", v, k)
+	}
+	fmt.Fprintf(&b, "\n  FROM %s AS src\n  WHERE %s IS NOT NULL AND %s IS NOT NULL", rel, g.col(s.Account), g.col(s.Time))
 	return b.String()
 }
 
@@ -453,11 +436,11 @@ overdue AS (
 		features.ColSegment:         "v.segment",
 		features.ColRenewalDate:     "v.renewal",
 	}
-	for k, name := range g.sums {
-		cols[name] = fmt.Sprintf("CAST(COALESCE(k.s%d, 0) AS %s) / 1000000", k, d.double())
+	for k, sig := range g.sums {
+		cols[sig.name] = fmt.Sprintf("CAST(COALESCE(k.s%d, 0) AS %s) / 1000000", k, d.double())
 	}
-	for k, name := range g.distincts {
-		cols[name] = fmt.Sprintf("COALESCE(k.d%d, 0)", k)
+	for k, sig := range g.distincts {
+		cols[sig.name] = fmt.Sprintf("COALESCE(k.d%d, 0)", k)
 	}
 	var sel []string
 	for _, c := range schema.Columns() {

@@ -6,8 +6,8 @@ WITH ev AS (
          CASE WHEN COALESCE(CAST(src.`event` AS STRING), '') IN ('login', 'sso_login') THEN 1 ELSE 0 END AS login,
          CASE WHEN COALESCE(CAST(src.`event` AS STRING), '') NOT IN ('login', 'page_view') THEN 1 ELSE 0 END AS action,
          CAST(ROUND(CAST(CASE WHEN CAST(src.`amount` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`amount` AS STRING) END AS DOUBLE) * 1000000) AS BIGINT) AS s0,
-         CASE WHEN CAST(src.`user_id` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`user_id` AS STRING) END AS d0,
-         CAST(NULL AS BIGINT) AS s1
+         CAST(NULL AS BIGINT) AS s1,
+         CASE WHEN CAST(src.`user_id` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`user_id` AS STRING) END AS d0
   FROM app.events AS src
   WHERE src.`account_id` IS NOT NULL AND src.`ts` IS NOT NULL
   UNION ALL
@@ -17,8 +17,8 @@ WITH ev AS (
          0 AS login,
          CASE WHEN COALESCE(CAST(src.`page` AS STRING), '') IN ('docs') THEN 1 ELSE 0 END AS action,
          CAST(NULL AS BIGINT) AS s0,
-         CAST(NULL AS STRING) AS d0,
-         CAST(ROUND(CAST(CASE WHEN CAST(src.`seconds` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`seconds` AS STRING) END AS DOUBLE) * 1000000) AS BIGINT) AS s1
+         CAST(ROUND(CAST(CASE WHEN CAST(src.`seconds` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`seconds` AS STRING) END AS DOUBLE) * 1000000) AS BIGINT) AS s1,
+         CAST(NULL AS STRING) AS d0
   FROM (SELECT * FROM web.views WHERE page <> 'x') AS src
   WHERE src.`account_id` IS NOT NULL AND src.`viewed_at` IS NOT NULL
 ),
