@@ -112,7 +112,9 @@ func (g *sqlGen) relation(path, query, table, delimiter string) (string, error) 
 	case strings.TrimSpace(table) != "":
 		return strings.TrimSpace(table), nil
 	case strings.TrimSpace(query) != "":
-		return "(" + strings.TrimRight(strings.TrimSpace(query), "; \n\t") + ")", nil
+		// The parenthesis closes on a line of its own: the query may end
+		// with a -- comment.
+		return "(" + strings.TrimRight(strings.TrimSpace(query), "; \n\t") + "\n)", nil
 	case postgres.IsURL(path):
 		return "", errors.New("a postgres:// path needs a query (or a table)")
 	}

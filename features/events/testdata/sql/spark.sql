@@ -19,7 +19,8 @@ WITH ev AS (
          CAST(NULL AS BIGINT) AS s0,
          CAST(ROUND(CAST(CASE WHEN CAST(src.`seconds` AS STRING) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src.`seconds` AS STRING) END AS DOUBLE) * 1000000) AS BIGINT) AS s1,
          CAST(NULL AS STRING) AS d0
-  FROM (SELECT * FROM web.views WHERE page <> 'x') AS src
+  FROM (SELECT * FROM web.views WHERE page <> 'x'
+) AS src
   WHERE src.`account_id` IS NOT NULL AND src.`viewed_at` IS NOT NULL
 ),
 days AS (
