@@ -172,9 +172,8 @@ func ParseMapping(data []byte, dir string) (*Mapping, error) {
 // directory, and URLs (postgres://, s3://) are kept as written.
 func ReadMapping(data []byte, dir string) (*Mapping, error) {
 	var m Mapping
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField(), yaml.Strict())
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
+	if err := decodeYAML(data, &m); err != nil {
+		return nil, err
 	}
 	local := func(p string) string {
 		if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
@@ -189,6 +188,22 @@ func ReadMapping(data []byte, dir string) (*Mapping, error) {
 		m.Accounts.Path = local(m.Accounts.Path)
 	}
 	return &m, nil
+}
+
+// decodeYAML decodes a mapping file into m. The YAML decoder panics on
+// some malformed files (a tag on an empty sequence: "sources:\n !0"); a
+// mapping file is user input, so that is an error too.
+func decodeYAML(data []byte, m *Mapping) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mapping: not a YAML mapping file the decoder can read (%v)", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField(), yaml.Strict())
+	if err := dec.Decode(m); err != nil {
+		return fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
+	}
+	return nil
 }
 
 // Check reports the first inconsistency of the mapping for Build: a
