@@ -2,7 +2,7 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# fuzz, clean.
+# fuzz, sqlcheck, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -10,7 +10,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm fuzz sqlcheck clean
 
 all: build
 
@@ -86,5 +86,15 @@ fuzz:
 		done; \
 	done
 
+# The SQL checkers for the tests of --emit-sql's DuckDB and BigQuery
+# statements (features/events/sql_engines_test.go, which skip without
+# them): DuckDB (the npm package ships it prebuilt) runs the DuckDB
+# statement, a parser reads BigQuery's. Installed under
+# testdata/sqlcheck; needs node and npm (Debian's, installed if missing).
+SQLCHECK_DIR := features/events/testdata/sqlcheck
+sqlcheck:
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --prefix $(SQLCHECK_DIR) --no-audit --no-fund
+
 clean:
-	rm -rf bin out
+	rm -rf bin out $(SQLCHECK_DIR)/node_modules

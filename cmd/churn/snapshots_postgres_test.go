@@ -279,9 +279,14 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 		want string
 	}{
 		{"no query", base, 2, "--emit-sql needs --query"},
-		{"with --out", append(base, "--query", "TABLE e", "--out", "x.csv"), 2, "leave out --map, --events"},
-		{"with --events", append(base, "--query", "TABLE e", "--events", "x.csv"), 2, "leave out"},
-		{"other dialect", append(base, "--query", "TABLE e", "--dialect", "spark"), 2, `dialect "spark"`},
+		{"with --out", append(base, "--query", "TABLE e", "--out", "x.csv"), 2, "leave out --out"},
+		{"a query of a file", append(base, "--query", "TABLE e", "--events", "x.csv"), 2, "not from files"},
+		{"two files", append(base, "--events", "x.parquet", "--events", "y.parquet", "--dialect", "duckdb"), 2, "one --events path"},
+		{"a file on postgres", append(base, "--events", "x.parquet"), 2, "PostgreSQL does not read files"},
+		{"a csv on spark", append(base, "--events", "x.csv", "--dialect", "spark"), 2, "make it a table or view"},
+		{"a time format", append(base, "--query", "TABLE e", "--time-format", "unix"), 2, `time_format "unix"`},
+		{"with --map", append(base, "--query", "TABLE e", "--map", "m.yaml"), 2, "--map names the sources"},
+		{"unknown dialect", append(base, "--query", "TABLE e", "--dialect", "oracle"), 2, `dialect "oracle": want one of bigquery, duckdb, postgres, spark`},
 		{"no account", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--time", "t"}, 2, "--account is required"},
 		{"bad until", append(base, "--query", "TABLE e", "--until", "2025-13-01"), 2, "--until"},
 	} {
@@ -292,8 +297,33 @@ func TestSnapshotsEmitSQLFlags(t *testing.T) {
 			}
 		})
 	}
-	stdout := mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
-	for _, want := range []string{"FROM (TABLE e) AS src", "DATE '2025-03-02'", "next_day - day > 90"} {
+	// A mapping file: what a dialect cannot read is an error naming the
+	// file and the source.
+	dir := t.TempDir()
+	mf := filepath.Join(dir, "m.yaml")
+	mapping := "sources:\n  - {name: product, path: events/, account: a, time: t}\n  - {path: i.csv, kind: invoices, account: a, invoice: {due: d}}\n"
+	if err := os.WriteFile(mf, []byte(mapping), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dialect, want string }{
+		{"postgres", mf + ": mapping: source 1 (product): PostgreSQL does not read files: give the source a table: or query:"},
+		{"bigquery", "source 1 (product): BigQuery reads files through external tables"},
+		{"spark", "source 2 (" + filepath.Join(dir, "i.csv") + "): Spark SQL reads a CSV file without its header"},
+	} {
+		code, stdout, errs := churn(t, "snapshots", "--emit-sql", "--map", mf, "--dialect", c.dialect)
+		if code != 2 || !strings.Contains(errs, c.want) || stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.dialect, code, stdout, errs, c.want)
+		}
+	}
+	stdout := mustChurn(t, "snapshots", "--emit-sql", "--map", mf, "--dialect", "duckdb", "--timezone", "Europe/Paris")
+	for _, want := range []string{"read_parquet('" + filepath.Join(dir, "events") + "/**/*.parquet', hive_partitioning = true)", "read_csv('" + filepath.Join(dir, "i.csv") + "', header = true)", "'Europe/Paris'"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("DuckDB SQL lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	stdout = mustChurn(t, append(base, "--query", "TABLE e", "--until", "2025-03-02", "--churn-after-silence", "90d")...)
+	for _, want := range []string{"FROM (TABLE e\n) AS src", "DATE '2025-03-02'", "(next_day - day) > 90"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("SQL lacks %q:\n%s", want, stdout)
 		}
@@ -435,4 +465,265 @@ func sameCells(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// genWarehouse writes random tables of every kind a mapping reads, as CSV
+// with the PostgreSQL types of their columns: product events (logins, key
+// actions, views that are neither, cancellations, some followed by more
+// activity), page views, tickets with SLA times and with a flag, invoices
+// paid late, on time or never, and an accounts table with changes over
+// time and contract ends. Some tickets and invoices belong to no account
+// with events.
+func genWarehouse(seed uint64) map[string][2]string {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(from, length int) time.Time {
+		return start.Add(time.Duration(from*24*60+rng.IntN(length*24*60)) * time.Minute)
+	}
+	opt := func(p float64, s string) string {
+		if rng.Float64() < p {
+			return ""
+		}
+		return s
+	}
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	var events, views, tickets, flagged, invoices, accounts, accountsNow strings.Builder
+	events.WriteString("account_id,at,event,user_id,amount\n")
+	views.WriteString("account_id,ts,page,seconds\n")
+	tickets.WriteString("account_id,opened,first_response_min,sla_min\n")
+	flagged.WriteString("account_id,opened_at,breached\n")
+	invoices.WriteString("account_id,due,paid\n")
+	accounts.WriteString("account_id,from,arr,segment,renewal,ended\n")
+	accountsNow.WriteString("account_id,arr,segment,ended\n")
+	kinds := []string{"login", "login", "export", "invite", "view"}
+	for a := range 30 {
+		acct := fmt.Sprintf("acct-%02d", a)
+		from, length := rng.IntN(60), 20+rng.IntN(120)
+		for range 20 + rng.IntN(120) {
+			t := at(from, length).In(time.FixedZone("", (rng.IntN(18)-8)*3600))
+			fmt.Fprintf(&events, "%s,%s,%s,%s,%s\n", acct, t.Format("2006-01-02 15:04:05Z07"), kinds[rng.IntN(len(kinds))],
+				opt(0.2, fmt.Sprintf("u%d", rng.IntN(5))), opt(0.3, fmt.Sprintf("%d.%02d", rng.IntN(300), rng.IntN(100))))
+		}
+		if a%5 == 1 {
+			// A cancellation, sometimes before the last activity.
+			fmt.Fprintf(&events, "%s,%s,cancel,,\n", acct, at(from+length/2, length).Format(time.RFC3339))
+		}
+		for range rng.IntN(40) {
+			fmt.Fprintf(&views, "%s,%s,%s,%d\n", acct, at(from, length+30).Format("2006-01-02 15:04:05"), []string{"home", "docs", "pricing"}[rng.IntN(3)], rng.IntN(600))
+		}
+		for range rng.IntN(8) {
+			fmt.Fprintf(&tickets, "%s,%s,%s,%d\n", acct, day(at(from, length)), opt(0.2, fmt.Sprint(rng.IntN(120))), 30+30*rng.IntN(3))
+			fmt.Fprintf(&flagged, "%s,%s,%t\n", acct, at(from, length).Format(time.RFC3339), rng.IntN(3) == 0)
+		}
+		for m := range length / 30 {
+			due := start.AddDate(0, 0, from+30*m+rng.IntN(10))
+			paid := ""
+			switch rng.IntN(4) {
+			case 0: // never
+			case 1:
+				paid = day(due.AddDate(0, 0, 5+rng.IntN(40)))
+			default:
+				paid = day(due.AddDate(0, 0, -rng.IntN(5)))
+			}
+			fmt.Fprintf(&invoices, "%s,%s,%s\n", acct, day(due), paid)
+		}
+		if a%7 == 3 {
+			continue // no accounts row
+		}
+		for v, d := range rng.Perm(6)[:1+rng.IntN(3)] {
+			ended := ""
+			if a%4 == 2 && v == 0 {
+				ended = day(at(from+length/2, length))
+			}
+			fmt.Fprintf(&accounts, "%s,%s,%s,%s,%s,%s\n", acct, day(start.AddDate(0, 0, -30+25*d)), opt(0.2, fmt.Sprint(1000*(1+rng.IntN(50)))),
+				opt(0.2, []string{"smb", "mid", "ent"}[rng.IntN(3)]), opt(0.3, day(start.AddDate(1, 0, rng.IntN(300)))), ended)
+		}
+		fmt.Fprintf(&accountsNow, "%s,%s,%s,%s\n", acct, opt(0.2, fmt.Sprint(500*rng.IntN(20))), opt(0.2, "smb"), opt(0.7, day(at(from+length/2, length))))
+	}
+	// Tickets and invoices of an account with no events.
+	tickets.WriteString("ghost,2025-02-03,500,60\n")
+	invoices.WriteString("ghost,2025-02-03,\n")
+	return map[string][2]string{
+		"events":       {events.String(), "account_id text, at timestamptz, event text, user_id text, amount numeric(10, 2)"},
+		"views":        {views.String(), "account_id text, ts timestamp, page text, seconds integer"},
+		"tickets":      {tickets.String(), "account_id text, opened date, first_response_min integer, sla_min integer"},
+		"flagged":      {flagged.String(), "account_id text, opened_at timestamptz, breached boolean"},
+		"invoices":     {invoices.String(), "account_id text, due date, paid date"},
+		"accounts":     {accounts.String(), `account_id text, "from" date, arr double precision, segment text, renewal date, ended date`},
+		"accounts_now": {accountsNow.String(), "account_id text, arr numeric, segment text, ended date"},
+	}
+}
+
+// warehouseMapping is a mapping of genWarehouse's tables with every kind
+// of source and filter. Each table is a postgres:// path with a table:,
+// which Build reads as SELECT * FROM it and SQL reads in place; the web
+// source's query ends with a comment, as a query pasted from an editor
+// may.
+func warehouseMapping(db, accounts string) string {
+	m := `sources:
+  - name: product
+    path: ` + db + `
+    table: events
+    account: account_id
+    time: at
+    logins: {column: event, in: [login]}
+    actions: {column: event, not_in: [login, view, cancel]}
+    churn_event: {column: event, in: [cancel]}
+    sum: [{column: amount, as: spent}]
+    count_distinct: [{column: user_id, as: active_users}]
+  - name: web
+    path: ` + db + `
+    query: SELECT * FROM views WHERE page <> 'pricing' -- the sales team's visits
+    account: account_id
+    time: ts
+    logins: {column: page, in: [home]}
+    actions: {none: true}
+    sum: [{column: seconds, as: time_on_site}]
+  - path: ` + db + `
+    table: tickets
+    kind: tickets
+    account: account_id
+    time: opened
+    sla_breach: {response: first_response_min, limit: sla_min}
+  - path: ` + db + `
+    table: flagged
+    kind: tickets
+    account: account_id
+    time: opened_at
+    sla_breach: {flag: breached}
+  - path: ` + db + `
+    table: invoices
+    kind: invoices
+    account: account_id
+    invoice: {due: due, paid: paid}
+accounts:
+  path: ` + db + `
+  table: ` + accounts + `
+  account: account_id
+  arr: arr
+  segment: segment
+  contract_end: ended
+`
+	if accounts == "accounts" {
+		m += "  effective_from: from\n  renewal_date: renewal\n"
+	}
+	return m
+}
+
+// TestSnapshotsEmitSQLMapEqualsGo runs the SQL --emit-sql prints for a
+// mapping with every kind of source on PostgreSQL and wants, row for row,
+// the snapshots the Go roll-up writes from the same tables (with
+// --lenient: the SQL does not refuse events after a cancellation, nor
+// tickets and invoices of unknown accounts, it leaves them out as
+// --lenient does). A timestamp or date is read in the session's time
+// zone, so the statement runs with the mapping's.
+func TestSnapshotsEmitSQLMapEqualsGo(t *testing.T) {
+	db := pg.DB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for name, table := range genWarehouse(5) {
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+table[1]+")"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(table[0]), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, accounts, zone string
+		args                 []string
+	}{
+		{"accounts over time", "accounts", "UTC", nil},
+		{"silence in a zone", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "21d"}},
+		{"until a Wednesday", "accounts", "America/Los_Angeles", []string{"--until", "2025-04-16", "--churn-after-silence", "2w"}},
+		{"one row per account", "accounts_now", "Europe/Paris", []string{"--until", "2025-06-01"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mf := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+			if err := os.WriteFile(mf, []byte(warehouseMapping(db, c.accounts)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"snapshots", "--map", mf, "--timezone", c.zone}, c.args...)
+			out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			mustChurn(t, append(args, "--lenient", "--out", out)...)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(strings.NewReader(string(data))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sql := mustChurn(t, append(args, "--emit-sql")...)
+			got := queryAll(t, db+"&TimeZone="+c.zone, sql)
+			// The data must exercise what the SQL writes: every column
+			// non-zero somewhere, churn of each kind.
+			nonZero := make([]int, len(want[0]))
+			churned := 0
+			for _, row := range want[1:] {
+				for i, v := range row {
+					if v != "" && v != "0" {
+						nonZero[i]++
+					}
+				}
+				if row[7] == "1" {
+					churned++
+				}
+			}
+			for i, n := range nonZero {
+				if n == 0 {
+					t.Errorf("column %s is always zero or empty: the test data is too thin", want[0][i])
+				}
+			}
+			if len(want) < 300 || churned < 3 {
+				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want), churned)
+			}
+			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
+			compareRows(t, got, want)
+		})
+	}
+}
+
+// queryAll runs sql and returns its header and rows.
+func queryAll(t *testing.T, db, sql string) [][]string {
+	t.Helper()
+	r, err := postgres.Query(context.Background(), db, sql)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, sql)
+	}
+	defer r.Close()
+	got := [][]string{r.Columns()}
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			t.Fatalf("%v\n%s", err, sql)
+		}
+		got = append(got, append([]string(nil), row...))
+	}
+}
+
+// compareRows fails t at the first row where the SQL's result and the Go
+// path's snapshots differ.
+func compareRows(t *testing.T, got, want [][]string) {
+	t.Helper()
+	for i := 0; i < max(len(got), len(want)); i++ {
+		if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+			var g, w []string
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(want) {
+				w = want[i]
+			}
+			t.Fatalf("row %d of %d (Go: %d): SQL gives %q, Go %q", i, len(got), len(want), g, w)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func runSnapshots(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "snapshots", "--out FILE (--events FILE|DIR --account COL --time COL | --map mapping.yaml) [flags]",
+	fs := newFlags(e, "snapshots", "(--out FILE | --emit-sql [--dialect D]) (--events FILE|DIR --account COL --time COL | --map mapping.yaml) [flags]",
 		`Rolls raw, time-stamped rows (event logs, tickets, invoices) and an accounts
 table up into weekly snapshots, streamed: memory grows with accounts x weeks,
 not with events. With --account and --time, every row of --events is a login
@@ -38,9 +38,12 @@ Weeks start on Monday; only complete weeks are written; weeks without events
 are zero weeks. Churn: cancellation rows or contract ends from the mapping,
 or --churn-after-silence, declared on an account's FIRST silence of that
 length. FILE ending in .parquet is written as Parquet, otherwise CSV.
---events postgres://... --query "SELECT ..." reads the rows from PostgreSQL;
---emit-sql prints the plain roll-up of --query's rows as one SQL statement
-to run in the database instead.`)
+--events postgres://... --query "SELECT ..." reads the rows from PostgreSQL.
+--emit-sql prints the same roll-up as one SQL statement for --dialect
+(postgres, duckdb, spark, bigquery) to run in the warehouse instead: of
+--query's rows (or, for duckdb and spark, of an --events file or Parquet
+directory) with the plain flags, or of a mapping file whose sources name
+a table:, a query: or (duckdb, spark) a path.`)
 	out := fs.String("out", "", "snapshot file to write (.parquet or .csv)")
 	var paths, sums, distinct listFlag
 	fs.Var(&paths, "events", "event file or directory (CSV, CSV.gz, Parquet; Hive partitions), repeatable; or a postgres:// URL with --query")
@@ -56,23 +59,18 @@ to run in the database instead.`)
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
-	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only, no --map")
-	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: postgres")
+	emitSQL := fs.Bool("emit-sql", false, "print the roll-up as one SQL statement (--dialect) instead of running it: of --query's rows (or one --events file) with the plain flags, or of --map's sources")
+	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: "+strings.Join(events.Dialects(), ", "))
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if *emitSQL {
-		src := events.Source{Account: *account, Time: *timeCol, TimeFormat: *timeFormat}
-		for _, c := range sums {
-			src.Sum = append(src.Sum, events.Signal{Column: c})
-		}
-		for _, c := range distinct {
-			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
-		}
-		return printSQL(e, fs, *query, *dialect, *until, src, *tz, *silence, *mapFile != "" || len(paths) > 0 || *out != "")
+	if *emitSQL && *out != "" {
+		return usageError(fs, "--emit-sql prints the statement to stdout: leave out --out")
 	}
-	if err := required(fs, "out"); err != nil {
-		return err
+	if !*emitSQL {
+		if err := required(fs, "out"); err != nil {
+			return err
+		}
 	}
 	var m *events.Mapping
 	if *mapFile != "" {
@@ -83,9 +81,37 @@ to run in the database instead.`)
 		if err != nil {
 			return err
 		}
-		if m, err = events.ParseMapping(data, filepath.Dir(*mapFile)); err != nil {
+		read := events.ParseMapping
+		if *emitSQL {
+			read = events.ReadMapping // SQL checks what it needs
+		}
+		if m, err = read(data, filepath.Dir(*mapFile)); err != nil {
 			return fmt.Errorf("%s: %w", *mapFile, err)
 		}
+	} else if *emitSQL {
+		if len(paths) > 1 {
+			return usageError(fs, "--emit-sql reads one --events path (or --query's rows): put every row in one relation")
+		}
+		if len(paths) == 0 && *query == "" {
+			return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows, or (duckdb, spark) an --events file or directory")
+		}
+		if err := required(fs, "account", "time"); err != nil {
+			return err
+		}
+		src := events.Source{Name: "query", Query: *query, Account: *account, Time: *timeCol, TimeFormat: *timeFormat, Delimiter: *delimiter}
+		if len(paths) == 1 {
+			src.Path, src.Name = paths[0], paths[0]
+			if postgres.IsURL(paths[0]) {
+				src.Name = postgres.Redact(paths[0])
+			}
+		}
+		for _, c := range sums {
+			src.Sum = append(src.Sum, events.Signal{Column: c})
+		}
+		for _, c := range distinct {
+			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
+		}
+		m = &events.Mapping{Sources: []events.Source{src}}
 	} else {
 		if len(paths) == 0 {
 			return usageError(fs, "give --events with --account and --time, or --map")
@@ -124,6 +150,9 @@ to run in the database instead.`)
 	}
 	if *silence != "" {
 		m.ChurnAfterSilence = *silence
+	}
+	if *emitSQL {
+		return printSQL(e, fs, m, *mapFile, *dialect, *until)
 	}
 	if err := m.Check(); err != nil {
 		return usageError(fs, "%v", err)
@@ -175,18 +204,10 @@ to run in the database instead.`)
 	return nil
 }
 
-// printSQL prints the plain-flags roll-up of query's rows as one SQL
-// statement of dialect.
-func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events.Source, tz, silence string, other bool) error {
-	if other {
-		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --sum, --count-distinct, --timezone, --churn-after-silence and --until: leave out --map, --events and --out")
-	}
-	if query == "" {
-		return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows")
-	}
-	if err := required(fs, "account", "time"); err != nil {
-		return err
-	}
+// printSQL prints m's roll-up as one SQL statement of dialect. What the
+// statement cannot express is a usage error, naming the mapping file
+// when there is one.
+func printSQL(e *env, fs *flag.FlagSet, m *events.Mapping, mapFile, dialect, until string) error {
 	d := features.NoDate
 	if until != "" {
 		var err error
@@ -194,9 +215,10 @@ func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events
 			return usageError(fs, "--until: %v", err)
 		}
 	}
-	src.Name = "query"
-	m := &events.Mapping{Sources: []events.Source{src}, Timezone: tz, ChurnAfterSilence: silence}
-	sql, err := events.SQL(m, dialect, query, d)
+	sql, err := events.SQL(m, dialect, d)
+	if err != nil && mapFile != "" {
+		return usageError(fs, "%s: %v", mapFile, err)
+	}
 	if err != nil {
 		return usageError(fs, "%v", err)
 	}

@@ -47,6 +47,20 @@
 // later) and is left out with a counted note: a new life of the same
 // account is out of scope.
 //
+// # In the warehouse
+//
+// SQL writes the same roll-up as one SQL statement for PostgreSQL,
+// DuckDB, Spark SQL or BigQuery, each source a table, a query or (DuckDB,
+// Spark) files the engine reads. One generator writes every dialect; what
+// differs between engines (quoting, types, the day of an instant in a
+// zone, date arithmetic, the Monday of a week, the series of an account's
+// weeks, byte order, reading files) is a small table per engine, the
+// dialect interface. The statement computes what Build does with the same
+// steps: days, activity, the first silence, each account's life, its
+// weeks, then per week the activity, signals, SLA breaches, invoices
+// overdue at the end of the Sunday (as +1 and -1 steps summed over the
+// weeks) and the accounts table's row in force.
+//
 // # Determinism
 //
 // Every aggregate is order-independent (counts, day sets, sums held as

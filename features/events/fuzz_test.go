@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/events"
 )
 
@@ -99,6 +100,34 @@ func FuzzOpenPath(f *testing.F) {
 			}
 			if len(row) != n {
 				t.Fatalf("row of %d cells under a header of %d", len(row), n)
+			}
+		}
+	})
+}
+
+// FuzzSQL checks that no mapping file panics SQL in any dialect, and that
+// a statement is written only for a mapping SQL's own checks accept:
+// every source names where its rows come from.
+func FuzzSQL(f *testing.F) {
+	f.Add([]byte("sources:\n  - {table: e, account: a, time: t}\n"))
+	f.Add([]byte("timezone: Asia/Tokyo\nchurn_after_silence: 13w\nsources:\n  - {path: e/, account: a, time: t, sum: [{column: x}], count_distinct: [{column: u, as: users}], logins: {column: k, in: [login]}, actions: {column: k, not_in: [view]}, churn_event: {column: k, in: [cancel]}}\n  - {query: SELECT 1 -- x, kind: tickets, account: a, time: t, sla_breach: {flag: f}}\n  - {path: i.csv, kind: invoices, account: a, invoice: {due: d, paid: p}}\naccounts: {table: acc, account: a, effective_from: f, arr: arr, segment: s, renewal_date: r, contract_end: c}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := events.ReadMapping(data, "/tmp")
+		if err != nil {
+			return
+		}
+		for _, d := range events.Dialects() {
+			sql, err := events.SQL(m, d, features.NoDate)
+			if err != nil {
+				continue
+			}
+			if !strings.HasPrefix(sql, "WITH ev AS (") || !strings.Contains(sql, "ORDER BY") {
+				t.Errorf("%s: a statement that is not the roll-up:\n%s", d, sql)
+			}
+			for _, s := range m.Sources {
+				if s.Table == "" && strings.TrimSpace(s.Query) == "" && s.Path == "" {
+					t.Errorf("%s: a statement for a source with no rows", d)
+				}
 			}
 		}
 	})

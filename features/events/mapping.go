@@ -46,7 +46,15 @@ type Source struct {
 	// relative to the mapping file, or a postgres:// URL read with Query.
 	Path string `yaml:"path"`
 	// Query is the SQL giving the rows of a postgres:// Path, streamed.
+	// Without a Path it is for SQL alone: the source's rows in the
+	// emitted statement.
 	Query string `yaml:"query"`
+	// Table names the table holding the rows, as the database spells it
+	// (schema.events, project.dataset.events): with a postgres:// Path it
+	// is read as SELECT * FROM Table; SQL reads it whatever the Path, so
+	// one mapping file can name a file export for Build and its table in
+	// the warehouse for SQL.
+	Table string `yaml:"table"`
 	// Kind is events (the default), tickets or invoices.
 	Kind string `yaml:"kind"`
 	// Account and Time name the account and timestamp columns. An invoice
@@ -124,10 +132,11 @@ type Invoice struct {
 // change never reaches an earlier week; without it, one row per account
 // holds for every week.
 type Accounts struct {
-	// Path and Query are as a Source's: a file or directory, or a
-	// postgres:// URL and the SQL giving its rows.
+	// Path, Query and Table are as a Source's: a file or directory, or a
+	// postgres:// URL and the SQL (or table) giving its rows.
 	Path          string `yaml:"path"`
 	Query         string `yaml:"query"`
+	Table         string `yaml:"table"`
 	Account       string `yaml:"account"`
 	EffectiveFrom string `yaml:"effective_from"`
 	ARR           string `yaml:"arr"`
@@ -143,34 +152,71 @@ type Accounts struct {
 	Open func() (RowReader, error) `yaml:"-"`
 }
 
-// ParseMapping reads a mapping file's YAML. Unknown keys are errors (a
-// misspelt key would otherwise silently map nothing); relative paths are
-// taken from dir, the mapping file's directory. The mapping is checked
-// with Check.
+// ParseMapping reads a mapping file's YAML (see ReadMapping) for Build:
+// the mapping is checked with Check.
 func ParseMapping(data []byte, dir string) (*Mapping, error) {
-	var m Mapping
-	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField(), yaml.Strict())
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
-	}
-	for i := range m.Sources {
-		if p := m.Sources[i].Path; p != "" && !filepath.IsAbs(p) && !postgres.IsURL(p) {
-			m.Sources[i].Path = filepath.Join(dir, p)
-		}
-	}
-	if m.Accounts != nil && m.Accounts.Path != "" && !filepath.IsAbs(m.Accounts.Path) && !postgres.IsURL(m.Accounts.Path) {
-		m.Accounts.Path = filepath.Join(dir, m.Accounts.Path)
+	m, err := ReadMapping(data, dir)
+	if err != nil {
+		return nil, err
 	}
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
+	return m, nil
+}
+
+// ReadMapping reads a mapping file's YAML without checking it, for SQL,
+// which checks what it needs (a source may have a table and no path).
+// Unknown keys are errors (a misspelt key would otherwise silently map
+// nothing); relative paths are taken from dir, the mapping file's
+// directory, and URLs (postgres://, s3://) are kept as written.
+func ReadMapping(data []byte, dir string) (*Mapping, error) {
+	var m Mapping
+	if err := decodeYAML(data, &m); err != nil {
+		return nil, err
+	}
+	local := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || strings.Contains(p, "://") {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	for i := range m.Sources {
+		m.Sources[i].Path = local(m.Sources[i].Path)
+	}
+	if m.Accounts != nil {
+		m.Accounts.Path = local(m.Accounts.Path)
+	}
 	return &m, nil
 }
 
-// Check reports the first inconsistency of the mapping: a missing column
-// name, a block on the wrong kind of source, a signal name used twice or
-// taken by a snapshot column, a bad time zone or silence.
+// decodeYAML decodes a mapping file into m. The YAML decoder panics on
+// some malformed files (a tag on an empty sequence: "sources:\n !0"); a
+// mapping file is user input, so that is an error too.
+func decodeYAML(data []byte, m *Mapping) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mapping: not a YAML mapping file the decoder can read (%v)", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data), yaml.DisallowUnknownField(), yaml.Strict())
+	if err := dec.Decode(m); err != nil {
+		return fmt.Errorf("mapping: %s", strings.TrimSpace(yaml.FormatError(err, false, true)))
+	}
+	return nil
+}
+
+// Check reports the first inconsistency of the mapping for Build: a
+// missing path or column name, a block on the wrong kind of source, a
+// signal name used twice or taken by a snapshot column, a bad time zone
+// or silence.
 func (m *Mapping) Check() error {
+	return m.check(false)
+}
+
+// check is Check, or with sql the checks SQL needs: there a source needs
+// a table, a query or a path, which SQL then checks against the dialect.
+func (m *Mapping) check(sql bool) error {
 	if len(m.Sources) == 0 {
 		return errors.New("mapping: no sources")
 	}
@@ -188,10 +234,7 @@ func (m *Mapping) Check() error {
 	for i := range m.Sources {
 		s := &m.Sources[i]
 		where := fmt.Sprintf("mapping: source %d (%s)", i+1, s.label())
-		if s.Path == "" && s.Open == nil {
-			return fmt.Errorf("%s: no path", where)
-		}
-		if err := checkQuery(s.Path, s.Query, s.Open != nil); err != nil {
+		if err := checkQuery(s.Path, s.Query, s.Table, s.Open != nil, sql); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if s.Account == "" {
@@ -252,10 +295,7 @@ func (m *Mapping) Check() error {
 		return errors.New("mapping: no events source: an account's weeks start at its first event")
 	}
 	if a := m.Accounts; a != nil {
-		if a.Path == "" && a.Open == nil {
-			return errors.New("mapping: accounts: no path")
-		}
-		if err := checkQuery(a.Path, a.Query, a.Open != nil); err != nil {
+		if err := checkQuery(a.Path, a.Query, a.Table, a.Open != nil, sql); err != nil {
 			return fmt.Errorf("mapping: accounts: %w", err)
 		}
 		if a.Account == "" {
@@ -344,13 +384,25 @@ func (s *Source) label() string {
 	return s.Path
 }
 
-// checkQuery checks that a postgres:// path has a query and only it has.
-func checkQuery(path, query string, open bool) error {
+// checkQuery checks where a table's rows come from: for Build (sql
+// false), a path, and a postgres:// path has a query or a table; for SQL,
+// a table, a query or a path. A query never comes with a file path: which
+// of the two holds the rows would be unclear.
+func checkQuery(path, query, table string, open, sql bool) error {
+	query, table = strings.Trim(query, "; \t\r\n"), strings.TrimSpace(table)
 	switch {
+	case query != "" && table != "":
+		return errors.New("query and table together: give one")
 	case open:
-	case postgres.IsURL(path) && strings.TrimSpace(query) == "":
-		return errors.New("a postgres:// path needs a query")
-	case !postgres.IsURL(path) && query != "":
+	case path == "" && !sql && (query != "" || table != ""):
+		return errors.New("no path: a query or table without a postgres:// path is for --emit-sql only")
+	case path == "" && !sql:
+		return errors.New("no path")
+	case path == "" && query == "" && table == "":
+		return errors.New("no path, table or query")
+	case postgres.IsURL(path) && query == "" && table == "":
+		return errors.New("a postgres:// path needs a query (or a table)")
+	case path != "" && !postgres.IsURL(path) && query != "":
 		return errors.New("a query reads from a postgres:// path, not from files")
 	}
 	return nil

@@ -393,6 +393,15 @@ func (r *rollup) mapSource(rr RowReader, i int) (*columns, error) {
 	return c, nil
 }
 
+// tableQuery is the query reading a postgres:// path's rows: query, or
+// every row of table.
+func tableQuery(query, table string) string {
+	if strings.TrimSpace(table) != "" {
+		return "SELECT * FROM " + table
+	}
+	return query
+}
+
 func (r *rollup) open(ctx context.Context, path, query, delimiter string, open func() (RowReader, error)) (RowReader, error) {
 	if open != nil {
 		return open()
@@ -422,7 +431,7 @@ func (r *rollup) tick(ctx context.Context) error {
 
 func (r *rollup) readSource(ctx context.Context, i int) (err error) {
 	s := &r.m.Sources[i]
-	rr, err := r.open(ctx, s.Path, s.Query, s.Delimiter, s.Open)
+	rr, err := r.open(ctx, s.Path, tableQuery(s.Query, s.Table), s.Delimiter, s.Open)
 	if err != nil {
 		return err
 	}
@@ -625,7 +634,7 @@ func (r *rollup) breach(s *Source, c *columns, row []string, at ref) (bool, erro
 
 func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 	t := r.m.Accounts
-	rr, err := r.open(ctx, t.Path, t.Query, t.Delimiter, t.Open)
+	rr, err := r.open(ctx, t.Path, tableQuery(t.Query, t.Table), t.Delimiter, t.Open)
 	if err != nil {
 		return err
 	}

@@ -6,170 +6,449 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/postgres"
 )
 
 // SQL returns the roll-up m describes as one SQL statement of dialect
-// (only "postgres" for now), reading the rows from the query from: for a
-// warehouse, where the events are too many to leave it. Its result has the
-// columns and rows Build writes, in the same order: weeks from Monday in
-// m's time zone, logins = days with an event, frequency = events,
-// recency_days = days from the last event to the week's Sunday, zero weeks
-// while the account is alive, churn on the first silence of
-// ChurnAfterSilence, only complete weeks up to until (NoDate: the last
-// event's day).
+// (postgres, duckdb, spark or bigquery; see Dialects): for a warehouse,
+// where the rows are too many to leave it. Its result has the columns and
+// rows Build writes, in the same order: weeks from Monday in m's time
+// zone, logins, key actions, cancellations and signals as the sources'
+// filters say, SLA breaches, invoices overdue at the end of each Sunday,
+// the accounts table as of each week, churn at the earliest of a
+// cancellation, a contract end and the FIRST silence of
+// ChurnAfterSilence, zero weeks while an account is alive, only complete
+// weeks up to until (NoDate: the last event's day).
 //
-// It covers the plain case (one events source, every row a login and a
-// key action, sum and count_distinct signals, no filters or accounts
-// table) and says so for the rest. The time column must be a timestamptz (or text PostgreSQL reads
-// as one); a timestamp or date column is read in the session's TimeZone.
-// Unlike Build, it does not check the rows: bad times fail the query,
-// rows after today are not refused.
-func SQL(m *Mapping, dialect, from string, until features.Date) (string, error) {
-	if dialect != "postgres" {
-		return "", fmt.Errorf("SQL dialect %q: only postgres is written so far", dialect)
+// Each source is a relation of the engine: its Table, else its Query (a
+// subquery), else its Path read by the engine (DuckDB: a Parquet or CSV
+// file, or a directory of Parquet files with Hive partitions; Spark: a
+// Parquet file or directory). A postgres:// Path's query runs in the
+// database the statement runs in.
+//
+// Times are the engine's: an instant (timestamptz, TIMESTAMP) is moved
+// to m's zone; a time without a zone, or a date, is read in the session's
+// time zone (UTC on BigQuery). The due, paid, effective_from, renewal and
+// contract end columns are cast to DATE. Unlike Build, the statement does
+// not check the rows: a bad cell fails the query (or, on engines that
+// cast leniently, reads as NULL), rows with no account or time are left
+// out, and events after a cancellation or of unknown accounts are not
+// refused.
+func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
+	d, ok := dialects[dialect]
+	if !ok {
+		return "", fmt.Errorf("SQL dialect %q: want one of %s", dialect, strings.Join(Dialects(), ", "))
 	}
-	if strings.TrimSpace(from) == "" {
-		return "", errors.New("SQL: no query for the rows")
+	if err := m.check(true); err != nil {
+		return "", err
 	}
-	if len(m.Sources) != 1 {
-		return "", errors.New("SQL: one events source only, so far")
+	loc, _ := m.Location()
+	silence, _ := m.SilenceDays()
+	g := &sqlGen{d: d, zone: loc.String()}
+	// The signals first: every events source's SELECT lists them all
+	// (NULL for another source's), so that the sources union.
+	for i := range m.Sources {
+		for _, sig := range m.Sources[i].Sum {
+			g.sums = append(g.sums, sqlSignal{source: i, column: sig.Column, name: sig.name()})
+		}
+		for _, sig := range m.Sources[i].CountDistinct {
+			g.distincts = append(g.distincts, sqlSignal{source: i, column: sig.Column, name: sig.name()})
+		}
 	}
-	s := &m.Sources[0]
+	for i := range m.Sources {
+		s := &m.Sources[i]
+		where := fmt.Sprintf("mapping: source %d (%s)", i+1, s.label())
+		rel, err := g.relation(s.Path, s.Query, s.Table, s.Delimiter)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", where, err)
+		}
+		if s.TimeFormat != "" {
+			return "", fmt.Errorf("%s: time_format %q is not written in SQL: give the times as a timestamp or date column, or ISO text", where, s.TimeFormat)
+		}
+		switch s.kind() {
+		case KindEvents:
+			g.events = append(g.events, g.eventRows(i, s, rel))
+		case KindTickets:
+			g.tickets = append(g.tickets, g.ticketRows(s, rel))
+		case KindInvoices:
+			g.invoices = append(g.invoices, g.invoiceRows(s, rel))
+		}
+	}
+	if a := m.Accounts; a != nil {
+		rel, err := g.relation(a.Path, a.Query, a.Table, a.Delimiter)
+		if err != nil {
+			return "", fmt.Errorf("mapping: accounts: %w", err)
+		}
+		if a.TimeFormat != "" {
+			return "", fmt.Errorf("mapping: accounts: time_format %q is not written in SQL: give dates as date columns or ISO text", a.TimeFormat)
+		}
+		g.accounts = g.accountRows(a, rel)
+	}
+	return g.statement(m.Schema(), silence, until), nil
+}
+
+// sqlGen writes one statement.
+type sqlGen struct {
+	d    dialect
+	zone string
+	// The SELECTs of each kind of source, to be unioned.
+	events, tickets, invoices []string
+	accounts                  string
+	// The signals, sums and distinct counts, in source order: sK and dK
+	// in the statement.
+	sums, distincts []sqlSignal
+}
+
+// sqlSignal is an extra column: a sum or a distinct count of column of
+// source (an index in the mapping's sources), written as name.
+type sqlSignal struct {
+	source       int
+	column, name string
+}
+
+// relation is a source's rows as a FROM item.
+func (g *sqlGen) relation(path, query, table, delimiter string) (string, error) {
 	switch {
-	case s.kind() != KindEvents:
-		return "", fmt.Errorf("SQL: %s sources are not written so far", s.kind())
-	case s.Logins != nil || s.Actions != nil || s.ChurnEvent != nil:
-		return "", errors.New("SQL: login, action and churn_event filters are not written so far")
-	case m.Accounts != nil:
-		return "", errors.New("SQL: an accounts table is not written so far")
-	case s.TimeFormat != "":
-		return "", errors.New("SQL: a time format is not written so far: give the time as a timestamptz")
-	case s.Account == "" || s.Time == "":
-		return "", errors.New("SQL: the account and time columns are required")
+	case strings.TrimSpace(table) != "":
+		return strings.TrimSpace(table), nil
+	case strings.TrimSpace(query) != "":
+		// The parenthesis closes on a line of its own: the query may end
+		// with a -- comment.
+		return "(" + strings.TrimRight(strings.TrimSpace(query), "; \n\t") + "\n)", nil
+	case postgres.IsURL(path):
+		return "", errors.New("a postgres:// path needs a query (or a table)")
 	}
-	loc, err := m.Location()
-	if err != nil {
-		return "", err
+	return g.d.files(fileSource{path: path, delimiter: delimiter})
+}
+
+// col is a column of the source row.
+func (g *sqlGen) col(name string) string { return "src." + g.d.ident(name) }
+
+// asText is a value as text, the form Build's filters and distinct counts
+// compare.
+func (g *sqlGen) asText(x string) string { return "CAST(" + x + " AS " + g.d.text() + ")" }
+
+// cell is a column's text, NULL when it spells a missing value (as
+// features.IsMissing reads it).
+func (g *sqlGen) cell(name string) string {
+	t := g.asText(g.col(name))
+	return "CASE WHEN " + t + " IN (" + g.missingList() + ") THEN NULL ELSE " + t + " END"
+}
+
+// number is a column as a double, NULL when missing.
+func (g *sqlGen) number(name string) string {
+	return "CAST(" + g.cell(name) + " AS " + g.d.double() + ")"
+}
+
+// date is a date column as a DATE, NULL when missing or unmapped.
+func (g *sqlGen) date(name string) string {
+	if name == "" {
+		return "CAST(NULL AS DATE)"
 	}
-	silence, err := m.SilenceDays()
-	if err != nil {
-		return "", err
+	return "CAST(CASE WHEN " + g.asText(g.col(name)) + " IN (" + g.missingList() + ") THEN NULL ELSE " + g.col(name) + " END AS DATE)"
+}
+
+func (g *sqlGen) missingList() string {
+	var spellings []string
+	for _, v := range features.MissingSpellings() {
+		spellings = append(spellings, g.d.str(v))
 	}
+	return strings.Join(spellings, ", ")
+}
+
+// match is a filter's condition; nil matches every row.
+func (g *sqlGen) match(f *Filter) string {
+	switch {
+	case f == nil:
+		return "TRUE"
+	case f.None:
+		return "FALSE"
+	}
+	vals := f.In
+	op := " IN "
+	if f.NotIn != nil {
+		vals, op = f.NotIn, " NOT IN "
+	}
+	var lits []string
+	for _, v := range vals {
+		lits = append(lits, g.d.str(v))
+	}
+	if len(lits) == 0 {
+		// An empty list: in: [] selects no row, not_in: [] every row.
+		if f.NotIn != nil {
+			return "TRUE"
+		}
+		return "FALSE"
+	}
+	// Build compares the cell's text; NULL reads as an empty cell.
+	return "COALESCE(" + g.asText(g.col(f.Column)) + ", '')" + op + "(" + strings.Join(lits, ", ") + ")"
+}
+
+// oneIf is 1 where cond holds, else 0.
+func oneIf(cond string) string {
+	switch cond {
+	case "TRUE":
+		return "1"
+	case "FALSE":
+		return "0"
+	}
+	return "CASE WHEN " + cond + " THEN 1 ELSE 0 END"
+}
+
+// eventRows is an events source's rows: account, day, churn (a
+// cancellation), login and action, then its
+// signals: sums as integer millionths, as Build adds them, and distinct
+// counts' values as text.
+func (g *sqlGen) eventRows(i int, s *Source, rel string) string {
+	// A cancellation row is nothing else: every later step reads the rows
+	// with churn = 0 but for the churn day.
+	churn, login, action := "0", oneIf(g.match(s.Logins)), oneIf(g.match(s.Actions))
+	if s.ChurnEvent != nil {
+		churn = oneIf(g.match(s.ChurnEvent))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  SELECT %s AS account,\n         %s AS day,\n", g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone))
+	fmt.Fprintf(&b, "         %s AS churn,\n         %s AS login,\n         %s AS action", churn, login, action)
+	for k, sig := range g.sums {
+		v := "CAST(NULL AS " + g.d.bigint() + ")"
+		if sig.source == i {
+			v = "CAST(ROUND(" + g.number(sig.column) + " * 1000000) AS " + g.d.bigint() + ")"
+		}
+		fmt.Fprintf(&b, ",\n         %s AS s%d", v, k)
+	}
+	for k, sig := range g.distincts {
+		v := "CAST(NULL AS " + g.d.text() + ")"
+		if sig.source == i {
+			v = g.cell(sig.column)
+		}
+		fmt.Fprintf(&b, ",\n         %s AS d%d", v, k)
+	}
+	fmt.Fprintf(&b, "\n  FROM %s AS src\n  WHERE %s IS NOT NULL AND %s IS NOT NULL", rel, g.col(s.Account), g.col(s.Time))
+	return b.String()
+}
+
+// ticketRows is a tickets source's rows: account, day, and breach: the
+// response exceeds the limit (an unanswered ticket is not counted), or
+// the flag is true.
+func (g *sqlGen) ticketRows(s *Source, rel string) string {
+	breach := g.number(s.SLA.Response) + " > " + g.number(s.SLA.Limit)
+	if s.SLA.Flag != "" {
+		breach = "LOWER(TRIM(" + g.asText(g.col(s.SLA.Flag)) + ")) IN ('1', 'true', 't', 'yes', 'y')"
+	}
+	return fmt.Sprintf("  SELECT %s AS account,\n         %s AS day,\n         %s AS breach\n  FROM %s AS src\n  WHERE %s IS NOT NULL AND %s IS NOT NULL",
+		g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone), oneIf(breach), rel, g.col(s.Account), g.col(s.Time))
+}
+
+// invoiceRows is an invoices source's rows: account, due and paid dates
+// (NULL: unpaid).
+func (g *sqlGen) invoiceRows(s *Source, rel string) string {
+	return fmt.Sprintf("  SELECT %s AS account,\n         %s AS due,\n         %s AS paid\n  FROM %s AS src\n  WHERE %s IS NOT NULL",
+		g.asText(g.col(s.Account)), g.date(s.Invoice.Due), g.date(s.Invoice.Paid), rel, g.col(s.Account))
+}
+
+// accountRows is the accounts table's rows, each with the day the next
+// row of its account takes effect (NULL for the latest).
+func (g *sqlGen) accountRows(a *Accounts, rel string) string {
+	arr := "CAST(NULL AS " + g.d.double() + ")"
+	if a.ARR != "" {
+		arr = g.number(a.ARR)
+	}
+	segment := "CAST(NULL AS " + g.d.text() + ")"
+	if a.Segment != "" {
+		segment = g.cell(a.Segment)
+	}
+	return fmt.Sprintf(`  SELECT account, efrom, arr, segment, renewal, contract_end,
+         LEAD(efrom) OVER (PARTITION BY account ORDER BY efrom) AS next_from
+  FROM (
+    SELECT %s AS account,
+           %s AS efrom,
+           %s AS arr,
+           %s AS segment,
+           %s AS renewal,
+           %s AS contract_end
+    FROM %s AS src
+    WHERE %s IS NOT NULL
+  ) AS v`, g.asText(g.col(a.Account)), g.date(a.EffectiveFrom), arr, segment, g.date(a.RenewalDate), g.date(a.ContractEnd), rel, g.col(a.Account))
+}
+
+// union joins SELECTs with UNION ALL.
+func union(selects []string) string {
+	return strings.Join(selects, "\n  UNION ALL\n")
+}
+
+// statement writes the whole roll-up. Each step is a CTE named for what
+// it holds; the comments say which part of Build it mirrors.
+func (g *sqlGen) statement(schema features.Schema, silence int, until features.Date) string {
+	d := g.d
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	w("WITH ev AS (\n  -- Every events source's rows.\n%s\n),\n", union(g.events))
+	w(`days AS (
+  -- One row per account and day with a row that is not a cancellation.
+  SELECT account, day, MAX(login) AS login, MAX(action) AS action
+  FROM ev WHERE churn = 0 GROUP BY account, day
+),
+`)
 	untilSQL := "SELECT MAX(day) AS u FROM days"
 	if until != features.NoDate && until != 0 {
-		untilSQL = "SELECT DATE " + literal(until.String()) + " AS u"
+		untilSQL = "SELECT DATE " + d.str(until.String()) + " AS u"
 	}
-	// The signals, in the snapshot's column order (sums, then distinct
-	// counts, as Schema has them): a cell IsMissing reads as unknown is
-	// NULL, as in Build; sums are rounded to millionths row by row, as
-	// Build keeps them.
-	var missing []string
-	for _, v := range features.MissingSpellings() {
-		missing = append(missing, literal(v))
-	}
-	cell := func(col string) string {
-		t := "CAST(src." + ident(col) + " AS text)"
-		return "CASE WHEN " + t + " IN (" + strings.Join(missing, ", ") + ") THEN NULL ELSE " + t + " END"
-	}
-	var evCols, dayCols, weekSums, outCols strings.Builder
-	var distinctCols []string
-	for k, sig := range s.Sum {
-		fmt.Fprintf(&evCols, ",\n         ROUND(CAST(%s AS numeric), 6) AS s%d", cell(sig.Column), k)
-		fmt.Fprintf(&dayCols, ", SUM(s%d) AS s%d", k, k)
-		fmt.Fprintf(&weekSums, ", SUM(s%d) AS s%d", k, k)
-		fmt.Fprintf(&outCols, ",\n       CAST(COALESCE(k.s%d, 0) AS double precision) AS %s", k, ident(sig.name()))
-	}
-	for k, sig := range s.CountDistinct {
-		fmt.Fprintf(&evCols, ",\n         %s AS d%d", cell(sig.Column), k)
-		distinctCols = append(distinctCols, fmt.Sprintf("COUNT(DISTINCT d%d) AS d%d", k, k))
-		fmt.Fprintf(&outCols, ",\n       COALESCE(x.d%d, 0) AS %s", k, ident(sig.name()))
-	}
-	// Each step is a CTE named for what it holds; days (one row per
-	// account and active day) is what every later step reads, so the
-	// events are scanned once.
-	var b strings.Builder
-	fmt.Fprintf(&b, `WITH ev AS (
-  SELECT CAST(src.%s AS text) AS account,
-         CAST(CAST(src.%s AS timestamptz) AT TIME ZONE %s AS date) AS day%s
-  FROM (%s) AS src
-),
-days AS (
-  SELECT account, day, day - (CAST(EXTRACT(ISODOW FROM day) AS integer) - 1) AS week, COUNT(*) AS n%s
-  FROM ev GROUP BY account, day
-),
-bounds AS (
+	w(`bounds AS (
   -- The last complete week: the one whose Sunday the data (or until) reaches.
-  SELECT last_week, last_week + 6 AS end_day FROM (
-    SELECT u - (CAST(EXTRACT(ISODOW FROM u) AS integer) - 1) - CASE WHEN EXTRACT(ISODOW FROM u) = 7 THEN 0 ELSE 7 END AS last_week
-    FROM (%s) AS x
+  SELECT last_week, %s AS end_day FROM (
+    SELECT %s AS last_week FROM (%s) AS x
   ) AS y
 ),
-`, ident(s.Account), ident(s.Time), literal(loc.String()), evCols.String(), strings.TrimRight(strings.TrimSpace(from), ";"), dayCols.String(), untilSQL)
+`, d.addDays("last_week", "6"), d.addDays(d.monday(d.addDays("u", "1")), "-7"), untilSQL)
+	w(`active AS (
+  -- Activity: the days with a login or a key action.
+  SELECT account, day FROM days WHERE login = 1 OR action = 1
+),
+`)
+	if g.accounts != "" {
+		w("versions AS (\n  -- The accounts table: each row holds from efrom to next_from.\n%s\n),\n", g.accounts)
+	}
+	// The candidate churn days: the first cancellation, the latest
+	// accounts row's contract end, the day the FIRST silence is reached.
+	ends := []string{"  SELECT account, MIN(day) AS day FROM ev WHERE churn = 1 GROUP BY account"}
+	if g.accounts != "" {
+		ends = append(ends, "  SELECT account, contract_end AS day FROM versions WHERE next_from IS NULL AND contract_end IS NOT NULL")
+	}
 	if silence > 0 {
-		fmt.Fprintf(&b, `silence AS (
-  -- The day each account's FIRST silence of %[1]d days is reached: the
-  -- earliest active day followed by %[1]d days without activity, plus %[1]d.
-  SELECT account, MIN(day + %[1]d) AS churn_day FROM (
-    SELECT account, day, LEAD(day) OVER (PARTITION BY account ORDER BY day) AS next_day FROM days
+		ends = append(ends, fmt.Sprintf(`  -- The first silence of %[1]d days: the earliest activity day followed
+  -- by %[1]d days without activity, plus %[1]d.
+  SELECT account, MIN(%[2]s) AS day FROM (
+    SELECT account, day, LEAD(day) OVER (PARTITION BY account ORDER BY day) AS next_day FROM active
   ) AS g
-  WHERE next_day IS NULL OR next_day - day > %[1]d
-  GROUP BY account
-),
-`, silence)
-	} else {
-		b.WriteString("silence AS (\n  SELECT NULL::text AS account, NULL::date AS churn_day WHERE false\n),\n")
+  WHERE next_day IS NULL OR %[3]s > %[1]d
+  GROUP BY account`, silence, d.addDays("day", fmt.Sprint(silence)), d.daysBetween("next_day", "day")))
 	}
-	b.WriteString(`accounts AS (
-  SELECT a.account, a.first_week, c.churn_day,
-         COALESCE(c.churn_day - (CAST(EXTRACT(ISODOW FROM c.churn_day) AS integer) - 1), b.last_week) AS stop
-  FROM (SELECT account, MIN(day) AS first_day, MIN(week) AS first_week FROM days GROUP BY account) AS a
+	w("ends AS (\n%s\n),\n", union(ends))
+	w(`lives AS (
+  -- Each account's life: from the week of its first activity to its churn
+  -- week (a churn the data reaches) or the last complete week.
+  SELECT f.account, f.first_day, f.first_week, c.churn_day,
+         COALESCE(%s, b.last_week) AS stop
+  FROM (
+    SELECT account, first_day, %s AS first_week FROM (
+      SELECT account, MIN(day) AS first_day FROM active GROUP BY account
+    ) AS a
+  ) AS f
   CROSS JOIN bounds AS b
-  LEFT JOIN silence AS s ON s.account = a.account
-  CROSS JOIN LATERAL (SELECT CASE WHEN s.churn_day <= b.end_day THEN s.churn_day END AS churn_day) AS c
-  WHERE a.first_day <= b.end_day
+  LEFT JOIN (
+    SELECT e.account, MIN(e.day) AS churn_day
+    FROM ends AS e CROSS JOIN bounds AS b
+    WHERE e.day <= b.end_day
+    GROUP BY e.account
+  ) AS c ON c.account = f.account
+  WHERE f.first_day <= b.end_day
 ),
-weeks AS (
-  SELECT a.account, CAST(w AS date) AS week, a.stop, a.churn_day
-  FROM accounts AS a
-  CROSS JOIN LATERAL generate_series(CAST(a.first_week AS timestamp), CAST(a.stop AS timestamp), interval '7 days') AS w
+`, d.monday("c.churn_day"), d.monday("first_day"))
+	w(`weeks AS (
+  -- Every week of every life, those without rows too.
+  SELECT account, %s AS week, first_day, first_week, churn_day, stop FROM (
+    %s
+  ) AS o
 ),
-activity AS (
-  SELECT account, week, COUNT(*) AS logins, SUM(n) AS frequency, MAX(day) AS last_day` + weekSums.String() + `
-  FROM days GROUP BY account, week
-)
-`)
-	if len(distinctCols) > 0 {
-		b.WriteString(`, distincts AS (
-  SELECT account, day - (CAST(EXTRACT(ISODOW FROM day) AS integer) - 1) AS week, ` + strings.Join(distinctCols, ", ") + `
-  FROM ev GROUP BY 1, 2
-)
-`)
+`, d.addDays("first_week", "k"), d.offsets(fmt.Sprintf("SELECT account, first_day, first_week, churn_day, stop, %s AS n FROM lives WHERE stop >= first_week", d.daysBetween("stop", "first_week")), "n"))
+	var sigs strings.Builder
+	for k := range g.sums {
+		fmt.Fprintf(&sigs, ", SUM(s%d) AS s%d", k, k)
 	}
-	b.WriteString(`SELECT w.account AS account_id,
-       w.week,
-       COALESCE(k.logins, 0) AS logins,
-       COALESCE(k.frequency, 0) AS frequency,
-       GREATEST(0, w.week + 6 - MAX(k.last_day) OVER (PARTITION BY w.account ORDER BY w.week)) AS recency_days,
-       0 AS sla_breaches,
-       0 AS overdue_invoices,
-       CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END AS churned` + outCols.String() + `
-FROM weeks AS w
-LEFT JOIN activity AS k ON k.account = w.account AND k.week = w.week
-`)
-	if len(distinctCols) > 0 {
-		b.WriteString("LEFT JOIN distincts AS x ON x.account = w.account AND x.week = w.week\n")
+	for k := range g.distincts {
+		fmt.Fprintf(&sigs, ", COUNT(DISTINCT d%d) AS d%d", k, k)
 	}
-	b.WriteString(`ORDER BY w.account COLLATE "C", w.week
-`)
-	return b.String(), nil
-}
+	w(`weekly AS (
+  -- Per account-week: logins = days with a login, frequency = key actions,
+  -- the last key action's day, the signals.
+  SELECT account, week,
+         COUNT(DISTINCT CASE WHEN login = 1 THEN day END) AS logins,
+         SUM(action) AS frequency,
+         MAX(CASE WHEN action = 1 THEN day END) AS last_action%s
+  FROM (SELECT e.*, %s AS week FROM ev AS e WHERE churn = 0) AS x
+  GROUP BY account, week
+),
+`, sigs.String(), d.monday("day"))
+	joins := ""
+	slaCol, overdueCol := "0", "0"
+	if len(g.tickets) > 0 {
+		w(`tickets AS (
+%s
+),
+sla AS (
+  -- SLA breaches per account and week of the ticket.
+  SELECT account, week, SUM(breach) AS breaches FROM (
+    SELECT account, %s AS week, breach FROM tickets
+  ) AS t GROUP BY account, week
+),
+`, union(g.tickets), d.monday("day"))
+		joins += "LEFT JOIN sla AS t ON t.account = w.account AND t.week = w.week\n"
+		slaCol = "COALESCE(t.breaches, 0)"
+	}
+	if len(g.invoices) > 0 {
+		start, stop := d.monday(d.addDays("due", "1")), d.monday("paid")
+		w(`invoices AS (
+%s
+),
+steps AS (
+  -- An invoice is overdue at the end of a Sunday X when due < X and it is
+  -- not paid by X: from the week of the first Sunday after its due day to
+  -- the week before the one of the first Sunday on or after its payment.
+  -- +1 and -1 at those weeks (those before an account's first week on
+  -- it), summed over the weeks so far.
+  SELECT s.account, CASE WHEN s.week < l.first_week THEN l.first_week ELSE s.week END AS week, s.step
+  FROM (
+    SELECT account, %[2]s AS week, 1 AS step FROM invoices
+    WHERE due IS NOT NULL AND (paid IS NULL OR %[3]s > %[2]s)
+    UNION ALL
+    SELECT account, %[3]s AS week, -1 AS step FROM invoices
+    WHERE due IS NOT NULL AND paid IS NOT NULL AND %[3]s > %[2]s
+  ) AS s
+  JOIN lives AS l ON l.account = s.account
+),
+overdue AS (
+  SELECT account, week, SUM(step) AS step FROM steps GROUP BY account, week
+),
+`, union(g.invoices), start, stop)
+		joins += "LEFT JOIN overdue AS o ON o.account = w.account AND o.week = w.week\n"
+		overdueCol = "SUM(COALESCE(o.step, 0)) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+	}
+	if g.accounts != "" {
+		sunday := d.addDays("w.week", "6")
+		joins += fmt.Sprintf("LEFT JOIN versions AS v ON v.account = w.account AND (v.efrom IS NULL OR v.efrom <= %[1]s) AND (v.next_from IS NULL OR v.next_from > %[1]s)\n", sunday)
+	}
+	// The last line of the WITH list ends with a comma: the final one goes.
+	s := strings.TrimSuffix(b.String(), ",\n") + "\n"
+	b.Reset()
+	b.WriteString(s)
 
-// ident quotes a column name for SQL.
-func ident(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// literal quotes a string for SQL.
-func literal(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	cols := map[string]string{
+		features.ColAccountID: "w.account",
+		features.ColWeek:      "w.week",
+		features.ColLogins:    "COALESCE(k.logins, 0)",
+		features.ColFrequency: "COALESCE(k.frequency, 0)",
+		// Days from the last key action so far (or the first activity)
+		// to the week's Sunday.
+		features.ColRecencyDays:     "GREATEST(0, " + d.daysBetween(d.addDays("w.week", "6"), "COALESCE(MAX(k.last_action) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), w.first_day)") + ")",
+		features.ColSLABreaches:     slaCol,
+		features.ColOverdueInvoices: overdueCol,
+		features.ColChurned:         "CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END",
+		features.ColARR:             "v.arr",
+		features.ColSegment:         "v.segment",
+		features.ColRenewalDate:     "v.renewal",
+	}
+	for k, sig := range g.sums {
+		cols[sig.name] = fmt.Sprintf("CAST(COALESCE(k.s%d, 0) AS %s) / 1000000", k, d.double())
+	}
+	for k, sig := range g.distincts {
+		cols[sig.name] = fmt.Sprintf("COALESCE(k.d%d, 0)", k)
+	}
+	var sel []string
+	for _, c := range schema.Columns() {
+		sel = append(sel, cols[c]+" AS "+d.ident(c))
+	}
+	w("SELECT %s\nFROM weeks AS w\nLEFT JOIN weekly AS k ON k.account = w.account AND k.week = w.week\n%s", strings.Join(sel, ",\n       "), joins)
+	w("ORDER BY %s, w.week\n", d.sortKey("w.account"))
+	return b.String()
 }

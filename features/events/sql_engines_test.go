@@ -1,0 +1,325 @@
+package events_test
+
+import (
+	"bytes"
+	"context"
+	csvpkg "encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/csvfile"
+	"github.com/churnlabs/churn/features/events"
+)
+
+// sqlcheckEnv set to "require" turns a skip for want of the SQL checkers
+// into a failure, as CHURN_POSTGRES does for PostgreSQL.
+const sqlcheckEnv = "CHURN_SQLCHECK"
+
+// sqlcheck runs a node script of testdata/sqlcheck (DuckDB, and a parser
+// of BigQuery's SQL: the npm packages make sqlcheck installs there) with stdin and the environment variables env, and returns its
+// stdout, or its stderr as an error when it fails. Without node or the
+// packages the test skips.
+func sqlcheck(t *testing.T, stdin string, env []string, args ...string) (string, error) {
+	t.Helper()
+	dir := filepath.Join("testdata", "sqlcheck")
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api"))
+	}
+	if err != nil {
+		msg := fmt.Sprintf("no SQL checkers (make sqlcheck installs them): %v", err)
+		if os.Getenv(sqlcheckEnv) == "require" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	cmd := exec.Command(node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	return string(out), nil
+}
+
+// duckdb runs sql in DuckDB after the setup statements, with the session
+// time zone zone, and returns its result's header and rows.
+func duckdb(t *testing.T, zone, setup, sql string) [][]string {
+	t.Helper()
+	out, err := sqlcheck(t, sql, []string{"DUCKDB_SETUP=SET TimeZone = '" + zone + "';\n" + setup}, "run.cjs")
+	if err != nil {
+		t.Fatalf("duckdb: %v\n%s", err, sql)
+	}
+	rows, err := csvpkg.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestSQLParses parses the BigQuery statements of a mapping with every
+// kind of source, and of the plain flags, with a parser of BigQuery's
+// SQL: no BigQuery runs here, so this and the golden files are its test.
+// A statement with a syntax error must fail it. (Spark SQL has the golden
+// file only: the one parser of its grammar on npm takes seconds.)
+func TestSQLParses(t *testing.T) {
+	plain := &events.Mapping{ChurnAfterSilence: "90d", Sources: []events.Source{{Table: "events", Account: "a", Time: "t",
+		Sum: []events.Signal{{Column: "amount"}}, CountDistinct: []events.Signal{{Column: "user", As: "users"}}}}}
+	full, err := events.ReadMapping([]byte(duckdbMapping(t.TempDir(), "events/")), "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Timezone = "Europe/Paris"
+	for i := range full.Sources {
+		full.Sources[i].Path, full.Sources[i].Table = "", "db.table"+strconv.Itoa(i)
+	}
+	full.Accounts.Path, full.Accounts.Query = "", "SELECT * FROM crm.accounts WHERE region = 'eu';"
+	// Both statements in one script: node starts twice, not four times.
+	until, _ := features.ParseDate("2025-06-30")
+	var script []string
+	for _, m := range []*events.Mapping{plain, full} {
+		sql, err := events.SQL(m, "bigquery", until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script = append(script, sql)
+	}
+	sql := strings.Join(script, ";\n")
+	if _, err := sqlcheck(t, sql, nil, "parse.mjs"); err != nil {
+		t.Errorf("BigQuery's SQL does not parse: %v\n%s", err, sql)
+	}
+	broken := strings.Replace(sql, "GROUP BY account, week", "GROUP BY account, week,", 1)
+	if _, err := sqlcheck(t, broken, nil, "parse.mjs"); err == nil {
+		t.Error("a broken statement parses: the check cannot fail")
+	}
+}
+
+// genTables writes random CSV tables of every kind a mapping reads into
+// dir: product events with offsets (logins, key actions, views that are
+// neither, cancellations, some followed by more activity), page views
+// without a zone, tickets with SLA times and with a flag, invoices paid
+// late, on time or never, and an accounts table with changes over time
+// and contract ends. Some tickets and invoices belong to no account with
+// events.
+func genTables(t *testing.T, dir string, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(from, length int) time.Time {
+		return start.Add(time.Duration(from*24*60+rng.IntN(length*24*60)) * time.Minute)
+	}
+	opt := func(p float64, s string) string {
+		if rng.Float64() < p {
+			return ""
+		}
+		return s
+	}
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	var ev, views, tickets, flagged, invoices, accounts strings.Builder
+	ev.WriteString("account_id,at,event,user_id,amount\n")
+	views.WriteString("account_id,ts,page,seconds\n")
+	tickets.WriteString("account_id,opened,first_response_min,sla_min\n")
+	flagged.WriteString("account_id,opened_at,breached\n")
+	invoices.WriteString("account_id,due,paid\n")
+	accounts.WriteString("account_id,from,arr,segment,renewal,ended\n")
+	kinds := []string{"login", "login", "export", "invite", "view"}
+	for a := range 25 {
+		acct := fmt.Sprintf("acct-%02d", a)
+		from, length := rng.IntN(60), 20+rng.IntN(120)
+		for range 20 + rng.IntN(100) {
+			tm := at(from, length).In(time.FixedZone("", (rng.IntN(18)-8)*3600))
+			fmt.Fprintf(&ev, "%s,%s,%s,%s,%s\n", acct, tm.Format("2006-01-02 15:04:05-07:00"), kinds[rng.IntN(len(kinds))],
+				opt(0.2, fmt.Sprintf("u%d", rng.IntN(5))), opt(0.3, fmt.Sprintf("%d.%02d", rng.IntN(300), rng.IntN(100))))
+		}
+		if a%5 == 1 {
+			fmt.Fprintf(&ev, "%s,%s,cancel,,\n", acct, at(from+length/2, length).Format("2006-01-02 15:04:05-07:00"))
+		}
+		for range rng.IntN(40) {
+			fmt.Fprintf(&views, "%s,%s,%s,%d\n", acct, at(from, length+30).Format(time.DateTime), []string{"home", "docs", "pricing"}[rng.IntN(3)], rng.IntN(600))
+		}
+		for range rng.IntN(8) {
+			fmt.Fprintf(&tickets, "%s,%s,%s,%d\n", acct, day(at(from, length)), opt(0.2, fmt.Sprint(rng.IntN(120))), 30+30*rng.IntN(3))
+			fmt.Fprintf(&flagged, "%s,%s,%t\n", acct, at(from, length).Format("2006-01-02 15:04:05-07:00"), rng.IntN(3) == 0)
+		}
+		for m := range length / 30 {
+			due := start.AddDate(0, 0, from+30*m+rng.IntN(10))
+			paid := ""
+			switch rng.IntN(4) {
+			case 0: // never
+			case 1:
+				paid = day(due.AddDate(0, 0, 5+rng.IntN(40)))
+			default:
+				paid = day(due.AddDate(0, 0, -rng.IntN(5)))
+			}
+			fmt.Fprintf(&invoices, "%s,%s,%s\n", acct, day(due), paid)
+		}
+		if a%7 == 3 {
+			continue // no accounts row
+		}
+		for v, d := range rng.Perm(6)[:1+rng.IntN(3)] {
+			ended := ""
+			if a%4 == 2 && v == 0 {
+				ended = day(at(from+length/2, length))
+			}
+			fmt.Fprintf(&accounts, "%s,%s,%s,%s,%s,%s\n", acct, day(start.AddDate(0, 0, -30+25*d)), opt(0.2, fmt.Sprint(1000*(1+rng.IntN(50)))),
+				opt(0.2, []string{"smb", "mid", "ent"}[rng.IntN(3)]), opt(0.3, day(start.AddDate(1, 0, rng.IntN(300)))), ended)
+		}
+	}
+	tickets.WriteString("ghost,2025-02-03,500,60\n")
+	invoices.WriteString("ghost,2025-02-03,\n")
+	for name, b := range map[string]*strings.Builder{"events": &ev, "views": &views, "tickets": &tickets, "flagged": &flagged, "invoices": &invoices, "accounts": &accounts} {
+		write(t, dir, name+".csv", b.String())
+	}
+}
+
+// duckdbMapping maps genTables' files with every kind of source and
+// filter; events is the path of the product events (a CSV file or a
+// directory of Parquet files).
+func duckdbMapping(dir, events string) string {
+	return `sources:
+  - name: product
+    path: ` + events + `
+    account: account_id
+    time: at
+    logins: {column: event, in: [login]}
+    actions: {column: event, not_in: [login, view, cancel]}
+    churn_event: {column: event, in: [cancel]}
+    sum: [{column: amount, as: spent}]
+    count_distinct: [{column: user_id, as: active_users}]
+  - name: web
+    path: views.csv
+    account: account_id
+    time: ts
+    logins: {column: page, in: [home]}
+    actions: {none: true}
+    sum: [{column: seconds, as: time_on_site}]
+  - path: tickets.csv
+    kind: tickets
+    account: account_id
+    time: opened
+    sla_breach: {response: first_response_min, limit: sla_min}
+  - path: flagged.csv
+    kind: tickets
+    account: account_id
+    time: opened_at
+    sla_breach: {flag: breached}
+  - path: invoices.csv
+    kind: invoices
+    account: account_id
+    invoice: {due: due, paid: paid}
+accounts:
+  path: accounts.csv
+  account: account_id
+  effective_from: from
+  arr: arr
+  segment: segment
+  renewal_date: renewal
+  contract_end: ended
+`
+}
+
+// TestSQLDuckDBEqualsBuild runs the DuckDB statement of a mapping with
+// every kind of source on DuckDB, reading the same files Build reads (CSV
+// files, and a directory of Hive-partitioned Parquet files that DuckDB
+// writes from the events), and wants Build's snapshots row for row.
+// Build runs with Lenient: the SQL does not refuse events after a
+// cancellation, nor tickets and invoices of unknown accounts.
+func TestSQLDuckDBEqualsBuild(t *testing.T) {
+	dir := t.TempDir()
+	genTables(t, dir, 9)
+	for _, c := range []struct {
+		name, events, setup, zone string
+		silence                   string
+		until                     string
+	}{
+		{name: "csv files", events: "events.csv", zone: "UTC"},
+		{name: "hive partitions, silence in a zone", events: "parts", zone: "America/Los_Angeles", silence: "2w", until: "2025-04-16",
+			setup: "COPY (SELECT *, strftime(CAST(\"at\" AS TIMESTAMPTZ), '%Y-%m') AS month FROM read_csv('" + filepath.Join(dir, "events.csv") + "', header = true)) TO '" + filepath.Join(dir, "parts") + "' (FORMAT parquet, PARTITION_BY (month))"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mapping := duckdbMapping(dir, c.events)
+			m, err := events.ReadMapping([]byte(mapping), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Timezone, m.ChurnAfterSilence = c.zone, c.silence
+			until := features.NoDate
+			if c.until != "" {
+				until, _ = features.ParseDate(c.until)
+			}
+			sql, err := events.SQL(m, "duckdb", until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := duckdb(t, c.zone, c.setup, sql)
+
+			var buf bytes.Buffer
+			w, err := csvfile.NewWriter(&buf, m.Schema())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := events.Build(context.Background(), m, events.Options{Until: until, Lenient: true}, w); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			churned := 0
+			for _, row := range want[1:] {
+				if row[7] == "1" {
+					churned++
+				}
+			}
+			if len(want) < 200 || churned < 3 {
+				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want)-1, churned)
+			}
+			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
+			for i := 0; i < max(len(got), len(want)); i++ {
+				if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+					var g, w []string
+					if i < len(got) {
+						g = got[i]
+					}
+					if i < len(want) {
+						w = want[i]
+					}
+					t.Fatalf("row %d of %d (Build: %d): DuckDB gives %q, Build %q", i, len(got), len(want), g, w)
+				}
+			}
+		})
+	}
+}
+
+// sameCells reports whether two rows hold the same cells, numbers compared
+// as numbers (Go writes 1e+06 where DuckDB writes 1000000).
+func sameCells(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] == b[i] {
+			continue
+		}
+		x, err1 := strconv.ParseFloat(a[i], 64)
+		y, err2 := strconv.ParseFloat(b[i], 64)
+		if err1 != nil || err2 != nil || x != y {
+			return false
+		}
+	}
+	return true
+}
