@@ -1,0 +1,172 @@
+package simulate_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/csvfile"
+	"github.com/churnlabs/churn/features/events"
+	"github.com/churnlabs/churn/features/simulate"
+)
+
+// writeRaw writes cfg's raw tables and mapping under dir.
+func writeRaw(t *testing.T, dir string, cfg simulate.Config) {
+	t.Helper()
+	var files []*os.File
+	create := func(name string) *os.File {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		return f
+	}
+	tables := simulate.RawTables{
+		Events: create(simulate.RawEvents), Tickets: create(simulate.RawTickets),
+		Invoices: create(simulate.RawInvoices), Accounts: create(simulate.RawAccounts),
+	}
+	if err := simulate.RunRaw(context.Background(), cfg, tables, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := simulate.RawMappingYAML(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, simulate.RawMapping), m, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// csvLines writes snapshots as churn gen's CSV and returns the header and
+// the rows, sorted: gen writes week by week, the roll-up account by
+// account.
+func csvLines(t *testing.T, schema features.Schema, rows []features.Snapshot) (string, []string) {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := csvfile.NewWriter(&b, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	slices.Sort(lines[1:])
+	return lines[0], lines[1:]
+}
+
+// snapshotsOf collects a roll-up's snapshots.
+type snapshotsOf struct{ rows []features.Snapshot }
+
+func (c *snapshotsOf) Write(s *features.Snapshot) error {
+	r := *s
+	r.Extra = slices.Clone(s.Extra)
+	c.rows = append(c.rows, r)
+	return nil
+}
+
+// TestRawRollsUpToSnapshots checks that the raw tables, rolled up with
+// their mapping by package events, give exactly the snapshots of the same
+// run with NoGaps, and that Run's rows are those less its gap weeks.
+func TestRawRollsUpToSnapshots(t *testing.T) {
+	for _, cfg := range []simulate.Config{
+		{Accounts: 40, Weeks: 40, Seed: 3},
+		{Accounts: 30, Weeks: 60, Seed: 3, Start: simulate.DefaultStart.AddDays(7 * 9)},
+	} {
+		dir := t.TempDir()
+		writeRaw(t, dir, cfg)
+		data, err := os.ReadFile(filepath.Join(dir, simulate.RawMapping))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := events.ParseMapping(data, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got snapshotsOf
+		rep, err := events.Build(context.Background(), m, events.Options{Today: features.NoDate}, &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Warnings) > 0 || len(rep.Notes) > 0 {
+			t.Errorf("roll-up warnings %v, notes %v", rep.Warnings, rep.Notes)
+		}
+		full := cfg
+		full.NoGaps = true
+		want, err := simulate.Snapshots(context.Background(), full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotHead, gotRows := csvLines(t, m.Schema(), got.rows)
+		wantHead, wantRows := csvLines(t, simulate.Schema(), want)
+		if gotHead != wantHead {
+			t.Fatalf("header %q, want %q", gotHead, wantHead)
+		}
+		if len(gotRows) != len(wantRows) {
+			t.Errorf("%d rows rolled up, want %d", len(gotRows), len(wantRows))
+		}
+		diffs := 0
+		for i := range min(len(gotRows), len(wantRows)) {
+			if gotRows[i] != wantRows[i] && diffs < 5 {
+				diffs++
+				t.Errorf("row %d:\n got %s\nwant %s", i+1, gotRows[i], wantRows[i])
+			}
+		}
+
+		// The run has every kind of change the raw tables must carry.
+		var churned, overdue, breaches, changes, renewals int
+		arr, renewal := map[string]float64{}, map[string]features.Date{}
+		for _, s := range want {
+			churned += b2i(s.Churned)
+			overdue += b2i(s.OverdueInvoices > 0)
+			breaches += b2i(s.SLABreaches > 0)
+			if x, ok := arr[s.AccountID]; ok {
+				changes += b2i(x != s.ARR)
+				renewals += b2i(renewal[s.AccountID] != s.RenewalDate)
+			}
+			arr[s.AccountID], renewal[s.AccountID] = s.ARR, s.RenewalDate
+		}
+		t.Logf("%d rows: %d churned, %d overdue, %d with breaches, %d ARR changes, %d renewals", len(want), churned, overdue, breaches, changes, renewals)
+		if churned == 0 || overdue == 0 || breaches == 0 || changes == 0 || renewals == 0 {
+			t.Error("the run lacks a churn, an overdue invoice, a breach, an ARR change or a renewal: choose another")
+		}
+
+		// Run's rows are NoGaps's less the gaps, otherwise the same.
+		gapped, err := simulate.Snapshots(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, gappedRows := csvLines(t, simulate.Schema(), gapped)
+		if len(gappedRows) >= len(wantRows) {
+			t.Errorf("%d rows with gaps, %d without: want fewer with", len(gappedRows), len(wantRows))
+		}
+		for _, r := range gappedRows {
+			if _, ok := slices.BinarySearch(wantRows, r); !ok {
+				t.Fatalf("row %s of Run is not among NoGaps's", r)
+			}
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
