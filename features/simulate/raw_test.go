@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,4 +170,25 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func BenchmarkRunRaw(b *testing.B) {
+	cfg := simulate.Config{Accounts: 100, Weeks: 52}
+	var n int64
+	for b.Loop() {
+		w := &countBytes{}
+		if err := simulate.RunRaw(context.Background(), cfg, simulate.RawTables{Events: w, Tickets: io.Discard, Invoices: io.Discard, Accounts: io.Discard}, nil); err != nil {
+			b.Fatal(err)
+		}
+		n = w.lines
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// countBytes counts the lines written to it.
+type countBytes struct{ lines int64 }
+
+func (c *countBytes) Write(p []byte) (int, error) {
+	c.lines += int64(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
 }
