@@ -35,6 +35,9 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 	}
 	last := lastWeek(until)
 	end := last + 6 // the last day a snapshot sees
+	if from := r.opt.From; from != features.NoDate && from != 0 && from.Monday() > last {
+		return nil, fmt.Errorf("from %s is after the last complete week of the data (%s)", from, last)
+	}
 
 	rep := &Report{Schema: r.m.Schema(), Rows: r.rows, First: features.NoDate, Last: features.NoDate}
 

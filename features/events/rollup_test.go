@@ -626,6 +626,11 @@ accounts:
 	if rep.First != day(t, "2025-01-13") || rep.Last != day(t, "2025-01-27") {
 		t.Errorf("weeks %s to %s, want 2025-01-13 to 2025-01-27", rep.First, rep.Last)
 	}
+	// A first week after the data is an error, not an empty file.
+	_, err = events.Build(context.Background(), m, events.Options{From: day(t, "2025-02-03")}, &collect{})
+	if err == nil || !strings.Contains(err.Error(), "from 2025-02-03 is after the last complete week of the data (2025-01-27)") {
+		t.Errorf("from after the data: error %v", err)
+	}
 }
 
 // TestHistoryOptionsBad checks the new keys' errors.
