@@ -81,6 +81,7 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		opt:      opt,
 		silence:  silence,
 		index:    map[string]*account{},
+		ids:      map[string]uint32{},
 		parsers:  make([]DayParser, len(m.Sources)),
 		maxDay:   features.NoDate,
 		lo:       features.NoDate,
@@ -160,10 +161,10 @@ type account struct {
 	id       string
 	base     features.Date // Monday of weeks[0]
 	weeks    []week
-	sums     []int64  // len(weeks) x len(signals), in millionths; nil without sums
-	sets     []strset // len(weeks) x len(signals); nil without distinct counts
-	logins   []int32  // login rows per week; nil unless a source counts them
-	active   bool     // has an activity (login or key action) row
+	sums     []int64 // len(weeks) x len(signals), in millionths; nil without sums
+	sets     []idset // len(weeks) x len(signals); nil without distinct counts
+	logins   []int32 // login rows per week; nil unless a source counts them
+	active   bool    // has an activity (login or key action) row
 	firstAct features.Date
 	lastAct  features.Date
 	lastRef  ref // the row of the latest activity
@@ -196,6 +197,8 @@ type rollup struct {
 	hasSums bool
 	lo, hi  features.Date // the first and last Mondays of any row so far
 	hasSets bool
+	// ids interns the distinct-counted values.
+	ids map[string]uint32
 	// loginRows is set when a source counts login rows, not days.
 	loginRows bool
 	// accExtras is the number of the accounts table's extra columns,
@@ -276,7 +279,7 @@ func (r *rollup) grow(a *account, mon features.Date) {
 		a.logins = logins
 	}
 	if r.hasSets {
-		sets := make([]strset, n*ns)
+		sets := make([]idset, n*ns)
 		copy(sets[at*ns:], a.sets)
 		a.sets = sets
 	}
@@ -608,7 +611,11 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			a.sets[i*len(r.signals)+k].add(v)
+			id, err := r.intern(v)
+			if err != nil {
+				return cellError(at, r.signals[k].column, err)
+			}
+			a.sets[i*len(r.signals)+k].add(id)
 			continue
 		}
 		a.sums[i*len(r.signals)+k] += sums[k]
@@ -787,40 +794,55 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 	return nil
 }
 
-// strset is a set of strings: a slice searched in order while small (an
-// account-week sees a handful of users), a map beyond.
-type strset struct {
-	small []string
-	big   map[string]struct{}
+// idset is a set of interned values (see rollup.intern): a slice
+// searched in order while small (an account-week sees a handful of
+// users), a map beyond. Ids, not strings: a value seen in many weeks
+// (a user active week after week) is stored once, and each week holds
+// four bytes of it.
+type idset struct {
+	small []uint32
+	big   map[uint32]struct{}
 }
 
 const smallSet = 32
 
-func (s *strset) add(v string) {
+func (s *idset) add(v uint32) {
 	if s.big != nil {
-		if _, ok := s.big[v]; !ok {
-			s.big[strings.Clone(v)] = struct{}{}
-		}
+		s.big[v] = struct{}{}
 		return
 	}
 	if slices.Contains(s.small, v) {
 		return
 	}
 	if len(s.small) < smallSet {
-		s.small = append(s.small, strings.Clone(v))
+		s.small = append(s.small, v)
 		return
 	}
-	s.big = make(map[string]struct{}, 2*smallSet)
+	s.big = make(map[uint32]struct{}, 2*smallSet)
 	for _, x := range s.small {
 		s.big[x] = struct{}{}
 	}
-	s.big[strings.Clone(v)] = struct{}{}
+	s.big[v] = struct{}{}
 	s.small = nil
 }
 
-func (s *strset) len() int {
+func (s *idset) len() int {
 	if s.big != nil {
 		return len(s.big)
 	}
 	return len(s.small)
+}
+
+// intern returns the id of a distinct-counted value, the same for the same
+// value in any account, week or signal.
+func (r *rollup) intern(v string) (uint32, error) {
+	if id, ok := r.ids[v]; ok {
+		return id, nil
+	}
+	if len(r.ids) == math.MaxUint32 {
+		return 0, errors.New("more than 4 billion distinct values to count")
+	}
+	id := uint32(len(r.ids))
+	r.ids[strings.Clone(v)] = id
+	return id, nil
 }

@@ -650,3 +650,43 @@ func TestHistoryOptionsBad(t *testing.T) {
 		}
 	}
 }
+
+// TestDistinctMemory checks what a distinct count keeps: the same users
+// active week after week (a B2B product's) are stored once, and each
+// account-week holds a few bytes per user, not a copy of every value.
+func TestDistinctMemory(t *testing.T) {
+	dir := t.TempDir()
+	const accounts, users, weeks = 4, 300, 50
+	var b strings.Builder
+	b.WriteString("account,ts,user\n")
+	start := day(t, "2024-01-01")
+	for a := range accounts {
+		for w := range weeks {
+			for u := range users {
+				fmt.Fprintf(&b, "acct-%d,%s,acct-%d-user-%06d\n", a, start.AddDays(7*w+u%7), a, u)
+			}
+		}
+	}
+	p := write(t, dir, "e.csv", b.String())
+	// alloc returns the bytes a roll-up allocates, and its snapshots.
+	alloc := func(signals []events.Signal) (uint64, *collect) {
+		m := &events.Mapping{Sources: []events.Source{{Path: p, Account: "account", Time: "ts", CountDistinct: signals}}}
+		var got collect
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := events.Build(context.Background(), m, events.Options{}, &got); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, &got
+	}
+	plain, _ := alloc(nil)
+	counted, got := alloc([]events.Signal{{Column: "user", As: "active_users"}})
+	if line := got.byAccount["acct-1"]["2024-01-08"]; !strings.HasSuffix(line, " 300") {
+		t.Fatalf("acct-1 2024-01-08: %q, want 300 active users", line)
+	}
+	if perValue := float64(counted-plain) / (accounts * users * weeks); perValue > 50 {
+		t.Errorf("%.0f bytes allocated per account-week-user, want under 50: each week keeps its own copy of every value?", perValue)
+	}
+}
