@@ -233,11 +233,20 @@ func (w *rawWriter) step(a *account, idx int, wk *week, t int, obs *observation)
 	w.support(a, mon, first, obs.slaBreaches)
 	w.billing(a, idx, mon, obs)
 	if obs.churned {
-		day := mon + features.Date(first+w.r.IntN(7-first))
+		// Cancelled at the renewal (or any day of an abrupt exit), but
+		// not before the week's last event: nobody works in a product
+		// after cancelling it.
+		day, sec := first+w.r.IntN(7-first), w.workSecond()
 		if obs.renewal <= mon+6 {
-			day = obs.renewal
+			day = int(obs.renewal - mon)
 		}
-		w.event(a, day, w.workSecond(), 0, cancelKind)
+		if n := len(w.keys); n > 0 {
+			last := &w.week[uint32(w.keys[n-1])]
+			if int(last.day) > day || int(last.day) == day && last.sec >= sec {
+				day, sec = int(last.day), min(86399, last.sec+1+w.r.Int32N(3600))
+			}
+		}
+		w.event(a, mon+features.Date(day), sec, 0, cancelKind)
 		w.flushOpen(a, idx)
 		return w.err
 	}

@@ -130,6 +130,8 @@ func TestRawRollsUpToSnapshots(t *testing.T) {
 			}
 		}
 
+		checkCancellations(t, filepath.Join(dir, simulate.RawEvents))
+
 		// The run has every kind of change the raw tables must carry.
 		var churned, overdue, breaches, changes, renewals int
 		arr, renewal := map[string]float64{}, map[string]features.Date{}
@@ -191,4 +193,32 @@ type countBytes struct{ lines int64 }
 func (c *countBytes) Write(p []byte) (int, error) {
 	c.lines += int64(bytes.Count(p, []byte{'\n'}))
 	return len(p), nil
+}
+
+// checkCancellations checks that no account has an event after its
+// cancellation.
+func checkCancellations(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, cancelled := map[string]string{}, map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		id, ts := f[0], f[2]
+		if f[3] == "subscription_cancelled" {
+			cancelled[id] = ts
+			continue
+		}
+		last[id] = max(last[id], ts)
+	}
+	if len(cancelled) == 0 {
+		t.Error("no cancellation")
+	}
+	for id, ts := range cancelled {
+		if last[id] > ts {
+			t.Errorf("%s: an event at %s after its cancellation at %s", id, last[id], ts)
+		}
+	}
 }
