@@ -55,6 +55,7 @@ to run in the database instead.`)
 	silence := fs.String("churn-after-silence", "", "declare churn on the first silence this long (90d, 13w)")
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
+	from := fs.String("from", "", "first week to write, YYYY-MM-DD (a day in it); earlier rows count as history only (default: each account's first week)")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
 	emitSQL := fs.Bool("emit-sql", false, "print the roll-up of --query's rows as one SQL statement (--dialect) instead of running it; plain flags only, no --map")
 	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: postgres")
@@ -69,7 +70,7 @@ to run in the database instead.`)
 		for _, c := range distinct {
 			src.CountDistinct = append(src.CountDistinct, events.Signal{Column: c, As: "distinct_" + c})
 		}
-		return printSQL(e, fs, *query, *dialect, *until, src, *tz, *silence, *mapFile != "" || len(paths) > 0 || *out != "")
+		return printSQL(e, fs, *query, *dialect, *until, src, *tz, *silence, *mapFile != "" || len(paths) > 0 || *out != "" || *from != "")
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
@@ -141,6 +142,13 @@ to run in the database instead.`)
 		}
 		opt.Until = d
 	}
+	if *from != "" {
+		d, err := features.ParseDate(*from)
+		if err != nil {
+			return usageError(fs, "--from: %v", err)
+		}
+		opt.From = d
+	}
 	opt.Progress = func(n int64) { e.progress.update("%d rows", n) }
 	if dir := filepath.Dir(*out); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -179,7 +187,7 @@ to run in the database instead.`)
 // statement of dialect.
 func printSQL(e *env, fs *flag.FlagSet, query, dialect, until string, src events.Source, tz, silence string, other bool) error {
 	if other {
-		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --sum, --count-distinct, --timezone, --churn-after-silence and --until: leave out --map, --events and --out")
+		return usageError(fs, "--emit-sql reads --query's rows with --account, --time, --sum, --count-distinct, --timezone, --churn-after-silence and --until: leave out --map, --events, --from and --out")
 	}
 	if query == "" {
 		return usageError(fs, "--emit-sql needs --query \"SELECT ...\" (or a table: --query \"TABLE events\") for the rows")
