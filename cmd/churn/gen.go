@@ -31,7 +31,8 @@ dates, and the accounts table's history (ARR, seats, segment, renewal date,
 one row per change), with half a year of history before the first week, and
 DIR/mapping.yaml: "churn snapshots --map DIR/mapping.yaml" rolls them up into
 the same snapshots as "churn gen --no-gaps" with the same flags (sorted by
-account instead of week). DIR is replaced whole when it is complete.`)
+account instead of week). DIR is replaced whole when it is complete. Events
+are many, one per login: 300 accounts over 104 weeks are about 370 MB.`)
 	out := fs.String("out", "", "snapshot file to write (.parquet or .csv)")
 	raw := fs.String("raw", "", "folder to write the raw tables and their mapping.yaml into, instead of --out")
 	noGaps := fs.Bool("no-gaps", false, "write every week: no week left out as unreported (as the raw tables' roll-up)")

@@ -36,8 +36,9 @@ type RawTables struct {
 	// (empty: unpaid), amount.
 	Invoices io.Writer
 	// Accounts: account_id, effective_from, segment, billing, seats, arr,
-	// renewal_date, contract_start; one row per change, effective from
-	// the Monday after the week the change happened in.
+	// renewal_date, contract_start; the first row effective from the
+	// contract start, then one per change, effective from the Monday
+	// after the week the change happened in.
 	Accounts io.Writer
 }
 
