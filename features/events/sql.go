@@ -44,6 +44,11 @@ func SQL(m *Mapping, dialect, from string, until features.Date) (string, error) 
 		return "", errors.New("SQL: an accounts table is not written so far")
 	case s.TimeFormat != "":
 		return "", errors.New("SQL: a time format is not written so far: give the time as a timestamptz")
+	case s.LoginCount == LoginRows:
+		return "", errors.New("SQL: login_count: rows is not written so far")
+	case m.From != "" || m.Until != "":
+		// until is the function's argument; from is not written yet.
+		return "", errors.New("SQL: a mapping's from: and until: are not written so far")
 	case s.Account == "" || s.Time == "":
 		return "", errors.New("SQL: the account and time columns are required")
 	}

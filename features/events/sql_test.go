@@ -29,6 +29,9 @@ func TestSQLRefuses(t *testing.T) {
 		{"time format", func(m *Mapping) { m.Sources[0].TimeFormat = "unix" }, "postgres", "TABLE e", "time format"},
 		{"time zone", func(m *Mapping) { m.Timezone = "Mars/Olympus" }, "postgres", "TABLE e", "Mars/Olympus"},
 		{"silence", func(m *Mapping) { m.ChurnAfterSilence = "3 months" }, "postgres", "TABLE e", "3 months"},
+		{"login rows", func(m *Mapping) { m.Sources[0].LoginCount = LoginRows }, "postgres", "TABLE e", "login_count"},
+		{"from", func(m *Mapping) { m.From = "2025-01-06" }, "postgres", "TABLE e", "from:"},
+		{"until", func(m *Mapping) { m.Until = "2025-01-06" }, "postgres", "TABLE e", "until:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
