@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -232,5 +233,51 @@ func checkCancellations(t *testing.T, path string) {
 		if last[id] > ts {
 			t.Errorf("%s: an event at %s after its cancellation at %s", id, last[id], ts)
 		}
+	}
+}
+
+// TestRunRawDeterministic checks that a seed gives the same raw tables,
+// byte for byte, and another seed others.
+func TestRunRawDeterministic(t *testing.T) {
+	raw := func(seed int64) [4]string {
+		var b [4]bytes.Buffer
+		cfg := simulate.Config{Accounts: 12, Weeks: 10, Seed: seed}
+		if err := simulate.RunRaw(context.Background(), cfg, simulate.RawTables{Events: &b[0], Tickets: &b[1], Invoices: &b[2], Accounts: &b[3]}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return [4]string{b[0].String(), b[1].String(), b[2].String(), b[3].String()}
+	}
+	one, again, other := raw(5), raw(5), raw(6)
+	for i, name := range []string{simulate.RawEvents, simulate.RawTickets, simulate.RawInvoices, simulate.RawAccounts} {
+		if one[i] != again[i] {
+			t.Errorf("%s differs between two runs of one seed", name)
+		}
+		if strings.Count(one[i], "\n") < 2 {
+			t.Errorf("%s has no rows:\n%s", name, one[i])
+		}
+		if one[i] == other[i] {
+			t.Errorf("%s is the same for seeds 5 and 6", name)
+		}
+	}
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestRunRawErrors checks that a table that cannot be written, or a
+// cancelled context, stops RunRaw with an error saying so.
+func TestRunRawErrors(t *testing.T) {
+	cfg := simulate.Config{Accounts: 30, Weeks: 20}
+	tables := simulate.RawTables{Events: failingWriter{}, Tickets: io.Discard, Invoices: io.Discard, Accounts: io.Discard}
+	if err := simulate.RunRaw(context.Background(), cfg, tables, nil); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("RunRaw to a full disk: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tables.Events = io.Discard
+	if err := simulate.RunRaw(ctx, cfg, tables, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("RunRaw cancelled: %v", err)
 	}
 }
