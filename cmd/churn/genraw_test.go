@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,9 +72,25 @@ func TestGenRaw(t *testing.T) {
 		}
 	}
 
-	// The folder is replaced whole by a second run; another folder is
-	// refused.
+	// The folder is replaced whole by a second run, and kept as it was
+	// by an interrupted one; another folder is refused.
 	mustChurn(t, append([]string{"gen", "--raw", raw}, flags...)...)
+	before, err := os.ReadFile(filepath.Join(raw, "events.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var sink strings.Builder
+	if code := run(ctx, &env{stdout: &sink, stderr: &sink}, []string{"gen", "--raw", raw, "--seed", "9", "--accounts", "25", "--weeks", "40"}); code == 0 {
+		t.Error("an interrupted gen --raw succeeded")
+	}
+	if after, err := os.ReadFile(filepath.Join(raw, "events.csv")); err != nil || string(after) != string(before) {
+		t.Errorf("an interrupted gen --raw changed the previous folder (%v)", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".raw*")); len(left) > 0 {
+		t.Errorf("an interrupted gen --raw left %v", left)
+	}
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
 	os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644)
