@@ -58,6 +58,7 @@ a table:, a query: or (duckdb, spark) a path.`)
 	silence := fs.String("churn-after-silence", "", "declare churn on the first silence this long (90d, 13w)")
 	tz := fs.String("timezone", "", "IANA time zone weeks start in (default UTC)")
 	until := fs.String("until", "", "last day of the data, YYYY-MM-DD (default: the last event's day); only complete weeks are written")
+	from := fs.String("from", "", "first week to write, YYYY-MM-DD (a day in it); earlier rows count as history only (default: each account's first week)")
 	lenient := fs.Bool("lenient", false, "leave bad rows out with a counted warning instead of failing")
 	emitSQL := fs.Bool("emit-sql", false, "print the roll-up as one SQL statement (--dialect) instead of running it: of --query's rows (or one --events file) with the plain flags, or of --map's sources")
 	dialect := fs.String("dialect", "postgres", "SQL dialect of --emit-sql: "+strings.Join(events.Dialects(), ", "))
@@ -66,6 +67,9 @@ a table:, a query: or (duckdb, spark) a path.`)
 	}
 	if *emitSQL && *out != "" {
 		return usageError(fs, "--emit-sql prints the statement to stdout: leave out --out")
+	}
+	if *emitSQL && *from != "" {
+		return usageError(fs, "--emit-sql does not write --from so far: leave it out (the statement writes every week)")
 	}
 	if !*emitSQL {
 		if err := required(fs, "out"); err != nil {
@@ -169,6 +173,13 @@ a table:, a query: or (duckdb, spark) a path.`)
 			return usageError(fs, "--until: %v", err)
 		}
 		opt.Until = d
+	}
+	if *from != "" {
+		d, err := features.ParseDate(*from)
+		if err != nil {
+			return usageError(fs, "--from: %v", err)
+		}
+		opt.From = d
 	}
 	opt.Progress = func(n int64) { e.progress.update("%d rows", n) }
 	if dir := filepath.Dir(*out); dir != "." {

@@ -47,6 +47,12 @@ func TestSnapshotsCommand(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	// --from writes the weeks from its own on; recency still counts
+	// from the purchases before it.
+	mustChurn(t, append(args, "--out", out, "--from", "2025-01-15")...)
+	if got, err := os.ReadFile(out); err != nil || !strings.Contains(string(got), "\n00001,2025-01-13,0,0,13,0,0,0,0\n00001,2025-01-20") || strings.Contains(string(got), "2025-01-06") {
+		t.Errorf("with --from 2025-01-15: %s (%v), want the weeks of 01-13 and 01-20", got, err)
+	}
 	pq := filepath.Join(dir, "snap.parquet")
 	mustChurn(t, append(args, "--out", pq)...)
 	for _, f := range []string{out, pq} {
@@ -77,6 +83,8 @@ func TestSnapshotsCommandErrors(t *testing.T) {
 		{"map and events", []string{"snapshots", "--map", "m.yaml", "--events", in, "--out", out}, 2, "--map names the sources"},
 		{"no account", []string{"snapshots", "--events", in, "--time", "date", "--out", out}, 2, "--account is required"},
 		{"bad silence", append(base[:len(base):len(base)], "--churn-after-silence", "3 months"), 2, `silence "3 months"`},
+		{"bad from", append(base[:len(base):len(base)], "--from", "2025-02-30"), 2, `--from`},
+		{"from with emit-sql", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--account", "a", "--time", "t", "--from", "2025-01-06"}, 2, "does not write --from"},
 		{"missing column", []string{"snapshots", "--events", in, "--account", "id", "--time", "date", "--out", out}, 1, `column "id": no such column (the file has customer_id, date, number_of_cds, dollar_value)`},
 	} {
 		code, _, errs := churn(t, c.args...)

@@ -11,7 +11,8 @@
 // path with a query, read by package postgres): the roll-up does not care. Memory is bounded by accounts x weeks, not by
 // events: each row is folded into its account-week as it is read. (Invoices
 // are kept as due and paid dates until the end, a few per account-month;
-// distinct counts keep each account-week's distinct values.)
+// distinct counts keep each account-week's distinct values, as ids of
+// values interned once per roll-up.)
 //
 // # Weeks
 //
@@ -22,8 +23,12 @@
 // whose Sunday the data reaches, and rows after it are left out (counted),
 // because a snapshot of a week that has not ended would look like a drop
 // in activity. An account's weeks run from the week of its first activity
-// (a login or key action) to its churn week or the last week, with weeks
-// without activity written as zero weeks.
+// (a login or key action), or of its contract start when the accounts
+// table maps one and it is earlier, to its churn week or the last week,
+// with weeks without activity written as zero weeks. Mapping.From (or
+// Options.From) starts them no earlier than a given week: rows before it
+// are history, counted in recency, overdue invoices and the accounts
+// table's values.
 //
 // # Churn
 //

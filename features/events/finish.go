@@ -35,6 +35,9 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 	}
 	last := lastWeek(until)
 	end := last + 6 // the last day a snapshot sees
+	if from := r.opt.From; from != features.NoDate && from != 0 && from.Monday() > last {
+		return nil, fmt.Errorf("from %s is after the last complete week of the data (%s)", from, last)
+	}
 
 	rep := &Report{Schema: r.m.Schema(), Rows: r.rows, First: features.NoDate, Last: features.NoDate}
 
@@ -44,7 +47,7 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 	}
 	slices.Sort(ids)
 
-	snap := features.Snapshot{Extra: make([]float64, len(r.signals))}
+	snap := features.Snapshot{Extra: make([]float64, r.accExtras+len(r.signals))}
 	for n, id := range ids {
 		if n&0x3ff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -52,7 +55,8 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 			}
 		}
 		a := r.index[id]
-		if !a.active {
+		origin := r.origin(a)
+		if origin == features.NoDate {
 			if a.other.file != "" {
 				err := cellError(a.other, "", fmt.Errorf("account %q has no events: unknown account", id))
 				if err := r.rowError(err, "unknown account"); err != nil {
@@ -63,21 +67,25 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 			}
 			continue
 		}
-		if a.firstAct > end {
+		if origin > end {
 			count(r.notes, "account whose first event is after the last complete week", id)
 			continue
+		}
+		first := origin.Monday()
+		if from := r.opt.From; from != features.NoDate && from != 0 && from.Monday() > first {
+			first = from.Monday()
 		}
 		churn, explicit := r.churnDay(a, end)
 		stop := last
 		if churn != features.NoDate {
 			stop = churn.Monday()
 		}
-		if stop < a.firstAct.Monday() {
-			count(r.notes, "account that churned before the week of its first activity (no snapshots)", id)
+		if stop < first {
+			count(r.notes, "account that churned before the week of its first activity, or before from (no snapshots)", id)
 			continue
 		}
 		// Activity after the churn week.
-		if churn != features.NoDate && a.lastAct >= stop+7 {
+		if churn != features.NoDate && a.active && a.lastAct >= stop+7 {
 			msg := fmt.Errorf("account %q has an event on %s after it churned on %s", id, a.lastAct, churn)
 			if explicit {
 				if a.churnRef.file != "" {
@@ -90,7 +98,7 @@ func (r *rollup) finish(ctx context.Context, w Writer) (*Report, error) {
 				count(r.notes, "customer back after a silence churn (later rows left out)", cellError(a.lastRef, "", msg).Error())
 			}
 		}
-		if err := r.writeAccount(a, churn, stop, &snap, w, rep); err != nil {
+		if err := r.writeAccount(a, origin, first, churn, stop, &snap, w, rep); err != nil {
 			return nil, err
 		}
 	}
@@ -164,9 +172,24 @@ func (r *rollup) firstSilence(a *account, end features.Date) features.Date {
 	return features.NoDate
 }
 
-// writeAccount writes an account's weeks from its first activity to stop.
-func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *features.Snapshot, w Writer, rep *Report) error {
-	first := a.firstAct.Monday()
+// origin returns the day an account's history begins: its first activity
+// or its contract start, whichever is earlier; NoDate without either.
+func (r *rollup) origin(a *account) features.Date {
+	o := features.NoDate
+	if a.active {
+		o = a.firstAct
+	}
+	for _, v := range a.versions {
+		if v.start != features.NoDate && (o == features.NoDate || v.start < o) {
+			o = v.start
+		}
+	}
+	return o
+}
+
+// writeAccount writes an account's weeks from first to stop; recency
+// counts from origin until a first key action.
+func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Date, snap *features.Snapshot, w Writer, rep *Report) error {
 	var overdue []int32
 	if len(a.invoices) > 0 {
 		overdue = overdueWeeks(a.invoices, first, stop)
@@ -194,14 +217,14 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		if wk.actionDays != 0 {
 			lastAction = mon + features.Date(bits.Len8(wk.actionDays)-1)
 		}
-		since := a.firstAct
+		since := origin
 		if lastAction != features.NoDate {
 			since = lastAction
 		}
 		*snap = features.Snapshot{
 			AccountID:   a.id,
 			Week:        mon,
-			Logins:      int64(bits.OnesCount8(wk.loginDays)),
+			Logins:      int64(bits.OnesCount8(wk.dayLogins)),
 			Frequency:   wk.freq,
 			RecencyDays: max(0, int64(sunday-since)),
 			SLABreaches: int64(wk.sla),
@@ -209,6 +232,9 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			ARR:         math.NaN(),
 			RenewalDate: features.NoDate,
 			Extra:       snap.Extra,
+		}
+		if held && a.logins != nil {
+			snap.Logins += int64(a.logins[i])
 		}
 		if overdue != nil {
 			snap.OverdueInvoices = int64(overdue[int(mon-first)/7])
@@ -219,16 +245,22 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		if len(a.versions) > 0 && (a.versions[v].from == features.NoDate || a.versions[v].from <= sunday) {
 			ver := &a.versions[v]
 			snap.ARR, snap.Segment, snap.RenewalDate = ver.arr, ver.segment, ver.renewal
+			copy(snap.Extra, ver.extra)
+		} else {
+			for k := range r.accExtras {
+				snap.Extra[k] = math.NaN()
+			}
 		}
 		ns := len(r.signals)
 		for k, s := range r.signals {
+			x := &snap.Extra[r.accExtras+k]
 			switch {
 			case !held:
-				snap.Extra[k] = 0
+				*x = 0
 			case s.distinct:
-				snap.Extra[k] = float64(a.sets[i*ns+k].len())
+				*x = float64(a.sets[i*ns+k].len())
 			default:
-				snap.Extra[k] = float64(a.sums[i*ns+k]) / micro
+				*x = float64(a.sums[i*ns+k]) / micro
 			}
 		}
 		if err := w.Write(snap); err != nil {
@@ -247,7 +279,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.weeks, a.sums, a.sets, a.invoices = nil, nil, nil, nil
+	a.weeks, a.sums, a.sets, a.logins, a.invoices = nil, nil, nil, nil, nil
 	return nil
 }
 

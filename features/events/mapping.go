@@ -24,12 +24,26 @@ type Mapping struct {
 	// ChurnAfterSilence declares churn on an account's first silence of
 	// this length, such as "90d" or "13w"; "" turns the rule off.
 	ChurnAfterSilence string `yaml:"churn_after_silence"`
+	// From is the first week written (a date in it): rows before it are
+	// history only, counted in recency, overdue invoices and the accounts
+	// table's values, as when an export reaches further back than the
+	// snapshots are wanted. "" writes each account from its start.
+	From string `yaml:"from"`
+	// Until is the data's last day (YYYY-MM-DD), as Options.Until, which
+	// overrides it; "" is the last event's day.
+	Until string `yaml:"until"`
 	// Sources are the time-stamped tables, read in order.
 	Sources []Source `yaml:"sources"`
 	// Accounts is the optional accounts table: ARR, segment, renewal and
 	// contract end, as of each week.
 	Accounts *Accounts `yaml:"accounts"`
 }
+
+// What logins counts (Source.LoginCount).
+const (
+	LoginDays = "days" // days with a login (the default)
+	LoginRows = "rows" // login rows
+)
 
 // Source kinds.
 const (
@@ -71,6 +85,9 @@ type Source struct {
 	// Logins selects the rows that are logins: an account-week's logins
 	// are its days with one. Nil means every row (but a churn event).
 	Logins *Filter `yaml:"logins"`
+	// LoginCount is what logins counts: "days" ("", days with a login)
+	// or "rows" (login rows, when each row is one login session).
+	LoginCount string `yaml:"login_count"`
 	// Actions selects the key actions: frequency counts them and recency
 	// is the days since the last one. Nil means every row (but a churn
 	// event).
@@ -145,8 +162,16 @@ type Accounts struct {
 	// ContractEnd is the day a contract ended: the account churns that
 	// week, if the data reaches it.
 	ContractEnd string `yaml:"contract_end"`
-	TimeFormat  string `yaml:"time_format"`
-	Delimiter   string `yaml:"delimiter"`
+	// ContractStart is the day a contract started: the account's weeks
+	// begin no later than its week (the earliest over its rows), and
+	// recency counts from it until a first key action, so an account
+	// with no activity yet is still seen.
+	ContractStart string `yaml:"contract_start"`
+	// Extra are numeric columns (seats, say) written as extra snapshot
+	// columns, as of each week like ARR, before the sources' signals.
+	Extra      []Signal `yaml:"extra"`
+	TimeFormat string   `yaml:"time_format"`
+	Delimiter  string   `yaml:"delimiter"`
 
 	// Open, when set, opens the rows instead of Path.
 	Open func() (RowReader, error) `yaml:"-"`
@@ -226,9 +251,19 @@ func (m *Mapping) check(sql bool) error {
 	if _, err := m.SilenceDays(); err != nil {
 		return err
 	}
+	if _, _, err := m.Span(); err != nil {
+		return err
+	}
 	names := map[string]bool{}
 	for _, c := range append(features.RequiredColumns, features.ColChurned, features.ColARR, features.ColSegment, features.ColRenewalDate) {
 		names[c] = true
+	}
+	if a := m.Accounts; a != nil {
+		for _, sig := range a.Extra {
+			if err := checkSignal(sig, names); err != nil {
+				return fmt.Errorf("mapping: accounts: extra: %w", err)
+			}
+		}
 	}
 	events := 0
 	for i := range m.Sources {
@@ -254,6 +289,14 @@ func (m *Mapping) check(sql bool) error {
 		if _, err := parseDelimiter(s.Delimiter); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
+		switch s.LoginCount {
+		case "", LoginDays, LoginRows:
+		default:
+			return fmt.Errorf("%s: login_count %q: want days or rows", where, s.LoginCount)
+		}
+		if kind != KindEvents && s.LoginCount != "" {
+			return fmt.Errorf("%s: login_count belongs to an events source", where)
+		}
 		if kind != KindEvents && (s.Logins != nil || s.Actions != nil || s.ChurnEvent != nil) {
 			return fmt.Errorf("%s: logins, actions and churn_event belong to an events source", where)
 		}
@@ -278,17 +321,9 @@ func (m *Mapping) check(sql bool) error {
 			return fmt.Errorf("%s: invoice needs a due column", where)
 		}
 		for _, sig := range slices.Concat(s.Sum, s.CountDistinct) {
-			if sig.Column == "" {
-				return fmt.Errorf("%s: a sum or count_distinct signal has no column", where)
+			if err := checkSignal(sig, names); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
 			}
-			name := sig.name()
-			if names[name] {
-				return fmt.Errorf("%s: signal %q: the name is already a snapshot column or another signal (rename it with as:)", where, name)
-			}
-			if err := features.CheckAccountID(name); err != nil || strings.ContainsAny(name, ",\"\r\n") {
-				return fmt.Errorf("%s: signal %q is not a usable column name", where, name)
-			}
-			names[name] = true
 		}
 	}
 	if events == 0 {
@@ -301,8 +336,8 @@ func (m *Mapping) check(sql bool) error {
 		if a.Account == "" {
 			return errors.New("mapping: accounts: no account column")
 		}
-		if a.ARR == "" && a.Segment == "" && a.RenewalDate == "" && a.ContractEnd == "" {
-			return errors.New("mapping: accounts: maps none of arr, segment, renewal_date, contract_end")
+		if a.ARR == "" && a.Segment == "" && a.RenewalDate == "" && a.ContractEnd == "" && a.ContractStart == "" && len(a.Extra) == 0 {
+			return errors.New("mapping: accounts: maps none of arr, segment, renewal_date, contract_start, contract_end, extra")
 		}
 		if _, err := parseDelimiter(a.Delimiter); err != nil {
 			return fmt.Errorf("mapping: accounts: %w", err)
@@ -313,11 +348,15 @@ func (m *Mapping) check(sql bool) error {
 
 // Schema returns the columns of the snapshots the mapping gives: churned
 // always, ARR, segment and renewal date when the accounts table maps them,
-// and the signals as extras, in source order (sums before distinct counts).
+// and as extras the accounts table's extra columns, then the signals in
+// source order (sums before distinct counts).
 func (m *Mapping) Schema() features.Schema {
 	schema := features.Schema{HasChurned: true}
 	if t := m.Accounts; t != nil {
 		schema.HasARR, schema.HasSegment, schema.HasRenewal = t.ARR != "", t.Segment != "", t.RenewalDate != ""
+		for _, sig := range t.Extra {
+			schema.Extras = append(schema.Extras, sig.name())
+		}
 	}
 	for _, s := range m.Sources {
 		for _, sig := range s.Sum {
@@ -340,6 +379,22 @@ func (m *Mapping) Location() (*time.Location, error) {
 		return nil, fmt.Errorf("mapping: timezone %q: %w", m.Timezone, err)
 	}
 	return loc, nil
+}
+
+// Span returns From and Until as dates, NoDate when unset.
+func (m *Mapping) Span() (from, until features.Date, err error) {
+	from, until = features.NoDate, features.NoDate
+	if m.From != "" {
+		if from, err = features.ParseDate(m.From); err != nil {
+			return from, until, fmt.Errorf("mapping: from: %w", err)
+		}
+	}
+	if m.Until != "" {
+		if until, err = features.ParseDate(m.Until); err != nil {
+			return from, until, fmt.Errorf("mapping: until: %w", err)
+		}
+	}
+	return from, until, nil
 }
 
 // SilenceDays returns ChurnAfterSilence in days, 0 when it is off.
@@ -405,6 +460,23 @@ func checkQuery(path, query, table string, open, sql bool) error {
 	case path != "" && !postgres.IsURL(path) && query != "":
 		return errors.New("a query reads from a postgres:// path, not from files")
 	}
+	return nil
+}
+
+// checkSignal checks an extra column's name against names, the columns
+// taken so far, and adds it.
+func checkSignal(sig Signal, names map[string]bool) error {
+	if sig.Column == "" {
+		return errors.New("a sum, count_distinct or extra column has no column")
+	}
+	name := sig.name()
+	if names[name] {
+		return fmt.Errorf("signal %q: the name is already a snapshot column or another signal (rename it with as:)", name)
+	}
+	if err := features.CheckAccountID(name); err != nil || strings.ContainsAny(name, ",\"\r\n") {
+		return fmt.Errorf("signal %q is not a usable column name", name)
+	}
+	names[name] = true
 	return nil
 }
 

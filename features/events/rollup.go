@@ -21,6 +21,10 @@ type Writer interface {
 
 // Options tune a roll-up.
 type Options struct {
+	// From is the first week written (a day in it); zero (or NoDate)
+	// means the mapping's from:, else each account's first week. Rows
+	// before it are history: recency, overdue invoices, silences.
+	From features.Date
 	// Until is the last day of the data: the last week written is the one
 	// ending on or before it. Zero (or NoDate) means the last day any
 	// event falls on.
@@ -65,11 +69,19 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 	}
 	loc, _ := m.Location()
 	silence, _ := m.SilenceDays()
+	from, until, _ := m.Span()
+	if opt.From == 0 || opt.From == features.NoDate {
+		opt.From = from
+	}
+	if opt.Until == 0 || opt.Until == features.NoDate {
+		opt.Until = until
+	}
 	r := &rollup{
 		m:        m,
 		opt:      opt,
 		silence:  silence,
 		index:    map[string]*account{},
+		ids:      map[string]uint32{},
 		parsers:  make([]DayParser, len(m.Sources)),
 		maxDay:   features.NoDate,
 		lo:       features.NoDate,
@@ -77,9 +89,15 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		warnings: map[string]*Count{},
 		notes:    map[string]*Count{},
 	}
+	if m.Accounts != nil {
+		r.accExtras = len(m.Accounts.Extra)
+	}
 	for i := range m.Sources {
 		s := &m.Sources[i]
 		r.parsers[i] = NewDayParser(s.TimeFormat, loc)
+		if s.LoginCount == LoginRows {
+			r.loginRows = true
+		}
 		for _, sig := range s.Sum {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name()})
 			r.hasSums = true
@@ -132,6 +150,7 @@ func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 // signals' sums and sets live beside them in the account.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
+	dayLogins             uint8 // loginDays of the sources counting days
 	sla                   int32
 	freq                  int64
 }
@@ -142,9 +161,10 @@ type account struct {
 	id       string
 	base     features.Date // Monday of weeks[0]
 	weeks    []week
-	sums     []int64  // len(weeks) x len(signals), in millionths; nil without sums
-	sets     []strset // len(weeks) x len(signals); nil without distinct counts
-	active   bool     // has an activity (login or key action) row
+	sums     []int64 // len(weeks) x len(signals), in millionths; nil without sums
+	sets     []idset // len(weeks) x len(signals); nil without distinct counts
+	logins   []int32 // login rows per week; nil unless a source counts them
+	active   bool    // has an activity (login or key action) row
 	firstAct features.Date
 	lastAct  features.Date
 	lastRef  ref // the row of the latest activity
@@ -162,23 +182,32 @@ type version struct {
 	segment     string
 	renewal     features.Date
 	contractEnd features.Date
+	start       features.Date // contract start
+	extra       []float64     // the accounts table's extra columns; NaN when empty
 	at          ref
 }
 
 type rollup struct {
-	m        *Mapping
-	opt      Options
-	silence  int
-	index    map[string]*account
-	parsers  []DayParser
-	signals  []signal
-	hasSums  bool
-	lo, hi   features.Date // the first and last Mondays of any row so far
-	hasSets  bool
-	maxDay   features.Date
-	rows     int64
-	warnings map[string]*Count
-	notes    map[string]*Count
+	m       *Mapping
+	opt     Options
+	silence int
+	index   map[string]*account
+	parsers []DayParser
+	signals []signal
+	hasSums bool
+	lo, hi  features.Date // the first and last Mondays of any row so far
+	hasSets bool
+	// ids interns the distinct-counted values.
+	ids map[string]uint32
+	// loginRows is set when a source counts login rows, not days.
+	loginRows bool
+	// accExtras is the number of the accounts table's extra columns,
+	// written before the signals.
+	accExtras int
+	maxDay    features.Date
+	rows      int64
+	warnings  map[string]*Count
+	notes     map[string]*Count
 }
 
 func (r *rollup) get(id string) *account {
@@ -244,8 +273,13 @@ func (r *rollup) grow(a *account, mon features.Date) {
 		copy(sums[at*ns:], a.sums)
 		a.sums = sums
 	}
+	if r.loginRows {
+		logins := make([]int32, n)
+		copy(logins[at:], a.logins)
+		a.logins = logins
+	}
 	if r.hasSets {
-		sets := make([]strset, n*ns)
+		sets := make([]idset, n*ns)
 		copy(sets[at*ns:], a.sets)
 		a.sets = sets
 	}
@@ -281,7 +315,7 @@ type columns struct {
 	flag, due, paid   int
 	arr, segment      int
 	renewal, contract int
-	from              int
+	from, start       int
 }
 
 type filter struct {
@@ -567,6 +601,11 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 	}
 	if login {
 		wk.loginDays |= 1 << d
+		if s.LoginCount == LoginRows {
+			a.logins[i]++
+		} else {
+			wk.dayLogins |= 1 << d
+		}
 	}
 	if action {
 		wk.actionDays |= 1 << d
@@ -581,7 +620,11 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			a.sets[i*len(r.signals)+k].add(v)
+			id, err := r.intern(v)
+			if err != nil {
+				return cellError(at, r.signals[k].column, err)
+			}
+			a.sets[i*len(r.signals)+k].add(id)
 			continue
 		}
 		a.sums[i*len(r.signals)+k] += sums[k]
@@ -657,6 +700,13 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		set(&c.segment, t.Segment)
 		set(&c.renewal, t.RenewalDate)
 		set(&c.contract, t.ContractEnd)
+		set(&c.start, t.ContractStart)
+		c.sums = c.sums[:0]
+		for _, sig := range t.Extra {
+			k := -1
+			set(&k, sig.Column)
+			c.sums = append(c.sums, k)
+		}
 		return err
 	}
 	if err := mapCols(); err != nil {
@@ -721,6 +771,20 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		if v.contractEnd, err = date(row, c.contract, t.ContractEnd, at); err != nil {
 			return err
 		}
+		if v.start, err = date(row, c.start, t.ContractStart, at); err != nil {
+			return err
+		}
+		for k, col := range c.sums {
+			x := math.NaN()
+			if !features.IsMissing(row[col]) {
+				var perr error
+				x, perr = strconv.ParseFloat(strings.TrimSpace(row[col]), 64)
+				if perr != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+					return cellError(at, t.Extra[k].Column, fmt.Errorf("%q is not a finite number", row[col]))
+				}
+			}
+			v.extra = append(v.extra, x)
+		}
 		a := r.get(id)
 		for _, old := range a.versions {
 			if old.from == v.from {
@@ -739,40 +803,55 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 	return nil
 }
 
-// strset is a set of strings: a slice searched in order while small (an
-// account-week sees a handful of users), a map beyond.
-type strset struct {
-	small []string
-	big   map[string]struct{}
+// idset is a set of interned values (see rollup.intern): a slice
+// searched in order while small (an account-week sees a handful of
+// users), a map beyond. Ids, not strings: a value seen in many weeks
+// (a user active week after week) is stored once, and each week holds
+// four bytes of it.
+type idset struct {
+	small []uint32
+	big   map[uint32]struct{}
 }
 
 const smallSet = 32
 
-func (s *strset) add(v string) {
+func (s *idset) add(v uint32) {
 	if s.big != nil {
-		if _, ok := s.big[v]; !ok {
-			s.big[strings.Clone(v)] = struct{}{}
-		}
+		s.big[v] = struct{}{}
 		return
 	}
 	if slices.Contains(s.small, v) {
 		return
 	}
 	if len(s.small) < smallSet {
-		s.small = append(s.small, strings.Clone(v))
+		s.small = append(s.small, v)
 		return
 	}
-	s.big = make(map[string]struct{}, 2*smallSet)
+	s.big = make(map[uint32]struct{}, 2*smallSet)
 	for _, x := range s.small {
 		s.big[x] = struct{}{}
 	}
-	s.big[strings.Clone(v)] = struct{}{}
+	s.big[v] = struct{}{}
 	s.small = nil
 }
 
-func (s *strset) len() int {
+func (s *idset) len() int {
 	if s.big != nil {
 		return len(s.big)
 	}
 	return len(s.small)
+}
+
+// intern returns the id of a distinct-counted value, the same for the same
+// value in any account, week or signal.
+func (r *rollup) intern(v string) (uint32, error) {
+	if id, ok := r.ids[v]; ok {
+		return id, nil
+	}
+	if len(r.ids) == math.MaxUint32 {
+		return 0, errors.New("more than 4 billion distinct values to count")
+	}
+	id := uint32(len(r.ids))
+	r.ids[strings.Clone(v)] = id
+	return id, nil
 }

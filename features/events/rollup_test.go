@@ -546,3 +546,147 @@ func TestLongLine(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryOptions covers what a B2B export with history needs: logins
+// counted as rows (login_count: rows), an account whose weeks begin at its
+// contract start before any activity (contract_start), a first week
+// (from:) with the rows before it kept as history (recency, overdue
+// invoices, ARR), the data's last day in the mapping (until:), and an
+// accounts-table number as an extra column, as of each week.
+func TestHistoryOptions(t *testing.T) {
+	dir := t.TempDir()
+	// 2025-01-06 is a Monday; from: 2025-01-13.
+	write(t, dir, "events.csv", `account_id,at,event,user
+a,2024-12-30T09:00:00Z,export,u1
+a,2025-01-13T09:00:00Z,login,u1
+a,2025-01-13T10:00:00Z,login,u1
+a,2025-01-14T10:00:00Z,login,u2
+b,2025-01-22T10:00:00Z,login,u7
+b,2025-01-23T10:00:00Z,export,u7
+`)
+	write(t, dir, "invoices.csv", `account_id,due,paid
+a,2025-01-08,2025-01-15
+`)
+	write(t, dir, "accounts.csv", `account_id,from,arr,seats,started
+a,2024-06-03,1000,3,2024-06-03
+a,2025-01-20,2000,6,2024-06-03
+b,2025-01-15,500,2,2025-01-15
+`)
+	mapping := `
+from: 2025-01-13
+until: 2025-02-02
+sources:
+  - path: events.csv
+    account: account_id
+    time: at
+    logins: {column: event, in: [login]}
+    login_count: rows
+    actions: {column: event, in: [export]}
+    count_distinct: [{column: user, as: active_users}]
+  - path: invoices.csv
+    kind: invoices
+    account: account_id
+    invoice: {due: due, paid: paid}
+accounts:
+  path: accounts.csv
+  account: account_id
+  effective_from: from
+  arr: arr
+  contract_start: started
+  extra: [{column: seats}]
+`
+	m, err := events.ParseMapping([]byte(mapping), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Schema().Extras; !reflect.DeepEqual(got, []string{"seats", "active_users"}) {
+		t.Errorf("extras %v, want the accounts table's first: [seats active_users]", got)
+	}
+	var got collect
+	rep, err := events.Build(context.Background(), m, events.Options{}, &got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		// a: weeks from 2025-01-13 only; three login rows on two days;
+		// recency from the export of 2024-12-30 (before from:); the
+		// invoice due 01-08 is unpaid at the end of 01-12 only.
+		"a 2025-01-13 3 0 20 0 0 false 3 2 arr=1000 segment= renewal=",
+		"a 2025-01-20 0 0 27 0 0 false 6 0 arr=2000 segment= renewal=",
+		"a 2025-01-27 0 0 34 0 0 false 6 0 arr=2000 segment= renewal=",
+		// b: its contract starts Wed 01-15, before its first activity:
+		// a zero week counting recency from the start.
+		"b 2025-01-13 0 0 4 0 0 false 2 0 arr=500 segment= renewal=",
+		"b 2025-01-20 1 1 3 0 0 false 2 1 arr=500 segment= renewal=",
+		"b 2025-01-27 0 0 10 0 0 false 2 0 arr=500 segment= renewal=",
+	}
+	if !reflect.DeepEqual(got.rows, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got.rows, "\n"), strings.Join(want, "\n"))
+	}
+	if rep.First != day(t, "2025-01-13") || rep.Last != day(t, "2025-01-27") {
+		t.Errorf("weeks %s to %s, want 2025-01-13 to 2025-01-27", rep.First, rep.Last)
+	}
+	// A first week after the data is an error, not an empty file.
+	_, err = events.Build(context.Background(), m, events.Options{From: day(t, "2025-02-03")}, &collect{})
+	if err == nil || !strings.Contains(err.Error(), "from 2025-02-03 is after the last complete week of the data (2025-01-27)") {
+		t.Errorf("from after the data: error %v", err)
+	}
+}
+
+// TestHistoryOptionsBad checks the new keys' errors.
+func TestHistoryOptionsBad(t *testing.T) {
+	base := "sources:\n  - {path: e.csv, account: a, time: t%s}\n%s"
+	for _, c := range []struct{ src, rest, want string }{
+		{", login_count: sessions", "", `login_count "sessions": want days or rows`},
+		{", kind: tickets, sla_breach: {flag: f}, login_count: rows", "", "login_count belongs to an events source"},
+		{"", "from: 2025-13-01\n", "from"},
+		{"", "until: yesterday\n", "until"},
+		{"", "accounts: {path: a.csv, account: a, extra: [{column: arr}]}\n", `"arr"`},
+		{"", "accounts: {path: a.csv, account: a, extra: [{column: ''}]}\n", "no column"},
+	} {
+		_, err := events.ParseMapping(fmt.Appendf(nil, base, c.src, c.rest), t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q %q: error %v, want %q", c.src, c.rest, err, c.want)
+		}
+	}
+}
+
+// TestDistinctMemory checks what a distinct count keeps: the same users
+// active week after week (a B2B product's) are stored once, and each
+// account-week holds a few bytes per user, not a copy of every value.
+func TestDistinctMemory(t *testing.T) {
+	dir := t.TempDir()
+	const accounts, users, weeks = 4, 300, 50
+	var b strings.Builder
+	b.WriteString("account,ts,user\n")
+	start := day(t, "2024-01-01")
+	for a := range accounts {
+		for w := range weeks {
+			for u := range users {
+				fmt.Fprintf(&b, "acct-%d,%s,acct-%d-user-%06d\n", a, start.AddDays(7*w+u%7), a, u)
+			}
+		}
+	}
+	p := write(t, dir, "e.csv", b.String())
+	// alloc returns the bytes a roll-up allocates, and its snapshots.
+	alloc := func(signals []events.Signal) (uint64, *collect) {
+		m := &events.Mapping{Sources: []events.Source{{Path: p, Account: "account", Time: "ts", CountDistinct: signals}}}
+		var got collect
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := events.Build(context.Background(), m, events.Options{}, &got); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, &got
+	}
+	plain, _ := alloc(nil)
+	counted, got := alloc([]events.Signal{{Column: "user", As: "active_users"}})
+	if line := got.byAccount["acct-1"]["2024-01-08"]; !strings.HasSuffix(line, " 300") {
+		t.Fatalf("acct-1 2024-01-08: %q, want 300 active users", line)
+	}
+	if perValue := float64(counted-plain) / (accounts * users * weeks); perValue > 50 {
+		t.Errorf("%.0f bytes allocated per account-week-user, want under 50: each week keeps its own copy of every value?", perValue)
+	}
+}

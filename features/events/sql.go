@@ -42,6 +42,9 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	if err := m.check(true); err != nil {
 		return "", err
 	}
+	if err := sqlUnwritten(m); err != nil {
+		return "", err
+	}
 	loc, _ := m.Location()
 	silence, _ := m.SilenceDays()
 	g := &sqlGen{d: d, zone: loc.String()}
@@ -85,6 +88,23 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 		g.accounts = g.accountRows(a, rel)
 	}
 	return g.statement(m.Schema(), silence, until), nil
+}
+
+// sqlUnwritten refuses what the mapping can say but the statement does
+// not yet write, rather than print SQL that silently differs from Build.
+func sqlUnwritten(m *Mapping) error {
+	if m.From != "" || m.Until != "" {
+		return errors.New("SQL: a mapping's from: and until: are not written so far (--until is)")
+	}
+	for i := range m.Sources {
+		if m.Sources[i].LoginCount == LoginRows {
+			return fmt.Errorf("SQL: mapping: source %d (%s): login_count: rows is not written so far", i+1, m.Sources[i].label())
+		}
+	}
+	if a := m.Accounts; a != nil && (a.ContractStart != "" || len(a.Extra) > 0) {
+		return errors.New("SQL: mapping: accounts: contract_start and extra are not written so far")
+	}
+	return nil
 }
 
 // sqlGen writes one statement.

@@ -44,6 +44,10 @@ type account struct {
 	load       float64 // exponentially decayed count of recent breaches
 	distress   int     // weeks left of financial distress
 	overdue    int64
+	// paidNow and lateNow are this week's overdue invoices paid and
+	// whether one more went overdue: the raw tables' invoices.
+	paidNow int64
+	lateNow bool
 
 	recency int64
 	rows    int

@@ -25,4 +25,8 @@
 //
 // The output is deterministic for a seed, and memory grows with the
 // number of accounts, not rows, so very large runs stream.
+//
+// RunRaw writes the raw tables behind a run's snapshots instead (product
+// events, support tickets, invoices, the accounts table's history), which
+// package events rolls up into the same snapshots with RawMappingYAML.
 package simulate

@@ -22,6 +22,10 @@ type Config struct {
 	// Seed selects the run: the same seed gives byte-identical output.
 	// Default 1, so seeds 0 and 1 give the same run.
 	Seed int64
+	// NoGaps writes every week of every account: the weeks Run would
+	// leave out as unreported (gapRate) are written too, and the other
+	// rows are the same. The raw tables (RunRaw) have no gaps.
+	NoGaps bool
 }
 
 // Defaults for the zero fields of a Config.
@@ -160,6 +164,8 @@ type simulation struct {
 	cal      calendar
 	profiles [numSegments]profile
 	accounts []account
+	// raw, when set, writes the raw tables of every simulated week.
+	raw *rawWriter
 }
 
 // newSimulation lays out the calendar and signs up every account. Accounts
@@ -206,9 +212,18 @@ func (s *simulation) run(ctx context.Context, w Writer, progress func(week, week
 			// Accounts are in sign-up order: the rest are new.
 			break
 		}
+		if s.raw != nil {
+			s.raw.begin(a, s.cal.at(-warmupWeeks).start)
+		}
 		a.rollTo(s.cal.at(-warmupWeeks).start)
 		for t := -warmupWeeks; t < 0; t++ {
-			a.step(s.r, &s.profiles[a.segment], s.cal.at(t), t, false)
+			wk := s.cal.at(t)
+			obs := a.step(s.r, &s.profiles[a.segment], wk, t, false)
+			if s.raw != nil {
+				if err := s.raw.step(a, i, wk, t, &obs); err != nil {
+					return err
+				}
+			}
 		}
 		a.rows = 0
 	}
@@ -236,8 +251,17 @@ func (s *simulation) run(ctx context.Context, w Writer, progress func(week, week
 				continue
 			}
 			first := a.rows == 0
+			if s.raw != nil && t == a.signup {
+				s.raw.begin(a, wk.start)
+			}
 			obs := a.step(s.r, &s.profiles[a.segment], wk, t, true)
-			if !first && !obs.churned && t < s.cfg.Weeks-1 && chance(s.r, gapRate) {
+			if s.raw != nil {
+				if err := s.raw.step(a, i, wk, t, &obs); err != nil {
+					return err
+				}
+			}
+			// The gap is drawn with NoGaps too, so the rows are the same.
+			if !first && !obs.churned && t < s.cfg.Weeks-1 && chance(s.r, gapRate) && !s.cfg.NoGaps {
 				continue
 			}
 			a.fill(&snap, wk, &obs)

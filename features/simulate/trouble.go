@@ -82,8 +82,10 @@ func (a *account) bill(r *rand.Rand) int64 {
 			late = lateMonthly
 		}
 	}
-	a.overdue -= binomial(r, a.overdue, pay)
-	if chance(r, late) {
+	a.paidNow = binomial(r, a.overdue, pay)
+	a.overdue -= a.paidNow
+	a.lateNow = chance(r, late)
+	if a.lateNow {
 		a.overdue++
 	}
 	return a.overdue
