@@ -141,19 +141,24 @@ func (r *rollup) churnDay(a *account, end features.Date) (features.Date, bool) {
 // between), or NoDate when none is reached by end.
 func (r *rollup) firstSilence(a *account, end features.Date) features.Date {
 	prev := features.NoDate
-	for i := range a.weeks {
-		days := a.weeks[i].loginDays | a.weeks[i].actionDays
-		for days != 0 {
-			d := bits.TrailingZeros8(days)
-			days &^= 1 << d
-			day := a.base + features.Date(7*i+d)
-			if prev != features.NoDate && int(day-prev) > r.silence {
-				if reached := prev + features.Date(r.silence); reached <= end {
-					return reached
+	for k, c := range a.chunks {
+		if c == nil {
+			continue
+		}
+		for j := range c.weeks {
+			days := c.weeks[j].loginDays | c.weeks[j].actionDays
+			for days != 0 {
+				d := bits.TrailingZeros8(days)
+				days &^= 1 << d
+				day := mondayOf(a.c0+k, j) + features.Date(d)
+				if prev != features.NoDate && int(day-prev) > r.silence {
+					if reached := prev + features.Date(r.silence); reached <= end {
+						return reached
+					}
+					return features.NoDate
 				}
-				return features.NoDate
+				prev = day
 			}
-			prev = day
 		}
 	}
 	if prev != features.NoDate {
@@ -173,23 +178,25 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 	}
 	lastAction := features.NoDate
 	// The last key action before the first week.
-	for i := range a.weeks {
-		mon := a.base + features.Date(7*i)
-		if mon >= first {
-			break
+	for k, c := range a.chunks {
+		if c == nil {
+			continue
 		}
-		if m := a.weeks[i].actionDays; m != 0 {
-			lastAction = mon + features.Date(bits.Len8(m)-1)
+		for j := range c.weeks {
+			if mon := mondayOf(a.c0+k, j); mon < first {
+				if m := c.weeks[j].actionDays; m != 0 {
+					lastAction = mon + features.Date(bits.Len8(m)-1)
+				}
+			}
 		}
 	}
 	v := 0
 	for mon := first; mon <= stop; mon += 7 {
 		sunday := mon + 6
 		var wk week
-		i := int(mon-a.base) / 7
-		held := mon >= a.base && i < len(a.weeks)
-		if held {
-			wk = a.weeks[i]
+		c, j := a.week(mon)
+		if c != nil {
+			wk = c.weeks[j]
 		}
 		if wk.actionDays != 0 {
 			lastAction = mon + features.Date(bits.Len8(wk.actionDays)-1)
@@ -223,12 +230,12 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		ns := len(r.signals)
 		for k, s := range r.signals {
 			switch {
-			case !held:
+			case c == nil:
 				snap.Extra[k] = 0
 			case s.distinct:
-				snap.Extra[k] = float64(a.sets[i*ns+k].len())
+				snap.Extra[k] = float64(c.sets[j*ns+k].len())
 			default:
-				snap.Extra[k] = float64(a.sums[i*ns+k]) / micro
+				snap.Extra[k] = float64(c.sums[j*ns+k]) / micro
 			}
 		}
 		if err := w.Write(snap); err != nil {
@@ -247,7 +254,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.weeks, a.sums, a.sets, a.invoices = nil, nil, nil, nil
+	a.chunks, a.invoices = nil, nil
 	return nil
 }
 

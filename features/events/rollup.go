@@ -72,8 +72,6 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		index:    map[string]*account{},
 		parsers:  make([]DayParser, len(m.Sources)),
 		maxDay:   features.NoDate,
-		lo:       features.NoDate,
-		hi:       features.NoDate,
 		warnings: map[string]*Count{},
 		notes:    map[string]*Count{},
 	}
@@ -127,23 +125,55 @@ type ref struct {
 
 func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 
-// week is one account-week's aggregates. It holds no pointer, so the
-// weeks of an account are one flat block the garbage collector skips; the
-// signals' sums and sets live beside them in the account.
+// week is one account-week's aggregates. It holds no pointer, so a
+// chunk's weeks are one flat block the garbage collector skips; the
+// signals' sums and sets live beside them in the chunk.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
 	sla                   int32
 	freq                  int64
 }
 
-// account is everything known about one account: its weeks from base on,
-// and what the finish needs to decide its life.
+// chunkWeeks is how many consecutive weeks one chunk holds.
+const chunkWeeks = 8
+
+// chunk holds chunkWeeks weeks of one account, starting on a Monday whose
+// week number (see weekOf) is a multiple of chunkWeeks, and their signals.
+// An account's weeks live in chunks rather than in one slice because rows
+// come in any order: growing a slice as the weeks widen copies it, once
+// per week when an export is sorted by time, while a chunk, once made,
+// stays where it is, and weeks in which no row falls cost no chunk.
+type chunk struct {
+	weeks [chunkWeeks]week
+	sums  []int64  // chunkWeeks x len(signals), in millionths; nil without sums
+	sets  []strset // chunkWeeks x len(signals); nil without distinct counts
+}
+
+// monday0 is a Monday (1970-01-05): week numbers count from it.
+const monday0 = 4
+
+// chunkOf returns the number of the chunk holding the week starting on
+// mon, and the week's index in it.
+func chunkOf(mon features.Date) (int, int) {
+	off := int(mon) - monday0
+	n := off / (7 * chunkWeeks)
+	if off%(7*chunkWeeks) < 0 {
+		n--
+	}
+	return n, (off - n*7*chunkWeeks) / 7
+}
+
+// mondayOf is the Monday of week j of chunk n.
+func mondayOf(n, j int) features.Date {
+	return features.Date(monday0 + 7*(n*chunkWeeks+j))
+}
+
+// account is everything known about one account: its weeks, and what the
+// finish needs to decide its life.
 type account struct {
 	id       string
-	base     features.Date // Monday of weeks[0]
-	weeks    []week
-	sums     []int64  // len(weeks) x len(signals), in millionths; nil without sums
-	sets     []strset // len(weeks) x len(signals); nil without distinct counts
+	c0       int      // the number of chunks[0]
+	chunks   []*chunk // nil where no row fell
 	active   bool     // has an activity (login or key action) row
 	firstAct features.Date
 	lastAct  features.Date
@@ -153,6 +183,16 @@ type account struct {
 	other    ref // first ticket or invoice row, for an unknown account
 	invoices [][2]features.Date
 	versions []version
+}
+
+// week returns the chunk holding the account's week starting on mon and
+// the week's index in it, or a nil chunk when no row fell in its chunk.
+func (a *account) week(mon features.Date) (*chunk, int) {
+	n, j := chunkOf(mon)
+	if k := n - a.c0; k >= 0 && k < len(a.chunks) {
+		return a.chunks[k], j
+	}
+	return nil, j
 }
 
 // version is an accounts-table row: values from `from` on.
@@ -173,7 +213,6 @@ type rollup struct {
 	parsers  []DayParser
 	signals  []signal
 	hasSums  bool
-	lo, hi   features.Date // the first and last Mondays of any row so far
 	hasSets  bool
 	maxDay   features.Date
 	rows     int64
@@ -190,66 +229,40 @@ func (r *rollup) get(id string) *account {
 	return a
 }
 
-// at returns the index of the account-week holding day, growing the
-// weeks to hold it, and the day's weekday (0 = Monday).
-func (r *rollup) at(a *account, day features.Date) (int, uint) {
+// at returns the chunk holding the account-week of day, making it if
+// need be, the week's index in it and the day's weekday (0 = Monday).
+func (r *rollup) at(a *account, day features.Date) (*chunk, int, uint) {
 	mon := day.Monday()
-	if r.lo == features.NoDate || mon < r.lo {
-		r.lo = mon
+	n, j := chunkOf(mon)
+	if a.chunks == nil {
+		a.c0 = n
 	}
-	if r.hi == features.NoDate || mon > r.hi {
-		r.hi = mon
+	k := n - a.c0
+	if k < 0 {
+		// An earlier chunk: room before it too, half the span, so that
+		// rows in reverse time order move the pointers a logarithmic
+		// number of times.
+		pad := -k + len(a.chunks)/2
+		chunks := make([]*chunk, pad+len(a.chunks), pad+cap(a.chunks))
+		copy(chunks[pad:], a.chunks)
+		a.chunks, a.c0, k = chunks, a.c0-pad, k+pad
 	}
-	if a.weeks == nil || mon < a.base || int(mon-a.base)/7 >= len(a.weeks) {
-		r.grow(a, mon)
+	if k >= len(a.chunks) {
+		a.chunks = append(a.chunks, make([]*chunk, k+1-len(a.chunks))...)
 	}
-	return int(mon-a.base) / 7, uint(day - mon)
-}
-
-// maxShared is the widest span, in weeks, that grow gives every account.
-const maxShared = 520
-
-// grow widens an account's weeks to hold mon. Rows come in any order, so
-// it widens them at once to every week seen so far in any account: most
-// accounts span most of the data, and each then grows a handful of times
-// instead of once per earlier or later week. Memory stays within accounts
-// x weeks.
-func (r *rollup) grow(a *account, mon features.Date) {
-	lo, hi := r.lo, r.hi
-	if int(hi-lo)/7 > maxShared {
-		// A stray date years away from the rest (a mistyped year) must
-		// not widen every account to span it: grow this one alone, by
-		// half its span either way so growth stays amortised.
-		lo, hi = mon, mon
-		if a.weeks != nil {
-			lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+	c := a.chunks[k]
+	if c == nil {
+		c = &chunk{}
+		ns := len(r.signals)
+		if r.hasSums {
+			c.sums = make([]int64, chunkWeeks*ns)
 		}
-		pad := features.Date(7 * (int(hi-lo)/14 + 4))
-		lo, hi = lo-pad, hi+pad
+		if r.hasSets {
+			c.sets = make([]strset, chunkWeeks*ns)
+		}
+		a.chunks[k] = c
 	}
-	if a.weeks != nil {
-		lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
-	}
-	n := int(hi-lo)/7 + 1
-	at := 0
-	if a.weeks != nil {
-		at = int(a.base-lo) / 7
-	}
-	ns := len(r.signals)
-	weeks := make([]week, n)
-	copy(weeks[at:], a.weeks)
-	a.weeks = weeks
-	if r.hasSums {
-		sums := make([]int64, n*ns)
-		copy(sums[at*ns:], a.sums)
-		a.sums = sums
-	}
-	if r.hasSets {
-		sets := make([]strset, n*ns)
-		copy(sets[at*ns:], a.sets)
-		a.sets = sets
-	}
-	a.base = lo
+	return c, j, uint(day - mon)
 }
 
 // count adds a left-out row to warnings or notes.
@@ -496,8 +509,8 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 			a.other = at
 		}
 		if breach {
-			i, _ := r.at(a, day)
-			a.weeks[i].sla++
+			ch, j, _ := r.at(a, day)
+			ch.weeks[j].sla++
 		}
 		return nil
 	default:
@@ -545,8 +558,8 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 	if day > r.maxDay || r.maxDay == features.NoDate {
 		r.maxDay = day
 	}
-	i, d := r.at(a, day)
-	wk := &a.weeks[i]
+	ch, j, d := r.at(a, day)
+	wk := &ch.weeks[j]
 	if login || action {
 		if !a.active || day < a.firstAct {
 			a.firstAct = day
@@ -572,10 +585,10 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			a.sets[i*len(r.signals)+k].add(v)
+			ch.sets[j*len(r.signals)+k].add(v)
 			continue
 		}
-		a.sums[i*len(r.signals)+k] += sums[k]
+		ch.sums[j*len(r.signals)+k] += sums[k]
 	}
 	return nil
 }
