@@ -23,9 +23,10 @@ import (
 // more of it than that.
 type recordReader struct {
 	br   *bufio.Reader
+	sep  byte     // the field separator: ',' but for Records' callers
 	line int      // physical lines consumed so far
 	long []byte   // a line longer than br's buffer, assembled
-	buf  []byte   // unescaped text of a record that holds quotes, a comma between fields
+	buf  []byte   // unescaped text of a record that holds quotes, a separator between fields
 	ends []int    // end of each field of the record being read
 	rec  []string // the last record, reused
 }
@@ -57,7 +58,7 @@ func newRecordReader(r io.Reader) (*recordReader, error) {
 	if string(head) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
-	return &recordReader{br: br}, nil
+	return &recordReader{br: br, sep: ','}, nil
 }
 
 // read returns the next record and the line it starts on, skipping blank
@@ -115,13 +116,13 @@ func (r *recordReader) readUnquoted() (raw []byte, rec []string, line int, err e
 }
 
 // findCommas records in r.ends where the fields of line b end, and reports
-// whether b holds no quote, so that its commas are all the CSV syntax in
-// it: no field can then hold a comma or span lines.
+// whether b holds no quote, so that its separators are all the CSV syntax
+// in it: no field can then hold a separator or span lines.
 func (r *recordReader) findCommas(b []byte) bool {
 	ends := r.ends[:0]
 	for i, c := range b {
 		switch c {
-		case ',':
+		case r.sep:
 			ends = append(ends, i)
 		case '"':
 			return false
@@ -175,7 +176,7 @@ func (r *recordReader) readQuoted(b []byte, nl bool) ([]string, error) {
 field:
 	for {
 		if len(b) == 0 || b[0] != '"' {
-			i := bytes.IndexByte(b, ',')
+			i := bytes.IndexByte(b, r.sep)
 			text := b
 			if i >= 0 {
 				text = b[:i]
@@ -188,7 +189,7 @@ field:
 			if i < 0 {
 				return r.fields(string(r.buf)), nil
 			}
-			r.buf = append(r.buf, ',')
+			r.buf = append(r.buf, r.sep)
 			b, col = b[i+1:], col+i+1
 			continue
 		}
@@ -231,9 +232,9 @@ field:
 			case b[0] == '"': // an escaped quote
 				r.buf = append(r.buf, '"')
 				b, col = b[1:], col+1
-			case b[0] == ',':
+			case b[0] == r.sep:
 				r.ends = append(r.ends, len(r.buf))
-				r.buf = append(r.buf, ',')
+				r.buf = append(r.buf, r.sep)
 				b, col = b[1:], col+1
 				continue field
 			default:

@@ -597,3 +597,26 @@ func TestRowOrderMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestLongQuotedCell: a quoted cell whose many short lines add up to more
+// than csvfile.MaxRecordBytes is one record over the bound, an error at
+// the row it starts on, found without reading it whole: the bound is on
+// the record, not on each of its lines.
+func TestLongQuotedCell(t *testing.T) {
+	cell := `"` + strings.Repeat("note\n", 12<<20/5) + `"`
+	body := "acct;t;note\na;2025-01-06;x\nb;2025-01-07;" + cell + "\nc;2025-01-08;y\n"
+	src := events.Source{Path: write(t, t.TempDir(), "events.csv", body), Account: "acct", Time: "t"}
+	opt := events.Options{Today: day(t, "2026-01-01"), Until: day(t, "2025-02-02")}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, opt, &collect{})
+	runtime.ReadMemStats(&after)
+	var ie *features.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "events.csv: row 3") || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("error %v, want an InputError at row 3 about its length", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 { // the 1 MiB bound and buffers, not the 12 MiB cell
+		t.Errorf("reading allocated %d bytes: the cell was read whole", grew)
+	}
+}
