@@ -11,7 +11,8 @@
 // path with a query, read by package postgres): the roll-up does not care. Memory is bounded by accounts x weeks, not by
 // events: each row is folded into its account-week as it is read. (Invoices
 // are kept as due and paid dates until the end, a few per account-month;
-// distinct counts keep each account-week's distinct values.)
+// distinct counts keep each account's distinct values once, with a bit per
+// week.)
 //
 // # Weeks
 //

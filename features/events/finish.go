@@ -190,6 +190,14 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			}
 		}
 	}
+	// Distinct counts, per signal, by week of a.chunks.
+	var distinct [][]int32
+	if a.distinct != nil {
+		distinct = make([][]int32, len(r.signals))
+		for k := range r.signals {
+			distinct[k] = a.distinct[k].counts(a.c0, len(a.chunks))
+		}
+	}
 	v := 0
 	for mon := first; mon <= stop; mon += 7 {
 		sunday := mon + 6
@@ -232,8 +240,11 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			switch {
 			case c == nil:
 				snap.Extra[k] = 0
+			case s.distinct && distinct == nil: // every value missing
+				snap.Extra[k] = 0
 			case s.distinct:
-				snap.Extra[k] = float64(c.sets[j*ns+k].len())
+				n, _ := chunkOf(mon)
+				snap.Extra[k] = float64(distinct[k][chunkWeeks*(n-a.c0)+j])
 			default:
 				snap.Extra[k] = float64(c.sums[j*ns+k]) / micro
 			}
@@ -254,7 +265,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.chunks, a.invoices = nil, nil
+	a.chunks, a.invoices, a.distinct = nil, nil, nil
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,7 +85,6 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		}
 		for _, sig := range s.CountDistinct {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name(), distinct: true})
-			r.hasSets = true
 		}
 	}
 	if m.Accounts != nil {
@@ -127,7 +127,8 @@ func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 
 // week is one account-week's aggregates. It holds no pointer, so a
 // chunk's weeks are one flat block the garbage collector skips; the
-// signals' sums and sets live beside them in the chunk.
+// signals' sums live beside them in the chunk, their distinct values in
+// the account.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
 	sla                   int32
@@ -145,8 +146,7 @@ const chunkWeeks = 8
 // stays where it is, and weeks in which no row falls cost no chunk.
 type chunk struct {
 	weeks [chunkWeeks]week
-	sums  []int64  // chunkWeeks x len(signals), in millionths; nil without sums
-	sets  []strset // chunkWeeks x len(signals); nil without distinct counts
+	sums  []int64 // chunkWeeks x len(signals), in millionths; nil without sums
 }
 
 // monday0 is a Monday (1970-01-05): week numbers count from it.
@@ -183,6 +183,66 @@ type account struct {
 	other    ref // first ticket or invoice row, for an unknown account
 	invoices [][2]features.Date
 	versions []version
+	distinct []valueWeeks // per signal; nil until a distinct count's value comes
+}
+
+// valueWeeks records the distinct values of one column for one account,
+// and the weeks each appeared in. Holding each value once per account,
+// with a bit per week, rather than a set of values per week keeps the
+// memory to the account's values (its users, say) and a bit per week,
+// and costs no allocation per account-week, which had made the garbage
+// collector the largest cost of a roll-up with a distinct count.
+type valueWeeks struct {
+	index map[string]int32 // value -> its number
+	weeks []weekBits       // by value number
+}
+
+// weekBits is a set of weeks: bit j of bits[k] is week j of chunk c0+k.
+type weekBits struct {
+	c0   int
+	bits []uint8
+}
+
+// add records value v in week j of chunk n.
+func (vw *valueWeeks) add(v string, n, j int) {
+	i, ok := vw.index[v]
+	if !ok {
+		if vw.index == nil {
+			vw.index = map[string]int32{}
+		}
+		i = int32(len(vw.weeks))
+		vw.index[strings.Clone(v)] = i
+		vw.weeks = append(vw.weeks, weekBits{c0: n})
+	}
+	wb := &vw.weeks[i]
+	k := n - wb.c0
+	if k < 0 {
+		pad := -k + len(wb.bits)/2
+		bits := make([]uint8, pad+len(wb.bits))
+		copy(bits[pad:], wb.bits)
+		wb.bits, wb.c0, k = bits, wb.c0-pad, k+pad
+	}
+	if k >= len(wb.bits) {
+		wb.bits = append(wb.bits, make([]uint8, k+1-len(wb.bits))...)
+	}
+	wb.bits[k] |= 1 << j
+}
+
+// counts returns the number of distinct values in each week of chunks
+// c0 to c0+n-1: week j of chunk c0+k at chunkWeeks*k+j.
+func (vw *valueWeeks) counts(c0, n int) []int32 {
+	out := make([]int32, chunkWeeks*n)
+	for _, wb := range vw.weeks {
+		for k, b := range wb.bits {
+			at := chunkWeeks * (wb.c0 + k - c0)
+			for b != 0 {
+				j := bits.TrailingZeros8(b)
+				b &^= 1 << j
+				out[at+j]++
+			}
+		}
+	}
+	return out
 }
 
 // week returns the chunk holding the account's week starting on mon and
@@ -213,7 +273,6 @@ type rollup struct {
 	parsers  []DayParser
 	signals  []signal
 	hasSums  bool
-	hasSets  bool
 	maxDay   features.Date
 	rows     int64
 	warnings map[string]*Count
@@ -256,9 +315,6 @@ func (r *rollup) at(a *account, day features.Date) (*chunk, int, uint) {
 		ns := len(r.signals)
 		if r.hasSums {
 			c.sums = make([]int64, chunkWeeks*ns)
-		}
-		if r.hasSets {
-			c.sets = make([]strset, chunkWeeks*ns)
 		}
 		a.chunks[k] = c
 	}
@@ -585,7 +641,11 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			ch.sets[j*len(r.signals)+k].add(v)
+			if a.distinct == nil {
+				a.distinct = make([]valueWeeks, len(r.signals))
+			}
+			n, _ := chunkOf(day.Monday())
+			a.distinct[k].add(v, n, j)
 			continue
 		}
 		ch.sums[j*len(r.signals)+k] += sums[k]
@@ -741,42 +801,4 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		slices.SortFunc(a.versions, func(x, y version) int { return int(x.from) - int(y.from) })
 	}
 	return nil
-}
-
-// strset is a set of strings: a slice searched in order while small (an
-// account-week sees a handful of users), a map beyond.
-type strset struct {
-	small []string
-	big   map[string]struct{}
-}
-
-const smallSet = 32
-
-func (s *strset) add(v string) {
-	if s.big != nil {
-		if _, ok := s.big[v]; !ok {
-			s.big[strings.Clone(v)] = struct{}{}
-		}
-		return
-	}
-	if slices.Contains(s.small, v) {
-		return
-	}
-	if len(s.small) < smallSet {
-		s.small = append(s.small, strings.Clone(v))
-		return
-	}
-	s.big = make(map[string]struct{}, 2*smallSet)
-	for _, x := range s.small {
-		s.big[x] = struct{}{}
-	}
-	s.big[strings.Clone(v)] = struct{}{}
-	s.small = nil
-}
-
-func (s *strset) len() int {
-	if s.big != nil {
-		return len(s.big)
-	}
-	return len(s.small)
 }

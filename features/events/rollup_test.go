@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -618,5 +619,62 @@ func TestLongQuotedCell(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 { // the 1 MiB bound and buffers, not the 12 MiB cell
 		t.Errorf("reading allocated %d bytes: the cell was read whole", grew)
+	}
+}
+
+// TestCountDistinct checks distinct counts against a brute-force count,
+// on rows in random order over weeks that span several chunks and both
+// directions of growth, with repeated and missing values, an account
+// whose values are all missing, and two distinct columns beside a sum.
+func TestCountDistinct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := day(t, "2024-12-30") // a Monday
+	values := []string{"u1", "u2", "u3", "u10", "", "NA", "u1 "}
+	type key struct{ acct, week string }
+	want := map[key][2]map[string]bool{}
+	var b strings.Builder
+	b.WriteString("acct,t,user,page,amount\n")
+	for range 3000 {
+		acct := fmt.Sprintf("a%d", rng.IntN(5))
+		d := start + features.Date(rng.IntN(7*30))
+		user, page := values[rng.IntN(len(values))], values[rng.IntN(3)]
+		if acct == "a4" {
+			user, page = "", "NA" // all missing
+		}
+		fmt.Fprintf(&b, "%s,%sT08:00:00Z,%s,%s,1\n", acct, d, user, page)
+		k := key{acct, d.Monday().String()}
+		if want[k][0] == nil {
+			want[k] = [2]map[string]bool{{}, {}}
+		}
+		if !features.IsMissing(user) {
+			want[k][0][user] = true
+		}
+		if !features.IsMissing(page) {
+			want[k][1][page] = true
+		}
+	}
+	src := events.Source{Path: write(t, t.TempDir(), "e.csv", b.String()), Account: "acct", Time: "t",
+		Sum:           []events.Signal{{Column: "amount"}},
+		CountDistinct: []events.Signal{{Column: "user", As: "users"}, {Column: "page", As: "pages"}}}
+	var c collect
+	if _, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &c); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for acct, weeks := range c.byAccount {
+		for week, line := range weeks {
+			f := strings.Fields(line)
+			got := f[len(f)-2:]
+			w := want[key{acct, week}]
+			if exp := []string{strconv.Itoa(len(w[0])), strconv.Itoa(len(w[1]))}; !slices.Equal(got, exp) {
+				t.Errorf("%s %s: users, pages %v, want %v", acct, week, got, exp)
+			}
+			if w[0] != nil {
+				seen++
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d account-weeks with rows written, want %d", seen, len(want))
 	}
 }
