@@ -538,8 +538,12 @@ func cellError(at ref, col string, err error) error {
 func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) error {
 	s := &r.m.Sources[i]
 	id := row[c.account]
-	if err := features.CheckAccountID(id); err != nil {
-		return r.rowError(cellError(at, s.Account, err), "bad account id")
+	// An id already in the index passed the check when it came first.
+	a := r.index[id]
+	if a == nil {
+		if err := features.CheckAccountID(id); err != nil {
+			return r.rowError(cellError(at, s.Account, err), "bad account id")
+		}
 	}
 	day := features.NoDate
 	if c.time >= 0 {
@@ -552,7 +556,9 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 		}
 		day = d
 	}
-	a := r.get(id)
+	if a == nil {
+		a = r.get(id)
+	}
 	switch kind {
 	case KindEvents:
 		return r.foldEvent(a, s, c, row, day, at)
