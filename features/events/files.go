@@ -25,7 +25,8 @@ type RowReader interface {
 	// Columns names the cells of every row.
 	Columns() []string
 	// Next returns the next row's cells, or io.EOF after the last; the
-	// slice is valid until the following call.
+	// slice is valid until the following call, its strings for good (the
+	// roll-up reads ahead of the row it folds).
 	Next() ([]string, error)
 	// Where locates the row Next returned last, for error messages: the
 	// file and its row (a CSV file's line, the header being line 1; a

@@ -370,9 +370,15 @@ func (f *filter) match(row []string) bool {
 	return f.vals[row[f.col]] == f.in
 }
 
+// header is what mapping a source's columns needs of its reader.
+type header interface {
+	Columns() []string
+	Where() (file string, row int)
+}
+
 // lookup returns the index of column name in cols, or an error naming the
 // file and the columns it has.
-func lookup(rr RowReader, name string) (int, error) {
+func lookup(rr header, name string) (int, error) {
 	cols := rr.Columns()
 	if i := slices.Index(cols, name); i >= 0 {
 		return i, nil
@@ -381,14 +387,14 @@ func lookup(rr RowReader, name string) (int, error) {
 	return -1, &features.InputError{File: file, Column: name, Err: fmt.Errorf("no such column (the file has %s)", strings.Join(cols, ", "))}
 }
 
-func optional(rr RowReader, name string) (int, error) {
+func optional(rr header, name string) (int, error) {
 	if name == "" {
 		return -1, nil
 	}
 	return lookup(rr, name)
 }
 
-func makeFilter(rr RowReader, f *Filter) (filter, error) {
+func makeFilter(rr header, f *Filter) (filter, error) {
 	if f == nil {
 		return filter{col: -1}, nil
 	}
@@ -410,7 +416,7 @@ func makeFilter(rr RowReader, f *Filter) (filter, error) {
 	return filter{col: col, in: f.NotIn == nil, vals: m}, nil
 }
 
-func (r *rollup) mapSource(rr RowReader, i int) (*columns, error) {
+func (r *rollup) mapSource(rr header, i int) (*columns, error) {
 	s := &r.m.Sources[i]
 	c := &columns{}
 	var err error
@@ -505,28 +511,126 @@ func (r *rollup) readSource(ctx context.Context, i int) (err error) {
 		return err
 	}
 	kind := s.kind()
-	for {
-		row, err := rr.Next()
-		if err == errNextFile {
-			if cols, err = r.mapSource(rr, i); err != nil {
+	rows := prefetch(rr)
+	defer rows.stop()
+	for b := range rows.batches {
+		for k, row := range b.rows {
+			if err := r.tick(ctx); err != nil {
 				return err
 			}
-			continue
+			if err := r.fold(kind, i, cols, row, b.refs[k]); err != nil {
+				return err
+			}
 		}
-		if err == io.EOF {
+		switch b.err {
+		case nil:
+			rows.free <- b
+		case errNextFile:
+			if cols, err = r.mapSource(b.next, i); err != nil {
+				return err
+			}
+			rows.free <- b
+		case io.EOF:
 			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := r.tick(ctx); err != nil {
-			return err
-		}
-		file, line := rr.Where()
-		if err := r.fold(kind, i, cols, row, ref{file, line}); err != nil {
-			return err
+		default:
+			return b.err
 		}
 	}
+	return nil
+}
+
+// prefetched reads a RowReader's rows in a goroutine, a batch at a time,
+// so that parsing a file and folding its rows take two cores. Its batches
+// come in order; the last one ends with io.EOF or the error that stopped
+// the reading, and one may end with errNextFile and the next file's
+// header. Batches go back through free to be filled again.
+type prefetched struct {
+	batches <-chan *batch
+	free    chan<- *batch
+	done    chan struct{}
+	exited  chan struct{}
+}
+
+// batch is a run of rows and where each is, then what ended the run.
+type batch struct {
+	rows  [][]string
+	refs  []ref
+	cells []string // the rows' cells, one after the other
+	err   error
+	next  fileHeader // with errNextFile: the next file's columns
+}
+
+// fileHeader is a file's columns, kept for mapping after the reader moved on.
+type fileHeader struct {
+	cols []string
+	file string
+}
+
+func (h fileHeader) Columns() []string    { return h.cols }
+func (h fileHeader) Where() (string, int) { return h.file, 1 }
+
+// batchRows is how many rows a batch holds: enough that passing a batch
+// costs little per row, few enough that the folding starts at once.
+const batchRows = 1024
+
+func prefetch(rr RowReader) *prefetched {
+	const depth = 4
+	batches, free := make(chan *batch, depth), make(chan *batch, depth)
+	for range depth {
+		free <- &batch{}
+	}
+	p := &prefetched{batches: batches, free: free, done: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer close(p.exited)
+		defer close(batches)
+		for {
+			var b *batch
+			select {
+			case b = <-free:
+			case <-p.done:
+				return
+			}
+			b.rows, b.refs, b.cells, b.err = b.rows[:0], b.refs[:0], b.cells[:0], nil
+			for len(b.rows) < batchRows {
+				row, err := rr.Next()
+				if err != nil {
+					b.err = err
+					if err == errNextFile {
+						file, _ := rr.Where()
+						b.next = fileHeader{cols: slices.Clone(rr.Columns()), file: file}
+					}
+					break
+				}
+				// The strings may be kept (RowReader's promise); the
+				// slice may not.
+				at := len(b.cells)
+				b.cells = append(b.cells, row...)
+				file, line := rr.Where()
+				b.refs = append(b.refs, ref{file, line})
+				b.rows = append(b.rows, b.cells[at:len(b.cells):len(b.cells)])
+			}
+			// A batch's cells are appended to before its rows are
+			// sliced from them, so a regrown cells slice leaves earlier
+			// rows pointing at the old array: still valid, as the old
+			// array is not written to again.
+			select {
+			case batches <- b:
+			case <-p.done:
+				return
+			}
+			if b.err != nil && b.err != errNextFile {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// stop ends the reading and waits for the goroutine, so that the reader
+// may be closed.
+func (p *prefetched) stop() {
+	close(p.done)
+	<-p.exited
 }
 
 // cellError names the file, row and column of a bad cell.
