@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // recordReader splits CSV text into records. It accepts what encoding/csv's
@@ -29,6 +30,31 @@ type recordReader struct {
 	buf  []byte   // unescaped text of a record that holds quotes, a separator between fields
 	ends []int    // end of each field of the record being read
 	rec  []string // the last record, reused
+	// blocks, when set, makes text copy records into shared blocks
+	// rather than one string each (see Records).
+	blocks bool
+	block  strings.Builder
+}
+
+// blockBytes is the size of the blocks text copies records into.
+const blockBytes = 64 << 10
+
+// text returns b as a string: its own, or, with r.blocks, a slice of a
+// block that later records are appended to, which spares an allocation
+// per record. A Builder's String shares its bytes and never changes the
+// ones it has returned, as long as it does not grow: a record that does
+// not fit starts a new block.
+func (r *recordReader) text(b []byte) string {
+	if !r.blocks {
+		return string(b)
+	}
+	if r.block.Cap()-r.block.Len() < len(b) {
+		r.block = strings.Builder{}
+		r.block.Grow(max(blockBytes, len(b)))
+	}
+	at := r.block.Len()
+	r.block.Write(b)
+	return r.block.String()[at:]
 }
 
 // MaxRecordBytes bounds one record of a CSV file, its line breaks and
@@ -81,7 +107,7 @@ func (r *recordReader) read() (rec []string, line int, err error) {
 		return nil, 0, &tooLongError{line}
 	}
 	if r.findCommas(b) {
-		return r.fields(string(b)), line, nil
+		return r.fields(r.text(b)), line, nil
 	}
 	rec, err = r.readQuoted(b, nl)
 	return rec, line, err
@@ -187,7 +213,7 @@ field:
 			r.buf = append(r.buf, text...)
 			r.ends = append(r.ends, len(r.buf))
 			if i < 0 {
-				return r.fields(string(r.buf)), nil
+				return r.fields(r.text(r.buf)), nil
 			}
 			r.buf = append(r.buf, r.sep)
 			b, col = b[i+1:], col+i+1
@@ -228,7 +254,7 @@ field:
 			switch {
 			case len(b) == 0:
 				r.ends = append(r.ends, len(r.buf))
-				return r.fields(string(r.buf)), nil
+				return r.fields(r.text(r.buf)), nil
 			case b[0] == '"': // an escaped quote
 				r.buf = append(r.buf, '"')
 				b, col = b[1:], col+1

@@ -31,13 +31,15 @@ func NewRecords(r io.Reader, name string, sep byte) (*Records, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	rr.sep = sep
+	rr.sep, rr.blocks = sep, true
 	return &Records{rr: rr, name: name}, nil
 }
 
 // Read returns the next record and the line it starts on, skipping blank
 // lines, or io.EOF after the last. The slice is valid until the next
-// call; its strings may be kept. A syntax error or a record over
+// call; its strings may be kept, but they share 64 KiB blocks with other
+// records' (one allocation per block rather than per record), which a
+// kept string keeps alive: clone what is kept for long. A syntax error or a record over
 // MaxRecordBytes is a *features.InputError naming the record's first
 // line. Records of any width are returned: the caller checks them
 // against its header.
