@@ -145,8 +145,9 @@ func (r *rollup) firstSilence(a *account, end features.Date) features.Date {
 		if c == nil {
 			continue
 		}
-		for j := range c.weeks {
-			days := c.weeks[j].loginDays | c.weeks[j].actionDays
+		for j := range chunkWeeks {
+			wk := c.week(j, r.stride)
+			days := wk.loginDays | wk.actionDays
 			for days != 0 {
 				d := bits.TrailingZeros8(days)
 				days &^= 1 << d
@@ -182,9 +183,9 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		if c == nil {
 			continue
 		}
-		for j := range c.weeks {
+		for j := range chunkWeeks {
 			if mon := mondayOf(a.c0+k, j); mon < first {
-				if m := c.weeks[j].actionDays; m != 0 {
+				if m := c.week(j, r.stride).actionDays; m != 0 {
 					lastAction = mon + features.Date(bits.Len8(m)-1)
 				}
 			}
@@ -204,7 +205,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		var wk week
 		c, j := a.week(mon)
 		if c != nil {
-			wk = c.weeks[j]
+			wk = c.week(j, r.stride)
 		}
 		if wk.actionDays != 0 {
 			lastAction = mon + features.Date(bits.Len8(wk.actionDays)-1)
@@ -235,7 +236,6 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 			ver := &a.versions[v]
 			snap.ARR, snap.Segment, snap.RenewalDate = ver.arr, ver.segment, ver.renewal
 		}
-		ns := len(r.signals)
 		for k, s := range r.signals {
 			switch {
 			case c == nil:
@@ -246,7 +246,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 				n, _ := chunkOf(mon)
 				snap.Extra[k] = float64(distinct[k][chunkWeeks*(n-a.c0)+j])
 			default:
-				snap.Extra[k] = float64(c.sums[j*ns+k]) / micro
+				snap.Extra[k] = float64(c[j*r.stride+2+k]) / micro
 			}
 		}
 		if err := w.Write(snap); err != nil {

@@ -81,12 +81,12 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		r.parsers[i] = NewDayParser(s.TimeFormat, loc)
 		for _, sig := range s.Sum {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name()})
-			r.hasSums = true
 		}
 		for _, sig := range s.CountDistinct {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name(), distinct: true})
 		}
 	}
+	r.stride = 2 + len(r.signals)
 	if m.Accounts != nil {
 		if err := r.readAccounts(ctx, NewDayParser(m.Accounts.TimeFormat, loc)); err != nil {
 			return nil, err
@@ -125,10 +125,8 @@ type ref struct {
 
 func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 
-// week is one account-week's aggregates. It holds no pointer, so a
-// chunk's weeks are one flat block the garbage collector skips; the
-// signals' sums live beside them in the chunk, their distinct values in
-// the account.
+// week is one account-week's aggregates, as finish reads them from a
+// chunk.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
 	sla                   int32
@@ -139,14 +137,29 @@ type week struct {
 const chunkWeeks = 8
 
 // chunk holds chunkWeeks weeks of one account, starting on a Monday whose
-// week number (see weekOf) is a multiple of chunkWeeks, and their signals.
+// week number (see chunkOf) is a multiple of chunkWeeks: for each week,
+// stride words: the login days (bits 0-7), key-action days (bits 8-15)
+// and SLA breaches (from bit 16) in one, the key actions, then one per
+// signal (the sums, in millionths; unused for distinct counts).
+//
 // An account's weeks live in chunks rather than in one slice because rows
 // come in any order: growing a slice as the weeks widen copies it, once
 // per week when an export is sorted by time, while a chunk, once made,
-// stays where it is, and weeks in which no row falls cost no chunk.
-type chunk struct {
-	weeks [chunkWeeks]week
-	sums  []int64 // chunkWeeks x len(signals), in millionths; nil without sums
+// stays where it is, and weeks in which no row falls cost no chunk. A
+// chunk is one block without pointers, which the garbage collector skips
+// and a row reaches with one cache miss.
+type chunk []int64
+
+// Bits of a chunk's first word of a week.
+const (
+	actionShift = 8
+	slaShift    = 16
+)
+
+// week decodes week j of c.
+func (c chunk) week(j, stride int) week {
+	w := c[j*stride]
+	return week{loginDays: uint8(w), actionDays: uint8(w >> actionShift), sla: int32(w >> slaShift), freq: c[j*stride+1]}
 }
 
 // monday0 is a Monday (1970-01-05): week numbers count from it.
@@ -171,19 +184,20 @@ func mondayOf(n, j int) features.Date {
 // account is everything known about one account: its weeks, and what the
 // finish needs to decide its life.
 type account struct {
-	id       string
-	c0       int      // the number of chunks[0]
-	chunks   []*chunk // nil where no row fell
-	active   bool     // has an activity (login or key action) row
-	firstAct features.Date
+	// What every row touches comes first, to share its cache lines.
+	c0       int           // the number of chunks[0]
+	chunks   []chunk       // nil where no row fell
+	distinct []valueWeeks  // per signal; nil until a distinct count's value comes
+	firstAct features.Date // of an activity (login or key action) row
 	lastAct  features.Date
-	lastRef  ref // the row of the latest activity
+	active   bool // has an activity row
+	lastRef  ref  // the row of the latest activity
+	id       string
 	churn    features.Date
 	churnRef ref
 	other    ref // first ticket or invoice row, for an unknown account
 	invoices [][2]features.Date
 	versions []version
-	distinct []valueWeeks // per signal; nil until a distinct count's value comes
 }
 
 // valueWeeks records the distinct values of one column for one account,
@@ -247,7 +261,7 @@ func (vw *valueWeeks) counts(c0, n int) []int32 {
 
 // week returns the chunk holding the account's week starting on mon and
 // the week's index in it, or a nil chunk when no row fell in its chunk.
-func (a *account) week(mon features.Date) (*chunk, int) {
+func (a *account) week(mon features.Date) (chunk, int) {
 	n, j := chunkOf(mon)
 	if k := n - a.c0; k >= 0 && k < len(a.chunks) {
 		return a.chunks[k], j
@@ -272,7 +286,7 @@ type rollup struct {
 	index    map[string]*account
 	parsers  []DayParser
 	signals  []signal
-	hasSums  bool
+	stride   int // words per week of a chunk
 	maxDay   features.Date
 	rows     int64
 	warnings map[string]*Count
@@ -290,7 +304,7 @@ func (r *rollup) get(id string) *account {
 
 // at returns the chunk holding the account-week of day, making it if
 // need be, the week's index in it and the day's weekday (0 = Monday).
-func (r *rollup) at(a *account, day features.Date) (*chunk, int, uint) {
+func (r *rollup) at(a *account, day features.Date) (chunk, int, uint) {
 	mon := day.Monday()
 	n, j := chunkOf(mon)
 	if a.chunks == nil {
@@ -302,20 +316,16 @@ func (r *rollup) at(a *account, day features.Date) (*chunk, int, uint) {
 		// rows in reverse time order move the pointers a logarithmic
 		// number of times.
 		pad := -k + len(a.chunks)/2
-		chunks := make([]*chunk, pad+len(a.chunks), pad+cap(a.chunks))
+		chunks := make([]chunk, pad+len(a.chunks), pad+cap(a.chunks))
 		copy(chunks[pad:], a.chunks)
 		a.chunks, a.c0, k = chunks, a.c0-pad, k+pad
 	}
 	if k >= len(a.chunks) {
-		a.chunks = append(a.chunks, make([]*chunk, k+1-len(a.chunks))...)
+		a.chunks = append(a.chunks, make([]chunk, k+1-len(a.chunks))...)
 	}
 	c := a.chunks[k]
 	if c == nil {
-		c = &chunk{}
-		ns := len(r.signals)
-		if r.hasSums {
-			c.sums = make([]int64, chunkWeeks*ns)
-		}
+		c = make(chunk, chunkWeeks*r.stride)
 		a.chunks[k] = c
 	}
 	return c, j, uint(day - mon)
@@ -676,7 +686,7 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 		}
 		if breach {
 			ch, j, _ := r.at(a, day)
-			ch.weeks[j].sla++
+			ch[j*r.stride] += 1 << slaShift
 		}
 		return nil
 	default:
@@ -725,7 +735,7 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 		r.maxDay = day
 	}
 	ch, j, d := r.at(a, day)
-	wk := &ch.weeks[j]
+	wk := ch[j*r.stride : (j+1)*r.stride]
 	if login || action {
 		if !a.active || day < a.firstAct {
 			a.firstAct = day
@@ -736,11 +746,11 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 		a.active = true
 	}
 	if login {
-		wk.loginDays |= 1 << d
+		wk[0] |= 1 << d
 	}
 	if action {
-		wk.actionDays |= 1 << d
-		wk.freq++
+		wk[0] |= 1 << (actionShift + d)
+		wk[1]++
 	}
 	for k, col := range c.sums {
 		if col < 0 {
@@ -758,7 +768,7 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			a.distinct[k].add(v, n, j)
 			continue
 		}
-		ch.sums[j*len(r.signals)+k] += sums[k]
+		wk[2+k] += sums[k]
 	}
 	return nil
 }
