@@ -265,7 +265,7 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.chunks, a.invoices, a.distinct = nil, nil, nil
+	a.chunks, a.cur, a.invoices, a.distinct = nil, nil, nil, nil
 	return nil
 }
 

@@ -185,6 +185,8 @@ func mondayOf(n, j int) features.Date {
 // finish needs to decide its life.
 type account struct {
 	// What every row touches comes first, to share its cache lines.
+	cur      chunk         // the chunk the last row fell in: the next likely does too
+	curN     int           // its number
 	c0       int           // the number of chunks[0]
 	chunks   []chunk       // nil where no row fell
 	distinct []valueWeeks  // per signal; nil until a distinct count's value comes
@@ -307,6 +309,9 @@ func (r *rollup) get(id string) *account {
 func (r *rollup) at(a *account, day features.Date) (chunk, int, uint) {
 	mon := day.Monday()
 	n, j := chunkOf(mon)
+	if n == a.curN && a.cur != nil {
+		return a.cur, j, uint(day - mon)
+	}
 	if a.chunks == nil {
 		a.c0 = n
 	}
@@ -328,6 +333,7 @@ func (r *rollup) at(a *account, day features.Date) (chunk, int, uint) {
 		c = make(chunk, chunkWeeks*r.stride)
 		a.chunks[k] = c
 	}
+	a.cur, a.curN = c, n
 	return c, j, uint(day - mon)
 }
 
