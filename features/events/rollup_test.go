@@ -624,12 +624,14 @@ func TestLongQuotedCell(t *testing.T) {
 
 // TestCountDistinct checks distinct counts against a brute-force count,
 // on rows in random order over weeks that span several chunks and both
-// directions of growth, with repeated and missing values, an account
-// whose values are all missing, and two distinct columns beside a sum.
+// directions of growth, with repeated and missing values, values that
+// share their first 8 bytes, an account with more values than a short
+// list holds, one whose values are all missing, and two distinct columns
+// beside a sum.
 func TestCountDistinct(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	start := day(t, "2024-12-30") // a Monday
-	values := []string{"u1", "u2", "u3", "u10", "", "NA", "u1 "}
+	values := []string{"u1", "u2", "u3", "u10", "", "NA", "u1 ", "session-0001", "session-0002", "session-00010", "u1\x00"}
 	type key struct{ acct, week string }
 	want := map[key][2]map[string]bool{}
 	var b strings.Builder
@@ -638,7 +640,10 @@ func TestCountDistinct(t *testing.T) {
 		acct := fmt.Sprintf("a%d", rng.IntN(5))
 		d := start + features.Date(rng.IntN(7*30))
 		user, page := values[rng.IntN(len(values))], values[rng.IntN(3)]
-		if acct == "a4" {
+		switch acct {
+		case "a3":
+			user = fmt.Sprintf("user-%d", rng.IntN(100)) // more than a short list holds
+		case "a4":
 			user, page = "", "NA" // all missing
 		}
 		fmt.Fprintf(&b, "%s,%sT08:00:00Z,%s,%s,1\n", acct, d, user, page)
