@@ -202,6 +202,25 @@ type account struct {
 	versions []version
 }
 
+// keeper copies the strings the roll-up keeps (account ids, distinct
+// values) into shared 64 KiB blocks, one after the other: every row looks
+// one of each up, comparing the bytes, and packed together they take a
+// fraction of the cache that one allocation each, scattered over the
+// heap, did. A strings.Builder's String shares its bytes and never
+// changes those it returned while it does not grow; a string that does
+// not fit starts a new block.
+type keeper struct{ block strings.Builder }
+
+func (k *keeper) keep(s string) string {
+	if k.block.Cap()-k.block.Len() < len(s) {
+		k.block = strings.Builder{}
+		k.block.Grow(max(64<<10, len(s)))
+	}
+	at := k.block.Len()
+	k.block.WriteString(s)
+	return k.block.String()[at:]
+}
+
 // valueWeeks records the distinct values of one column for one account,
 // and the weeks each appeared in. Holding each value once per account,
 // with a bit per week, rather than a set of values per week keeps the
@@ -209,8 +228,18 @@ type account struct {
 // and costs no allocation per account-week, which had made the garbage
 // collector the largest cost of a roll-up with a distinct count.
 type valueWeeks struct {
-	index map[string]int32 // value -> its number
+	few   []fewValue       // the values while there are few, scanned in order
+	index map[string]int32 // value -> its number, once there are more
 	weeks []weekBits       // by value number
+}
+
+// fewValue is a value of a short list, with its first 8 bytes as a word:
+// a scan compares words without reaching the strings' bytes, and a
+// value of up to 8 bytes is its word and its length. (A small Go map
+// compares the strings' bytes of every key instead.)
+type fewValue struct {
+	word uint64
+	s    string
 }
 
 // weekBits is a set of weeks: bit j of bits[k] is week j of chunk c0+k.
@@ -219,17 +248,55 @@ type weekBits struct {
 	bits []uint8
 }
 
-// add records value v in week j of chunk n.
-func (vw *valueWeeks) add(v string, n, j int) {
-	i, ok := vw.index[v]
-	if !ok {
-		if vw.index == nil {
-			vw.index = map[string]int32{}
-		}
-		i = int32(len(vw.weeks))
-		vw.index[strings.Clone(v)] = i
-		vw.weeks = append(vw.weeks, weekBits{c0: n})
+// maxFew is how many values a short list holds before a map takes over.
+const maxFew = 32
+
+// word returns the first 8 bytes of s, zero-padded, as one number.
+func word(s string) uint64 {
+	var w uint64
+	for i := range min(len(s), 8) {
+		w |= uint64(s[i]) << (8 * i)
 	}
+	return w
+}
+
+// number returns v's number, giving it the next one, and keeping v with
+// k, if it is new.
+func (vw *valueWeeks) number(v string, n int, kept *keeper) int32 {
+	if vw.index != nil {
+		if i, ok := vw.index[v]; ok {
+			return i
+		}
+	} else {
+		w := word(v)
+		for i := range vw.few {
+			if f := &vw.few[i]; f.word == w && len(f.s) == len(v) && (len(v) <= 8 || f.s == v) {
+				return int32(i)
+			}
+		}
+	}
+	i := int32(len(vw.weeks))
+	v = kept.keep(v)
+	vw.weeks = append(vw.weeks, weekBits{c0: n})
+	switch {
+	case vw.index != nil:
+		vw.index[v] = i
+	case len(vw.few) < maxFew:
+		vw.few = append(vw.few, fewValue{word(v), v})
+	default:
+		vw.index = make(map[string]int32, 2*maxFew)
+		for k, f := range vw.few {
+			vw.index[f.s] = int32(k)
+		}
+		vw.index[v] = i
+		vw.few = nil
+	}
+	return i
+}
+
+// add records value v in week j of chunk n.
+func (vw *valueWeeks) add(v string, n, j int, kept *keeper) {
+	i := vw.number(v, n, kept)
 	wb := &vw.weeks[i]
 	k := n - wb.c0
 	if k < 0 {
@@ -289,6 +356,7 @@ type rollup struct {
 	parsers  []DayParser
 	signals  []signal
 	stride   int // words per week of a chunk
+	kept     keeper
 	maxDay   features.Date
 	rows     int64
 	warnings map[string]*Count
@@ -298,7 +366,7 @@ type rollup struct {
 func (r *rollup) get(id string) *account {
 	a := r.index[id]
 	if a == nil {
-		a = &account{id: strings.Clone(id), firstAct: features.NoDate, lastAct: features.NoDate, churn: features.NoDate}
+		a = &account{id: r.kept.keep(id), firstAct: features.NoDate, lastAct: features.NoDate, churn: features.NoDate}
 		r.index[a.id] = a
 	}
 	return a
@@ -771,7 +839,7 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 				a.distinct = make([]valueWeeks, len(r.signals))
 			}
 			n, _ := chunkOf(day.Monday())
-			a.distinct[k].add(v, n, j)
+			a.distinct[k].add(v, n, j, &r.kept)
 			continue
 		}
 		wk[2+k] += sums[k]
