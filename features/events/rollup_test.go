@@ -683,3 +683,23 @@ func TestCountDistinct(t *testing.T) {
 		t.Errorf("%d account-weeks with rows written, want %d", seen, len(want))
 	}
 }
+
+// TestCSVSyntaxError checks that a CSV syntax error in an event file is
+// an InputError naming the file and the row the record starts on, and
+// where in it the problem is, for each separator.
+func TestCSVSyntaxError(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"bare.csv", "acct,t\na,2025-01-06\nb\"x,2025-01-07\n", `bare.csv: row 3: byte 2: bare " in non-quoted-field`},
+		{"semi.csv", "acct;t\na;2025-01-06\n\"b\nc\"x;2025-01-07\n", `semi.csv: row 3: line 4, byte 2: extraneous or missing " in quoted-field`},
+		{"open.csv", "acct|t\na|2025-01-06\n\"b|2025-01-07\n", `open.csv: row 3: byte 15: extraneous or missing " in quoted-field`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := events.Source{Path: write(t, t.TempDir(), tc.name, tc.body), Account: "acct", Time: "t"}
+			_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &collect{})
+			var ie *features.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want an InputError with %q", err, tc.want)
+			}
+		})
+	}
+}
