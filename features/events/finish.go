@@ -195,8 +195,10 @@ func (r *rollup) writeAccount(a *account, churn, stop features.Date, snap *featu
 	var distinct [][]int32
 	if a.distinct != nil {
 		distinct = make([][]int32, len(r.signals))
-		for k := range r.signals {
-			distinct[k] = a.distinct[k].counts(a.c0, len(a.chunks))
+		for k, s := range r.signals {
+			if s.distinct {
+				distinct[k] = a.distinct[k].counts(a.c0, len(a.chunks))
+			}
 		}
 	}
 	v := 0
