@@ -87,6 +87,10 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		}
 	}
 	r.stride = 2 + len(r.signals)
+	if slices.ContainsFunc(r.signals, func(s signal) bool { return s.distinct }) {
+		r.values = startRecorder(len(r.signals))
+		defer r.values.wait() // on an error; a second wait does nothing
+	}
 	if m.Accounts != nil {
 		if err := r.readAccounts(ctx, NewDayParser(m.Accounts.TimeFormat, loc)); err != nil {
 			return nil, err
@@ -103,7 +107,76 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 			}
 		}
 	}
+	if r.values != nil {
+		r.values.wait() // every distinct value recorded before the finish reads them
+	}
 	return r.finish(ctx, w)
+}
+
+// valueItem is a distinct value for the recorder: v of signal k on day,
+// for account a.
+type valueItem struct {
+	a   *account
+	v   string
+	k   int
+	day features.Date
+}
+
+// recorder records distinct values in a goroutine of its own, in the
+// order they come, so that a roll-up with a distinct count folds rows on
+// one core and records their values on another. Only it writes an
+// account's distinct field until wait returns.
+type recorder struct {
+	batch []valueItem
+	full  chan []valueItem
+	free  chan []valueItem
+	done  chan struct{}
+}
+
+func startRecorder(signals int) *recorder {
+	const batches, size = 4, 1024
+	rec := &recorder{full: make(chan []valueItem, batches), free: make(chan []valueItem, batches), done: make(chan struct{})}
+	for range batches {
+		rec.free <- make([]valueItem, 0, size)
+	}
+	rec.batch = <-rec.free
+	go func() {
+		defer close(rec.done)
+		var kept keeper
+		for b := range rec.full {
+			for _, it := range b {
+				if it.a.distinct == nil {
+					it.a.distinct = make([]valueWeeks, signals)
+				}
+				n, j := chunkOf(it.day.Monday())
+				it.a.distinct[it.k].add(it.v, n, j, &kept)
+			}
+			clear(b) // let go of the accounts and values
+			rec.free <- b[:0]
+		}
+	}()
+	return rec
+}
+
+func (rec *recorder) add(it valueItem) {
+	rec.batch = append(rec.batch, it)
+	if len(rec.batch) == cap(rec.batch) {
+		rec.full <- rec.batch
+		rec.batch = <-rec.free
+	}
+}
+
+// wait records what is left and returns once every value is recorded.
+func (rec *recorder) wait() {
+	if rec.batch == nil {
+		return
+	}
+	if len(rec.batch) > 0 {
+		rec.full <- rec.batch
+	}
+	rec.batch = nil
+	close(rec.full)
+	<-rec.done
 }
 
 // signal is an extra column.
@@ -189,7 +262,6 @@ type account struct {
 	curN     int           // its number
 	c0       int           // the number of chunks[0]
 	chunks   []chunk       // nil where no row fell
-	distinct []valueWeeks  // per signal; nil until a distinct count's value comes
 	firstAct features.Date // of an activity (login or key action) row
 	lastAct  features.Date
 	active   bool // has an activity row
@@ -200,6 +272,11 @@ type account struct {
 	other    ref // first ticket or invoice row, for an unknown account
 	invoices [][2]features.Date
 	versions []version
+	// distinct is per signal; nil until a distinct count's value comes.
+	// The recorder's goroutine writes it, away from the fields above
+	// that the folding writes, so that the two do not share a cache
+	// line.
+	distinct []valueWeeks
 }
 
 // keeper copies the strings the roll-up keeps (account ids, distinct
@@ -357,6 +434,7 @@ type rollup struct {
 	signals  []signal
 	stride   int // words per week of a chunk
 	kept     keeper
+	values   *recorder // nil without distinct counts
 	maxDay   features.Date
 	rows     int64
 	warnings map[string]*Count
@@ -835,11 +913,7 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			if a.distinct == nil {
-				a.distinct = make([]valueWeeks, len(r.signals))
-			}
-			n, _ := chunkOf(day.Monday())
-			a.distinct[k].add(v, n, j, &r.kept)
+			r.values.add(valueItem{a: a, v: v, k: k, day: day})
 			continue
 		}
 		wk[2+k] += sums[k]
