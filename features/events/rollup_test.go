@@ -703,3 +703,28 @@ func TestCSVSyntaxError(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorStopsReaders checks that a bad row after thousands of good
+// ones, in a roll-up with a distinct count, is reported at its row and
+// leaves no reading or recording goroutine behind.
+func TestErrorStopsReaders(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("acct,t,user\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "a%d,2025-01-%02dT10:00:00Z,u%d\n", i%50, 6+i%20, i%7)
+	}
+	b.WriteString("a1,yesterday,u1\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "a%d,2025-01-%02dT10:00:00Z,u%d\n", i%50, 6+i%20, i%7)
+	}
+	src := events.Source{Path: write(t, t.TempDir(), "e.csv", b.String()), Account: "acct", Time: "t",
+		CountDistinct: []events.Signal{{Column: "user", As: "users"}}}
+	before := runtime.NumGoroutine()
+	_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &collect{})
+	if err == nil || !strings.Contains(err.Error(), "e.csv: row 5002") {
+		t.Fatalf("error %v, want one at row 5002", err)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after the roll-up, %d before", after, before)
+	}
+}
