@@ -54,5 +54,7 @@
 // exact integers of millionths), and the output is sorted by account, then
 // week; so the same rows in any order, split into any files, give the same
 // bytes. An exactly repeated row counts twice: nothing tells a double
-// export from two identical purchases.
+// export from two identical purchases. A source's rows are parsed in one
+// goroutine, folded in another and their distinct values recorded in a
+// third, each in the rows' order: the output is the same as in one.
 package events
