@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // recordReader splits CSV text into records. It accepts what encoding/csv's
@@ -23,11 +24,37 @@ import (
 // more of it than that.
 type recordReader struct {
 	br   *bufio.Reader
+	sep  byte     // the field separator: ',' but for Records' callers
 	line int      // physical lines consumed so far
 	long []byte   // a line longer than br's buffer, assembled
-	buf  []byte   // unescaped text of a record that holds quotes, a comma between fields
+	buf  []byte   // unescaped text of a record that holds quotes, a separator between fields
 	ends []int    // end of each field of the record being read
 	rec  []string // the last record, reused
+	// blocks, when set, makes text copy records into shared blocks
+	// rather than one string each (see Records).
+	blocks bool
+	block  strings.Builder
+}
+
+// blockBytes is the size of the blocks text copies records into.
+const blockBytes = 64 << 10
+
+// text returns b as a string: its own, or, with r.blocks, a slice of a
+// block that later records are appended to, which spares an allocation
+// per record. A Builder's String shares its bytes and never changes the
+// ones it has returned, as long as it does not grow: a record that does
+// not fit starts a new block.
+func (r *recordReader) text(b []byte) string {
+	if !r.blocks {
+		return string(b)
+	}
+	if r.block.Cap()-r.block.Len() < len(b) {
+		r.block = strings.Builder{}
+		r.block.Grow(max(blockBytes, len(b)))
+	}
+	at := r.block.Len()
+	r.block.Write(b)
+	return r.block.String()[at:]
 }
 
 // MaxRecordBytes bounds one record of a CSV file, its line breaks and
@@ -57,7 +84,7 @@ func newRecordReader(r io.Reader) (*recordReader, error) {
 	if string(head) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
-	return &recordReader{br: br}, nil
+	return &recordReader{br: br, sep: ','}, nil
 }
 
 // read returns the next record and the line it starts on, skipping blank
@@ -80,7 +107,7 @@ func (r *recordReader) read() (rec []string, line int, err error) {
 		return nil, 0, &tooLongError{line}
 	}
 	if r.findCommas(b) {
-		return r.fields(string(b)), line, nil
+		return r.fields(r.text(b)), line, nil
 	}
 	rec, err = r.readQuoted(b, nl)
 	return rec, line, err
@@ -115,13 +142,13 @@ func (r *recordReader) readUnquoted() (raw []byte, rec []string, line int, err e
 }
 
 // findCommas records in r.ends where the fields of line b end, and reports
-// whether b holds no quote, so that its commas are all the CSV syntax in
-// it: no field can then hold a comma or span lines.
+// whether b holds no quote, so that its separators are all the CSV syntax
+// in it: no field can then hold a separator or span lines.
 func (r *recordReader) findCommas(b []byte) bool {
 	ends := r.ends[:0]
 	for i, c := range b {
 		switch c {
-		case ',':
+		case r.sep:
 			ends = append(ends, i)
 		case '"':
 			return false
@@ -175,7 +202,7 @@ func (r *recordReader) readQuoted(b []byte, nl bool) ([]string, error) {
 field:
 	for {
 		if len(b) == 0 || b[0] != '"' {
-			i := bytes.IndexByte(b, ',')
+			i := bytes.IndexByte(b, r.sep)
 			text := b
 			if i >= 0 {
 				text = b[:i]
@@ -186,9 +213,9 @@ field:
 			r.buf = append(r.buf, text...)
 			r.ends = append(r.ends, len(r.buf))
 			if i < 0 {
-				return r.fields(string(r.buf)), nil
+				return r.fields(r.text(r.buf)), nil
 			}
-			r.buf = append(r.buf, ',')
+			r.buf = append(r.buf, r.sep)
 			b, col = b[i+1:], col+i+1
 			continue
 		}
@@ -227,13 +254,13 @@ field:
 			switch {
 			case len(b) == 0:
 				r.ends = append(r.ends, len(r.buf))
-				return r.fields(string(r.buf)), nil
+				return r.fields(r.text(r.buf)), nil
 			case b[0] == '"': // an escaped quote
 				r.buf = append(r.buf, '"')
 				b, col = b[1:], col+1
-			case b[0] == ',':
+			case b[0] == r.sep:
 				r.ends = append(r.ends, len(r.buf))
-				r.buf = append(r.buf, ',')
+				r.buf = append(r.buf, r.sep)
 				b, col = b[1:], col+1
 				continue field
 			default:

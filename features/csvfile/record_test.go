@@ -73,14 +73,34 @@ func FuzzRecordReader(f *testing.F) {
 }
 
 // compareWithEncodingCSV reads in with both parsers and fails on the first
-// record, start line or error on which they differ.
+// record, start line or error on which they differ: with commas, and with
+// the other separators Records takes, the input's commas and semicolons
+// swapped.
 func compareWithEncodingCSV(t *testing.T, in []byte) {
+	for _, sep := range []byte{',', ';', '\t', '|'} {
+		swapped := bytes.Clone(in)
+		for i, c := range swapped {
+			switch c {
+			case ',':
+				swapped[i] = sep
+			case sep:
+				swapped[i] = ','
+			}
+		}
+		compareSep(t, swapped, sep)
+	}
+}
+
+func compareSep(t *testing.T, in []byte, sep byte) {
 	want := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(in, []byte(utf8BOM))))
 	want.FieldsPerRecord = -1
+	want.Comma = rune(sep)
 	got, err := newRecordReader(bytes.NewReader(in))
 	if err != nil {
 		t.Fatalf("newRecordReader(%q): %v", in, err)
 	}
+	got.sep = sep
+	got.blocks = sep != ',' // Records' way, which the other separators come by
 	for n := 1; ; n++ {
 		wantRec, wantErr := want.Read()
 		gotRec, gotLine, gotErr := got.read()

@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -90,4 +91,35 @@ func BenchmarkRollup(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+var benchFile = flag.String("bench-file", "", "event CSV for BenchmarkRollupFile, as genevents writes it (ts, account_id, user_id, amount)")
+
+// BenchmarkRollupFile rolls up -bench-file the way make bench-events
+// does (`churn snapshots --account account_id --time ts --sum amount
+// --count-distinct user_id --churn-after-silence 90d`), without writing
+// the snapshots: for a profile of the reading and folding. It skips
+// without the flag:
+//
+//	go run ./features/events/internal/genevents -events 10000000 -out out/bench/events.csv
+//	go test -run '^$' -bench RollupFile -benchtime 1x -cpuprofile cpu.out ./features/events/ -args -bench-file=$PWD/out/bench/events.csv
+func BenchmarkRollupFile(b *testing.B) {
+	if *benchFile == "" {
+		b.Skip("no -bench-file")
+	}
+	var rows int64
+	for b.Loop() {
+		m := &events.Mapping{ChurnAfterSilence: "90d", Sources: []events.Source{{
+			Path: *benchFile, Account: "account_id", Time: "ts",
+			Sum:           []events.Signal{{Column: "amount"}},
+			CountDistinct: []events.Signal{{Column: "user_id", As: "distinct_user_id"}},
+		}}}
+		var w discard
+		rep, err := events.Build(context.Background(), m, events.Options{}, &w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = rep.Rows
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

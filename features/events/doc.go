@@ -11,8 +11,8 @@
 // path with a query, read by package postgres): the roll-up does not care. Memory is bounded by accounts x weeks, not by
 // events: each row is folded into its account-week as it is read. (Invoices
 // are kept as due and paid dates until the end, a few per account-month;
-// distinct counts keep each account-week's distinct values, as ids of
-// values interned once per roll-up.)
+// distinct counts keep each account's distinct values once, with a bit per
+// week.)
 //
 // # Weeks
 //
@@ -72,5 +72,7 @@
 // exact integers of millionths), and the output is sorted by account, then
 // week; so the same rows in any order, split into any files, give the same
 // bytes. An exactly repeated row counts twice: nothing tells a double
-// export from two identical purchases.
+// export from two identical purchases. A source's rows are parsed in one
+// goroutine, folded in another and their distinct values recorded in a
+// third, each in the rows' order: the output is the same as in one.
 package events

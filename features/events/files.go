@@ -3,7 +3,6 @@ package events
 import (
 	"bufio"
 	"compress/gzip"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +25,8 @@ type RowReader interface {
 	// Columns names the cells of every row.
 	Columns() []string
 	// Next returns the next row's cells, or io.EOF after the last; the
-	// slice is valid until the following call.
+	// slice is valid until the following call, its strings for good (the
+	// roll-up reads ahead of the row it folds).
 	Next() ([]string, error)
 	// Where locates the row Next returned last, for error messages: the
 	// file and its row (a CSV file's line, the header being line 1; a
@@ -335,8 +335,8 @@ type csvRows struct {
 	path   string
 	f      *os.File
 	gz     *gzip.Reader
-	br     *bufio.Reader
-	cr     *csv.Reader // nil for whitespace-separated files
+	br     *bufio.Reader    // whitespace-separated files
+	recs   *csvfile.Records // the others
 	cols   []string
 	line   int
 	fields []string
@@ -364,19 +364,22 @@ func openCSV(path, delimiter string) (_ *csvRows, err error) {
 		}
 		in = r.gz
 	}
-	// The same bound as the snapshot reader's: one runaway line (a
-	// binary file, a gigabyte cell) must not be read into memory whole.
-	r.br = bufio.NewReaderSize(&lineCap{r: in, path: path}, 1<<20)
+	head := bufio.NewReaderSize(in, 64<<10)
 	if d == 0 {
-		peek, _ := r.br.Peek(64 << 10)
+		peek, _ := head.Peek(64 << 10)
 		header, _, _ := strings.Cut(string(peek), "\n")
 		d = sniff(strings.TrimPrefix(header, "\ufeff"))
 	}
 	if d != ' ' {
-		r.cr = csv.NewReader(r.br)
-		r.cr.Comma = d
-		r.cr.ReuseRecord = true
-		r.cr.FieldsPerRecord = -1
+		// The snapshot reader's parser, with its bound on one record,
+		// quoted line breaks included.
+		if r.recs, err = csvfile.NewRecords(head, path, byte(d)); err != nil {
+			return nil, err
+		}
+	} else {
+		// The same bound on a line: one runaway line (a binary file, a
+		// gigabyte cell) must not be read into memory whole.
+		r.br = bufio.NewReaderSize(&lineCap{r: head, path: path}, 1<<20)
 	}
 	header, err := r.read()
 	if err == io.EOF {
@@ -402,16 +405,12 @@ func openCSV(path, delimiter string) (_ *csvRows, err error) {
 
 // read returns the next record, skipping blank lines.
 func (r *csvRows) read() ([]string, error) {
-	if r.cr != nil {
-		rec, err := r.cr.Read()
+	if r.recs != nil {
+		rec, line, err := r.recs.Read()
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &features.InputError{File: r.path, Row: pe.Line, Err: pe.Err}
-			}
 			return nil, err
 		}
-		r.line, _ = r.cr.FieldPos(0)
+		r.line = line
 		return rec, nil
 	}
 	for {
@@ -476,8 +475,8 @@ func (r *csvRows) Close() error {
 }
 
 // lineCap fails a read that would make a line longer than
-// csvfile.MaxRecordBytes, naming the line, so that neither encoding/csv
-// nor the whitespace splitter ever holds more than that of one line.
+// csvfile.MaxRecordBytes, naming the line, so that the whitespace splitter
+// never holds more than that of one line.
 type lineCap struct {
 	r    io.Reader
 	path string

@@ -149,19 +149,25 @@ func (r *rollup) churnDay(a *account, end features.Date) (features.Date, bool) {
 // between), or NoDate when none is reached by end.
 func (r *rollup) firstSilence(a *account, end features.Date) features.Date {
 	prev := features.NoDate
-	for i := range a.weeks {
-		days := a.weeks[i].loginDays | a.weeks[i].actionDays
-		for days != 0 {
-			d := bits.TrailingZeros8(days)
-			days &^= 1 << d
-			day := a.base + features.Date(7*i+d)
-			if prev != features.NoDate && int(day-prev) > r.silence {
-				if reached := prev + features.Date(r.silence); reached <= end {
-					return reached
+	for k, c := range a.chunks {
+		if c == nil {
+			continue
+		}
+		for j := range chunkWeeks {
+			wk := c.week(j, r.stride)
+			days := wk.loginDays | wk.actionDays
+			for days != 0 {
+				d := bits.TrailingZeros8(days)
+				days &^= 1 << d
+				day := mondayOf(a.c0+k, j) + features.Date(d)
+				if prev != features.NoDate && int(day-prev) > r.silence {
+					if reached := prev + features.Date(r.silence); reached <= end {
+						return reached
+					}
+					return features.NoDate
 				}
-				return features.NoDate
+				prev = day
 			}
-			prev = day
 		}
 	}
 	if prev != features.NoDate {
@@ -196,23 +202,35 @@ func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Da
 	}
 	lastAction := features.NoDate
 	// The last key action before the first week.
-	for i := range a.weeks {
-		mon := a.base + features.Date(7*i)
-		if mon >= first {
-			break
+	for k, c := range a.chunks {
+		if c == nil {
+			continue
 		}
-		if m := a.weeks[i].actionDays; m != 0 {
-			lastAction = mon + features.Date(bits.Len8(m)-1)
+		for j := range chunkWeeks {
+			if mon := mondayOf(a.c0+k, j); mon < first {
+				if m := c.week(j, r.stride).actionDays; m != 0 {
+					lastAction = mon + features.Date(bits.Len8(m)-1)
+				}
+			}
+		}
+	}
+	// Distinct counts, per signal, by week of a.chunks.
+	var distinct [][]int32
+	if a.distinct != nil {
+		distinct = make([][]int32, len(r.signals))
+		for k, s := range r.signals {
+			if s.distinct {
+				distinct[k] = a.distinct[k].counts(a.c0, len(a.chunks))
+			}
 		}
 	}
 	v := 0
 	for mon := first; mon <= stop; mon += 7 {
 		sunday := mon + 6
 		var wk week
-		i := int(mon-a.base) / 7
-		held := mon >= a.base && i < len(a.weeks)
-		if held {
-			wk = a.weeks[i]
+		c, j := a.week(mon)
+		if c != nil {
+			wk = c.week(j, r.stride)
 		}
 		if wk.actionDays != 0 {
 			lastAction = mon + features.Date(bits.Len8(wk.actionDays)-1)
@@ -233,8 +251,8 @@ func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Da
 			RenewalDate: features.NoDate,
 			Extra:       snap.Extra,
 		}
-		if held && a.logins != nil {
-			snap.Logins += int64(a.logins[i])
+		if c != nil && r.loginRows {
+			snap.Logins += c[j*r.stride+2]
 		}
 		if overdue != nil {
 			snap.OverdueInvoices = int64(overdue[int(mon-first)/7])
@@ -251,16 +269,18 @@ func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Da
 				snap.Extra[k] = math.NaN()
 			}
 		}
-		ns := len(r.signals)
 		for k, s := range r.signals {
 			x := &snap.Extra[r.accExtras+k]
 			switch {
-			case !held:
+			case c == nil:
+				*x = 0
+			case s.distinct && distinct == nil: // every value missing
 				*x = 0
 			case s.distinct:
-				*x = float64(a.sets[i*ns+k].len())
+				n, _ := chunkOf(mon)
+				*x = float64(distinct[k][chunkWeeks*(n-a.c0)+j])
 			default:
-				*x = float64(a.sums[i*ns+k]) / micro
+				*x = float64(c[j*r.stride+r.sig0+k]) / micro
 			}
 		}
 		if err := w.Write(snap); err != nil {
@@ -279,7 +299,7 @@ func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Da
 		rep.Churned++
 	}
 	// The account is written: free its weeks.
-	a.weeks, a.sums, a.sets, a.logins, a.invoices = nil, nil, nil, nil, nil
+	a.chunks, a.cur, a.invoices, a.distinct = nil, nil, nil, nil
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,11 +82,8 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		opt:      opt,
 		silence:  silence,
 		index:    map[string]*account{},
-		ids:      map[string]uint32{},
 		parsers:  make([]DayParser, len(m.Sources)),
 		maxDay:   features.NoDate,
-		lo:       features.NoDate,
-		hi:       features.NoDate,
 		warnings: map[string]*Count{},
 		notes:    map[string]*Count{},
 	}
@@ -100,12 +98,19 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 		}
 		for _, sig := range s.Sum {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name()})
-			r.hasSums = true
 		}
 		for _, sig := range s.CountDistinct {
 			r.signals = append(r.signals, signal{source: i, column: sig.Column, name: sig.name(), distinct: true})
-			r.hasSets = true
 		}
+	}
+	r.sig0 = 2
+	if r.loginRows {
+		r.sig0 = 3
+	}
+	r.stride = r.sig0 + len(r.signals)
+	if slices.ContainsFunc(r.signals, func(s signal) bool { return s.distinct }) {
+		r.values = startRecorder(len(r.signals))
+		defer r.values.wait() // on an error; a second wait does nothing
 	}
 	if m.Accounts != nil {
 		if err := r.readAccounts(ctx, NewDayParser(m.Accounts.TimeFormat, loc)); err != nil {
@@ -123,7 +128,76 @@ func Build(ctx context.Context, m *Mapping, opt Options, w Writer) (*Report, err
 			}
 		}
 	}
+	if r.values != nil {
+		r.values.wait() // every distinct value recorded before the finish reads them
+	}
 	return r.finish(ctx, w)
+}
+
+// valueItem is a distinct value for the recorder: v of signal k on day,
+// for account a.
+type valueItem struct {
+	a   *account
+	v   string
+	k   int
+	day features.Date
+}
+
+// recorder records distinct values in a goroutine of its own, in the
+// order they come, so that a roll-up with a distinct count folds rows on
+// one core and records their values on another. Only it writes an
+// account's distinct field until wait returns.
+type recorder struct {
+	batch []valueItem
+	full  chan []valueItem
+	free  chan []valueItem
+	done  chan struct{}
+}
+
+func startRecorder(signals int) *recorder {
+	const batches, size = 4, 1024
+	rec := &recorder{full: make(chan []valueItem, batches), free: make(chan []valueItem, batches), done: make(chan struct{})}
+	for range batches {
+		rec.free <- make([]valueItem, 0, size)
+	}
+	rec.batch = <-rec.free
+	go func() {
+		defer close(rec.done)
+		var kept keeper
+		for b := range rec.full {
+			for _, it := range b {
+				if it.a.distinct == nil {
+					it.a.distinct = make([]valueWeeks, signals)
+				}
+				n, j := chunkOf(it.day.Monday())
+				it.a.distinct[it.k].add(it.v, n, j, &kept)
+			}
+			clear(b) // let go of the accounts and values
+			rec.free <- b[:0]
+		}
+	}()
+	return rec
+}
+
+func (rec *recorder) add(it valueItem) {
+	rec.batch = append(rec.batch, it)
+	if len(rec.batch) == cap(rec.batch) {
+		rec.full <- rec.batch
+		rec.batch = <-rec.free
+	}
+}
+
+// wait records what is left and returns once every value is recorded.
+func (rec *recorder) wait() {
+	if rec.batch == nil {
+		return
+	}
+	if len(rec.batch) > 0 {
+		rec.full <- rec.batch
+	}
+	rec.batch = nil
+	close(rec.full)
+	<-rec.done
 }
 
 // signal is an extra column.
@@ -145,9 +219,8 @@ type ref struct {
 
 func (r ref) String() string { return fmt.Sprintf("%s row %d", r.file, r.row) }
 
-// week is one account-week's aggregates. It holds no pointer, so the
-// weeks of an account are one flat block the garbage collector skips; the
-// signals' sums and sets live beside them in the account.
+// week is one account-week's aggregates, as finish reads them from a
+// chunk.
 type week struct {
 	loginDays, actionDays uint8 // bit d: a login / key action on Monday+d
 	dayLogins             uint8 // loginDays of the sources counting days
@@ -155,24 +228,216 @@ type week struct {
 	freq                  int64
 }
 
-// account is everything known about one account: its weeks from base on,
-// and what the finish needs to decide its life.
+// chunkWeeks is how many consecutive weeks one chunk holds.
+const chunkWeeks = 8
+
+// chunk holds chunkWeeks weeks of one account, starting on a Monday whose
+// week number (see chunkOf) is a multiple of chunkWeeks: for each week,
+// stride words: the login days (bits 0-7), key-action days (bits 8-15),
+// login days of the sources counting days (bits 16-23) and SLA breaches
+// (from bit 24) in one, the key actions, the login rows (only when a
+// source counts them), then one per signal (the sums, in millionths;
+// unused for distinct counts).
+//
+// An account's weeks live in chunks rather than in one slice because rows
+// come in any order: growing a slice as the weeks widen copies it, once
+// per week when an export is sorted by time, while a chunk, once made,
+// stays where it is, and weeks in which no row falls cost no chunk. A
+// chunk is one block without pointers, which the garbage collector skips
+// and a row reaches with one cache miss.
+type chunk []int64
+
+// Bits of a chunk's first word of a week.
+const (
+	actionShift   = 8
+	dayLoginShift = 16
+	slaShift      = 24
+)
+
+// week decodes week j of c.
+func (c chunk) week(j, stride int) week {
+	w := c[j*stride]
+	return week{loginDays: uint8(w), actionDays: uint8(w >> actionShift), dayLogins: uint8(w >> dayLoginShift), sla: int32(w >> slaShift), freq: c[j*stride+1]}
+}
+
+// monday0 is a Monday (1970-01-05): week numbers count from it.
+const monday0 = 4
+
+// chunkOf returns the number of the chunk holding the week starting on
+// mon, and the week's index in it.
+func chunkOf(mon features.Date) (int, int) {
+	off := int(mon) - monday0
+	n := off / (7 * chunkWeeks)
+	if off%(7*chunkWeeks) < 0 {
+		n--
+	}
+	return n, (off - n*7*chunkWeeks) / 7
+}
+
+// mondayOf is the Monday of week j of chunk n.
+func mondayOf(n, j int) features.Date {
+	return features.Date(monday0 + 7*(n*chunkWeeks+j))
+}
+
+// account is everything known about one account: its weeks, and what the
+// finish needs to decide its life.
 type account struct {
-	id       string
-	base     features.Date // Monday of weeks[0]
-	weeks    []week
-	sums     []int64 // len(weeks) x len(signals), in millionths; nil without sums
-	sets     []idset // len(weeks) x len(signals); nil without distinct counts
-	logins   []int32 // login rows per week; nil unless a source counts them
-	active   bool    // has an activity (login or key action) row
-	firstAct features.Date
+	// What every row touches comes first, to share its cache lines.
+	cur      chunk         // the chunk the last row fell in: the next likely does too
+	curN     int           // its number
+	c0       int           // the number of chunks[0]
+	chunks   []chunk       // nil where no row fell
+	firstAct features.Date // of an activity (login or key action) row
 	lastAct  features.Date
-	lastRef  ref // the row of the latest activity
+	active   bool // has an activity row
+	lastRef  ref  // the row of the latest activity
+	id       string
 	churn    features.Date
 	churnRef ref
 	other    ref // first ticket or invoice row, for an unknown account
 	invoices [][2]features.Date
 	versions []version
+	// distinct is per signal; nil until a distinct count's value comes.
+	// The recorder's goroutine writes it, away from the fields above
+	// that the folding writes, so that the two do not share a cache
+	// line.
+	distinct []valueWeeks
+}
+
+// keeper copies the strings the roll-up keeps (account ids, distinct
+// values) into shared 64 KiB blocks, one after the other: every row looks
+// one of each up, comparing the bytes, and packed together they take a
+// fraction of the cache that one allocation each, scattered over the
+// heap, did. A strings.Builder's String shares its bytes and never
+// changes those it returned while it does not grow; a string that does
+// not fit starts a new block.
+type keeper struct{ block strings.Builder }
+
+func (k *keeper) keep(s string) string {
+	if k.block.Cap()-k.block.Len() < len(s) {
+		k.block = strings.Builder{}
+		k.block.Grow(max(64<<10, len(s)))
+	}
+	at := k.block.Len()
+	k.block.WriteString(s)
+	return k.block.String()[at:]
+}
+
+// valueWeeks records the distinct values of one column for one account,
+// and the weeks each appeared in. Holding each value once per account,
+// with a bit per week, rather than a set of values per week keeps the
+// memory to the account's values (its users, say) and a bit per week,
+// and costs no allocation per account-week, which had made the garbage
+// collector the largest cost of a roll-up with a distinct count.
+type valueWeeks struct {
+	few   []fewValue       // the values while there are few, scanned in order
+	index map[string]int32 // value -> its number, once there are more
+	weeks []weekBits       // by value number
+}
+
+// fewValue is a value of a short list, with its first 8 bytes as a word:
+// a scan compares words without reaching the strings' bytes, and a
+// value of up to 8 bytes is its word and its length. (A small Go map
+// compares the strings' bytes of every key instead.)
+type fewValue struct {
+	word uint64
+	s    string
+}
+
+// weekBits is a set of weeks: bit j of bits[k] is week j of chunk c0+k.
+type weekBits struct {
+	c0   int
+	bits []uint8
+}
+
+// maxFew is how many values a short list holds before a map takes over.
+const maxFew = 32
+
+// word returns the first 8 bytes of s, zero-padded, as one number.
+func word(s string) uint64 {
+	var w uint64
+	for i := range min(len(s), 8) {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	return w
+}
+
+// number returns v's number, giving it the next one, and keeping v with
+// k, if it is new.
+func (vw *valueWeeks) number(v string, n int, kept *keeper) int32 {
+	if vw.index != nil {
+		if i, ok := vw.index[v]; ok {
+			return i
+		}
+	} else {
+		w := word(v)
+		for i := range vw.few {
+			if f := &vw.few[i]; f.word == w && len(f.s) == len(v) && (len(v) <= 8 || f.s == v) {
+				return int32(i)
+			}
+		}
+	}
+	i := int32(len(vw.weeks))
+	v = kept.keep(v)
+	vw.weeks = append(vw.weeks, weekBits{c0: n})
+	switch {
+	case vw.index != nil:
+		vw.index[v] = i
+	case len(vw.few) < maxFew:
+		vw.few = append(vw.few, fewValue{word(v), v})
+	default:
+		vw.index = make(map[string]int32, 2*maxFew)
+		for k, f := range vw.few {
+			vw.index[f.s] = int32(k)
+		}
+		vw.index[v] = i
+		vw.few = nil
+	}
+	return i
+}
+
+// add records value v in week j of chunk n.
+func (vw *valueWeeks) add(v string, n, j int, kept *keeper) {
+	i := vw.number(v, n, kept)
+	wb := &vw.weeks[i]
+	k := n - wb.c0
+	if k < 0 {
+		pad := -k + len(wb.bits)/2
+		bits := make([]uint8, pad+len(wb.bits))
+		copy(bits[pad:], wb.bits)
+		wb.bits, wb.c0, k = bits, wb.c0-pad, k+pad
+	}
+	if k >= len(wb.bits) {
+		wb.bits = append(wb.bits, make([]uint8, k+1-len(wb.bits))...)
+	}
+	wb.bits[k] |= 1 << j
+}
+
+// counts returns the number of distinct values in each week of chunks
+// c0 to c0+n-1: week j of chunk c0+k at chunkWeeks*k+j.
+func (vw *valueWeeks) counts(c0, n int) []int32 {
+	out := make([]int32, chunkWeeks*n)
+	for _, wb := range vw.weeks {
+		for k, b := range wb.bits {
+			at := chunkWeeks * (wb.c0 + k - c0)
+			for b != 0 {
+				j := bits.TrailingZeros8(b)
+				b &^= 1 << j
+				out[at+j]++
+			}
+		}
+	}
+	return out
+}
+
+// week returns the chunk holding the account's week starting on mon and
+// the week's index in it, or a nil chunk when no row fell in its chunk.
+func (a *account) week(mon features.Date) (chunk, int) {
+	n, j := chunkOf(mon)
+	if k := n - a.c0; k >= 0 && k < len(a.chunks) {
+		return a.chunks[k], j
+	}
+	return nil, j
 }
 
 // version is an accounts-table row: values from `from` on.
@@ -194,16 +459,16 @@ type rollup struct {
 	index   map[string]*account
 	parsers []DayParser
 	signals []signal
-	hasSums bool
-	lo, hi  features.Date // the first and last Mondays of any row so far
-	hasSets bool
-	// ids interns the distinct-counted values.
-	ids map[string]uint32
-	// loginRows is set when a source counts login rows, not days.
+	stride  int // words per week of a chunk
+	sig0    int // the word of a week's first signal
+	// loginRows is set when a source counts login rows, not days: a
+	// week then has a word for them.
 	loginRows bool
 	// accExtras is the number of the accounts table's extra columns,
 	// written before the signals.
 	accExtras int
+	kept      keeper
+	values    *recorder // nil without distinct counts
 	maxDay    features.Date
 	rows      int64
 	warnings  map[string]*Count
@@ -213,77 +478,43 @@ type rollup struct {
 func (r *rollup) get(id string) *account {
 	a := r.index[id]
 	if a == nil {
-		a = &account{id: strings.Clone(id), firstAct: features.NoDate, lastAct: features.NoDate, churn: features.NoDate}
+		a = &account{id: r.kept.keep(id), firstAct: features.NoDate, lastAct: features.NoDate, churn: features.NoDate}
 		r.index[a.id] = a
 	}
 	return a
 }
 
-// at returns the index of the account-week holding day, growing the
-// weeks to hold it, and the day's weekday (0 = Monday).
-func (r *rollup) at(a *account, day features.Date) (int, uint) {
+// at returns the chunk holding the account-week of day, making it if
+// need be, the week's index in it and the day's weekday (0 = Monday).
+func (r *rollup) at(a *account, day features.Date) (chunk, int, uint) {
 	mon := day.Monday()
-	if r.lo == features.NoDate || mon < r.lo {
-		r.lo = mon
+	n, j := chunkOf(mon)
+	if n == a.curN && a.cur != nil {
+		return a.cur, j, uint(day - mon)
 	}
-	if r.hi == features.NoDate || mon > r.hi {
-		r.hi = mon
+	if a.chunks == nil {
+		a.c0 = n
 	}
-	if a.weeks == nil || mon < a.base || int(mon-a.base)/7 >= len(a.weeks) {
-		r.grow(a, mon)
+	k := n - a.c0
+	if k < 0 {
+		// An earlier chunk: room before it too, half the span, so that
+		// rows in reverse time order move the pointers a logarithmic
+		// number of times.
+		pad := -k + len(a.chunks)/2
+		chunks := make([]chunk, pad+len(a.chunks), pad+cap(a.chunks))
+		copy(chunks[pad:], a.chunks)
+		a.chunks, a.c0, k = chunks, a.c0-pad, k+pad
 	}
-	return int(mon-a.base) / 7, uint(day - mon)
-}
-
-// maxShared is the widest span, in weeks, that grow gives every account.
-const maxShared = 520
-
-// grow widens an account's weeks to hold mon. Rows come in any order, so
-// it widens them at once to every week seen so far in any account: most
-// accounts span most of the data, and each then grows a handful of times
-// instead of once per earlier or later week. Memory stays within accounts
-// x weeks.
-func (r *rollup) grow(a *account, mon features.Date) {
-	lo, hi := r.lo, r.hi
-	if int(hi-lo)/7 > maxShared {
-		// A stray date years away from the rest (a mistyped year) must
-		// not widen every account to span it: grow this one alone, by
-		// half its span either way so growth stays amortised.
-		lo, hi = mon, mon
-		if a.weeks != nil {
-			lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
-		}
-		pad := features.Date(7 * (int(hi-lo)/14 + 4))
-		lo, hi = lo-pad, hi+pad
+	if k >= len(a.chunks) {
+		a.chunks = append(a.chunks, make([]chunk, k+1-len(a.chunks))...)
 	}
-	if a.weeks != nil {
-		lo, hi = min(lo, a.base), max(hi, a.base+features.Date(7*(len(a.weeks)-1)))
+	c := a.chunks[k]
+	if c == nil {
+		c = make(chunk, chunkWeeks*r.stride)
+		a.chunks[k] = c
 	}
-	n := int(hi-lo)/7 + 1
-	at := 0
-	if a.weeks != nil {
-		at = int(a.base-lo) / 7
-	}
-	ns := len(r.signals)
-	weeks := make([]week, n)
-	copy(weeks[at:], a.weeks)
-	a.weeks = weeks
-	if r.hasSums {
-		sums := make([]int64, n*ns)
-		copy(sums[at*ns:], a.sums)
-		a.sums = sums
-	}
-	if r.loginRows {
-		logins := make([]int32, n)
-		copy(logins[at:], a.logins)
-		a.logins = logins
-	}
-	if r.hasSets {
-		sets := make([]idset, n*ns)
-		copy(sets[at*ns:], a.sets)
-		a.sets = sets
-	}
-	a.base = lo
+	a.cur, a.curN = c, n
+	return c, j, uint(day - mon)
 }
 
 // count adds a left-out row to warnings or notes.
@@ -335,9 +566,15 @@ func (f *filter) match(row []string) bool {
 	return f.vals[row[f.col]] == f.in
 }
 
+// header is what mapping a source's columns needs of its reader.
+type header interface {
+	Columns() []string
+	Where() (file string, row int)
+}
+
 // lookup returns the index of column name in cols, or an error naming the
 // file and the columns it has.
-func lookup(rr RowReader, name string) (int, error) {
+func lookup(rr header, name string) (int, error) {
 	cols := rr.Columns()
 	if i := slices.Index(cols, name); i >= 0 {
 		return i, nil
@@ -346,14 +583,14 @@ func lookup(rr RowReader, name string) (int, error) {
 	return -1, &features.InputError{File: file, Column: name, Err: fmt.Errorf("no such column (the file has %s)", strings.Join(cols, ", "))}
 }
 
-func optional(rr RowReader, name string) (int, error) {
+func optional(rr header, name string) (int, error) {
 	if name == "" {
 		return -1, nil
 	}
 	return lookup(rr, name)
 }
 
-func makeFilter(rr RowReader, f *Filter) (filter, error) {
+func makeFilter(rr header, f *Filter) (filter, error) {
 	if f == nil {
 		return filter{col: -1}, nil
 	}
@@ -375,7 +612,7 @@ func makeFilter(rr RowReader, f *Filter) (filter, error) {
 	return filter{col: col, in: f.NotIn == nil, vals: m}, nil
 }
 
-func (r *rollup) mapSource(rr RowReader, i int) (*columns, error) {
+func (r *rollup) mapSource(rr header, i int) (*columns, error) {
 	s := &r.m.Sources[i]
 	c := &columns{}
 	var err error
@@ -479,28 +716,126 @@ func (r *rollup) readSource(ctx context.Context, i int) (err error) {
 		return err
 	}
 	kind := s.kind()
-	for {
-		row, err := rr.Next()
-		if err == errNextFile {
-			if cols, err = r.mapSource(rr, i); err != nil {
+	rows := prefetch(rr)
+	defer rows.stop()
+	for b := range rows.batches {
+		for k, row := range b.rows {
+			if err := r.tick(ctx); err != nil {
 				return err
 			}
-			continue
+			if err := r.fold(kind, i, cols, row, b.refs[k]); err != nil {
+				return err
+			}
 		}
-		if err == io.EOF {
+		switch b.err {
+		case nil:
+			rows.free <- b
+		case errNextFile:
+			if cols, err = r.mapSource(b.next, i); err != nil {
+				return err
+			}
+			rows.free <- b
+		case io.EOF:
 			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := r.tick(ctx); err != nil {
-			return err
-		}
-		file, line := rr.Where()
-		if err := r.fold(kind, i, cols, row, ref{file, line}); err != nil {
-			return err
+		default:
+			return b.err
 		}
 	}
+	return nil
+}
+
+// prefetched reads a RowReader's rows in a goroutine, a batch at a time,
+// so that parsing a file and folding its rows take two cores. Its batches
+// come in order; the last one ends with io.EOF or the error that stopped
+// the reading, and one may end with errNextFile and the next file's
+// header. Batches go back through free to be filled again.
+type prefetched struct {
+	batches <-chan *batch
+	free    chan<- *batch
+	done    chan struct{}
+	exited  chan struct{}
+}
+
+// batch is a run of rows and where each is, then what ended the run.
+type batch struct {
+	rows  [][]string
+	refs  []ref
+	cells []string // the rows' cells, one after the other
+	err   error
+	next  fileHeader // with errNextFile: the next file's columns
+}
+
+// fileHeader is a file's columns, kept for mapping after the reader moved on.
+type fileHeader struct {
+	cols []string
+	file string
+}
+
+func (h fileHeader) Columns() []string    { return h.cols }
+func (h fileHeader) Where() (string, int) { return h.file, 1 }
+
+// batchRows is how many rows a batch holds: enough that passing a batch
+// costs little per row, few enough that the folding starts at once.
+const batchRows = 1024
+
+func prefetch(rr RowReader) *prefetched {
+	const depth = 4
+	batches, free := make(chan *batch, depth), make(chan *batch, depth)
+	for range depth {
+		free <- &batch{}
+	}
+	p := &prefetched{batches: batches, free: free, done: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		defer close(p.exited)
+		defer close(batches)
+		for {
+			var b *batch
+			select {
+			case b = <-free:
+			case <-p.done:
+				return
+			}
+			b.rows, b.refs, b.cells, b.err = b.rows[:0], b.refs[:0], b.cells[:0], nil
+			for len(b.rows) < batchRows {
+				row, err := rr.Next()
+				if err != nil {
+					b.err = err
+					if err == errNextFile {
+						file, _ := rr.Where()
+						b.next = fileHeader{cols: slices.Clone(rr.Columns()), file: file}
+					}
+					break
+				}
+				// The strings may be kept (RowReader's promise); the
+				// slice may not.
+				at := len(b.cells)
+				b.cells = append(b.cells, row...)
+				file, line := rr.Where()
+				b.refs = append(b.refs, ref{file, line})
+				b.rows = append(b.rows, b.cells[at:len(b.cells):len(b.cells)])
+			}
+			// A batch's cells are appended to before its rows are
+			// sliced from them, so a regrown cells slice leaves earlier
+			// rows pointing at the old array: still valid, as the old
+			// array is not written to again.
+			select {
+			case batches <- b:
+			case <-p.done:
+				return
+			}
+			if b.err != nil && b.err != errNextFile {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// stop ends the reading and waits for the goroutine, so that the reader
+// may be closed.
+func (p *prefetched) stop() {
+	close(p.done)
+	<-p.exited
 }
 
 // cellError names the file, row and column of a bad cell.
@@ -512,8 +847,12 @@ func cellError(at ref, col string, err error) error {
 func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) error {
 	s := &r.m.Sources[i]
 	id := row[c.account]
-	if err := features.CheckAccountID(id); err != nil {
-		return r.rowError(cellError(at, s.Account, err), "bad account id")
+	// An id already in the index passed the check when it came first.
+	a := r.index[id]
+	if a == nil {
+		if err := features.CheckAccountID(id); err != nil {
+			return r.rowError(cellError(at, s.Account, err), "bad account id")
+		}
 	}
 	day := features.NoDate
 	if c.time >= 0 {
@@ -526,7 +865,9 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 		}
 		day = d
 	}
-	a := r.get(id)
+	if a == nil {
+		a = r.get(id)
+	}
 	switch kind {
 	case KindEvents:
 		return r.foldEvent(a, s, c, row, day, at)
@@ -539,8 +880,8 @@ func (r *rollup) fold(kind string, i int, c *columns, row []string, at ref) erro
 			a.other = at
 		}
 		if breach {
-			i, _ := r.at(a, day)
-			a.weeks[i].sla++
+			ch, j, _ := r.at(a, day)
+			ch[j*r.stride] += 1 << slaShift
 		}
 		return nil
 	default:
@@ -588,8 +929,8 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 	if day > r.maxDay || r.maxDay == features.NoDate {
 		r.maxDay = day
 	}
-	i, d := r.at(a, day)
-	wk := &a.weeks[i]
+	ch, j, d := r.at(a, day)
+	wk := ch[j*r.stride : (j+1)*r.stride]
 	if login || action {
 		if !a.active || day < a.firstAct {
 			a.firstAct = day
@@ -600,16 +941,16 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 		a.active = true
 	}
 	if login {
-		wk.loginDays |= 1 << d
+		wk[0] |= 1 << d
 		if s.LoginCount == LoginRows {
-			a.logins[i]++
+			wk[2]++
 		} else {
-			wk.dayLogins |= 1 << d
+			wk[0] |= 1 << (dayLoginShift + d)
 		}
 	}
 	if action {
-		wk.actionDays |= 1 << d
-		wk.freq++
+		wk[0] |= 1 << (actionShift + d)
+		wk[1]++
 	}
 	for k, col := range c.sums {
 		if col < 0 {
@@ -620,14 +961,10 @@ func (r *rollup) foldEvent(a *account, s *Source, c *columns, row []string, day 
 			if features.IsMissing(v) {
 				continue
 			}
-			id, err := r.intern(v)
-			if err != nil {
-				return cellError(at, r.signals[k].column, err)
-			}
-			a.sets[i*len(r.signals)+k].add(id)
+			r.values.add(valueItem{a: a, v: v, k: k, day: day})
 			continue
 		}
-		a.sums[i*len(r.signals)+k] += sums[k]
+		wk[r.sig0+k] += sums[k]
 	}
 	return nil
 }
@@ -801,57 +1138,4 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		slices.SortFunc(a.versions, func(x, y version) int { return int(x.from) - int(y.from) })
 	}
 	return nil
-}
-
-// idset is a set of interned values (see rollup.intern): a slice
-// searched in order while small (an account-week sees a handful of
-// users), a map beyond. Ids, not strings: a value seen in many weeks
-// (a user active week after week) is stored once, and each week holds
-// four bytes of it.
-type idset struct {
-	small []uint32
-	big   map[uint32]struct{}
-}
-
-const smallSet = 32
-
-func (s *idset) add(v uint32) {
-	if s.big != nil {
-		s.big[v] = struct{}{}
-		return
-	}
-	if slices.Contains(s.small, v) {
-		return
-	}
-	if len(s.small) < smallSet {
-		s.small = append(s.small, v)
-		return
-	}
-	s.big = make(map[uint32]struct{}, 2*smallSet)
-	for _, x := range s.small {
-		s.big[x] = struct{}{}
-	}
-	s.big[v] = struct{}{}
-	s.small = nil
-}
-
-func (s *idset) len() int {
-	if s.big != nil {
-		return len(s.big)
-	}
-	return len(s.small)
-}
-
-// intern returns the id of a distinct-counted value, the same for the same
-// value in any account, week or signal.
-func (r *rollup) intern(v string) (uint32, error) {
-	if id, ok := r.ids[v]; ok {
-		return id, nil
-	}
-	if len(r.ids) == math.MaxUint32 {
-		return 0, errors.New("more than 4 billion distinct values to count")
-	}
-	id := uint32(len(r.ids))
-	r.ids[strings.Clone(v)] = id
-	return id, nil
 }

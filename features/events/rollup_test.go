@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -688,5 +690,185 @@ func TestDistinctMemory(t *testing.T) {
 	}
 	if perValue := float64(counted-plain) / (accounts * users * weeks); perValue > 50 {
 		t.Errorf("%.0f bytes allocated per account-week-user, want under 50: each week keeps its own copy of every value?", perValue)
+	}
+}
+
+// TestRowOrderMemory checks that rows sorted by time, as exports come, or
+// in reverse, fold in memory near accounts x weeks: an account's weeks
+// are not copied each time a later (or earlier) week arrives. It also
+// checks that the order does not change the output.
+func TestRowOrderMemory(t *testing.T) {
+	const accounts, weeks = 200, 260
+	start := day(t, "2020-01-06")
+	var lines []string
+	for w := range weeks {
+		for a := range accounts {
+			lines = append(lines, fmt.Sprintf("a%03d,%sT10:00:00Z,%d.5,u%d", a, start+features.Date(7*w+a%7), a%10, w%3))
+		}
+	}
+	var want []string
+	for _, order := range []string{"time", "reverse"} {
+		t.Run(order, func(t *testing.T) {
+			body := slices.Clone(lines)
+			if order == "reverse" {
+				slices.Reverse(body)
+			}
+			p := write(t, t.TempDir(), "e.csv", "id,t,amount,user\n"+strings.Join(body, "\n")+"\n")
+			m := &events.Mapping{ChurnAfterSilence: "90d", Sources: []events.Source{{Path: p, Account: "id", Time: "t",
+				Sum: []events.Signal{{Column: "amount"}}, CountDistinct: []events.Signal{{Column: "user", As: "users"}}}}}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			var c collect
+			if _, err := events.Build(context.Background(), m, events.Options{}, &c); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			if len(c.rows) != accounts*weeks {
+				t.Fatalf("%d snapshots, want %d", len(c.rows), accounts*weeks)
+			}
+			// The rows' strings and the snapshots kept by collect are
+			// about 15 MB; copying the weeks on every new week was 400.
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("allocated %d MB", alloc>>20)
+			if alloc > 60<<20 {
+				t.Errorf("allocated %d MB for %d accounts x %d weeks", alloc>>20, accounts, weeks)
+			}
+			if want == nil {
+				want = c.rows
+			} else if !slices.Equal(c.rows, want) {
+				t.Errorf("the output depends on the order of the rows")
+			}
+		})
+	}
+}
+
+// TestLongQuotedCell: a quoted cell whose many short lines add up to more
+// than csvfile.MaxRecordBytes is one record over the bound, an error at
+// the row it starts on, found without reading it whole: the bound is on
+// the record, not on each of its lines.
+func TestLongQuotedCell(t *testing.T) {
+	cell := `"` + strings.Repeat("note\n", 12<<20/5) + `"`
+	body := "acct;t;note\na;2025-01-06;x\nb;2025-01-07;" + cell + "\nc;2025-01-08;y\n"
+	src := events.Source{Path: write(t, t.TempDir(), "events.csv", body), Account: "acct", Time: "t"}
+	opt := events.Options{Today: day(t, "2026-01-01"), Until: day(t, "2025-02-02")}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, opt, &collect{})
+	runtime.ReadMemStats(&after)
+	var ie *features.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "events.csv: row 3") || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("error %v, want an InputError at row 3 about its length", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 { // the 1 MiB bound and buffers, not the 12 MiB cell
+		t.Errorf("reading allocated %d bytes: the cell was read whole", grew)
+	}
+}
+
+// TestCountDistinct checks distinct counts against a brute-force count,
+// on rows in random order over weeks that span several chunks and both
+// directions of growth, with repeated and missing values, values that
+// share their first 8 bytes, an account with more values than a short
+// list holds, one whose values are all missing, and two distinct columns
+// beside a sum.
+func TestCountDistinct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	start := day(t, "2024-12-30") // a Monday
+	values := []string{"u1", "u2", "u3", "u10", "", "NA", "u1 ", "session-0001", "session-0002", "session-00010", "u1\x00"}
+	type key struct{ acct, week string }
+	want := map[key][2]map[string]bool{}
+	var b strings.Builder
+	b.WriteString("acct,t,user,page,amount\n")
+	for range 3000 {
+		acct := fmt.Sprintf("a%d", rng.IntN(5))
+		d := start + features.Date(rng.IntN(7*30))
+		user, page := values[rng.IntN(len(values))], values[rng.IntN(3)]
+		switch acct {
+		case "a3":
+			user = fmt.Sprintf("user-%d", rng.IntN(100)) // more than a short list holds
+		case "a4":
+			user, page = "", "NA" // all missing
+		}
+		fmt.Fprintf(&b, "%s,%sT08:00:00Z,%s,%s,1\n", acct, d, user, page)
+		k := key{acct, d.Monday().String()}
+		if want[k][0] == nil {
+			want[k] = [2]map[string]bool{{}, {}}
+		}
+		if !features.IsMissing(user) {
+			want[k][0][user] = true
+		}
+		if !features.IsMissing(page) {
+			want[k][1][page] = true
+		}
+	}
+	src := events.Source{Path: write(t, t.TempDir(), "e.csv", b.String()), Account: "acct", Time: "t",
+		Sum:           []events.Signal{{Column: "amount"}},
+		CountDistinct: []events.Signal{{Column: "user", As: "users"}, {Column: "page", As: "pages"}}}
+	var c collect
+	if _, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &c); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for acct, weeks := range c.byAccount {
+		for week, line := range weeks {
+			f := strings.Fields(line)
+			got := f[len(f)-2:]
+			w := want[key{acct, week}]
+			if exp := []string{strconv.Itoa(len(w[0])), strconv.Itoa(len(w[1]))}; !slices.Equal(got, exp) {
+				t.Errorf("%s %s: users, pages %v, want %v", acct, week, got, exp)
+			}
+			if w[0] != nil {
+				seen++
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d account-weeks with rows written, want %d", seen, len(want))
+	}
+}
+
+// TestCSVSyntaxError checks that a CSV syntax error in an event file is
+// an InputError naming the file and the row the record starts on, and
+// where in it the problem is, for each separator.
+func TestCSVSyntaxError(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"bare.csv", "acct,t\na,2025-01-06\nb\"x,2025-01-07\n", `bare.csv: row 3: byte 2: bare " in non-quoted-field`},
+		{"semi.csv", "acct;t\na;2025-01-06\n\"b\nc\"x;2025-01-07\n", `semi.csv: row 3: line 4, byte 2: extraneous or missing " in quoted-field`},
+		{"open.csv", "acct|t\na|2025-01-06\n\"b|2025-01-07\n", `open.csv: row 3: byte 15: extraneous or missing " in quoted-field`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := events.Source{Path: write(t, t.TempDir(), tc.name, tc.body), Account: "acct", Time: "t"}
+			_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &collect{})
+			var ie *features.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want an InputError with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestErrorStopsReaders checks that a bad row after thousands of good
+// ones, in a roll-up with a distinct count, is reported at its row and
+// leaves no reading or recording goroutine behind.
+func TestErrorStopsReaders(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("acct,t,user\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "a%d,2025-01-%02dT10:00:00Z,u%d\n", i%50, 6+i%20, i%7)
+	}
+	b.WriteString("a1,yesterday,u1\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "a%d,2025-01-%02dT10:00:00Z,u%d\n", i%50, 6+i%20, i%7)
+	}
+	src := events.Source{Path: write(t, t.TempDir(), "e.csv", b.String()), Account: "acct", Time: "t",
+		CountDistinct: []events.Signal{{Column: "user", As: "users"}}}
+	before := runtime.NumGoroutine()
+	_, err := events.Build(context.Background(), &events.Mapping{Sources: []events.Source{src}}, events.Options{}, &collect{})
+	if err == nil || !strings.Contains(err.Error(), "e.csv: row 5002") {
+		t.Fatalf("error %v, want one at row 5002", err)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after the roll-up, %d before", after, before)
 	}
 }

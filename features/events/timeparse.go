@@ -48,6 +48,9 @@ func (p DayParser) Day(s string) (features.Date, error) {
 			return features.ParseDate(s)
 		}
 		if p.layout == "" {
+			if d, ok := p.utcSecond(s); ok {
+				return d, nil
+			}
 			for _, l := range autoLayouts {
 				if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
 					return p.dayOf(t, s)
@@ -95,4 +98,24 @@ func (p DayParser) dayOf(t time.Time, s string) (features.Date, error) {
 		return features.NoDate, fmt.Errorf("time %q is outside years 0000-9999", s)
 	}
 	return features.DateOf(t), nil
+}
+
+// utcSecond is the fast path of the commonest timestamp in event exports,
+// YYYY-MM-DDTHH:MM:SSZ read in UTC: its day is its date. It reports false
+// for anything else, and for anything time.Parse would refuse, which then
+// takes the general path and its error.
+func (p DayParser) utcSecond(s string) (features.Date, bool) {
+	if p.loc != time.UTC || len(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return features.NoDate, false
+	}
+	for _, i := range [...]int{11, 12, 14, 15, 17, 18} {
+		if s[i] < '0' || s[i] > '9' {
+			return features.NoDate, false
+		}
+	}
+	if s[11:13] > "23" || s[14] > '5' || s[17] > '5' {
+		return features.NoDate, false
+	}
+	d, err := features.ParseDate(s[:10])
+	return d, err == nil
 }
