@@ -22,7 +22,7 @@ import (
 )
 
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR) --out DIR [flags]",
+	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR | --table FILE --label COL) --out DIR [flags]",
 		`Fits churn models, validates them out of time against historical churn,
 prints the comparison and writes the chosen model to DIR: model.json (the
 model, its features, calibration, training window, data fingerprint and
@@ -36,6 +36,16 @@ wrote is used as it is. --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.
 
+With --table, a static customer table (one row per customer, CSV or
+Parquet) is the input: --label names the churned flag (1/0, true/false,
+yes/no), --id the customer key, --drop columns to leave out. Numeric columns
+are used as they are, text columns as categories (one 0/1 feature per
+value), blanks and NA/null as missing (trees route them, logistic imputes
+the mean and adds an indicator); text with too many distinct values (an id,
+free text) is left out with a warning. Models are validated by stratified
+--folds cross-validation (mean ± sd of every metric), the chosen one
+refitted on every row.
+
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
 run is kept. A DIR that holds other files than an earlier model is refused
@@ -43,6 +53,12 @@ before any fitting.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
 	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
+	var tf tableFlags
+	fs.StringVar(&tf.path, "table", "", "static customer table (.csv or .parquet): one row per customer, cross-validated")
+	fs.StringVar(&tf.label, "label", "", "with --table: the churned column (1/0, true/false, yes/no)")
+	fs.StringVar(&tf.id, "id", "", "with --table: the customer key column, never a feature")
+	fs.StringVar(&tf.drop, "drop", "", "with --table: columns to leave out, comma-separated")
+	fs.IntVar(&tf.folds, "folds", models.DefaultFolds, "with --table: cross-validation folds")
 	out := fs.String("out", "", "model directory to write, replaced whole")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
@@ -63,8 +79,27 @@ before any fitting.`)
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
-	if (*snapshots == "") == (*featDir == "") {
-		return errors.New("give exactly one of --snapshots FILE and --features DIR")
+	if countTrue(*snapshots != "", *featDir != "", tf.path != "") != 1 {
+		return errors.New("give exactly one of --snapshots FILE, --features DIR and --table FILE")
+	}
+	if tf.path != "" {
+		if tf.label == "" {
+			return usageError(fs, "--table needs --label COL: the churned column")
+		}
+		if tf.folds < 2 {
+			return usageError(fs, "--folds %d: want 2 or more", tf.folds)
+		}
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
+			}
+		}
+	} else {
+		for _, name := range []string{"label", "id", "drop", "folds"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s goes with --table", name)
+			}
+		}
 	}
 	// Every value is checked before the data is read and the models fit,
 	// which can take minutes; 0 keeps its documented meaning (a default,
@@ -117,6 +152,9 @@ before any fitting.`)
 		return err
 	}
 	defer dir.Discard()
+	if tf.path != "" {
+		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
+	}
 
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
@@ -309,4 +347,15 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// countTrue counts the true values.
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
