@@ -11,14 +11,22 @@ import (
 )
 
 func runScore(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "score", "--snapshots FILE --model DIR [flags]",
+	fs := newFlags(e, "score", "(--snapshots FILE | --table FILE) --model DIR [flags]",
 		`Scores every account that is active at its latest snapshot week and ranks
 them, highest risk first: churn probability within the model's horizon,
 health colour, ARR, ARR at risk (probability x ARR), renewal date and days
 to it, the change since the previous week's score, and the top three drivers
 in plain words. The health cut-offs come from the model's validation data
 (red: the riskiest tenth) unless --red/--yellow set them; the output states
-which.`)
+which.
+
+With --table, a model trained on a customer table (train --table) scores
+every row of a table with the same columns (the label may be absent): csv
+and json give each row's id, probability, log-odds, base value and one
+contribution per original column (a categorical column's one-hot parts
+summed), which add up to the log-odds; table lists the riskiest rows with
+their top drivers. Categories the model never saw are scored as missing and
+reported on stderr.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv or json")
@@ -29,8 +37,25 @@ which.`)
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
 	normalize := weeksFlag(fs)
+	fs.String("table", "", "customer table (.csv or .parquet) to score with a model from train --table")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	table := fs.Lookup("table").Value.String()
+	if table != "" {
+		if isSet(fs, "snapshots") {
+			return usageError(fs, "give one of --snapshots and --table")
+		}
+		if err := required(fs, "model"); err != nil {
+			return err
+		}
+		if *top < 0 {
+			return usageError(fs, "--top %d: want a number of rows, 0 or more (0: all)", *top)
+		}
+		if *format != "table" && *format != "csv" && *format != "json" {
+			return usageError(fs, "--format %q: want table, csv or json", *format)
+		}
+		return scoreTable(ctx, e, table, *modelDir, *format, *top)
 	}
 	if err := required(fs, "snapshots", "model"); err != nil {
 		return err
@@ -51,6 +76,9 @@ which.`)
 	a, err := models.Load(*modelDir)
 	if err != nil {
 		return err
+	}
+	if a.Spec.Table != nil {
+		return fmt.Errorf("%s was trained on a customer table: score one with --table FILE", *modelDir)
 	}
 	if *segment != "" && !slices.Contains(a.Spec.Segments, *segment) {
 		// A segment the model does not know matches no account: an empty
