@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/churnlabs/churn/features"
 	"io"
 	"log/slog"
 	"net"
@@ -17,7 +18,7 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "--model DIR --snapshots FILE [flags]",
+	fs := newFlags(e, "serve", "--model DIR [--snapshots FILE] [flags]",
 		`Serves churn scores over HTTP. On start it loads the model and scores every
 account active at its latest snapshot week; then:
 
@@ -39,9 +40,13 @@ serving. SIGINT or SIGTERM stops the server after in-flight requests finish.
 With --token-file every route but health, metrics and the dashboard page
 itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
 token and sends it with its API calls. With --admin-token-file the reload
-route needs that token instead, and no longer takes --token-file's.`)
+route needs that token instead, and no longer takes --token-file's.
+
+A model trained on a customer table (train --table) needs no --snapshots:
+POST /v1/score takes the table's raw columns (categories as strings) and
+answers contributions per column; it has no accounts to rank.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
-	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored (not for a customer table's model)")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
@@ -54,7 +59,7 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "model", "snapshots"); err != nil {
+	if err := required(fs, "model"); err != nil {
 		return err
 	}
 	if *maxBatch < 1 {
@@ -91,9 +96,15 @@ route needs that token instead, and no longer takes --token-file's.`)
 	if token == "" && !isLoopback(*addr) {
 		log.Warn("serving beyond this machine without authentication: consider --token-file", "addr", *addr)
 	}
+	// A model of snapshots needs them (serve.New says so); a customer
+	// table's model scores the rows it is sent and needs none.
+	var src features.Source
+	if *snapshots != "" {
+		src = snapshotSource(e, *snapshots, *normalize)
+	}
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
-		Snapshots:       snapshotSource(e, *snapshots, *normalize),
+		Snapshots:       src,
 		Token:           token,
 		AdminToken:      adminToken,
 		PublicDashboard: *public,
