@@ -89,6 +89,9 @@ type TableOptions struct {
 	ID string
 	// Drop lists columns left out.
 	Drop []string
+	// Time, when set, names a date column that splits the rows out of
+	// time (SplitTableByTime); it is never a feature.
+	Time string
 	// MaxLevels bounds a categorical column's distinct values; 0 means
 	// DefaultMaxLevels.
 	MaxLevels int
@@ -204,7 +207,7 @@ func InferTable(c *Customers, opt TableOptions) (*TableSpec, []Warning, error) {
 	}
 	maxLevels := cmp.Or(opt.MaxLevels, DefaultMaxLevels)
 	skip := map[string]bool{opt.Label: true}
-	for _, name := range append([]string{opt.Label, opt.ID}, opt.Drop...) {
+	for _, name := range append([]string{opt.Label, opt.ID, opt.Time}, opt.Drop...) {
 		if name == "" {
 			continue
 		}
@@ -560,4 +563,68 @@ func Folds(labels []float64, k int, seed uint64) ([]int, error) {
 		}
 	}
 	return fold, nil
+}
+
+// DefaultValidShare is the share of a customer table's rows, the latest
+// by its time column, that an out-of-time split holds out.
+const DefaultValidShare = 0.2
+
+// SplitTableByTime splits the rows of ds, encoded from c, out of time by
+// the dates of c's column: the latest rows, at least share of them and
+// whole days (a day is never split), are validation, the earlier ones
+// training. Each row's Week is set to its date. Dates are YYYY-MM-DD,
+// or a timestamp starting with one; a missing or bad one is an error
+// naming its row.
+func SplitTableByTime(c *Customers, ds *Dataset, column string, share float64) (*Split, error) {
+	k := c.Column(column)
+	if k < 0 {
+		return nil, &InputError{File: c.Name, Column: column, Err: errors.New("no such column: want the date that splits the rows out of time")}
+	}
+	for i, s := range c.Cells[k] {
+		s = strings.TrimSpace(s)
+		if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+			s = s[:10]
+		}
+		d, err := ParseDate(s)
+		if err != nil {
+			return nil, &InputError{File: c.Name, Row: c.Rows[i], Column: column, Err: err}
+		}
+		ds.Week[i] = d
+	}
+	sorted := slices.Clone(ds.Week)
+	slices.Sort(sorted)
+	cut := sorted[min(len(sorted)-1, int((1-share)*float64(len(sorted))))]
+	var train, valid []int
+	for i, d := range ds.Week {
+		if d < cut {
+			train = append(train, i)
+		} else {
+			valid = append(valid, i)
+		}
+	}
+	if len(train) == 0 {
+		return nil, &InputError{File: c.Name, Column: column, Err: fmt.Errorf("every row is on or after %s: no earlier rows to train on", cut)}
+	}
+	sp := &Split{Train: rowsOf(ds, train), Valid: rowsOf(ds, valid)}
+	sp.TrainStats, sp.ValidStats = periodOf(sp.Train), periodOf(sp.Valid)
+	return sp, nil
+}
+
+// rowsOf returns rows idx of ds, copied.
+func rowsOf(ds *Dataset, idx []int) *Dataset {
+	out := &Dataset{Features: ds.Features, Label: make([]float64, 0, len(idx))}
+	for _, i := range idx {
+		out.Append(ds.AccountID[i], ds.Week[i], ds.Row(i))
+		out.Label = append(out.Label, ds.Label[i])
+	}
+	return out
+}
+
+// periodOf describes the rows of ds, each a customer.
+func periodOf(ds *Dataset) Period {
+	p := Period{Rows: ds.Len(), Accounts: ds.Len(), First: slices.Min(ds.Week), Last: slices.Max(ds.Week)}
+	for _, y := range ds.Label {
+		p.Positives += int(y)
+	}
+	return p
 }

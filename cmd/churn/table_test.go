@@ -141,3 +141,47 @@ func TestTableTrainScore(t *testing.T) {
 		})
 	}
 }
+
+// TestTableTrainOutOfTime checks --time: the latest rows by the date
+// column validate the model fitted on the earlier ones, the date is no
+// feature, and a bad date is an error naming its row and column.
+func TestTableTrainOutOfTime(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("signed_up,plan,usage,churned\n")
+	for i := range 200 {
+		plan := []string{"basic", "pro"}[i%2]
+		churned := 0
+		if (i%2 == 0) != ((i*13)%10 < 2) {
+			churned = 1
+		}
+		fmt.Fprintf(&b, "2024-%02d-%02dT10:00:00Z,%s,%d,%d\n", 1+i%12, 1+i%28, plan, (i*7)%40, churned)
+	}
+	path := filepath.Join(dir, "t.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	model := filepath.Join(dir, "model")
+	out := mustChurn(t, "train", "--table", path, "--label", "churned", "--time", "signed_up", "--model", "logistic",
+		"--no-plots", "--out", model)
+	if !strings.Contains(out, "validated out of time on the latest") || !strings.Contains(out, "by signed_up") {
+		t.Errorf("train output:\n%s", out)
+	}
+	var art struct {
+		Features []string `json:"features"`
+		Train    struct {
+			Last string `json:"last_week"`
+		} `json:"train"`
+		Valid struct {
+			First string `json:"first_week"`
+			Rows  int    `json:"rows"`
+		} `json:"valid"`
+	}
+	readJSON(t, filepath.Join(model, "model.json"), &art)
+	if fmt.Sprint(art.Features) != "[plan=basic plan=pro usage]" || !(art.Train.Last < art.Valid.First) || art.Valid.Rows < 40 {
+		t.Errorf("model.json: %+v", art)
+	}
+	os.WriteFile(path, []byte("signed_up,plan,churned\n2024-01-02,a,1\n2024-13-02,b,0\n"), 0o644)
+	code, _, errs := churn(t, "train", "--table", path, "--label", "churned", "--time", "signed_up", "--out", filepath.Join(dir, "m2"))
+	if code != 1 || !strings.Contains(errs, `t.csv: row 3: column "signed_up"`) {
+		t.Errorf("bad date: exit %d, %s", code, errs)
+	}
+}

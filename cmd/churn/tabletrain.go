@@ -15,8 +15,8 @@ import (
 
 // tableFlags are train's flags for a static customer table.
 type tableFlags struct {
-	path, label, id, drop string
-	folds                 int
+	path, label, id, drop, time string
+	folds                       int
 }
 
 // readCustomers reads a customer table, CSV (delimiter guessed, .gz too)
@@ -45,7 +45,7 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 			drop = append(drop, d)
 		}
 	}
-	t, warnings, err := features.InferTable(c, features.TableOptions{Label: tf.label, ID: tf.id, Drop: drop})
+	t, warnings, err := features.InferTable(c, features.TableOptions{Label: tf.label, ID: tf.id, Drop: drop, Time: tf.time})
 	if err != nil {
 		return err
 	}
@@ -57,8 +57,20 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 		return err
 	}
 	spec := features.Spec{Table: t}
-	res, err := models.TrainCV(ctx, ds, spec, models.CVOptions{Kinds: kinds, Params: p, Folds: tf.folds, Seed: seed,
-		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+	var res *models.Result
+	var sp *features.Split
+	if tf.time != "" {
+		// Out of time, as for snapshots: the latest rows validate the
+		// model fitted on the earlier ones, which is the model saved.
+		if sp, err = features.SplitTableByTime(c, ds, tf.time, features.DefaultValidShare); err != nil {
+			return err
+		}
+		res, err = models.Train(ctx, sp, spec, models.TrainOptions{Kinds: kinds, Params: models.TableParams(p),
+			Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+	} else {
+		res, err = models.TrainCV(ctx, ds, spec, models.CVOptions{Kinds: kinds, Params: p, Folds: tf.folds, Seed: seed,
+			Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+	}
 	e.progress.end()
 	if err != nil {
 		return fmt.Errorf("%s: %w", tf.path, err)
@@ -80,16 +92,26 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writeTablePlots(dir.Path(), ds.Label, res); err != nil {
-			return err
+		plot := writeTablePlots(dir.Path(), ds.Label, res)
+		if sp != nil {
+			plot = writePlots(dir.Path(), sp, res)
+		}
+		if plot != nil {
+			return plot
 		}
 	}
 	if err := commit(ctx, dir); err != nil {
 		return err
 	}
 	e.progress.end()
-	fmt.Fprintf(e.stdout, "trained on %d customers (%d churned), %d columns as %d features; %s\n",
-		ds.Len(), res.Report.Train.Positives, len(t.Columns), len(ds.Features), res.Report.Validation)
+	if sp != nil {
+		fmt.Fprintf(e.stdout, "trained on %d customers (%s to %s by %s), validated out of time on the latest %d (%s to %s); %d columns as %d features\n",
+			sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, tf.time, sp.ValidStats.Rows,
+			sp.ValidStats.First, sp.ValidStats.Last, len(t.Columns), len(ds.Features))
+	} else {
+		fmt.Fprintf(e.stdout, "trained on %d customers (%d churned), %d columns as %d features; %s\n",
+			ds.Len(), res.Report.Train.Positives, len(t.Columns), len(ds.Features), res.Report.Validation)
+	}
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
 	}

@@ -44,7 +44,8 @@ value), blanks and NA/null as missing (trees route them, logistic imputes
 the mean and adds an indicator); text with too many distinct values (an id,
 free text) is left out with a warning. Models are validated by stratified
 --folds cross-validation (mean ± sd of every metric), the chosen one
-refitted on every row.
+refitted on every row; with --time COL (a date) they are validated out of
+time instead, on the latest 20% of rows, as for snapshots.
 
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
@@ -59,6 +60,7 @@ before any fitting.`)
 	fs.StringVar(&tf.id, "id", "", "with --table: the customer key column, never a feature")
 	fs.StringVar(&tf.drop, "drop", "", "with --table: columns to leave out, comma-separated")
 	fs.IntVar(&tf.folds, "folds", models.DefaultFolds, "with --table: cross-validation folds")
+	fs.StringVar(&tf.time, "time", "", "with --table: a date column; validate out of time on the latest 20% of rows instead of cross-validating")
 	out := fs.String("out", "", "model directory to write, replaced whole")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
@@ -89,13 +91,16 @@ before any fitting.`)
 		if tf.folds < 2 {
 			return usageError(fs, "--folds %d: want 2 or more", tf.folds)
 		}
+		if tf.time != "" && isSet(fs, "folds") {
+			return usageError(fs, "--folds and --time: a split out of time has no folds")
+		}
 		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
 			}
 		}
 	} else {
-		for _, name := range []string{"label", "id", "drop", "folds"} {
+		for _, name := range []string{"label", "id", "drop", "folds", "time"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s goes with --table", name)
 			}
