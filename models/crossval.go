@@ -63,9 +63,9 @@ type CVOptions struct {
 	// the rows into them.
 	Folds int
 	Seed  uint64
-	// Progress and Step are as in TrainOptions.
-	Progress func(kind string, done, total int)
-	Step     func(kind, step string)
+	// Step, when set, hears of each step as it starts, as in
+	// TrainOptions; the fits of the folds are told as steps too.
+	Step func(kind, step string)
 }
 
 // CrossValidation is a model's k-fold validation: every metric per fold,
@@ -162,10 +162,10 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 	}
 	best := math.Inf(-1)
 	for _, kind := range kinds {
+		// Several fits run at once, so their rounds are not reported
+		// one by one: each fit finished is one step of k+1.
 		progress := func(done, total int) {
-			if opt.Progress != nil {
-				opt.Progress(kind, done, total)
-			}
+			step(kind, fmt.Sprintf("fitted %d of %d (%d folds and the refit):", done, total, k))
 		}
 		start := time.Now()
 		cv := &CrossValidation{Folds: k, Seed: opt.Seed, Metrics: map[string]MeanSD{}}

@@ -69,7 +69,7 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 			Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
 	} else {
 		res, err = models.TrainCV(ctx, ds, spec, models.CVOptions{Kinds: kinds, Params: p, Folds: tf.folds, Seed: seed,
-			Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+			Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
 	}
 	e.progress.end()
 	if err != nil {
