@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // realTable finds a table of the project's shared real data, or skips.
@@ -183,5 +185,43 @@ func TestTableTrainOutOfTime(t *testing.T) {
 	code, _, errs := churn(t, "train", "--table", path, "--label", "churned", "--time", "signed_up", "--out", filepath.Join(dir, "m2"))
 	if code != 1 || !strings.Contains(errs, `t.csv: row 3: column "signed_up"`) {
 		t.Errorf("bad date: exit %d, %s", code, errs)
+	}
+}
+
+// TestTableTrainParquet trains on a Parquet customer table: a null is
+// missing, a BOOLEAN label is read as true/false.
+func TestTableTrainParquet(t *testing.T) {
+	type row struct {
+		ID      string   `parquet:"id"`
+		Plan    *string  `parquet:"plan,optional"`
+		Usage   *float64 `parquet:"usage,optional"`
+		Churned bool     `parquet:"churned"`
+	}
+	var rows []row
+	for i := range 120 {
+		plan, usage := []string{"basic", "pro"}[i%2], float64((i*7)%30)
+		r := row{ID: fmt.Sprint("c", i), Plan: &plan, Usage: &usage, Churned: i%2 == 0 && (i*7)%30 < 20}
+		if i%10 == 3 {
+			r.Usage = nil
+		}
+		if i%17 == 5 {
+			r.Plan = nil
+		}
+		rows = append(rows, r)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "customers.parquet")
+	if err := parquet.WriteFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model")
+	mustChurn(t, "train", "--table", path, "--label", "churned", "--id", "id", "--model", "logistic", "--folds", "3",
+		"--no-plots", "--out", model)
+	var art struct {
+		Features []string `json:"features"`
+	}
+	readJSON(t, filepath.Join(model, "model.json"), &art)
+	if got := fmt.Sprint(art.Features); got != "[plan=basic plan=pro plan:missing usage usage:missing]" {
+		t.Errorf("features %s", got)
 	}
 }
