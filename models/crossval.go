@@ -135,7 +135,9 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 		kinds = Kinds
 	}
 	opt.Params = TableParams(opt.Params)
-	stats := features.Period{Rows: ds.Len(), Accounts: ds.Len()}
+	// A customer table has no weeks: its periods say how many rows, not
+	// when (NoDate, written "").
+	stats := features.Period{First: features.NoDate, Last: features.NoDate, Rows: ds.Len(), Accounts: ds.Len()}
 	for _, y := range ds.Label {
 		stats.Positives += int(y)
 	}

@@ -82,6 +82,9 @@ func TestTrainCVExactColumnContributions(t *testing.T) {
 			}
 		}
 		a := res.Artifacts[e.Name]
+		if a.Train.First != features.NoDate || a.Valid.Last != features.NoDate || a.Train.Rows != ds.Len() {
+			t.Errorf("%s: a customer table has no weeks: train %+v, valid %+v", e.Name, a.Train, a.Valid)
+		}
 		if a.Metrics.ROCAUC != e.ValidAUC {
 			t.Errorf("%s: model.json's AUC %v, metrics.json's %v", e.Name, a.Metrics.ROCAUC, e.ValidAUC)
 		}

@@ -416,7 +416,7 @@ func (st *state) scoreTableRow(x, phi []float64, row map[string]json.RawMessage)
 		if len(bad) > maxListed {
 			msg += fmt.Sprintf("; and %d more", len(bad)-maxListed)
 		}
-		return scoreView{}, errors.New(msg + " (GET /v1/model lists the model's columns in spec.table)")
+		return scoreView{}, errors.New(msg + " (GET /v1/model lists the model's columns under table)")
 	}
 	missing, unseen, err := features.NewRowEncoder(st.table).Encode(x, cells)
 	if err != nil {
@@ -424,7 +424,7 @@ func (st *state) scoreTableRow(x, phi []float64, row map[string]json.RawMessage)
 	}
 	if len(missing) == len(st.table.Columns) {
 		return scoreView{}, errors.New("every column of the model is missing: give at least one " +
-			"(GET /v1/model lists the model's columns in spec.table)")
+			"(GET /v1/model lists the model's columns under table)")
 	}
 	sc := st.scorer.Score(x, phi)
 	if math.IsNaN(sc.LogOdds) || math.IsInf(sc.LogOdds, 0) {

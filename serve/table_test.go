@@ -59,6 +59,14 @@ func TestServeTableModel(t *testing.T) {
 	t.Cleanup(srv.Close)
 	e := &env{srv: srv, h: srv.Handler()}
 
+	if w := e.do(http.MethodGet, "/v1/model", ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"columns"`) {
+		t.Errorf("GET /v1/model: %d %s", w.Code, w.Body)
+	}
+	for _, path := range []string{"/v1/ranking", "/v1/accounts/a/score", "/v1/accounts/a"} {
+		if w := e.do(http.MethodGet, path, ""); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "customer table") {
+			t.Errorf("GET %s: %d %s, want 404 saying the model has no accounts", path, w.Code, w.Body)
+		}
+	}
 	w := e.do(http.MethodPost, "/v1/score", `{"rows":[{"plan":"pro","seats":12},{"plan":"gold","seats":5},{"seats":3}]}`)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
