@@ -132,8 +132,10 @@ func TestTableTrainScore(t *testing.T) {
 			`train.csv: column "gone": no such column`},
 		{"table flag on snapshots", []string{"train", "--snapshots", train, "--folds", "3", "--out", filepath.Join(dir, "m2")}, 2,
 			"--folds goes with --table"},
-		{"snapshot model on a table", []string{"score", "--snapshots", score, "--model", model}, 1,
+		{"table model on snapshots", []string{"score", "--snapshots", score, "--model", model}, 1,
 			"trained on a customer table: score one with --table"},
+		{"table model in a report", []string{"report", "--snapshots", score, "--model", model, "--out", filepath.Join(dir, "r")}, 1,
+			"trained on a customer table: churn report compares models of snapshots"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := churn(t, tc.args...)
