@@ -49,6 +49,11 @@ reported on stderr.`)
 		if err := required(fs, "model"); err != nil {
 			return err
 		}
+		for _, name := range []string{"segment", "renewal-within", "sort", "red", "yellow", "normalize-weeks"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
+			}
+		}
 		if *top < 0 {
 			return usageError(fs, "--top %d: want a number of rows, 0 or more (0: all)", *top)
 		}

@@ -134,6 +134,8 @@ func TestTableTrainScore(t *testing.T) {
 			"--folds goes with --table"},
 		{"table model on snapshots", []string{"score", "--snapshots", score, "--model", model}, 1,
 			"trained on a customer table: score one with --table"},
+		{"snapshot flag on a table", []string{"score", "--table", score, "--model", model, "--segment", "smb"}, 2,
+			"--segment is for snapshots"},
 		{"table model in a report", []string{"report", "--snapshots", score, "--model", model, "--out", filepath.Join(dir, "r")}, 1,
 			"trained on a customer table: churn report compares models of snapshots"},
 	} {
