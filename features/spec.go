@@ -80,10 +80,16 @@ type Spec struct {
 	Segments []string `json:"segments"`
 	// Extras are extra numeric snapshot columns used as they are.
 	Extras []string `json:"extras"`
+	// Table, when set, makes this the spec of a static customer table
+	// (churn train --table): its columns replace every snapshot feature.
+	Table *TableSpec `json:"table,omitempty"`
 }
 
 // Names returns the feature columns in order.
 func (s Spec) Names() []string {
+	if s.Table != nil {
+		return s.Table.names()
+	}
 	names := append(make([]string, 0, s.Width()), behaviourNames[:]...)
 	if s.ARR {
 		names = append(names, LogARR)
@@ -99,6 +105,9 @@ func (s Spec) Names() []string {
 
 // Width returns the number of feature columns.
 func (s Spec) Width() int {
+	if s.Table != nil {
+		return len(s.Table.names())
+	}
 	n := numBehaviourColumns + len(s.Segments) + len(s.Extras)
 	if s.ARR {
 		n++
@@ -133,6 +142,12 @@ func Describe(feature string) string {
 	}
 	if seg, ok := strings.CutPrefix(feature, segmentPrefix); ok {
 		return "in the " + seg + " segment"
+	}
+	if col, ok := strings.CutSuffix(feature, ":missing"); ok {
+		return col + " is missing"
+	}
+	if col, level, ok := strings.Cut(feature, "="); ok {
+		return col + " is " + level
 	}
 	return strings.ReplaceAll(feature, "_", " ")
 }

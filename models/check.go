@@ -70,7 +70,13 @@ func (a *Artifact) Check() error {
 	if want := a.Spec.Names(); !slices.Equal(a.Features, want) {
 		return fmt.Errorf("features %v do not match the feature spec %v", a.Features, want)
 	}
-	if a.Horizon < 1 || a.Horizon > maxHorizon {
+	if a.Spec.Table != nil {
+		// A customer table has no time: its label is whether the
+		// customer churned, over no horizon.
+		if a.Horizon != 0 {
+			return fmt.Errorf("horizon_weeks %d: a customer table's model has none (0)", a.Horizon)
+		}
+	} else if a.Horizon < 1 || a.Horizon > maxHorizon {
 		return fmt.Errorf("horizon_weeks %d: want 1 to %d", a.Horizon, maxHorizon)
 	}
 	for _, p := range []struct {

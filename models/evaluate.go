@@ -29,7 +29,10 @@ type Evaluation struct {
 	// ValidAUC is the validation ROC AUC (out of time) of the served
 	// scores: the figure train, model.json, the dashboard and the report
 	// show.
-	ValidAUC   float64 `json:"valid_auc"`
+	ValidAUC float64 `json:"valid_auc"`
+	// ValidAUCSD is, for a cross-validated model, the standard deviation
+	// of ROC AUC over the folds, ValidAUC being their mean.
+	ValidAUCSD float64 `json:"valid_auc_sd,omitempty"`
 	FitSeconds float64 `json:"fit_seconds"`
 
 	ValidPRAUC       float64 `json:"valid_pr_auc"`
@@ -61,6 +64,8 @@ type Evaluation struct {
 	// Importance is the mean absolute contribution of each feature over
 	// validation rows, in calibrated log-odds, largest first.
 	Importance []Importance `json:"importance"`
+	// CrossValidation holds a customer table model's folds.
+	CrossValidation *CrossValidation `json:"cross_validation,omitempty"`
 	// Backtest repeats the validation at earlier cut-offs.
 	Backtest *Backtest `json:"backtest,omitempty"`
 	// Coefficients are a logistic model's, per standardized unit and per
@@ -132,11 +137,25 @@ func inParallel(n int, fn func(lo, hi int)) {
 
 // evaluate computes a model's validation figures and its calibration.
 func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec) (*Evaluation, []float64, error) {
-	s := scoreRows(m, valid)
+	return evaluateScored(name, m, scoreRows(m, valid), valid, spec)
+}
+
+// evaluateScored is evaluate with the rows of valid already scored into
+// s: by m itself, or out of fold by cross-validation, m being then the
+// model refitted on every row (whose importance it reports).
+func evaluateScored(name string, m Model, s scored, valid *features.Dataset, spec features.Spec) (*Evaluation, []float64, error) {
+	columns, of := spec.Groups()
+	if len(of) != len(valid.Features) {
+		// A features directory edited by hand; each feature stands alone.
+		columns, of = valid.Features, make([]int, len(valid.Features))
+		for j := range of {
+			of[j] = j
+		}
+	}
 	// Explaining rows for the importance is most of the work and runs on
 	// every CPU; the metrics run on one. Side by side, neither waits.
 	explained := make(chan importanceSums, 1)
-	go func() { explained <- explainRows(m, valid) }()
+	go func() { explained <- explainRows(m, valid, of, len(columns)) }()
 	raw := make([]float64, len(s.z))
 	for i, z := range s.z {
 		raw[i] = sigmoid(z)
@@ -172,7 +191,7 @@ func evaluate(name string, m Model, valid *features.Dataset, spec features.Spec)
 	e.ValidAUC, e.ValidPRAUC = r.ROCAUC, r.PRAUC
 	e.TopDecileLift, e.TopDecileCapture = r.TopDecile.Lift, r.TopDecile.Capture
 	e.ValidLogLoss, e.ValidBrier = c.LogLoss, c.Brier
-	e.Importance = (<-explained).importance(valid.Features, platt.A)
+	e.Importance = (<-explained).importance(columns, platt.A)
 	if lm, ok := m.(*logistic.Model); ok {
 		orig, _ := lm.Original()
 		for j, f := range lm.Features {
@@ -250,8 +269,11 @@ type importanceSums struct {
 	rows int
 }
 
-// explainRows explains up to importanceRows rows of ds, evenly spaced.
-func explainRows(m Model, ds *features.Dataset) importanceSums {
+// explainRows explains up to importanceRows rows of ds, evenly spaced,
+// and sums the absolute contribution of each of ncol original columns,
+// of[j] being feature j's: one-hot parts are summed before their
+// absolute value is taken, as a score's explanation shows them.
+func explainRows(m Model, ds *features.Dataset, of []int, ncol int) importanceSums {
 	p := len(ds.Features)
 	step := max(1, ds.Len()/importanceRows)
 	n := (ds.Len() + step - 1) / step
@@ -266,10 +288,15 @@ func explainRows(m Model, ds *features.Dataset) importanceSums {
 		}
 		explain(rows, phis)
 	})
-	sum := make([]float64, p)
+	sum := make([]float64, ncol)
+	col := make([]float64, ncol)
 	for k := range n {
+		clear(col)
 		for j, v := range phi[k*p : (k+1)*p] {
-			sum[j] += math.Abs(v)
+			col[of[j]] += v
+		}
+		for c, v := range col {
+			sum[c] += math.Abs(v)
 		}
 	}
 	return importanceSums{sum, n}

@@ -125,6 +125,9 @@ type Scorer struct {
 	a       *Artifact
 	model   Model
 	explain func(x, phi []float64) float64
+	// columns are the spec's original columns, of[j] feature j's.
+	columns []string
+	of      []int
 }
 
 // NewScorer returns a Scorer for a. For tree models it tabulates the
@@ -135,7 +138,28 @@ func NewScorer(a *Artifact) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scorer{a: a, model: m, explain: explainer(m)}, nil
+	columns, of := a.Spec.Groups()
+	return &Scorer{a: a, model: m, explain: explainer(m), columns: columns, of: of}, nil
+}
+
+// Columns returns the original columns that ByColumn sums contributions
+// into: a customer table's columns, or the features themselves.
+func (s *Scorer) Columns() []string { return s.columns }
+
+// ByColumn sums the contributions phi of a Score per original column into
+// out (allocated when short): the one-hot parts of a categorical column
+// and its missing indicator add up to the column's contribution, so base
+// plus the column sums is still the score's log-odds.
+func (s *Scorer) ByColumn(phi, out []float64) []float64 {
+	if cap(out) < len(s.columns) {
+		out = make([]float64, len(s.columns))
+	}
+	out = out[:len(s.columns)]
+	clear(out)
+	for j, v := range phi {
+		out[s.of[j]] += v
+	}
+	return out
 }
 
 // explainer returns m's fastest way to explain many rows one at a time,

@@ -20,8 +20,11 @@ const Selection = "highest " + metrics.ValidationAUC
 
 // Report is metrics.json: every model's validation and the choice.
 type Report struct {
-	Chosen      string          `json:"chosen"`
-	Selection   string          `json:"selection"`
+	Chosen    string `json:"chosen"`
+	Selection string `json:"selection"`
+	// Validation says how the models were validated when it is not out
+	// of time: a customer table's cross-validation.
+	Validation  string          `json:"validation,omitempty"`
 	Horizon     int             `json:"horizon_weeks"`
 	Train       features.Period `json:"train"`
 	Valid       features.Period `json:"valid"`
@@ -240,6 +243,9 @@ func backtest(ctx context.Context, kind string, opt TrainOptions) (*Backtest, er
 func (r *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "model\tfit s\tROC AUC\tPR AUC\tlog-loss raw\tlog-loss cal\tBrier cal\tlift@10%\tcapture@10%\tbacktest AUC\t")
+	if r.Validation != "" {
+		return r.writeCV(w)
+	}
 	for _, e := range r.Models {
 		bt := "-"
 		if e.Backtest != nil {
@@ -292,6 +298,38 @@ func checkHoldout(sp *features.Split) error {
 		}
 		return fmt.Errorf("holdout leak: training week %s with a %d-week horizon reaches the validation period starting %s",
 			w, sp.Horizon, firstValid)
+	}
+	return nil
+}
+
+// writeCV prints a cross-validated comparison: each metric's mean ± sd
+// over the folds.
+func (r *Report) writeCV(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tfit s\tROC AUC\tPR AUC\tlog-loss\tBrier\tlift@10%\tcapture@10%\t")
+	for _, e := range r.Models {
+		mark := ""
+		if e.Name == r.Chosen {
+			mark = "*"
+		}
+		m := e.CrossValidation.Metrics
+		f := func(name, format string) string {
+			return fmt.Sprintf(format+"±"+format, m[name].Mean, m[name].SD)
+		}
+		fmt.Fprintf(tw, "%s%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", mark, e.Name, e.FitSeconds,
+			f("roc_auc", "%.3f"), f("pr_auc", "%.3f"), f("log_loss", "%.4f"), f("brier", "%.4f"),
+			f("top_decile_lift", "%.2f"), f("top_decile_capture", "%.3f"))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range r.Models {
+		if e.Name == r.Chosen {
+			_, err := fmt.Fprintf(w, "* chosen: %s, %s: %.3f ± %.3f.\n"+
+				"%s: mean ± sd over the folds of the raw scores; fit s covers every fold and the refit on all rows.\n",
+				r.Chosen, r.Selection, e.ValidAUC, e.ValidAUCSD, r.Validation)
+			return err
+		}
 	}
 	return nil
 }

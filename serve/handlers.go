@@ -57,6 +57,10 @@ func (s *Server) account(c *gin.Context) {
 // lookup finds the account the path names, or answers 404.
 func (s *Server) lookup(c *gin.Context, st *state) (*ranking.Account, bool) {
 	id := c.Param("id")
+	if st.table != nil {
+		s.fail(c, http.StatusNotFound, errTableModel)
+		return nil, false
+	}
 	a, ok := st.book.Account(id)
 	if !ok {
 		s.fail(c, http.StatusNotFound, fmt.Sprintf(
@@ -78,6 +82,10 @@ const (
 // can show the book's totals and page through it.
 func (s *Server) ranking(c *gin.Context) {
 	st := s.state.Load()
+	if st.table != nil {
+		s.fail(c, http.StatusNotFound, errTableModel)
+		return
+	}
 	q, err := rankingQuery(c.Request.URL.Query())
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err.Error())
@@ -193,8 +201,11 @@ func (s *Server) model(c *gin.Context) {
 		Health      models.Health   `json:"health"`
 		Fingerprint string          `json:"data_fingerprint"`
 		Snapshots   snapshotsInfo   `json:"snapshots"`
+		// Table is a customer table's spec: the columns POST /v1/score
+		// takes, each category's levels, the label and id.
+		Table *features.TableSpec `json:"table,omitempty"`
 	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
-		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}})
+		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table})
 }
 
 // snapshotsInfo describes the snapshots being scored.
@@ -293,3 +304,8 @@ func (s *Server) oipMetadata(c *gin.Context) {
 		Outputs  []oipTensor `json:"outputs"`
 	}{"churn", []string{st.model.Version}, "churn-go", inputs, []oipTensor{tensor("churn_probability")}})
 }
+
+// errTableModel answers the account routes of a customer table's model,
+// which has rows to score but no accounts.
+const errTableModel = "the model was trained on a customer table: it has no accounts to look up or rank; " +
+	"score rows with POST /v1/score (GET /v1/model lists the columns under table)"

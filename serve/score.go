@@ -35,6 +35,9 @@ type scoreView struct {
 	// missing lists the features a raw row left unknown; nil, and not
 	// written, for an account.
 	missing []string
+	// unseen lists a table row's columns whose category the model never
+	// saw, scored as missing; nil, and not written, otherwise.
+	unseen []string
 }
 
 // appendScore appends v's JSON: account_id and week (accounts only),
@@ -84,6 +87,16 @@ func (st *state) appendScore(b []byte, v *scoreView) []byte {
 	if v.missing != nil {
 		b = append(b, `,"missing":[`...)
 		for k, f := range v.missing {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f)
+		}
+		b = append(b, ']')
+	}
+	if v.unseen != nil {
+		b = append(b, `,"unseen_categories":[`...)
+		for k, f := range v.unseen {
 			if k > 0 {
 				b = append(b, ',')
 			}
@@ -250,6 +263,9 @@ func (st *state) scoreRow(x, phi []float64, row map[string]json.RawMessage) (sco
 	if row == nil {
 		return scoreView{}, errors.New("null: want an object of feature values")
 	}
+	if st.table != nil {
+		return st.scoreTableRow(x, phi, row)
+	}
 	missing, err := st.fill(x, row)
 	if err != nil {
 		return scoreView{}, err
@@ -348,4 +364,93 @@ func excerpt(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "..."
+}
+
+// scoreTableRow scores a customer table's raw row: its columns by name,
+// categories as strings, numbers as numbers, null or absent for missing.
+// Contributions are per column, a category's one-hot parts summed, and
+// still add up to the log-odds; a category the model never saw is scored
+// as missing and listed in unseen_categories.
+func (st *state) scoreTableRow(x, phi []float64, row map[string]json.RawMessage) (scoreView, error) {
+	cells := make(map[string]string, len(row))
+	kinds := make(map[string]bool, len(st.table.Columns)) // column -> categorical
+	for _, c := range st.table.Columns {
+		kinds[c.Name] = c.Categorical()
+	}
+	var bad []string
+	for name, raw := range row {
+		categorical, ok := kinds[name]
+		if !ok {
+			bad = append(bad, fmt.Sprintf("unknown column %q", name))
+			continue
+		}
+		s := string(raw)
+		switch {
+		case s == "null":
+			cells[name] = ""
+		case s != "" && s[0] == '"':
+			if !categorical {
+				bad = append(bad, fmt.Sprintf("column %q: %s is not a number", name, excerpt(s)))
+				continue
+			}
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				bad = append(bad, fmt.Sprintf("column %q: %v", name, err))
+				continue
+			}
+			cells[name] = v
+		default:
+			if _, err := parseValue(raw); err != nil {
+				bad = append(bad, fmt.Sprintf("column %q: %v", name, err))
+				continue
+			}
+			// A number for a categorical column is its category as
+			// written, as a CSV file's cell would be (a 0/1 flag read
+			// as text).
+			cells[name] = s
+		}
+	}
+	if bad != nil {
+		slices.Sort(bad)
+		msg := strings.Join(bad[:min(len(bad), maxListed)], "; ")
+		if len(bad) > maxListed {
+			msg += fmt.Sprintf("; and %d more", len(bad)-maxListed)
+		}
+		return scoreView{}, errors.New(msg + " (GET /v1/model lists the model's columns under table)")
+	}
+	missing, unseen, err := features.NewRowEncoder(st.table).Encode(x, cells)
+	if err != nil {
+		return scoreView{}, err
+	}
+	if len(missing) == len(st.table.Columns) {
+		return scoreView{}, errors.New("every column of the model is missing: give at least one " +
+			"(GET /v1/model lists the model's columns under table)")
+	}
+	sc := st.scorer.Score(x, phi)
+	if math.IsNaN(sc.LogOdds) || math.IsInf(sc.LogOdds, 0) {
+		return scoreView{}, errors.New("the values are out of range: the score is not finite")
+	}
+	columns := st.scorer.Columns()
+	sc.Contributions = st.scorer.ByColumn(sc.Contributions, nil)
+	values := make([]float64, len(columns))
+	names := make([]string, len(columns))
+	for k, c := range st.table.Columns {
+		values[k], names[k] = math.NaN(), c.Name
+		if v, err := strconv.ParseFloat(strings.TrimSpace(cells[c.Name]), 64); err == nil && !c.Categorical() {
+			values[k] = v
+		}
+	}
+	drivers := ranking.Drivers(names, values, sc.Contributions, topDrivers)
+	for i, d := range drivers {
+		if c := cells[d.Feature]; kinds[d.Feature] && !slices.Contains(missing, d.Feature) {
+			drivers[i].Description = features.Describe(features.LevelFeature(d.Feature, c))
+		} else if slices.Contains(missing, d.Feature) {
+			drivers[i].Description = features.Describe(features.MissingFeature(d.Feature))
+		}
+	}
+	if missing == nil {
+		missing = []string{}
+	}
+	return scoreView{score: sc, drivers: drivers, health: st.model.Health.Colour(sc.Probability),
+		missing: missing, unseen: unseen}, nil
 }

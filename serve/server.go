@@ -93,8 +93,6 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("serve: no model directory")
 	case c.ModelDir != "" && c.Champion != nil:
 		return c, errors.New("serve: a model directory and a champion to follow: give one")
-	case c.Snapshots.Open == nil:
-		return c, errors.New("serve: no snapshot source")
 	case c.MaxBatch < 0:
 		return c, fmt.Errorf("serve: max batch %d rows", c.MaxBatch)
 	case c.MaxBodyBytes < 0:
@@ -144,6 +142,9 @@ type state struct {
 	book   *ranking.Book
 	// column maps a feature name to its index in model.Features.
 	column map[string]int
+	// table is the spec of a customer table's model, nil for snapshots:
+	// its scores take raw columns and explain them per column.
+	table *features.TableSpec
 	// enc holds the model's names pre-encoded for the score writer.
 	enc    encodedNames
 	loaded time.Time
@@ -316,6 +317,20 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	scorer, err := models.NewScorer(a)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	if a.Spec.Table != nil {
+		// A customer table's model scores the raw rows it is sent
+		// (POST /v1/score); it has no accounts to rank.
+		st := &state{model: a, scorer: scorer, book: &ranking.Book{}, table: a.Spec.Table,
+			enc: encodeNames(a), loaded: time.Now()}
+		st.enc.keys = st.enc.keys[:0]
+		for _, c := range scorer.Columns() {
+			st.enc.keys = append(st.enc.keys, append(appendString(nil, c), ':'))
+		}
+		return st, nil
+	}
+	if s.cfg.Snapshots.Open == nil {
+		return nil, fmt.Errorf("serve: model %s was trained on snapshots: it needs a snapshot source", s.cfg.ModelDir)
 	}
 	// The model's spec fixes the columns, so every row lines up with
 	// what the model was trained on whatever segments the file holds.

@@ -301,7 +301,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{"no model", Config{Snapshots: src}, "no model directory"},
-		{"no snapshots", Config{ModelDir: fixture.dirs[models.GBM]}, "no snapshot source"},
+		{"no snapshots for a snapshot model", Config{ModelDir: fixture.dirs[models.GBM]}, "trained on snapshots: it needs a snapshot source"},
 		{"negative batch", Config{ModelDir: fixture.dirs[models.GBM], Snapshots: src, MaxBatch: -1}, "max batch"},
 		{"admin token is the readers'", Config{ModelDir: fixture.dirs[models.GBM], Snapshots: src, Token: "t", AdminToken: "t"}, "admin token"},
 		{"missing model", Config{ModelDir: t.TempDir(), Snapshots: src}, "model.json"},

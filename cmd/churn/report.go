@@ -80,6 +80,11 @@ than an earlier report is refused.`)
 		if art, err = models.Load(*modelDir); err != nil {
 			return err
 		}
+		if art.Spec.Table != nil {
+			// Its features are a table's columns, not snapshot features:
+			// it cannot score the snapshots' weeks.
+			return fmt.Errorf("%s was trained on a customer table: churn report compares models of snapshots", *modelDir)
+		}
 		switch {
 		case !isSet(fs, "horizon"):
 			*horizon = art.Horizon

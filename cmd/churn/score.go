@@ -11,7 +11,7 @@ import (
 )
 
 func runScore(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "score", "--snapshots FILE --model DIR [flags]",
+	fs := newFlags(e, "score", "(--snapshots FILE | --table FILE) --model DIR [flags]",
 		`Scores every account that is active at its latest snapshot week and ranks
 them, highest risk first: churn probability within the model's horizon,
 health colour, ARR, ARR at risk (probability x ARR), renewal date and days
@@ -24,7 +24,16 @@ With --record it also stores every scored account's score, health,
 log-odds, top contributions and model version for its week in the score
 history (--db; by default churn.db beside the model folder), replacing
 what that model recorded for the same week, and the change since last
-week and the history then come from the scores recorded as shown.`)
+week and the history then come from the scores recorded as shown.
+
+
+With --table, a model trained on a customer table (train --table) scores
+every row of a table with the same columns (the label may be absent): csv
+and json give each row's id, probability, log-odds, base value and one
+contribution per original column (a categorical column's one-hot parts
+summed), which add up to the log-odds; table lists the riskiest rows with
+their top drivers. Categories the model never saw are scored as missing and
+reported on stderr.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv or json")
@@ -37,8 +46,33 @@ week and the history then come from the scores recorded as shown.`)
 	normalize := weeksFlag(fs)
 	record := fs.Bool("record", false, "store the scores in the score history (--db)")
 	db := dbFlag(fs, "with --record, the score history")
+	fs.String("table", "", "customer table (.csv or .parquet) to score with a model from train --table")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	table := fs.Lookup("table").Value.String()
+	if table != "" {
+		if isSet(fs, "snapshots") {
+			return usageError(fs, "give one of --snapshots and --table")
+		}
+		if *record || *db != "" {
+			return usageError(fs, "--record keeps account-weeks: a customer table's rows have none")
+		}
+		if err := required(fs, "model"); err != nil {
+			return err
+		}
+		for _, name := range []string{"segment", "renewal-within", "sort", "red", "yellow", "normalize-weeks"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
+			}
+		}
+		if *top < 0 {
+			return usageError(fs, "--top %d: want a number of rows, 0 or more (0: all)", *top)
+		}
+		if *format != "table" && *format != "csv" && *format != "json" {
+			return usageError(fs, "--format %q: want table, csv or json", *format)
+		}
+		return scoreTable(ctx, e, table, *modelDir, *format, *top)
 	}
 	if *db != "" && !*record {
 		return usageError(fs, "--db names where --record stores the scores: add --record")
@@ -62,6 +96,9 @@ week and the history then come from the scores recorded as shown.`)
 	a, err := models.Load(*modelDir)
 	if err != nil {
 		return err
+	}
+	if a.Spec.Table != nil {
+		return fmt.Errorf("%s was trained on a customer table: score one with --table FILE", *modelDir)
 	}
 	if *segment != "" && !slices.Contains(a.Spec.Segments, *segment) {
 		// A segment the model does not know matches no account: an empty

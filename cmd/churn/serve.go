@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/churnlabs/churn/features"
 	"io"
 	"log/slog"
 	"net"
@@ -19,7 +20,7 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "(--model DIR | --registry DIR) --snapshots FILE [flags]",
+	fs := newFlags(e, "serve", "(--model DIR | --registry DIR) [--snapshots FILE] [flags]",
 		`Serves churn scores over HTTP. On start it loads the model and scores every
 account active at its latest snapshot week; then:
 
@@ -50,11 +51,15 @@ The server records the scores it serves, at start and on every reload, in
 the score history (--db; by default churn.db beside the model folder, none
 with --db off), and the dashboard's sparklines and change since last week
 show the scores recorded as shown. A failure to record is logged and
-counted, and fails no request.`)
+counted, and fails no request.
+
+A model trained on a customer table (train --table) needs no --snapshots:
+POST /v1/score takes the table's raw columns (categories as strings) and
+answers contributions per column; it has no accounts to rank.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	registryDir := fs.String("registry", "", "registry folder whose champion to serve and follow, instead of --model")
 	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion")
-	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored")
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored (not for a customer table's model)")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
@@ -66,9 +71,6 @@ counted, and fails no request.`)
 	db := dbFlag(fs, "the score history, or off")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	if err := parse(e, fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "snapshots"); err != nil {
 		return err
 	}
 	if (*modelDir == "") == (*registryDir == "") {
@@ -138,10 +140,16 @@ counted, and fails no request.`)
 		scores = store
 		log.Info("score history", "db", store.String())
 	}
+	// A model of snapshots needs them (serve.New says so); a customer
+	// table's model scores the rows it is sent and needs none.
+	var src features.Source
+	if *snapshots != "" {
+		src = snapshotSource(e, *snapshots, *normalize)
+	}
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
 		Champion:        champion,
-		Snapshots:       snapshotSource(e, *snapshots, *normalize),
+		Snapshots:       src,
 		Token:           token,
 		AdminToken:      adminToken,
 		PublicDashboard: *public,

@@ -23,7 +23,7 @@ import (
 )
 
 func runTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR) (--out DIR | --registry DIR) [flags]",
+	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR | --table FILE --label COL) (--out DIR | --registry DIR) [flags]",
 		`Fits churn models, validates them out of time against historical churn,
 prints the comparison and writes the chosen model to DIR: model.json (the
 model, its features, calibration, training window, data fingerprint and
@@ -36,6 +36,17 @@ earlier cut-offs); with --features the training set that "churn features"
 wrote is used as it is. --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.
+
+With --table, a static customer table (one row per customer, CSV or
+Parquet) is the input: --label names the churned flag (1/0, true/false,
+yes/no), --id the customer key, --drop columns to leave out. Numeric columns
+are used as they are, text columns as categories (one 0/1 feature per
+value), blanks and NA/null as missing (trees route them, logistic imputes
+the mean and adds an indicator); text with too many distinct values (an id,
+free text) is left out with a warning. Models are validated by stratified
+--folds cross-validation (mean ± sd of every metric), the chosen one
+refitted on every row; with --time COL (a date) they are validated out of
+time instead, on the latest 20% of rows, as for snapshots.
 
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
@@ -52,6 +63,13 @@ first model of a registry becomes its champion.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
 	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
+	var tf tableFlags
+	fs.StringVar(&tf.path, "table", "", "static customer table (.csv or .parquet): one row per customer, cross-validated")
+	fs.StringVar(&tf.label, "label", "", "with --table: the churned column (1/0, true/false, yes/no)")
+	fs.StringVar(&tf.id, "id", "", "with --table: the customer key column, never a feature")
+	fs.StringVar(&tf.drop, "drop", "", "with --table: columns to leave out, comma-separated")
+	fs.IntVar(&tf.folds, "folds", models.DefaultFolds, "with --table: cross-validation folds")
+	fs.StringVar(&tf.time, "time", "", "with --table: a date column; validate out of time on the latest 20% of rows instead of cross-validating")
 	out := fs.String("out", "", "model directory to write, replaced whole")
 	registryDir := fs.String("registry", "", "registry folder to register the model in (see \"churn models\")")
 	db := fs.String("db", "", "with --registry: lifecycle store, a postgres:// URL or a SQLite file (default DIR/churn.db)")
@@ -62,10 +80,10 @@ first model of a registry becomes its champion.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
 	backtest := fs.Int("backtest", 0, "also refit and validate at N earlier cut-offs, one validation period apart (with --snapshots)")
-	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300), forest size (default 50)")
-	depth := fs.Int("depth", 0, "tree depth for gbm (default 4) and tree (default 6)")
-	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05)")
-	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 1)")
+	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300; 500 with --table), forest size (default 50; 25 with --table)")
+	depth := fs.Int("depth", 0, "tree depth for gbm (default 4; 3 with --table) and tree (default 6)")
+	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05; 0.03 with --table)")
+	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 1; 0.8 with --table)")
 	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
 	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
@@ -92,8 +110,30 @@ first model of a registry becomes its champion.`)
 	if !(*level > 0 && *level < 1) {
 		return usageError(fs, "--challenge-level %v: want a probability in (0, 1), such as 0.05", *level)
 	}
-	if (*snapshots == "") == (*featDir == "") {
-		return errors.New("give exactly one of --snapshots FILE and --features DIR")
+	if countTrue(*snapshots != "", *featDir != "", tf.path != "") != 1 {
+		return errors.New("give exactly one of --snapshots FILE, --features DIR and --table FILE")
+	}
+	if tf.path != "" {
+		if tf.label == "" {
+			return usageError(fs, "--table needs --label COL: the churned column")
+		}
+		if tf.folds < 2 {
+			return usageError(fs, "--folds %d: want 2 or more", tf.folds)
+		}
+		if tf.time != "" && isSet(fs, "folds") {
+			return usageError(fs, "--folds and --time: a split out of time has no folds")
+		}
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
+			}
+		}
+	} else {
+		for _, name := range []string{"label", "id", "drop", "folds", "time"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s goes with --table", name)
+			}
+		}
 	}
 	// Every value is checked before the data is read and the models fit,
 	// which can take minutes; 0 keeps its documented meaning (a default,
@@ -165,6 +205,9 @@ first model of a registry becomes its champion.`)
 		return err
 	}
 	defer dir.Discard()
+	if tf.path != "" {
+		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
+	}
 
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
@@ -376,4 +419,15 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// countTrue counts the true values.
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

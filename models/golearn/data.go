@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/churnlabs/churn/features"
@@ -177,6 +178,12 @@ func randomFeatures(p, k int, rng *rand.Rand) []int {
 // float attribute holding the label, because golearn's CART reads the
 // class as a number and predicts int64(label): class 1 is churn.
 func instances(ds *features.Dataset, rows, cols []int, med []float64) (*base.DenseInstances, error) {
+	return binnedInstances(ds, rows, cols, med, nil)
+}
+
+// binnedInstances is instances with the values of each feature c that
+// has edges[c] (see binEdges) replaced by the lower edge of their bin.
+func binnedInstances(ds *features.Dataset, rows, cols []int, med []float64, edges [][]float64) (*base.DenseInstances, error) {
 	inst := base.NewDenseInstances()
 	specs := make([]base.AttributeSpec, len(cols))
 	for j, c := range cols {
@@ -196,6 +203,9 @@ func instances(ds *features.Dataset, rows, cols []int, med []float64) (*base.Den
 			v := x[c]
 			if math.IsNaN(v) {
 				v = med[c]
+			}
+			if edges != nil && edges[c] != nil {
+				v = snap(edges[c], v)
 			}
 			inst.Set(specs[j], r, base.PackFloatToBytes(v))
 		}
@@ -220,4 +230,75 @@ func attrColumn(name string) (int, error) {
 		return 0, fmt.Errorf("golearn: split on unknown attribute %q", name)
 	}
 	return c, nil
+}
+
+// binEdges returns, for each feature of ds with more than bins distinct
+// known values, the lower edges of its (at most) bins quantile bins,
+// ascending, followed by one value above the largest; nil for the
+// others. golearn's split search scans every distinct value of a
+// feature, and the rows again for each: a column of amounts with
+// thousands of distinct values makes a tree many times slower than
+// one-hot columns do. Fitting on bins and translating the thresholds back
+// to bin edges (unbin) keeps every split exact on the original values.
+func binEdges(ds *features.Dataset, bins int) [][]float64 {
+	p := len(ds.Features)
+	edges := make([][]float64, p)
+	col := make([]float64, 0, ds.Len())
+	for j := range p {
+		col = col[:0]
+		for i := range ds.Len() {
+			if v := ds.X[i*p+j]; !math.IsNaN(v) {
+				col = append(col, v)
+			}
+		}
+		if len(col) == 0 {
+			continue
+		}
+		slices.Sort(col)
+		distinct := 1
+		for i := 1; i < len(col) && distinct <= bins; i++ {
+			if col[i] != col[i-1] {
+				distinct++
+			}
+		}
+		if distinct <= bins {
+			continue
+		}
+		var e []float64
+		for k := range bins {
+			v := col[k*len(col)/bins]
+			if len(e) == 0 || v > e[len(e)-1] {
+				e = append(e, v)
+			}
+		}
+		edges[j] = append(e, math.Nextafter(col[len(col)-1], math.Inf(1)))
+	}
+	return edges
+}
+
+// snap returns the lower edge of the bin of v: the largest edge at or
+// below it (the first edge for a value below them all). The last edge
+// bounds the values from above and is no bin.
+func snap(edges []float64, v float64) float64 {
+	b := sort.Search(len(edges)-1, func(i int) bool { return edges[i] > v }) - 1
+	return edges[max(b, 0)]
+}
+
+// unbin moves the thresholds of g's splits on binned features from the
+// binned values golearn saw to the original ones: a split sending the
+// bins below c left becomes x < (lower edge of bin c), which sends the
+// same training rows left, and a NaN still goes where its median goes.
+func (g *grown) unbin(edges [][]float64, med []float64) {
+	if edges == nil {
+		return
+	}
+	for i, n := range g.nodes {
+		if n.Feature < 0 || edges[n.Feature] == nil {
+			continue
+		}
+		e := edges[n.Feature]
+		c := min(sort.SearchFloat64s(e, n.Threshold), len(e)-1)
+		g.nodes[i].Threshold = e[c]
+		g.nodes[i].MissingLeft = med[n.Feature] < e[c]
+	}
 }

@@ -99,6 +99,9 @@ func FitForestProgress(ctx context.Context, train *features.Dataset, p ForestPar
 	if err != nil {
 		return nil, err
 	}
+	if p.Bins > 0 {
+		d.edges = binEdges(train, p.Bins)
+	}
 	forest := make([]tree.Tree, p.Trees)
 	var mu sync.Mutex
 	grown := 0
@@ -122,9 +125,10 @@ func FitForestProgress(ctx context.Context, train *features.Dataset, p ForestPar
 // shares.
 type data struct {
 	ds      *features.Dataset
-	byClass [2][]int  // row indices of each label
-	median  []float64 // per feature, what golearn sees for NaN
-	rate    float64   // the share of churned rows, the leaves' prior
+	byClass [2][]int    // row indices of each label
+	median  []float64   // per feature, what golearn sees for NaN
+	edges   [][]float64 // per feature, its bins' edges (binEdges); nil without bins
+	rate    float64     // the share of churned rows, the leaves' prior
 }
 
 // newData checks ds and computes what its trees share.
@@ -161,7 +165,11 @@ func (d *data) growCART(p TreeParams) (*grown, error) {
 	for j := range cols {
 		cols[j] = j
 	}
-	inst, err := instances(d.ds, rows, cols, d.median)
+	var edges [][]float64
+	if p.Bins > 0 {
+		edges = binEdges(d.ds, p.Bins)
+	}
+	inst, err := binnedInstances(d.ds, rows, cols, d.median, edges)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +177,12 @@ func (d *data) growCART(p TreeParams) (*grown, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromCART(clf, cols, d.median)
+	g, err := fromCART(clf, cols, d.median)
+	if err != nil {
+		return nil, err
+	}
+	g.unbin(edges, d.median)
+	return g, nil
 }
 
 // fitCART fits golearn's CART classifier with Gini impurity on inst.
@@ -202,7 +215,7 @@ func (d *data) growID3(p ForestParams, k int) (*grown, error) {
 	rng := rand.New(rand.NewPCG(p.Seed, uint64(k)))
 	rows := bootstrapSample(d.byClass, min(p.MaxRows, d.ds.Len()), rng)
 	cols := randomFeatures(len(d.ds.Features), p.Features, rng)
-	inst, err := instances(d.ds, rows, cols, d.median)
+	inst, err := binnedInstances(d.ds, rows, cols, d.median, d.edges)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +223,12 @@ func (d *data) growID3(p ForestParams, k int) (*grown, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromID3(id3.Root, d.median)
+	g, err := fromID3(id3.Root, d.median)
+	if err != nil {
+		return nil, err
+	}
+	g.unbin(d.edges, d.median)
+	return g, nil
 }
 
 // fitID3 fits golearn's ID3 tree with information gain on inst, through

@@ -34,6 +34,11 @@ type TreeParams struct {
 	MaxRows int `json:"max_rows"`
 	// Seed seeds the sample.
 	Seed uint64 `json:"seed"`
+	// Bins, when above 0, fits golearn on each feature with more distinct
+	// values cut into at most Bins quantile bins, and moves each split to
+	// the edge of its bins: golearn's split search costs grow with the
+	// distinct values. 0 fits on the values as they are.
+	Bins int `json:"bins,omitempty"`
 }
 
 // withDefaults returns p with zero fields replaced by the defaults, or an
@@ -50,6 +55,8 @@ func (p TreeParams) withDefaults() (TreeParams, error) {
 		return p, fmt.Errorf("golearn: MaxDepth %d is not in [1, %d]", p.MaxDepth, DepthLimit)
 	case p.MaxRows < 2:
 		return p, fmt.Errorf("golearn: MaxRows %d is less than 2, one row of each class", p.MaxRows)
+	case p.Bins < 0:
+		return p, fmt.Errorf("golearn: Bins %d is negative", p.Bins)
 	}
 	return p, nil
 }
@@ -72,6 +79,8 @@ type ForestParams struct {
 	MaxRows int `json:"max_rows"`
 	// Seed seeds the samples and feature draws.
 	Seed uint64 `json:"seed"`
+	// Bins is as TreeParams.Bins.
+	Bins int `json:"bins,omitempty"`
 }
 
 // withDefaults returns p with zero fields replaced by the defaults for a
@@ -95,6 +104,8 @@ func (p ForestParams) withDefaults(numFeatures int) (ForestParams, error) {
 			p.Features, numFeatures)
 	case p.MaxRows < 2:
 		return p, fmt.Errorf("golearn: MaxRows %d is less than 2, one row of each class", p.MaxRows)
+	case p.Bins < 0:
+		return p, fmt.Errorf("golearn: Bins %d is negative", p.Bins)
 	}
 	return p, nil
 }

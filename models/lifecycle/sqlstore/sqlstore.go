@@ -22,7 +22,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite"       // registers the "sqlite" driver
 
 	"github.com/churnlabs/churn/features/postgres"
 )
@@ -92,12 +92,35 @@ func open(ctx context.Context, addr string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle store %s: %w", s.label, err)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("lifecycle store %s: %w", s.label, err)
 	}
 	return s, nil
 }
+
+// ping opens a first connection. SQLite's busy timeout does not cover a
+// connection that switches a new database to WAL while another process
+// or connection does the same (it fails at once with SQLITE_BUSY), so
+// that case is retried, for as long as the busy timeout would wait.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		var se *msqlite.Error
+		if err == nil || s.dialect != sqlite || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/events"
+	"github.com/churnlabs/churn/features/publish"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/plots"
+)
+
+// tableFlags are train's flags for a static customer table.
+type tableFlags struct {
+	path, label, id, drop, time string
+	folds                       int
+}
+
+// readCustomers reads a customer table, CSV (delimiter guessed, .gz too)
+// or Parquet.
+func readCustomers(ctx context.Context, e *env, path string) (*features.Customers, error) {
+	e.progress.begin("reading " + path)
+	defer e.progress.end()
+	r, err := events.OpenPath(path, "")
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer r.Close()
+	return features.ReadCustomers(ctx, r)
+}
+
+// trainTable fits every kind on a customer table with cross-validation
+// and writes the chosen model into dir, as train does for snapshots.
+func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p models.Params, seed uint64, noPlots bool, out string, dir *publish.Dir) error {
+	c, err := readCustomers(ctx, e, tf.path)
+	if err != nil {
+		return err
+	}
+	var drop []string
+	for _, d := range strings.Split(tf.drop, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			drop = append(drop, d)
+		}
+	}
+	t, warnings, err := features.InferTable(c, features.TableOptions{Label: tf.label, ID: tf.id, Drop: drop, Time: tf.time})
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: %s: %s\n", tf.path, w)
+	}
+	ds, _, err := features.EncodeTable(c, t, true)
+	if err != nil {
+		return err
+	}
+	spec := features.Spec{Table: t}
+	var res *models.Result
+	var sp *features.Split
+	if tf.time != "" {
+		// Out of time, as for snapshots: the latest rows validate the
+		// model fitted on the earlier ones, which is the model saved.
+		if sp, err = features.SplitTableByTime(c, ds, tf.time, features.DefaultValidShare); err != nil {
+			return err
+		}
+		res, err = models.Train(ctx, sp, spec, models.TrainOptions{Kinds: kinds, Params: models.TableParams(p),
+			Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+	} else {
+		res, err = models.TrainCV(ctx, ds, spec, models.CVOptions{Kinds: kinds, Params: p, Folds: tf.folds, Seed: seed,
+			Step: func(kind, step string) { e.progress.begin(step + " " + kind) }})
+	}
+	e.progress.end()
+	if err != nil {
+		return fmt.Errorf("%s: %w", tf.path, err)
+	}
+	e.progress.begin("writing " + out)
+	defer e.progress.end()
+	for k, a := range res.Artifacts {
+		if a == res.Chosen {
+			continue
+		}
+		if err := models.Save(filepath.Join(dir.Path(), "candidates", k), a, res.Report); err != nil {
+			return err
+		}
+	}
+	if err := models.Save(dir.Path(), res.Chosen, res.Report); err != nil {
+		return err
+	}
+	if !noPlots {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		plot := writeTablePlots(dir.Path(), ds.Label, res)
+		if sp != nil {
+			plot = writePlots(dir.Path(), sp, res)
+		}
+		if plot != nil {
+			return plot
+		}
+	}
+	if err := commit(ctx, dir); err != nil {
+		return err
+	}
+	e.progress.end()
+	if sp != nil {
+		fmt.Fprintf(e.stdout, "trained on %d customers (%s to %s by %s), validated out of time on the latest %d (%s to %s); %d columns as %d features\n",
+			sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, tf.time, sp.ValidStats.Rows,
+			sp.ValidStats.First, sp.ValidStats.Last, len(t.Columns), len(ds.Features))
+	} else {
+		fmt.Fprintf(e.stdout, "trained on %d customers (%d churned), %d columns as %d features; %s\n",
+			ds.Len(), res.Report.Train.Positives, len(t.Columns), len(ds.Features), res.Report.Validation)
+	}
+	if err := res.Report.WriteTable(e.stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
+		filepath.Join(out, models.ModelFile), res.Chosen.Version, filepath.Join(out, models.MetricsFile))
+	return nil
+}
+
+// writeTablePlots draws the charts of out-of-fold probabilities.
+func writeTablePlots(dir string, labels []float64, res *models.Result) error {
+	curves := make([]plots.Curve, len(res.Report.Models))
+	for i, e := range res.Report.Models {
+		curves[i] = plots.Curve{Name: e.Name, Label: labels, Prob: res.Valid[i]}
+	}
+	var names []string
+	var meanAbs []float64
+	for _, e := range res.Report.Models {
+		if e.Name == res.Report.Chosen {
+			for _, imp := range e.Importance {
+				names, meanAbs = append(names, imp.Feature), append(meanAbs, imp.MeanAbs)
+			}
+		}
+	}
+	return plots.WriteAll(dir, curves, names, meanAbs)
+}
