@@ -42,6 +42,9 @@ type history struct {
 	// inLast4 is how many of the newest entries of recent are within the
 	// last four weeks.
 	inLast4 int
+	// lifetime sums every row since the first, for the long-run means:
+	// a few numbers per account, however long its history.
+	lifetime counts
 }
 
 // RawWeek is a week's behaviour as the snapshot reported it, kept so a
@@ -153,6 +156,7 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	})
 	w.add(h.recent.at(h.recent.n - 1))
 	h.inLast4++
+	h.lifetime.add(h.recent.at(h.recent.n - 1))
 
 	w.put(row[0:5], logins)
 	w.put(row[5:10], frequency)
@@ -174,6 +178,12 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	row[18] = weeksBetween(h.first, s.Week)
 	row[19] = w.all.weeks
 
+	if lay.lifetime >= 0 {
+		// Divided by the rows reported, as the windows' means are; the
+		// current row is always one of them.
+		row[lay.lifetime] = h.lifetime.sum[logins] / h.lifetime.weeks
+		row[lay.lifetime+1] = h.lifetime.sum[frequency] / h.lifetime.weeks
+	}
 	if lay.arr >= 0 {
 		row[lay.arr] = math.Log1p(h.arr) // NaN stays NaN: unknown, not zero
 	}
@@ -262,11 +272,15 @@ func (w *windowSums) put(dst []float64, k int) {
 // rowLayout places the optional columns within a built row; -1 when
 // absent. Behaviour columns always come first, at fixed positions.
 type rowLayout struct {
-	arr, renewal, extras, width int
+	lifetime, arr, renewal, extras, width int
 }
 
-func newRowLayout(arr, renewal bool, extras int) rowLayout {
-	l := rowLayout{arr: -1, renewal: -1, extras: numBehaviourColumns}
+func newRowLayout(lifetime, arr, renewal bool, extras int) rowLayout {
+	l := rowLayout{lifetime: -1, arr: -1, renewal: -1, extras: numBehaviourColumns}
+	if lifetime {
+		l.lifetime = l.extras
+		l.extras += numLifetimeColumns
+	}
 	if arr {
 		l.arr = l.extras
 		l.extras++

@@ -4,7 +4,7 @@
 Reads the same snapshot CSV that `churn features` reads and computes the same
 point-in-time features with groupby + time-based rolling windows (4 and 12
 calendar weeks, means over the weeks reported), trends, weeks since login,
-overdue weeks, tenure, coverage, log ARR, weeks to renewal, segment dummies
+overdue weeks, tenure, coverage, long-run means, log ARR, weeks to renewal, segment dummies
 and extras. Prints the seconds for reading and for building.
 
     /usr/bin/python3 features/pandas_bench.py snapshots.csv
@@ -44,6 +44,9 @@ def build(df):
     out["overdue_weeks_12w"] = r12["overdue_any"]
     out["tenure_weeks"] = (df["week"] - first).dt.days / 7
     out["weeks_reported_12w"] = r12["one"]
+    rows_so_far = g.cumcount() + 1
+    for c in ["logins", "frequency"]:
+        out[c + "_lifetime_mean"] = g[c].cumsum() / rows_so_far
     out["log_arr"] = np.log1p(g["arr"].ffill())
     renewal = g["renewal_date"].ffill()
     out["weeks_to_renewal"] = (renewal - df["week"]).dt.days / 7

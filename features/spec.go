@@ -9,30 +9,33 @@ import (
 // a score's drivers show these names, so each says what was counted and
 // over which window.
 const (
-	LoginsMean4w        = "logins_4w_mean"
-	LoginsSum4w         = "logins_4w_sum"
-	LoginsMean12w       = "logins_12w_mean"
-	LoginsSum12w        = "logins_12w_sum"
-	LoginsTrend         = "logins_trend"
-	FrequencyMean4w     = "frequency_4w_mean"
-	FrequencySum4w      = "frequency_4w_sum"
-	FrequencyMean12w    = "frequency_12w_mean"
-	FrequencySum12w     = "frequency_12w_sum"
-	FrequencyTrend      = "frequency_trend"
-	SLABreachesMean4w   = "sla_breaches_4w_mean"
-	SLABreachesSum4w    = "sla_breaches_4w_sum"
-	SLABreachesMean12w  = "sla_breaches_12w_mean"
-	SLABreachesSum12w   = "sla_breaches_12w_sum"
-	WeeksSinceLogin     = "weeks_since_login"
-	RecencyDays         = "recency_days"
-	OverdueInvoices     = "overdue_invoices"
-	OverdueWeeks12w     = "overdue_weeks_12w"
-	TenureWeeks         = "tenure_weeks"
-	WeeksReported12w    = "weeks_reported_12w"
-	LogARR              = "log_arr"
-	WeeksToRenewal      = "weeks_to_renewal"
-	segmentPrefix       = "segment_"
-	numBehaviourColumns = 20 // LoginsMean4w .. WeeksReported12w
+	LoginsMean4w          = "logins_4w_mean"
+	LoginsSum4w           = "logins_4w_sum"
+	LoginsMean12w         = "logins_12w_mean"
+	LoginsSum12w          = "logins_12w_sum"
+	LoginsTrend           = "logins_trend"
+	FrequencyMean4w       = "frequency_4w_mean"
+	FrequencySum4w        = "frequency_4w_sum"
+	FrequencyMean12w      = "frequency_12w_mean"
+	FrequencySum12w       = "frequency_12w_sum"
+	FrequencyTrend        = "frequency_trend"
+	SLABreachesMean4w     = "sla_breaches_4w_mean"
+	SLABreachesSum4w      = "sla_breaches_4w_sum"
+	SLABreachesMean12w    = "sla_breaches_12w_mean"
+	SLABreachesSum12w     = "sla_breaches_12w_sum"
+	WeeksSinceLogin       = "weeks_since_login"
+	RecencyDays           = "recency_days"
+	OverdueInvoices       = "overdue_invoices"
+	OverdueWeeks12w       = "overdue_weeks_12w"
+	TenureWeeks           = "tenure_weeks"
+	WeeksReported12w      = "weeks_reported_12w"
+	LoginsLifetimeMean    = "logins_lifetime_mean"
+	FrequencyLifetimeMean = "frequency_lifetime_mean"
+	LogARR                = "log_arr"
+	WeeksToRenewal        = "weeks_to_renewal"
+	segmentPrefix         = "segment_"
+	numBehaviourColumns   = 20 // LoginsMean4w .. WeeksReported12w
+	numLifetimeColumns    = 2  // LoginsLifetimeMean, FrequencyLifetimeMean
 )
 
 var behaviourNames = [numBehaviourColumns]string{
@@ -44,34 +47,44 @@ var behaviourNames = [numBehaviourColumns]string{
 }
 
 var descriptions = map[string]string{
-	LoginsMean4w:       "logins per week, last 4 weeks",
-	LoginsSum4w:        "logins, last 4 weeks",
-	LoginsMean12w:      "logins per week, last 12 weeks",
-	LoginsSum12w:       "logins, last 12 weeks",
-	LoginsTrend:        "login trend, last 4 weeks vs the 8 before (log ratio)",
-	FrequencyMean4w:    "key actions per week, last 4 weeks",
-	FrequencySum4w:     "key actions, last 4 weeks",
-	FrequencyMean12w:   "key actions per week, last 12 weeks",
-	FrequencySum12w:    "key actions, last 12 weeks",
-	FrequencyTrend:     "key-action trend, last 4 weeks vs the 8 before (log ratio)",
-	SLABreachesMean4w:  "SLA breaches per week, last 4 weeks",
-	SLABreachesSum4w:   "SLA breaches, last 4 weeks",
-	SLABreachesMean12w: "SLA breaches per week, last 12 weeks",
-	SLABreachesSum12w:  "SLA breaches, last 12 weeks",
-	WeeksSinceLogin:    "weeks since anyone logged in",
-	RecencyDays:        "days since the last key action",
-	OverdueInvoices:    "overdue invoices now",
-	OverdueWeeks12w:    "weeks with overdue invoices, last 12 weeks",
-	TenureWeeks:        "weeks as a customer (in the data)",
-	WeeksReported12w:   "weeks with a snapshot, last 12 weeks",
-	LogARR:             "annual recurring revenue (log)",
-	WeeksToRenewal:     "weeks to the next renewal",
+	LoginsMean4w:          "logins per week, last 4 weeks",
+	LoginsSum4w:           "logins, last 4 weeks",
+	LoginsMean12w:         "logins per week, last 12 weeks",
+	LoginsSum12w:          "logins, last 12 weeks",
+	LoginsTrend:           "login trend, last 4 weeks vs the 8 before (log ratio)",
+	FrequencyMean4w:       "key actions per week, last 4 weeks",
+	FrequencySum4w:        "key actions, last 4 weeks",
+	FrequencyMean12w:      "key actions per week, last 12 weeks",
+	FrequencySum12w:       "key actions, last 12 weeks",
+	FrequencyTrend:        "key-action trend, last 4 weeks vs the 8 before (log ratio)",
+	SLABreachesMean4w:     "SLA breaches per week, last 4 weeks",
+	SLABreachesSum4w:      "SLA breaches, last 4 weeks",
+	SLABreachesMean12w:    "SLA breaches per week, last 12 weeks",
+	SLABreachesSum12w:     "SLA breaches, last 12 weeks",
+	WeeksSinceLogin:       "weeks since anyone logged in",
+	RecencyDays:           "days since the last key action",
+	OverdueInvoices:       "overdue invoices now",
+	OverdueWeeks12w:       "weeks with overdue invoices, last 12 weeks",
+	TenureWeeks:           "weeks as a customer (in the data)",
+	WeeksReported12w:      "weeks with a snapshot, last 12 weeks",
+	LogARR:                "annual recurring revenue (log)",
+	WeeksToRenewal:        "weeks to the next renewal",
+	LoginsLifetimeMean:    "logins per week since the first snapshot",
+	FrequencyLifetimeMean: "key actions per week since the first snapshot",
 }
 
 // Spec fixes a model's feature columns, so the rows built for scoring line
 // up with the rows the model was trained on. It is inferred from the
 // training snapshots and stored with the model.
 type Spec struct {
+	// Lifetime adds the long-run means, logins_lifetime_mean and
+	// frequency_lifetime_mean: an account's own baseline, which the 4- and
+	// 12-week windows cannot see once it has been quiet for 12 weeks. A
+	// spec inferred from data has it; one saved before these features
+	// existed does not, and its model keeps the columns it was trained on
+	// (omitempty leaves the key out when false, so that model file's
+	// content hashes as before and its version still matches).
+	Lifetime bool `json:"lifetime,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`
 	Renewal bool `json:"renewal"`
@@ -91,6 +104,9 @@ func (s Spec) Names() []string {
 		return s.Table.names()
 	}
 	names := append(make([]string, 0, s.Width()), behaviourNames[:]...)
+	if s.Lifetime {
+		names = append(names, LoginsLifetimeMean, FrequencyLifetimeMean)
+	}
 	if s.ARR {
 		names = append(names, LogARR)
 	}
@@ -109,6 +125,9 @@ func (s Spec) Width() int {
 		return len(s.Table.names())
 	}
 	n := numBehaviourColumns + len(s.Segments) + len(s.Extras)
+	if s.Lifetime {
+		n += numLifetimeColumns
+	}
 	if s.ARR {
 		n++
 	}

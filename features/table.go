@@ -242,7 +242,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		return nil, err
 	}
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned}
-	t.layout = newRowLayout(spec.ARR, spec.Renewal, len(spec.Extras))
+	t.layout = newRowLayout(spec.Lifetime, spec.ARR, spec.Renewal, len(spec.Extras))
 	t.x.width = t.layout.width
 	segments := make(map[string]int16, len(spec.Segments))
 	for i, s := range spec.Segments {
@@ -450,7 +450,7 @@ func (t *Table) sortSegments() {
 // feature, its index among the file's extras.
 func resolveSpec(file string, schema Schema, want *Spec) (Spec, []int, error) {
 	if want == nil {
-		spec := Spec{ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
+		spec := Spec{Lifetime: true, ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
 		idx := make([]int, len(spec.Extras))
 		for i := range idx {
 			idx[i] = i

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -73,6 +74,10 @@ func TestNoLeakage(t *testing.T) {
 	a, b := buildRows(t, base), buildRows(t, future)
 	da, db := a.Dataset(nil), b.Dataset(nil)
 	checked := 0
+	// Every feature must be checked where it carries information: the
+	// long-run means only once they reach beyond the 12-week window, so
+	// account a's history starts 15 weeks before the cutoff.
+	seen := map[string]bool{}
 	for i := range da.Len() {
 		if da.Week[i] > cutoff {
 			continue
@@ -85,11 +90,22 @@ func TestNoLeakage(t *testing.T) {
 			if x != y && !(math.IsNaN(x) && math.IsNaN(y)) {
 				t.Fatalf("%s at %s: %v became %v when only later rows changed", name, da.Week[i], x, y)
 			}
+			seen[name] = true
 			checked++
 		}
 	}
 	if checked < 500 {
 		t.Fatalf("only %d values checked", checked)
+	}
+	for _, name := range a.Spec.Names() {
+		if !seen[name] && !strings.HasPrefix(name, "segment_") {
+			t.Errorf("feature %s was never checked", name)
+		}
+	}
+	for _, name := range []string{LoginsLifetimeMean, FrequencyLifetimeMean} {
+		if !seen[name] {
+			t.Errorf("long-run feature %s is not in the spec", name)
+		}
 	}
 }
 
@@ -216,6 +232,46 @@ func TestRowOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
+// TestSpecWithoutLifetime checks that a spec saved before the long-run
+// means existed (no "lifetime" key) still builds the columns its model was
+// trained on, while a spec inferred from data has them.
+func TestSpecWithoutLifetime(t *testing.T) {
+	var old Spec
+	if err := json.Unmarshal([]byte(`{"arr":true,"renewal":true,"segments":["smb"],"extras":["seats"]}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	rows := numberRows(weekly("a", monday, 3))
+	for _, tc := range []struct {
+		name     string
+		spec     *Spec
+		lifetime bool
+	}{
+		{"saved before", &old, false},
+		{"inferred", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab, err := Build(context.Background(), memSource(testSchema, rows), BuildOptions{Spec: tc.spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds := tab.Dataset(nil)
+			if got := ds.Column(LoginsLifetimeMean) >= 0; got != tc.lifetime {
+				t.Fatalf("has %s = %v, want %v (features %v)", LoginsLifetimeMean, got, tc.lifetime, ds.Features)
+			}
+			if len(ds.Features) != tab.Spec.Width() || len(ds.X) != ds.Len()*len(ds.Features) {
+				t.Fatalf("%d features for width %d, %d values for %d rows", len(ds.Features), tab.Spec.Width(), len(ds.X), ds.Len())
+			}
+			// The columns after the behaviours are in place, whatever the spec.
+			if got := ds.Row(2)[ds.Column("seats")]; got != 5 {
+				t.Fatalf("seats = %v, want 5", got)
+			}
+			if got := ds.Row(2)[ds.Column(SegmentFeature("smb"))]; got != 1 {
+				t.Fatalf("segment_smb = %v, want 1", got)
+			}
+		})
+	}
+}
+
 func TestScoringSpecMustMatchFile(t *testing.T) {
 	spec := Spec{ARR: true, Extras: []string{"seats", "nps"}}
 	_, err := Build(context.Background(), memSource(testSchema, numberRows(weekly("a", monday, 2))), BuildOptions{Spec: &spec})
@@ -270,9 +326,15 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 	col := func(name string) int { return ds.Column(name) }
 	for i := range ds.Len() {
 		w := ds.Week[i]
-		var n4, n12, l4, l12, f4, f12, s4, s12, od float64
+		var n4, n12, l4, l12, f4, f12, s4, s12, od, n, l, f float64
 		for _, s := range byAccount[ds.AccountID[i]] {
-			if s.Week > w || s.Week <= w-84 {
+			if s.Week > w {
+				continue
+			}
+			n++
+			l += float64(s.Logins)
+			f += float64(s.Frequency)
+			if s.Week <= w-84 {
 				continue
 			}
 			n12++
@@ -298,6 +360,7 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			LoginsSum4w: l4, LoginsMean4w: l4 / n4, LoginsSum12w: l12, LoginsMean12w: l12 / n12,
 			FrequencySum4w: f4, FrequencySum12w: f12, SLABreachesSum4w: s4, SLABreachesSum12w: s12,
 			OverdueWeeks12w: od, WeeksReported12w: n12, LoginsTrend: trend,
+			LoginsLifetimeMean: l / n, FrequencyLifetimeMean: f / n,
 		} {
 			if got := x[col(name)]; math.Abs(got-want) > 1e-12 {
 				t.Fatalf("%s %s %s = %v, want %v", ds.AccountID[i], w, name, got, want)

@@ -927,9 +927,11 @@ func (tb *tab) checkMissingWeeks(base string) {
 		}
 		last := week(t, a.History[len(a.History)-1].Week)
 		for k := 1; k < len(a.History) && id == ""; k++ {
-			// A gap the row's last twelve weeks show, not only the chart.
+			// A gap the row's last twelve weeks show, not only the chart,
+			// with a scored week before it in those twelve: a gap in the
+			// first of them is drawn as one run, rightly.
 			prev, next := week(t, a.History[k-1].Week), week(t, a.History[k].Week)
-			if gap := prev.AddDate(0, 0, 7); next.After(gap) && !gap.Before(last.AddDate(0, 0, -7*11)) {
+			if gap := prev.AddDate(0, 0, 7); next.After(gap) && gap.After(last.AddDate(0, 0, -7*11)) {
 				id, missing, index = a.ID, gap.Format(time.DateOnly), i
 			}
 		}
