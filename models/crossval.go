@@ -234,14 +234,8 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 		a.Metrics.ROCAUC = e.ValidAUC
 		a.Health.Rule = "red: riskiest 10% of customers (out of fold); yellow: next 20%"
 		a.attach(m)
-		if err := a.Check(); err != nil {
-			return nil, fmt.Errorf("%s: the model fitted could not be loaded: %w", kind, err)
-		}
-		res.Artifacts[kind] = a
-		res.Report.Models = append(res.Report.Models, e)
-		res.Valid = append(res.Valid, p)
-		if e.ValidAUC > best {
-			best, res.Chosen, res.Report.Chosen = e.ValidAUC, a, kind
+		if err := res.add(kind, a, e, p, &best); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil

@@ -127,19 +127,28 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Served,
 		}
 		a.attach(m)
-		// A model that Load would refuse is refused here, where the
-		// data can still be fixed, not after it is saved.
-		if err := a.Check(); err != nil {
-			return nil, fmt.Errorf("%s: the model fitted could not be loaded: %w", kind, err)
-		}
-		res.Artifacts[kind] = a
-		res.Report.Models = append(res.Report.Models, e)
-		res.Valid = append(res.Valid, p)
-		if e.ValidAUC > best {
-			best, res.Chosen, res.Report.Chosen = e.ValidAUC, a, kind
+		if err := res.add(kind, a, e, p, &best); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// add keeps kind's fitted model a, its evaluation and its validation
+// probabilities, and chooses it when its ROC AUC beats best. A model that
+// Load would refuse is refused here, where the data can still be fixed,
+// not after it is saved.
+func (res *Result) add(kind string, a *Artifact, e *Evaluation, p []float64, best *float64) error {
+	if err := a.Check(); err != nil {
+		return fmt.Errorf("%s: the model fitted could not be loaded: %w", kind, err)
+	}
+	res.Artifacts[kind] = a
+	res.Report.Models = append(res.Report.Models, e)
+	res.Valid = append(res.Valid, p)
+	if e.ValidAUC > *best {
+		*best, res.Chosen, res.Report.Chosen = e.ValidAUC, a, kind
+	}
+	return nil
 }
 
 // evaluateContext is evaluate returning ctx's error as soon as ctx is

@@ -77,15 +77,7 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 	}
 	e.progress.begin("writing " + out)
 	defer e.progress.end()
-	for k, a := range res.Artifacts {
-		if a == res.Chosen {
-			continue
-		}
-		if err := models.Save(filepath.Join(dir.Path(), "candidates", k), a, res.Report); err != nil {
-			return err
-		}
-	}
-	if err := models.Save(dir.Path(), res.Chosen, res.Report); err != nil {
+	if err := saveModels(dir.Path(), res); err != nil {
 		return err
 	}
 	if !noPlots {

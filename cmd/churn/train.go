@@ -236,15 +236,7 @@ first model of a registry becomes its champion.`)
 	}
 	e.progress.begin("writing " + *out)
 	defer e.progress.end()
-	for k, a := range res.Artifacts {
-		if a == res.Chosen {
-			continue
-		}
-		if err := models.Save(filepath.Join(dir.Path(), "candidates", k), a, res.Report); err != nil {
-			return err
-		}
-	}
-	if err := models.Save(dir.Path(), res.Chosen, res.Report); err != nil {
+	if err := saveModels(dir.Path(), res); err != nil {
 		return err
 	}
 	if !*noPlots {
@@ -430,4 +422,18 @@ func countTrue(bs ...bool) int {
 		}
 	}
 	return n
+}
+
+// saveModels writes the chosen model into dir and every other kind
+// fitted under dir/candidates/KIND, each with the training report.
+func saveModels(dir string, res *models.Result) error {
+	for k, a := range res.Artifacts {
+		if a == res.Chosen {
+			continue
+		}
+		if err := models.Save(filepath.Join(dir, "candidates", k), a, res.Report); err != nil {
+			return err
+		}
+	}
+	return models.Save(dir, res.Chosen, res.Report)
 }
