@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -119,7 +120,7 @@ A VERSION may be shortened to any prefix that names one version.`)
 		}
 		return writeAudit(e.stdout, es)
 	}
-	user, err := registry.User(os.Getenv)
+	user, err := registry.User(os.Getenv, user.Current)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"slices"
 
 	"github.com/churnlabs/churn/features"
@@ -29,7 +30,7 @@ type trainRegistry struct {
 }
 
 func openTrainRegistry(ctx context.Context, dir, db string, challenge bool, level float64, reason string) (*trainRegistry, error) {
-	user, err := registry.User(os.Getenv)
+	user, err := registry.User(os.Getenv, user.Current)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -469,12 +470,17 @@ func (r *Registry) Audit(ctx context.Context) ([]Entry, error) {
 
 // User names who acts, for the audit: $CHURN_USER, which a deployment
 // sets for a service account, else the login name ($USER, then
-// $LOGNAME). getenv is os.Getenv outside tests.
-func User(getenv func(string) string) (string, error) {
+// $LOGNAME), else the name of the process's user id, which a container
+// or a cron job has even when it sets no variable. getenv and current
+// are os.Getenv and user.Current outside tests.
+func User(getenv func(string) string, current func() (*user.User, error)) (string, error) {
 	for _, k := range []string{"CHURN_USER", "USER", "LOGNAME"} {
 		if u := strings.TrimSpace(getenv(k)); u != "" {
 			return u, nil
 		}
+	}
+	if u, err := current(); err == nil && strings.TrimSpace(u.Username) != "" {
+		return strings.TrimSpace(u.Username), nil
 	}
 	return "", errors.New("no user to record in the audit: set CHURN_USER (or USER)")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -465,10 +466,16 @@ func TestUser(t *testing.T) {
 		{map[string]string{"CHURN_USER": " ", "LOGNAME": "ann2"}, "ann2"},
 		{map[string]string{}, ""},
 	} {
-		got, err := User(func(k string) string { return c.env[k] })
+		got, err := User(func(k string) string { return c.env[k] }, func() (*user.User, error) { return nil, errors.New("unknown uid") })
 		if got != c.want || (err != nil) != (c.want == "") {
 			t.Errorf("User(%v) = %q, %v; want %q", c.env, got, err, c.want)
 		}
+	}
+	// Without the variables, as in a container or a cron job, the name
+	// of the process's user id.
+	got, err := User(func(string) string { return "" }, func() (*user.User, error) { return &user.User{Username: "svc"}, nil })
+	if got != "svc" || err != nil {
+		t.Errorf("User from the uid = %q, %v; want svc", got, err)
 	}
 }
 
