@@ -13,7 +13,8 @@ import (
 // login count tripled) and expects churn score to name the login features
 // in its warning, which it does not name for the snapshots it was trained
 // on; --drift-warn 0 turns the check off, and a model saved before churn
-// recorded the training distribution is scored with a note.
+// recorded the training distribution is scored with a note. churn report
+// shows the same drift in a section of its own.
 func TestScoreWarnsOfDrift(t *testing.T) {
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snapshots.csv")
@@ -88,6 +89,36 @@ func TestScoreWarnsOfDrift(t *testing.T) {
 			}
 		})
 	}
+
+	// churn report's drift section: the tripled logins are a major shift.
+	out := mustChurn(t, "report", "--snapshots", shifted, "--model", model, "--out", filepath.Join(dir, "report"))
+	var rep struct {
+		Drift struct {
+			Variables []struct {
+				Name string  `json:"name"`
+				PSI  float64 `json:"psi"`
+			} `json:"variables"`
+		} `json:"drift"`
+	}
+	readJSON(t, filepath.Join(dir, "report", "report.json"), &rep)
+	found := false
+	for _, v := range rep.Drift.Variables {
+		if v.Name == "logins_4w_mean" {
+			found = v.PSI > 0.25
+		}
+	}
+	if !found || !strings.Contains(out, "drift week") {
+		t.Errorf("report: drift %+v, stdout:\n%s", rep.Drift, out)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report", "report.html"))
+	if err != nil || !strings.Contains(string(html), `<section id="drift">`) {
+		t.Errorf("report.html without a drift section (%v)", err)
+	}
+	out = mustChurn(t, "report", "--snapshots", snap, "--model", old, "--out", filepath.Join(dir, "report-old"))
+	if !strings.Contains(out, "No drift section: the model has no training distribution") {
+		t.Errorf("report with an old model: no note of the missing drift section:\n%s", out)
+	}
+
 	if code, _, errs := churn(t, "score", "--snapshots", snap, "--model", model, "--drift-warn", "-1"); code != 2 || !strings.Contains(errs, "--drift-warn -1") {
 		t.Errorf("--drift-warn -1: exit %d, %s", code, errs)
 	}
