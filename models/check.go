@@ -103,6 +103,11 @@ func (a *Artifact) Check() error {
 	if held := countTrue(a.Logistic != nil, a.GBM != nil, a.Trees != nil); held != 1 {
 		return fmt.Errorf("kind %q: the file holds %d of logistic, gbm and trees, want exactly one", a.Kind, held)
 	}
+	if a.Drift != nil {
+		if err := a.Drift.check(a.Features); err != nil {
+			return err
+		}
+	}
 	l, _, err := a.held()
 	if err != nil {
 		return err

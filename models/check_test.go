@@ -126,6 +126,16 @@ func TestLoadRejectsAbsurdNumbers(t *testing.T) {
 		{"logistic sd tiny", models.Logistic, func(a *models.Artifact) { a.Logistic.Scale[1] = 1e-300 }, "logistic.scale[1]"},
 		{"metrics AUC above 1", models.GBM, func(a *models.Artifact) { a.Metrics.ROCAUC = 7 }, "valid_metrics.roc_auc"},
 		{"metrics log-loss negative", models.Logistic, func(a *models.Artifact) { a.Metrics.LogLoss = -1 }, "valid_metrics.log_loss"},
+		{"drift edge huge", models.GBM, func(a *models.Artifact) { a.Drift.Features[0].Edges[0] = 1e300 }, "drift.features[0].edges[0]"},
+		{"drift edges out of order", models.Logistic, func(a *models.Artifact) {
+			e := a.Drift.Features[0].Edges
+			e[0], e[1] = e[1], e[0]
+		}, "drift.features[0].edges[1]"},
+		{"drift share negative", models.GBM, func(a *models.Artifact) { a.Drift.Score.Shares[0] = -0.5 }, "drift.score.shares[0]"},
+		{"drift shares do not add up", models.GBM, func(a *models.Artifact) { a.Drift.Score.Missing = 0.5 }, "drift.score: shares and missing add up"},
+		{"drift score edge above 1", models.Tree, func(a *models.Artifact) { a.Drift.Score.Edges = []float64{2}; a.Drift.Score.Shares = []float64{1, 0} }, "drift.score.edges[0]"},
+		{"drift feature renamed", models.Logistic, func(a *models.Artifact) { a.Drift.Features[1].Name = "x" }, "drift.features[1].name"},
+		{"drift features missing", models.Logistic, func(a *models.Artifact) { a.Drift.Features = a.Drift.Features[:1] }, "drift.features"},
 		{"kind unknown", models.GBM, func(a *models.Artifact) { a.Kind = "svm" }, `model.json: kind "svm" has no svm model in it`},
 		{"kind without its model", models.Tree, func(a *models.Artifact) { a.Kind = models.GBM }, `model.json: kind "gbm" has no gbm model in it`},
 		{"kind of the model's field, not its own", models.GBM, func(a *models.Artifact) { a.Kind = models.Logistic }, `model.json: kind "logistic" has no logistic model in it`},

@@ -70,6 +70,12 @@ type Artifact struct {
 	Logistic *logistic.Model `json:"logistic,omitempty"`
 	GBM      *gbm.Model      `json:"gbm,omitempty"`
 	Trees    *tree.Ensemble  `json:"trees,omitempty"`
+
+	// Drift is the training distribution of each feature and of the
+	// score, for the drift check of new weeks. Models trained before it
+	// have none (it is omitted, so their version hashes as before) and
+	// skip the check.
+	Drift *DriftReference `json:"drift,omitempty"`
 }
 
 // Health holds the calibrated-probability cut-offs of the health colours.

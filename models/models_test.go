@@ -187,6 +187,9 @@ func TestModelWithoutLifetimeLoads(t *testing.T) {
 	if a.Spec.Lifetime || slices.Contains(a.Features, features.LoginsLifetimeMean) {
 		t.Fatalf("spec %+v, features %v: long-run means it was not trained on", a.Spec, a.Features)
 	}
+	if a.Drift != nil {
+		t.Fatalf("drift reference %+v in a model saved before there were any", a.Drift)
+	}
 	rows, err := simulate.Snapshots(context.Background(), simulate.Config{Accounts: 50, Weeks: 30, Seed: 5})
 	if err != nil {
 		t.Fatal(err)

@@ -127,6 +127,11 @@ func Train(ctx context.Context, sp *features.Split, spec features.Spec, opt Trai
 			Calibration: e.Calibration, Health: healthFrom(p), Metrics: e.Served,
 		}
 		a.attach(m)
+		c := e.Calibration
+		score := func(x []float64) float64 { return sigmoid(c.LogOdds(m.LogOdds(x))) }
+		if a.Drift, err = NewDriftReference(sp.Train, score, DriftBins); err != nil {
+			return nil, fmt.Errorf("%s: %w", kind, err)
+		}
 		if err := res.add(kind, a, e, p, &best); err != nil {
 			return nil, err
 		}

@@ -24,7 +24,13 @@ type serverMetrics struct {
 
 	model    *prometheus.GaugeVec
 	accounts prometheus.Gauge
-	loaded   prometheus.Gauge
+	// featurePSI and featureMissing are labelled by the served model's
+	// features only, reset on each load: bounded by the model file, not
+	// by anything a client sends.
+	featurePSI     *prometheus.GaugeVec
+	featureMissing *prometheus.GaugeVec
+	scorePSI       *prometheus.GaugeVec
+	loaded         prometheus.Gauge
 
 	reloads        prometheus.Counter
 	reloadFailures prometheus.Counter
@@ -57,6 +63,20 @@ func newServerMetrics() *serverMetrics {
 			Name: "churn_active_accounts",
 			Help: "Active accounts scored from the latest snapshots.",
 		}),
+		featurePSI: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "churn_feature_psi",
+			Help: "Population stability index of each feature, latest snapshot week against the training weeks (below 0.1 stable, above 0.25 a major shift).",
+		}, []string{"feature"}),
+		featureMissing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "churn_feature_missing_share",
+			Help: "Share of active accounts whose feature is missing in the latest snapshot week.",
+		}, []string{"feature"}),
+		// A vector with no labels: it has no series for a model that
+		// recorded no training distribution, rather than a false 0.
+		scorePSI: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "churn_score_psi",
+			Help: "Population stability index of the churn score, latest snapshot week against the training weeks.",
+		}, nil),
 		loaded: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "churn_state_loaded_timestamp_seconds",
 			Help: "When the model and snapshots being served were loaded, in Unix seconds.",
@@ -92,6 +112,7 @@ func newServerMetrics() *serverMetrics {
 	m.scoredAccounts = scores.WithLabelValues("account")
 	m.scoredRows = scores.WithLabelValues("row")
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
+		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -152,6 +173,17 @@ func (m *serverMetrics) describe(st *state) {
 	m.model.WithLabelValues(st.model.Version, st.model.Kind).Set(1)
 	m.accounts.Set(float64(len(st.book.Accounts)))
 	m.loaded.Set(float64(st.loaded.UnixNano()) / 1e9)
+	m.featurePSI.Reset()
+	m.featureMissing.Reset()
+	m.scorePSI.Reset()
+	for j, d := range st.drift {
+		if j == len(st.model.Features) {
+			m.scorePSI.WithLabelValues().Set(d.PSI)
+			continue
+		}
+		m.featurePSI.WithLabelValues(d.Name).Set(d.PSI)
+		m.featureMissing.WithLabelValues(d.Name).Set(d.Missing)
+	}
 }
 
 // handler serves the registry in the Prometheus exposition formats.

@@ -144,3 +144,62 @@ func TestMetricsCardinality(t *testing.T) {
 		t.Errorf("/metrics is %d bytes", w.Body.Len())
 	}
 }
+
+// TestDriftGauges checks the drift gauges: one series per model feature
+// and one for the score, with the values Book.Drift computes, set at load
+// and at each reload; a model saved without a training distribution
+// leaves no series behind after a reload to it.
+func TestDriftGauges(t *testing.T) {
+	e := newEnv(t, models.Logistic)
+	st := e.srv.state.Load()
+	want, err := st.book.Drift()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(st.model.Features)
+	if len(want) != n+1 {
+		t.Fatalf("%d drifts for %d features and the score", len(want), n)
+	}
+	check := func(stage string, features, scores int) {
+		t.Helper()
+		for _, c := range []struct {
+			name string
+			want int
+		}{{"churn_feature_psi", features}, {"churn_feature_missing_share", features}, {"churn_score_psi", scores}} {
+			if got, err := testutil.GatherAndCount(e.srv.metrics.reg, c.name); err != nil || got != c.want {
+				t.Errorf("%s: %d series of %s (%v), want %d", stage, got, c.name, err, c.want)
+			}
+		}
+	}
+	check("at load", n, 1)
+	for _, d := range want[:n] {
+		if got := testutil.ToFloat64(e.srv.metrics.featurePSI.WithLabelValues(d.Name)); got != d.PSI {
+			t.Errorf("churn_feature_psi{feature=%q} %v, want %v", d.Name, got, d.PSI)
+		}
+	}
+	if got := testutil.ToFloat64(e.srv.metrics.scorePSI.WithLabelValues()); got != want[n].PSI {
+		t.Errorf("churn_score_psi %v, want %v", got, want[n].PSI)
+	}
+
+	// The same model without its training distribution, as churn train
+	// saved it before it recorded one.
+	a, err := models.Load(e.modelDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := models.LoadReport(e.modelDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Drift = nil
+	if err := models.Save(e.modelDir, a, report); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.do("POST", "/v1/admin/reload", ""); w.Code != 200 {
+		t.Fatalf("reload: %d %s", w.Code, w.Body)
+	}
+	check("after a reload to a model without one", 0, 0)
+	if !strings.Contains(e.logs.String(), "no drift gauges") {
+		t.Errorf("no note of the skipped drift check in the log:\n%s", e.logs.String())
+	}
+}

@@ -148,6 +148,10 @@ type state struct {
 	// enc holds the model's names pre-encoded for the score writer.
 	enc    encodedNames
 	loaded time.Time
+	// drift compares the book's week with the model's training weeks,
+	// each feature's then the score's; nil when the model recorded no
+	// training distribution.
+	drift []models.Drift
 }
 
 // New loads the model and scores every active account in the snapshots.
@@ -347,8 +351,16 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
 	s.useShownHistory(ctx, book)
+	drift, err := book.Drift()
+	if err != nil {
+		return nil, fmt.Errorf("drift of snapshots %s: %w", s.cfg.Snapshots.Name, err)
+	}
+	if a.Drift == nil {
+		s.log.Info("the model has no training distribution (trained before churn recorded one): no drift gauges",
+			"model_version", a.Version)
+	}
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
-		enc: encodeNames(a), loaded: time.Now()}
+		enc: encodeNames(a), loaded: time.Now(), drift: drift}
 	for j, f := range a.Features {
 		st.column[f] = j
 	}

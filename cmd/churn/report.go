@@ -13,6 +13,7 @@ import (
 	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/metrics"
+	"github.com/churnlabs/churn/models/ranking"
 	"github.com/churnlabs/churn/models/report"
 )
 
@@ -35,6 +36,9 @@ the charts as PNG:
   - an adoption score built from the best few indicators, fitted on the
     training weeks of the out-of-time split, with its validation ROC AUC
     beside the full model's (--model, or a 100-tree gbm fitted here);
+  - with --model, the drift of the latest week from the model's training
+    weeks: each feature's and the score's population stability index and
+    share of missing values;
   - with --treatment, the retention uplift of an intervention: treated
     against control accounts, over the horizon after the contact week.
 
@@ -117,6 +121,11 @@ than an earlier report is refused.`)
 	rep.Notes = append(rep.Notes, notes...)
 	if err := addAdoption(ctx, e, rep, hist, tab, art, *horizon, *confidence); err != nil {
 		return err
+	}
+	if art != nil {
+		if err := addDrift(ctx, e, rep, art, tab); err != nil {
+			return err
+		}
 	}
 	if assignments != nil {
 		rep.Uplift, err = hist.Uplift(assignments, retention.UpliftOptions{Horizon: *horizon, Confidence: *confidence})
@@ -245,4 +254,30 @@ func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Art
 		s.Prob[i] = m.LogOdds(sp.Valid.Row(i))
 	}
 	return s, nil
+}
+
+// addDrift compares the snapshots' latest week, scored with art, with the
+// model's training weeks. A model saved before churn recorded them is
+// left without the section, with a note.
+func addDrift(ctx context.Context, e *env, rep *report.Report, art *models.Artifact, tab *features.Table) error {
+	if art.Drift == nil {
+		rep.Notes = append(rep.Notes, "No drift section: the model has no training distribution (trained before churn recorded one); retrain to get it.")
+		return nil
+	}
+	e.progress.begin("scoring the latest week for drift")
+	book, err := ranking.Build(ctx, art, tab)
+	e.progress.end()
+	if err != nil {
+		return err
+	}
+	drifts, err := book.Drift()
+	if err != nil {
+		return fmt.Errorf("drift of week %s: %w", book.AsOf, err)
+	}
+	if drifts == nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("No drift section: no account is active in the latest week, %s.", book.AsOf))
+		return nil
+	}
+	rep.Drift = &report.Drift{Week: book.AsOf, ModelVersion: art.Version, Variables: drifts}
+	return nil
 }

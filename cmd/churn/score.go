@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -33,7 +34,16 @@ and json give each row's id, probability, log-odds, base value and one
 contribution per original column (a categorical column's one-hot parts
 summed), which add up to the log-odds; table lists the riskiest rows with
 their top drivers. Categories the model never saw are scored as missing and
-reported on stderr.`)
+reported on stderr.
+
+It also compares the scored week with the training weeks, per feature and
+for the score: the population stability index (PSI, over ten quantile bins
+of the training rows and a bin of missing values) and the share of missing
+values. It warns on stderr, naming them, of the features whose PSI exceeds
+--drift-warn (below 0.1 is stable, 0.1 to 0.25 moderate, above 0.25 a
+major shift) or whose share of missing values rose by more than
+--drift-missing. A model trained before churn recorded the training
+distribution is scored without the check, with a note.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv or json")
@@ -46,6 +56,8 @@ reported on stderr.`)
 	normalize := weeksFlag(fs)
 	record := fs.Bool("record", false, "store the scores in the score history (--db)")
 	db := dbFlag(fs, "with --record, the score history")
+	driftWarn := fs.Float64("drift-warn", 0.2, "warn of features whose PSI from the training weeks exceeds this (0: no drift check)")
+	driftMissing := fs.Float64("drift-missing", 0.1, "warn of features whose share of missing values rose by more than this (0: off)")
 	fs.String("table", "", "customer table (.csv or .parquet) to score with a model from train --table")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -73,6 +85,9 @@ reported on stderr.`)
 			return usageError(fs, "--format %q: want table, csv or json", *format)
 		}
 		return scoreTable(ctx, e, table, *modelDir, *format, *top)
+	}
+	if !(*driftWarn >= 0) || !(*driftMissing >= 0 && *driftMissing <= 1) {
+		return usageError(fs, "--drift-warn %v, --drift-missing %v: want a PSI of 0 or more and a share in [0, 1] (0: off)", *driftWarn, *driftMissing)
 	}
 	if *db != "" && !*record {
 		return usageError(fs, "--db names where --record stores the scores: add --record")
@@ -127,6 +142,9 @@ reported on stderr.`)
 	if err != nil {
 		return err
 	}
+	if err := warnDrift(e.stderr, *modelDir, book, *driftWarn, *driftMissing); err != nil {
+		return err
+	}
 	if *record {
 		// Every scored account is recorded, whatever the filters show.
 		if err := recordBook(ctx, e.stderr, *db, *modelDir, book); err != nil {
@@ -161,4 +179,53 @@ func health(h models.Health, red, yellow float64) (models.Health, error) {
 	}
 	h.Rule = "set on the command line"
 	return h, nil
+}
+
+// warnDrift writes to w a warning naming the variables of book's week that
+// drifted from the training weeks: a PSI above warn, or a share of missing
+// values up by more than missing. A threshold of 0 turns its check off.
+func warnDrift(w io.Writer, modelDir string, book *ranking.Book, warn, missing float64) error {
+	if warn == 0 && missing == 0 {
+		return nil
+	}
+	if book.Model.Drift == nil {
+		fmt.Fprintf(w, "note: %s has no training distribution (trained before churn recorded one): drift not checked; retrain to check it\n", modelDir)
+		return nil
+	}
+	drifts, err := book.Drift()
+	if err != nil {
+		return fmt.Errorf("drift of week %s: %w", book.AsOf, err)
+	}
+	var parts []string
+	for _, d := range models.Drifted(drifts, warn) {
+		parts = append(parts, fmt.Sprintf("%s (PSI %.2f, %s)", d.Name, d.PSI, psiLevel(d.PSI)))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "warning: week %s drifted from the training weeks (PSI above --drift-warn %g): %s\n",
+			book.AsOf, warn, strings.Join(parts, ", "))
+	}
+	parts = parts[:0]
+	if missing > 0 {
+		for _, d := range drifts {
+			if d.MissingChange() > missing {
+				parts = append(parts, fmt.Sprintf("%s (%.0f%% -> %.0f%%)", d.Name, 100*d.TrainMissing, 100*d.Missing))
+			}
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "warning: week %s has more missing values than the training weeks (up by more than --drift-missing %g): %s\n",
+			book.AsOf, missing, strings.Join(parts, ", "))
+	}
+	return nil
+}
+
+// psiLevel names a PSI by the usual conventions.
+func psiLevel(psi float64) string {
+	switch {
+	case psi > 0.25:
+		return "major"
+	case psi >= 0.1:
+		return "moderate"
+	}
+	return "stable"
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/metrics"
 
 	"github.com/churnlabs/churn/features/retention"
@@ -43,7 +44,7 @@ type htmlPage struct {
 
 	MonthlyTable, SegmentTable, QuarterlyTable, SegmentRevenueTable *htmlTable
 	CohortTable, IndicatorTable, TermTable, ComparisonTable         *htmlTable
-	UpliftTable                                                     *htmlTable
+	UpliftTable, DriftTable                                         *htmlTable
 	TopIndicators                                                   int
 }
 
@@ -123,6 +124,16 @@ func (p *htmlPage) build() {
 		c.Rows = append(c.Rows, []htmlCell{text("random ranking"), num("0.500"),
 			num(fmt.Sprintf("%.3f", ad.ValidChurnRate)), num("10.0%")})
 		p.ComparisonTable = c
+	}
+	if d := r.Drift; d != nil {
+		t := &htmlTable{Head: []string{"Variable", "PSI", "Shift", "Missing in training", "Missing this week"}}
+		vars := slices.Clone(d.Variables)
+		slices.SortStableFunc(vars, func(a, b models.Drift) int { return cmpDesc(a.PSI, b.PSI) })
+		for _, v := range vars {
+			t.Rows = append(t.Rows, []htmlCell{text(v.Name), num(fmt.Sprintf("%.3f", v.PSI)), text(psiLevel(v.PSI)),
+				num(pct(v.TrainMissing)), num(pct(v.Missing))})
+		}
+		p.DriftTable = t
 	}
 	if u := r.Uplift; u != nil {
 		p.UpliftTable = &htmlTable{
@@ -285,4 +296,26 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// psiLevel names a PSI by the usual conventions.
+func psiLevel(psi float64) string {
+	switch {
+	case psi > majorPSI:
+		return "major"
+	case psi >= 0.1:
+		return "moderate"
+	}
+	return "stable"
+}
+
+// cmpDesc orders larger numbers first.
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
 }

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/metrics"
 )
@@ -25,10 +27,28 @@ type Report struct {
 	*retention.Report
 	Adoption *adoption.Score   `json:"adoption,omitempty"`
 	Uplift   *retention.Uplift `json:"uplift,omitempty"`
+	// Drift compares the latest week with the model's training weeks,
+	// when the report was given a model that recorded them.
+	Drift *Drift `json:"drift,omitempty"`
 	// Notes say what was left out and why: the statistics' notes, then
 	// any the caller adds.
 	Notes []string `json:"notes,omitempty"`
 }
+
+// Drift is the drift of one week's active accounts from the training
+// weeks of a model: each feature's and the score's PSI and missing share.
+type Drift struct {
+	Week         features.Date  `json:"week"`
+	ModelVersion string         `json:"model_version"`
+	Variables    []models.Drift `json:"variables"`
+}
+
+// Major returns the variables whose PSI marks a major shift, above 0.25,
+// most drifted first.
+func (d *Drift) Major() []models.Drift { return models.Drifted(d.Variables, majorPSI) }
+
+// majorPSI is the usual PSI threshold of a major shift.
+const majorPSI = 0.25
 
 // New starts a report from the retention statistics of a history; the caller
 // adds the adoption score, the uplift and notes.
@@ -119,6 +139,18 @@ func (r *Report) WriteText(w io.Writer) error {
 		if u.Warning != "" {
 			fmt.Fprintf(&b, "  warning: %s\n", u.Warning)
 		}
+	}
+	if d := r.Drift; d != nil {
+		major := d.Major()
+		fmt.Fprintf(&b, "drift week %s from the training weeks: %d of %d variables above PSI %.2f", d.Week, len(major), len(d.Variables), majorPSI)
+		for i, v := range major[:min(5, len(major))] {
+			sep := ", "
+			if i == 0 {
+				sep = ": "
+			}
+			fmt.Fprintf(&b, "%s%s %.2f", sep, v.Name, v.PSI)
+		}
+		b.WriteString("\n")
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
