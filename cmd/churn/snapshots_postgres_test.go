@@ -727,3 +727,99 @@ func compareRows(t *testing.T, got, want [][]string) {
 		}
 	}
 }
+
+// TestSnapshotsEmitSQLGenRawEqualsGo loads the raw tables churn gen --raw
+// writes into PostgreSQL and wants the SQL --emit-sql prints for its
+// mapping, which uses login_count: rows, from: and until:, the accounts
+// table's contract_start and an extra column, to give the snapshots the
+// Go roll-up writes from the same tables, row for row; then the same with
+// --from, which overrides the mapping's from:.
+func TestSnapshotsEmitSQLGenRawEqualsGo(t *testing.T) {
+	db := pg.DB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "raw")
+	mustChurn(t, "gen", "--raw", raw, "--accounts", "12", "--weeks", "16", "--seed", "3")
+	mapping, err := os.ReadFile(filepath.Join(raw, "mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every table as text columns named by the CSV header: the
+	// statement casts as the Go path parses.
+	text := string(mapping)
+	for _, name := range []string{"events", "tickets", "invoices", "accounts"} {
+		f, err := os.Open(filepath.Join(raw, name+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, err := csvpkg.NewReader(f).Read()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for _, h := range header {
+			cols = append(cols, strconv.Quote(h)+" text")
+		}
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+strings.Join(cols, ", ")+")"); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(raw, name+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(string(data)), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
+			t.Fatal(err)
+		}
+		indent := "    "
+		if name == "accounts" {
+			indent = "  "
+		}
+		path := "path: " + name + ".csv\n"
+		if !strings.Contains(text, path) {
+			t.Fatalf("mapping.yaml has no %q", path)
+		}
+		text = strings.Replace(text, path, "path: "+db+"\n"+indent+"table: "+name+"\n", 1)
+	}
+	for _, key := range []string{"from:", "until:", "login_count: rows", "contract_start:", "extra:"} {
+		if !strings.Contains(text, key) {
+			t.Fatalf("mapping.yaml lacks %s: the test no longer covers it", key)
+		}
+	}
+	mf := filepath.Join(dir, "mapping.yaml")
+	if err := os.WriteFile(mf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"mapping's from", nil},
+		{"--from", []string{"--from", "2023-02-15"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"snapshots", "--map", mf}, c.args...)
+			out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			mustChurn(t, append(args, "--out", out)...)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(strings.NewReader(string(data))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := queryAll(t, db+"&TimeZone=UTC", mustChurn(t, append(args, "--emit-sql")...))
+			if len(want) < 50 {
+				t.Fatalf("%d snapshots: the test data is too thin", len(want)-1)
+			}
+			t.Logf("%d snapshots", len(want)-1)
+			compareRows(t, got, want)
+		})
+	}
+}

@@ -47,13 +47,6 @@ func TestSQLRefuses(t *testing.T) {
 		{"filter without values", func(m *Mapping) { m.Sources[0].Logins = &Filter{Column: "kind"} }, "postgres", "logins: needs in or not_in"},
 		{"time zone", func(m *Mapping) { m.Timezone = "Mars/Olympus" }, "postgres", "Mars/Olympus"},
 		{"silence", func(m *Mapping) { m.ChurnAfterSilence = "3 months" }, "postgres", "3 months"},
-		{"login rows", func(m *Mapping) { m.Sources[0].LoginCount = LoginRows }, "postgres", "login_count"},
-		{"from", func(m *Mapping) { m.From = "2025-01-06" }, "postgres", "from:"},
-		{"until", func(m *Mapping) { m.Until = "2025-01-06" }, "postgres", "until:"},
-		{"contract start", func(m *Mapping) { m.Accounts = &Accounts{Table: "accounts", Account: "a", ContractStart: "started"} }, "postgres", "contract_start"},
-		{"accounts extra", func(m *Mapping) {
-			m.Accounts = &Accounts{Table: "accounts", Account: "a", Extra: []Signal{{Column: "seats"}}}
-		}, "postgres", "extra"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

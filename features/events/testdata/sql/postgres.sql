@@ -67,8 +67,8 @@ ends AS (
   GROUP BY account
 ),
 lives AS (
-  -- Each account's life: from the week of its first activity to its churn
-  -- week (a churn the data reaches) or the last complete week.
+  -- Each account's life: from the week of its origin (or from's) to its
+  -- churn week (a churn the data reaches) or the last complete week.
   SELECT f.account, f.first_day, f.first_week, c.churn_day,
          COALESCE((c.churn_day - (CAST(EXTRACT(ISODOW FROM c.churn_day) AS integer) - 1)), b.last_week) AS stop
   FROM (
@@ -92,8 +92,8 @@ weeks AS (
   ) AS o
 ),
 weekly AS (
-  -- Per account-week: logins = days with a login, frequency = key actions,
-  -- the last key action's day, the signals.
+  -- Per account-week: logins = days with a login (or login rows),
+  -- frequency = key actions, the last key action's day, the signals.
   SELECT account, week,
          COUNT(DISTINCT CASE WHEN login = 1 THEN day END) AS logins,
          SUM(action) AS frequency,
