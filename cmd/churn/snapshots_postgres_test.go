@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -791,18 +792,23 @@ func TestSnapshotsEmitSQLGenRawEqualsGo(t *testing.T) {
 			t.Fatalf("mapping.yaml lacks %s: the test no longer covers it", key)
 		}
 	}
-	mf := filepath.Join(dir, "mapping.yaml")
-	if err := os.WriteFile(mf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// Without from:, weeks begin at the contract starts, years before
+	// the first events; until: a Wednesday ends the data mid-week.
+	whole := regexp.MustCompile(`(?m)^from: .*\n`).ReplaceAllString(text, "")
+	whole = regexp.MustCompile(`(?m)^until: .*$`).ReplaceAllString(whole, "until: 2023-04-12")
 	for _, c := range []struct {
-		name string
-		args []string
+		name, mapping string
+		args          []string
 	}{
-		{"mapping's from", nil},
-		{"--from", []string{"--from", "2023-02-15"}},
+		{"mapping's from", text, nil},
+		{"--from", text, []string{"--from", "2023-02-15"}},
+		{"contract starts, until a Wednesday", whole, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			mf := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+			if err := os.WriteFile(mf, []byte(c.mapping), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			args := append([]string{"snapshots", "--map", mf}, c.args...)
 			out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
 			mustChurn(t, append(args, "--out", out)...)
