@@ -81,7 +81,9 @@ func TestSQLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full.Timezone = "Europe/Paris"
+	full.Timezone, full.From = "Europe/Paris", "2025-02-05"
+	full.Sources[0].LoginCount = events.LoginRows
+	full.Accounts.ContractStart, full.Accounts.Extra = "started", []events.Signal{{Column: "seats"}}
 	for i := range full.Sources {
 		full.Sources[i].Path, full.Sources[i].Table = "", "db.table"+strconv.Itoa(i)
 	}

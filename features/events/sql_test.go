@@ -190,8 +190,9 @@ func goldenMapping() *Mapping {
 	return &Mapping{
 		Timezone:          "Europe/Paris",
 		ChurnAfterSilence: "13w",
+		From:              "2025-01-08",
 		Sources: []Source{
-			{Name: "product", Table: "app.events", Account: "account_id", Time: "ts",
+			{Name: "product", Table: "app.events", Account: "account_id", Time: "ts", LoginCount: LoginRows,
 				Logins:        &Filter{Column: "event", In: []string{"login", "sso_login"}},
 				Actions:       &Filter{Column: "event", NotIn: []string{"login", "page_view"}},
 				ChurnEvent:    &Filter{Column: "event", In: []string{"subscription_cancelled"}},
@@ -206,7 +207,8 @@ func goldenMapping() *Mapping {
 			{Table: "billing.invoices", Kind: KindInvoices, Account: "account_id", Invoice: &Invoice{Due: "due_date", Paid: "paid_date"}},
 		},
 		Accounts: &Accounts{Table: "crm.accounts", Account: "account_id", EffectiveFrom: "changed_at", ARR: "arr",
-			Segment: "segment", RenewalDate: "renewal_date", ContractEnd: "ended_on"},
+			Segment: "segment", RenewalDate: "renewal_date", ContractEnd: "ended_on", ContractStart: "started_on",
+			Extra: []Signal{{Column: "seats"}}},
 	}
 }
 
