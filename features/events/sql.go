@@ -13,12 +13,14 @@ import (
 // (postgres, duckdb, spark or bigquery; see Dialects): for a warehouse,
 // where the rows are too many to leave it. Its result has the columns and
 // rows Build writes, in the same order: weeks from Monday in m's time
-// zone, logins, key actions, cancellations and signals as the sources'
-// filters say, SLA breaches, invoices overdue at the end of each Sunday,
-// the accounts table as of each week, churn at the earliest of a
-// cancellation, a contract end and the FIRST silence of
-// ChurnAfterSilence, zero weeks while an account is alive, only complete
-// weeks up to until (NoDate: the last event's day).
+// zone, logins (days, or rows for login_count: rows), key actions,
+// cancellations and signals as the sources' filters say, SLA breaches,
+// invoices overdue at the end of each Sunday, the accounts table (and its
+// extra columns) as of each week, weeks from the first activity or the
+// contract start, churn at the earliest of a cancellation, a contract
+// end and the FIRST silence of ChurnAfterSilence, zero weeks while an
+// account is alive, only complete weeks from m's From (earlier rows are
+// history) up to until (NoDate: m's Until, else the last event's day).
 //
 // Each source is a relation of the engine: its Table, else its Query (a
 // subquery), else its Path read by the engine (DuckDB: a Parquet or CSV
