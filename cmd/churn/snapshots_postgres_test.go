@@ -635,18 +635,32 @@ func TestSnapshotsEmitSQLMapEqualsGo(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	// newKeys adds what churn gen --raw's mappings use: login rows in
+	// one source beside login days in another, contract starts (an
+	// account begins at its first accounts row, maybe before any
+	// activity), an extra column (NULL before the first row), from:.
+	newKeys := func(m string) string {
+		m = "from: 2025-02-05\n" + strings.Replace(m, "    logins: {column: page, in: [home]}\n", "    logins: {column: page, in: [home]}\n    login_count: rows\n", 1)
+		return m + "  contract_start: from\n  extra: [{column: arr, as: arr_again}]\n"
+	}
 	for _, c := range []struct {
 		name, accounts, zone string
 		args                 []string
+		edit                 func(string) string
 	}{
-		{"accounts over time", "accounts", "UTC", nil},
-		{"silence in a zone", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "21d"}},
-		{"until a Wednesday", "accounts", "America/Los_Angeles", []string{"--until", "2025-04-16", "--churn-after-silence", "2w"}},
-		{"one row per account", "accounts_now", "Europe/Paris", []string{"--until", "2025-06-01"}},
+		{"accounts over time", "accounts", "UTC", nil, nil},
+		{"gen --raw's keys", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "3w"}, newKeys},
+		{"silence in a zone", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "21d"}, nil},
+		{"until a Wednesday", "accounts", "America/Los_Angeles", []string{"--until", "2025-04-16", "--churn-after-silence", "2w"}, nil},
+		{"one row per account", "accounts_now", "Europe/Paris", []string{"--until", "2025-06-01"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			mf := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
-			if err := os.WriteFile(mf, []byte(warehouseMapping(db, c.accounts)), 0o644); err != nil {
+			mapping := warehouseMapping(db, c.accounts)
+			if c.edit != nil {
+				mapping = c.edit(mapping)
+			}
+			if err := os.WriteFile(mf, []byte(mapping), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			args := append([]string{"snapshots", "--map", mf, "--timezone", c.zone}, c.args...)
