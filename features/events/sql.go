@@ -35,7 +35,7 @@ import (
 // not check the rows: a bad cell fails the query (or, on engines that
 // cast leniently, reads as NULL), rows with no account or time are left
 // out, and events after a cancellation or of unknown accounts are not
-// refused.
+// refused, nor a From after the last complete week (no rows).
 func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	d, ok := dialects[dialect]
 	if !ok {
