@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -634,18 +635,32 @@ func TestSnapshotsEmitSQLMapEqualsGo(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	// newKeys adds what churn gen --raw's mappings use: login rows in
+	// one source beside login days in another, contract starts (an
+	// account begins at its first accounts row, maybe before any
+	// activity), an extra column (NULL before the first row), from:.
+	newKeys := func(m string) string {
+		m = "from: 2025-02-05\n" + strings.Replace(m, "    logins: {column: page, in: [home]}\n", "    logins: {column: page, in: [home]}\n    login_count: rows\n", 1)
+		return m + "  contract_start: from\n  extra: [{column: arr, as: arr_again}]\n"
+	}
 	for _, c := range []struct {
 		name, accounts, zone string
 		args                 []string
+		edit                 func(string) string
 	}{
-		{"accounts over time", "accounts", "UTC", nil},
-		{"silence in a zone", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "21d"}},
-		{"until a Wednesday", "accounts", "America/Los_Angeles", []string{"--until", "2025-04-16", "--churn-after-silence", "2w"}},
-		{"one row per account", "accounts_now", "Europe/Paris", []string{"--until", "2025-06-01"}},
+		{"accounts over time", "accounts", "UTC", nil, nil},
+		{"gen --raw's keys", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "3w"}, newKeys},
+		{"silence in a zone", "accounts", "Asia/Tokyo", []string{"--churn-after-silence", "21d"}, nil},
+		{"until a Wednesday", "accounts", "America/Los_Angeles", []string{"--until", "2025-04-16", "--churn-after-silence", "2w"}, nil},
+		{"one row per account", "accounts_now", "Europe/Paris", []string{"--until", "2025-06-01"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			mf := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
-			if err := os.WriteFile(mf, []byte(warehouseMapping(db, c.accounts)), 0o644); err != nil {
+			mapping := warehouseMapping(db, c.accounts)
+			if c.edit != nil {
+				mapping = c.edit(mapping)
+			}
+			if err := os.WriteFile(mf, []byte(mapping), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			args := append([]string{"snapshots", "--map", mf, "--timezone", c.zone}, c.args...)
@@ -725,5 +740,106 @@ func compareRows(t *testing.T, got, want [][]string) {
 			}
 			t.Fatalf("row %d of %d (Go: %d): SQL gives %q, Go %q", i, len(got), len(want), g, w)
 		}
+	}
+}
+
+// TestSnapshotsEmitSQLGenRawEqualsGo loads the raw tables churn gen --raw
+// writes into PostgreSQL and wants the SQL --emit-sql prints for its
+// mapping, which uses login_count: rows, from: and until:, the accounts
+// table's contract_start and an extra column, to give the snapshots the
+// Go roll-up writes from the same tables, row for row; then the same with
+// --from, which overrides the mapping's from:.
+func TestSnapshotsEmitSQLGenRawEqualsGo(t *testing.T) {
+	db := pg.DB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "raw")
+	mustChurn(t, "gen", "--raw", raw, "--accounts", "12", "--weeks", "16", "--seed", "3")
+	mapping, err := os.ReadFile(filepath.Join(raw, "mapping.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every table as text columns named by the CSV header: the
+	// statement casts as the Go path parses.
+	text := string(mapping)
+	for _, name := range []string{"events", "tickets", "invoices", "accounts"} {
+		f, err := os.Open(filepath.Join(raw, name+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, err := csvpkg.NewReader(f).Read()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for _, h := range header {
+			cols = append(cols, strconv.Quote(h)+" text")
+		}
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+strings.Join(cols, ", ")+")"); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(raw, name+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(string(data)), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
+			t.Fatal(err)
+		}
+		indent := "    "
+		if name == "accounts" {
+			indent = "  "
+		}
+		path := "path: " + name + ".csv\n"
+		if !strings.Contains(text, path) {
+			t.Fatalf("mapping.yaml has no %q", path)
+		}
+		text = strings.Replace(text, path, "path: "+db+"\n"+indent+"table: "+name+"\n", 1)
+	}
+	for _, key := range []string{"from:", "until:", "login_count: rows", "contract_start:", "extra:"} {
+		if !strings.Contains(text, key) {
+			t.Fatalf("mapping.yaml lacks %s: the test no longer covers it", key)
+		}
+	}
+	// Without from:, weeks begin at the contract starts, years before
+	// the first events; until: a Wednesday ends the data mid-week.
+	whole := regexp.MustCompile(`(?m)^from: .*\n`).ReplaceAllString(text, "")
+	whole = regexp.MustCompile(`(?m)^until: .*$`).ReplaceAllString(whole, "until: 2023-04-12")
+	for _, c := range []struct {
+		name, mapping string
+		args          []string
+	}{
+		{"mapping's from", text, nil},
+		{"--from", text, []string{"--from", "2023-02-15"}},
+		{"contract starts, until a Wednesday", whole, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mf := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
+			if err := os.WriteFile(mf, []byte(c.mapping), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"snapshots", "--map", mf}, c.args...)
+			out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".csv")
+			mustChurn(t, append(args, "--out", out)...)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(strings.NewReader(string(data))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := queryAll(t, db+"&TimeZone=UTC", mustChurn(t, append(args, "--emit-sql")...))
+			if len(want) < 50 {
+				t.Fatalf("%d snapshots: the test data is too thin", len(want)-1)
+			}
+			t.Logf("%d snapshots", len(want)-1)
+			compareRows(t, got, want)
+		})
 	}
 }

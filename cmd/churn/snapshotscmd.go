@@ -68,9 +68,6 @@ a table:, a query: or (duckdb, spark) a path.`)
 	if *emitSQL && *out != "" {
 		return usageError(fs, "--emit-sql prints the statement to stdout: leave out --out")
 	}
-	if *emitSQL && *from != "" {
-		return usageError(fs, "--emit-sql does not write --from so far: leave it out (the statement writes every week)")
-	}
 	if !*emitSQL {
 		if err := required(fs, "out"); err != nil {
 			return err
@@ -156,6 +153,13 @@ a table:, a query: or (duckdb, spark) a path.`)
 		m.ChurnAfterSilence = *silence
 	}
 	if *emitSQL {
+		if *from != "" {
+			// --from overrides the mapping's from:, as in Build.
+			if _, err := features.ParseDate(*from); err != nil {
+				return usageError(fs, "--from: %v", err)
+			}
+			m.From = *from
+		}
 		return printSQL(e, fs, m, *mapFile, *dialect, *until)
 	}
 	if err := m.Check(); err != nil {

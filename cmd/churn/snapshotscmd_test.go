@@ -84,7 +84,7 @@ func TestSnapshotsCommandErrors(t *testing.T) {
 		{"no account", []string{"snapshots", "--events", in, "--time", "date", "--out", out}, 2, "--account is required"},
 		{"bad silence", append(base[:len(base):len(base)], "--churn-after-silence", "3 months"), 2, `silence "3 months"`},
 		{"bad from", append(base[:len(base):len(base)], "--from", "2025-02-30"), 2, `--from`},
-		{"from with emit-sql", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--account", "a", "--time", "t", "--from", "2025-01-06"}, 2, "does not write --from"},
+		{"bad from with emit-sql", []string{"snapshots", "--emit-sql", "--query", "TABLE e", "--account", "a", "--time", "t", "--from", "2025-02-30"}, 2, `--from: `},
 		{"missing column", []string{"snapshots", "--events", in, "--account", "id", "--time", "date", "--out", out}, 1, `column "id": no such column (the file has customer_id, date, number_of_cds, dollar_value)`},
 	} {
 		code, _, errs := churn(t, c.args...)

@@ -13,12 +13,14 @@ import (
 // (postgres, duckdb, spark or bigquery; see Dialects): for a warehouse,
 // where the rows are too many to leave it. Its result has the columns and
 // rows Build writes, in the same order: weeks from Monday in m's time
-// zone, logins, key actions, cancellations and signals as the sources'
-// filters say, SLA breaches, invoices overdue at the end of each Sunday,
-// the accounts table as of each week, churn at the earliest of a
-// cancellation, a contract end and the FIRST silence of
-// ChurnAfterSilence, zero weeks while an account is alive, only complete
-// weeks up to until (NoDate: the last event's day).
+// zone, logins (days, or rows for login_count: rows), key actions,
+// cancellations and signals as the sources' filters say, SLA breaches,
+// invoices overdue at the end of each Sunday, the accounts table (and its
+// extra columns) as of each week, weeks from the first activity or the
+// contract start, churn at the earliest of a cancellation, a contract
+// end and the FIRST silence of ChurnAfterSilence, zero weeks while an
+// account is alive, only complete weeks from m's From (earlier rows are
+// history) up to until (NoDate: m's Until, else the last event's day).
 //
 // Each source is a relation of the engine: its Table, else its Query (a
 // subquery), else its Path read by the engine (DuckDB: a Parquet or CSV
@@ -33,7 +35,7 @@ import (
 // not check the rows: a bad cell fails the query (or, on engines that
 // cast leniently, reads as NULL), rows with no account or time are left
 // out, and events after a cancellation or of unknown accounts are not
-// refused.
+// refused, nor a From after the last complete week (no rows).
 func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	d, ok := dialects[dialect]
 	if !ok {
@@ -42,12 +44,18 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	if err := m.check(true); err != nil {
 		return "", err
 	}
-	if err := sqlUnwritten(m); err != nil {
-		return "", err
-	}
 	loc, _ := m.Location()
 	silence, _ := m.SilenceDays()
-	g := &sqlGen{d: d, zone: loc.String()}
+	from, mUntil, _ := m.Span()
+	if until == features.NoDate || until == 0 {
+		until = mUntil
+	}
+	g := &sqlGen{d: d, zone: loc.String(), from: from}
+	for i := range m.Sources {
+		if m.Sources[i].LoginCount == LoginRows {
+			g.loginRows = true
+		}
+	}
 	// The signals first: every events source's SELECT lists them all
 	// (NULL for another source's), so that the sources union.
 	for i := range m.Sources {
@@ -90,23 +98,6 @@ func SQL(m *Mapping, dialect string, until features.Date) (string, error) {
 	return g.statement(m.Schema(), silence, until), nil
 }
 
-// sqlUnwritten refuses what the mapping can say but the statement does
-// not yet write, rather than print SQL that silently differs from Build.
-func sqlUnwritten(m *Mapping) error {
-	if m.From != "" || m.Until != "" {
-		return errors.New("SQL: a mapping's from: and until: are not written so far (--until is)")
-	}
-	for i := range m.Sources {
-		if m.Sources[i].LoginCount == LoginRows {
-			return fmt.Errorf("SQL: mapping: source %d (%s): login_count: rows is not written so far", i+1, m.Sources[i].label())
-		}
-	}
-	if a := m.Accounts; a != nil && (a.ContractStart != "" || len(a.Extra) > 0) {
-		return errors.New("SQL: mapping: accounts: contract_start and extra are not written so far")
-	}
-	return nil
-}
-
 // sqlGen writes one statement.
 type sqlGen struct {
 	d    dialect
@@ -114,6 +105,16 @@ type sqlGen struct {
 	// The SELECTs of each kind of source, to be unioned.
 	events, tickets, invoices []string
 	accounts                  string
+	// contractStart and extras say the accounts table maps
+	// contract_start and extra columns (xK in the statement).
+	contractStart bool
+	extras        []string
+	// loginRows says some source counts login rows, not days: events
+	// rows then carry lrow, 1 for such a login row.
+	loginRows bool
+	// from is the first week written (a day in it), NoDate for each
+	// account's first.
+	from features.Date
 	// The signals, sums and distinct counts, in source order: sK and dK
 	// in the statement.
 	sums, distincts []sqlSignal
@@ -229,6 +230,14 @@ func (g *sqlGen) eventRows(i int, s *Source, rel string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  SELECT %s AS account,\n         %s AS day,\n", g.asText(g.col(s.Account)), g.d.localDay(g.col(s.Time), g.zone))
 	fmt.Fprintf(&b, "         %s AS churn,\n         %s AS login,\n         %s AS action", churn, login, action)
+	if g.loginRows {
+		// A login row of a login_count: rows source counts as one.
+		lrow := "0"
+		if s.LoginCount == LoginRows {
+			lrow = login
+		}
+		fmt.Fprintf(&b, ",\n         %s AS lrow", lrow)
+	}
 	for k, sig := range g.sums {
 		v := "CAST(NULL AS " + g.d.bigint() + ")"
 		if sig.source == i {
@@ -277,7 +286,20 @@ func (g *sqlGen) accountRows(a *Accounts, rel string) string {
 	if a.Segment != "" {
 		segment = g.cell(a.Segment)
 	}
-	return fmt.Sprintf(`  SELECT account, efrom, arr, segment, renewal, contract_end,
+	// contract_start and the extra columns only when mapped: the
+	// statement of a mapping without them stays as it was.
+	var names, cells strings.Builder
+	if a.ContractStart != "" {
+		g.contractStart = true
+		names.WriteString(", cstart")
+		fmt.Fprintf(&cells, ",\n           %s AS cstart", g.date(a.ContractStart))
+	}
+	for k, sig := range a.Extra {
+		g.extras = append(g.extras, sig.name())
+		fmt.Fprintf(&names, ", x%d", k)
+		fmt.Fprintf(&cells, ",\n           %s AS x%d", g.number(sig.Column), k)
+	}
+	return fmt.Sprintf(`  SELECT account, efrom, arr, segment, renewal, contract_end%s,
          LEAD(efrom) OVER (PARTITION BY account ORDER BY efrom) AS next_from
   FROM (
     SELECT %s AS account,
@@ -285,10 +307,10 @@ func (g *sqlGen) accountRows(a *Accounts, rel string) string {
            %s AS arr,
            %s AS segment,
            %s AS renewal,
-           %s AS contract_end
+           %s AS contract_end%s
     FROM %s AS src
     WHERE %s IS NOT NULL
-  ) AS v`, g.asText(g.col(a.Account)), g.date(a.EffectiveFrom), arr, segment, g.date(a.RenewalDate), g.date(a.ContractEnd), rel, g.col(a.Account))
+  ) AS v`, names.String(), g.asText(g.col(a.Account)), g.date(a.EffectiveFrom), arr, segment, g.date(a.RenewalDate), g.date(a.ContractEnd), cells.String(), rel, g.col(a.Account))
 }
 
 // union joins SELECTs with UNION ALL.
@@ -345,14 +367,25 @@ func (g *sqlGen) statement(schema features.Schema, silence int, until features.D
   GROUP BY account`, silence, d.addDays("day", fmt.Sprint(silence)), d.daysBetween("next_day", "day")))
 	}
 	w("ends AS (\n%s\n),\n", union(ends))
+	// An account's origin: its first activity, or its contract start
+	// when earlier (an account with no activity yet is still seen).
+	origins := "SELECT account, MIN(day) AS first_day FROM active GROUP BY account"
+	if g.contractStart {
+		origins = "SELECT account, MIN(day) AS first_day FROM (\n        SELECT account, day FROM active\n        UNION ALL\n        SELECT account, cstart AS day FROM versions WHERE cstart IS NOT NULL\n      ) AS o GROUP BY account"
+	}
+	// From: no week before from's is written.
+	firstWeek := d.monday("first_day")
+	if g.from != features.NoDate && g.from != 0 {
+		firstWeek = "GREATEST(" + firstWeek + ", DATE " + d.str(g.from.Monday().String()) + ")"
+	}
 	w(`lives AS (
-  -- Each account's life: from the week of its first activity to its churn
-  -- week (a churn the data reaches) or the last complete week.
+  -- Each account's life: from the week of its origin (or from's) to its
+  -- churn week (a churn the data reaches) or the last complete week.
   SELECT f.account, f.first_day, f.first_week, c.churn_day,
          COALESCE(%s, b.last_week) AS stop
   FROM (
     SELECT account, first_day, %s AS first_week FROM (
-      SELECT account, MIN(day) AS first_day FROM active GROUP BY account
+      %s
     ) AS a
   ) AS f
   CROSS JOIN bounds AS b
@@ -364,7 +397,17 @@ func (g *sqlGen) statement(schema features.Schema, silence int, until features.D
   ) AS c ON c.account = f.account
   WHERE f.first_day <= b.end_day
 ),
-`, d.monday("c.churn_day"), d.monday("first_day"))
+`, d.monday("c.churn_day"), firstWeek, origins)
+	if g.from != features.NoDate && g.from != 0 {
+		w(`before AS (
+  -- The last key action before an account's first week (from's): its
+  -- recency counts from it.
+  SELECT l.account, MAX(a.day) AS last_action
+  FROM lives AS l JOIN days AS a ON a.account = l.account AND a.action = 1 AND a.day < l.first_week
+  GROUP BY l.account
+),
+`)
+	}
 	w(`weeks AS (
   -- Every week of every life, those without rows too.
   SELECT account, %s AS week, first_day, first_week, churn_day, stop FROM (
@@ -379,17 +422,23 @@ func (g *sqlGen) statement(schema features.Schema, silence int, until features.D
 	for k := range g.distincts {
 		fmt.Fprintf(&sigs, ", COUNT(DISTINCT d%d) AS d%d", k, k)
 	}
+	logins := "COUNT(DISTINCT CASE WHEN login = 1 THEN day END)"
+	if g.loginRows {
+		// Days with a login of a days source, plus login rows of the
+		// rows sources.
+		logins = "COUNT(DISTINCT CASE WHEN login = 1 AND lrow = 0 THEN day END) + SUM(lrow)"
+	}
 	w(`weekly AS (
-  -- Per account-week: logins = days with a login, frequency = key actions,
-  -- the last key action's day, the signals.
+  -- Per account-week: logins = days with a login (or login rows),
+  -- frequency = key actions, the last key action's day, the signals.
   SELECT account, week,
-         COUNT(DISTINCT CASE WHEN login = 1 THEN day END) AS logins,
+         %s AS logins,
          SUM(action) AS frequency,
          MAX(CASE WHEN action = 1 THEN day END) AS last_action%s
   FROM (SELECT e.*, %s AS week FROM ev AS e WHERE churn = 0) AS x
   GROUP BY account, week
 ),
-`, sigs.String(), d.monday("day"))
+`, logins, sigs.String(), d.monday("day"))
 	joins := ""
 	slaCol, overdueCol := "0", "0"
 	if len(g.tickets) > 0 {
@@ -434,6 +483,11 @@ overdue AS (
 		joins += "LEFT JOIN overdue AS o ON o.account = w.account AND o.week = w.week\n"
 		overdueCol = "SUM(COALESCE(o.step, 0)) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 	}
+	recencyFrom := "w.first_day"
+	if g.from != features.NoDate && g.from != 0 {
+		joins += "LEFT JOIN before AS p ON p.account = w.account\n"
+		recencyFrom = "p.last_action, w.first_day"
+	}
 	if g.accounts != "" {
 		sunday := d.addDays("w.week", "6")
 		joins += fmt.Sprintf("LEFT JOIN versions AS v ON v.account = w.account AND (v.efrom IS NULL OR v.efrom <= %[1]s) AND (v.next_from IS NULL OR v.next_from > %[1]s)\n", sunday)
@@ -450,13 +504,16 @@ overdue AS (
 		features.ColFrequency: "COALESCE(k.frequency, 0)",
 		// Days from the last key action so far (or the first activity)
 		// to the week's Sunday.
-		features.ColRecencyDays:     "GREATEST(0, " + d.daysBetween(d.addDays("w.week", "6"), "COALESCE(MAX(k.last_action) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), w.first_day)") + ")",
+		features.ColRecencyDays:     "GREATEST(0, " + d.daysBetween(d.addDays("w.week", "6"), "COALESCE(MAX(k.last_action) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), "+recencyFrom+")") + ")",
 		features.ColSLABreaches:     slaCol,
 		features.ColOverdueInvoices: overdueCol,
 		features.ColChurned:         "CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END",
 		features.ColARR:             "v.arr",
 		features.ColSegment:         "v.segment",
 		features.ColRenewalDate:     "v.renewal",
+	}
+	for k, name := range g.extras {
+		cols[name] = fmt.Sprintf("v.x%d", k)
 	}
 	for k, sig := range g.sums {
 		cols[sig.name] = fmt.Sprintf("CAST(COALESCE(k.s%d, 0) AS %s) / 1000000", k, d.double())

@@ -17,6 +17,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/events"
+	"github.com/churnlabs/churn/features/simulate"
 )
 
 // sqlcheckEnv set to "require" turns a skip for want of the SQL checkers
@@ -81,7 +82,9 @@ func TestSQLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full.Timezone = "Europe/Paris"
+	full.Timezone, full.From = "Europe/Paris", "2025-02-05"
+	full.Sources[0].LoginCount = events.LoginRows
+	full.Accounts.ContractStart, full.Accounts.Extra = "started", []events.Signal{{Column: "seats"}}
 	for i := range full.Sources {
 		full.Sources[i].Path, full.Sources[i].Table = "", "db.table"+strconv.Itoa(i)
 	}
@@ -322,4 +325,94 @@ func sameCells(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestSQLDuckDBGenRawEqualsBuild runs the DuckDB statement of the raw
+// tables churn gen --raw writes, and of its mapping (login_count: rows,
+// from: and until:, the accounts table's contract_start and an extra
+// column), on DuckDB reading the CSV files Build reads, and wants Build's
+// snapshots row for row: with the mapping's from:, and without it, where
+// the weeks begin at the contract starts.
+func TestSQLDuckDBGenRawEqualsBuild(t *testing.T) {
+	dir := t.TempDir()
+	var files []*os.File
+	create := func(name string) *os.File {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		return f
+	}
+	tables := simulate.RawTables{
+		Events: create(simulate.RawEvents), Tickets: create(simulate.RawTickets),
+		Invoices: create(simulate.RawInvoices), Accounts: create(simulate.RawAccounts),
+	}
+	cfg := simulate.Config{Accounts: 12, Weeks: 16, Seed: 5}
+	if err := simulate.RunRaw(context.Background(), cfg, tables, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := simulate.RawMappingYAML(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(m *events.Mapping)
+	}{
+		{"mapping's from", func(*events.Mapping) {}},
+		{"contract starts", func(m *events.Mapping) { m.From = "" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := events.ReadMapping(data, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.From == "" || m.Until == "" || m.Sources[0].LoginCount != events.LoginRows || m.Accounts.ContractStart == "" || len(m.Accounts.Extra) == 0 {
+				t.Fatal("gen --raw's mapping no longer uses every key the test is for")
+			}
+			c.edit(m)
+			sql, err := events.SQL(m, "duckdb", features.NoDate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := duckdb(t, "UTC", "", sql)
+			var buf bytes.Buffer
+			w, err := csvfile.NewWriter(&buf, m.Schema())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := events.Build(context.Background(), m, events.Options{}, w); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			want, err := csvpkg.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 100 {
+				t.Fatalf("%d snapshots: the test data is too thin", len(want)-1)
+			}
+			t.Logf("%d snapshots", len(want)-1)
+			for i := 0; i < max(len(got), len(want)); i++ {
+				if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+					var g, w []string
+					if i < len(got) {
+						g = got[i]
+					}
+					if i < len(want) {
+						w = want[i]
+					}
+					t.Fatalf("row %d of %d (Build: %d): DuckDB gives %q, Build %q", i, len(got), len(want), g, w)
+				}
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ WITH ev AS (
          CASE WHEN COALESCE(CAST(src."event" AS VARCHAR), '') IN ('subscription_cancelled') THEN 1 ELSE 0 END AS churn,
          CASE WHEN COALESCE(CAST(src."event" AS VARCHAR), '') IN ('login', 'sso_login') THEN 1 ELSE 0 END AS login,
          CASE WHEN COALESCE(CAST(src."event" AS VARCHAR), '') NOT IN ('login', 'page_view') THEN 1 ELSE 0 END AS action,
+         CASE WHEN COALESCE(CAST(src."event" AS VARCHAR), '') IN ('login', 'sso_login') THEN 1 ELSE 0 END AS lrow,
          CAST(ROUND(CAST(CASE WHEN CAST(src."amount" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."amount" AS VARCHAR) END AS DOUBLE) * 1000000) AS BIGINT) AS s0,
          CAST(NULL AS BIGINT) AS s1,
          CASE WHEN CAST(src."user_id" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."user_id" AS VARCHAR) END AS d0
@@ -16,6 +17,7 @@ WITH ev AS (
          0 AS churn,
          0 AS login,
          CASE WHEN COALESCE(CAST(src."page" AS VARCHAR), '') IN ('docs') THEN 1 ELSE 0 END AS action,
+         0 AS lrow,
          CAST(NULL AS BIGINT) AS s0,
          CAST(ROUND(CAST(CASE WHEN CAST(src."seconds" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."seconds" AS VARCHAR) END AS DOUBLE) * 1000000) AS BIGINT) AS s1,
          CAST(NULL AS VARCHAR) AS d0
@@ -40,7 +42,7 @@ active AS (
 ),
 versions AS (
   -- The accounts table: each row holds from efrom to next_from.
-  SELECT account, efrom, arr, segment, renewal, contract_end,
+  SELECT account, efrom, arr, segment, renewal, contract_end, cstart, x0,
          LEAD(efrom) OVER (PARTITION BY account ORDER BY efrom) AS next_from
   FROM (
     SELECT CAST(src."account_id" AS VARCHAR) AS account,
@@ -48,7 +50,9 @@ versions AS (
            CAST(CASE WHEN CAST(src."arr" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."arr" AS VARCHAR) END AS DOUBLE) AS arr,
            CASE WHEN CAST(src."segment" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."segment" AS VARCHAR) END AS segment,
            CAST(CASE WHEN CAST(src."renewal_date" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE src."renewal_date" END AS DATE) AS renewal,
-           CAST(CASE WHEN CAST(src."ended_on" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE src."ended_on" END AS DATE) AS contract_end
+           CAST(CASE WHEN CAST(src."ended_on" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE src."ended_on" END AS DATE) AS contract_end,
+           CAST(CASE WHEN CAST(src."started_on" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE src."started_on" END AS DATE) AS cstart,
+           CAST(CASE WHEN CAST(src."seats" AS VARCHAR) IN ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN', '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN', 'None', 'n/a', 'nan', 'null') THEN NULL ELSE CAST(src."seats" AS VARCHAR) END AS DOUBLE) AS x0
     FROM crm.accounts AS src
     WHERE src."account_id" IS NOT NULL
   ) AS v
@@ -67,13 +71,17 @@ ends AS (
   GROUP BY account
 ),
 lives AS (
-  -- Each account's life: from the week of its first activity to its churn
-  -- week (a churn the data reaches) or the last complete week.
+  -- Each account's life: from the week of its origin (or from's) to its
+  -- churn week (a churn the data reaches) or the last complete week.
   SELECT f.account, f.first_day, f.first_week, c.churn_day,
          COALESCE(CAST(date_trunc('week', c.churn_day) AS DATE), b.last_week) AS stop
   FROM (
-    SELECT account, first_day, CAST(date_trunc('week', first_day) AS DATE) AS first_week FROM (
-      SELECT account, MIN(day) AS first_day FROM active GROUP BY account
+    SELECT account, first_day, GREATEST(CAST(date_trunc('week', first_day) AS DATE), DATE '2025-01-06') AS first_week FROM (
+      SELECT account, MIN(day) AS first_day FROM (
+        SELECT account, day FROM active
+        UNION ALL
+        SELECT account, cstart AS day FROM versions WHERE cstart IS NOT NULL
+      ) AS o GROUP BY account
     ) AS a
   ) AS f
   CROSS JOIN bounds AS b
@@ -85,6 +93,13 @@ lives AS (
   ) AS c ON c.account = f.account
   WHERE f.first_day <= b.end_day
 ),
+before AS (
+  -- The last key action before an account's first week (from's): its
+  -- recency counts from it.
+  SELECT l.account, MAX(a.day) AS last_action
+  FROM lives AS l JOIN days AS a ON a.account = l.account AND a.action = 1 AND a.day < l.first_week
+  GROUP BY l.account
+),
 weeks AS (
   -- Every week of every life, those without rows too.
   SELECT account, (first_week + CAST(k AS INTEGER)) AS week, first_day, first_week, churn_day, stop FROM (
@@ -92,10 +107,10 @@ weeks AS (
   ) AS o
 ),
 weekly AS (
-  -- Per account-week: logins = days with a login, frequency = key actions,
-  -- the last key action's day, the signals.
+  -- Per account-week: logins = days with a login (or login rows),
+  -- frequency = key actions, the last key action's day, the signals.
   SELECT account, week,
-         COUNT(DISTINCT CASE WHEN login = 1 THEN day END) AS logins,
+         COUNT(DISTINCT CASE WHEN login = 1 AND lrow = 0 THEN day END) + SUM(lrow) AS logins,
          SUM(action) AS frequency,
          MAX(CASE WHEN action = 1 THEN day END) AS last_action, SUM(s0) AS s0, SUM(s1) AS s1, COUNT(DISTINCT d0) AS d0
   FROM (SELECT e.*, CAST(date_trunc('week', day) AS DATE) AS week FROM ev AS e WHERE churn = 0) AS x
@@ -150,13 +165,14 @@ SELECT w.account AS "account_id",
        w.week AS "week",
        COALESCE(k.logins, 0) AS "logins",
        COALESCE(k.frequency, 0) AS "frequency",
-       GREATEST(0, ((w.week + 6) - COALESCE(MAX(k.last_action) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), w.first_day))) AS "recency_days",
+       GREATEST(0, ((w.week + 6) - COALESCE(MAX(k.last_action) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), p.last_action, w.first_day))) AS "recency_days",
        COALESCE(t.breaches, 0) AS "sla_breaches",
        SUM(COALESCE(o.step, 0)) OVER (PARTITION BY w.account ORDER BY w.week ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "overdue_invoices",
        CASE WHEN w.churn_day IS NOT NULL AND w.week = w.stop THEN 1 ELSE 0 END AS "churned",
        v.arr AS "arr",
        v.segment AS "segment",
        v.renewal AS "renewal_date",
+       v.x0 AS "seats",
        CAST(COALESCE(k.s0, 0) AS DOUBLE) / 1000000 AS "usage_amount",
        COALESCE(k.d0, 0) AS "active_users",
        CAST(COALESCE(k.s1, 0) AS DOUBLE) / 1000000 AS "seconds"
@@ -164,5 +180,6 @@ FROM weeks AS w
 LEFT JOIN weekly AS k ON k.account = w.account AND k.week = w.week
 LEFT JOIN sla AS t ON t.account = w.account AND t.week = w.week
 LEFT JOIN overdue AS o ON o.account = w.account AND o.week = w.week
+LEFT JOIN before AS p ON p.account = w.account
 LEFT JOIN versions AS v ON v.account = w.account AND (v.efrom IS NULL OR v.efrom <= (w.week + 6)) AND (v.next_from IS NULL OR v.next_from > (w.week + 6))
 ORDER BY w.account, w.week
