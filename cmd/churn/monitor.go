@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/lifecycle/monitor"
+	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+	"github.com/churnlabs/churn/models/registry"
+)
+
+func runMonitor(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "monitor", "--snapshots FILE (--model DIR | --registry DIR | --db URL|FILE) [flags]",
+		`Checks the recorded scores (churn score --record, churn serve) against what
+happened. For every recorded week whose label has matured (the snapshots
+reach the horizon after it), the scores given then are compared with who
+churned within the horizon, by the rule training labels with; accounts whose
+outcome the snapshots cannot tell yet (censored) are left out. Per model
+version, and per segment: ROC AUC with DeLong's confidence interval, PR-AUC
+(average precision), the observed churn rate beside the mean score, the churn
+rate and lift of the top tenth by score, and (json) calibration by decile,
+rates with Wilson intervals.
+
+The store is --db, else churn.db beside --model's folder or in --registry.
+The horizon is --horizon, else that of --model or of the registry's
+champion, else 12 weeks.`)
+	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) reaching past the recorded weeks")
+	modelDir := fs.String("model", "", "model directory: the default store beside it and the default horizon")
+	regDir := fs.String("registry", "", "registry directory: its store and its champion's horizon")
+	db := dbFlag(fs, "the score history")
+	horizon := fs.Int("horizon", 0, "label horizon in weeks (default: the model's)")
+	format := fs.String("format", "table", "output format: table or json")
+	normalize := weeksFlag(fs)
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "snapshots"); err != nil {
+		return err
+	}
+	if *modelDir != "" && *regDir != "" {
+		return usageError(fs, "give at most one of --model and --registry")
+	}
+	if *modelDir == "" && *regDir == "" && *db == "" {
+		return usageError(fs, "name the score history: --db, --model or --registry")
+	}
+	if isSet(fs, "horizon") && *horizon < 1 {
+		return usageError(fs, "--horizon %d: want at least 1 week", *horizon)
+	}
+	if *format != "table" && *format != "json" {
+		return usageError(fs, "--format %q: want table or json", *format)
+	}
+	addr := *db
+	switch {
+	case addr != "":
+	case *modelDir != "":
+		addr = lifecycle.DefaultDB(*modelDir)
+	default:
+		addr = filepath.Join(*regDir, lifecycle.DefaultDBName)
+	}
+	store, err := sqlstore.Open(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("--db: %w", err)
+	}
+	defer store.Close()
+	h := *horizon
+	if h == 0 {
+		if h, err = defaultHorizon(store, *modelDir, *regDir); err != nil {
+			return err
+		}
+	}
+	tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
+	if err != nil {
+		return err
+	}
+	if !tab.HasChurned {
+		return fmt.Errorf("%s: no churned column: outcomes cannot be told", *snapshots)
+	}
+	o := monitor.Options{Horizon: h, AsOf: tab.Last}
+	weeks, err := store.ScoredWeeks(ctx)
+	if err != nil {
+		return err
+	}
+	var recs []lifecycle.ScoreRecord
+	var immature []features.Date
+	for _, w := range weeks {
+		if !o.Matured(w) {
+			immature = append(immature, w)
+			continue
+		}
+		rs, err := store.Scores(ctx, w)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rs...)
+	}
+	rep, err := monitor.Evaluate(recs, monitor.Fates(tab), o)
+	if err != nil {
+		return err
+	}
+	rep.Immature = append(rep.Immature, immature...)
+	if rep.Immature == nil {
+		rep.Immature = []features.Date{}
+	}
+	if rep.Matured == nil {
+		rep.Matured = []features.Date{}
+	}
+	if *format == "json" {
+		return writeMonitorJSON(e.stdout, rep)
+	}
+	return writeMonitorTable(e.stdout, rep, store.String())
+}
+
+// defaultHorizon is the horizon of the model at modelDir, or of the
+// registry's champion, or features.DefaultHorizon without either.
+func defaultHorizon(store *sqlstore.Store, modelDir, regDir string) (int, error) {
+	dir := modelDir
+	if regDir != "" {
+		_, d, err := registry.Open(regDir, store).ChampionDir()
+		switch {
+		case errors.Is(err, registry.ErrNoChampion):
+			return features.DefaultHorizon, nil
+		case err != nil:
+			return 0, fmt.Errorf("--registry %s: %w (give --horizon)", regDir, err)
+		}
+		dir = d
+	}
+	if dir == "" {
+		return features.DefaultHorizon, nil
+	}
+	a, err := models.Load(dir)
+	if err != nil {
+		return 0, err
+	}
+	if a.Horizon < 1 {
+		return 0, fmt.Errorf("%s has no label horizon (a customer-table model): give --horizon", dir)
+	}
+	return a.Horizon, nil
+}
+
+// writeMonitorJSON writes rep with NaN (a figure a one-class group
+// lacks) as null, which JSON can carry.
+func writeMonitorJSON(w io.Writer, rep *monitor.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(nullNaN(rep))
+}
+
+// nullNaN returns rep as generic JSON values with every NaN as nil.
+func nullNaN(rep *monitor.Report) any {
+	type interval struct {
+		Estimate *float64 `json:"estimate"`
+		Lower    *float64 `json:"lower"`
+		Upper    *float64 `json:"upper"`
+	}
+	num := func(x float64) *float64 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return &x
+	}
+	iv := func(i monitor.Interval) interval { return interval{num(i.Estimate), num(i.Lower), num(i.Upper)} }
+	type decile struct {
+		Rows          int      `json:"rows"`
+		MeanPredicted *float64 `json:"mean_predicted"`
+		Observed      interval `json:"observed_rate"`
+	}
+	type top struct {
+		Rows int      `json:"rows"`
+		Rate interval `json:"churn_rate"`
+		Lift *float64 `json:"lift"`
+	}
+	type perf struct {
+		ModelVersion  string        `json:"model_version"`
+		Segment       string        `json:"segment"`
+		FirstWeek     features.Date `json:"first_week"`
+		LastWeek      features.Date `json:"last_week"`
+		Weeks         int           `json:"weeks"`
+		Rows          int           `json:"rows"`
+		Positives     int           `json:"positives"`
+		ChurnRate     interval      `json:"churn_rate"`
+		MeanPredicted *float64      `json:"mean_predicted"`
+		AUC           interval      `json:"roc_auc"`
+		PRAUC         *float64      `json:"pr_auc"`
+		Deciles       []decile      `json:"calibration"`
+		TopDecile     top           `json:"top_decile"`
+	}
+	out := struct {
+		*monitor.Report
+		Groups []perf `json:"performance"`
+	}{Report: rep}
+	for _, g := range rep.Groups {
+		p := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
+			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),
+			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: num(g.PRAUC),
+			TopDecile: top{Rows: g.TopDecile.Rows, Rate: iv(g.TopDecile.Rate), Lift: num(g.TopDecile.Lift)}}
+		for _, d := range g.Deciles {
+			p.Deciles = append(p.Deciles, decile{Rows: d.Rows, MeanPredicted: num(d.MeanPredicted), Observed: iv(d.Observed)})
+		}
+		out.Groups = append(out.Groups, p)
+	}
+	return out
+}
+
+// writeMonitorTable prints one line per model version and segment, then
+// each version's calibration by decile.
+func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
+	pct := rep.Confidence * 100
+	fmt.Fprintf(w, "Realized outcomes in %s: horizon %d weeks, snapshots to %s\n", store, rep.Horizon, rep.AsOf)
+	fmt.Fprintf(w, "%d matured weeks", len(rep.Matured))
+	if len(rep.Matured) > 0 {
+		fmt.Fprintf(w, " (%s to %s)", rep.Matured[0], rep.Matured[len(rep.Matured)-1])
+	}
+	fmt.Fprintf(w, "; %d recorded weeks not matured yet", len(rep.Immature))
+	fmt.Fprintf(w, "; %d censored scores and %d of accounts not in the snapshots left out\n", rep.Censored, rep.Unknown)
+	if len(rep.Groups) == 0 {
+		fmt.Fprintln(w, "nothing to compare yet: no recorded week has matured")
+		return nil
+	}
+	fmt.Fprintf(w, "intervals: %g%%; ROC AUC by DeLong, rates by Wilson\n\n", pct)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tSEGMENT\tWEEKS\tROWS\tCHURNED\tMEAN SCORE\tROC AUC\tPR-AUC\tTOP 10% CHURNED\tLIFT")
+	for _, g := range rep.Groups {
+		seg := g.Segment
+		if seg == "" {
+			seg = "(all)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", g.ModelVersion, seg, g.Weeks, g.Rows,
+			ratePct(g.ChurnRate), 100*g.MeanPredicted, auc(g.AUC), fixed(g.PRAUC), ratePct(g.TopDecile.Rate), fixed(g.TopDecile.Lift))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, g := range rep.Groups {
+		if g.Segment != "" {
+			continue
+		}
+		fmt.Fprintf(w, "\nCalibration of %s by decile (mean score vs churned)\n", g.ModelVersion)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "DECILE\tROWS\tMEAN SCORE\tCHURNED")
+		for i, d := range g.Deciles {
+			fmt.Fprintf(tw, "%d\t%d\t%.1f%%\t%s\n", i+1, d.Rows, 100*d.MeanPredicted, ratePct(d.Observed))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ratePct(i monitor.Interval) string {
+	if math.IsNaN(i.Estimate) {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*i.Estimate, 100*i.Lower, 100*i.Upper)
+}
+
+func auc(i monitor.Interval) string {
+	if math.IsNaN(i.Estimate) {
+		return "- (one class)"
+	}
+	return fmt.Sprintf("%.3f [%.3f, %.3f]", i.Estimate, i.Lower, i.Upper)
+}
+
+func fixed(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", x)
+}
