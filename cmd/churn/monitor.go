@@ -84,34 +84,9 @@ champion, else 12 weeks.`)
 	if !tab.HasChurned {
 		return fmt.Errorf("%s: no churned column: outcomes cannot be told", *snapshots)
 	}
-	o := monitor.Options{Horizon: h, AsOf: tab.Last}
-	weeks, err := store.ScoredWeeks(ctx)
+	rep, err := monitor.Run(ctx, store, monitor.Fates(tab), monitor.Options{Horizon: h, AsOf: tab.Last})
 	if err != nil {
 		return err
-	}
-	var recs []lifecycle.ScoreRecord
-	var immature []features.Date
-	for _, w := range weeks {
-		if !o.Matured(w) {
-			immature = append(immature, w)
-			continue
-		}
-		rs, err := store.Scores(ctx, w)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, rs...)
-	}
-	rep, err := monitor.Evaluate(recs, monitor.Fates(tab), o)
-	if err != nil {
-		return err
-	}
-	rep.Immature = append(rep.Immature, immature...)
-	if rep.Immature == nil {
-		rep.Immature = []features.Date{}
-	}
-	if rep.Matured == nil {
-		rep.Matured = []features.Date{}
 	}
 	if *format == "json" {
 		return writeMonitorJSON(e.stdout, rep)

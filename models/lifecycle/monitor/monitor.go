@@ -10,6 +10,7 @@ package monitor
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -247,4 +248,44 @@ func sortedWeeks(set map[features.Date]bool) []features.Date {
 	}
 	slices.Sort(ws)
 	return ws
+}
+
+// History is a score history that can be read back week by week
+// (sqlstore.Store is one).
+type History interface {
+	// ScoredWeeks returns the weeks holding scores, oldest first.
+	ScoredWeeks(ctx context.Context) ([]features.Date, error)
+	// Scores returns the scores recorded for week.
+	Scores(ctx context.Context, week features.Date) ([]lifecycle.ScoreRecord, error)
+}
+
+// Run evaluates the scores h holds against fates: it reads only the
+// weeks that have matured and lists the others as Immature.
+func Run(ctx context.Context, h History, fates map[string]Fate, o Options) (*Report, error) {
+	weeks, err := h.ScoredWeeks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var recs []lifecycle.ScoreRecord
+	immature := []features.Date{}
+	for _, w := range weeks {
+		if o.Horizon >= 1 && !o.Matured(w) {
+			immature = append(immature, w)
+			continue
+		}
+		rs, err := h.Scores(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rs...)
+	}
+	r, err := Evaluate(recs, fates, o)
+	if err != nil {
+		return nil, err
+	}
+	r.Immature = append(r.Immature, immature...)
+	if r.Matured == nil {
+		r.Matured = []features.Date{}
+	}
+	return r, nil
 }

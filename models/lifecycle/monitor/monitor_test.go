@@ -1,6 +1,7 @@
 package monitor_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -201,5 +202,38 @@ func TestEvaluateErrors(t *testing.T) {
 				t.Errorf("err %v, want one saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// weeksOf is a History in memory.
+type weeksOf map[features.Date][]lifecycle.ScoreRecord
+
+func (h weeksOf) ScoredWeeks(context.Context) ([]features.Date, error) {
+	var ws []features.Date
+	for w := range h {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	return ws, nil
+}
+
+func (h weeksOf) Scores(_ context.Context, w features.Date) ([]lifecycle.ScoreRecord, error) {
+	if len(h[w]) > 0 && !(monitor.Options{Horizon: horizon, AsOf: asOf}).Matured(w) {
+		return nil, fmt.Errorf("read week %s, which has not matured", w)
+	}
+	return h[w], nil
+}
+
+// TestRun reads the matured weeks of a history, and only those.
+func TestRun(t *testing.T) {
+	old, fates := history(30, week0, "v1", perfect)
+	young := asOf.AddDays(-7)
+	recent, _ := history(30, young, "v1", perfect)
+	r, err := monitor.Run(context.Background(), weeksOf{week0: old, young: recent}, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Matured, []features.Date{week0}) || !slices.Equal(r.Immature, []features.Date{young}) || r.Groups[0].Rows != 30 {
+		t.Errorf("matured %v, immature %v, %d rows; want %s, %s, 30", r.Matured, r.Immature, r.Groups[0].Rows, week0, young)
 	}
 }
