@@ -121,68 +121,12 @@ func defaultHorizon(store *sqlstore.Store, modelDir, regDir string) (int, error)
 	return a.Horizon, nil
 }
 
-// writeMonitorJSON writes rep with NaN (a figure a one-class group
-// lacks) as null, which JSON can carry.
+// writeMonitorJSON writes rep indented; monitor.Report writes NaN as
+// null.
 func writeMonitorJSON(w io.Writer, rep *monitor.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(nullNaN(rep))
-}
-
-// nullNaN returns rep as generic JSON values with every NaN as nil.
-func nullNaN(rep *monitor.Report) any {
-	type interval struct {
-		Estimate *float64 `json:"estimate"`
-		Lower    *float64 `json:"lower"`
-		Upper    *float64 `json:"upper"`
-	}
-	num := func(x float64) *float64 {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return &x
-	}
-	iv := func(i monitor.Interval) interval { return interval{num(i.Estimate), num(i.Lower), num(i.Upper)} }
-	type decile struct {
-		Rows          int      `json:"rows"`
-		MeanPredicted *float64 `json:"mean_predicted"`
-		Observed      interval `json:"observed_rate"`
-	}
-	type top struct {
-		Rows int      `json:"rows"`
-		Rate interval `json:"churn_rate"`
-		Lift *float64 `json:"lift"`
-	}
-	type perf struct {
-		ModelVersion  string        `json:"model_version"`
-		Segment       string        `json:"segment"`
-		FirstWeek     features.Date `json:"first_week"`
-		LastWeek      features.Date `json:"last_week"`
-		Weeks         int           `json:"weeks"`
-		Rows          int           `json:"rows"`
-		Positives     int           `json:"positives"`
-		ChurnRate     interval      `json:"churn_rate"`
-		MeanPredicted *float64      `json:"mean_predicted"`
-		AUC           interval      `json:"roc_auc"`
-		PRAUC         *float64      `json:"pr_auc"`
-		Deciles       []decile      `json:"calibration"`
-		TopDecile     top           `json:"top_decile"`
-	}
-	out := struct {
-		*monitor.Report
-		Groups []perf `json:"performance"`
-	}{Report: rep}
-	for _, g := range rep.Groups {
-		p := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
-			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),
-			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: num(g.PRAUC),
-			TopDecile: top{Rows: g.TopDecile.Rows, Rate: iv(g.TopDecile.Rate), Lift: num(g.TopDecile.Lift)}}
-		for _, d := range g.Deciles {
-			p.Deciles = append(p.Deciles, decile{Rows: d.Rows, MeanPredicted: num(d.MeanPredicted), Observed: iv(d.Observed)})
-		}
-		out.Groups = append(out.Groups, p)
-	}
-	return out
+	return enc.Encode(rep)
 }
 
 // writeMonitorTable prints one line per model version and segment, then
