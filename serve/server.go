@@ -15,6 +15,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle/monitor"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -148,6 +149,10 @@ type state struct {
 	// enc holds the model's names pre-encoded for the score writer.
 	enc    encodedNames
 	loaded time.Time
+	// fates and lastWeek are what the snapshots say of each account,
+	// for realized outcomes; nil for a customer table's model.
+	fates    map[string]monitor.Fate
+	lastWeek features.Date
 }
 
 // New loads the model and scores every active account in the snapshots.
@@ -348,7 +353,7 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	}
 	s.useShownHistory(ctx, book)
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
-		enc: encodeNames(a), loaded: time.Now()}
+		enc: encodeNames(a), loaded: time.Now(), fates: monitor.Fates(tab), lastWeek: tab.Last}
 	for j, f := range a.Features {
 		st.column[f] = j
 	}
@@ -430,6 +435,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/accounts/:id/score", s.accountScore)
 	read.GET("/v1/ranking", s.ranking)
 	read.GET("/v1/model", s.model)
+	read.GET("/v1/model/performance", s.performance)
 
 	admin := private
 	if s.cfg.AdminToken != "" {
