@@ -73,9 +73,12 @@ champion, else 12 weeks.`)
 	defer store.Close()
 	h := *horizon
 	if h == 0 {
-		if h, err = defaultHorizon(store, *modelDir, *regDir); err != nil {
+		var from string
+		if h, from, err = defaultHorizon(store, *modelDir, *regDir); err != nil {
 			return err
 		}
+		// Say which horizon labels, as a wrong one changes every figure.
+		fmt.Fprintf(e.stderr, "churn monitor: horizon %d weeks, %s (--horizon sets it)\n", h, from)
 	}
 	tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
 	if err != nil {
@@ -95,30 +98,31 @@ champion, else 12 weeks.`)
 }
 
 // defaultHorizon is the horizon of the model at modelDir, or of the
-// registry's champion, or features.DefaultHorizon without either.
-func defaultHorizon(store *sqlstore.Store, modelDir, regDir string) (int, error) {
+// registry's champion, or features.DefaultHorizon without either, and
+// where it came from.
+func defaultHorizon(store *sqlstore.Store, modelDir, regDir string) (int, string, error) {
 	dir := modelDir
 	if regDir != "" {
 		_, d, err := registry.Open(regDir, store).ChampionDir()
 		switch {
 		case errors.Is(err, registry.ErrNoChampion):
-			return features.DefaultHorizon, nil
+			return features.DefaultHorizon, "the default: the registry has no champion", nil
 		case err != nil:
-			return 0, fmt.Errorf("--registry %s: %w (give --horizon)", regDir, err)
+			return 0, "", fmt.Errorf("--registry %s: %w (give --horizon)", regDir, err)
 		}
 		dir = d
 	}
 	if dir == "" {
-		return features.DefaultHorizon, nil
+		return features.DefaultHorizon, "the default", nil
 	}
 	a, err := models.Load(dir)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if a.Horizon < 1 {
-		return 0, fmt.Errorf("%s has no label horizon (a customer-table model): give --horizon", dir)
+		return 0, "", fmt.Errorf("%s has no label horizon (a customer-table model): give --horizon", dir)
 	}
-	return a.Horizon, nil
+	return a.Horizon, "model " + a.Version + "'s", nil
 }
 
 // writeMonitorJSON writes rep indented; monitor.Report writes NaN as

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -117,5 +118,40 @@ func cutAt(t *testing.T, src, dst, week string) {
 	}
 	if err := os.WriteFile(dst, []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMonitorRegistry takes the store from --registry and the horizon
+// from its champion, with scores recorded by --db into the registry's
+// store.
+func TestMonitorRegistry(t *testing.T) {
+	t.Setenv("CHURN_USER", "ci-bot")
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.csv")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "50", "--seed", "5", "--out", snap)
+	reg := filepath.Join(dir, "registry")
+	out := mustChurn(t, "train", "--snapshots", snap, "--horizon", "5", "--valid-weeks", "4", "--model", "logistic",
+		"--no-plots", "--registry", reg, "--challenge")
+	m := regexp.MustCompile(`registered (logistic-[0-9a-f]+) in `).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("train:\n%s", out)
+	}
+	cut := filepath.Join(dir, "cut.csv")
+	cutAt(t, snap, cut, "2023-10-02")
+	mustChurn(t, "score", "--snapshots", cut, "--model", filepath.Join(reg, "versions", m[1]), "--record",
+		"--db", filepath.Join(reg, "churn.db"), "--top", "1")
+	code, out, errs := churn(t, "monitor", "--snapshots", snap, "--registry", reg, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	var doc monitorDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errs, "horizon 5 weeks, model "+m[1]+"'s") {
+		t.Errorf("stderr does not say where the horizon came from:\n%s", errs)
+	}
+	if doc.Horizon != 5 || !slices.Contains(doc.Matured, "2023-10-02") || len(doc.Performance) == 0 || doc.Performance[0].ModelVersion != m[1] {
+		t.Errorf("horizon %d, matured %v, performance %+v: want the champion's 5 weeks and %s on 2023-10-02", doc.Horizon, doc.Matured, doc.Performance, m[1])
 	}
 }
