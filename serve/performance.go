@@ -16,12 +16,12 @@ import (
 // churn_realized_* gauges.
 func (s *Server) performance(c *gin.Context) {
 	st := s.state.Load()
-	if st.fates == nil {
+	if st.table != nil {
 		s.fail(c, http.StatusNotFound, errTableModel)
 		return
 	}
 	h, ok := s.cfg.Scores.(monitor.History)
-	if !ok {
+	if !ok || st.fates == nil {
 		s.fail(c, http.StatusNotFound, "no score history: the server was started with --db off")
 		return
 	}

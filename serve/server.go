@@ -150,7 +150,8 @@ type state struct {
 	enc    encodedNames
 	loaded time.Time
 	// fates and lastWeek are what the snapshots say of each account,
-	// for realized outcomes; nil for a customer table's model.
+	// for realized outcomes; fates is nil for a customer table's model
+	// and without a score history to read.
 	fates    map[string]monitor.Fate
 	lastWeek features.Date
 }
@@ -353,7 +354,12 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	}
 	s.useShownHistory(ctx, book)
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
-		enc: encodeNames(a), loaded: time.Now(), fates: monitor.Fates(tab), lastWeek: tab.Last}
+		enc: encodeNames(a), loaded: time.Now(), lastWeek: tab.Last}
+	if _, ok := s.cfg.Scores.(monitor.History); ok {
+		// Kept only for GET /v1/model/performance, which needs a
+		// history: a million accounts' fates cost tens of megabytes.
+		st.fates = monitor.Fates(tab)
+	}
 	for j, f := range a.Features {
 		st.column[f] = j
 	}
