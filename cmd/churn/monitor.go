@@ -148,7 +148,7 @@ func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 		fmt.Fprintln(w, "nothing to compare yet: no recorded week has matured")
 		return nil
 	}
-	fmt.Fprintf(w, "intervals: %g%%; ROC AUC by DeLong, rates by Wilson\n\n", pct)
+	fmt.Fprintf(w, "intervals: %g%%; ROC AUC by DeLong, PR-AUC by logit (Boyd et al. 2013), rates by Wilson\n\n", pct)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tSEGMENT\tWEEKS\tROWS\tCHURNED\tMEAN SCORE\tROC AUC\tPR-AUC\tTOP 10% CHURNED\tLIFT")
 	for _, g := range rep.Groups {
@@ -157,7 +157,7 @@ func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 			seg = "(all)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", g.ModelVersion, seg, g.Weeks, g.Rows,
-			ratePct(g.ChurnRate), 100*g.MeanPredicted, auc(g.AUC), fixed(g.PRAUC), ratePct(g.TopDecile.Rate), fixed(g.TopDecile.Lift))
+			ratePct(g.ChurnRate), 100*g.MeanPredicted, auc(g.AUC), auc(g.PRAUC), ratePct(g.TopDecile.Rate), fixed(g.TopDecile.Lift))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

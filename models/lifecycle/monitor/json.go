@@ -43,7 +43,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		ChurnRate     interval      `json:"churn_rate"`
 		MeanPredicted *float64      `json:"mean_predicted"`
 		AUC           interval      `json:"roc_auc"`
-		PRAUC         *float64      `json:"pr_auc"`
+		PRAUC         interval      `json:"pr_auc"`
 		Deciles       []decile      `json:"calibration"`
 		TopDecile     top           `json:"top_decile"`
 	}
@@ -58,7 +58,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	for _, g := range r.Groups {
 		q := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
 			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),
-			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: num(g.PRAUC), Deciles: []decile{},
+			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: iv(g.PRAUC), Deciles: []decile{},
 			TopDecile: top{Rows: g.TopDecile.Rows, Rate: iv(g.TopDecile.Rate), Lift: num(g.TopDecile.Lift)}}
 		for _, d := range g.Deciles {
 			q.Deciles = append(q.Deciles, decile{Rows: d.Rows, MeanPredicted: num(d.MeanPredicted), Observed: iv(d.Observed)})

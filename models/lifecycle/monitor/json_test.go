@@ -39,7 +39,7 @@ func TestReportJSON(t *testing.T) {
 	if doc.Horizon != horizon || len(doc.Performance) == 0 || doc.Performance[0].Rows != 6 || doc.Performance[0].AUC.Estimate != nil {
 		t.Errorf("JSON %s: want horizon %d, 6 rows and a null AUC", b, horizon)
 	}
-	if !strings.Contains(string(b), `"pr_auc":null`) {
+	if !strings.Contains(string(b), `"pr_auc":{"estimate":null`) {
 		t.Errorf("JSON %s: want pr_auc null", b)
 	}
 }

@@ -92,8 +92,9 @@ type Performance struct {
 	MeanPredicted float64 `json:"mean_predicted"`
 	// AUC is the ROC AUC with DeLong's interval.
 	AUC Interval `json:"roc_auc"`
-	// PRAUC is the average precision; its chance level is ChurnRate.
-	PRAUC     float64  `json:"pr_auc"`
+	// PRAUC is the average precision, with the logit interval of Boyd,
+	// Eng and Page (2013); its chance level is ChurnRate.
+	PRAUC     Interval `json:"pr_auc"`
 	Deciles   []Decile `json:"calibration"`
 	TopDecile struct {
 		Rows int `json:"rows"`
@@ -229,7 +230,7 @@ func (g *group) performance(version, segment string, level float64) Performance 
 		lo, hi := e.Interval(level)
 		p.AUC = Interval{Estimate: e.AUC, Lower: lo, Upper: hi}
 	}
-	p.PRAUC = metrics.PRAUC(g.y, g.p)
+	p.PRAUC = prInterval(metrics.PRAUC(g.y, g.p), p.Positives, level)
 	for _, b := range metrics.Calibration(g.y, g.p, Deciles) {
 		x := int(math.Round(b.ObservedRate * float64(b.Rows)))
 		p.Deciles = append(p.Deciles, Decile{Rows: b.Rows, MeanPredicted: b.MeanPredicted, Observed: retention.Wilson(x, b.Rows, level)})
@@ -288,4 +289,25 @@ func Run(ctx context.Context, h History, fates map[string]Fate, o Options) (*Rep
 		r.Matured = []features.Date{}
 	}
 	return r, nil
+}
+
+// prInterval is the logit interval of an average precision ap over
+// positives positives (Boyd, Eng and Page 2013, "Area under the
+// precision-recall curve: point estimates and confidence intervals"):
+// ap ± z/sqrt(positives·ap·(1−ap)) on the logit scale, which they found
+// to cover as well as a bootstrap at a fraction of its cost, so that a
+// year of account-weeks needs no resampling. It stays inside (0, 1); at
+// an ap of exactly 0 or 1 it is that point, and NaN without positives.
+func prInterval(ap float64, positives int, level float64) Interval {
+	if math.IsNaN(ap) || positives == 0 {
+		return Interval{Estimate: math.NaN(), Lower: math.NaN(), Upper: math.NaN()}
+	}
+	if ap <= 0 || ap >= 1 {
+		return Interval{Estimate: ap, Lower: ap, Upper: ap}
+	}
+	z := math.Sqrt2 * math.Erfinv(level)
+	eta := math.Log(ap / (1 - ap))
+	tau := 1 / math.Sqrt(float64(positives)*ap*(1-ap))
+	expit := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	return Interval{Estimate: ap, Lower: expit(eta - z*tau), Upper: expit(eta + z*tau)}
 }

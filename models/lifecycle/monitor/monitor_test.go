@@ -72,7 +72,7 @@ func TestEvaluate(t *testing.T) {
 	}{
 		{"perfectly informative scores give AUC 1", 300, perfect, func(t *testing.T, r *monitor.Report) {
 			all := r.Groups[0]
-			if all.AUC.Estimate != 1 || all.AUC.Lower != 1 || all.PRAUC != 1 {
+			if all.AUC.Estimate != 1 || all.AUC.Lower != 1 || all.PRAUC.Estimate != 1 {
 				t.Errorf("AUC %+v, PR-AUC %v, want 1", all.AUC, all.PRAUC)
 			}
 			if all.Rows != 300 || all.Positives != 100 {
@@ -235,5 +235,32 @@ func TestRun(t *testing.T) {
 	}
 	if !slices.Equal(r.Matured, []features.Date{week0}) || !slices.Equal(r.Immature, []features.Date{young}) || r.Groups[0].Rows != 30 {
 		t.Errorf("matured %v, immature %v, %d rows; want %s, %s, 30", r.Matured, r.Immature, r.Groups[0].Rows, week0, young)
+	}
+}
+
+// TestPRAUCInterval checks the PR-AUC interval of a realistic score: it
+// holds the estimate, stays in (0, 1) and narrows as positives grow.
+func TestPRAUCInterval(t *testing.T) {
+	width := func(n int) float64 {
+		rng := rand.New(rand.NewPCG(3, 4))
+		recs, fates := history(n, week0, "v1", func(_ int, churns bool) float64 {
+			if churns {
+				return 0.3 + 0.7*rng.Float64()
+			}
+			return 0.7 * rng.Float64()
+		})
+		r, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := r.Groups[0].PRAUC
+		if !(0 < pr.Lower && pr.Lower < pr.Estimate && pr.Estimate < pr.Upper && pr.Upper < 1) {
+			t.Errorf("%d rows: PR-AUC %+v, want the estimate strictly inside (0, 1) bounds", n, pr)
+		}
+		return pr.Upper - pr.Lower
+	}
+	small, large := width(150), width(3000)
+	if !(large < small/3) {
+		t.Errorf("PR-AUC interval width %v at 3000 rows, %v at 150: want it to narrow about as 1/sqrt(n)", large, small)
 	}
 }
