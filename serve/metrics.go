@@ -39,6 +39,11 @@ type serverMetrics struct {
 
 	historyRecorded prometheus.Counter
 	historyFailures *prometheus.CounterVec
+
+	// realizedAUC and realizedRows are the realized outcomes of the
+	// last GET /v1/model/performance, by model version and segment.
+	realizedAUC  *prometheus.GaugeVec
+	realizedRows *prometheus.GaugeVec
 }
 
 func newServerMetrics() *serverMetrics {
@@ -102,6 +107,14 @@ func newServerMetrics() *serverMetrics {
 			Help: "Score history operations that failed, by op: record (a book not stored) or read (past weeks scored again instead).",
 		}, []string{"op"}),
 	}
+	m.realizedAUC = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "churn_realized_roc_auc",
+		Help: "ROC AUC of the recorded scores against realized churn on the matured weeks, by model version and segment (\"\" for all), as of the last GET /v1/model/performance.",
+	}, []string{"model_version", "segment"})
+	m.realizedRows = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "churn_realized_rows",
+		Help: "Recorded scores with a matured, uncensored outcome, by model version and segment, as of the last GET /v1/model/performance.",
+	}, []string{"model_version", "segment"})
 	for _, op := range []string{"record", "read"} {
 		m.historyFailures.WithLabelValues(op)
 	}
@@ -114,6 +127,7 @@ func newServerMetrics() *serverMetrics {
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
 		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
+		m.realizedAUC, m.realizedRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

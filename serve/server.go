@@ -15,6 +15,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle/monitor"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -152,6 +153,11 @@ type state struct {
 	// each feature's then the score's; nil when the model recorded no
 	// training distribution.
 	drift []models.Drift
+	// fates and lastWeek are what the snapshots say of each account,
+	// for realized outcomes; fates is nil for a customer table's model
+	// and without a score history to read.
+	fates    map[string]monitor.Fate
+	lastWeek features.Date
 }
 
 // New loads the model and scores every active account in the snapshots.
@@ -360,7 +366,12 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 			"model_version", a.Version)
 	}
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
-		enc: encodeNames(a), loaded: time.Now(), drift: drift}
+		enc: encodeNames(a), loaded: time.Now(), lastWeek: tab.Last, drift: drift}
+	if _, ok := s.cfg.Scores.(monitor.History); ok {
+		// Kept only for GET /v1/model/performance, which needs a
+		// history: a million accounts' fates cost tens of megabytes.
+		st.fates = monitor.Fates(tab)
+	}
 	for j, f := range a.Features {
 		st.column[f] = j
 	}
@@ -442,6 +453,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/accounts/:id/score", s.accountScore)
 	read.GET("/v1/ranking", s.ranking)
 	read.GET("/v1/model", s.model)
+	read.GET("/v1/model/performance", s.performance)
 
 	admin := private
 	if s.cfg.AdminToken != "" {

@@ -160,3 +160,39 @@ func covariance(x, y []float64) float64 {
 	}
 	return s / float64(len(x)-1)
 }
+
+// AUCEstimate is one ROC AUC with DeLong's standard error: how far the
+// AUC of these rows may stray from the score's true ranking power.
+type AUCEstimate struct {
+	AUC float64
+	// SE is DeLong's standard error of AUC; 0 when every positive
+	// outscores every negative (or the reverse).
+	SE float64
+	// Positives and Negatives count the rows of each class.
+	Positives, Negatives int
+}
+
+// Interval returns the two-sided confidence interval of the AUC at level
+// (0.95 for 95%), from the normal approximation, clipped to [0, 1] where
+// an AUC lives.
+func (e AUCEstimate) Interval(level float64) (lo, hi float64) {
+	z := math.Sqrt2 * math.Erfinv(level)
+	return max(0, e.AUC-z*e.SE), min(1, e.AUC+z*e.SE)
+}
+
+// DeLongAUC returns the ROC AUC of scores p for labels y with DeLong's
+// standard error, from the same placement values as CompareAUC. It fails
+// on malformed input and with fewer than 2 rows of either class.
+func DeLongAUC(y, p []float64) (AUCEstimate, error) {
+	positives, err := checkScores(y, p)
+	if err != nil {
+		return AUCEstimate{}, err
+	}
+	negatives := len(y) - positives
+	if positives < 2 || negatives < 2 {
+		return AUCEstimate{}, fmt.Errorf("%d positives and %d negatives: DeLong's interval needs at least 2 of each", positives, negatives)
+	}
+	v10, v01 := placements(y, p, positives)
+	v := covariance(v10, v10)/float64(positives) + covariance(v01, v01)/float64(negatives)
+	return AUCEstimate{AUC: mean(v10), SE: math.Sqrt(max(v, 0)), Positives: positives, Negatives: negatives}, nil
+}

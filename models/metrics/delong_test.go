@@ -226,3 +226,56 @@ func TestMidranks(t *testing.T) {
 		}
 	}
 }
+
+// TestDeLongAUC checks the one-AUC standard error against CompareAUC
+// with a constant second score: a constant's placements are all one half,
+// with no variance or covariance, so the difference's standard error is
+// the first AUC's own.
+func TestDeLongAUC(t *testing.T) {
+	constant := make([]float64, len(sklearnY))
+	for i := range constant {
+		constant[i] = 0.5
+	}
+	tests := []struct {
+		name   string
+		y, p   []float64
+		auc    float64
+		se     float64 // NaN: take it from CompareAUC against a constant
+		errSub string
+	}{
+		{"fixture", sklearnY, sklearnP, 0.7790178571428571, math.NaN(), ""},
+		{"second fixture score", sklearnY, delongB, 0.8392857142857143, math.NaN(), ""},
+		{"perfect ranking has no error", []float64{0, 0, 1, 1}, []float64{0.1, 0.2, 0.8, 0.9}, 1, 0, ""},
+		{"one positive", []float64{0, 0, 1}, []float64{0.1, 0.2, 0.8}, 0, 0, "at least 2 of each"},
+		{"lengths differ", []float64{0, 1}, []float64{0.1}, 0, 0, "labels but"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DeLongAUC(tt.y, tt.p)
+			if tt.errSub != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errSub) {
+					t.Fatalf("err %v, want one saying %q", err, tt.errSub)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			se := tt.se
+			if math.IsNaN(se) {
+				c, err := CompareAUC(tt.y, tt.p, constant)
+				if err != nil {
+					t.Fatal(err)
+				}
+				se = c.SE
+			}
+			if !near(got.AUC, tt.auc, 1e-12) || !near(got.SE, se, 1e-12) {
+				t.Errorf("AUC %v ± %v, want %v ± %v", got.AUC, got.SE, tt.auc, se)
+			}
+			lo, hi := got.Interval(0.95)
+			if !(lo <= got.AUC && got.AUC <= hi && lo >= 0 && hi <= 1) {
+				t.Errorf("interval [%v, %v] does not hold AUC %v inside [0, 1]", lo, hi, got.AUC)
+			}
+		})
+	}
+}

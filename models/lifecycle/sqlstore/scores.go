@@ -284,3 +284,29 @@ func (s *Store) ShownHistory(ctx context.Context, from, to features.Date) (map[s
 	}
 	return out, nil
 }
+
+// ScoredWeeks returns every week that holds recorded scores, oldest
+// first: the weeks a monitor can check once their labels mature.
+func (s *Store) ScoredWeeks(ctx context.Context) ([]features.Date, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT week FROM scores ORDER BY week`)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle store %s: scored weeks: %w", s.label, err)
+	}
+	defer rows.Close()
+	var weeks []features.Date
+	for rows.Next() {
+		var wk string
+		if err := rows.Scan(&wk); err != nil {
+			return nil, fmt.Errorf("lifecycle store %s: scored weeks: %w", s.label, err)
+		}
+		w, err := features.ParseDate(wk)
+		if err != nil {
+			return nil, fmt.Errorf("lifecycle store %s: scored weeks: %w", s.label, err)
+		}
+		weeks = append(weeks, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lifecycle store %s: scored weeks: %w", s.label, err)
+	}
+	return weeks, nil
+}

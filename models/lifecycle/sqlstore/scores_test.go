@@ -200,3 +200,28 @@ func BenchmarkShownHistory(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Seconds())/float64(b.N), "s/read")
 }
+
+// TestScoredWeeks lists the weeks with scores, once each, oldest first,
+// whatever order and how many versions recorded them.
+func TestScoredWeeks(t *testing.T) {
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, addr string) {
+		s := openStore(t, addr)
+		if got, err := s.ScoredWeeks(ctx); err != nil || len(got) != 0 {
+			t.Fatalf("empty store: ScoredWeeks = %v, %v", got, err)
+		}
+		w := mustDate(t, "2025-03-03")
+		for _, b := range [][]lifecycle.ScoreRecord{book(w.AddDays(14), "m1", 3, 0), book(w, "m1", 3, 0), book(w, "m2", 3, 0)} {
+			if _, err := s.RecordScores(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ScoredWeeks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []features.Date{w, w.AddDays(14)}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("ScoredWeeks = %v, want %v", got, want)
+		}
+	})
+}

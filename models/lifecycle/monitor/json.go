@@ -1,0 +1,69 @@
+package monitor
+
+import (
+	"encoding/json"
+	"math"
+
+	"github.com/churnlabs/churn/features"
+)
+
+// MarshalJSON writes r with every NaN (a figure a one-class group lacks)
+// as null: JSON has no NaN, and encoding/json refuses one.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type interval struct {
+		Estimate *float64 `json:"estimate"`
+		Lower    *float64 `json:"lower"`
+		Upper    *float64 `json:"upper"`
+	}
+	num := func(x float64) *float64 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return &x
+	}
+	iv := func(i Interval) interval { return interval{num(i.Estimate), num(i.Lower), num(i.Upper)} }
+	type decile struct {
+		Rows          int      `json:"rows"`
+		MeanPredicted *float64 `json:"mean_predicted"`
+		Observed      interval `json:"observed_rate"`
+	}
+	type top struct {
+		Rows int      `json:"rows"`
+		Rate interval `json:"churn_rate"`
+		Lift *float64 `json:"lift"`
+	}
+	type perf struct {
+		ModelVersion  string        `json:"model_version"`
+		Segment       string        `json:"segment"`
+		FirstWeek     features.Date `json:"first_week"`
+		LastWeek      features.Date `json:"last_week"`
+		Weeks         int           `json:"weeks"`
+		Rows          int           `json:"rows"`
+		Positives     int           `json:"positives"`
+		ChurnRate     interval      `json:"churn_rate"`
+		MeanPredicted *float64      `json:"mean_predicted"`
+		AUC           interval      `json:"roc_auc"`
+		PRAUC         interval      `json:"pr_auc"`
+		Deciles       []decile      `json:"calibration"`
+		TopDecile     top           `json:"top_decile"`
+	}
+	// plain has Report's fields without its methods, so marshalling it
+	// does not come back here.
+	type plain Report
+	p := plain(r)
+	out := struct {
+		*plain
+		Groups []perf `json:"performance"`
+	}{plain: &p, Groups: []perf{}}
+	for _, g := range r.Groups {
+		q := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
+			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),
+			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: iv(g.PRAUC), Deciles: []decile{},
+			TopDecile: top{Rows: g.TopDecile.Rows, Rate: iv(g.TopDecile.Rate), Lift: num(g.TopDecile.Lift)}}
+		for _, d := range g.Deciles {
+			q.Deciles = append(q.Deciles, decile{Rows: d.Rows, MeanPredicted: num(d.MeanPredicted), Observed: iv(d.Observed)})
+		}
+		out.Groups = append(out.Groups, q)
+	}
+	return json.Marshal(out)
+}

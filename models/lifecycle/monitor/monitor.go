@@ -1,0 +1,313 @@
+// Package monitor checks recorded scores against what happened: for every
+// week whose label has matured, the scores a model gave then are compared
+// with who churned within the horizon after it. This is the answer to
+// "can I trust the score?": the validation figures of training describe a
+// model before it was used, these describe it in use.
+//
+// Outcomes follow features.Outcome, the rule that labels training rows,
+// so a realized AUC is comparable with the validation AUC.
+package monitor
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/metrics"
+)
+
+// DefaultConfidence is the level of every interval.
+const DefaultConfidence = 0.95
+
+// Deciles is how many calibration bins a group is cut into.
+const Deciles = 10
+
+// Fate is what the snapshots now say of one account: its latest snapshot
+// week and the week it churned (features.NoDate while active).
+type Fate struct {
+	Last      features.Date
+	ChurnWeek features.Date
+}
+
+// Fates returns the fate of every account of t, by account id.
+func Fates(t *features.Table) map[string]Fate {
+	f := make(map[string]Fate, len(t.Accounts))
+	for _, a := range t.Accounts {
+		f[a.ID] = Fate{Last: a.Last, ChurnWeek: a.ChurnWeek}
+	}
+	return f
+}
+
+// Options set the horizon and the confidence level.
+type Options struct {
+	// Horizon is the label horizon in weeks, as in training.
+	Horizon int
+	// AsOf is the latest snapshot week: a week w has matured when
+	// w + Horizon weeks is no later than AsOf.
+	AsOf features.Date
+	// Confidence is the level of the intervals; 0 means
+	// DefaultConfidence.
+	Confidence float64
+}
+
+// Matured reports whether the label of week has matured by o.AsOf.
+func (o Options) Matured(week features.Date) bool {
+	return week+features.Date(7*o.Horizon) <= o.AsOf
+}
+
+// Interval is an estimate with its confidence interval; NaN where it
+// cannot be computed (one class only).
+type Interval = retention.Interval
+
+// Decile is one calibration bin: the mean score given and the share that
+// churned, with its Wilson interval.
+type Decile struct {
+	Rows          int      `json:"rows"`
+	MeanPredicted float64  `json:"mean_predicted"`
+	Observed      Interval `json:"observed_rate"`
+}
+
+// Performance is how the scores of one model version (and one segment,
+// or all) fared on the matured weeks.
+type Performance struct {
+	ModelVersion string `json:"model_version"`
+	// Segment is "" for all segments together; accounts without a
+	// segment count only there.
+	Segment   string        `json:"segment"`
+	FirstWeek features.Date `json:"first_week"`
+	LastWeek  features.Date `json:"last_week"`
+	Weeks     int           `json:"weeks"`
+	Rows      int           `json:"rows"`
+	Positives int           `json:"positives"`
+	// ChurnRate is the observed share of rows that churned (Wilson).
+	ChurnRate Interval `json:"churn_rate"`
+	// MeanPredicted is the mean score given: beside ChurnRate, whether
+	// the model over- or under-states risk on the whole.
+	MeanPredicted float64 `json:"mean_predicted"`
+	// AUC is the ROC AUC with DeLong's interval.
+	AUC Interval `json:"roc_auc"`
+	// PRAUC is the average precision, with the logit interval of Boyd,
+	// Eng and Page (2013); its chance level is ChurnRate.
+	PRAUC     Interval `json:"pr_auc"`
+	Deciles   []Decile `json:"calibration"`
+	TopDecile struct {
+		Rows int `json:"rows"`
+		// Rate is the churn rate of the top tenth by score (Wilson).
+		Rate Interval `json:"churn_rate"`
+		// Lift is Rate over ChurnRate.
+		Lift float64 `json:"lift"`
+	} `json:"top_decile"`
+}
+
+// Report is the realized performance of every model version on the
+// matured weeks of a score history.
+type Report struct {
+	Horizon    int           `json:"horizon_weeks"`
+	AsOf       features.Date `json:"as_of"`
+	Confidence float64       `json:"confidence"`
+	// Matured lists the recorded weeks evaluated, oldest first;
+	// Immature those left out because their horizon has not passed.
+	Matured  []features.Date `json:"matured_weeks"`
+	Immature []features.Date `json:"immature_weeks"`
+	// Censored counts scores left out because the account left the
+	// snapshots before its outcome was known; Unknown those of accounts
+	// the snapshots do not hold.
+	Censored int `json:"censored"`
+	Unknown  int `json:"unknown_accounts"`
+	// Groups holds, per model version, the version on all segments
+	// (Segment "") followed by each segment, versions in order of their
+	// first matured week.
+	Groups []Performance `json:"performance"`
+}
+
+// Evaluate compares recs, scores of any weeks, with the outcomes fates
+// give. Scores of weeks not matured by o.AsOf are left out (their weeks
+// listed as Immature), as are censored outcomes. A group with a single
+// class gets NaN where a figure needs both.
+func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*Report, error) {
+	if o.Horizon < 1 {
+		return nil, fmt.Errorf("horizon %d: want at least 1 week", o.Horizon)
+	}
+	if o.AsOf == features.NoDate {
+		return nil, errors.New("no as-of week: the snapshots hold no weeks")
+	}
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if !(o.Confidence > 0 && o.Confidence < 1) {
+		return nil, fmt.Errorf("confidence %g: want a level in (0, 1)", o.Confidence)
+	}
+	r := &Report{Horizon: o.Horizon, AsOf: o.AsOf, Confidence: o.Confidence}
+	type key struct{ version, segment string }
+	groups := make(map[key]*group)
+	var order []key
+	add := func(k key, rec *lifecycle.ScoreRecord, y float64) {
+		g, ok := groups[k]
+		if !ok {
+			g = &group{weeks: make(map[features.Date]bool)}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.y = append(g.y, y)
+		g.p = append(g.p, rec.Probability)
+		g.weeks[rec.Week] = true
+	}
+	matured, immature := make(map[features.Date]bool), make(map[features.Date]bool)
+	for i := range recs {
+		rec := &recs[i]
+		if err := rec.Check(); err != nil {
+			return nil, err
+		}
+		if !o.Matured(rec.Week) {
+			immature[rec.Week] = true
+			continue
+		}
+		matured[rec.Week] = true
+		f, ok := fates[rec.AccountID]
+		if !ok {
+			r.Unknown++
+			continue
+		}
+		label := features.Outcome(rec.Week, rec.Week+features.Date(7*o.Horizon), f.ChurnWeek, f.Last)
+		if label == features.Censored {
+			r.Censored++
+			continue
+		}
+		y := float64(label)
+		add(key{rec.ModelVersion, ""}, rec, y)
+		if rec.Segment != "" {
+			add(key{rec.ModelVersion, rec.Segment}, rec, y)
+		}
+	}
+	r.Matured, r.Immature = sortedWeeks(matured), sortedWeeks(immature)
+	// Versions in order of their first week, then by name; within one,
+	// all segments first, then segments by name.
+	first := make(map[string]features.Date)
+	for _, k := range order {
+		if k.segment == "" {
+			first[k.version] = slices.Min(sortedWeeks(groups[k].weeks))
+		}
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		if a.version != b.version {
+			return cmp.Or(cmp.Compare(first[a.version], first[b.version]), cmp.Compare(a.version, b.version))
+		}
+		return cmp.Compare(a.segment, b.segment)
+	})
+	for _, k := range order {
+		r.Groups = append(r.Groups, groups[k].performance(k.version, k.segment, o.Confidence))
+	}
+	return r, nil
+}
+
+// group gathers the labelled scores of one (version, segment).
+type group struct {
+	y, p  []float64
+	weeks map[features.Date]bool
+}
+
+func (g *group) performance(version, segment string, level float64) Performance {
+	weeks := sortedWeeks(g.weeks)
+	p := Performance{ModelVersion: version, Segment: segment, Rows: len(g.y), Weeks: len(weeks),
+		FirstWeek: weeks[0], LastWeek: weeks[len(weeks)-1]}
+	sum := 0.0
+	for i, y := range g.y {
+		if y == 1 {
+			p.Positives++
+		}
+		sum += g.p[i]
+	}
+	p.MeanPredicted = sum / float64(p.Rows)
+	p.ChurnRate = retention.Wilson(p.Positives, p.Rows, level)
+	p.AUC = Interval{Estimate: math.NaN(), Lower: math.NaN(), Upper: math.NaN()}
+	if e, err := metrics.DeLongAUC(g.y, g.p); err == nil {
+		lo, hi := e.Interval(level)
+		p.AUC = Interval{Estimate: e.AUC, Lower: lo, Upper: hi}
+	}
+	p.PRAUC = prInterval(metrics.PRAUC(g.y, g.p), p.Positives, level)
+	for _, b := range metrics.Calibration(g.y, g.p, Deciles) {
+		x := int(math.Round(b.ObservedRate * float64(b.Rows)))
+		p.Deciles = append(p.Deciles, Decile{Rows: b.Rows, MeanPredicted: b.MeanPredicted, Observed: retention.Wilson(x, b.Rows, level)})
+	}
+	top := metrics.TopFraction(g.y, g.p, 1.0/Deciles)
+	p.TopDecile.Rows = top.Rows
+	p.TopDecile.Rate = retention.Wilson(top.Positives, top.Rows, level)
+	p.TopDecile.Lift = top.Lift
+	return p
+}
+
+func sortedWeeks(set map[features.Date]bool) []features.Date {
+	ws := make([]features.Date, 0, len(set))
+	for w := range set {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	return ws
+}
+
+// History is a score history that can be read back week by week
+// (sqlstore.Store is one).
+type History interface {
+	// ScoredWeeks returns the weeks holding scores, oldest first.
+	ScoredWeeks(ctx context.Context) ([]features.Date, error)
+	// Scores returns the scores recorded for week.
+	Scores(ctx context.Context, week features.Date) ([]lifecycle.ScoreRecord, error)
+}
+
+// Run evaluates the scores h holds against fates: it reads only the
+// weeks that have matured and lists the others as Immature.
+func Run(ctx context.Context, h History, fates map[string]Fate, o Options) (*Report, error) {
+	weeks, err := h.ScoredWeeks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var recs []lifecycle.ScoreRecord
+	immature := []features.Date{}
+	for _, w := range weeks {
+		if o.Horizon >= 1 && !o.Matured(w) {
+			immature = append(immature, w)
+			continue
+		}
+		rs, err := h.Scores(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rs...)
+	}
+	r, err := Evaluate(recs, fates, o)
+	if err != nil {
+		return nil, err
+	}
+	r.Immature = append(r.Immature, immature...)
+	if r.Matured == nil {
+		r.Matured = []features.Date{}
+	}
+	return r, nil
+}
+
+// prInterval is the logit interval of an average precision ap over
+// positives positives (Boyd, Eng and Page 2013, "Area under the
+// precision-recall curve: point estimates and confidence intervals"):
+// ap ± z/sqrt(positives·ap·(1−ap)) on the logit scale, which they found
+// to cover as well as a bootstrap at a fraction of its cost, so that a
+// year of account-weeks needs no resampling. It stays inside (0, 1); at
+// an ap of exactly 0 or 1 it is that point, and NaN without positives.
+func prInterval(ap float64, positives int, level float64) Interval {
+	if math.IsNaN(ap) || positives == 0 {
+		return Interval{Estimate: math.NaN(), Lower: math.NaN(), Upper: math.NaN()}
+	}
+	if ap <= 0 || ap >= 1 {
+		return Interval{Estimate: ap, Lower: ap, Upper: ap}
+	}
+	z := math.Sqrt2 * math.Erfinv(level)
+	eta := math.Log(ap / (1 - ap))
+	tau := 1 / math.Sqrt(float64(positives)*ap*(1-ap))
+	expit := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	return Interval{Estimate: ap, Lower: expit(eta - z*tau), Upper: expit(eta + z*tau)}
+}

@@ -1,0 +1,266 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/lifecycle/monitor"
+)
+
+// week0 is the first recorded week of the fixtures; asOf the latest
+// snapshot week, 20 weeks on.
+var (
+	week0 = mustDate("2025-01-06")
+	asOf  = week0.AddDays(7 * 20)
+)
+
+const horizon = 4
+
+func mustDate(s string) features.Date {
+	d, err := features.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// history is n accounts scored at week by version: every third churns
+// two weeks later, the rest stay to asOf. score gives account i's
+// probability from whether it churns.
+func history(n int, week features.Date, version string, score func(i int, churns bool) float64) ([]lifecycle.ScoreRecord, map[string]monitor.Fate) {
+	fates := make(map[string]monitor.Fate)
+	var recs []lifecycle.ScoreRecord
+	for i := range n {
+		id := fmt.Sprintf("a%03d", i)
+		churns := i%3 == 0
+		f := monitor.Fate{Last: asOf, ChurnWeek: features.NoDate}
+		if churns {
+			f = monitor.Fate{Last: week.AddDays(14), ChurnWeek: week.AddDays(14)}
+		}
+		fates[id] = f
+		seg := "smb"
+		if i%2 == 0 {
+			seg = "enterprise"
+		}
+		recs = append(recs, lifecycle.ScoreRecord{AccountID: id, Week: week, ModelVersion: version, Segment: seg, Probability: score(i, churns)})
+	}
+	return recs, fates
+}
+
+func perfect(_ int, churns bool) float64 {
+	if churns {
+		return 0.8
+	}
+	return 0.2
+}
+
+func TestEvaluate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(int, bool) float64 { return rng.Float64() }
+	tests := []struct {
+		name  string
+		n     int
+		score func(int, bool) float64
+		check func(t *testing.T, r *monitor.Report)
+	}{
+		{"perfectly informative scores give AUC 1", 300, perfect, func(t *testing.T, r *monitor.Report) {
+			all := r.Groups[0]
+			if all.AUC.Estimate != 1 || all.AUC.Lower != 1 || all.PRAUC.Estimate != 1 {
+				t.Errorf("AUC %+v, PR-AUC %v, want 1", all.AUC, all.PRAUC)
+			}
+			if all.Rows != 300 || all.Positives != 100 {
+				t.Errorf("%d rows, %d positives, want 300 and 100", all.Rows, all.Positives)
+			}
+			if math.Abs(all.TopDecile.Lift-3) > 1e-9 || all.TopDecile.Rate.Estimate != 1 {
+				t.Errorf("top decile %+v, want every row a churner, lift 3", all.TopDecile)
+			}
+			// Heavy ties leave two bins: 0.2 observed 0, 0.8 observed 1.
+			for _, d := range all.Deciles {
+				want := 0.0
+				if d.MeanPredicted > 0.5 {
+					want = 1
+				}
+				if d.Observed.Estimate != want || !d.Observed.Contains(want) {
+					t.Errorf("decile %+v: observed rate want %v", d, want)
+				}
+			}
+		}},
+		{"random scores give AUC near 0.5, inside the interval", 3000, random, func(t *testing.T, r *monitor.Report) {
+			all := r.Groups[0]
+			if !all.AUC.Contains(0.5) || all.AUC.Upper-all.AUC.Lower > 0.1 {
+				t.Errorf("AUC %+v, want a narrow interval holding 0.5", all.AUC)
+			}
+			if math.Abs(all.TopDecile.Lift-1) > 0.3 {
+				t.Errorf("top-decile lift %v, want near 1", all.TopDecile.Lift)
+			}
+			if !all.ChurnRate.Contains(1.0 / 3) {
+				t.Errorf("churn rate %+v, want 1/3 inside", all.ChurnRate)
+			}
+			if len(all.Deciles) != monitor.Deciles {
+				t.Errorf("%d calibration bins, want %d", len(all.Deciles), monitor.Deciles)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, fates := history(tt.n, week0, "v1", tt.score)
+			r, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, g := range r.Groups {
+				got = append(got, g.ModelVersion+"/"+g.Segment)
+			}
+			if want := []string{"v1/", "v1/enterprise", "v1/smb"}; !slices.Equal(got, want) {
+				t.Fatalf("groups %v, want %v", got, want)
+			}
+			if r.Groups[1].Rows+r.Groups[2].Rows != r.Groups[0].Rows {
+				t.Errorf("segments hold %d + %d rows, all %d", r.Groups[1].Rows, r.Groups[2].Rows, r.Groups[0].Rows)
+			}
+			tt.check(t, r)
+		})
+	}
+}
+
+// TestEvaluateLeavesOut checks what is not evaluated: weeks whose horizon
+// has not passed, censored outcomes and accounts the snapshots lack; and
+// that model versions are kept apart.
+func TestEvaluateLeavesOut(t *testing.T) {
+	old, fates := history(30, week0, "v1", perfect)
+	// v2 scores a later week with the scores reversed: kept apart, it
+	// shows AUC 0 while v1 shows 1.
+	later := week0.AddDays(7)
+	v2, _ := history(30, later, "v2", func(i int, churns bool) float64 { return 1 - perfect(i, churns) })
+	for i := range v2 {
+		// Same accounts, the churn a week nearer: still within horizon.
+		v2[i].AccountID = old[i].AccountID
+	}
+	// A week whose horizon ends after asOf: not matured.
+	young := asOf.AddDays(-7 * (horizon - 1))
+	immature, _ := history(30, young, "v1", perfect)
+	recs := slices.Concat(old, v2, immature)
+	// An account last seen a week after week0 without churning: censored.
+	fates["a001"] = monitor.Fate{Last: week0.AddDays(7), ChurnWeek: features.NoDate}
+	// One the snapshots do not hold.
+	recs = append(recs, lifecycle.ScoreRecord{AccountID: "gone", Week: week0, ModelVersion: "v1", Probability: 0.5})
+
+	r, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []features.Date{week0, later}; !slices.Equal(r.Matured, want) {
+		t.Errorf("matured weeks %v, want %v", r.Matured, want)
+	}
+	if want := []features.Date{young}; !slices.Equal(r.Immature, want) {
+		t.Errorf("immature weeks %v, want %v", r.Immature, want)
+	}
+	if r.Censored != 2 || r.Unknown != 1 {
+		// a001 is censored at week0 and at week0+1.
+		t.Errorf("censored %d, unknown %d, want 2 and 1", r.Censored, r.Unknown)
+	}
+	byKey := make(map[string]monitor.Performance)
+	for _, g := range r.Groups {
+		byKey[g.ModelVersion+"/"+g.Segment] = g
+	}
+	v1, v2p := byKey["v1/"], byKey["v2/"]
+	if v1.Rows != 29 || v1.Weeks != 1 || v1.FirstWeek != week0 || v1.AUC.Estimate != 1 {
+		t.Errorf("v1: %d rows in %d weeks from %s, AUC %v; want 29 in 1 from %s, AUC 1", v1.Rows, v1.Weeks, v1.FirstWeek, v1.AUC.Estimate, week0)
+	}
+	if v2p.Rows != 29 || v2p.FirstWeek != later || v2p.AUC.Estimate != 0 {
+		t.Errorf("v2: %d rows from %s, AUC %v; want 29 from %s, AUC 0", v2p.Rows, v2p.FirstWeek, v2p.AUC.Estimate, later)
+	}
+	if r.Groups[0].ModelVersion != "v1" {
+		t.Errorf("first group %s, want v1, the version of the earliest week", r.Groups[0].ModelVersion)
+	}
+}
+
+func TestEvaluateErrors(t *testing.T) {
+	recs, fates := history(3, week0, "v1", perfect)
+	tests := []struct {
+		name string
+		recs []lifecycle.ScoreRecord
+		o    monitor.Options
+		want string
+	}{
+		{"no horizon", recs, monitor.Options{AsOf: asOf}, "horizon 0"},
+		{"no as-of week", recs, monitor.Options{Horizon: 4, AsOf: features.NoDate}, "no as-of week"},
+		{"bad confidence", recs, monitor.Options{Horizon: 4, AsOf: asOf, Confidence: 95}, "confidence 95"},
+		{"bad record", []lifecycle.ScoreRecord{{AccountID: "a", Week: week0, ModelVersion: "v1", Probability: 2}}, monitor.Options{Horizon: 4, AsOf: asOf}, "probability 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := monitor.Evaluate(tt.recs, fates, tt.o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// weeksOf is a History in memory.
+type weeksOf map[features.Date][]lifecycle.ScoreRecord
+
+func (h weeksOf) ScoredWeeks(context.Context) ([]features.Date, error) {
+	var ws []features.Date
+	for w := range h {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	return ws, nil
+}
+
+func (h weeksOf) Scores(_ context.Context, w features.Date) ([]lifecycle.ScoreRecord, error) {
+	if len(h[w]) > 0 && !(monitor.Options{Horizon: horizon, AsOf: asOf}).Matured(w) {
+		return nil, fmt.Errorf("read week %s, which has not matured", w)
+	}
+	return h[w], nil
+}
+
+// TestRun reads the matured weeks of a history, and only those.
+func TestRun(t *testing.T) {
+	old, fates := history(30, week0, "v1", perfect)
+	young := asOf.AddDays(-7)
+	recent, _ := history(30, young, "v1", perfect)
+	r, err := monitor.Run(context.Background(), weeksOf{week0: old, young: recent}, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Matured, []features.Date{week0}) || !slices.Equal(r.Immature, []features.Date{young}) || r.Groups[0].Rows != 30 {
+		t.Errorf("matured %v, immature %v, %d rows; want %s, %s, 30", r.Matured, r.Immature, r.Groups[0].Rows, week0, young)
+	}
+}
+
+// TestPRAUCInterval checks the PR-AUC interval of a realistic score: it
+// holds the estimate, stays in (0, 1) and narrows as positives grow.
+func TestPRAUCInterval(t *testing.T) {
+	width := func(n int) float64 {
+		rng := rand.New(rand.NewPCG(3, 4))
+		recs, fates := history(n, week0, "v1", func(_ int, churns bool) float64 {
+			if churns {
+				return 0.3 + 0.7*rng.Float64()
+			}
+			return 0.7 * rng.Float64()
+		})
+		r, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := r.Groups[0].PRAUC
+		if !(0 < pr.Lower && pr.Lower < pr.Estimate && pr.Estimate < pr.Upper && pr.Upper < 1) {
+			t.Errorf("%d rows: PR-AUC %+v, want the estimate strictly inside (0, 1) bounds", n, pr)
+		}
+		return pr.Upper - pr.Lower
+	}
+	small, large := width(150), width(3000)
+	if !(large < small/3) {
+		t.Errorf("PR-AUC interval width %v at 3000 rows, %v at 150: want it to narrow about as 1/sqrt(n)", large, small)
+	}
+}

@@ -1,0 +1,105 @@
+package serve
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+)
+
+// TestPerformance records, for a week a horizon before the snapshots
+// end, scores that know who churned, and reads them back as realized
+// outcomes: ROC AUC 1 on that week, the current week not yet matured,
+// and the gauges set.
+func TestPerformance(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "churn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	e := newEnv(t, models.Logistic, func(c *Config) { c.Scores = store })
+	st := e.srv.state.Load()
+	h := st.model.Horizon
+	week := st.lastWeek.AddDays(-7 * (h + 1)).Monday()
+	var recs []lifecycle.ScoreRecord
+	positives := 0
+	for id, f := range st.fates {
+		p := 0.1
+		switch features.Outcome(week, week+features.Date(7*h), f.ChurnWeek, f.Last) {
+		case features.Positive:
+			p = 0.9
+			positives++
+		case features.Censored:
+			continue
+		}
+		recs = append(recs, lifecycle.ScoreRecord{AccountID: id, Week: week, ModelVersion: "earlier", Probability: p})
+	}
+	if positives < 2 || len(recs)-positives < 2 {
+		t.Fatalf("fixture week %s: %d positives of %d, want both classes", week, positives, len(recs))
+	}
+	if _, err := store.RecordScores(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	// The server records its own (immature) week in the background.
+	waitFor(t, "the book to be recorded", func() bool {
+		rs, err := store.Scores(ctx, st.book.AsOf)
+		return err == nil && len(rs) > 0
+	})
+
+	type perfJSON struct {
+		Horizon     int      `json:"horizon_weeks"`
+		Matured     []string `json:"matured_weeks"`
+		Immature    []string `json:"immature_weeks"`
+		Performance []struct {
+			ModelVersion string `json:"model_version"`
+			Segment      string `json:"segment"`
+			Rows         int    `json:"rows"`
+			AUC          struct {
+				Estimate *float64 `json:"estimate"`
+			} `json:"roc_auc"`
+		} `json:"performance"`
+	}
+	got := decode[perfJSON](t, e.do("GET", "/v1/model/performance", ""))
+	if got.Horizon != h || len(got.Matured) != 1 || got.Matured[0] != week.String() {
+		t.Errorf("horizon %d, matured %v: want %d and [%s]", got.Horizon, got.Matured, h, week)
+	}
+	if len(got.Immature) == 0 || got.Immature[len(got.Immature)-1] != st.book.AsOf.String() {
+		t.Errorf("immature %v: want the served week %s", got.Immature, st.book.AsOf)
+	}
+	if len(got.Performance) == 0 {
+		t.Fatal("no performance")
+	}
+	all := got.Performance[0]
+	if all.ModelVersion != "earlier" || all.Segment != "" || all.Rows != len(recs) || all.AUC.Estimate == nil || *all.AUC.Estimate != 1 {
+		t.Errorf("performance %+v: want model earlier, %d rows, AUC 1", all, len(recs))
+	}
+	m := e.do("GET", "/metrics", "").Body.String()
+	if !strings.Contains(m, `churn_realized_roc_auc{model_version="earlier",segment=""} 1`) {
+		t.Errorf("/metrics lacks the realized AUC gauge:\n%s", grepLines(m, "churn_realized"))
+	}
+}
+
+// TestPerformanceWithoutHistory: a server with no score history says so.
+func TestPerformanceWithoutHistory(t *testing.T) {
+	e := newEnv(t, models.Logistic)
+	w := e.do("GET", "/v1/model/performance", "")
+	if w.Code != 404 || !strings.Contains(w.Body.String(), "no score history") {
+		t.Errorf("status %d: %s; want 404 saying there is no score history", w.Code, w.Body)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
