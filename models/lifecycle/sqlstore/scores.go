@@ -26,22 +26,24 @@ const scoreParams = 10
 const insertBatch = 500
 
 // RecordScores stores recs in one transaction and returns how many it
-// stored. Recording is idempotent per week and model version: the scores
-// of every (week, model version) in recs replace those stored before for
-// the same pair, so recording one week's book twice keeps one copy of
-// it, the latest. A record that fails lifecycle.ScoreRecord.Check is
-// refused, naming it, and nothing is stored.
+// stored. Recording is idempotent: for each model version, the scores of
+// its latest week in recs replace all it stored before for that week, so
+// recording one week's book twice keeps one copy of it, the latest. A
+// record of an earlier week replaces only the same account's score of
+// that week: a book puts an account that missed its latest week under
+// the week it was last seen, and that one account must not wipe out the
+// week everyone else was scored in then. A record that fails
+// lifecycle.ScoreRecord.Check is refused, naming it, and nothing is
+// stored.
 func (s *Store) RecordScores(ctx context.Context, recs []lifecycle.ScoreRecord) (int, error) {
-	type key struct {
-		week    features.Date
-		version string
-	}
-	pairs := make(map[key]bool)
+	latest := make(map[string]features.Date) // by model version
 	for i := range recs {
 		if err := recs[i].Check(); err != nil {
 			return 0, fmt.Errorf("lifecycle store %s: record scores: %w", s.label, err)
 		}
-		pairs[key{recs[i].Week, recs[i].ModelVersion}] = true
+		if w, ok := latest[recs[i].ModelVersion]; !ok || recs[i].Week > w {
+			latest[recs[i].ModelVersion] = recs[i].Week
+		}
 	}
 	if len(recs) == 0 {
 		return 0, nil
@@ -55,9 +57,17 @@ func (s *Store) RecordScores(ctx context.Context, recs []lifecycle.ScoreRecord) 
 	}
 	defer tx.Rollback()
 	del := s.rebind(`DELETE FROM scores WHERE week = ? AND model_version = ?`)
-	for p := range pairs {
-		if _, err := tx.ExecContext(ctx, del, p.week.String(), p.version); err != nil {
-			return 0, fmt.Errorf("lifecycle store %s: record scores: replace week %s of model %s: %w", s.label, p.week, p.version, err)
+	for version, week := range latest {
+		if _, err := tx.ExecContext(ctx, del, week.String(), version); err != nil {
+			return 0, fmt.Errorf("lifecycle store %s: record scores: replace week %s of model %s: %w", s.label, week, version, err)
+		}
+	}
+	delOne := s.rebind(`DELETE FROM scores WHERE week = ? AND model_version = ? AND account_id = ?`)
+	for i := range recs {
+		if r := &recs[i]; r.Week != latest[r.ModelVersion] {
+			if _, err := tx.ExecContext(ctx, delOne, r.Week.String(), r.ModelVersion, r.AccountID); err != nil {
+				return 0, fmt.Errorf("lifecycle store %s: record scores: replace account %q week %s of model %s: %w", s.label, r.AccountID, r.Week, r.ModelVersion, err)
+			}
 		}
 	}
 	full, err := tx.PrepareContext(ctx, s.insertScores(insertBatch))

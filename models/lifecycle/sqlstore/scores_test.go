@@ -87,6 +87,46 @@ func TestRecordScores(t *testing.T) {
 	})
 }
 
+// TestRecordScoresKeepsEarlierWeeks records a week's book, then the next
+// week's, in which a few accounts that missed the new week stand under
+// the week they were last seen (as a scored book puts them): the first
+// week keeps everyone, with those few accounts' scores replaced.
+func TestRecordScoresKeepsEarlierWeeks(t *testing.T) {
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, addr string) {
+		s := openStore(t, addr)
+		w := mustDate(t, "2025-03-03")
+		if _, err := s.RecordScores(ctx, book(w, "m1", 100, 0)); err != nil {
+			t.Fatal(err)
+		}
+		next := book(w.AddDays(7), "m1", 90, 0.3)
+		stragglers := book(w, "m1", 100, 0.6)[90:]
+		if _, err := s.RecordScores(ctx, append(next, stragglers...)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Scores(ctx, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 100 {
+			t.Fatalf("week %s holds %d scores after the next week's book, want 100", w, len(got))
+		}
+		want := book(w, "m1", 100, 0)
+		for i, g := range got {
+			p := want[i].Probability
+			if i >= 90 {
+				p = stragglers[i-90].Probability
+			}
+			if g.AccountID != want[i].AccountID || g.Probability != p {
+				t.Fatalf("week %s score %d = %s %v, want %s %v", w, i, g.AccountID, g.Probability, want[i].AccountID, p)
+			}
+		}
+		if got, err := s.Scores(ctx, w.AddDays(7)); err != nil || len(got) != 90 {
+			t.Fatalf("week %s holds %d scores (%v), want 90", w.AddDays(7), len(got), err)
+		}
+	})
+}
+
 // TestRecordScoresRefusesBadRecords: a record missing what identifies it,
 // or with a probability out of range, is refused by name and nothing of
 // its batch is stored.
