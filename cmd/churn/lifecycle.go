@@ -10,6 +10,7 @@ import (
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
 	"github.com/churnlabs/churn/models/ranking"
+	"github.com/churnlabs/churn/models/registry"
 )
 
 // dbOff is the --db value of "churn serve" that turns the score history
@@ -26,7 +27,7 @@ func dbFlag(fs *flag.FlagSet, usage string) *string {
 // beside modelDir when addr is "".
 func openStore(ctx context.Context, addr, modelDir string) (*sqlstore.Store, error) {
 	if addr == "" {
-		addr = lifecycle.DefaultDB(modelDir)
+		addr = registry.DefaultDB(modelDir)
 	}
 	return sqlstore.Open(ctx, addr)
 }

@@ -62,7 +62,7 @@ champion, else 12 weeks.`)
 	switch {
 	case addr != "":
 	case *modelDir != "":
-		addr = lifecycle.DefaultDB(*modelDir)
+		addr = registry.DefaultDB(*modelDir)
 	default:
 		addr = filepath.Join(*regDir, lifecycle.DefaultDBName)
 	}

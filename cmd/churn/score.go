@@ -23,7 +23,8 @@ which.
 
 With --record it also stores every scored account's score, health,
 log-odds, top contributions and model version for its week in the score
-history (--db; by default churn.db beside the model folder), replacing
+history (--db; by default churn.db beside the model folder, or the registry's own
+for a model kept in a registry), replacing
 what that model recorded for the same week, and the change since last
 week and the history then come from the scores recorded as shown.
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/lifecycle"
 )
 
 // Names inside a registry folder.
@@ -483,6 +484,19 @@ func User(getenv func(string) string, current func() (*user.User, error)) (strin
 		return strings.TrimSpace(u.Username), nil
 	}
 	return "", errors.New("no user to record in the audit: set CHURN_USER (or USER)")
+}
+
+// DefaultDB is the lifecycle store a model folder uses by default: the
+// registry's own, REG/churn.db, for a version kept in a registry
+// (REG/versions/VERSION), so that its scores, its audit and "churn
+// monitor --registry REG" meet in one database; else the file beside the
+// model folder (lifecycle.DefaultDB).
+func DefaultDB(modelDir string) string {
+	parent := filepath.Dir(filepath.Clean(modelDir))
+	if filepath.Base(parent) == versionsDir {
+		return filepath.Join(filepath.Dir(parent), lifecycle.DefaultDBName)
+	}
+	return lifecycle.DefaultDB(modelDir)
 }
 
 // ChampionVersion returns the champion's version from champion.json

@@ -630,3 +630,15 @@ func TestVersionsListsUnusable(t *testing.T) {
 		t.Errorf("promoting an unusable version: %v", err)
 	}
 }
+
+func TestDefaultDB(t *testing.T) {
+	for _, c := range []struct{ model, want string }{
+		{"reg/versions/gbm-0123456789ab", filepath.Join("reg", lifecycle.DefaultDBName)},
+		{"reg/versions/gbm-0123456789ab/", filepath.Join("reg", lifecycle.DefaultDBName)},
+		{"out/model", filepath.Join("out", lifecycle.DefaultDBName)},
+	} {
+		if got := DefaultDB(c.model); got != c.want {
+			t.Errorf("DefaultDB(%q) = %q, want %q", c.model, got, c.want)
+		}
+	}
+}
