@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -115,4 +117,52 @@ func checkRefs(t *testing.T, doc []byte) {
 			t.Errorf("$ref #/%s points at nothing", m[1])
 		}
 	}
+}
+
+// TestOpenAPIHasNoDuplicateKeys: encoding/json keeps the last of two
+// equal keys, so a document edited by two hands can lose a description
+// silently; this reads it token by token and refuses any repeat.
+func TestOpenAPIHasNoDuplicateKeys(t *testing.T) {
+	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(openAPI)), "$"); err != nil {
+		t.Fatal(err)
+	}
+	if err := noDuplicateKeys(json.NewDecoder(strings.NewReader(`{"a": {"b": 1, "b": 2}}`)), "$"); err == nil {
+		t.Fatal("a repeated key went unseen")
+	}
+}
+
+// noDuplicateKeys reads one JSON value from d and reports the first
+// object key repeated within its object, naming its path.
+func noDuplicateKeys(d *json.Decoder, path string) error {
+	tok, err := d.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for d.More() {
+			k, err := d.Token()
+			if err != nil {
+				return err
+			}
+			key := k.(string)
+			if seen[key] {
+				return fmt.Errorf("%s: key %q twice", path, key)
+			}
+			seen[key] = true
+			if err := noDuplicateKeys(d, path+"."+key); err != nil {
+				return err
+			}
+		}
+		_, err = d.Token()
+	case json.Delim('['):
+		for i := 0; d.More(); i++ {
+			if err := noDuplicateKeys(d, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, err = d.Token()
+	}
+	return err
 }
