@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/churnlabs/churn/features/events/eventstest"
 	"github.com/churnlabs/churn/features/postgres"
 	"github.com/churnlabs/churn/features/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
@@ -254,7 +255,7 @@ func TestSnapshotsEmitSQLEqualsGo(t *testing.T) {
 			}
 			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
 			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
 					var g, w []string
 					if i < len(got) {
 						g = got[i]
@@ -448,114 +449,11 @@ accounts:
 	}
 }
 
-// sameCells reports whether two rows hold the same cells, numbers compared
-// as numbers (Go writes 1e+06 where the reader of PostgreSQL's result says
-// 1000000).
-func sameCells(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] == b[i] {
-			continue
-		}
-		x, err1 := strconv.ParseFloat(a[i], 64)
-		y, err2 := strconv.ParseFloat(b[i], 64)
-		if err1 != nil || err2 != nil || x != y {
-			return false
-		}
-	}
-	return true
-}
+// pgLayouts spell the warehouse's instants as PostgreSQL's timestamptz
+// reads them: an offset of hours alone, and RFC 3339.
+var pgLayouts = eventstest.Layouts{Event: "2006-01-02 15:04:05Z07", Cancel: time.RFC3339, Flagged: time.RFC3339}
 
-// genWarehouse writes random tables of every kind a mapping reads, as CSV
-// with the PostgreSQL types of their columns: product events (logins, key
-// actions, views that are neither, cancellations, some followed by more
-// activity), page views, tickets with SLA times and with a flag, invoices
-// paid late, on time or never, and an accounts table with changes over
-// time and contract ends. Some tickets and invoices belong to no account
-// with events.
-func genWarehouse(seed uint64) map[string][2]string {
-	rng := rand.New(rand.NewPCG(seed, 2))
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(from, length int) time.Time {
-		return start.Add(time.Duration(from*24*60+rng.IntN(length*24*60)) * time.Minute)
-	}
-	opt := func(p float64, s string) string {
-		if rng.Float64() < p {
-			return ""
-		}
-		return s
-	}
-	day := func(t time.Time) string { return t.Format(time.DateOnly) }
-	var events, views, tickets, flagged, invoices, accounts, accountsNow strings.Builder
-	events.WriteString("account_id,at,event,user_id,amount\n")
-	views.WriteString("account_id,ts,page,seconds\n")
-	tickets.WriteString("account_id,opened,first_response_min,sla_min\n")
-	flagged.WriteString("account_id,opened_at,breached\n")
-	invoices.WriteString("account_id,due,paid\n")
-	accounts.WriteString("account_id,from,arr,segment,renewal,ended\n")
-	accountsNow.WriteString("account_id,arr,segment,ended\n")
-	kinds := []string{"login", "login", "export", "invite", "view"}
-	for a := range 30 {
-		acct := fmt.Sprintf("acct-%02d", a)
-		from, length := rng.IntN(60), 20+rng.IntN(120)
-		for range 20 + rng.IntN(120) {
-			t := at(from, length).In(time.FixedZone("", (rng.IntN(18)-8)*3600))
-			fmt.Fprintf(&events, "%s,%s,%s,%s,%s\n", acct, t.Format("2006-01-02 15:04:05Z07"), kinds[rng.IntN(len(kinds))],
-				opt(0.2, fmt.Sprintf("u%d", rng.IntN(5))), opt(0.3, fmt.Sprintf("%d.%02d", rng.IntN(300), rng.IntN(100))))
-		}
-		if a%5 == 1 {
-			// A cancellation, sometimes before the last activity.
-			fmt.Fprintf(&events, "%s,%s,cancel,,\n", acct, at(from+length/2, length).Format(time.RFC3339))
-		}
-		for range rng.IntN(40) {
-			fmt.Fprintf(&views, "%s,%s,%s,%d\n", acct, at(from, length+30).Format("2006-01-02 15:04:05"), []string{"home", "docs", "pricing"}[rng.IntN(3)], rng.IntN(600))
-		}
-		for range rng.IntN(8) {
-			fmt.Fprintf(&tickets, "%s,%s,%s,%d\n", acct, day(at(from, length)), opt(0.2, fmt.Sprint(rng.IntN(120))), 30+30*rng.IntN(3))
-			fmt.Fprintf(&flagged, "%s,%s,%t\n", acct, at(from, length).Format(time.RFC3339), rng.IntN(3) == 0)
-		}
-		for m := range length / 30 {
-			due := start.AddDate(0, 0, from+30*m+rng.IntN(10))
-			paid := ""
-			switch rng.IntN(4) {
-			case 0: // never
-			case 1:
-				paid = day(due.AddDate(0, 0, 5+rng.IntN(40)))
-			default:
-				paid = day(due.AddDate(0, 0, -rng.IntN(5)))
-			}
-			fmt.Fprintf(&invoices, "%s,%s,%s\n", acct, day(due), paid)
-		}
-		if a%7 == 3 {
-			continue // no accounts row
-		}
-		for v, d := range rng.Perm(6)[:1+rng.IntN(3)] {
-			ended := ""
-			if a%4 == 2 && v == 0 {
-				ended = day(at(from+length/2, length))
-			}
-			fmt.Fprintf(&accounts, "%s,%s,%s,%s,%s,%s\n", acct, day(start.AddDate(0, 0, -30+25*d)), opt(0.2, fmt.Sprint(1000*(1+rng.IntN(50)))),
-				opt(0.2, []string{"smb", "mid", "ent"}[rng.IntN(3)]), opt(0.3, day(start.AddDate(1, 0, rng.IntN(300)))), ended)
-		}
-		fmt.Fprintf(&accountsNow, "%s,%s,%s,%s\n", acct, opt(0.2, fmt.Sprint(500*rng.IntN(20))), opt(0.2, "smb"), opt(0.7, day(at(from+length/2, length))))
-	}
-	// Tickets and invoices of an account with no events.
-	tickets.WriteString("ghost,2025-02-03,500,60\n")
-	invoices.WriteString("ghost,2025-02-03,\n")
-	return map[string][2]string{
-		"events":       {events.String(), "account_id text, at timestamptz, event text, user_id text, amount numeric(10, 2)"},
-		"views":        {views.String(), "account_id text, ts timestamp, page text, seconds integer"},
-		"tickets":      {tickets.String(), "account_id text, opened date, first_response_min integer, sla_min integer"},
-		"flagged":      {flagged.String(), "account_id text, opened_at timestamptz, breached boolean"},
-		"invoices":     {invoices.String(), "account_id text, due date, paid date"},
-		"accounts":     {accounts.String(), `account_id text, "from" date, arr double precision, segment text, renewal date, ended date`},
-		"accounts_now": {accountsNow.String(), "account_id text, arr numeric, segment text, ended date"},
-	}
-}
-
-// warehouseMapping is a mapping of genWarehouse's tables with every kind
+// warehouseMapping is a mapping of eventstest.Warehouse's tables with every kind
 // of source and filter. Each table is a postgres:// path with a table:,
 // which Build reads as SELECT * FROM it and SQL reads in place; the web
 // source's query ends with a comment, as a query pasted from an editor
@@ -626,11 +524,11 @@ func TestSnapshotsEmitSQLMapEqualsGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	for name, table := range genWarehouse(5) {
-		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+table[1]+")"); err != nil {
+	for name, table := range eventstest.Warehouse(5, pgLayouts) {
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+name+" ("+table.Columns+")"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(table[0]), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
+		if _, err := conn.PgConn().CopyFrom(ctx, strings.NewReader(table.CSV), "COPY "+name+" FROM STDIN (FORMAT csv, HEADER true)"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -730,7 +628,7 @@ func queryAll(t *testing.T, db, sql string) [][]string {
 func compareRows(t *testing.T, got, want [][]string) {
 	t.Helper()
 	for i := 0; i < max(len(got), len(want)); i++ {
-		if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+		if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
 			var g, w []string
 			if i < len(got) {
 				g = got[i]

@@ -5,18 +5,17 @@ import (
 	"context"
 	csvpkg "encoding/csv"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/features/events"
+	"github.com/churnlabs/churn/features/events/eventstest"
 	"github.com/churnlabs/churn/features/simulate"
 )
 
@@ -109,80 +108,12 @@ func TestSQLParses(t *testing.T) {
 	}
 }
 
-// genTables writes random CSV tables of every kind a mapping reads into
-// dir: product events with offsets (logins, key actions, views that are
-// neither, cancellations, some followed by more activity), page views
-// without a zone, tickets with SLA times and with a flag, invoices paid
-// late, on time or never, and an accounts table with changes over time
-// and contract ends. Some tickets and invoices belong to no account with
-// events.
+// genTables writes eventstest.Warehouse's tables into dir as CSV files,
+// their instants with offsets of hours and minutes.
 func genTables(t *testing.T, dir string, seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, 3))
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(from, length int) time.Time {
-		return start.Add(time.Duration(from*24*60+rng.IntN(length*24*60)) * time.Minute)
-	}
-	opt := func(p float64, s string) string {
-		if rng.Float64() < p {
-			return ""
-		}
-		return s
-	}
-	day := func(t time.Time) string { return t.Format(time.DateOnly) }
-	var ev, views, tickets, flagged, invoices, accounts strings.Builder
-	ev.WriteString("account_id,at,event,user_id,amount\n")
-	views.WriteString("account_id,ts,page,seconds\n")
-	tickets.WriteString("account_id,opened,first_response_min,sla_min\n")
-	flagged.WriteString("account_id,opened_at,breached\n")
-	invoices.WriteString("account_id,due,paid\n")
-	accounts.WriteString("account_id,from,arr,segment,renewal,ended\n")
-	kinds := []string{"login", "login", "export", "invite", "view"}
-	for a := range 25 {
-		acct := fmt.Sprintf("acct-%02d", a)
-		from, length := rng.IntN(60), 20+rng.IntN(120)
-		for range 20 + rng.IntN(100) {
-			tm := at(from, length).In(time.FixedZone("", (rng.IntN(18)-8)*3600))
-			fmt.Fprintf(&ev, "%s,%s,%s,%s,%s\n", acct, tm.Format("2006-01-02 15:04:05-07:00"), kinds[rng.IntN(len(kinds))],
-				opt(0.2, fmt.Sprintf("u%d", rng.IntN(5))), opt(0.3, fmt.Sprintf("%d.%02d", rng.IntN(300), rng.IntN(100))))
-		}
-		if a%5 == 1 {
-			fmt.Fprintf(&ev, "%s,%s,cancel,,\n", acct, at(from+length/2, length).Format("2006-01-02 15:04:05-07:00"))
-		}
-		for range rng.IntN(40) {
-			fmt.Fprintf(&views, "%s,%s,%s,%d\n", acct, at(from, length+30).Format(time.DateTime), []string{"home", "docs", "pricing"}[rng.IntN(3)], rng.IntN(600))
-		}
-		for range rng.IntN(8) {
-			fmt.Fprintf(&tickets, "%s,%s,%s,%d\n", acct, day(at(from, length)), opt(0.2, fmt.Sprint(rng.IntN(120))), 30+30*rng.IntN(3))
-			fmt.Fprintf(&flagged, "%s,%s,%t\n", acct, at(from, length).Format("2006-01-02 15:04:05-07:00"), rng.IntN(3) == 0)
-		}
-		for m := range length / 30 {
-			due := start.AddDate(0, 0, from+30*m+rng.IntN(10))
-			paid := ""
-			switch rng.IntN(4) {
-			case 0: // never
-			case 1:
-				paid = day(due.AddDate(0, 0, 5+rng.IntN(40)))
-			default:
-				paid = day(due.AddDate(0, 0, -rng.IntN(5)))
-			}
-			fmt.Fprintf(&invoices, "%s,%s,%s\n", acct, day(due), paid)
-		}
-		if a%7 == 3 {
-			continue // no accounts row
-		}
-		for v, d := range rng.Perm(6)[:1+rng.IntN(3)] {
-			ended := ""
-			if a%4 == 2 && v == 0 {
-				ended = day(at(from+length/2, length))
-			}
-			fmt.Fprintf(&accounts, "%s,%s,%s,%s,%s,%s\n", acct, day(start.AddDate(0, 0, -30+25*d)), opt(0.2, fmt.Sprint(1000*(1+rng.IntN(50)))),
-				opt(0.2, []string{"smb", "mid", "ent"}[rng.IntN(3)]), opt(0.3, day(start.AddDate(1, 0, rng.IntN(300)))), ended)
-		}
-	}
-	tickets.WriteString("ghost,2025-02-03,500,60\n")
-	invoices.WriteString("ghost,2025-02-03,\n")
-	for name, b := range map[string]*strings.Builder{"events": &ev, "views": &views, "tickets": &tickets, "flagged": &flagged, "invoices": &invoices, "accounts": &accounts} {
-		write(t, dir, name+".csv", b.String())
+	l := eventstest.Layouts{Event: "2006-01-02 15:04:05-07:00", Cancel: "2006-01-02 15:04:05-07:00", Flagged: "2006-01-02 15:04:05-07:00"}
+	for name, table := range eventstest.Warehouse(seed, l) {
+		write(t, dir, name+".csv", table.CSV)
 	}
 }
 
@@ -293,7 +224,7 @@ func TestSQLDuckDBEqualsBuild(t *testing.T) {
 			}
 			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
 			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
 					var g, w []string
 					if i < len(got) {
 						g = got[i]
@@ -306,25 +237,6 @@ func TestSQLDuckDBEqualsBuild(t *testing.T) {
 			}
 		})
 	}
-}
-
-// sameCells reports whether two rows hold the same cells, numbers compared
-// as numbers (Go writes 1e+06 where DuckDB writes 1000000).
-func sameCells(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] == b[i] {
-			continue
-		}
-		x, err1 := strconv.ParseFloat(a[i], 64)
-		y, err2 := strconv.ParseFloat(b[i], 64)
-		if err1 != nil || err2 != nil || x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSQLDuckDBGenRawEqualsBuild runs the DuckDB statement of the raw
@@ -402,7 +314,7 @@ func TestSQLDuckDBGenRawEqualsBuild(t *testing.T) {
 			}
 			t.Logf("%d snapshots", len(want)-1)
 			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !sameCells(got[i], want[i]) {
+				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
 					var g, w []string
 					if i < len(got) {
 						g = got[i]
