@@ -10,7 +10,6 @@ import (
 	"github.com/churnlabs/churn/features/events"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
-	"github.com/churnlabs/churn/models/plots"
 )
 
 // tableFlags are train's flags for a static customer table.
@@ -84,12 +83,14 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		plot := writeTablePlots(dir.Path(), ds.Label, res)
+		// The probabilities are out of fold for every row, or of the
+		// latest rows when the split is out of time.
+		labels := ds.Label
 		if sp != nil {
-			plot = writePlots(dir.Path(), sp, res)
+			labels = sp.Valid.Label
 		}
-		if plot != nil {
-			return plot
+		if err := writePlots(dir.Path(), labels, res); err != nil {
+			return err
 		}
 	}
 	if err := commit(ctx, dir); err != nil {
@@ -110,22 +111,4 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 	fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
 		filepath.Join(out, models.ModelFile), res.Chosen.Version, filepath.Join(out, models.MetricsFile))
 	return nil
-}
-
-// writeTablePlots draws the charts of out-of-fold probabilities.
-func writeTablePlots(dir string, labels []float64, res *models.Result) error {
-	curves := make([]plots.Curve, len(res.Report.Models))
-	for i, e := range res.Report.Models {
-		curves[i] = plots.Curve{Name: e.Name, Label: labels, Prob: res.Valid[i]}
-	}
-	var names []string
-	var meanAbs []float64
-	for _, e := range res.Report.Models {
-		if e.Name == res.Report.Chosen {
-			for _, imp := range e.Importance {
-				names, meanAbs = append(names, imp.Feature), append(meanAbs, imp.MeanAbs)
-			}
-		}
-	}
-	return plots.WriteAll(dir, curves, names, meanAbs)
 }

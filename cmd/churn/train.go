@@ -243,7 +243,7 @@ first model of a registry becomes its champion.`)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writePlots(dir.Path(), sp, res); err != nil {
+		if err := writePlots(dir.Path(), sp.Valid.Label, res); err != nil {
 			return err
 		}
 	}
@@ -381,10 +381,12 @@ func readDataset(ctx context.Context, dir, name string, read *atomic.Int64, repo
 	return csvfile.ReadDatasetAt(r, fi.Size(), path)
 }
 
-func writePlots(dir string, sp *features.Split, res *models.Result) error {
+// writePlots draws the charts of each model's validation probabilities
+// against labels, and the chosen model's importances.
+func writePlots(dir string, labels []float64, res *models.Result) error {
 	curves := make([]plots.Curve, len(res.Report.Models))
 	for i, e := range res.Report.Models {
-		curves[i] = plots.Curve{Name: e.Name, Label: sp.Valid.Label, Prob: res.Valid[i]}
+		curves[i] = plots.Curve{Name: e.Name, Label: labels, Prob: res.Valid[i]}
 	}
 	var names []string
 	var meanAbs []float64
