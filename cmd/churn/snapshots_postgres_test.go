@@ -254,18 +254,7 @@ func TestSnapshotsEmitSQLEqualsGo(t *testing.T) {
 				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want), churned)
 			}
 			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
-			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
-					var g, w []string
-					if i < len(got) {
-						g = got[i]
-					}
-					if i < len(want) {
-						w = want[i]
-					}
-					t.Fatalf("row %d of %d (Go: %d): SQL gives %q, Go %q", i, len(got), len(want), g, w)
-				}
-			}
+			eventstest.CompareRows(t, "SQL", "Go", got, want)
 		})
 	}
 }
@@ -597,7 +586,7 @@ func TestSnapshotsEmitSQLMapEqualsGo(t *testing.T) {
 				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want), churned)
 			}
 			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
-			compareRows(t, got, want)
+			eventstest.CompareRows(t, "SQL", "Go", got, want)
 		})
 	}
 }
@@ -620,24 +609,6 @@ func queryAll(t *testing.T, db, sql string) [][]string {
 			t.Fatalf("%v\n%s", err, sql)
 		}
 		got = append(got, append([]string(nil), row...))
-	}
-}
-
-// compareRows fails t at the first row where the SQL's result and the Go
-// path's snapshots differ.
-func compareRows(t *testing.T, got, want [][]string) {
-	t.Helper()
-	for i := 0; i < max(len(got), len(want)); i++ {
-		if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
-			var g, w []string
-			if i < len(got) {
-				g = got[i]
-			}
-			if i < len(want) {
-				w = want[i]
-			}
-			t.Fatalf("row %d of %d (Go: %d): SQL gives %q, Go %q", i, len(got), len(want), g, w)
-		}
 	}
 }
 
@@ -737,7 +708,7 @@ func TestSnapshotsEmitSQLGenRawEqualsGo(t *testing.T) {
 				t.Fatalf("%d snapshots: the test data is too thin", len(want)-1)
 			}
 			t.Logf("%d snapshots", len(want)-1)
-			compareRows(t, got, want)
+			eventstest.CompareRows(t, "SQL", "Go", got, want)
 		})
 	}
 }

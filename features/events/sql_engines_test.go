@@ -223,18 +223,7 @@ func TestSQLDuckDBEqualsBuild(t *testing.T) {
 				t.Fatalf("%d snapshots, %d churned: the test data is too thin", len(want)-1, churned)
 			}
 			t.Logf("%d snapshots, %d churned", len(want)-1, churned)
-			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
-					var g, w []string
-					if i < len(got) {
-						g = got[i]
-					}
-					if i < len(want) {
-						w = want[i]
-					}
-					t.Fatalf("row %d of %d (Build: %d): DuckDB gives %q, Build %q", i, len(got), len(want), g, w)
-				}
-			}
+			eventstest.CompareRows(t, "DuckDB", "Build", got, want)
 		})
 	}
 }
@@ -313,18 +302,7 @@ func TestSQLDuckDBGenRawEqualsBuild(t *testing.T) {
 				t.Fatalf("%d snapshots: the test data is too thin", len(want)-1)
 			}
 			t.Logf("%d snapshots", len(want)-1)
-			for i := 0; i < max(len(got), len(want)); i++ {
-				if i >= len(got) || i >= len(want) || !eventstest.SameCells(got[i], want[i]) {
-					var g, w []string
-					if i < len(got) {
-						g = got[i]
-					}
-					if i < len(want) {
-						w = want[i]
-					}
-					t.Fatalf("row %d of %d (Build: %d): DuckDB gives %q, Build %q", i, len(got), len(want), g, w)
-				}
-			}
+			eventstest.CompareRows(t, "DuckDB", "Build", got, want)
 		})
 	}
 }

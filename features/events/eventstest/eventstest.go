@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -132,4 +133,23 @@ func SameCells(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// CompareRows fails t at the first row where an engine's result (got,
+// named engine) and the Go path's snapshots (want, named goPath) differ,
+// cells compared by SameCells.
+func CompareRows(t testing.TB, engine, goPath string, got, want [][]string) {
+	t.Helper()
+	for i := 0; i < max(len(got), len(want)); i++ {
+		if i >= len(got) || i >= len(want) || !SameCells(got[i], want[i]) {
+			var g, w []string
+			if i < len(got) {
+				g = got[i]
+			}
+			if i < len(want) {
+				w = want[i]
+			}
+			t.Fatalf("row %d of %d (%s: %d): %s gives %q, %s %q", i, len(got), goPath, len(want), engine, g, goPath, w)
+		}
+	}
 }
