@@ -102,6 +102,7 @@ func (r *recorder) recordNow(b *ranking.Book) {
 		s.log.Error("score history not recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(), "err", err)
 		return
 	}
+	s.perf.invalidate()
 	s.metrics.historyRecorded.Inc()
 	s.log.Info("score history recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(),
 		"scores", n, "took", time.Since(start))

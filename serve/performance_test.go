@@ -3,13 +3,16 @@ package serve
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+	"github.com/churnlabs/churn/models/ranking"
 )
 
 // TestPerformance records, for a week a horizon before the snapshots
@@ -102,4 +105,103 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// countingStore is a score history that counts how often the realized
+// outcomes read it.
+type countingStore struct {
+	*sqlstore.Store
+	weekReads, scoreReads atomic.Int64
+}
+
+func (c *countingStore) ScoredWeeks(ctx context.Context) ([]features.Date, error) {
+	c.weekReads.Add(1)
+	return c.Store.ScoredWeeks(ctx)
+}
+
+func (c *countingStore) Scores(ctx context.Context, week features.Date) ([]lifecycle.ScoreRecord, error) {
+	c.scoreReads.Add(1)
+	return c.Store.Scores(ctx, week)
+}
+
+// TestPerformanceCache: the realized outcomes are read from the store
+// once, and read again only after the server records scores or reloads.
+func TestPerformanceCache(t *testing.T) {
+	ctx := context.Background()
+	sq, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "churn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	store := &countingStore{Store: sq}
+	e := newEnv(t, models.Logistic, func(c *Config) { c.Scores = store })
+	st := e.srv.state.Load()
+	// The server records its own book in the background; wait for it, so
+	// that recording is not what the requests below see change.
+	waitFor(t, "the book to be recorded", func() bool {
+		rs, err := sq.Scores(ctx, st.book.AsOf)
+		return err == nil && len(rs) > 0
+	})
+	e.srv.history.wait()
+
+	type perfJSON struct {
+		Matured     []string `json:"matured_weeks"`
+		Performance []struct {
+			ModelVersion string `json:"model_version"`
+			Rows         int    `json:"rows"`
+		} `json:"performance"`
+	}
+	get := func() perfJSON {
+		t.Helper()
+		w := e.do("GET", "/v1/model/performance", "")
+		if w.Code != 200 {
+			t.Fatalf("GET /v1/model/performance: %d %s", w.Code, w.Body)
+		}
+		return decode[perfJSON](t, w)
+	}
+	reads := func() int64 { return store.weekReads.Load() }
+
+	before := get()
+	if n := reads(); n != 1 {
+		t.Fatalf("first request read the scored weeks %d times, want 1", n)
+	}
+	if again := get(); reads() != 1 || !reflect.DeepEqual(again, before) {
+		t.Errorf("a second request without a recording read the store %d times in all (want 1) and answered %+v, first %+v",
+			reads(), again, before)
+	}
+	if len(before.Performance) != 0 {
+		t.Fatalf("performance %+v before any week matured", before.Performance)
+	}
+
+	// The server records a matured week (as a weekly recording of an
+	// older book would): the next answer holds it.
+	week := st.lastWeek.AddDays(-7 * (st.model.Horizon + 1)).Monday()
+	book := &ranking.Book{Model: &models.Artifact{Version: "recorded-later"}, AsOf: week}
+	for _, a := range st.book.Accounts[:20] {
+		book.Accounts = append(book.Accounts, &ranking.Account{AccountID: a.AccountID, Week: week, Probability: a.Probability})
+	}
+	e.srv.history.record(book)
+	e.srv.history.wait()
+	after := get()
+	if reads() != 2 {
+		t.Errorf("after a recording the scored weeks were read %d times in all, want 2", reads())
+	}
+	if len(after.Performance) == 0 || after.Performance[0].ModelVersion != "recorded-later" || len(after.Matured) != 1 {
+		t.Errorf("after recording week %s the answer is %+v, want it evaluated", week, after)
+	}
+	get()
+	if reads() != 2 {
+		t.Errorf("a request after the recorded one read the store again: %d reads, want 2", reads())
+	}
+
+	// A reload brings new fates: the report is computed again.
+	if err := e.srv.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.history.wait()
+	n := reads()
+	get()
+	if reads() != n+1 {
+		t.Errorf("the first request after a reload read the scored weeks %d times, want once", reads()-n)
+	}
 }

@@ -133,6 +133,8 @@ type Server struct {
 	bufs sync.Pool
 	// history records loaded books into Config.Scores.
 	history recorder
+	// perf keeps the realized-outcomes report between recordings.
+	perf perfCache
 }
 
 // state is everything a request reads, built whole and never modified,
