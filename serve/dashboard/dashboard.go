@@ -3,12 +3,15 @@
 // filters, the book's totals, health colours and weekly sparklines, and a
 // drill-down per account that shows how the model's base value and the
 // features' contributions add up to the score. The page's URL names the
-// filters, the page and the open account, so it can be shared.
+// filters, the page and the open account, so it can be shared. A second
+// view, "Model performance", shows how the recorded scores fared once
+// their outcomes matured: ROC AUC and PR-AUC with their intervals, lift
+// and calibration by decile, per model version and segment.
 //
 // The page is plain HTML, CSS and JavaScript embedded in the binary, with
 // no build step and nothing fetched from other sites: it reads the
-// server's JSON API (GET /v1/ranking, /v1/accounts/{id} and /v1/model)
-// and nothing else. When the API answers 401 the page asks for the bearer
+// server's JSON API (GET /v1/ranking, /v1/accounts/{id}, /v1/model and
+// /v1/model/performance) and nothing else. When the API answers 401 the page asks for the bearer
 // token and keeps it in the tab's sessionStorage, so it is forgotten when
 // the tab closes.
 package dashboard

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+	"github.com/churnlabs/churn/models/ranking"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
 )
@@ -123,6 +125,13 @@ func TestBrowser(t *testing.T) {
 		if tab.visible("#token-form") {
 			t.Error("the token form is shown although the dashboard is public")
 		}
+		// Without a score history the performance view says so, and is
+		// no error.
+		tab.do(chromedp.Click(chromedp.CSS("#tab-performance")),
+			chromedp.WaitVisible(chromedp.CSS(`#performance[data-state="unavailable"] #perf-empty`)))
+		if got := tab.text("#perf-empty"); !strings.Contains(got, "no score history") || tab.visible("#error") {
+			t.Errorf("without a score history the panel says %q (error box shown: %v)", got, tab.visible("#error"))
+		}
 		tab.checkErrors()
 	})
 	t.Run("score history shown as recorded", func(t *testing.T) {
@@ -172,12 +181,215 @@ func TestBrowser(t *testing.T) {
 		}
 		tab.checkErrors()
 	})
+	t.Run("model performance", func(t *testing.T) {
+		store, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "churn.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		ts := fx.server(t, serve.Config{Scores: store})
+		tab := newTab(t, browser)
+		tab.do(chromedp.EmulateViewport(1400, 900))
+
+		// Only the week the server records itself: nothing has matured.
+		waitRecorded(t, store, fx.lastWeek)
+		tab.open(ts.URL + "/?view=performance")
+		tab.do(chromedp.WaitVisible(chromedp.CSS(`#performance[data-state="empty"] #perf-empty`)))
+		h := fx.horizon
+		want := fmt.Sprintf("Scores recorded from the week of %s; first outcomes mature in %d weeks", fx.lastWeek, h)
+		if got := tab.text("#perf-empty"); !strings.Contains(got, want) {
+			t.Errorf("before any outcome matured the panel says %q, want %q", got, want)
+		}
+		tab.screenshot("performance-empty.png")
+
+		// Weeks scored back then, by the model and by an earlier one,
+		// whose outcomes the snapshots now show; the server sees them
+		// once it reloads.
+		fx.recordPastWeeks(t, store, map[int]string{h + 6: "earlier-model", h + 4: "earlier-model", h + 2: "", h: ""})
+		resp, err := http.Post(ts.URL+"/v1/admin/reload", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /v1/admin/reload: %s", resp.Status)
+		}
+		rep := fetchPerformance(t, ts.URL)
+		for _, back := range []int{h, h + 6} {
+			// An account that missed the cut's week is scored at the
+			// week it was last seen: more weeks than cuts mature.
+			if w := fx.lastWeek.AddDays(-7 * back).String(); !slices.Contains(rep.Matured, w) {
+				t.Fatalf("the API evaluates weeks %v, not the recorded %s", rep.Matured, w)
+			}
+		}
+
+		// The tabs switch views in place, and the URL says which.
+		tab.open(ts.URL)
+		tab.waitRows("")
+		tab.do(chromedp.Click(chromedp.CSS("#tab-performance")))
+		tab.do(chromedp.WaitVisible(chromedp.CSS(`#performance[data-state="ready"] .perf-version`)))
+		if q := tab.eval(`location.search`); !strings.Contains(q, "view=performance") {
+			t.Errorf("the performance view's URL is %q, want it to say view=performance", q)
+		}
+		if tab.visible("#ranking") {
+			t.Error("the ranking is shown beside the performance view")
+		}
+		tab.checkPerformance(rep)
+		tab.screenshot("performance.png")
+		tab.do(chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS("#ranking")))
+		if tab.visible("#performance") {
+			t.Error("after going back the performance view is still shown")
+		}
+		tab.checkErrors()
+	})
+}
+
+// waitRecorded waits until the server has recorded the scores of week,
+// which it does in the background after each load.
+func waitRecorded(t *testing.T, store *sqlstore.Store, week features.Date) {
+	t.Helper()
+	deadline := time.Now().Add(tabTimeout)
+	for time.Now().Before(deadline) {
+		if rs, err := store.Scores(t.Context(), week); err == nil && len(rs) > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the server did not record the week of %s", week)
+}
+
+// apiPerformance is the part of GET /v1/model/performance the panel shows.
+type apiPerformance struct {
+	Matured []string `json:"matured_weeks"`
+	Groups  []struct {
+		ModelVersion string `json:"model_version"`
+		Segment      string `json:"segment"`
+		Rows         int    `json:"rows"`
+		AUC          struct {
+			Estimate *float64 `json:"estimate"`
+		} `json:"roc_auc"`
+		PRAUC struct {
+			Estimate *float64 `json:"estimate"`
+		} `json:"pr_auc"`
+		Calibration []struct {
+			MeanPredicted float64 `json:"mean_predicted"`
+		} `json:"calibration"`
+	} `json:"performance"`
+}
+
+func fetchPerformance(t *testing.T, base string) apiPerformance {
+	t.Helper()
+	resp, err := http.Get(base + "/v1/model/performance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc apiPerformance
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/model/performance: %s %v", resp.Status, err)
+	}
+	return doc
+}
+
+// checkPerformance checks that the panel shows the API's figures, as
+// rounded for reading, for every model version and segment, and draws
+// each version's calibration in ten points.
+func (tb *tab) checkPerformance(want apiPerformance) {
+	t := tb.t
+	t.Helper()
+	type row struct {
+		Version, Segment, Rows, AUC, AUCValue, PRAUC string
+	}
+	var got struct {
+		Rows   []row
+		Charts []struct {
+			Version   string
+			Points    int
+			Predicted []string
+		}
+	}
+	b := run(tb, chromedp.Evaluate[[]byte](`(() => {
+		const cards = Array.from(document.querySelectorAll("#perf-versions .perf-version"));
+		const text = (e) => e ? e.textContent : "";
+		return {
+			Rows: cards.flatMap((c) => Array.from(c.querySelectorAll(".perf-table tbody tr")).map((tr) => ({
+				Version: c.dataset.modelVersion, Segment: tr.dataset.segment, Rows: tr.querySelector(".rows").dataset.rows,
+				AUC: text(tr.querySelector(".auc .estimate")), AUCValue: tr.querySelector(".auc .estimate")?.dataset.value || "",
+				PRAUC: text(tr.querySelector(".pr-auc .estimate")),
+			}))),
+			Charts: cards.map((c) => ({
+				Version: c.dataset.modelVersion,
+				Points: c.querySelectorAll("svg.calibration .decile").length,
+				Predicted: Array.from(c.querySelectorAll("svg.calibration .decile")).map((g) => g.dataset.predicted),
+			})),
+		};
+	})()`))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("read the performance panel: %v", err)
+	}
+	if len(got.Rows) != len(want.Groups) {
+		t.Fatalf("the panel shows %d rows, the API %d groups", len(got.Rows), len(want.Groups))
+	}
+	charts := 0
+	for i, g := range want.Groups {
+		r := got.Rows[i]
+		if r.Version != g.ModelVersion || r.Segment != g.Segment || r.Rows != strconv.Itoa(g.Rows) {
+			t.Errorf("row %d is %s/%q with %s account-weeks; the API's group is %s/%q with %d",
+				i+1, r.Version, r.Segment, r.Rows, g.ModelVersion, g.Segment, g.Rows)
+		}
+		if g.AUC.Estimate == nil || g.PRAUC.Estimate == nil {
+			t.Fatalf("group %s/%q has no AUC: the fixture must hold both outcomes in every group", g.ModelVersion, g.Segment)
+		}
+		if shown := strconv.FormatFloat(*g.AUC.Estimate, 'f', 3, 64); r.AUC != shown || !sameFloat(r.AUCValue, *g.AUC.Estimate) {
+			t.Errorf("%s/%q: the panel shows ROC AUC %q (%s); the API says %v, shown %s",
+				g.ModelVersion, g.Segment, r.AUC, r.AUCValue, *g.AUC.Estimate, shown)
+		}
+		if shown := strconv.FormatFloat(*g.PRAUC.Estimate, 'f', 3, 64); r.PRAUC != shown {
+			t.Errorf("%s/%q: the panel shows PR-AUC %q; the API says %v, shown %s", g.ModelVersion, g.Segment, r.PRAUC, *g.PRAUC.Estimate, shown)
+		}
+		if g.Segment != "" {
+			continue
+		}
+		// Each version's chart is of all its segments at first.
+		c := got.Charts[charts]
+		charts++
+		if c.Version != g.ModelVersion || c.Points != 10 || len(g.Calibration) != 10 {
+			t.Errorf("%s: the calibration chart of %s has %d points, the API %d deciles; want 10", g.ModelVersion, c.Version, c.Points, len(g.Calibration))
+			continue
+		}
+		for k, d := range g.Calibration {
+			if !sameFloat(c.Predicted[k], d.MeanPredicted) {
+				t.Errorf("%s: decile %d drawn at %s, the API's mean is %v", g.ModelVersion, k+1, c.Predicted[k], d.MeanPredicted)
+			}
+		}
+	}
+	if charts != len(got.Charts) || charts < 2 {
+		t.Errorf("the panel draws %d charts for %d model versions, want one each and both versions", len(got.Charts), charts)
+	}
+
+	// Choosing a segment draws its calibration instead.
+	last := want.Groups[len(want.Groups)-1]
+	if last.Segment == "" {
+		t.Fatal("the last version has no segments")
+	}
+	card := fmt.Sprintf(`#perf-versions .perf-version[data-model-version=%q]`, last.ModelVersion)
+	tb.do(
+		chromedp.SetValue(chromedp.CSS(card+" select.perf-segment"), last.Segment),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("change"))`, card+" select.perf-segment")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`%s .chart-box[data-segment=%q] svg.calibration`, card, last.Segment))),
+	)
+	if n := tb.count(card + " svg.calibration .decile"); n != len(last.Calibration) {
+		t.Errorf("the calibration of %s/%s has %d points, the API %d deciles", last.ModelVersion, last.Segment, n, len(last.Calibration))
+	}
 }
 
 // fixture is a trained model and the snapshots it scores.
 type fixture struct {
 	modelDir  string
 	snapshots features.Source
+	// lastWeek is the snapshots' latest week, horizon the model's.
+	lastWeek features.Date
+	horizon  int
 }
 
 // newFixture simulates a small customer base into a CSV file, trains a
@@ -220,7 +432,64 @@ func newFixture(t *testing.T) *fixture {
 	if err := models.Save(modelDir, res.Chosen, res.Report); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{modelDir: modelDir, snapshots: src}
+	return &fixture{modelDir: modelDir, snapshots: src, lastWeek: table.Last, horizon: sp.Horizon}
+}
+
+// recordPastWeeks records the scores the fixture's model gives on the
+// snapshots cut at each of weeks (weeks before the latest), as "churn
+// score --record" on last weeks' files would have: under the model's
+// version, or the one weeks names.
+func (fx *fixture) recordPastWeeks(t *testing.T, store *sqlstore.Store, weeks map[int]string) {
+	t.Helper()
+	ctx := t.Context()
+	a, err := models.Load(fx.modelDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema features.Schema
+	var rows []features.Snapshot
+	err = fx.snapshots.Read(func(r features.SnapshotReader) error {
+		schema = r.Schema()
+		for {
+			var s features.Snapshot
+			if err := r.Next(&s); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			s.Extra = slices.Clone(s.Extra)
+			rows = append(rows, s)
+		}
+	})
+	if err != nil {
+		t.Fatalf("read snapshots: %v", err)
+	}
+	for back, version := range weeks {
+		cut := fx.lastWeek.AddDays(-7 * back)
+		var kept []features.Snapshot
+		for _, s := range rows {
+			if s.Week <= cut {
+				kept = append(kept, s)
+			}
+		}
+		table, err := features.Build(ctx, features.MemorySource(cut.String(), schema, kept), features.BuildOptions{Spec: &a.Spec})
+		if err != nil {
+			t.Fatalf("build the snapshots up to %s: %v", cut, err)
+		}
+		book, err := ranking.Build(ctx, a, table)
+		if err != nil {
+			t.Fatalf("score the week of %s: %v", cut, err)
+		}
+		recs := lifecycle.Records(book)
+		for i := range recs {
+			if version != "" {
+				recs[i].ModelVersion = version
+			}
+		}
+		if _, err := store.RecordScores(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // server starts the churn server with the dashboard and the given access

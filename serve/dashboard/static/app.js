@@ -35,6 +35,15 @@ class AuthError extends Error {
   }
 }
 
+// NotFoundError is a 404 from the API: what was asked for does not
+// exist on this server. reason is the server's message alone.
+class NotFoundError extends Error {
+  constructor(path, reason) {
+    super(`${path}: ${reason}`);
+    this.reason = reason;
+  }
+}
+
 // api fetches a JSON document from the server, with the stored token.
 // Paths are relative, so the page also works under a path prefix.
 async function api(path) {
@@ -53,6 +62,9 @@ async function api(path) {
   const reason = body && typeof body.error === "string" ? body.error : `${resp.status} ${resp.statusText}`;
   if (resp.status === 401) {
     throw new AuthError(reason, Boolean(token));
+  }
+  if (resp.status === 404) {
+    throw new NotFoundError(path.split("?")[0], reason);
   }
   if (!resp.ok) {
     throw new Error(`${path.split("?")[0]}: ${reason}`);
@@ -494,6 +506,193 @@ function clip(s, n) {
   return s.length <= n ? s : s.slice(0, n - 1) + "…";
 }
 
+// ---------------------------------------------------------------- performance
+
+// The realized-outcomes figures are printed with these many decimals.
+const AUC_DECIMALS = 3;
+
+// interval prints an estimate and its confidence interval, the estimate
+// in a span of its own with its full value, for the end-to-end test.
+function interval(iv, cls, fmt = (v) => v.toFixed(AUC_DECIMALS)) {
+  if (!iv || !isNumber(iv.estimate)) {
+    return el("span", { class: ["muted", cls], title: "Needs both churned and retained accounts" }, DASH);
+  }
+  const ci = isNumber(iv.lower) && isNumber(iv.upper) ? `${fmt(iv.lower)}–${fmt(iv.upper)}` : null;
+  return el("span", { class: ["interval", cls] },
+    el("span", { class: "estimate", "data-value": String(iv.estimate) }, fmt(iv.estimate)),
+    ci && el("span", { class: "ci" }, ci));
+}
+
+function weeksWord(n) {
+  return `${n} week${n === 1 ? "" : "s"}`;
+}
+
+// addWeeks returns the week n weeks after week.
+function addWeeks(week, n) {
+  return weekName(weekTime(week) + n * WEEK_MS);
+}
+
+// perfEmpty says why there is nothing to compare yet, and when there
+// will be: a week's scores are checked once its horizon has passed,
+// that is once the snapshots reach the week horizon weeks later.
+function perfEmpty(rep) {
+  const h = rep.horizon_weeks;
+  const immature = rep.immature_weeks || [];
+  if ((rep.matured_weeks || []).length > 0) {
+    return [el("strong", {}, "No outcome known yet. "),
+      `The matured ${weekList(rep.matured_weeks)} hold no account the snapshots still follow: ` +
+      `${intFormat.format(rep.censored)} left before their outcome was known, ` +
+      `${intFormat.format(rep.unknown_accounts)} are not in the snapshots.`];
+  }
+  if (immature.length === 0) {
+    return [el("strong", {}, "No scores recorded yet. "),
+      `The server records the scores it shows each week; each week's scores can be checked ${weeksWord(h)} later, ` +
+      "when it is known who churned."];
+  }
+  const first = immature[0];
+  const due = addWeeks(first, h);
+  const left = Math.max(1, Math.round((weekTime(due) - weekTime(rep.as_of)) / WEEK_MS));
+  return [el("strong", {}, `Scores recorded from the week of ${first}; first outcomes mature in ${weeksWord(left)}`),
+    ` (with the snapshots of the week of ${due}), once the ${h}-week horizon has passed. ` +
+    `Scores of ${weeksWord(immature.length)} await their outcome.`];
+}
+
+// calibrationChart draws, for each decile of scores, the mean churn
+// probability given against the share that churned, with the interval
+// of that share: points on the dashed diagonal are scores that came
+// true on average.
+function calibrationChart(deciles, title) {
+  const width = 360;
+  const height = 300;
+  const left = 46;
+  const right = 14;
+  const top = 12;
+  const bottom = 40;
+  const points = deciles.filter((d) => isNumber(d.mean_predicted) && d.observed_rate && isNumber(d.observed_rate.estimate));
+  const highest = Math.max(0.05, ...points.flatMap((d) => [d.mean_predicted, isNumber(d.observed_rate.upper) ? d.observed_rate.upper : d.observed_rate.estimate]));
+  const tickList = ticks(0, Math.min(1, highest), 5);
+  const hi = Math.min(1, Math.max(highest, tickList[tickList.length - 1]));
+  const x = (v) => left + (v / hi) * (width - left - right);
+  const y = (v) => height - bottom - (v / hi) * (height - top - bottom);
+  const chart = svg("svg", {
+    class: "calibration", viewBox: `0 0 ${width} ${height}`, role: "img",
+    "aria-label": `${title}: observed churn rate against mean predicted probability, by decile of score`,
+    "data-points": String(points.length),
+  });
+  for (const t of tickList) {
+    chart.append(
+      svg("line", { class: "grid", x1: x(0), x2: x(hi), y1: y(t), y2: y(t) }),
+      svg("line", { class: "grid", x1: x(t), x2: x(t), y1: y(0), y2: y(hi) }),
+      svg("text", { class: "tick", x: left - 6, y: y(t) + 3.5, "text-anchor": "end" }, percent(t, 0)),
+      svg("text", { class: "tick", x: x(t), y: height - bottom + 14, "text-anchor": "middle" }, percent(t, 0)));
+  }
+  chart.append(
+    svg("line", { class: "diagonal", x1: x(0), y1: y(0), x2: x(hi), y2: y(hi) }, svg("title", {}, "Perfect calibration")),
+    svg("text", { class: "axis-title", x: (x(0) + x(hi)) / 2, y: height - 6, "text-anchor": "middle" }, "Mean churn probability given"),
+    svg("text", {
+      class: "axis-title", x: 12, y: (y(0) + y(hi)) / 2, "text-anchor": "middle",
+      transform: `rotate(-90 12 ${(y(0) + y(hi)) / 2})`,
+    }, "Share that churned"));
+  if (points.length > 1) {
+    chart.append(svg("polyline", {
+      class: "line", points: points.map((d) => `${x(d.mean_predicted).toFixed(1)},${y(d.observed_rate.estimate).toFixed(1)}`).join(" "),
+    }));
+  }
+  points.forEach((d, i) => {
+    const o = d.observed_rate;
+    const cx = x(d.mean_predicted);
+    const g = svg("g", {
+      class: "decile", "data-decile": String(i + 1), "data-predicted": String(d.mean_predicted),
+      "data-observed": String(o.estimate), "data-rows": String(d.rows),
+    }, svg("title", {}, `Decile ${i + 1} (${intFormat.format(d.rows)} account-weeks): given ${percent(d.mean_predicted)} on average, ` +
+      `${percent(o.estimate)} churned` + (isNumber(o.lower) ? ` (${percent(o.lower)}–${percent(o.upper)})` : "")));
+    if (isNumber(o.lower) && isNumber(o.upper)) {
+      g.append(svg("line", { class: "whisker", x1: cx, x2: cx, y1: y(o.lower), y2: y(o.upper) }));
+    }
+    g.append(svg("circle", { class: "point", cx, cy: y(o.estimate), r: 4 }));
+    chart.append(g);
+  });
+  return chart;
+}
+
+// calibrationTable is the chart's numbers, for those who cannot see it.
+function calibrationTable(deciles) {
+  return el("details", { class: "calibration-table" },
+    el("summary", {}, "Calibration by decile, in numbers"),
+    el("table", { class: "compact" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col", class: "num" }, "Decile"),
+        el("th", { scope: "col", class: "num" }, "Account-weeks"),
+        el("th", { scope: "col", class: "num" }, "Mean probability given"),
+        el("th", { scope: "col", class: "num" }, "Share that churned"))),
+      el("tbody", {}, deciles.map((d, i) => el("tr", {},
+        el("td", { class: "num" }, i + 1),
+        el("td", { class: "num" }, intFormat.format(d.rows)),
+        el("td", { class: "num" }, percent(d.mean_predicted)),
+        el("td", { class: "num" }, interval(d.observed_rate, null, (v) => percent(v))))))));
+}
+
+// perfVersion is the card of one model version: a row per segment, and
+// the calibration chart of the segment chosen (all segments at first).
+function perfVersion(groups, serving, validAUC) {
+  const all = groups.find((g) => g.segment === "") || groups[0];
+  const version = all.model_version;
+  const segmentName = (g) => g.segment === "" ? "All segments" : g.segment;
+  const rows = groups.map((g) => el("tr", {
+    "data-segment": g.segment, class: g.segment === "" && "all",
+  },
+  el("th", { scope: "row" }, segmentName(g)),
+  el("td", { class: "num rows", "data-rows": String(g.rows) }, intFormat.format(g.rows)),
+  el("td", { class: "num" }, `${intFormat.format(g.positives)}`,
+    el("span", { class: "muted" }, ` (${percent(g.churn_rate && g.churn_rate.estimate)})`)),
+  el("td", { class: "num auc" }, interval(g.roc_auc)),
+  el("td", { class: "num pr-auc", title: `Chance level: the churn rate, ${percent(g.churn_rate && g.churn_rate.estimate)}` },
+    interval(g.pr_auc)),
+  el("td", { class: "num" }, interval(g.top_decile && g.top_decile.churn_rate, null, (v) => percent(v))),
+  el("td", { class: "num lift", "data-value": String(g.top_decile && g.top_decile.lift) },
+    isNumber(g.top_decile && g.top_decile.lift) ? `${g.top_decile.lift.toFixed(1)}×` : DASH)));
+
+  const chartBox = el("div", { class: "chart-box" });
+  const draw = (g) => {
+    chartBox.replaceChildren(calibrationChart(g.calibration || [], `Calibration of ${version}, ${segmentName(g)}`),
+      calibrationTable(g.calibration || []));
+    chartBox.dataset.segment = g.segment;
+  };
+  draw(all);
+  const select = el("select", { class: "perf-segment", "aria-label": `Segment of the calibration chart of ${version}` },
+    groups.map((g) => el("option", { value: g.segment }, segmentName(g))));
+  select.addEventListener("change", () => draw(groups.find((g) => g.segment === select.value) || all));
+
+  const note = [`${weeksWord(all.weeks)} scored, ${all.first_week}`, all.weeks > 1 ? ` to ${all.last_week}` : "",
+    ` · ${intFormat.format(all.rows)} account-weeks with a known outcome, ${intFormat.format(all.positives)} churned`];
+  if (serving && isNumber(validAUC)) {
+    note.push(` · validation ROC AUC at training ${validAUC.toFixed(AUC_DECIMALS)}`);
+  }
+  return el("article", { class: "card perf-version", "data-model-version": version },
+    el("div", { class: "perf-version-head" },
+      el("h3", {}, "Model ", el("code", {}, version)),
+      serving && el("span", { class: "chip chip-serving" }, "Serving now")),
+    el("p", { class: "muted" }, ...note),
+    el("div", { class: "perf-grid" },
+      el("div", { class: "scroll" },
+        el("table", { class: "compact perf-table" },
+          el("caption", { class: "visually-hidden" }, `Realized performance of model ${version}, by segment`),
+          el("thead", {}, el("tr", {},
+            el("th", { scope: "col" }, "Segment"),
+            el("th", { scope: "col", class: "num", title: "Scored account-weeks whose outcome has matured" }, "Account-weeks"),
+            el("th", { scope: "col", class: "num" }, "Churned"),
+            el("th", { scope: "col", class: "num" }, "ROC AUC"),
+            el("th", { scope: "col", class: "num", title: "Average precision; its chance level is the churn rate" }, "PR-AUC"),
+            el("th", { scope: "col", class: "num", title: "Churn rate of the tenth of scores that were highest" }, "Top decile churned"),
+            el("th", { scope: "col", class: "num", title: "Top decile's churn rate over the churn rate of all" }, "Lift"))),
+          el("tbody", {}, rows))),
+      el("figure", { class: "panel calibration-panel" },
+        el("figcaption", {},
+          el("div", { class: "calibration-head" }, el("h4", {}, "Calibration by decile"), select),
+          el("p", { class: "muted" }, "Each point is a tenth of the scores: the probability given against the share that churned, with its interval. On the dashed line the scores came true.")),
+        chartBox)));
+}
+
 // ---------------------------------------------------------------- page
 
 // Dashboard holds the page's state and draws it. The page's URL holds
@@ -514,6 +713,10 @@ class Dashboard {
     // the next page, null on the last.
     this.offset = 0;
     this.nextOffset = null;
+    // view is "accounts" or "performance", as the URL's view says;
+    // perfQuery counts performance requests as query does rankings.
+    this.view = "accounts";
+    this.perfQuery = 0;
     this.bind();
   }
 
@@ -561,6 +764,21 @@ class Dashboard {
       }
     });
     window.addEventListener("popstate", () => this.followURL());
+    // The tabs are links, so they can be opened in a new tab too; a
+    // plain click switches the view in place and adds a history entry.
+    for (const tab of document.querySelectorAll(".views .tab")) {
+      tab.addEventListener("click", (e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) {
+          return;
+        }
+        e.preventDefault();
+        if (tab.dataset.view !== this.view) {
+          this.view = tab.dataset.view;
+          history.pushState({ view: this.view }, "", this.pageURL(this.shownAccount()));
+          this.showView();
+        }
+      });
+    }
     $("detail-close").addEventListener("click", () => this.closeDetail());
     $("detail").addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -604,6 +822,7 @@ class Dashboard {
     $("app").hidden = false;
     $("sign-out").hidden = !sessionStorage.getItem(TOKEN_KEY);
     this.showModel();
+    this.showView();
     await this.loadRanking();
     if (account) {
       this.openAccount(account, this.rowOf(account), false);
@@ -678,6 +897,7 @@ class Dashboard {
     set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
     set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
     this.offset = whole(q.get("offset") || "") ? Number(q.get("offset")) : 0;
+    this.view = q.get("view") === "performance" ? "performance" : "accounts";
     return q.get("account") || null;
   }
 
@@ -705,11 +925,14 @@ class Dashboard {
   }
 
   // pageURL is the URL of the page showing the ranking and, if given,
-  // the account.
-  pageURL(account) {
+  // the account, in view.
+  pageURL(account, view = this.view) {
     const q = this.params();
     if (account) {
       q.set("account", account);
+    }
+    if (view === "performance") {
+      q.set("view", view);
     }
     return "?" + q;
   }
@@ -724,6 +947,7 @@ class Dashboard {
   async followURL() {
     const before = this.params().toString();
     const account = this.readURL();
+    this.showView();
     if (!account) {
       this.hideDetail(false);
     }
@@ -961,6 +1185,95 @@ class Dashboard {
       el("td", { class: "num" }, value(doc.features ? doc.features[f] : null)),
       el("td", { class: ["num", phi > 0 ? "text-red" : phi < 0 ? "text-green" : "muted"] },
         (phi < 0 ? MINUS : "+") + Math.abs(phi).toFixed(4)))));
+  }
+
+  // showView shows the view this.view names, and reads the realized
+  // outcomes afresh each time their view is shown: the server keeps them
+  // until new scores are recorded, so this costs it little.
+  showView() {
+    const perf = this.view === "performance";
+    $("accounts-view").hidden = perf;
+    $("performance").hidden = !perf;
+    for (const tab of document.querySelectorAll(".views .tab")) {
+      const current = tab.dataset.view === this.view;
+      tab.setAttribute("aria-current", current ? "page" : "false");
+      tab.setAttribute("href", this.pageURL(this.shownAccount(), tab.dataset.view));
+    }
+    if (perf) {
+      this.loadPerformance();
+    }
+  }
+
+  async loadPerformance() {
+    const n = ++this.perfQuery;
+    const box = $("performance");
+    box.dataset.state = "loading";
+    box.setAttribute("aria-busy", "true");
+    let rep;
+    try {
+      rep = await api("v1/model/performance");
+    } catch (err) {
+      if (n !== this.perfQuery) {
+        return;
+      }
+      box.setAttribute("aria-busy", "false");
+      // A server without a score history, or serving a customer
+      // table's model, has no realized outcomes: that is a state of the
+      // server, said in the panel, not a failure.
+      if (err instanceof NotFoundError) {
+        $("perf-facts").replaceChildren();
+        $("perf-versions").replaceChildren();
+        $("perf-empty").replaceChildren(el("strong", {}, "No realized outcomes on this server: "), err.reason + ".");
+        $("perf-empty").hidden = false;
+        box.dataset.state = "unavailable";
+        return;
+      }
+      box.dataset.state = "error";
+      this.fail(err);
+      return;
+    }
+    if (n !== this.perfQuery) {
+      return;
+    }
+    $("error").hidden = true;
+    this.showPerformance(rep);
+    box.setAttribute("aria-busy", "false");
+    box.dataset.state = rep.performance.length > 0 ? "ready" : "empty";
+  }
+
+  showPerformance(rep) {
+    const fact = (label, ...v) => el("div", {}, el("dt", {}, label), el("dd", {}, ...v));
+    const matured = rep.matured_weeks || [];
+    const immature = rep.immature_weeks || [];
+    const rows = rep.performance.filter((g) => g.segment === "").reduce((sum, g) => sum + g.rows, 0);
+    $("perf-facts").replaceChildren(
+      fact("Horizon", `churn within ${weeksWord(rep.horizon_weeks)}`),
+      fact("Snapshots as of", rep.as_of),
+      fact("Matured weeks", matured.length === 0 ? "none yet"
+        : `${weeksWord(matured.length)}, ${matured[0]}${matured.length > 1 ? " to " + matured[matured.length - 1] : ""}`),
+      fact("Awaiting outcomes", immature.length === 0 ? "none" : weeksWord(immature.length)),
+      fact("Account-weeks checked", el("span", { id: "perf-rows", "data-rows": String(rows) }, intFormat.format(rows))),
+      fact("Left out", el("span", {
+        title: "Censored: the account left the snapshots before its outcome was known. Unknown: the snapshots do not hold the account.",
+      }, `${intFormat.format(rep.censored)} censored · ${intFormat.format(rep.unknown_accounts)} unknown`)));
+    $("perf-intro").textContent = `The scores recorded each week, checked against who churned in the ${weeksWord(rep.horizon_weeks)} ` +
+      `that followed, once they have passed: realized, not validation, figures. Intervals are ${percent(rep.confidence, 0)} confidence intervals.`;
+
+    const empty = rep.performance.length === 0;
+    $("perf-empty").hidden = !empty;
+    $("perf-empty").replaceChildren(...(empty ? perfEmpty(rep) : []));
+
+    const versions = new Map();
+    for (const g of rep.performance) {
+      if (!versions.has(g.model_version)) {
+        versions.set(g.model_version, []);
+      }
+      versions.get(g.model_version).push(g);
+    }
+    const serving = this.model && this.model.version;
+    const valid = this.model && this.model.valid_metrics && this.model.valid_metrics.roc_auc;
+    $("perf-versions").replaceChildren(...Array.from(versions.values(), (groups) =>
+      perfVersion(groups, groups[0].model_version === serving, valid)));
   }
 
   thresholds() {
