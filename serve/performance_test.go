@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
@@ -112,10 +114,14 @@ func grepLines(s, sub string) string {
 type countingStore struct {
 	*sqlstore.Store
 	weekReads, scoreReads atomic.Int64
+	// slow, when set, makes each read of the weeks take that long, as a
+	// long history does: time for other requests to arrive meanwhile.
+	slow atomic.Int64
 }
 
 func (c *countingStore) ScoredWeeks(ctx context.Context) ([]features.Date, error) {
 	c.weekReads.Add(1)
+	time.Sleep(time.Duration(c.slow.Load()))
 	return c.Store.ScoredWeeks(ctx)
 }
 
@@ -194,14 +200,24 @@ func TestPerformanceCache(t *testing.T) {
 		t.Errorf("a request after the recorded one read the store again: %d reads, want 2", reads())
 	}
 
-	// A reload brings new fates: the report is computed again.
+	// A reload brings new fates: the report is computed again, once for
+	// requests that arrive together.
 	if err := e.srv.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.srv.history.wait()
 	n := reads()
-	get()
+	store.slow.Store(int64(200 * time.Millisecond))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if w := e.do("GET", "/v1/model/performance", ""); w.Code != 200 {
+				t.Errorf("GET /v1/model/performance: %d %s", w.Code, w.Body)
+			}
+		})
+	}
+	wg.Wait()
 	if reads() != n+1 {
-		t.Errorf("the first request after a reload read the scored weeks %d times, want once", reads()-n)
+		t.Errorf("8 requests together after a reload read the scored weeks %d times, want once", reads()-n)
 	}
 }
