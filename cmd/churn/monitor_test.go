@@ -12,22 +12,26 @@ import (
 
 // monitorDoc is the part of "churn monitor --format json" these tests read.
 type monitorDoc struct {
-	Horizon     int      `json:"horizon_weeks"`
-	AsOf        string   `json:"as_of"`
-	Matured     []string `json:"matured_weeks"`
-	Immature    []string `json:"immature_weeks"`
-	Performance []struct {
-		ModelVersion string `json:"model_version"`
-		Segment      string `json:"segment"`
-		Rows         int    `json:"rows"`
-		Positives    int    `json:"positives"`
-		AUC          struct {
-			Estimate *float64 `json:"estimate"`
-			Lower    *float64 `json:"lower"`
-			Upper    *float64 `json:"upper"`
-		} `json:"roc_auc"`
-		Calibration []json.RawMessage `json:"calibration"`
-	} `json:"performance"`
+	Horizon     int           `json:"horizon_weeks"`
+	AsOf        string        `json:"as_of"`
+	Matured     []string      `json:"matured_weeks"`
+	Immature    []string      `json:"immature_weeks"`
+	Performance []monitorPerf `json:"performance"`
+}
+
+// monitorPerf is one model version and segment of monitorDoc.
+type monitorPerf struct {
+	ModelVersion string `json:"model_version"`
+	Segment      string `json:"segment"`
+	Weeks        int    `json:"weeks"`
+	Rows         int    `json:"rows"`
+	Positives    int    `json:"positives"`
+	AUC          struct {
+		Estimate *float64 `json:"estimate"`
+		Lower    *float64 `json:"lower"`
+		Upper    *float64 `json:"upper"`
+	} `json:"roc_auc"`
+	Calibration []json.RawMessage `json:"calibration"`
 }
 
 // TestMonitor records the scores of an earlier week (a snapshot file cut
