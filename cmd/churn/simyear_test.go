@@ -82,6 +82,7 @@ func TestSimulatedYear(t *testing.T) {
 		if slices.Contains(yearRetrains, y) {
 			out := mustChurn(t, append([]string{"train"}, append(trainArgs, "--reason", fmt.Sprintf("retrain in week %d of the year", y))...)...)
 			v := registered(t, out)
+			t.Logf("week %d of the year, %s: %s", y, w.weeks[week], challengeVerdict(out))
 			if !strings.Contains(out, "promoted "+v) {
 				// Not significantly better on its validation weeks: the
 				// team promotes the fresher model by hand, as they planned.
@@ -156,6 +157,17 @@ func registered(t *testing.T, out string) string {
 		t.Fatalf("train registered nothing:\n%s", out)
 	}
 	return m[1]
+}
+
+// challengeVerdict is the line of "train --challenge" that says whether
+// the new model beat the champion.
+func challengeVerdict(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "not promoted: ") || strings.HasPrefix(l, "significantly better") {
+			return l
+		}
+	}
+	return "(no verdict)"
 }
 
 // world is a snapshot CSV as "churn gen" writes it, week after week.
@@ -262,6 +274,15 @@ func checkYearAudit(t *testing.T, ctx context.Context, store *sqlstore.Store, ve
 	}
 }
 
+// scoredWeek is one account-week scored by one model version.
+type scoredWeek struct {
+	account string
+	week    features.Date
+	version string
+}
+
+func (k scoredWeek) String() string { return k.account + " " + k.week.String() + " " + k.version }
+
 // checkYearHistory checks the score history holds exactly what was shown:
 // each week of the year, every account active as of that week under its
 // latest snapshot week (an account that missed the week is scored on the
@@ -270,12 +291,7 @@ func checkYearAudit(t *testing.T, ctx context.Context, store *sqlstore.Store, ve
 // them.
 func checkYearHistory(t *testing.T, ctx context.Context, store *sqlstore.Store, w *world, served []string) map[string]map[features.Date]bool {
 	t.Helper()
-	type key struct {
-		account string
-		week    features.Date
-		version string
-	}
-	want := make(map[key]bool)
+	want := make(map[scoredWeek]bool)
 	weeksOf := map[string]map[features.Date]bool{"": {}}
 	last := make(map[string]features.Date)
 	churned := make(map[string]bool)
@@ -291,7 +307,7 @@ func checkYearHistory(t *testing.T, ctx context.Context, store *sqlstore.Store, 
 		}
 		for a, wk := range last {
 			if !churned[a] {
-				want[key{a, wk, version}] = true
+				want[scoredWeek{a, wk, version}] = true
 				weeksOf[version][wk], weeksOf[""][wk] = true, true
 			}
 		}
@@ -300,15 +316,15 @@ func checkYearHistory(t *testing.T, ctx context.Context, store *sqlstore.Store, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(map[key]bool)
-	var extra []key
+	got := make(map[scoredWeek]bool)
+	var extra []scoredWeek
 	for _, wk := range weeks {
 		recs, err := store.Scores(ctx, wk)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range recs {
-			k := key{r.AccountID, r.Week, r.ModelVersion}
+			k := scoredWeek{r.AccountID, r.Week, r.ModelVersion}
 			if got[k] {
 				t.Errorf("account %s, week %s, model %s recorded twice", k.account, k.week, k.version)
 			}
@@ -318,7 +334,7 @@ func checkYearHistory(t *testing.T, ctx context.Context, store *sqlstore.Store, 
 			}
 		}
 	}
-	var missing []key
+	var missing []scoredWeek
 	for k := range want {
 		if !got[k] && len(missing) < 5 {
 			missing = append(missing, k)
@@ -493,7 +509,7 @@ func (y *year) checkAUC(t *testing.T, ctx context.Context, store *sqlstore.Store
 		}
 		realized[i] = y.doc.Performance[j]
 		if p := realized[i]; p.AUC.Estimate == nil || p.Weeks != len(y.weeksOf[v]) {
-			t.Fatalf("%s: realized AUC %v over %d weeks: want one over the %d weeks it has scores of", v, p.AUC.Estimate, p.Weeks, len(y.weeksOf[v]))
+			t.Fatalf("%s: realized over %d weeks (%d rows, %d churned): want a ROC AUC over the %d weeks it has scores of", v, p.Weeks, p.Rows, p.Positives, len(y.weeksOf[v]))
 		}
 	}
 
