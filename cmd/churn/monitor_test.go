@@ -26,7 +26,9 @@ type monitorPerf struct {
 	Weeks        int    `json:"weeks"`
 	Rows         int    `json:"rows"`
 	Positives    int    `json:"positives"`
-	AUC          struct {
+	// MeanPredicted is the mean score given.
+	MeanPredicted float64 `json:"mean_predicted"`
+	AUC           struct {
 		Estimate *float64 `json:"estimate"`
 		Lower    *float64 `json:"lower"`
 		Upper    *float64 `json:"upper"`

@@ -544,8 +544,9 @@ func (y *year) checkAUC(t *testing.T, ctx context.Context, store *sqlstore.Store
 		seR := (r - *p.AUC.Lower) / z95 // the upper bound may be clipped at 1
 		seV := max(seW, hanleyMcNeilSE(m.AUC, m.Valid.Positives, m.Valid.Rows-m.Valid.Positives))
 		diff, se := r-m.AUC, math.Hypot(seR, seV)
-		t.Logf("%s: validation ROC AUC %.3f (%d rows, %d churned, weeks %s to %s); realized %.3f ± %.3f over %d weeks (%d rows, %d churned); difference %+.3f ± %.3f, z %+.2f",
-			v, m.AUC, m.Valid.Rows, m.Valid.Positives, m.Valid.First, m.Valid.Last, r, seR, p.Weeks, p.Rows, p.Positives, diff, se, diff/se)
+		t.Logf("%s: validation ROC AUC %.3f (%d rows, %d churned, weeks %s to %s); realized %.3f ± %.3f over %d weeks (%d rows, %.1f%% churned, mean score %.1f%%); difference %+.3f ± %.3f, z %+.2f",
+			v, m.AUC, m.Valid.Rows, m.Valid.Positives, m.Valid.First, m.Valid.Last, r, seR, p.Weeks, p.Rows,
+			100*float64(p.Positives)/float64(p.Rows), 100*p.MeanPredicted, diff, se, diff/se)
 		if math.Abs(diff) > zTolerance*se {
 			t.Errorf("%s: realized ROC AUC %.3f is %.1f standard errors from its validation AUC %.3f (allowed %d)", v, r, math.Abs(diff)/se, m.AUC, zTolerance)
 		}
