@@ -76,6 +76,7 @@ func TestSimulatedYear(t *testing.T) {
 	champion := registered(t, mustChurn(t, append([]string{"train"}, trainArgs...)...))
 	served := make([]string, yearWeeks) // the champion of each week of the year
 	versions := []string{champion}
+	promotedWeek := make(map[int]string) // score --format json of the week of each retrain
 	for y := range yearWeeks {
 		week := yearHistory + y
 		w.cut(t, snap, week)
@@ -92,10 +93,17 @@ func TestSimulatedYear(t *testing.T) {
 			versions = append(versions, v)
 		}
 		served[y] = champion
-		_, errs := mustChurnErr(t, "score", "--snapshots", snap, "--model", filepath.Join(reg, "versions", champion),
-			"--record", "--db", db, "--top", "1", "--format", "csv")
+		args := []string{"score", "--snapshots", snap, "--model", filepath.Join(reg, "versions", champion),
+			"--record", "--db", db, "--top", "1", "--format", "csv"}
+		if slices.Contains(yearRetrains, y) {
+			args = append(args[:len(args)-4], "--format", "json") // every account, with its history
+		}
+		out, errs := mustChurnErr(t, args...)
 		if !strings.Contains(errs, "scores of week "+w.weeks[week].String()+" by model "+champion) {
 			t.Fatalf("week %s: score says\n%s", w.weeks[week], errs)
+		}
+		if slices.Contains(yearRetrains, y) {
+			promotedWeek[y] = out
 		}
 	}
 	if len(slices.Compact(slices.Clone(versions))) != 1+len(yearRetrains) {
@@ -109,6 +117,9 @@ func TestSimulatedYear(t *testing.T) {
 	}
 	defer store.Close()
 	checkYearAudit(t, ctx, store, versions)
+	for i, y := range yearRetrains {
+		checkShownAcrossPromotion(t, ctx, store, promotedWeek[y], versions[i], w.weeks[yearHistory+y-1])
+	}
 	weeksOf := checkYearHistory(t, ctx, store, w, served)
 
 	// The year is over and its horizon has passed: the whole world.
@@ -271,6 +282,50 @@ func checkYearAudit(t *testing.T, ctx context.Context, store *sqlstore.Store, ve
 		if i > 0 && !strings.Contains(e.Reason, "week "+strconv.Itoa(yearRetrains[i-1])+" of the year") {
 			t.Errorf("promotion %d: reason %q does not say which retrain", i+1, e.Reason)
 		}
+	}
+}
+
+// checkShownAcrossPromotion checks that the first book of a new champion
+// (out, "churn score --format json") shows, as each account's score of
+// the week before, what the previous champion recorded for it then: the
+// sparkline and the change since last week draw what was shown, not a
+// rescoring with the new model.
+func checkShownAcrossPromotion(t *testing.T, ctx context.Context, store *sqlstore.Store, out, previous string, before features.Date) {
+	t.Helper()
+	var doc scoreDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.Scores(ctx, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := make(map[string]float64)
+	for _, r := range recs {
+		if r.ModelVersion == previous {
+			shown[r.AccountID] = r.Probability
+		}
+	}
+	checked := 0
+	for _, a := range doc.Accounts {
+		p, ok := shown[a.AccountID]
+		if !ok {
+			continue // new this week, or not seen the week before
+		}
+		for k, h := range a.History {
+			if h.Week != before.String() || k == len(a.History)-1 {
+				// The latest week is the score shown now: for an account
+				// that missed this week, the new model's of the week before.
+				continue
+			}
+			checked++
+			if !h.Recorded || h.Probability != p {
+				t.Errorf("%s's first book shows %s's week %s as %v (recorded %v); %s recorded %v", doc.ModelVersion, a.AccountID, h.Week, h.Probability, h.Recorded, previous, p)
+			}
+		}
+	}
+	if checked < len(doc.Accounts)/2 {
+		t.Errorf("%s's first book: %d of %d accounts show week %s; want most", doc.ModelVersion, checked, len(doc.Accounts), before)
 	}
 }
 
