@@ -72,13 +72,20 @@ champion, else 12 weeks.`)
 	}
 	defer store.Close()
 	h := *horizon
+	var horizons map[string]int
 	if h == 0 {
 		var from string
 		if h, from, err = defaultHorizon(store, *modelDir, *regDir); err != nil {
 			return err
 		}
+		if horizons, err = versionHorizons(ctx, store, *modelDir, h); err != nil {
+			return err
+		}
+		if len(horizons) > 0 {
+			from += "; the versions trained for another judged over their own"
+		}
 		// Say which horizon labels, as a wrong one changes every figure.
-		fmt.Fprintf(e.stderr, "churn monitor: horizon %d weeks, %s (--horizon sets it)\n", h, from)
+		fmt.Fprintf(e.stderr, "churn monitor: horizon %d weeks, %s (--horizon sets one for all)\n", h, from)
 	}
 	tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
 	if err != nil {
@@ -87,7 +94,7 @@ champion, else 12 weeks.`)
 	if !tab.HasChurned {
 		return fmt.Errorf("%s: no churned column: outcomes cannot be told", *snapshots)
 	}
-	rep, err := monitor.Run(ctx, store, monitor.Fates(tab), monitor.Options{Horizon: h, AsOf: tab.Last})
+	rep, err := monitor.Run(ctx, store, monitor.Fates(tab), monitor.Options{Horizon: h, Horizons: horizons, AsOf: tab.Last})
 	if err != nil {
 		return err
 	}
@@ -125,6 +132,38 @@ func defaultHorizon(store *sqlstore.Store, modelDir, regDir string) (int, string
 	return a.Horizon, "model " + a.Version + "'s", nil
 }
 
+// versionHorizons returns the horizons of the model versions the store
+// knows (a registry records each version's with it) and of the model at
+// modelDir, where they differ from h: each version is judged over the
+// horizon it was trained for, so that its realized AUC compares with its
+// validation AUC after a retrain changed the horizon.
+func versionHorizons(ctx context.Context, store *sqlstore.Store, modelDir string, h int) (map[string]int, error) {
+	versions, err := store.ModelVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	horizons := make(map[string]int)
+	for _, v := range versions {
+		var d struct {
+			Horizon int `json:"horizon_weeks"`
+		}
+		if len(v.Details) == 0 || json.Unmarshal(v.Details, &d) != nil || d.Horizon < 1 {
+			continue // a version registered without one: the default
+		}
+		if d.Horizon != h {
+			horizons[v.Version] = d.Horizon
+		}
+	}
+	if modelDir != "" {
+		a, err := models.Load(modelDir)
+		if err != nil {
+			return nil, err
+		}
+		delete(horizons, a.Version) // h is its own
+	}
+	return horizons, nil
+}
+
 // writeMonitorJSON writes rep indented; monitor.Report writes NaN as
 // null.
 func writeMonitorJSON(w io.Writer, rep *monitor.Report) error {
@@ -137,7 +176,7 @@ func writeMonitorJSON(w io.Writer, rep *monitor.Report) error {
 // each version's calibration by decile.
 func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 	pct := rep.Confidence * 100
-	fmt.Fprintf(w, "Realized outcomes in %s: horizon %d weeks, snapshots to %s\n", store, rep.Horizon, rep.AsOf)
+	fmt.Fprintf(w, "Realized outcomes in %s: horizon %d weeks (each version's in HORIZON), snapshots to %s\n", store, rep.Horizon, rep.AsOf)
 	fmt.Fprintf(w, "%d matured weeks", len(rep.Matured))
 	if len(rep.Matured) > 0 {
 		fmt.Fprintf(w, " (%s to %s)", rep.Matured[0], rep.Matured[len(rep.Matured)-1])
@@ -150,13 +189,13 @@ func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 	}
 	fmt.Fprintf(w, "intervals: %g%%; ROC AUC by DeLong, PR-AUC by logit (Boyd et al. 2013), rates by Wilson\n\n", pct)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL\tSEGMENT\tWEEKS\tROWS\tCHURNED\tMEAN SCORE\tROC AUC\tPR-AUC\tTOP 10% CHURNED\tLIFT")
+	fmt.Fprintln(tw, "MODEL\tHORIZON\tSEGMENT\tWEEKS\tROWS\tCHURNED\tMEAN SCORE\tROC AUC\tPR-AUC\tTOP 10% CHURNED\tLIFT")
 	for _, g := range rep.Groups {
 		seg := g.Segment
 		if seg == "" {
 			seg = "(all)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", g.ModelVersion, seg, g.Weeks, g.Rows,
+		fmt.Fprintf(tw, "%s\t%dw\t%s\t%d\t%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\n", g.ModelVersion, g.Horizon, seg, g.Weeks, g.Rows,
 			ratePct(g.ChurnRate), 100*g.MeanPredicted, auc(g.AUC), auc(g.PRAUC), ratePct(g.TopDecile.Rate), fixed(g.TopDecile.Lift))
 	}
 	if err := tw.Flush(); err != nil {

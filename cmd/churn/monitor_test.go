@@ -6,28 +6,36 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // monitorDoc is the part of "churn monitor --format json" these tests read.
 type monitorDoc struct {
-	Horizon     int      `json:"horizon_weeks"`
-	AsOf        string   `json:"as_of"`
-	Matured     []string `json:"matured_weeks"`
-	Immature    []string `json:"immature_weeks"`
-	Performance []struct {
-		ModelVersion string `json:"model_version"`
-		Segment      string `json:"segment"`
-		Rows         int    `json:"rows"`
-		Positives    int    `json:"positives"`
-		AUC          struct {
-			Estimate *float64 `json:"estimate"`
-			Lower    *float64 `json:"lower"`
-			Upper    *float64 `json:"upper"`
-		} `json:"roc_auc"`
-		Calibration []json.RawMessage `json:"calibration"`
-	} `json:"performance"`
+	Horizon     int           `json:"horizon_weeks"`
+	AsOf        string        `json:"as_of"`
+	Matured     []string      `json:"matured_weeks"`
+	Immature    []string      `json:"immature_weeks"`
+	Performance []monitorPerf `json:"performance"`
+}
+
+// monitorPerf is one model version and segment of monitorDoc.
+type monitorPerf struct {
+	ModelVersion string `json:"model_version"`
+	Segment      string `json:"segment"`
+	Weeks        int    `json:"weeks"`
+	Horizon      int    `json:"horizon_weeks"`
+	Rows         int    `json:"rows"`
+	Positives    int    `json:"positives"`
+	// MeanPredicted is the mean score given.
+	MeanPredicted float64 `json:"mean_predicted"`
+	AUC           struct {
+		Estimate *float64 `json:"estimate"`
+		Lower    *float64 `json:"lower"`
+		Upper    *float64 `json:"upper"`
+	} `json:"roc_auc"`
+	Calibration []json.RawMessage `json:"calibration"`
 }
 
 // TestMonitor records the scores of an earlier week (a snapshot file cut
@@ -153,5 +161,61 @@ func TestMonitorRegistry(t *testing.T) {
 	}
 	if doc.Horizon != 5 || !slices.Contains(doc.Matured, "2023-10-02") || len(doc.Performance) == 0 || doc.Performance[0].ModelVersion != m[1] {
 		t.Errorf("horizon %d, matured %v, performance %+v: want the champion's 5 weeks and %s on 2023-10-02", doc.Horizon, doc.Matured, doc.Performance, m[1])
+	}
+}
+
+// TestMonitorVersionHorizons judges each model version of a registry over
+// the horizon it was trained for: a team that lengthens its horizon at a
+// retrain must not see its earlier model's scores labelled by the new
+// model's horizon, or their realized AUC is not comparable with their
+// validation AUC.
+func TestMonitorVersionHorizons(t *testing.T) {
+	t.Setenv("CHURN_USER", "ci-bot")
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.csv")
+	mustChurn(t, "gen", "--accounts", "400", "--weeks", "60", "--seed", "6", "--out", snap)
+	reg := filepath.Join(dir, "registry")
+	train := func(horizon string, challenge ...string) string {
+		return registered(t, mustChurn(t, append([]string{"train", "--snapshots", snap, "--horizon", horizon, "--valid-weeks", "4",
+			"--model", "logistic", "--no-plots", "--registry", reg}, challenge...)...))
+	}
+	short := train("4", "--challenge") // the first model: champion
+	long := train("10")
+	mustChurn(t, "models", "promote", long, "--registry", reg, "--reason", "a quarter's notice")
+	cut := filepath.Join(dir, "cut.csv")
+	cutAt(t, snap, cut, "2023-09-04") // week 36 of 60
+	for _, v := range []string{short, long} {
+		mustChurn(t, "score", "--snapshots", cut, "--model", filepath.Join(reg, "versions", v), "--record",
+			"--db", filepath.Join(reg, "churn.db"), "--top", "1")
+	}
+	monitorJSON := func(args ...string) map[string]monitorPerf {
+		t.Helper()
+		code, out, errs := churn(t, append([]string{"monitor", "--snapshots", snap, "--registry", reg, "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("monitor %v: exit %d\n%s", args, code, errs)
+		}
+		var doc monitorDoc
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		groups := make(map[string]monitorPerf)
+		for _, p := range doc.Performance {
+			if p.Segment == "" {
+				groups[p.ModelVersion] = p
+			}
+		}
+		return groups
+	}
+	got := monitorJSON()
+	for _, tt := range []struct {
+		version string
+		horizon int
+	}{{short, 4}, {long, 10}} {
+		want := monitorJSON("--horizon", strconv.Itoa(tt.horizon))[tt.version]
+		g := got[tt.version]
+		if g.Horizon != tt.horizon || g.Rows != want.Rows || g.Positives != want.Positives || *g.AUC.Estimate != *want.AUC.Estimate {
+			t.Errorf("%s: horizon %d, %d rows, %d churned, ROC AUC %v; want its own horizon %d: %d rows, %d churned, ROC AUC %v",
+				tt.version, g.Horizon, g.Rows, g.Positives, *g.AUC.Estimate, tt.horizon, want.Rows, want.Positives, *want.AUC.Estimate)
+		}
 	}
 }

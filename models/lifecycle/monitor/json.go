@@ -35,6 +35,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	type perf struct {
 		ModelVersion  string        `json:"model_version"`
 		Segment       string        `json:"segment"`
+		Horizon       int           `json:"horizon_weeks"`
 		FirstWeek     features.Date `json:"first_week"`
 		LastWeek      features.Date `json:"last_week"`
 		Weeks         int           `json:"weeks"`
@@ -56,7 +57,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		Groups []perf `json:"performance"`
 	}{plain: &p, Groups: []perf{}}
 	for _, g := range r.Groups {
-		q := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
+		q := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, Horizon: g.Horizon, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
 			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),
 			MeanPredicted: num(g.MeanPredicted), AUC: iv(g.AUC), PRAUC: iv(g.PRAUC), Deciles: []decile{},
 			TopDecile: top{Rows: g.TopDecile.Rows, Rate: iv(g.TopDecile.Rate), Lift: num(g.TopDecile.Lift)}}

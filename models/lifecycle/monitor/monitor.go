@@ -44,10 +44,15 @@ func Fates(t *features.Table) map[string]Fate {
 	return f
 }
 
-// Options set the horizon and the confidence level.
+// Options set the horizons and the confidence level.
 type Options struct {
 	// Horizon is the label horizon in weeks, as in training.
 	Horizon int
+	// Horizons holds, by model version, the horizons of versions trained
+	// for another horizon than Horizon. Each version is judged over its
+	// own: labelled over another, its realized AUC would not be
+	// comparable with its validation AUC.
+	Horizons map[string]int
 	// AsOf is the latest snapshot week: a week w has matured when
 	// w + Horizon weeks is no later than AsOf.
 	AsOf features.Date
@@ -56,9 +61,28 @@ type Options struct {
 	Confidence float64
 }
 
-// Matured reports whether the label of week has matured by o.AsOf.
+// Matured reports whether the label of week has matured by o.AsOf, over
+// Horizon.
 func (o Options) Matured(week features.Date) bool {
 	return week+features.Date(7*o.Horizon) <= o.AsOf
+}
+
+// HorizonOf is the horizon version is judged over: its own from
+// Horizons, else Horizon.
+func (o Options) HorizonOf(version string) int {
+	if h, ok := o.Horizons[version]; ok {
+		return h
+	}
+	return o.Horizon
+}
+
+// shortest is the shortest of the horizons.
+func (o Options) shortest() int {
+	h := o.Horizon
+	for _, v := range o.Horizons {
+		h = min(h, v)
+	}
+	return h
 }
 
 // Interval is an estimate with its confidence interval; NaN where it
@@ -79,7 +103,9 @@ type Performance struct {
 	ModelVersion string `json:"model_version"`
 	// Segment is "" for all segments together; accounts without a
 	// segment count only there.
-	Segment   string        `json:"segment"`
+	Segment string `json:"segment"`
+	// Horizon is the label horizon the version is judged over.
+	Horizon   int           `json:"horizon_weeks"`
 	FirstWeek features.Date `json:"first_week"`
 	LastWeek  features.Date `json:"last_week"`
 	Weeks     int           `json:"weeks"`
@@ -108,11 +134,14 @@ type Performance struct {
 // Report is the realized performance of every model version on the
 // matured weeks of a score history.
 type Report struct {
+	// Horizon is Options.Horizon; each Performance says the horizon of
+	// its version.
 	Horizon    int           `json:"horizon_weeks"`
 	AsOf       features.Date `json:"as_of"`
 	Confidence float64       `json:"confidence"`
 	// Matured lists the recorded weeks evaluated, oldest first;
-	// Immature those left out because their horizon has not passed.
+	// Immature those left out because their horizon has not passed. A
+	// week scored by versions of different horizons may be in both.
 	Matured  []features.Date `json:"matured_weeks"`
 	Immature []features.Date `json:"immature_weeks"`
 	// Censored counts scores left out because the account left the
@@ -127,12 +156,18 @@ type Report struct {
 }
 
 // Evaluate compares recs, scores of any weeks, with the outcomes fates
-// give. Scores of weeks not matured by o.AsOf are left out (their weeks
-// listed as Immature), as are censored outcomes. A group with a single
-// class gets NaN where a figure needs both.
+// give, each over its version's horizon (o.HorizonOf). Scores of weeks
+// not matured by o.AsOf are left out (their weeks listed as Immature), as
+// are censored outcomes. A group with a single class gets NaN where a
+// figure needs both.
 func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*Report, error) {
 	if o.Horizon < 1 {
 		return nil, fmt.Errorf("horizon %d: want at least 1 week", o.Horizon)
+	}
+	for v, h := range o.Horizons {
+		if h < 1 {
+			return nil, fmt.Errorf("horizon %d of model %s: want at least 1 week", h, v)
+		}
 	}
 	if o.AsOf == features.NoDate {
 		return nil, errors.New("no as-of week: the snapshots hold no weeks")
@@ -164,7 +199,9 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 		if err := rec.Check(); err != nil {
 			return nil, err
 		}
-		if !o.Matured(rec.Week) {
+		h := o.HorizonOf(rec.ModelVersion)
+		end := rec.Week + features.Date(7*h)
+		if end > o.AsOf {
 			immature[rec.Week] = true
 			continue
 		}
@@ -174,7 +211,7 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 			r.Unknown++
 			continue
 		}
-		label := features.Outcome(rec.Week, rec.Week+features.Date(7*o.Horizon), f.ChurnWeek, f.Last)
+		label := features.Outcome(rec.Week, end, f.ChurnWeek, f.Last)
 		if label == features.Censored {
 			r.Censored++
 			continue
@@ -201,7 +238,9 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 		return cmp.Compare(a.segment, b.segment)
 	})
 	for _, k := range order {
-		r.Groups = append(r.Groups, groups[k].performance(k.version, k.segment, o.Confidence))
+		p := groups[k].performance(k.version, k.segment, o.Confidence)
+		p.Horizon = o.HorizonOf(k.version)
+		r.Groups = append(r.Groups, p)
 	}
 	return r, nil
 }
@@ -261,7 +300,8 @@ type History interface {
 }
 
 // Run evaluates the scores h holds against fates: it reads only the
-// weeks that have matured and lists the others as Immature.
+// weeks that have matured over the shortest horizon of o and lists the
+// others as Immature.
 func Run(ctx context.Context, h History, fates map[string]Fate, o Options) (*Report, error) {
 	weeks, err := h.ScoredWeeks(ctx)
 	if err != nil {
@@ -270,7 +310,7 @@ func Run(ctx context.Context, h History, fates map[string]Fate, o Options) (*Rep
 	var recs []lifecycle.ScoreRecord
 	immature := []features.Date{}
 	for _, w := range weeks {
-		if o.Horizon >= 1 && !o.Matured(w) {
+		if s := o.shortest(); s >= 1 && w+features.Date(7*s) > o.AsOf {
 			immature = append(immature, w)
 			continue
 		}

@@ -182,6 +182,67 @@ func TestEvaluateLeavesOut(t *testing.T) {
 	}
 }
 
+// TestEvaluateVersionHorizons judges each version over its own horizon:
+// accounts that churn six weeks after the week are churners for a model of
+// horizon 8 and not for one of horizon 4, and a week is mature for the
+// short model before it is for the long one.
+func TestEvaluateVersionHorizons(t *testing.T) {
+	week := asOf.AddDays(-7 * 10)
+	recent := asOf.AddDays(-7 * 5) // matured over 4 weeks, not over 8
+	fates := make(map[string]monitor.Fate)
+	var recs []lifecycle.ScoreRecord
+	for i := range 40 {
+		id := fmt.Sprintf("a%03d", i)
+		fates[id] = monitor.Fate{Last: asOf, ChurnWeek: features.NoDate}
+		p := 0.1
+		if i%4 == 0 {
+			fates[id] = monitor.Fate{Last: week.AddDays(42), ChurnWeek: week.AddDays(42)}
+			p = 0.6
+		}
+		for _, v := range []string{"short", "long"} {
+			recs = append(recs, lifecycle.ScoreRecord{AccountID: id, Week: week, ModelVersion: v, Probability: p})
+		}
+		if i%4 != 0 { // the churners are in their last weeks by then
+			recs = append(recs, lifecycle.ScoreRecord{AccountID: id, Week: recent, ModelVersion: "short", Probability: 0.1},
+				lifecycle.ScoreRecord{AccountID: id, Week: recent, ModelVersion: "long", Probability: 0.1})
+		}
+	}
+	r, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: 8, Horizons: map[string]int{"short": 4}, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(map[string]monitor.Performance)
+	for _, g := range r.Groups {
+		got[g.ModelVersion] = g
+	}
+	// short: week's churners churn after its 4 weeks (negatives), and
+	// its recent week has matured; long: 10 churners, recent not matured.
+	if g := got["short"]; g.Horizon != 4 || g.Positives != 0 || g.Rows != 70 || g.Weeks != 2 {
+		t.Errorf("short: horizon %d, %d rows in %d weeks, %d churned; want 4, 70 in 2, 0", g.Horizon, g.Rows, g.Weeks, g.Positives)
+	}
+	if g := got["long"]; g.Horizon != 8 || g.Positives != 10 || g.Rows != 40 || g.AUC.Estimate != 1 {
+		t.Errorf("long: horizon %d, %d rows, %d churned, AUC %v; want 8, 40, 10, 1", g.Horizon, g.Rows, g.Positives, g.AUC.Estimate)
+	}
+	if !slices.Equal(r.Matured, []features.Date{week, recent}) || !slices.Equal(r.Immature, []features.Date{recent}) {
+		t.Errorf("matured %v, immature %v; want %s and %s matured, %s not for long", r.Matured, r.Immature, week, recent, recent)
+	}
+	// Run reads the weeks matured over the shortest horizon.
+	h := weeksOf{}
+	for _, rec := range recs {
+		h[rec.Week] = append(h[rec.Week], rec)
+	}
+	rr, err := monitor.Run(context.Background(), h, fates, monitor.Options{Horizon: 8, Horizons: map[string]int{"short": 4}, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rr.Groups) != 2 || rr.Groups[0].Rows+rr.Groups[1].Rows != 110 {
+		t.Errorf("Run: groups %+v, want short's 70 rows and long's 40", rr.Groups)
+	}
+	if _, err := monitor.Evaluate(recs, fates, monitor.Options{Horizon: 8, Horizons: map[string]int{"short": 0}, AsOf: asOf}); err == nil || !strings.Contains(err.Error(), "horizon 0 of model short") {
+		t.Errorf("a horizon of 0 for one version: err %v", err)
+	}
+}
+
 func TestEvaluateErrors(t *testing.T) {
 	recs, fates := history(3, week0, "v1", perfect)
 	tests := []struct {
