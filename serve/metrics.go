@@ -40,6 +40,11 @@ type serverMetrics struct {
 	historyRecorded prometheus.Counter
 	historyFailures *prometheus.CounterVec
 
+	// shadowRecorded and shadowFailures count the shadow's books
+	// recorded and its failures, by stage (load or record).
+	shadowRecorded prometheus.Counter
+	shadowFailures *prometheus.CounterVec
+
 	// realizedAUC and realizedRows are the realized outcomes of the
 	// last GET /v1/model/performance, by model version and segment.
 	realizedAUC  *prometheus.GaugeVec
@@ -118,6 +123,17 @@ func newServerMetrics() *serverMetrics {
 	for _, op := range []string{"record", "read"} {
 		m.historyFailures.WithLabelValues(op)
 	}
+	m.shadowRecorded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "churn_shadow_recorded_total",
+		Help: "Books of shadow scores (a challenger scored beside the served model, never shown) recorded in the score history.",
+	})
+	m.shadowFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "churn_shadow_failures_total",
+		Help: "Shadow model failures, by stage: load (not read or not scored; the served model serves alone) or record (its scores not stored).",
+	}, []string{"stage"})
+	for _, stage := range []string{"load", "record"} {
+		m.shadowFailures.WithLabelValues(stage)
+	}
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
 		Help: "Scores served: account scores by id, and raw rows scored.",
@@ -127,7 +143,7 @@ func newServerMetrics() *serverMetrics {
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
 		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
-		m.realizedAUC, m.realizedRows,
+		m.realizedAUC, m.realizedRows, m.shadowRecorded, m.shadowFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
