@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"math"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -313,4 +314,88 @@ func TestRecordPeriodically(t *testing.T) {
 	}
 	stop()
 	<-done
+}
+
+// TestShadowPerformance serves the logistic model with the GBM as
+// shadow on snapshots that end a horizon and a week early, then on all
+// of them: GET /v1/model/performance compares the two on that matured
+// week's account-weeks, with the AUCs each version's own performance
+// gives on those same rows.
+func TestShadowPerformance(t *testing.T) {
+	store := openScores(t)
+	champ, shadow := fixture.versions[models.Logistic], fixture.versions[models.GBM]
+	e := newEnv(t, models.Logistic, func(c *Config) { c.Scores, c.ShadowDir = store, fixture.dirs[models.GBM] })
+	st := e.srv.state.Load()
+	week := st.lastWeek.AddDays(-7 * (st.model.Horizon + 1))
+	var early []features.Snapshot
+	for _, r := range fixture.rows {
+		if r.Week <= week {
+			early = append(early, r)
+		}
+	}
+	e.snaps.set(early, nil)
+	if err := e.srv.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.snaps.set(fixture.rows, nil)
+	if err := e.srv.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "three recordings of each", func() bool { return testutil.ToFloat64(e.srv.metrics.shadowRecorded) == 3 })
+
+	type auc struct {
+		Estimate *float64 `json:"estimate"`
+		Lower    *float64 `json:"lower"`
+		Upper    *float64 `json:"upper"`
+	}
+	type perfJSON struct {
+		Matured     []string `json:"matured_weeks"`
+		Performance []struct {
+			ModelVersion string `json:"model_version"`
+			Segment      string `json:"segment"`
+			Rows         int    `json:"rows"`
+			AUC          auc    `json:"roc_auc"`
+		} `json:"performance"`
+		Shadows []struct {
+			Champion      string   `json:"champion"`
+			Challenger    string   `json:"challenger"`
+			Rows          int      `json:"rows"`
+			Weeks         int      `json:"weeks"`
+			ChampionAUC   *float64 `json:"champion_roc_auc"`
+			ChallengerAUC *float64 `json:"challenger_roc_auc"`
+			Difference    auc      `json:"roc_auc_difference"`
+			P             *float64 `json:"p_value"`
+			Verdict       string   `json:"verdict"`
+		} `json:"shadow_comparisons"`
+	}
+	got := decode[perfJSON](t, e.do("GET", "/v1/model/performance", ""))
+	// An account gone before the week is recorded under the week it was
+	// last seen in: the matured weeks end with the week.
+	if len(got.Matured) == 0 || got.Matured[len(got.Matured)-1] != week.String() {
+		t.Fatalf("matured weeks %v, want them to end with %s", got.Matured, week)
+	}
+	own := map[string]float64{}
+	rows := map[string]int{}
+	for _, g := range got.Performance {
+		if g.Segment == "" && g.AUC.Estimate != nil {
+			own[g.ModelVersion], rows[g.ModelVersion] = *g.AUC.Estimate, g.Rows
+		}
+	}
+	if len(got.Shadows) != 1 {
+		t.Fatalf("shadow comparisons %+v, want one", got.Shadows)
+	}
+	c := got.Shadows[0]
+	if c.Champion != champ || c.Challenger != shadow || c.Weeks != len(got.Matured) || c.Rows != rows[champ] || c.Rows != rows[shadow] || c.Rows < 100 {
+		t.Errorf("comparison %+v: want %s against %s on week %s's %d rows", c, champ, shadow, week, rows[champ])
+	}
+	if c.ChampionAUC == nil || c.ChallengerAUC == nil || *c.ChampionAUC != own[champ] || *c.ChallengerAUC != own[shadow] {
+		t.Fatalf("paired AUCs %v and %v, want each version's own %v and %v", c.ChampionAUC, c.ChallengerAUC, own[champ], own[shadow])
+	}
+	d := *c.ChallengerAUC - *c.ChampionAUC
+	if c.Difference.Estimate == nil || math.Abs(*c.Difference.Estimate-d) > 1e-12 || *c.Difference.Lower > d || *c.Difference.Upper < d ||
+		c.P == nil || !(*c.P > 0 && *c.P <= 1) || c.Verdict == "" {
+		t.Errorf("difference %+v, p %v, verdict %q: want %v inside its interval", c.Difference, c.P, c.Verdict, d)
+	}
+	t.Logf("week %s, %d account-weeks: %s AUC %.4f, shadow %s AUC %.4f, p %.3g: %s",
+		week, c.Rows, champ, *c.ChampionAUC, shadow, *c.ChallengerAUC, *c.P, c.Verdict)
 }
