@@ -58,13 +58,13 @@ type recorder struct {
 }
 
 // record queues st's books to be recorded.
-func (r *recorder) record(b *state) {
+func (r *recorder) record(st *state) {
 	if r.s.cfg.Scores == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.pending = b
+	r.pending = st
 	if r.running {
 		return
 	}
@@ -78,15 +78,15 @@ func (r *recorder) run() {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
-		b := r.pending
+		st := r.pending
 		r.pending = nil
-		if b == nil {
+		if st == nil {
 			r.running = false
 			r.mu.Unlock()
 			return
 		}
 		r.mu.Unlock()
-		r.recordNow(b)
+		r.recordNow(st)
 	}
 }
 

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -161,7 +160,7 @@ func (s *Server) RecordPeriodically(ctx context.Context) {
 		case <-ticks:
 		}
 		s.log.Info("periodic recording: reloading the snapshots", "every", s.cfg.RecordEvery)
-		if err := s.Reload(ctx); err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		if err := s.Reload(ctx); err != nil && ctx.Err() != nil {
 			return
 		}
 	}
