@@ -13,7 +13,7 @@ import (
 // show, as "churn monitor" prints them, over the served model's horizon.
 // It reads the score history on each request, which is the price of an
 // answer that includes the latest recordings; it also sets the
-// churn_realized_* gauges.
+// churn_realized_* and churn_shadow_roc_auc_* gauges.
 func (s *Server) performance(c *gin.Context) {
 	st := s.state.Load()
 	if st.table != nil {
@@ -36,6 +36,14 @@ func (s *Server) performance(c *gin.Context) {
 		s.metrics.realizedRows.WithLabelValues(g.ModelVersion, g.Segment).Set(float64(g.Rows))
 		if g.AUC.Estimate == g.AUC.Estimate { // not NaN: both classes seen
 			s.metrics.realizedAUC.WithLabelValues(g.ModelVersion, g.Segment).Set(g.AUC.Estimate)
+		}
+	}
+	s.metrics.shadowAUCDiff.Reset()
+	s.metrics.shadowP.Reset()
+	for _, c := range rep.Shadows {
+		if c.Difference.Estimate == c.Difference.Estimate { // not NaN: tested
+			s.metrics.shadowAUCDiff.WithLabelValues(c.Champion, c.Challenger).Set(c.Difference.Estimate)
+			s.metrics.shadowP.WithLabelValues(c.Champion, c.Challenger).Set(c.P)
 		}
 	}
 	s.reply(c, http.StatusOK, rep)

@@ -396,6 +396,12 @@ func TestShadowPerformance(t *testing.T) {
 		c.P == nil || !(*c.P > 0 && *c.P <= 1) || c.Verdict == "" {
 		t.Errorf("difference %+v, p %v, verdict %q: want %v inside its interval", c.Difference, c.P, c.Verdict, d)
 	}
+	if g := testutil.ToFloat64(e.srv.metrics.shadowAUCDiff.WithLabelValues(champ, shadow)); g != *c.Difference.Estimate {
+		t.Errorf("churn_shadow_roc_auc_difference %v, want %v", g, *c.Difference.Estimate)
+	}
+	if g := testutil.ToFloat64(e.srv.metrics.shadowP.WithLabelValues(champ, shadow)); g != *c.P {
+		t.Errorf("churn_shadow_roc_auc_p_value %v, want %v", g, *c.P)
+	}
 	t.Logf("week %s, %d account-weeks: %s AUC %.4f, shadow %s AUC %.4f, p %.3g: %s",
 		week, c.Rows, champ, *c.ChampionAUC, shadow, *c.ChallengerAUC, *c.P, c.Verdict)
 }
