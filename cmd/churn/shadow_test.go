@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"net"
@@ -90,7 +91,10 @@ func TestModelsShadow(t *testing.T) {
 		t.Errorf("audit: %v, want %v\n%s", actions, want, out)
 	}
 
-	// The server scores the shadow beside the champion and records both.
+	// The server, on snapshots cut a horizon and more before the end,
+	// scores the shadow beside the champion and records both.
+	cut := filepath.Join(dir, "cut.csv")
+	cutAt(t, snap, cut, "2023-08-14") // 7 weeks before the last, 2023-10-02
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +106,7 @@ func TestModelsShadow(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb},
-			[]string{"serve", "--registry", reg, "--snapshots", snap, "--addr", addr, "--drain", "0s", "--access-log", "off"})
+			[]string{"serve", "--registry", reg, "--snapshots", cut, "--addr", addr, "--drain", "0s", "--access-log", "off"})
 	}()
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(errb.String(), "shadow scores recorded"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -136,6 +140,38 @@ func TestModelsShadow(t *testing.T) {
 	if len(n) != 2 || n[champion] == 0 || n[champion] != n[shadow] {
 		t.Errorf("week %s holds %v scores by version, want as many by %s as by %s", weeks[len(weeks)-1], n, champion, shadow)
 	}
+
+	// Against the whole file, the week has matured: churn monitor
+	// compares the shadow with the champion on it.
+	code, stdout, stderr := churn(t, "monitor", "--registry", reg, "--snapshots", snap, "--format", "json")
+	if code != 0 {
+		t.Fatalf("monitor: exit %d\n%s", code, stderr)
+	}
+	var doc struct {
+		Shadows []struct {
+			Champion, Challenger string
+			Rows                 int
+			ChampionAUC          *float64 `json:"champion_roc_auc"`
+			ChallengerAUC        *float64 `json:"challenger_roc_auc"`
+			Verdict              string
+		} `json:"shadow_comparisons"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if len(doc.Shadows) != 1 {
+		t.Fatalf("shadow comparisons %+v, want one\n%s", doc.Shadows, stdout)
+	}
+	c := doc.Shadows[0]
+	if c.Champion != champion || c.Challenger != shadow || c.Rows < n[champion]/2 || c.ChampionAUC == nil || c.ChallengerAUC == nil ||
+		!(*c.ChampionAUC > 0.5 && *c.ChallengerAUC > 0.5) || c.Verdict == "" {
+		t.Errorf("comparison %+v: want %s against %s on the %d scores of the week, both AUCs above chance", c, champion, shadow, n[champion])
+	}
+	out = mustChurn(t, "monitor", "--registry", reg, "--snapshots", snap)
+	if !regexp.MustCompile(`(?m)^` + champion + `\s+` + shadow + `\s+\d+\s+\d+`).MatchString(out) {
+		t.Errorf("monitor's table lacks the comparison:\n%s", out)
+	}
+	t.Logf("champion %s AUC %.3f, shadow %s AUC %.3f on %d account-weeks: %s", champion, *c.ChampionAUC, shadow, *c.ChallengerAUC, c.Rows, c.Verdict)
 }
 
 // TestMonitorTableShadows: the table prints each shadow comparison with
