@@ -357,7 +357,10 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	}
 	if a.Spec.Table != nil {
 		// A customer table's model scores the raw rows it is sent
-		// (POST /v1/score); it has no accounts to rank.
+		// (POST /v1/score); it has no accounts to rank, nor to shadow.
+		if s.cfg.ShadowDir != "" || s.cfg.Shadow != nil {
+			s.log.Warn("no shadow for a customer table's model: it scores no accounts to compare", "model_version", a.Version)
+		}
 		st := &state{model: a, scorer: scorer, book: &ranking.Book{}, table: a.Spec.Table,
 			enc: encodeNames(a), loaded: time.Now()}
 		st.enc.keys = st.enc.keys[:0]

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"net/url"
 	"path/filepath"
@@ -137,20 +138,23 @@ func (s shadowFailingStore) RecordScores(ctx context.Context, recs []lifecycle.S
 func TestShadowFailures(t *testing.T) {
 	broken := t.TempDir()
 	writeFile(t, filepath.Join(broken, models.ModelFile), `{"version": "gbm-`)
+	dir := func(d string) func(*testing.T) string { return func(*testing.T) string { return d } }
 	for _, tt := range []struct {
 		name      string
-		dir       string
+		dir       func(t *testing.T) string
 		store     func(t *testing.T) ScoreHistory
 		stage, in string
 	}{
-		{"missing", filepath.Join(t.TempDir(), "nothing"), nil, "load", "shadow not scored"},
-		{"corrupt", broken, nil, "load", "shadow not scored"},
-		{"record", fixture.dirs[models.GBM], func(t *testing.T) ScoreHistory { return shadowFailingStore{openScores(t)} },
+		{"missing", dir(filepath.Join(t.TempDir(), "nothing")), nil, "load", "shadow not scored"},
+		{"corrupt", dir(broken), nil, "load", "shadow not scored"},
+		{"a customer table's model", tableModel, nil, "load", "only a model of snapshots can shadow"},
+		{"record", dir(fixture.dirs[models.GBM]), func(t *testing.T) ScoreHistory { return shadowFailingStore{openScores(t)} },
 			"record", "shadow table full"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			shadowDir := tt.dir(t)
 			e := newEnv(t, models.Logistic, func(c *Config) {
-				c.ShadowDir = tt.dir
+				c.ShadowDir = shadowDir
 				if tt.store != nil {
 					c.Scores = tt.store(t)
 				}
@@ -171,6 +175,21 @@ func TestShadowFailures(t *testing.T) {
 				waitFor(t, "the champion recorded", func() bool { return testutil.ToFloat64(e.srv.metrics.historyRecorded) == 2 })
 			}
 		})
+	}
+}
+
+// TestShadowOfTableModel: a customer table's model has no accounts to
+// shadow; the server says so and serves it.
+func TestShadowOfTableModel(t *testing.T) {
+	logs := &syncBuffer{}
+	srv, err := New(t.Context(), Config{ModelDir: tableModel(t), ShadowDir: fixture.dirs[models.GBM],
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if !strings.Contains(logs.String(), "no shadow for a customer table's model") || srv.ShadowVersion() != "" {
+		t.Errorf("shadow %q; log:\n%s", srv.ShadowVersion(), logs)
 	}
 }
 
