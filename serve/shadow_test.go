@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,16 @@ func TestShadowScoring(t *testing.T) {
 		if strings.Contains(got.Body.String(), shadow) {
 			t.Errorf("%s %s shows the shadow's version", r.method, r.path)
 		}
+	}
+
+	// GET /v1/model differs only in when each server loaded.
+	model := func(e *env) map[string]any {
+		m := decode[map[string]any](t, e.do("GET", "/v1/model", ""))
+		delete(m["snapshots"].(map[string]any), "loaded_at")
+		return m
+	}
+	if got, want := model(e), model(alone); !reflect.DeepEqual(got, want) {
+		t.Errorf("GET /v1/model with a shadow: %v\nwithout: %v", got, want)
 	}
 
 	recs, err := store.Scores(ctx, book.AsOf)
