@@ -43,6 +43,14 @@
 // Concurrent reloads are coalesced: one runs, one waits, and every call
 // made while one waits shares its result.
 //
+// # Shadow and score history
+//
+// With Config.Scores, every state loaded is recorded, at start, on each
+// reload and every Config.RecordEvery (RecordPeriodically). A shadow
+// (Config.ShadowDir, or a registry's with Config.Shadow) is scored into
+// the same state beside the served model and recorded marked shadow; no
+// request reads it, and its failures never fail a load or a request.
+//
 // # Security
 //
 // With Config.Token set, every route except health, metrics and

@@ -44,27 +44,27 @@ func (s *Server) useShownHistory(ctx context.Context, book *ranking.Book) {
 	s.log.Debug("score history read", "weekly_scores", n, "took", time.Since(start))
 }
 
-// recorder records the books a server loads into its ScoreHistory, one
-// at a time, off the request and reload paths. A book that arrives while
-// one is being recorded waits; a newer one replaces it, as the latest is
-// the one being shown.
+// recorder records the books a server loads into its ScoreHistory, the
+// served model's and its shadow's, one state at a time, off the request
+// and reload paths. A state that arrives while one is being recorded
+// waits; a newer one replaces it, as the latest is the one being shown.
 type recorder struct {
 	s *Server
 
 	mu      sync.Mutex
-	pending *ranking.Book
+	pending *state
 	running bool
 	wg      sync.WaitGroup
 }
 
-// record queues b to be recorded.
-func (r *recorder) record(b *ranking.Book) {
+// record queues st's books to be recorded.
+func (r *recorder) record(st *state) {
 	if r.s.cfg.Scores == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.pending = b
+	r.pending = st
 	if r.running {
 		return
 	}
@@ -78,33 +78,51 @@ func (r *recorder) run() {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
-		b := r.pending
+		st := r.pending
 		r.pending = nil
-		if b == nil {
+		if st == nil {
 			r.running = false
 			r.mu.Unlock()
 			return
 		}
 		r.mu.Unlock()
-		r.recordNow(b)
+		r.recordNow(st)
 	}
 }
 
-// recordNow records b; a failure is logged and counted, nothing more.
-func (r *recorder) recordNow(b *ranking.Book) {
+// recordNow records st's book, then its shadow's in a transaction of
+// its own, so that a shadow's failure never costs the shown scores; a
+// failure is logged and counted, nothing more.
+func (r *recorder) recordNow(st *state) {
 	s := r.s
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
+	b := st.book
 	start := time.Now()
 	n, err := s.cfg.Scores.RecordScores(ctx, lifecycle.Records(b))
 	if err != nil {
 		s.metrics.historyFailures.WithLabelValues("record").Inc()
 		s.log.Error("score history not recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(), "err", err)
+	} else {
+		s.perf.invalidate()
+		s.metrics.historyRecorded.Inc()
+		s.log.Info("score history recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(),
+			"scores", n, "took", time.Since(start))
+	}
+	if st.shadow == nil {
+		return
+	}
+	b = st.shadow.book
+	start = time.Now()
+	n, err = s.cfg.Scores.RecordScores(ctx, shadowRecords(st.shadow))
+	if err != nil {
+		s.metrics.shadowFailures.WithLabelValues("record").Inc()
+		s.log.Error("shadow scores not recorded", "shadow_version", b.Model.Version, "as_of", b.AsOf.String(), "err", err)
 		return
 	}
 	s.perf.invalidate()
-	s.metrics.historyRecorded.Inc()
-	s.log.Info("score history recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(),
+	s.metrics.shadowRecorded.Inc()
+	s.log.Info("shadow scores recorded", "shadow_version", b.Model.Version, "as_of", b.AsOf.String(),
 		"scores", n, "took", time.Since(start))
 }
 

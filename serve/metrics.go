@@ -40,6 +40,15 @@ type serverMetrics struct {
 	historyRecorded prometheus.Counter
 	historyFailures *prometheus.CounterVec
 
+	// shadowRecorded and shadowFailures count the shadow's books
+	// recorded and its failures, by stage (load or record).
+	shadowRecorded prometheus.Counter
+	shadowFailures *prometheus.CounterVec
+	// shadowAUCDiff and shadowP are the paired comparisons of the last
+	// GET /v1/model/performance, by champion and challenger version.
+	shadowAUCDiff *prometheus.GaugeVec
+	shadowP       *prometheus.GaugeVec
+
 	// realizedAUC and realizedRows are the realized outcomes of the
 	// last GET /v1/model/performance, by model version and segment.
 	realizedAUC  *prometheus.GaugeVec
@@ -118,6 +127,25 @@ func newServerMetrics() *serverMetrics {
 	for _, op := range []string{"record", "read"} {
 		m.historyFailures.WithLabelValues(op)
 	}
+	m.shadowRecorded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "churn_shadow_recorded_total",
+		Help: "Books of shadow scores (a challenger scored beside the served model, never shown) recorded in the score history.",
+	})
+	m.shadowFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "churn_shadow_failures_total",
+		Help: "Shadow model failures, by stage: load (not read or not scored; the served model serves alone) or record (its scores not stored).",
+	}, []string{"stage"})
+	for _, stage := range []string{"load", "record"} {
+		m.shadowFailures.WithLabelValues(stage)
+	}
+	m.shadowAUCDiff = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "churn_shadow_roc_auc_difference",
+		Help: "Realized ROC AUC of the shadow (challenger) minus the model shown (champion), on the matured account-weeks both scored, as of the last GET /v1/model/performance.",
+	}, []string{"champion", "challenger"})
+	m.shadowP = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "churn_shadow_roc_auc_p_value",
+		Help: "Two-sided p-value of DeLong's paired test of churn_shadow_roc_auc_difference.",
+	}, []string{"champion", "challenger"})
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
 		Help: "Scores served: account scores by id, and raw rows scored.",
@@ -127,7 +155,7 @@ func newServerMetrics() *serverMetrics {
 	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
 		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
-		m.realizedAUC, m.realizedRows,
+		m.realizedAUC, m.realizedRows, m.shadowRecorded, m.shadowFailures, m.shadowAUCDiff, m.shadowP,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

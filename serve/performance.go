@@ -19,7 +19,8 @@ import (
 // or loads a new model or snapshots (see perfCache), as rereading a
 // year of scores on every request, for an answer that changes weekly,
 // would make each dashboard visit cost a full scan of the history. It
-// also sets the churn_realized_* gauges when it computes the report.
+// also sets the churn_realized_* and churn_shadow_roc_auc_* gauges when
+// it computes the report.
 func (s *Server) performance(c *gin.Context) {
 	// The generation is read before the state, so that a report
 	// computed from a state replaced meanwhile is never kept as current
@@ -61,6 +62,14 @@ func (s *Server) setRealizedGauges(rep *monitor.Report) {
 		s.metrics.realizedRows.WithLabelValues(g.ModelVersion, g.Segment).Set(float64(g.Rows))
 		if g.AUC.Estimate == g.AUC.Estimate { // not NaN: both classes seen
 			s.metrics.realizedAUC.WithLabelValues(g.ModelVersion, g.Segment).Set(g.AUC.Estimate)
+		}
+	}
+	s.metrics.shadowAUCDiff.Reset()
+	s.metrics.shadowP.Reset()
+	for _, c := range rep.Shadows {
+		if c.Difference.Estimate == c.Difference.Estimate { // not NaN: tested
+			s.metrics.shadowAUCDiff.WithLabelValues(c.Champion, c.Challenger).Set(c.Difference.Estimate)
+			s.metrics.shadowP.WithLabelValues(c.Champion, c.Challenger).Set(c.P)
 		}
 	}
 }

@@ -186,7 +186,7 @@ func TestPerformanceCache(t *testing.T) {
 	for _, a := range st.book.Accounts[:20] {
 		book.Accounts = append(book.Accounts, &ranking.Account{AccountID: a.AccountID, Week: week, Probability: a.Probability})
 	}
-	e.srv.history.record(book)
+	e.srv.history.record(&state{book: book})
 	e.srv.history.wait()
 	after := get()
 	if reads() != 2 {

@@ -85,6 +85,22 @@ type Config struct {
 	// churn_score_history_failures_total, and fails neither a load nor a
 	// request. Close waits for the recording under way.
 	Scores ScoreHistory
+	// ShadowDir is a model folder scored beside the served model, the
+	// shadow: its scores of the same accounts and week are recorded in
+	// Scores, marked shadow and under its own version, whenever the
+	// served model's are, and are never shown. A shadow that fails to
+	// load or score is logged and counted in
+	// churn_shadow_failures_total, and fails neither a load nor a
+	// request.
+	ShadowDir string
+	// Shadow, instead of ShadowDir, follows a registry's shadow:
+	// FollowChampion reloads when it changes.
+	Shadow ShadowSource
+	// RecordEvery is how often RecordPeriodically reloads, recording the
+	// week's scores; 0 means never.
+	RecordEvery time.Duration
+	// Tick makes RecordPeriodically's ticks; nil means a time.Ticker's.
+	Tick Ticker
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -102,6 +118,13 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("serve: drain period %v", c.Drain)
 	case c.AdminToken != "" && c.AdminToken == c.Token:
 		return c, errors.New("serve: the admin token is the readers' token")
+	case c.ShadowDir != "" && c.Shadow != nil:
+		return c, errors.New("serve: a shadow folder and a shadow to follow: give one")
+	case c.RecordEvery < 0:
+		return c, fmt.Errorf("serve: recording period %v", c.RecordEvery)
+	}
+	if c.Tick == nil {
+		c.Tick = realTicker
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
@@ -160,6 +183,10 @@ type state struct {
 	// and without a score history to read.
 	fates    map[string]monitor.Fate
 	lastWeek features.Date
+	// shadow is the model scored beside this one, recorded and never
+	// shown; nil without one. shadowSeen is what Config.Shadow said.
+	shadow     *shadowState
+	shadowSeen shadowSeen
 }
 
 // New loads the model and scores every active account in the snapshots.
@@ -332,7 +359,10 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	}
 	if a.Spec.Table != nil {
 		// A customer table's model scores the raw rows it is sent
-		// (POST /v1/score); it has no accounts to rank.
+		// (POST /v1/score); it has no accounts to rank, nor to shadow.
+		if s.cfg.ShadowDir != "" || s.cfg.Shadow != nil {
+			s.log.Warn("no shadow for a customer table's model: it scores no accounts to compare", "model_version", a.Version)
+		}
 		st := &state{model: a, scorer: scorer, book: &ranking.Book{}, table: a.Spec.Table,
 			enc: encodeNames(a), loaded: time.Now()}
 		st.enc.keys = st.enc.keys[:0]
@@ -377,6 +407,7 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	for j, f := range a.Features {
 		st.column[f] = j
 	}
+	st.shadow, st.shadowSeen = s.loadShadow(ctx, a, tab)
 	return st, nil
 }
 
@@ -385,7 +416,7 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 func (s *Server) swap(st *state) {
 	s.state.Store(st)
 	s.metrics.describe(st)
-	s.history.record(st.book)
+	s.history.record(st)
 }
 
 // ginRelease puts gin in release mode once per process, before the first

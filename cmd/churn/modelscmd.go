@@ -21,10 +21,11 @@ import (
 // modelsSubcommands are the actions of "churn models", with their
 // synopses.
 var modelsSubcommands = []struct{ name, synopsis string }{
-	{"list", "list the registered versions; * marks the champion"},
+	{"list", "list the registered versions; * marks the champion, s the shadow"},
 	{"show", "show a version (default: the champion) and its audit entries"},
 	{"promote", "make VERSION the champion (--reason required)"},
 	{"rollback", "make the previous champion the champion again (--reason required)"},
+	{"shadow", "score VERSION beside the champion, recorded and never shown; --clear stops (--reason required)"},
 	{"audit", "print the audit of registrations, promotions and rollbacks"},
 }
 
@@ -57,6 +58,8 @@ func runModels(ctx context.Context, e *env, args []string) error {
 		positional = "VERSION --reason TEXT " + positional
 	case "rollback":
 		positional = "--reason TEXT " + positional
+	case "shadow":
+		positional = "(VERSION | --clear) --reason TEXT " + positional
 	}
 	fs := newFlags(e, "models "+sub, positional, synopsis+`.
 
@@ -66,10 +69,17 @@ which "churn serve --registry DIR" serves. Promotions and rollbacks are
 recorded, with the user ($CHURN_USER, else $USER or $LOGNAME) and the
 reason, in the lifecycle store's append-only audit: by default the SQLite
 file DIR/`+lifecycle.DefaultDBName+`, or the PostgreSQL database --db postgres://...
-A VERSION may be shortened to any prefix that names one version.`)
+A VERSION may be shortened to any prefix that names one version.
+
+The shadow (DIR/shadow.json) is a challenger "churn serve --registry DIR"
+scores beside the champion on the same accounts and week, recording its
+scores in the score history under its own version without ever showing
+them, so that "churn monitor" compares the two on live traffic. Setting and
+clearing it are audited as promotions are; promoting the shadow clears it.`)
 	dir := fs.String("registry", "", "registry folder")
 	db := fs.String("db", "", "lifecycle store: a postgres:// URL or a SQLite file (default DIR/"+lifecycle.DefaultDBName+")")
-	reason := fs.String("reason", "", "why, for the audit (promote and rollback)")
+	reason := fs.String("reason", "", "why, for the audit (promote, rollback and shadow)")
+	clear := fs.Bool("clear", false, "shadow: stop shadowing")
 	rest, err := parseWithArgs(e, fs, args)
 	if err != nil {
 		return err
@@ -86,15 +96,31 @@ A VERSION may be shortened to any prefix that names one version.`)
 			return usageError(fs, "name the VERSION to promote (\"churn models list\" lists them)")
 		}
 		maxArgs = 1
+	case "shadow":
+		if len(rest) == 0 && !*clear {
+			return usageError(fs, "name the VERSION to shadow, or give --clear")
+		}
+		if *clear && len(rest) > 0 {
+			return usageError(fs, "give a VERSION to shadow or --clear, not both")
+		}
+		maxArgs = 1
+	}
+	if isSet(fs, "clear") && sub != "shadow" {
+		return usageError(fs, "--clear is for shadow")
 	}
 	if len(rest) > maxArgs {
 		return usageError(fs, "unexpected argument %q", rest[maxArgs])
 	}
-	if (sub == "promote" || sub == "rollback") && strings.TrimSpace(*reason) == "" {
-		return usageError(fs, "--reason is required: the audit records why the champion changed")
+	changes := sub == "promote" || sub == "rollback" || sub == "shadow"
+	if changes && strings.TrimSpace(*reason) == "" {
+		what := "champion"
+		if sub == "shadow" {
+			what = "shadow"
+		}
+		return usageError(fs, "--reason is required: the audit records why the %s changed", what)
 	}
-	if isSet(fs, "reason") && sub != "promote" && sub != "rollback" {
-		return usageError(fs, "--reason is for promote and rollback")
+	if isSet(fs, "reason") && !changes {
+		return usageError(fs, "--reason is for promote, rollback and shadow")
 	}
 	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("registry %s: not a folder (\"churn train --registry %s\" creates it)", *dir, *dir)
@@ -125,10 +151,15 @@ A VERSION may be shortened to any prefix that names one version.`)
 		return err
 	}
 	var entry registry.Entry
-	if sub == "promote" {
+	switch {
+	case sub == "promote":
 		entry, err = reg.Promote(ctx, rest[0], user, *reason)
-	} else {
+	case sub == "rollback":
 		entry, err = reg.Rollback(ctx, user, *reason)
+	case *clear:
+		entry, err = reg.ClearShadow(ctx, user, *reason)
+	default:
+		entry, err = reg.SetShadow(ctx, rest[0], user, *reason)
 	}
 	if err != nil {
 		return err
@@ -196,8 +227,11 @@ func listModels(w io.Writer, reg *registry.Registry) error {
 	fmt.Fprintln(tw, "\tVERSION\tKIND\tTRAINED ON\tVALIDATED ON\tVALID AUC\tREGISTERED")
 	for _, v := range vs {
 		mark := ""
-		if v.Champion {
+		switch {
+		case v.Champion:
 			mark = "*"
+		case v.Shadow:
+			mark = "s"
 		}
 		if v.Err != nil {
 			fmt.Fprintf(tw, "%s\t%s\tunusable: %v\n", mark, v.Version, v.Err)
@@ -231,8 +265,11 @@ func showModel(ctx context.Context, w io.Writer, reg *registry.Registry, name st
 	}
 	a := v.Model
 	role := "registered"
-	if v.Champion {
+	switch {
+	case v.Champion:
 		role = "champion"
+	case v.Shadow:
+		role = "shadow, scored beside the champion"
 	}
 	fmt.Fprintf(w, "version:      %s (%s)\n", v.Version, role)
 	fmt.Fprintf(w, "folder:       %s\n", v.Dir)
@@ -274,8 +311,16 @@ func writeAudit(w io.Writer, es []registry.Entry) error {
 	return tw.Flush()
 }
 
-// printChange reports a promotion or rollback.
+// printChange reports a promotion, rollback or change of shadow.
 func printChange(w io.Writer, e registry.Entry) {
+	switch e.Action {
+	case registry.ShadowOn:
+		fmt.Fprintf(w, "shadowing %s beside the champion %s; audit entry %d by %s: %s\n", e.Version, e.Previous, e.Seq, e.User, e.Reason)
+		return
+	case registry.ShadowOff:
+		fmt.Fprintf(w, "no longer shadowing %s; audit entry %d by %s: %s\n", e.Version, e.Seq, e.User, e.Reason)
+		return
+	}
 	verb := "promoted"
 	if e.Action == registry.Rollback {
 		verb = "rolled back to"

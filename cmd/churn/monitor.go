@@ -201,6 +201,9 @@ func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := writeShadowTable(w, rep); err != nil {
+		return err
+	}
 	for _, g := range rep.Groups {
 		if g.Segment != "" {
 			continue
@@ -216,6 +219,35 @@ func writeMonitorTable(w io.Writer, rep *monitor.Report, store string) error {
 		}
 	}
 	return nil
+}
+
+// writeShadowTable prints each shadow against the model shown beside it,
+// on the account-weeks both scored: the answer to "is the challenger
+// better on live traffic?".
+func writeShadowTable(w io.Writer, rep *monitor.Report) error {
+	if len(rep.Shadows) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nShadows against the model shown, on the account-weeks both scored (DeLong's paired test, %g%% interval)\n", rep.Confidence*100)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHAMPION\tCHALLENGER\tWEEKS\tROWS\tCHURNED\tCHAMPION AUC\tCHALLENGER AUC\tDIFFERENCE\tP\tVERDICT")
+	for _, c := range rep.Shadows {
+		diff, p := "-", "-"
+		if !math.IsNaN(c.Difference.Estimate) {
+			diff = fmt.Sprintf("%+.3f [%+.3f, %+.3f]", c.Difference.Estimate, c.Difference.Lower, c.Difference.Upper)
+			p = fmt.Sprintf("%.3g", c.P)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Champion, c.Challenger, c.Weeks, c.Rows, c.Positives,
+			fixed3(c.ChampionAUC), fixed3(c.ChallengerAUC), diff, p, c.Verdict)
+	}
+	return tw.Flush()
+}
+
+func fixed3(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", x)
 }
 
 func ratePct(i monitor.Interval) string {

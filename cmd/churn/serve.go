@@ -47,18 +47,30 @@ itself needs the header "Authorization: Bearer TOKEN"; the page asks for the
 token and sends it with its API calls. With --admin-token-file the reload
 route needs that token instead, and no longer takes --token-file's.
 
-The server records the scores it serves, at start and on every reload, in
-the score history (--db; by default churn.db beside the model folder, none
-with --db off), and the dashboard's sparklines and change since last week
-show the scores recorded as shown. A failure to record is logged and
-counted, and fails no request.
+The server records the scores it serves, at start, on every reload and every
+--record-every (weekly by default: it reads the snapshots again and records
+the latest week), in the score history (--db; by default churn.db beside the
+model folder, none with --db off), and the dashboard's sparklines and change
+since last week show the scores recorded as shown. A failure to record is
+logged and counted, and fails no request. Recording a week again replaces
+it: one copy per week and model version.
+
+A shadow is a challenger scored beside the served model on the same
+accounts and week and recorded under its own version, marked shadow, but
+never shown by any route; "churn monitor" then compares the two on live
+traffic. With --model, --shadow DIR names one; with --registry the server
+follows the registry's shadow ("churn models shadow"). A shadow that fails
+to load, score or record is logged and counted in
+churn_shadow_failures_total, and the served model serves alone.
 
 A model trained on a customer table (train --table) needs no --snapshots:
 POST /v1/score takes the table's raw columns (categories as strings) and
 answers contributions per column; it has no accounts to rank.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	registryDir := fs.String("registry", "", "registry folder whose champion to serve and follow, instead of --model")
-	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion")
+	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion or shadow")
+	shadowDir := fs.String("shadow", "", "with --model: a model directory to score beside it, recorded and never shown")
+	recordEvery := fs.Duration("record-every", serve.DefaultRecordEvery, "how often to read the snapshots again and record the latest week's scores; 0 turns it off")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored (not for a customer table's model)")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
@@ -82,13 +94,21 @@ answers contributions per column; it has no accounts to rank.`)
 	if isSet(fs, "poll") && *registryDir == "" {
 		return usageError(fs, "--poll needs --registry")
 	}
+	if *shadowDir != "" && *registryDir != "" {
+		return usageError(fs, "--shadow is for --model: with --registry the server follows the registry's shadow (\"churn models shadow\")")
+	}
+	if *recordEvery < 0 {
+		return usageError(fs, "--record-every %v: want 0 (off) or a positive duration", *recordEvery)
+	}
 	var champion serve.Champion
+	var shadow serve.ShadowSource
 	if *registryDir != "" {
 		if fi, err := os.Stat(*registryDir); err != nil || !fi.IsDir() {
 			return fmt.Errorf("registry %s: not a folder (\"churn train --registry %s\" creates it)", *registryDir, *registryDir)
 		}
 		// Serving writes no audit: the registry is read without a store.
-		champion = registry.Open(*registryDir, nil)
+		reg := registry.Open(*registryDir, nil)
+		champion, shadow = reg, reg
 	}
 	if *maxBatch < 1 {
 		return usageError(fs, "--max-batch %d: want at least 1", *maxBatch)
@@ -160,6 +180,9 @@ answers contributions per column; it has no accounts to rank.`)
 		Logger:          log,
 		AccessLog:       access,
 		Scores:          scores,
+		ShadowDir:       *shadowDir,
+		Shadow:          shadow,
+		RecordEvery:     *recordEvery,
 	})
 	if err != nil {
 		return err
@@ -167,6 +190,7 @@ answers contributions per column; it has no accounts to rank.`)
 	defer srv.Close()
 	go reloadOnSignal(ctx, hup, srv, log)
 	go srv.FollowChampion(ctx, *poll)
+	go srv.RecordPeriodically(ctx)
 	return srv.ListenAndServe(ctx, *addr)
 }
 

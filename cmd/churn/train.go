@@ -59,7 +59,10 @@ model with the registry's champion on the new model's validation weeks, the
 latest out-of-time weeks, with DeLong's test for the difference of the two
 ROC AUCs, and promotes it only if its AUC is higher and the two-sided p-value
 is below --challenge-level; otherwise it says why not, with the figures. The
-first model of a registry becomes its champion.`)
+first model of a registry becomes its champion. With --shadow, a model
+--challenge does not promote becomes the registry's shadow instead, scored
+beside the champion by "churn serve --registry" so that "churn monitor"
+compares the two on live traffic.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv): build features here")
 	normalize := weeksFlag(fs)
 	featDir := fs.String("features", "", "directory written by \"churn features\"")
@@ -76,6 +79,7 @@ first model of a registry becomes its champion.`)
 	challenge := fs.Bool("challenge", false, "with --registry: promote the model only if it beats the champion (DeLong test)")
 	level := fs.Float64("challenge-level", registry.DefaultLevel, "significance level of --challenge")
 	reason := fs.String("reason", "", "with --challenge: why, for the audit, before the challenge's figures")
+	shadow := fs.Bool("shadow", false, "with --challenge: make a model that is not promoted the registry's shadow")
 	kind := fs.String("model", "all", "model to fit: logistic, tree, forest, gbm or all")
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
@@ -98,14 +102,14 @@ first model of a registry becomes its champion.`)
 		return errUsage
 	}
 	if *registryDir == "" {
-		for _, name := range []string{"db", "challenge", "challenge-level", "reason"} {
+		for _, name := range []string{"db", "challenge", "challenge-level", "reason", "shadow"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s needs --registry", name)
 			}
 		}
 	}
-	if !*challenge && (isSet(fs, "challenge-level") || isSet(fs, "reason")) {
-		return usageError(fs, "--challenge-level and --reason are for --challenge")
+	if !*challenge && (isSet(fs, "challenge-level") || isSet(fs, "reason") || isSet(fs, "shadow")) {
+		return usageError(fs, "--challenge-level, --reason and --shadow are for --challenge")
 	}
 	if !(*level > 0 && *level < 1) {
 		return usageError(fs, "--challenge-level %v: want a probability in (0, 1), such as 0.05", *level)
@@ -185,7 +189,7 @@ first model of a registry becomes its champion.`)
 	var reg *trainRegistry
 	if *registryDir != "" {
 		var err error
-		if reg, err = openTrainRegistry(ctx, *registryDir, *db, *challenge, *level, *reason); err != nil {
+		if reg, err = openTrainRegistry(ctx, *registryDir, *db, *challenge, *shadow, *level, *reason); err != nil {
 			return err
 		}
 		defer reg.close()

@@ -27,9 +27,12 @@ type trainRegistry struct {
 	champion  *models.Artifact
 	level     float64
 	reason    string
+	// shadow, set by --shadow, makes a challenger that is not promoted
+	// the shadow.
+	shadow bool
 }
 
-func openTrainRegistry(ctx context.Context, dir, db string, challenge bool, level float64, reason string) (*trainRegistry, error) {
+func openTrainRegistry(ctx context.Context, dir, db string, challenge, shadow bool, level float64, reason string) (*trainRegistry, error) {
 	user, err := registry.User(os.Getenv, user.Current)
 	if err != nil {
 		return nil, err
@@ -41,7 +44,7 @@ func openTrainRegistry(ctx context.Context, dir, db string, challenge bool, leve
 	if err != nil {
 		return nil, err
 	}
-	t := &trainRegistry{reg: reg, close: closeStore, user: user, challenge: challenge, level: level, reason: reason}
+	t := &trainRegistry{reg: reg, close: closeStore, user: user, challenge: challenge, level: level, reason: reason, shadow: shadow}
 	if challenge {
 		_, champDir, err := reg.ChampionDir()
 		switch {
@@ -101,6 +104,18 @@ func (t *trainRegistry) finish(ctx context.Context, e *env, modelDir string, val
 	}
 	if !verdict.Promote {
 		fmt.Fprintf(e.stdout, "not promoted: %s\nthe champion is still %s\n", verdict.Why, t.champion.Version)
+		if !t.shadow || v.Version == t.champion.Version {
+			return nil
+		}
+		if sh, err := t.reg.Shadow(); err == nil && sh.Version == v.Version {
+			fmt.Fprintf(e.stdout, "%s is the shadow already\n", v.Version)
+			return nil
+		}
+		entry, err := t.reg.SetShadow(ctx, v.Version, t.user, t.why("not promoted, shadowed to compare on live traffic: "+verdict.Why))
+		if err != nil {
+			return fmt.Errorf("--shadow: %w", err)
+		}
+		printChange(e.stdout, entry)
 		return nil
 	}
 	entry, err := t.reg.Promote(ctx, v.Version, t.user, t.why(verdict.Why))

@@ -128,18 +128,25 @@ type Action string
 
 // The actions of the audit. Register adds a version without changing the
 // champion; Promote and Rollback both make a version champion, Rollback
-// saying it goes back to an earlier one.
+// saying it goes back to an earlier one. Shadow makes a version the
+// shadow, scored beside the champion and recorded but never shown;
+// Unshadow stops shadowing it.
 const (
 	Register Action = "register"
 	Promote  Action = "promote"
 	Rollback Action = "rollback"
+	Shadow   Action = "shadow"
+	Unshadow Action = "unshadow"
 )
 
 // Valid reports whether a is one of the known actions.
-func (a Action) Valid() bool { return a == Register || a == Promote || a == Rollback }
+func (a Action) Valid() bool { return a == Register || a.ChangesChampion() || a.ChangesShadow() }
 
 // ChangesChampion reports whether a makes its version the champion.
 func (a Action) ChangesChampion() bool { return a == Promote || a == Rollback }
+
+// ChangesShadow reports whether a sets or clears the shadow.
+func (a Action) ChangesShadow() bool { return a == Shadow || a == Unshadow }
 
 // AuditEntry is one line of the append-only audit of the registry.
 type AuditEntry struct {

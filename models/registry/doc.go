@@ -7,7 +7,9 @@
 //	                        (model.json, metrics.json, charts, candidates)
 //	DIR/champion.json       which version is the champion, and the earlier
 //	                        champions a rollback returns to
-//	DIR/.lock               held while the champion changes
+//	DIR/shadow.json         which version, if any, is the shadow: scored
+//	                        beside the champion and recorded, never shown
+//	DIR/.lock               held while the champion or the shadow changes
 //
 // VERSION is models.Artifact.Version, the hash of the model's content, so
 // registering the same model twice keeps one copy, and a version folder
@@ -20,7 +22,7 @@
 // promotions at once both land, one after the other, in the order their
 // audit entries record.
 //
-// Every registration, promotion and rollback is appended to an Audit,
+// Every registration, promotion, rollback and change of shadow is appended to an Audit,
 // the lifecycle store, with who did it (User) and why. A change of
 // champion is recorded before champion.json is replaced: a change that
 // could not be recorded is not made.

@@ -17,6 +17,9 @@ const (
 	Register = lifecycle.Register
 	Promote  = lifecycle.Promote
 	Rollback = lifecycle.Rollback
+	// ShadowOn and ShadowOff set and clear the shadow.
+	ShadowOn  = lifecycle.Shadow
+	ShadowOff = lifecycle.Unshadow
 )
 
 // Errors of the store the registry tells apart.

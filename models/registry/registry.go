@@ -23,6 +23,7 @@ import (
 const (
 	versionsDir  = "versions"
 	championFile = "champion.json"
+	shadowFile   = "shadow.json"
 	lockFile     = ".lock"
 )
 
@@ -35,6 +36,8 @@ type Store interface {
 	RegisterModel(ctx context.Context, v ModelVersion, user, reason string) (Entry, error)
 	// SetChampion appends a promote or rollback entry.
 	SetChampion(ctx context.Context, e Entry) (Entry, error)
+	// SetShadow appends a shadow or unshadow entry.
+	SetShadow(ctx context.Context, e Entry) (Entry, error)
 	// Audit returns every entry, oldest first.
 	Audit(ctx context.Context) ([]Entry, error)
 }
@@ -74,6 +77,8 @@ type Version struct {
 	Registered time.Time
 	// Champion is set on the version being served.
 	Champion bool
+	// Shadow is set on the version scored beside the champion.
+	Shadow bool
 	// Err says why the folder is not a usable model: missing, corrupt or
 	// edited files. Such a version cannot be promoted.
 	Err error
@@ -201,6 +206,7 @@ func (r *Registry) Versions() ([]Version, error) {
 		return nil, fmt.Errorf("registry %s: %w", r.dir, err)
 	}
 	champ, _ := r.Champion()
+	shadow, _ := r.Shadow()
 	var vs []Version
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
@@ -208,6 +214,7 @@ func (r *Registry) Versions() ([]Version, error) {
 		}
 		v := r.load(e.Name())
 		v.Champion = v.Version == champ.Version
+		v.Shadow = v.Version == shadow.Version
 		vs = append(vs, v)
 	}
 	slices.SortStableFunc(vs, func(a, b Version) int {
@@ -250,6 +257,9 @@ func (r *Registry) Version(name string) (Version, error) {
 	}
 	if champ, err := r.Champion(); err == nil {
 		v.Champion = champ.Version == v.Version
+	}
+	if shadow, err := r.Shadow(); err == nil {
+		v.Shadow = shadow.Version == v.Version
 	}
 	return v, nil
 }
@@ -388,7 +398,19 @@ func (r *Registry) Promote(ctx context.Context, name, user, reason string) (Entr
 	if cur.Version != "" {
 		next.Earlier = append(slices.Clone(cur.Earlier), cur.Version)
 	}
-	return r.change(ctx, next, Entry{User: user, Action: Promote, Version: v.Version, Reason: reason})
+	e, err := r.change(ctx, next, Entry{User: user, Action: Promote, Version: v.Version, Reason: reason})
+	if err != nil {
+		return e, err
+	}
+	// The shadow promoted is the champion now: it has no one left to be
+	// compared with, so it stops being the shadow, on the record.
+	if sh, err := r.Shadow(); err == nil && sh.Version == v.Version {
+		if _, err := r.changeShadow(ctx, Shadow{}, Entry{User: user, Action: ShadowOff, Version: v.Version,
+			Reason: "promoted to champion (audit entry " + fmt.Sprint(e.Seq) + ")"}); err != nil {
+			return e, fmt.Errorf("promoted %s, but it is still the shadow: %w", v.Version, err)
+		}
+	}
+	return e, nil
 }
 
 // Rollback makes the previous champion the champion again, recording
@@ -506,4 +528,143 @@ func DefaultDB(modelDir string) string {
 func (r *Registry) ChampionVersion() (version string, promotion int64, err error) {
 	c, err := r.Champion()
 	return c.Version, c.Seq, err
+}
+
+// Shadow is the content of shadow.json: the version scored beside the
+// champion, recorded but not shown, so that realized outcomes compare
+// the two on live traffic.
+type Shadow struct {
+	// Version is the shadow; "" once cleared.
+	Version string `json:"version"`
+	// Action, At, User, Reason and Seq repeat the audit entry that set
+	// or cleared it.
+	Action Action    `json:"action"`
+	At     time.Time `json:"at"`
+	User   string    `json:"user"`
+	Reason string    `json:"reason"`
+	Seq    int64     `json:"audit_seq"`
+}
+
+// Shadow reads shadow.json: the zero Shadow when no shadow was ever set;
+// a file that is not a shadow pointer is an error naming it.
+func (r *Registry) Shadow() (Shadow, error) {
+	path := r.path(shadowFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Shadow{}, nil
+	}
+	if err != nil {
+		return Shadow{}, fmt.Errorf("registry %s: %w", r.dir, err)
+	}
+	var sh Shadow
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sh); err != nil {
+		return Shadow{}, fmt.Errorf("registry %s: %s is corrupt: %w", r.dir, path, err)
+	}
+	if sh.Version != "" {
+		if err := checkName(sh.Version); err != nil {
+			return Shadow{}, fmt.Errorf("registry %s: %s is corrupt: %w", r.dir, path, err)
+		}
+	}
+	return sh, nil
+}
+
+// ShadowVersion returns the shadow's version ("" for none) from
+// shadow.json alone, cheap enough to poll, and the audit number of the
+// entry that set it, which tells two settings of one version apart.
+func (r *Registry) ShadowVersion() (version string, change int64, err error) {
+	sh, err := r.Shadow()
+	return sh.Version, sh.Seq, err
+}
+
+// ShadowDir returns the shadow's version and model folder, checking that
+// the folder loads; "" and "" when there is no shadow.
+func (r *Registry) ShadowDir() (version, dir string, err error) {
+	sh, err := r.Shadow()
+	if err != nil || sh.Version == "" {
+		return "", "", err
+	}
+	v := r.load(sh.Version)
+	if v.Err != nil {
+		return "", "", fmt.Errorf("registry %s: shadow %s: %w", r.dir, sh.Version, v.Err)
+	}
+	return v.Version, v.Dir, nil
+}
+
+// SetShadow makes the version named name (or a unique prefix of it) the
+// shadow, recording user and reason in the audit first. It replaces any
+// shadow before it: a server scores one challenger at a time. The
+// version must load, and be neither the champion nor the shadow already.
+func (r *Registry) SetShadow(ctx context.Context, name, user, reason string) (Entry, error) {
+	if err := checkWho(user, reason); err != nil {
+		return Entry{}, fmt.Errorf("shadow %s: %w", name, err)
+	}
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	cur, err := r.Shadow()
+	if err != nil {
+		return Entry{}, fmt.Errorf("shadow %s: %w (remove it to start over)", name, err)
+	}
+	v, err := r.Version(name)
+	if err != nil {
+		return Entry{}, fmt.Errorf("shadow: %w", err)
+	}
+	switch {
+	case v.Champion:
+		return Entry{}, fmt.Errorf("shadow: %s is the champion: a shadow is scored beside it", v.Version)
+	case v.Version == cur.Version:
+		return Entry{}, fmt.Errorf("shadow: %s is the shadow already", v.Version)
+	}
+	if _, err := r.record(ctx, v.Model, v.Dir, user, "registered on shadowing"); err != nil {
+		return Entry{}, fmt.Errorf("shadow %s: %w", v.Version, err)
+	}
+	return r.changeShadow(ctx, Shadow{Version: v.Version}, Entry{User: user, Action: ShadowOn, Version: v.Version, Reason: reason})
+}
+
+// ClearShadow stops shadowing, recording user and reason in the audit
+// first. Without a shadow it is an error.
+func (r *Registry) ClearShadow(ctx context.Context, user, reason string) (Entry, error) {
+	if err := checkWho(user, reason); err != nil {
+		return Entry{}, fmt.Errorf("clear the shadow: %w", err)
+	}
+	unlock, err := r.lock(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	defer unlock()
+	cur, err := r.Shadow()
+	if err != nil {
+		return Entry{}, fmt.Errorf("clear the shadow: %w", err)
+	}
+	if cur.Version == "" {
+		return Entry{}, fmt.Errorf("clear the shadow: registry %s has no shadow", r.dir)
+	}
+	return r.changeShadow(ctx, Shadow{}, Entry{User: user, Action: ShadowOff, Version: cur.Version, Reason: reason})
+}
+
+// changeShadow appends e to the audit, then writes next as shadow.json,
+// in that order for the reason change gives. The lock is held.
+func (r *Registry) changeShadow(ctx context.Context, next Shadow, e Entry) (Entry, error) {
+	asked := e
+	e, err := r.store.SetShadow(ctx, e)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
+	}
+	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
+	err = publish.File(r.path(shadowFile), func(w io.Writer) error {
+		b, err := json.MarshalIndent(next, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(b, '\n'))
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("%s %s: audit entry %d records it, but the shadow was not changed: %w", e.Action, e.Version, e.Seq, err)
+	}
+	return e, nil
 }

@@ -117,10 +117,22 @@ func (s *memStore) SetChampion(ctx context.Context, e Entry) (Entry, error) {
 	return s.append(e), nil
 }
 
+func (s *memStore) SetShadow(ctx context.Context, e Entry) (Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse != nil {
+		return Entry{}, s.refuse
+	}
+	if _, ok := s.versions[e.Version]; !ok {
+		return Entry{}, fmt.Errorf("model version %s: not found", e.Version)
+	}
+	return s.append(e), nil
+}
+
 func (s *memStore) append(e Entry) Entry {
 	e.Seq, e.At = int64(len(s.audit)+1), time.Now()
 	for _, prev := range slices.Backward(s.audit) {
-		if prev.Action != Register {
+		if prev.Action.ChangesChampion() {
 			e.Previous = prev.Version
 			break
 		}
@@ -640,5 +652,119 @@ func TestDefaultDB(t *testing.T) {
 		if got := DefaultDB(c.model); got != c.want {
 			t.Errorf("DefaultDB(%q) = %q, want %q", c.model, got, c.want)
 		}
+	}
+}
+
+// TestShadow sets, replaces and clears the shadow, on a memory store and
+// on SQLite: each change is in the audit with the champion beside it,
+// shadow.json follows, refusals change nothing, and promoting the shadow
+// ends its shadowing on the record.
+func TestShadow(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		store func(t *testing.T, dir string) Store
+	}{
+		{"memory", func(*testing.T, string) Store { return newMemStore() }},
+		{"sqlite", func(t *testing.T, dir string) Store { return openStore(t, filepath.Join(dir, "churn.db")) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			dir := filepath.Join(t.TempDir(), "registry")
+			r := Open(dir, tt.store(t, t.TempDir()))
+			v := fixture.versions
+			for _, d := range fixture.dirs[:3] {
+				if _, _, err := r.Register(ctx, d, "ann", "trained"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if sh, err := r.Shadow(); err != nil || sh.Version != "" {
+				t.Fatalf("shadow of a new registry = %+v, %v", sh, err)
+			}
+			if ver, d, err := r.ShadowDir(); ver != "" || d != "" || err != nil {
+				t.Fatalf("ShadowDir without a shadow = %q, %q, %v", ver, d, err)
+			}
+			if _, err := r.Promote(ctx, v[0], "ann", "first"); err != nil {
+				t.Fatal(err)
+			}
+			shadow := func(want string) {
+				t.Helper()
+				ver, _, err := r.ShadowVersion()
+				if err != nil || ver != want {
+					t.Fatalf("shadow version = %q, %v; want %q", ver, err, want)
+				}
+				vs, err := r.Versions()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range vs {
+					if x.Shadow != (x.Version == want) {
+						t.Errorf("Versions: %s marked shadow %v, shadow is %q", x.Version, x.Shadow, want)
+					}
+				}
+			}
+			for _, bad := range []struct{ name, user, reason, want string }{
+				{v[0], "bob", "why", "is the champion"},
+				{v[1], "bob", "", "no reason"},
+				{v[1], "", "why", "no user"},
+				{"nosuchversion", "bob", "why", "no version"},
+			} {
+				if _, err := r.SetShadow(ctx, bad.name, bad.user, bad.reason); err == nil || !strings.Contains(err.Error(), bad.want) {
+					t.Errorf("SetShadow(%q, %q, %q) = %v, want %q", bad.name, bad.user, bad.reason, err, bad.want)
+				}
+			}
+			if _, err := r.ClearShadow(ctx, "bob", "why"); err == nil || !strings.Contains(err.Error(), "has no shadow") {
+				t.Errorf("ClearShadow without one = %v", err)
+			}
+			shadow("")
+			if _, err := r.SetShadow(ctx, v[1][:len(v[1])-2], "bob", "live check"); err != nil {
+				t.Fatal(err)
+			}
+			shadow(v[1])
+			if ver, d, err := r.ShadowDir(); err != nil || ver != v[1] || d != filepath.Join(dir, "versions", v[1]) {
+				t.Errorf("ShadowDir = %q, %q, %v", ver, d, err)
+			}
+			if _, err := r.SetShadow(ctx, v[1], "bob", "again"); err == nil || !strings.Contains(err.Error(), "the shadow already") {
+				t.Errorf("shadowing the shadow again = %v", err)
+			}
+			if _, err := r.SetShadow(ctx, v[2], "bob", "another"); err != nil {
+				t.Fatal(err)
+			}
+			shadow(v[2])
+			if _, err := r.ClearShadow(ctx, "carol", "enough"); err != nil {
+				t.Fatal(err)
+			}
+			shadow("")
+			if _, err := r.SetShadow(ctx, v[1], "bob", "once more"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Promote(ctx, v[1], "carol", "better live"); err != nil {
+				t.Fatal(err)
+			}
+			shadow("")
+			audit, err := r.Audit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range audit[3:] { // after the registrations
+				got = append(got, fmt.Sprintf("%s %s by %s after %q: %s", e.Action, e.Version, e.User, e.Previous, e.Reason))
+			}
+			want := []string{
+				fmt.Sprintf("promote %s by ann after %q: first", v[0], ""),
+				fmt.Sprintf("shadow %s by bob after %q: live check", v[1], v[0]),
+				fmt.Sprintf("shadow %s by bob after %q: another", v[2], v[0]),
+				fmt.Sprintf("unshadow %s by carol after %q: enough", v[2], v[0]),
+				fmt.Sprintf("shadow %s by bob after %q: once more", v[1], v[0]),
+				fmt.Sprintf("promote %s by carol after %q: better live", v[1], v[0]),
+				fmt.Sprintf("unshadow %s by carol after %q: promoted to champion (audit entry %d)", v[1], v[1], audit[len(audit)-2].Seq),
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			write(t, filepath.Join(dir, "shadow.json"), `{"version": "../x"}`)
+			if _, _, err := r.ShadowVersion(); err == nil || !strings.Contains(err.Error(), "shadow.json is corrupt") {
+				t.Errorf("a corrupt shadow.json: %v", err)
+			}
+		})
 	}
 }

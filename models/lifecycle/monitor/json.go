@@ -52,10 +52,31 @@ func (r Report) MarshalJSON() ([]byte, error) {
 	// does not come back here.
 	type plain Report
 	p := plain(r)
+	type comparison struct {
+		Champion      string        `json:"champion"`
+		Challenger    string        `json:"challenger"`
+		FirstWeek     features.Date `json:"first_week"`
+		LastWeek      features.Date `json:"last_week"`
+		Weeks         int           `json:"weeks"`
+		Rows          int           `json:"rows"`
+		Positives     int           `json:"positives"`
+		ChampionAUC   *float64      `json:"champion_roc_auc"`
+		ChallengerAUC *float64      `json:"challenger_roc_auc"`
+		Difference    interval      `json:"roc_auc_difference"`
+		P             *float64      `json:"p_value"`
+		Verdict       string        `json:"verdict"`
+	}
 	out := struct {
 		*plain
-		Groups []perf `json:"performance"`
-	}{plain: &p, Groups: []perf{}}
+		Groups  []perf       `json:"performance"`
+		Shadows []comparison `json:"shadow_comparisons"`
+	}{plain: &p, Groups: []perf{}, Shadows: []comparison{}}
+	for _, c := range r.Shadows {
+		out.Shadows = append(out.Shadows, comparison{Champion: c.Champion, Challenger: c.Challenger,
+			FirstWeek: c.FirstWeek, LastWeek: c.LastWeek, Weeks: c.Weeks, Rows: c.Rows, Positives: c.Positives,
+			ChampionAUC: num(c.ChampionAUC), ChallengerAUC: num(c.ChallengerAUC), Difference: iv(c.Difference),
+			P: num(c.P), Verdict: c.Verdict})
+	}
 	for _, g := range r.Groups {
 		q := perf{ModelVersion: g.ModelVersion, Segment: g.Segment, Horizon: g.Horizon, FirstWeek: g.FirstWeek, LastWeek: g.LastWeek,
 			Weeks: g.Weeks, Rows: g.Rows, Positives: g.Positives, ChurnRate: iv(g.ChurnRate),

@@ -153,7 +153,49 @@ type Report struct {
 	// (Segment "") followed by each segment, versions in order of their
 	// first matured week.
 	Groups []Performance `json:"performance"`
+	// Shadows compares each shadow with the model shown beside it, on
+	// the account-weeks both scored, ordered by champion then
+	// challenger; empty without shadow scores.
+	Shadows []Comparison `json:"shadow_comparisons"`
 }
+
+// Comparison is a shadow (the challenger) against the model shown (the
+// champion) on the account-weeks both scored with a matured outcome:
+// "is the challenger better on live traffic?". The two AUCs are of the
+// same rows, so their difference is tested by DeLong's paired test,
+// which counts the correlation of two rankings of one population; the
+// AUCs of the two versions in Groups are over each one's own rows and
+// cannot be compared so.
+type Comparison struct {
+	Champion   string        `json:"champion"`
+	Challenger string        `json:"challenger"`
+	FirstWeek  features.Date `json:"first_week"`
+	LastWeek   features.Date `json:"last_week"`
+	Weeks      int           `json:"weeks"`
+	Rows       int           `json:"rows"`
+	Positives  int           `json:"positives"`
+	// ChampionAUC and ChallengerAUC are the ROC AUCs on these rows.
+	ChampionAUC   float64 `json:"champion_roc_auc"`
+	ChallengerAUC float64 `json:"challenger_roc_auc"`
+	// Difference is ChallengerAUC − ChampionAUC with its interval at
+	// the report's confidence.
+	Difference Interval `json:"roc_auc_difference"`
+	// P is the two-sided p-value of DeLong's test of equal AUCs.
+	P float64 `json:"p_value"`
+	// Verdict says which is better at the significance level 1 −
+	// confidence: "challenger better", "champion better", "no
+	// significant difference", or "not enough outcomes" (NaN figures)
+	// while either class has fewer than 2 rows.
+	Verdict string `json:"verdict"`
+}
+
+// The verdicts of a Comparison.
+const (
+	ChallengerBetter = "challenger better"
+	ChampionBetter   = "champion better"
+	NoDifference     = "no significant difference"
+	TooFew           = "not enough outcomes"
+)
 
 // Evaluate compares recs, scores of any weeks, with the outcomes fates
 // give, each over its version's horizon (o.HorizonOf). Scores of weeks
@@ -193,6 +235,7 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 		g.p = append(g.p, rec.Probability)
 		g.weeks[rec.Week] = true
 	}
+	pairs := newPairing()
 	matured, immature := make(map[features.Date]bool), make(map[features.Date]bool)
 	for i := range recs {
 		rec := &recs[i]
@@ -217,6 +260,7 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 			continue
 		}
 		y := float64(label)
+		pairs.add(rec, y)
 		add(key{rec.ModelVersion, ""}, rec, y)
 		if rec.Segment != "" {
 			add(key{rec.ModelVersion, rec.Segment}, rec, y)
@@ -242,7 +286,113 @@ func Evaluate(recs []lifecycle.ScoreRecord, fates map[string]Fate, o Options) (*
 		p.Horizon = o.HorizonOf(k.version)
 		r.Groups = append(r.Groups, p)
 	}
+	r.Shadows = pairs.compare(o.Confidence)
 	return r, nil
+}
+
+// pairing gathers, per account-week, the labelled scores shown and those
+// of shadows, to pair them.
+type pairing struct {
+	cells map[cellKey]*cell
+	order []cellKey
+}
+
+type cellKey struct {
+	account string
+	week    features.Date
+}
+
+type versionScore struct {
+	version string
+	p       float64
+}
+
+type cell struct {
+	y              float64
+	shown, shadows []versionScore
+}
+
+func newPairing() *pairing { return &pairing{cells: make(map[cellKey]*cell)} }
+
+func (pr *pairing) add(rec *lifecycle.ScoreRecord, y float64) {
+	k := cellKey{rec.AccountID, rec.Week}
+	c, ok := pr.cells[k]
+	if !ok {
+		c = &cell{y: y}
+		pr.cells[k] = c
+		pr.order = append(pr.order, k)
+	}
+	vs := versionScore{rec.ModelVersion, rec.Probability}
+	if rec.Shadow {
+		c.shadows = append(c.shadows, vs)
+	} else {
+		c.shown = append(c.shown, vs)
+	}
+}
+
+// compare pairs every shadow score with every score shown for the same
+// account and week by another version, and tests each (champion,
+// challenger) pair's AUC difference on its rows.
+func (pr *pairing) compare(level float64) []Comparison {
+	type pairKey struct{ champion, challenger string }
+	type rows struct {
+		y, champion, challenger []float64
+		weeks                   map[features.Date]bool
+	}
+	byPair := make(map[pairKey]*rows)
+	for _, k := range pr.order {
+		c := pr.cells[k]
+		for _, sh := range c.shadows {
+			for _, ch := range c.shown {
+				if ch.version == sh.version {
+					continue
+				}
+				pk := pairKey{ch.version, sh.version}
+				r, ok := byPair[pk]
+				if !ok {
+					r = &rows{weeks: make(map[features.Date]bool)}
+					byPair[pk] = r
+				}
+				r.y = append(r.y, c.y)
+				r.champion = append(r.champion, ch.p)
+				r.challenger = append(r.challenger, sh.p)
+				r.weeks[k.week] = true
+			}
+		}
+	}
+	out := []Comparison{}
+	for pk, r := range byPair {
+		weeks := sortedWeeks(r.weeks)
+		c := Comparison{Champion: pk.champion, Challenger: pk.challenger, Rows: len(r.y),
+			FirstWeek: weeks[0], LastWeek: weeks[len(weeks)-1], Weeks: len(weeks)}
+		for _, y := range r.y {
+			if y == 1 {
+				c.Positives++
+			}
+		}
+		nan := math.NaN()
+		c.ChampionAUC, c.ChallengerAUC, c.P = nan, nan, nan
+		c.Difference = Interval{Estimate: nan, Lower: nan, Upper: nan}
+		c.Verdict = TooFew
+		if d, err := metrics.CompareAUC(r.y, r.challenger, r.champion); err == nil {
+			lo, hi := d.Interval(level)
+			c.ChallengerAUC, c.ChampionAUC, c.P = d.A, d.B, d.P
+			c.Difference = Interval{Estimate: d.Diff, Lower: lo, Upper: hi}
+			switch {
+			case d.P >= 1-level || d.Diff == 0:
+				c.Verdict = NoDifference
+			case d.Diff > 0:
+				c.Verdict = ChallengerBetter
+			default:
+				c.Verdict = ChampionBetter
+			}
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Comparison) int {
+		return cmp.Or(cmp.Compare(a.Champion, b.Champion), cmp.Compare(a.Challenger, b.Challenger))
+	})
+	return out
 }
 
 // group gathers the labelled scores of one (version, segment).

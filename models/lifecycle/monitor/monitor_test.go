@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/monitor"
+	"github.com/churnlabs/churn/models/metrics"
 )
 
 // week0 is the first recorded week of the fixtures; asOf the latest
@@ -323,5 +325,119 @@ func TestPRAUCInterval(t *testing.T) {
 	small, large := width(150), width(3000)
 	if !(large < small/3) {
 		t.Errorf("PR-AUC interval width %v at 3000 rows, %v at 150: want it to narrow about as 1/sqrt(n)", large, small)
+	}
+}
+
+// TestShadowComparison pairs a shadow's scores with the champion's on
+// generated account-weeks: a challenger that ranks churners better, one
+// that ranks them worse, and one that scores as the champion does. The
+// AUCs are those of the paired rows alone, the difference's interval
+// holds it, and the verdict follows DeLong's test.
+func TestShadowComparison(t *testing.T) {
+	const n = 1500
+	rng := rand.New(rand.NewPCG(7, 8))
+	// signal scores churners higher by strength, in noise of sd 1.
+	noise := make([]float64, 2*n)
+	for i := range noise {
+		noise[i] = rng.NormFloat64()
+	}
+	signal := func(strength float64, k int) func(int, bool) float64 {
+		return func(i int, churns bool) float64 {
+			x := noise[k*n+i]
+			if churns {
+				x += strength
+			}
+			return 1 / (1 + math.Exp(-x))
+		}
+	}
+	tests := []struct {
+		name       string
+		challenger func(int, bool) float64
+		verdict    string
+	}{
+		{"a better challenger", signal(2, 1), monitor.ChallengerBetter},
+		{"a worse challenger", signal(0.3, 1), monitor.ChampionBetter},
+		{"the champion's own scores", signal(1, 0), monitor.NoDifference},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			champ, fates := history(n, week0, "champ", signal(1, 0))
+			shadow, _ := history(n, week0, "challenger", tt.challenger)
+			// The shadow was set a little late: its first 300 accounts
+			// were scored by the champion alone, and are not paired.
+			shadow = shadow[300:]
+			for i := range shadow {
+				shadow[i].Shadow = true
+			}
+			r, err := monitor.Evaluate(append(champ, shadow...), fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Shadows) != 1 {
+				t.Fatalf("%d comparisons, want 1: %+v", len(r.Shadows), r.Shadows)
+			}
+			c := r.Shadows[0]
+			var y, a, b []float64
+			for i := 300; i < n; i++ {
+				y = append(y, float64(1-min(1, i%3))) // every third churns
+				a = append(a, champ[i].Probability)
+				b = append(b, shadow[i-300].Probability)
+			}
+			if c.Champion != "champ" || c.Challenger != "challenger" || c.Rows != n-300 || c.Positives != (n-300)/3 || c.Weeks != 1 {
+				t.Errorf("comparison %+v: want champ against challenger on %d rows, %d churned", c, n-300, (n-300)/3)
+			}
+			if ca, cb := metrics.ROCAUC(y, a), metrics.ROCAUC(y, b); math.Abs(c.ChampionAUC-ca) > 1e-12 || math.Abs(c.ChallengerAUC-cb) > 1e-12 {
+				t.Errorf("AUCs %v and %v, want the paired rows' %v and %v", c.ChampionAUC, c.ChallengerAUC, ca, cb)
+			}
+			if d := c.ChallengerAUC - c.ChampionAUC; math.Abs(c.Difference.Estimate-d) > 1e-12 || !(c.Difference.Lower <= d && d <= c.Difference.Upper) {
+				t.Errorf("difference %+v, want %v inside its interval", c.Difference, d)
+			}
+			if c.Verdict != tt.verdict {
+				t.Errorf("verdict %q (AUC %.3f against %.3f, p %.3g), want %q", c.Verdict, c.ChallengerAUC, c.ChampionAUC, c.P, tt.verdict)
+			}
+			switch tt.verdict {
+			case monitor.ChallengerBetter, monitor.ChampionBetter:
+				if c.P >= 0.05 || c.Difference.Lower*c.Difference.Upper <= 0 {
+					t.Errorf("p %v, interval %+v: want a significant difference", c.P, c.Difference)
+				}
+			case monitor.NoDifference:
+				if c.Difference.Estimate != 0 || c.P != 1 {
+					t.Errorf("same scores: difference %+v, p %v; want 0 and 1", c.Difference, c.P)
+				}
+			}
+			// The shadow still has its own realized performance.
+			var versions []string
+			for _, g := range r.Groups {
+				if g.Segment == "" {
+					versions = append(versions, g.ModelVersion)
+				}
+			}
+			if !slices.Equal(versions, []string{"challenger", "champ"}) {
+				t.Errorf("versions reported %v", versions)
+			}
+			b2, err := json.Marshal(r)
+			if err != nil || !strings.Contains(string(b2), `"verdict":"`+tt.verdict+`"`) {
+				t.Errorf("JSON %s, %v: want the verdict", b2, err)
+			}
+		})
+	}
+}
+
+// TestShadowComparisonTooFew: without both outcomes among the paired
+// rows there is no test, and the verdict says so, with null figures.
+func TestShadowComparisonTooFew(t *testing.T) {
+	champ, fates := history(1, week0, "champ", perfect)
+	shadow, _ := history(1, week0, "challenger", perfect)
+	shadow[0].Shadow = true
+	r, err := monitor.Evaluate(append(champ, shadow...), fates, monitor.Options{Horizon: horizon, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Shadows) != 1 || r.Shadows[0].Verdict != monitor.TooFew || !math.IsNaN(r.Shadows[0].P) {
+		t.Fatalf("comparisons %+v, want one with %q", r.Shadows, monitor.TooFew)
+	}
+	b, err := json.Marshal(r)
+	if err != nil || !strings.Contains(string(b), `"champion_roc_auc":null`) {
+		t.Errorf("JSON %s, %v: want null AUCs", b, err)
 	}
 }

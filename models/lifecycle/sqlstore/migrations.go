@@ -110,4 +110,42 @@ var migrations = []migration{
 			`CREATE INDEX scores_account ON scores (account_id, week)`,
 		},
 	},
+	{
+		name: "shadow and unshadow in the audit",
+		// SQLite cannot change a CHECK constraint in place: the audit is
+		// copied whole, numbers included, into a table with the new one,
+		// and its index and append-only triggers made again. Dropping
+		// the triggers first is part of this one migration, in its
+		// transaction, never something a user's statement can do.
+		sqlite: []string{
+			`DROP TRIGGER audit_no_update`,
+			`DROP TRIGGER audit_no_delete`,
+			`DROP INDEX audit_champion`,
+			`CREATE TABLE audit_v3 (
+				seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+				at       TEXT NOT NULL,
+				username TEXT NOT NULL,
+				action   TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback', 'shadow', 'unshadow')),
+				version  TEXT NOT NULL REFERENCES model_versions (version),
+				previous TEXT NOT NULL DEFAULT '',
+				reason   TEXT NOT NULL DEFAULT ''
+			)`,
+			`INSERT INTO audit_v3 (seq, at, username, action, version, previous, reason)
+				SELECT seq, at, username, action, version, previous, reason FROM audit ORDER BY seq`,
+			`DROP TABLE audit`,
+			`ALTER TABLE audit_v3 RENAME TO audit`,
+			`CREATE INDEX audit_champion ON audit (seq) WHERE action IN ('promote', 'rollback')`,
+			`CREATE INDEX audit_shadow ON audit (seq) WHERE action IN ('shadow', 'unshadow')`,
+			`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+			BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END`,
+			`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+			BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END`,
+		},
+		postgres: []string{
+			`ALTER TABLE audit DROP CONSTRAINT audit_action_check`,
+			`ALTER TABLE audit ADD CONSTRAINT audit_action_check
+				CHECK (action IN ('register', 'promote', 'rollback', 'shadow', 'unshadow'))`,
+			`CREATE INDEX audit_shadow ON audit (seq) WHERE action IN ('shadow', 'unshadow')`,
+		},
+	},
 }

@@ -131,6 +131,53 @@ func (s *Store) SetChampion(ctx context.Context, e lifecycle.AuditEntry) (lifecy
 	return e, nil
 }
 
+// SetShadow appends e, a lifecycle.Shadow or lifecycle.Unshadow entry,
+// to the audit: e.Version is the version shadowed, or the one no longer
+// shadowed, and must be registered (else an error wrapping
+// lifecycle.ErrNotFound). Previous is the champion at the time, the
+// model the shadow is compared with. The registry's shadow pointer, not
+// the store, says what a server shadows; the audit says who changed it,
+// when and why.
+func (s *Store) SetShadow(ctx context.Context, e lifecycle.AuditEntry) (lifecycle.AuditEntry, error) {
+	if !e.Action.ChangesShadow() {
+		return lifecycle.AuditEntry{}, fmt.Errorf("lifecycle store %s: set shadow: action %q: want %s or %s",
+			s.label, e.Action, lifecycle.Shadow, lifecycle.Unshadow)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM model_versions WHERE version = ?`), e.Version).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("model version %s: %w", e.Version, lifecycle.ErrNotFound)
+		}
+		var err error
+		e, err = s.appendAudit(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return lifecycle.AuditEntry{}, fmt.Errorf("lifecycle store %s: %s %s: %w", s.label, e.Action, e.Version, err)
+	}
+	return e, nil
+}
+
+// Shadow returns the version of the last shadow entry of the audit, ""
+// when there is none or the last one is an unshadow.
+func (s *Store) Shadow(ctx context.Context) (string, error) {
+	var version, action string
+	err := s.db.QueryRowContext(ctx, `SELECT version, action FROM audit WHERE action IN ('shadow', 'unshadow')
+		ORDER BY seq DESC LIMIT 1`).Scan(&version, &action)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("lifecycle store %s: shadow: %w", s.label, err)
+	case lifecycle.Action(action) == lifecycle.Unshadow:
+		return "", nil
+	}
+	return version, nil
+}
+
 // Champion returns the version promoted last (by promote or rollback),
 // or an error wrapping lifecycle.ErrNoChampion.
 func (s *Store) Champion(ctx context.Context) (lifecycle.ModelVersion, error) {

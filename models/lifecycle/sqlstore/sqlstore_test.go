@@ -101,8 +101,61 @@ func TestMigrations(t *testing.T) {
 						}
 					}
 				}
+				checkLatestAudit(t, openStore(t, addr), k)
 			})
 		})
+	}
+}
+
+// checkLatestAudit checks, on a store migrated from version from, what
+// the latest schema's audit must do: keep the earlier entries and their
+// numbers, take the shadow actions, number on after the kept entries,
+// and still refuse to be edited.
+func checkLatestAudit(t *testing.T, s *Store, from int) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := s.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(from, 1) * 2; len(before) != want {
+		t.Fatalf("%d audit entries kept, want %d: %+v", len(before), want, before)
+	}
+	if _, err := s.RegisterModel(ctx, lifecycle.ModelVersion{Version: "v2"}, "bob", "challenger"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []lifecycle.AuditEntry{
+		{User: "bob", Action: lifecycle.Shadow, Version: "v2", Reason: "try it on live traffic"},
+		{User: "bob", Action: lifecycle.Unshadow, Version: "v2", Reason: "seen enough"},
+		{User: "bob", Action: lifecycle.Shadow, Version: "v2", Reason: "again"},
+	} {
+		got, err := s.SetShadow(ctx, e)
+		if err != nil {
+			t.Fatalf("%s after migrating from version %d: %v", e.Action, from, err)
+		}
+		if len(before) > 0 && got.Seq <= before[len(before)-1].Seq {
+			t.Errorf("%s numbered %d, not after the kept entry %d", e.Action, got.Seq, before[len(before)-1].Seq)
+		}
+	}
+	if v, err := s.Shadow(ctx); err != nil || v != "v2" {
+		t.Errorf("shadow = %q, %v; want v2", v, err)
+	}
+	after, err := s.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+4 {
+		t.Fatalf("%d audit entries after 4 more, had %d", len(after), len(before))
+	}
+	for i, e := range before {
+		if after[i] != e {
+			t.Errorf("audit[%d] = %+v after the shadow entries, was %+v", i, after[i], e)
+		}
+	}
+	for _, q := range []string{`UPDATE audit SET reason = 'edited'`, `DELETE FROM audit`} {
+		if _, err := s.db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s after migrating from version %d: %v, want the audit to refuse", q, from, err)
+		}
 	}
 }
 
