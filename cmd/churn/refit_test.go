@@ -145,4 +145,8 @@ func TestChallengeFirstFits(t *testing.T) {
 	if !regexp.MustCompile(want).MatchString(out) {
 		t.Errorf("the challenge's figures are not the first fits' validation ROC AUCs (%s):\n%s", want, out)
 	}
+	out = mustChurn(t, "models", "show", "--registry", reg)
+	if !regexp.MustCompile(`(?m)^trained on:   2023-01-02 to 2023-12-25, .*\nvalidated on: 2023-11-20 to 2023-12-25, .*\n(.*\n)?first fit:    2023-01-02 to 2023-\d\d-\d\d, \d+ rows: the validation above is of this fit`).MatchString(out) {
+		t.Errorf("models show does not tell the refit from its first fit:\n%s", out)
+	}
 }
