@@ -37,9 +37,11 @@ type Refit struct {
 	// Trees is the number of trees of a GBM (the first fit's, as early
 	// stopping found it) or forest.
 	Trees int `json:"trees,omitempty"`
-	// Calibration is the served calibration, fitted on out-of-fold scores
-	// of the refit's rows (see CalibrationFolds).
-	Calibration metrics.Platt `json:"calibration"`
+	// Calibration is the served calibration, fitted on the out-of-fold
+	// scores of the latest block of CalibrationFolds that could be
+	// scored, CalibrationWeeks; it is the first fit's when none could.
+	Calibration      metrics.Platt    `json:"calibration"`
+	CalibrationWeeks [2]features.Date `json:"calibration_weeks"`
 	// CalibrationFolds are the blocks of weeks that were scored out of
 	// fold, each by a fit on the weeks more than a horizon away from it.
 	CalibrationFolds []RefitFold `json:"calibration_folds"`
@@ -62,6 +64,9 @@ type RefitFold struct {
 	Last      features.Date `json:"last_week"`
 	Rows      int           `json:"rows"`
 	TrainRows int           `json:"train_rows"`
+	// ROCAUC is the ROC AUC of the block's out-of-fold scores, when it
+	// holds both classes: the refit's recipe validated on each block.
+	ROCAUC float64 `json:"roc_auc,omitempty"`
 	// Skipped says why the block was not scored, when it was not.
 	Skipped string `json:"skipped,omitempty"`
 }
@@ -74,8 +79,9 @@ type RefitReport struct {
 	// Validation says which fit the validation figures are of.
 	Validation string `json:"validation"`
 	// OutOfFold summarises the calibrated out-of-fold probabilities of
-	// the calibration folds' rows: each block scored by a model that did
-	// not see it, pooled. The calibration was fitted on these same scores.
+	// the calibration weeks, scored by a model that did not see them.
+	// The calibration was fitted on these same scores, so its log-loss
+	// and Brier are slightly flattered.
 	OutOfFold metrics.Summary `json:"out_of_fold"`
 }
 
@@ -145,13 +151,14 @@ func refitBlocks(weeks []features.Date, k int) [][2]features.Date {
 type refitFit struct {
 	model Model
 	refit Refit
-	// z and y are the out-of-fold log-odds of the rows of scored blocks
-	// and their labels.
+	// z and y are the out-of-fold log-odds of the calibration weeks'
+	// rows and their labels, nil when no block could calibrate.
 	z, y []float64
 }
 
 // refitModel fits kind with p on all, every matured row, and calibrates
-// it on out-of-fold scores.
+// it on out-of-fold scores; fallback is the calibration kept when no
+// block can be scored.
 //
 // The refit has no untouched weeks to calibrate on, as the first fit had
 // its validation weeks. Its calibration is fitted on out-of-fold scores
@@ -163,15 +170,23 @@ type refitFit struct {
 // block, before it as after it; with the gap, no label of a fold's
 // training rows sees the outcome of a row it scores. Blocks of weeks
 // rather than random rows or accounts, for the same reason: rows of one
-// account in neighbouring weeks share their label. Training on weeks
-// after a block is not what serving does (it never sees the future), but
-// it lets every block be scored, earliest included; a forward-only
-// scheme would leave the first blocks unscored and calibrate on the
-// latest weeks alone. The calibration is Platt scaling, as the first
-// fit's, fitted on the pooled out-of-fold log-odds and applied to the
-// refit's: as scikit-learn's CalibratedClassifierCV(ensemble=False), the
-// folds' models stand in for the refit, fitted on a little less data.
-func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon int, p Params, progress func(done, total int)) (*refitFit, error) {
+// account in neighbouring weeks share their label.
+//
+// The calibration is Platt scaling, as the first fit's, fitted on the
+// out-of-fold log-odds of the latest block that holds both classes and
+// applied to the refit's: as scikit-learn's CalibratedClassifierCV
+// (ensemble=False), the fold's model stands in for the refit, fitted on
+// less data. The latest block only, not all of them pooled, because the
+// churn rate drifts: the latest matured weeks are the nearest to those
+// the model will score, which is why the first fit is calibrated on its
+// validation weeks too. On CDNOW, whose customers age as one cohort,
+// pooled blocks gave a log-loss of 0.58 on the weeks after training
+// against 0.47 for the latest block (and 0.47 for the first fit); on
+// simulated books the latest block was a little better than pooled too.
+// The latest block is trained on the weeks before it alone, as serving
+// is; every earlier block is scored as well, its ROC AUC reported as a
+// check of the recipe over time.
+func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon int, p Params, fallback metrics.Platt, progress func(done, total int)) (*refitFit, error) {
 	blocks := refitBlocks(all.Week, RefitFolds)
 	k := len(blocks)
 	gap := features.Date(7 * horizon)
@@ -246,12 +261,28 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 		}
 	}
 	weeks := slices.Compact(slices.Sorted(slices.Values(all.Week)))
-	r := &refitFit{model: models[k], refit: Refit{CalibrationFolds: folds, Weeks: len(weeks), Rows: all.Len()}}
-	for b := range k {
+	r := &refitFit{model: models[k], refit: Refit{CalibrationFolds: folds, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
+	calibrated := false
+	for b := k - 1; b >= 0; b-- {
+		if zs[b] == nil {
+			continue
+		}
+		y := make([]float64, len(held[b]))
 		for i, row := range held[b] {
-			if zs[b] != nil {
-				r.z, r.y = append(r.z, zs[b][i]), append(r.y, all.Label[row])
-			}
+			y[i] = all.Label[row]
+		}
+		if pos := positives(all, held[b]); pos == 0 || pos == len(y) {
+			continue
+		}
+		folds[b].ROCAUC = metrics.ROCAUC(y, zs[b])
+		if calibrated {
+			continue
+		}
+		// A block whose scores rank no better than chance would get an
+		// inverted calibration: an earlier block calibrates instead.
+		if c, err := metrics.FitPlatt(zs[b], y); err == nil && c.A > 0 {
+			r.refit.Calibration, r.refit.CalibrationWeeks = c, blocks[b]
+			r.z, r.y, calibrated = zs[b], y, true
 		}
 	}
 	return r, nil

@@ -60,9 +60,18 @@ func TestRefit(t *testing.T) {
 				t.Errorf("calibration folds %+v, out of fold %d rows", r.CalibrationFolds, r.OutOfFold.Rows)
 			}
 			for _, f := range r.CalibrationFolds {
-				if f.Skipped != "" {
-					t.Errorf("fold %s to %s skipped: %s", f.First, f.Last, f.Skipped)
+				if f.Skipped != "" || !(f.ROCAUC > 0.6) {
+					t.Errorf("fold %s to %s: ROC AUC %v, skipped %q", f.First, f.Last, f.ROCAUC, f.Skipped)
 				}
+			}
+			// Calibrated on the latest block, the weeks nearest to those
+			// served, scored by a fit on the weeks before it.
+			latest := r.CalibrationFolds[len(r.CalibrationFolds)-1]
+			if r.CalibrationWeeks != [2]features.Date{latest.First, matured} || latest.Last != matured || r.OutOfFold.Rows != latest.Rows {
+				t.Errorf("calibrated on weeks %v (%d rows), want the latest block %+v", r.CalibrationWeeks, r.OutOfFold.Rows, latest)
+			}
+			if a.Calibration == first.Calibration {
+				t.Error("the refit kept the first fit's calibration")
 			}
 			if a.Drift == nil || a.Drift.Rows != a.Train.Rows {
 				t.Errorf("drift reference of %v rows, want the refit's %d", a.Drift, a.Train.Rows)
@@ -184,6 +193,13 @@ func TestNoRefitIsTheFirstFit(t *testing.T) {
 // scores the weeks after those the refit saw, labelled from the rest of
 // the run: the refit must rank and be calibrated no worse than the first
 // fit there, which is what refitting is for.
+//
+// "No worse" allows noise: on books this small (800 accounts), over five
+// seeds and both kinds, the refit's log-loss on the later weeks ranged
+// from 3.3% below the first fit's to 2% above, its ROC AUC from 0.0003
+// below to 0.036 above; a calibration pooled over all the weeks, which
+// the churn rate's drift defeats, was 30% worse on CDNOW.
+const laterLogLossSlack = 1.03
 func TestRefitOnLaterWeeks(t *testing.T) {
 	ctx := context.Background()
 	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 800, Weeks: 110, Seed: 21})
@@ -255,7 +271,7 @@ func laterWeeks(t *testing.T, all *features.Dataset, res *models.Result) {
 	if refit.Positives < 20 {
 		t.Fatalf("only %d churned in the later weeks: too few to compare", refit.Positives)
 	}
-	if refit.LogLoss > first.LogLoss {
+	if refit.LogLoss > first.LogLoss*laterLogLossSlack {
 		t.Errorf("refit log-loss %.5f on later weeks, worse than the first fit's %.5f", refit.LogLoss, first.LogLoss)
 	}
 	if refit.ROCAUC < first.ROCAUC-0.005 {

@@ -186,7 +186,7 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 		period = periodOf(all)
 	}
 	opt.step(kind, fmt.Sprintf("refitting on every matured week, with %d calibration folds,", RefitFolds))
-	fit, err := refitModel(ctx, kind, all, sp.Horizon, refitParams(opt.Params, m1), func(done, total int) {
+	fit, err := refitModel(ctx, kind, all, sp.Horizon, refitParams(opt.Params, m1), first.Calibration, func(done, total int) {
 		opt.step(kind, fmt.Sprintf("refitted %d of %d (the refit and its calibration folds):", done, total))
 	})
 	if err != nil {
@@ -195,14 +195,7 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Without scored blocks, or with scores that rank no better than
-	// chance, the first fit's calibration is the best one known.
-	platt := first.Calibration
-	if len(fit.z) > 0 {
-		if c, err := metrics.FitPlatt(fit.z, fit.y); err == nil && c.A > 0 {
-			platt = c
-		}
-	}
+	platt := fit.refit.Calibration
 	a := *first
 	a.Version, a.Logistic, a.GBM, a.Trees = "", nil, nil, nil
 	a.Train, a.Calibration = period, platt
