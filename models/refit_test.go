@@ -200,6 +200,7 @@ func TestNoRefitIsTheFirstFit(t *testing.T) {
 // below to 0.036 above; a calibration pooled over all the weeks, which
 // the churn rate's drift defeats, was 30% worse on CDNOW.
 const laterLogLossSlack = 1.03
+
 func TestRefitOnLaterWeeks(t *testing.T) {
 	ctx := context.Background()
 	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 800, Weeks: 110, Seed: 21})
