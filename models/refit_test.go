@@ -189,18 +189,18 @@ func TestNoRefitIsTheFirstFit(t *testing.T) {
 	}
 }
 
+// laterLogLossSlack is how much worse than the first fit's the refit's
+// log-loss on later weeks may be: noise. On books this small (800
+// accounts), over five seeds and both kinds, it ranged from 3.3% below
+// the first fit's to 2% above, the ROC AUC from 0.0003 below to 0.036
+// above; a calibration pooled over all the weeks, which the churn rate's
+// drift defeats, was 20-65% worse on CDNOW.
+const laterLogLossSlack = 1.03
+
 // TestRefitOnLaterWeeks trains at week T of a longer simulation and
 // scores the weeks after those the refit saw, labelled from the rest of
 // the run: the refit must rank and be calibrated no worse than the first
 // fit there, which is what refitting is for.
-//
-// "No worse" allows noise: on books this small (800 accounts), over five
-// seeds and both kinds, the refit's log-loss on the later weeks ranged
-// from 3.3% below the first fit's to 2% above, its ROC AUC from 0.0003
-// below to 0.036 above; a calibration pooled over all the weeks, which
-// the churn rate's drift defeats, was 30% worse on CDNOW.
-const laterLogLossSlack = 1.03
-
 func TestRefitOnLaterWeeks(t *testing.T) {
 	ctx := context.Background()
 	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 800, Weeks: 110, Seed: 21})
