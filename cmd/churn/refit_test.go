@@ -145,8 +145,39 @@ func TestChallengeFirstFits(t *testing.T) {
 	if !regexp.MustCompile(want).MatchString(out) {
 		t.Errorf("the challenge's figures are not the first fits' validation ROC AUCs (%s):\n%s", want, out)
 	}
+	// churn report compares the first fit on the validation weeks; a
+	// model folder without one is compared as it is, with a note.
+	report := mustChurn(t, "report", "--snapshots", snap, "--model", filepath.Join(dir, "challenger"), "--out", filepath.Join(dir, "report"))
+	if !strings.Contains(report, "(its first fit, validated out of time)") || !strings.Contains(report, auc("challenger")[:5]) {
+		t.Errorf("churn report does not compare the first fit:\n%s", report)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "challenger", "first-fit")); err != nil {
+		t.Fatal(err)
+	}
+	report = mustChurn(t, "report", "--snapshots", snap, "--model", filepath.Join(dir, "challenger"), "--out", filepath.Join(dir, "report"))
+	if !strings.Contains(report, "No first fit to compare") || !strings.Contains(report, "optimistic") {
+		t.Errorf("churn report without the first fit does not say its figure is optimistic:\n%s", report)
+	}
+
 	out = mustChurn(t, "models", "show", "--registry", reg)
 	if !regexp.MustCompile(`(?m)^trained on:   2023-01-02 to 2023-12-25, .*\nvalidated on: 2023-11-20 to 2023-12-25, .*\n(.*\n)?first fit:    2023-01-02 to 2023-\d\d-\d\d, \d+ rows: the validation above is of this fit`).MatchString(out) {
 		t.Errorf("models show does not tell the refit from its first fit:\n%s", out)
+	}
+
+	// A refitted champion without its first fit cannot be challenged
+	// fairly: refused, naming the folder, before any fitting.
+	versions, err := filepath.Glob(filepath.Join(reg, "versions", "*", "first-fit"))
+	if err != nil || len(versions) != 2 {
+		t.Fatalf("first fits in the registry: %v %v", versions, err)
+	}
+	for _, v := range versions {
+		if err := os.RemoveAll(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := churn(t, "train", "--snapshots", snap, "--horizon", "8", "--valid-weeks", "6", "--model", "tree",
+		"--no-plots", "--registry", reg, "--challenge")
+	if code != 1 || !strings.Contains(stderr, "first-fit") || !strings.Contains(stderr, filepath.Join(reg, "versions")) || strings.Contains(stdout, "registered") {
+		t.Errorf("challenging a refitted champion without its first fit: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
