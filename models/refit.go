@@ -3,10 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
@@ -219,53 +216,32 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 	}
 	jobs = append(jobs, k)
 
-	models := make([]Model, k+1)
-	errs := make([]error, k+1)
+	// One fit at a time, each on every CPU, as the learners are parallel:
+	// measured on CDNOW, that is faster than fits side by side on one CPU
+	// each, and only one fold's copy of the rows is held at a time.
+	var refit Model
 	zs := make([][]float64, k)
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(jobs)))
-	if workers > 1 {
-		// Fits run side by side, one thread each: a GBM's model does not
-		// depend on its thread count.
-		p.GBM.Threads = 1
-	}
-	queue := make(chan int)
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for range workers {
-		wg.Go(func() {
-			for b := range queue {
-				if b == k {
-					models[b], errs[b] = Fit(ctx, kind, all, nil, p, nil)
-				} else {
-					// Each fold's rows are copied only while it is fitted,
-					// so at most one copy per worker is held at a time.
-					tr, va := subset(all, train[b]), subset(all, held[b])
-					if models[b], errs[b] = Fit(ctx, kind, tr, va, p, nil); errs[b] == nil {
-						zs[b] = scoreRows(models[b], va).z
-						models[b] = nil
-					}
-				}
-				if progress != nil {
-					progress(int(done.Add(1)), len(jobs))
-				}
-			}
-		})
-	}
-	for _, b := range jobs {
-		queue <- b
-	}
-	close(queue)
-	wg.Wait()
-	for b, err := range errs {
-		if err != nil {
-			if b == k {
+	for n, b := range jobs {
+		if b == k {
+			m, err := Fit(ctx, kind, all, nil, p, nil)
+			if err != nil {
 				return nil, fmt.Errorf("refit %s on every matured week: %w", kind, err)
 			}
-			return nil, fmt.Errorf("refit %s, calibration fold of weeks %s to %s: %w", kind, blocks[b][0], blocks[b][1], err)
+			refit = m
+		} else {
+			tr, va := subset(all, train[b]), subset(all, held[b])
+			m, err := Fit(ctx, kind, tr, va, p, nil)
+			if err != nil {
+				return nil, fmt.Errorf("refit %s, calibration fold of weeks %s to %s: %w", kind, blocks[b][0], blocks[b][1], err)
+			}
+			zs[b] = scoreRows(m, va).z
+		}
+		if progress != nil {
+			progress(n+1, len(jobs))
 		}
 	}
 	weeks := slices.Compact(slices.Sorted(slices.Values(all.Week)))
-	r := &refitFit{model: models[k], refit: Refit{CalibrationFolds: folds, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
+	r := &refitFit{model: refit, refit: Refit{CalibrationFolds: folds, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
 	calibrated := false
 	for b := k - 1; b >= 0; b-- {
 		if zs[b] == nil {
