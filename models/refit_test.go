@@ -144,6 +144,28 @@ func TestRefit(t *testing.T) {
 	}
 }
 
+// TestRefitFeaturesDirectory checks the refit of a split read from a
+// features directory, which holds its two sides only: the refit takes
+// both, up to the last validation week.
+func TestRefitFeaturesDirectory(t *testing.T) {
+	tab := table(t)
+	sp, err := tab.Split(testSplit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{
+		Kinds: []string{models.Logistic}, Params: fastParams(), Refit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Chosen
+	want := sp.TrainStats.Rows + sp.ValidStats.Rows
+	if a.Refit == nil || a.Train.Rows != want || a.Train.First != sp.TrainStats.First || a.Train.Last != sp.ValidStats.Last ||
+		a.Train.Positives != sp.TrainStats.Positives+sp.ValidStats.Positives {
+		t.Errorf("refit on %+v, want the %d rows of both sides, %s to %s", a.Train, want, sp.TrainStats.First, sp.ValidStats.Last)
+	}
+}
+
 // TestNoRefitIsTheFirstFit checks that training without a refit gives,
 // byte for byte, the model a refit run keeps as its first fit: the fit
 // and artifact of before the refit existed.
