@@ -40,8 +40,9 @@ scaling on the validation weeks.
 Once validation has chosen, the chosen kind is refitted on every week whose
 label has matured (up to the last validation week) with the same settings
 (a GBM with the trees early stopping kept), and calibrated with Platt
-scaling on out-of-fold scores: 4 blocks of weeks, each scored by a fit on
-the weeks more than a horizon away from it. That refit is the model served;
+scaling on out-of-fold scores: of 4 blocks of weeks, each scored by a fit on
+the weeks more than a horizon away from it, the latest calibrates (the churn
+rate drifts). That refit is the model served;
 the validation figures stay the first fit's, which is kept in
 DIR/first-fit/. --no-refit serves the first fit instead, as before.
 
