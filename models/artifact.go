@@ -20,6 +20,10 @@ import (
 const (
 	ModelFile   = "model.json"
 	MetricsFile = "metrics.json"
+	// FirstFitDir is the folder, inside the directory of a refitted
+	// model, that holds the first fit: the one validated out of time,
+	// which the model's validation figures are of.
+	FirstFitDir = "first-fit"
 )
 
 // Save writes a.json and the metrics report into dir, each atomically, the
@@ -79,6 +83,24 @@ func Decode(r io.Reader) (*Artifact, error) {
 		return nil, fmt.Errorf("version %q does not match the content, which hashes to %q: the file was edited after churn train saved it", a.Version, want)
 	}
 	return &a, nil
+}
+
+// LoadValidated returns the fit of a, loaded from dir, that its
+// validation figures are of: a itself, or for a refitted model its first
+// fit, from dir/first-fit. A comparison on validation weeks must use it:
+// the refit saw those weeks.
+func LoadValidated(dir string, a *Artifact) (*Artifact, error) {
+	if a.Refit == nil {
+		return a, nil
+	}
+	first, err := Load(filepath.Join(dir, FirstFitDir))
+	if err != nil {
+		return nil, fmt.Errorf("%s was refitted after validation, and its first fit, which was validated: %w", filepath.Join(dir, ModelFile), err)
+	}
+	if first.Kind != a.Kind || first.Valid != a.Valid || first.Fingerprint != a.Fingerprint {
+		return nil, fmt.Errorf("%s is not the first fit of %s: another kind, validation or data", filepath.Join(dir, FirstFitDir, ModelFile), filepath.Join(dir, ModelFile))
+	}
+	return first, nil
 }
 
 // LoadReport reads dir/metrics.json.

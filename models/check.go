@@ -108,6 +108,11 @@ func (a *Artifact) Check() error {
 			return err
 		}
 	}
+	if a.Refit != nil {
+		if err := a.Refit.check(a); err != nil {
+			return err
+		}
+	}
 	l, _, err := a.held()
 	if err != nil {
 		return err

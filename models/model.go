@@ -76,6 +76,13 @@ type Artifact struct {
 	// have none (it is omitted, so their version hashes as before) and
 	// skip the check.
 	Drift *DriftReference `json:"drift,omitempty"`
+
+	// Refit is set when the model was refitted on every matured week
+	// after validation: Train is then the refit's rows, and Valid and
+	// Metrics stay those of the first fit, which was validated out of
+	// time. It is omitted otherwise, so a model that was not refitted
+	// hashes as before.
+	Refit *Refit `json:"refit,omitempty"`
 }
 
 // Health holds the calibrated-probability cut-offs of the health colours.

@@ -278,6 +278,11 @@ func showModel(ctx context.Context, w io.Writer, reg *registry.Registry, name st
 	fmt.Fprintf(w, "validated on: %s to %s, %d rows (%d churned)\n", a.Valid.First, a.Valid.Last, a.Valid.Rows, a.Valid.Positives)
 	fmt.Fprintf(w, "validation:   ROC AUC %.4f, PR AUC %.4f, log-loss %.4f, Brier %.4f\n",
 		a.Metrics.ROCAUC, a.Metrics.PRAUC, a.Metrics.LogLoss, a.Metrics.Brier)
+	if r := a.Refit; r != nil {
+		f := r.FirstFit.Train
+		fmt.Fprintf(w, "first fit:    %s to %s, %d rows: the validation above is of this fit, out of time; the model was then refitted on every matured week\n",
+			f.First, f.Last, f.Rows)
+	}
 	fmt.Fprintf(w, "data:         %s\n", a.Fingerprint)
 	es, err := reg.Audit(ctx)
 	if err != nil {

@@ -52,7 +52,7 @@ func TestOutputFolders(t *testing.T) {
 	model := filepath.Join(dir, "model")
 	writeTree(t, model, map[string]string{"model.json": "earlier", "candidates/tree/model.json": "earlier", "roc.png": "earlier"})
 	mustChurn(t, "train", "--features", feat, "--model", "logistic", "--no-plots", "--out", model)
-	if got, want := names(t, model), []string{"./", "metrics.json", "model.json"}; !slices.Equal(got, want) {
+	if got, want := names(t, model), []string{"./", "first-fit/", "first-fit/metrics.json", "first-fit/model.json", "metrics.json", "model.json"}; !slices.Equal(got, want) {
 		t.Errorf("model folder after retraining: %v, want %v", got, want)
 	}
 	report := filepath.Join(dir, "report")

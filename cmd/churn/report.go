@@ -119,7 +119,22 @@ than an earlier report is refused.`)
 	}
 	rep := report.New(stats)
 	rep.Notes = append(rep.Notes, notes...)
-	if err := addAdoption(ctx, e, rep, hist, tab, art, *horizon, *confidence); err != nil {
+	// The adoption score is compared with the model on its validation
+	// weeks: by the fit validation measured, the first fit of a refitted
+	// model, which did not see them.
+	validated, name := art, ""
+	if art != nil {
+		name = "model " + art.Version
+		if validated, err = models.LoadValidated(*modelDir, art); err != nil {
+			// The refit is compared instead: a note says its figure
+			// is optimistic, as it saw the validation weeks.
+			validated = art
+			rep.Notes = append(rep.Notes, fmt.Sprintf("No first fit to compare: %v.", err))
+		} else if validated != art {
+			name += " (its first fit, validated out of time)"
+		}
+	}
+	if err := addAdoption(ctx, e, rep, hist, tab, validated, name, *horizon, *confidence); err != nil {
 		return err
 	}
 	if art != nil {
@@ -173,11 +188,12 @@ func readSnapshots(ctx context.Context, e *env, path string, normalizeWeeks bool
 }
 
 // addAdoption builds the adoption score on the out-of-time split and
-// compares it with the full model: the one in art, or a gbm fitted here.
+// compares it with the full model: the one in art (named name), or a gbm
+// fitted here.
 // Data that cannot be split, or in which no indicator qualifies, leaves
 // the score out with a note rather than failing the whole report.
 func addAdoption(ctx context.Context, e *env, rep *report.Report, hist *retention.History, tab *features.Table,
-	art *models.Artifact, horizon int, confidence float64) error {
+	art *models.Artifact, name string, horizon int, confidence float64) error {
 	so := features.SplitOptions{Horizon: horizon}
 	if art != nil && art.Horizon == horizon && art.Valid.Last <= tab.Last-features.Date(7*horizon) {
 		// The model's own validation weeks: on the snapshots it was
@@ -200,7 +216,7 @@ func addAdoption(ctx context.Context, e *env, rep *report.Report, hist *retentio
 			metrics.ValidationAUC, art.Metrics.ROCAUC, art.Valid.Rows, art.Valid.First, art.Valid.Last,
 			sp.ValidStats.Rows, sp.ValidStats.First, sp.ValidStats.Last))
 	}
-	full, err := fullScores(ctx, e, sp, art)
+	full, err := fullScores(ctx, e, sp, art, name)
 	if err != nil {
 		return err
 	}
@@ -223,14 +239,14 @@ func addAdoption(ctx context.Context, e *env, rep *report.Report, hist *retentio
 // fullScores scores the validation rows with the full model: the trained
 // model when given (calibrated probabilities), otherwise a gbm fitted on
 // the training rows here (log-odds, which rank the same).
-func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact) (*adoption.Scores, error) {
+func fullScores(ctx context.Context, e *env, sp *features.Split, art *models.Artifact, name string) (*adoption.Scores, error) {
 	s := &adoption.Scores{Prob: make([]float64, sp.Valid.Len())}
 	if art != nil {
 		scorer, err := models.NewScorer(art)
 		if err != nil {
 			return nil, err
 		}
-		s.Model = "model " + art.Version
+		s.Model = name
 		e.progress.begin("scoring the validation weeks")
 		defer e.progress.end()
 		for i := range s.Prob {

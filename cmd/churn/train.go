@@ -37,6 +37,15 @@ wrote is used as it is. --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.
 
+Once validation has chosen, the chosen kind is refitted on every week whose
+label has matured (up to the last validation week) with the same settings
+(a GBM with the trees early stopping kept), and calibrated with Platt
+scaling on out-of-fold scores: of 4 blocks of weeks, each scored by a fit on
+the weeks more than a horizon away from it, the latest calibrates (the churn
+rate drifts). That refit is the model served;
+the validation figures stay the first fit's, which is kept in
+DIR/first-fit/. --no-refit serves the first fit instead, as before.
+
 With --table, a static customer table (one row per customer, CSV or
 Parquet) is the input: --label names the churned flag (1/0, true/false,
 yes/no), --id the customer key, --drop columns to leave out. Numeric columns
@@ -93,6 +102,7 @@ compares the two on live traffic.`)
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
 	seed := fs.Uint64("seed", 1, "random seed for sampling: the same data and seed give the same model file")
 	noPlots := fs.Bool("no-plots", false, "do not write PNG charts")
+	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -126,6 +136,9 @@ compares the two on live traffic.`)
 		}
 		if tf.time != "" && isSet(fs, "folds") {
 			return usageError(fs, "--folds and --time: a split out of time has no folds")
+		}
+		if isSet(fs, "no-refit") {
+			return usageError(fs, "--no-refit is for snapshots: a customer table's model is always refitted on every row after cross-validation")
 		}
 		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
 			if isSet(fs, name) {
@@ -213,7 +226,7 @@ compares the two on live traffic.`)
 		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
 	}
 
-	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest,
+	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
 	var spec features.Spec
@@ -260,6 +273,10 @@ compares the two on live traffic.`)
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
+	}
+	if r := res.Report.Refit; r != nil {
+		fmt.Fprintf(e.stdout, "served: %s refitted on every matured week, %d rows (%s to %s), calibrated out of fold; the figures above are its first fit's, kept in %s\n",
+			res.Chosen.Kind, r.Train.Rows, r.Train.First, r.Train.Last, filepath.Join(*out, models.FirstFitDir))
 	}
 	if reg == nil || isSet(fs, "out") {
 		fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
@@ -430,14 +447,20 @@ func countTrue(bs ...bool) int {
 	return n
 }
 
-// saveModels writes the chosen model into dir and every other kind
-// fitted under dir/candidates/KIND, each with the training report.
+// saveModels writes the chosen model into dir, its first fit, when it
+// was refitted, under dir/first-fit, and every other kind fitted under
+// dir/candidates/KIND, each with the training report.
 func saveModels(dir string, res *models.Result) error {
 	for k, a := range res.Artifacts {
 		if a == res.Chosen {
 			continue
 		}
 		if err := models.Save(filepath.Join(dir, "candidates", k), a, res.Report); err != nil {
+			return err
+		}
+	}
+	if res.FirstFit != nil {
+		if err := models.Save(filepath.Join(dir, models.FirstFitDir), res.FirstFit, res.Report); err != nil {
 			return err
 		}
 	}

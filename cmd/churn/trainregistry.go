@@ -25,8 +25,11 @@ type trainRegistry struct {
 	// beat, nil when there is none yet.
 	challenge bool
 	champion  *models.Artifact
-	level     float64
-	reason    string
+	// championFit is the champion's validated fit (models.LoadValidated):
+	// itself, or its first fit when it was refitted.
+	championFit *models.Artifact
+	level       float64
+	reason      string
 	// shadow, set by --shadow, makes a challenger that is not promoted
 	// the shadow.
 	shadow bool
@@ -54,6 +57,10 @@ func openTrainRegistry(ctx context.Context, dir, db string, challenge, shadow bo
 			return nil, fmt.Errorf("--challenge: %w", err)
 		default:
 			if t.champion, err = models.Load(champDir); err != nil {
+				closeStore()
+				return nil, fmt.Errorf("--challenge: %w", err)
+			}
+			if t.championFit, err = models.LoadValidated(champDir, t.champion); err != nil {
 				closeStore()
 				return nil, fmt.Errorf("--challenge: %w", err)
 			}
@@ -89,6 +96,17 @@ func (t *trainRegistry) finish(ctx context.Context, e *env, modelDir string, val
 		printChange(e.stdout, entry)
 		return nil
 	}
+	// The challenge is on the latest out-of-time weeks, which a refit has
+	// seen: each side is scored by its validated fit, the first fit of a
+	// refitted model, so neither is judged on weeks it was fitted on.
+	challenger, err := models.LoadValidated(v.Dir, v.Model)
+	if err != nil {
+		return fmt.Errorf("--challenge: %w", err)
+	}
+	if challenger != v.Model || t.championFit != t.champion {
+		fmt.Fprintf(e.stdout, "challenge between the validated fits: %s and %s, each fitted on weeks ending a horizon before its validation (the refits served saw the latest weeks)\n",
+			fitName(v.Model), fitName(t.champion))
+	}
 	champRows := valid
 	if !subset(t.champion.Features, valid.Features) {
 		if rebuild == nil {
@@ -98,7 +116,7 @@ func (t *trainRegistry) finish(ctx context.Context, e *env, modelDir string, val
 			return fmt.Errorf("--challenge: the champion's features: %w", err)
 		}
 	}
-	verdict, err := registry.Challenge(t.champion, v.Model, champRows, valid, t.level)
+	verdict, err := registry.Challenge(t.championFit, challenger, champRows, valid, t.level)
 	if err != nil {
 		return err
 	}
@@ -125,6 +143,14 @@ func (t *trainRegistry) finish(ctx context.Context, e *env, modelDir string, val
 	fmt.Fprintf(e.stdout, "%s\n", verdict.Why)
 	printChange(e.stdout, entry)
 	return nil
+}
+
+// fitName names the fit of a that a challenge scores.
+func fitName(a *models.Artifact) string {
+	if a.Refit != nil {
+		return "the first fit of " + a.Version
+	}
+	return a.Version
 }
 
 // why is the audit's reason for a promotion by --challenge: the user's
