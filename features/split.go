@@ -93,6 +93,10 @@ func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, err
 	if !t.HasChurned {
 		return nil, errors.New("the snapshots have no churned column: it is required to label training rows")
 	}
+	if t.keepWeeks > 0 {
+		return nil, fmt.Errorf("the table keeps only each account's latest %d weeks (BuildOptions.KeepWeeks), for scoring: "+
+			"labelling training rows needs every row", t.keepWeeks)
+	}
 	h, v := opt.Horizon, opt.ValidWeeks
 	if h == 0 {
 		h = DefaultHorizon
