@@ -210,3 +210,19 @@ func TestPartitionHash(t *testing.T) {
 		t.Error(`"acct-1" is not in part 7/10`)
 	}
 }
+
+// TestDatasetInto checks that reusing a dataset's slices gives, call
+// after call, the dataset Dataset gives, longer or shorter than the last.
+func TestDatasetInto(t *testing.T) {
+	tab := mustBuild(t, simulatedSource(t, false), features.BuildOptions{})
+	var ds *features.Dataset
+	for i, rows := range tab.RecentRows(5)[:40] {
+		if i%3 == 1 {
+			rows = rows[:len(rows)/2]
+		}
+		ds = tab.DatasetInto(ds, rows)
+		if d := sameRows(tab.Dataset(rows), ds); d != "" {
+			t.Fatalf("account %d: %s", i, d)
+		}
+	}
+}

@@ -242,6 +242,21 @@ func (t *Table) Dataset(rows []int) *Dataset {
 	return ds
 }
 
+// DatasetInto is Dataset reusing the slices of ds, nil or returned by an
+// earlier call on t, which it overwrites: a caller that turns many small
+// sets of rows into datasets one after the other, as scoring does account
+// by account, then allocates once.
+func (t *Table) DatasetInto(ds *Dataset, rows []int) *Dataset {
+	if ds == nil {
+		return t.Dataset(rows)
+	}
+	ds.AccountID, ds.Week, ds.X, ds.Label = ds.AccountID[:0], ds.Week[:0], ds.X[:0], nil
+	for _, i := range rows {
+		t.appendRow(ds, i)
+	}
+	return ds
+}
+
 // Latest returns the features at each active account's latest snapshot:
 // the rows a model scores.
 func (t *Table) Latest() *Dataset {

@@ -110,6 +110,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	var wg sync.WaitGroup
 	for range max(1, min(runtime.GOMAXPROCS(0), len(tab.Accounts)/block+1)) {
 		wg.Go(func() {
+			var rows *features.Dataset // reused from account to account
 			for ctx.Err() == nil {
 				start := int(next.Add(block)) - block
 				if start >= len(tab.Accounts) {
@@ -117,7 +118,8 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 				}
 				for i := start; i < min(start+block, len(tab.Accounts)); i++ {
 					if acc := &tab.Accounts[i]; acc.Active() {
-						scored[i] = scoreAccount(a, scorer, tab, acc, recent[i])
+						rows = tab.DatasetInto(rows, recent[i])
+						scored[i] = scoreAccount(a, scorer, tab, acc, rows)
 					}
 				}
 			}
@@ -146,9 +148,8 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 }
 
 // scoreAccount scores an active account's latest row, with the weekly
-// history of its recent rows (table rows, in week order).
-func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, recent []int) *Account {
-	rows := tab.Dataset(recent)
+// history of its recent rows (in week order).
+func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset) *Account {
 	last := rows.Len() - 1
 	x := slices.Clone(rows.Row(last))
 	sc := scorer.Score(x, nil)
