@@ -93,6 +93,10 @@ func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, err
 	if !t.HasChurned {
 		return nil, errors.New("the snapshots have no churned column: it is required to label training rows")
 	}
+	if t.keepWeeks > 0 {
+		return nil, fmt.Errorf("the table keeps only each account's latest %d weeks (BuildOptions.KeepWeeks), for scoring: "+
+			"labelling training rows needs every row", t.keepWeeks)
+	}
 	h, v := opt.Horizon, opt.ValidWeeks
 	if h == 0 {
 		h = DefaultHorizon
@@ -232,6 +236,21 @@ func (t *Table) Dataset(rows []int) *Dataset {
 			t.appendRow(ds, i)
 		}
 	}
+	for _, i := range rows {
+		t.appendRow(ds, i)
+	}
+	return ds
+}
+
+// DatasetInto is Dataset reusing the slices of ds, nil or returned by an
+// earlier call on t, which it overwrites: a caller that turns many small
+// sets of rows into datasets one after the other, as scoring does account
+// by account, then allocates once.
+func (t *Table) DatasetInto(ds *Dataset, rows []int) *Dataset {
+	if ds == nil {
+		return t.Dataset(rows)
+	}
+	ds.AccountID, ds.Week, ds.X, ds.Label = ds.AccountID[:0], ds.Week[:0], ds.X[:0], nil
 	for _, i := range rows {
 		t.appendRow(ds, i)
 	}

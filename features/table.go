@@ -104,6 +104,8 @@ type Table struct {
 	week    []Date
 	segment []int16 // per row: index into Spec.Segments, -1 for none
 	x       rowStore
+	// keepWeeks is BuildOptions.KeepWeeks: 0 when every row is kept.
+	keepWeeks int
 }
 
 // rowStore keeps rows of features in fixed-size chunks, so that growing
@@ -124,6 +126,14 @@ func (s *rowStore) next() []float64 {
 	}
 	s.n++
 	return s.row(s.n - 1)
+}
+
+// truncate drops the rows from n on, and the chunks only they used.
+func (s *rowStore) truncate(n int) {
+	chunks := (n + rowsPerChunk - 1) / rowsPerChunk
+	clear(s.chunks[chunks:])
+	s.chunks = s.chunks[:chunks]
+	s.n = n
 }
 
 func (s *rowStore) row(i int) []float64 {
@@ -158,6 +168,19 @@ type BuildOptions struct {
 	// Observe again, and the consumer starts over from it. An error from
 	// Observe stops Build with that error.
 	Observe func(Schema) (Observer, error)
+	// KeepWeeks, when above 0, keeps the features of only each account's
+	// latest KeepWeeks snapshots, in week order, account by account: what
+	// scoring and its weekly history read. Every row is still read, as
+	// the running features (tenure, weeks since login, lifetime means)
+	// fold in the whole past, but memory holds KeepWeeks rows per account
+	// instead of every row of the file. Such a table cannot be split
+	// into training rows, whose labels need the rows it dropped.
+	KeepWeeks int
+	// Partition, when set, builds only the accounts in it. The other
+	// accounts' rows still count towards the table's weeks (First, Last)
+	// and their checks, so each part is scored as of the same week as
+	// the whole file.
+	Partition Partition
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -241,7 +264,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	if err != nil {
 		return nil, err
 	}
-	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned}
+	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, keepWeeks: max(opt.KeepWeeks, 0)}
 	t.layout = newRowLayout(spec.Lifetime, spec.ARR, spec.Renewal, len(spec.Extras))
 	t.x.width = t.layout.width
 	segments := make(map[string]int16, len(spec.Segments))
@@ -265,6 +288,12 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	// an account's weeks together), so it predicts the next row's account
 	// and spares a hash lookup on most rows.
 	var follows []int32
+	// built[a] counts account a's rows when only the latest keepWeeks
+	// are kept: its rows are a ring of keepWeeks slots.
+	var built []uint32
+	// weekRows counts the rows of each week, every row whatever the
+	// partition, for the check of a stray latest week.
+	weekRows := make(map[Date]int)
 	prev := int32(-1)
 	ra := startReadAhead(r)
 	defer ra.stop()
@@ -279,6 +308,23 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				if opt.Progress != nil {
 					opt.Progress(n)
 				}
+			}
+			if s.Week > today {
+				// One mistyped year would make every other row history and
+				// put every renewal in the past.
+				return nil, &InputError{File: src.Name, Row: s.Row, Column: ColWeek,
+					Err: fmt.Errorf("week %s is in the future (today is %s)", s.Week, DateOf(now()))}
+			}
+			weekRows[s.Week]++
+			if t.First == NoDate || s.Week < t.First {
+				t.First = s.Week
+			}
+			if t.Last == NoDate || s.Week > t.Last {
+				t.Last = s.Week
+				lastWeekRow = s.Row
+			}
+			if opt.Partition.Count > 1 && !opt.Partition.Keeps(s.AccountID) {
+				continue
 			}
 			a, ok := int32(-1), false
 			switch {
@@ -295,20 +341,25 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				index[id] = a
 				hists = append(hists, newHistory(id))
 				follows = append(follows, -1)
+				if t.keepWeeks > 0 {
+					t.reserve(a, t.keepWeeks)
+					built = append(built, 0)
+				}
 			}
 			if prev >= 0 {
 				follows[prev] = a
 			}
 			prev = a
-			if s.Week > today {
-				// One mistyped year would make every other row history and
-				// put every renewal in the past.
-				return nil, &InputError{File: src.Name, Row: s.Row, Column: ColWeek,
-					Err: fmt.Errorf("week %s is in the future (today is %s)", s.Week, DateOf(now()))}
-			}
 			h := hists[a]
 			segBefore := h.segment
-			if err := h.add(s, src.Name, extras, t.layout, t.x.next()); err != nil {
+			i := 0
+			if t.keepWeeks > 0 {
+				i = int(a)*t.keepWeeks + int(built[a]%uint32(t.keepWeeks))
+				built[a]++
+			} else {
+				i = t.add(a)
+			}
+			if err := h.add(s, src.Name, extras, t.layout, t.x.row(i)); err != nil {
 				return nil, err
 			}
 			if h.segment != segBefore || h.segIndex == unresolved {
@@ -328,16 +379,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				}
 				h.segIndex = seg
 			}
-			t.account = append(t.account, a)
-			t.week = append(t.week, s.Week)
-			t.segment = append(t.segment, h.segIndex)
-			if t.First == NoDate || s.Week < t.First {
-				t.First = s.Week
-			}
-			if t.Last == NoDate || s.Week > t.Last {
-				t.Last = s.Week
-				lastWeekRow = s.Row
-			}
+			t.week[i], t.segment[i] = s.Week, h.segIndex
 		}
 		if b.err == io.EOF {
 			break
@@ -346,11 +388,14 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		}
 		ra.release(b)
 	}
-	if len(hists) == 0 {
+	if n == 0 {
 		return nil, &InputError{File: src.Name, Err: errors.New("no snapshot rows")}
 	}
-	if err := checkStray(t.week, t.Last, lastWeekRow, src.Name); err != nil {
+	if err := checkStray(weekRows, n, t.Last, lastWeekRow, src.Name); err != nil {
 		return nil, err
+	}
+	if t.keepWeeks > 0 {
+		t.unring(built)
 	}
 	t.Accounts = make([]Account, len(hists))
 	lastRow := make([]int, len(hists))
@@ -371,16 +416,60 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	return t, t.Spec.Check()
 }
 
+// add appends a row of account a to the table and returns its index, for
+// Build to fill in.
+func (t *Table) add(a int32) int {
+	t.x.next()
+	t.account = append(t.account, a)
+	t.week = append(t.week, NoDate)
+	t.segment = append(t.segment, -1)
+	return len(t.week) - 1
+}
+
+// reserve appends n rows for account a: the ring its latest n rows are
+// kept in when BuildOptions.KeepWeeks is n.
+func (t *Table) reserve(a int32, n int) {
+	for range n {
+		t.add(a)
+	}
+}
+
+// unring turns the rings of the latest rows into the table's rows: each
+// account's kept rows in week order, account after account, built[a]
+// being how many rows account a's ring was given. Rows move only towards
+// the start, so it needs a buffer of one ring, not a second table.
+func (t *Table) unring(built []uint32) {
+	k, w := t.keepWeeks, t.x.width
+	buf := make([]float64, k*w)
+	weeks := make([]Date, k)
+	segs := make([]int16, k)
+	n := 0
+	for a, b := range built {
+		m, start := min(int(b), k), 0
+		if int(b) > k {
+			start = int(b) % k
+		}
+		for j := range m {
+			src := a*k + (start+j)%k
+			copy(buf[j*w:(j+1)*w], t.x.row(src))
+			weeks[j], segs[j] = t.week[src], t.segment[src]
+		}
+		for j := range m {
+			copy(t.x.row(n), buf[j*w:(j+1)*w])
+			t.account[n], t.week[n], t.segment[n] = int32(a), weeks[j], segs[j]
+			n++
+		}
+	}
+	t.account, t.week, t.segment = slices.Clip(t.account[:n]), slices.Clip(t.week[:n]), slices.Clip(t.segment[:n])
+	t.x.truncate(n)
+}
+
 // checkStray refuses weeks that churn validate calls stray (see
 // strayWeek), naming row, the first of the latest week last: scoring is
 // "as of" the latest week, so one mistyped year would make every other
 // row old and put every renewal in the past.
-func checkStray(weeks []Date, last Date, row int, file string) error {
-	rows := make(map[Date]int)
-	for _, w := range weeks {
-		rows[w]++
-	}
-	_, end, found := strayWeek(rows, len(weeks))
+func checkStray(rows map[Date]int, n int, last Date, row int, file string) error {
+	_, end, found := strayWeek(rows, n)
 	if !found {
 		return nil
 	}

@@ -376,7 +376,9 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	}
 	// The model's spec fixes the columns, so every row lines up with
 	// what the model was trained on whatever segments the file holds.
-	tab, err := features.Build(ctx, s.cfg.Snapshots, features.BuildOptions{Spec: &a.Spec})
+	// The ranking reads each account's latest HistoryWeeks rows (its
+	// score and sparkline), so the table keeps only those.
+	tab, err := features.Build(ctx, s.cfg.Snapshots, features.BuildOptions{Spec: &a.Spec, KeepWeeks: ranking.HistoryWeeks})
 	if err != nil {
 		return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/ranking"
 )
@@ -44,10 +47,27 @@ values. It warns on stderr, naming them, of the features whose PSI exceeds
 --drift-warn (below 0.1 is stable, 0.1 to 0.25 moderate, above 0.25 a
 major shift) or whose share of missing values rose by more than
 --drift-missing. A model trained before churn recorded the training
-distribution is scored without the check, with a note.`)
+distribution is scored without the check, with a note.
+
+--out FILE writes the ranking to FILE (atomically) instead of standard
+output, in --format or, without it, the format FILE's extension names
+(.parquet, .csv, .json). --format parquet needs --out: one row per
+account with the CSV's columns, the model version, the log-odds, the base
+value and one contribution_<feature> column per model feature.
+
+--partition i/N scores only part i (1 to N) of the accounts, so that N
+jobs on as many machines can score a very large book: an account is in
+part i when the 64-bit FNV-1a hash of its id, modulo N, is i-1 (the same
+on every run, machine and version). Each job reads the whole file (the
+parts are scored as of the same week) but builds and holds only its own
+accounts; concatenated and sorted by churn_probability (then account_id),
+the parts are the whole ranking. Filters and --top apply within the part;
+--record, which replaces a week's scores whole, does not combine with it.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
-	format := fs.String("format", "table", "output format: table, csv or json")
+	format := fs.String("format", "table", "output format: table, csv, json or parquet (parquet needs --out)")
+	out := fs.String("out", "", "write the ranking to this file instead of standard output (format from its extension unless --format)")
+	partition := fs.String("partition", "", "score only part i/N of the accounts (1 <= i <= N), by a stable hash of the account id")
 	segment := fs.String("segment", "", "only accounts in this segment (one the model knows)")
 	renewal := fs.Int("renewal-within", 0, "only accounts renewing within this many days (0: all)")
 	top := fs.Int("top", 0, "only the first N accounts (0: all)")
@@ -79,6 +99,11 @@ distribution is scored without the check, with a note.`)
 				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
 			}
 		}
+		for _, name := range []string{"partition", "out"} {
+			if isSet(fs, name) {
+				return usageError(fs, "--%s is for snapshots", name)
+			}
+		}
 		if *top < 0 {
 			return usageError(fs, "--top %d: want a number of rows, 0 or more (0: all)", *top)
 		}
@@ -106,8 +131,33 @@ distribution is scored without the check, with a note.`)
 	if err := q.Check(); err != nil {
 		return usageError(fs, "--sort: %v", err)
 	}
-	if *format != "table" && *format != "csv" && *format != "json" {
-		return usageError(fs, "--format %q: want table, csv or json", *format)
+	var part features.Partition
+	if *partition != "" {
+		p, err := features.ParsePartition(*partition)
+		if err != nil {
+			return usageError(fs, "--partition: %v", err)
+		}
+		if *record {
+			return usageError(fs, "--record replaces the scores of the week whole: record the whole book, not --partition %s", p)
+		}
+		part = p
+	}
+	if *out != "" && !isSet(fs, "format") {
+		switch ext := strings.ToLower(filepath.Ext(*out)); ext {
+		case ".parquet", ".csv", ".json":
+			*format = ext[1:]
+		default:
+			return usageError(fs, "--out %s: give --format (table, csv, json or parquet): the extension %q names none", *out, ext)
+		}
+	}
+	switch *format {
+	case "table", "csv", "json":
+	case "parquet":
+		if *out == "" {
+			return usageError(fs, "--format parquet writes a file: give --out FILE")
+		}
+	default:
+		return usageError(fs, "--format %q: want table, csv, json or parquet", *format)
 	}
 	a, err := models.Load(*modelDir)
 	if err != nil {
@@ -129,7 +179,7 @@ distribution is scored without the check, with a note.`)
 		return err
 	}
 	a.Health = h
-	tab, err := buildTable(ctx, e, *snapshots, *normalize, &a.Spec)
+	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part)
 	if err != nil {
 		return err
 	}
@@ -153,15 +203,46 @@ distribution is scored without the check, with a note.`)
 		}
 	}
 	accounts := book.Rank(q)
-	// A million accounts take a while to print: an interrupt stops it.
-	out := &ctxWriter{ctx: ctx, w: e.stdout}
-	switch *format {
-	case "csv":
-		return writeRankingCSV(out, accounts)
-	case "json":
-		return writeRankingJSON(out, book, accounts)
+	write := func(w io.Writer) error {
+		// A million accounts take a while to print: an interrupt stops it.
+		w = &ctxWriter{ctx: ctx, w: w}
+		switch *format {
+		case "csv":
+			return writeRankingCSV(w, accounts)
+		case "json":
+			return writeRankingJSON(w, book, accounts)
+		case "parquet":
+			return writeRankingParquet(w, book, accounts)
+		}
+		return writeRankingTable(w, book, accounts)
 	}
-	return writeRankingTable(out, book, accounts)
+	if *out == "" {
+		return write(e.stdout)
+	}
+	if err := publish.File(*out, write); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	if part.Count > 0 {
+		fmt.Fprintf(e.stderr, "wrote %s: part %s, %d accounts\n", *out, part, len(accounts))
+	} else {
+		fmt.Fprintf(e.stderr, "wrote %s: %d accounts\n", *out, len(accounts))
+	}
+	return nil
+}
+
+// buildLatest builds what scoring reads of a snapshot file: each account's
+// latest ranking.HistoryWeeks rows (its score and weekly history), of the
+// accounts in part (all for the zero Partition). Memory then grows with
+// the accounts, not with the weeks of history the file holds.
+func buildLatest(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec, part features.Partition) (*features.Table, error) {
+	e.progress.begin("reading " + path + " and building features")
+	defer e.progress.end()
+	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+		Spec:      spec,
+		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
+		KeepWeeks: ranking.HistoryWeeks,
+		Partition: part,
+	})
 }
 
 // health applies --red and --yellow over the model's cut-offs.
