@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/monitor"
 )
 
@@ -37,7 +39,11 @@ func (s *Server) performance(c *gin.Context) {
 		return
 	}
 	rep, err := s.perf.get(c.Request.Context(), st, gen, func(ctx context.Context) (*monitor.Report, error) {
-		rep, err := monitor.Run(ctx, h, st.fates, monitor.Options{Horizon: st.model.Horizon, AsOf: st.lastWeek})
+		horizons, err := s.versionHorizons(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := monitor.Run(ctx, h, st.fates, monitor.Options{Horizon: st.model.Horizon, Horizons: horizons, AsOf: st.lastWeek})
 		if err == nil {
 			s.setRealizedGauges(rep)
 		}
@@ -52,6 +58,34 @@ func (s *Server) performance(c *gin.Context) {
 		return
 	}
 	s.reply(c, http.StatusOK, rep)
+}
+
+// versionLister is a score store that also keeps the model versions
+// registered with it (sqlstore.Store).
+type versionLister interface {
+	ModelVersions(ctx context.Context) ([]lifecycle.ModelVersion, error)
+}
+
+// versionHorizons is monitor.Options.Horizons for st: every version the
+// store knows, and st's shadow, judged over its own horizon, as "churn
+// monitor" judges them, so that a version trained for another horizon
+// than the served model's is not labelled over the served one's.
+func (s *Server) versionHorizons(ctx context.Context, st *state) (map[string]int, error) {
+	horizons := map[string]int{}
+	if l, ok := s.cfg.Scores.(versionLister); ok {
+		versions, err := l.ModelVersions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("model versions: %w", err)
+		}
+		horizons = monitor.VersionHorizons(versions, st.model.Horizon)
+	}
+	if st.shadow != nil {
+		if a := st.shadow.book.Model; a.Horizon >= 1 && a.Horizon != st.model.Horizon {
+			horizons[a.Version] = a.Horizon
+		}
+	}
+	delete(horizons, st.model.Version) // the served model's is Horizon
+	return horizons, nil
 }
 
 // setRealizedGauges publishes rep in the churn_realized_* gauges.

@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -97,6 +99,76 @@ func TestPerformanceWithoutHistory(t *testing.T) {
 	if w.Code != 404 || !strings.Contains(w.Body.String(), "no score history") {
 		t.Errorf("status %d: %s; want 404 saying there is no score history", w.Code, w.Body)
 	}
+}
+
+// TestPerformanceVersionHorizon: a version registered with a longer
+// horizon than the served model's is judged over its own, as "churn
+// monitor" judges it: scores that know who churned within that horizon
+// give ROC AUC 1, and its line says the horizon.
+func TestPerformanceVersionHorizon(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "churn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	e := newEnv(t, models.Logistic, func(c *Config) { c.Scores = store })
+	st := e.srv.state.Load()
+	long := st.model.Horizon + 6
+	v := lifecycle.ModelVersion{Version: "longer", Path: "/nowhere", Learner: models.Logistic,
+		Details: []byte(fmt.Sprintf(`{"horizon_weeks": %d}`, long))}
+	if _, err := store.RegisterModel(ctx, v, "test", "a longer horizon"); err != nil {
+		t.Fatal(err)
+	}
+	week := st.lastWeek.AddDays(-7 * (long + 1)).Monday()
+	var recs []lifecycle.ScoreRecord
+	differ := 0 // account-weeks whose label over the served horizon is not the one over long
+	for id, f := range st.fates {
+		o := features.Outcome(week, week+features.Date(7*long), f.ChurnWeek, f.Last)
+		if o == features.Censored {
+			continue
+		}
+		p := 0.1
+		if o == features.Positive {
+			p = 0.9
+		}
+		if features.Outcome(week, week+features.Date(7*st.model.Horizon), f.ChurnWeek, f.Last) != o {
+			differ++
+		}
+		recs = append(recs, lifecycle.ScoreRecord{AccountID: id, Week: week, ModelVersion: "longer", Probability: p})
+	}
+	if differ == 0 {
+		t.Fatalf("fixture week %s: no account churns between the two horizons; the test could not fail", week)
+	}
+	if _, err := store.RecordScores(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.perf.invalidate()
+	type perfJSON struct {
+		Performance []struct {
+			ModelVersion string `json:"model_version"`
+			Segment      string `json:"segment"`
+			Horizon      int    `json:"horizon_weeks"`
+			AUC          struct {
+				Estimate *float64 `json:"estimate"`
+			} `json:"roc_auc"`
+		} `json:"performance"`
+	}
+	got := decode[perfJSON](t, e.do("GET", "/v1/model/performance", ""))
+	for _, g := range got.Performance {
+		if g.ModelVersion != "longer" || g.Segment != "" {
+			continue
+		}
+		auc := math.NaN()
+		if g.AUC.Estimate != nil {
+			auc = *g.AUC.Estimate
+		}
+		if g.Horizon != long || auc != 1 {
+			t.Errorf("version longer judged over %d weeks with ROC AUC %.3f; want %d weeks and 1", g.Horizon, auc, long)
+		}
+		return
+	}
+	t.Errorf("no line for version longer in %+v", got.Performance)
 }
 
 func grepLines(s, sub string) string {

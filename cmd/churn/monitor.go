@@ -142,18 +142,7 @@ func versionHorizons(ctx context.Context, store *sqlstore.Store, modelDir string
 	if err != nil {
 		return nil, err
 	}
-	horizons := make(map[string]int)
-	for _, v := range versions {
-		var d struct {
-			Horizon int `json:"horizon_weeks"`
-		}
-		if len(v.Details) == 0 || json.Unmarshal(v.Details, &d) != nil || d.Horizon < 1 {
-			continue // a version registered without one: the default
-		}
-		if d.Horizon != h {
-			horizons[v.Version] = d.Horizon
-		}
-	}
+	horizons := monitor.VersionHorizons(versions, h)
 	if modelDir != "" {
 		a, err := models.Load(modelDir)
 		if err != nil {

@@ -11,6 +11,7 @@ package monitor
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -500,4 +501,24 @@ func prInterval(ap float64, positives int, level float64) Interval {
 	tau := 1 / math.Sqrt(float64(positives)*ap*(1-ap))
 	expit := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 	return Interval{Estimate: ap, Lower: expit(eta - z*tau), Upper: expit(eta + z*tau)}
+}
+
+// VersionHorizons returns Options.Horizons for versions judged beside a
+// served model of horizon h: the horizon each version was registered
+// with (Details' "horizon_weeks", as models/registry records it) where it
+// differs from h. A version registered without one is judged over h.
+func VersionHorizons(versions []lifecycle.ModelVersion, h int) map[string]int {
+	horizons := make(map[string]int)
+	for _, v := range versions {
+		var d struct {
+			Horizon int `json:"horizon_weeks"`
+		}
+		if len(v.Details) == 0 || json.Unmarshal(v.Details, &d) != nil || d.Horizon < 1 {
+			continue
+		}
+		if d.Horizon != h {
+			horizons[v.Version] = d.Horizon
+		}
+	}
+	return horizons
 }
