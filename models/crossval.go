@@ -25,7 +25,8 @@ const DefaultFolds = 5
 // hundreds of thousands of account-weeks the snapshot defaults were set
 // for: the GBM grows shallower trees (depth 3) more slowly (500 rounds
 // at 0.03) from 80% of the rows and features each, with at least 5 of
-// hessian per leaf, the usual regularisation for small tables. golearn's
+// hessian per leaf, the usual regularisation for small tables (TrainCV
+// grows deeper trees, in a number it chooses: see cvGBMParams). golearn's
 // tree and forest fit on 64 quantile bins per numeric column (amounts
 // with thousands of distinct values made them 3 to 7 times slower, for
 // no better AUC), and the forest grows 25 trees on bootstraps of 1,000
@@ -140,10 +141,10 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 	// unless the caller set it, or asked for early stopping (on the
 	// folds' own rows, as documented for the flag).
 	chooseTrees := opt.Params.GBM.Trees == 0 && opt.Params.GBM.EarlyStopping == 0
-	opt.Params = TableParams(opt.Params)
 	if chooseTrees {
 		opt.Params.GBM = cvGBMParams(opt.Params.GBM)
 	}
+	opt.Params = TableParams(opt.Params)
 	// A customer table has no weeks: its periods say how many rows, not
 	// when (NoDate, written "").
 	stats := features.Period{First: features.NoDate, Last: features.NoDate, Rows: ds.Len(), Accounts: ds.Len()}
@@ -288,7 +289,7 @@ const (
 
 // cvGBMParams returns the GBM settings of a cross-validated customer
 // table whose number of trees is chosen by inner cross-validation, for
-// the zero fields of g (TableParams has set the others). With the number
+// the zero fields of g (TableParams then sets the others). With the number
 // of trees no longer fixed to suit every table, the trees can be deeper
 // (depth 5, interactions of up to five columns) and learn more slowly
 // (0.02): measured over three seeds of the 5-fold split, this raised the
@@ -296,8 +297,12 @@ const (
 // one (0.847 to 0.848), whose best numbers of trees differ by half.
 func cvGBMParams(g gbm.Params) gbm.Params {
 	g.Trees = innerMaxTrees
-	g.Depth = 5
-	g.LearningRate = 0.02
+	if g.Depth == 0 {
+		g.Depth = 5
+	}
+	if g.LearningRate == 0 {
+		g.LearningRate = 0.02
+	}
 	return g
 }
 

@@ -140,15 +140,19 @@ func TestTrainCVChoosesGBMTrees(t *testing.T) {
 		name     string
 		ds       *features.Dataset
 		trees    int
+		depth    int
 		min, max int
+		// wantDepth is the depth of the refit's trees.
+		wantDepth int
 	}{
-		{"noise", &noise, 0, 1, 60},
-		{"signal", signal, 0, 61, 2000},
-		{"set by the caller", &noise, 70, 70, 70},
+		{"noise", &noise, 0, 0, 1, 60, 5},
+		{"signal", signal, 0, 0, 61, 2000, 5},
+		{"set by the caller", &noise, 70, 0, 70, 70, 3},
+		{"depth set by the caller", signal, 0, 2, 61, 2000, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var p models.Params
-			p.GBM.Trees = tc.trees
+			p.GBM.Trees, p.GBM.Depth = tc.trees, tc.depth
 			res, err := models.TrainCV(context.Background(), tc.ds, spec, models.CVOptions{Kinds: []string{models.GBM}, Params: p, Folds: 3, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -156,6 +160,9 @@ func TestTrainCVChoosesGBMTrees(t *testing.T) {
 			m := res.Artifacts[models.GBM].GBM
 			if got := len(m.Ensemble.Trees); got < tc.min || got > tc.max || m.Params.Trees != got {
 				t.Errorf("refit has %d trees (params say %d), want %d to %d", got, m.Params.Trees, tc.min, tc.max)
+			}
+			if m.Params.Depth != tc.wantDepth {
+				t.Errorf("refit has depth %d, want %d", m.Params.Depth, tc.wantDepth)
 			}
 		})
 	}
