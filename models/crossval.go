@@ -6,11 +6,13 @@ import (
 	"hash/fnv"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/metrics"
 )
 
@@ -23,7 +25,8 @@ const DefaultFolds = 5
 // hundreds of thousands of account-weeks the snapshot defaults were set
 // for: the GBM grows shallower trees (depth 3) more slowly (500 rounds
 // at 0.03) from 80% of the rows and features each, with at least 5 of
-// hessian per leaf, the usual regularisation for small tables. golearn's
+// hessian per leaf, the usual regularisation for small tables (TrainCV
+// grows deeper trees, in a number it chooses: see cvGBMParams). golearn's
 // tree and forest fit on 64 quantile bins per numeric column (amounts
 // with thousands of distinct values made them 3 to 7 times slower, for
 // no better AUC), and the forest grows 25 trees on bootstraps of 1,000
@@ -134,6 +137,13 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 	if len(kinds) == 0 {
 		kinds = Kinds
 	}
+	// The GBM's number of trees is chosen by inner cross-validation
+	// unless the caller set it, or asked for early stopping (on the
+	// folds' own rows, as documented for the flag).
+	chooseTrees := opt.Params.GBM.Trees == 0 && opt.Params.GBM.EarlyStopping == 0
+	if chooseTrees {
+		opt.Params.GBM = cvGBMParams(opt.Params.GBM)
+	}
 	opt.Params = TableParams(opt.Params)
 	// A customer table has no weeks: its periods say how many rows, not
 	// when (NoDate, written "").
@@ -184,7 +194,21 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 		start := time.Now()
 		cv := &CrossValidation{Folds: k, Seed: opt.Seed, Metrics: map[string]MeanSD{}}
 		step(kind, fmt.Sprintf("fitting %d folds and the refit of", k))
-		fitted, err := fitFolds(ctx, kind, parts, ds, opt.Params, progress)
+		ps := make([]Params, k+1)
+		for f := range ps {
+			ps[f] = opt.Params
+		}
+		if kind == GBM && chooseTrees {
+			step(kind, fmt.Sprintf("choosing the number of trees by inner %d-fold cross-validation for", innerFolds))
+			trees, err := chooseGBMTrees(ctx, parts, opt.Params, opt.Seed)
+			if err != nil {
+				return nil, err
+			}
+			for f, n := range trees {
+				ps[f].GBM.Trees = n
+			}
+		}
+		fitted, err := fitFolds(ctx, kind, parts, ds, ps, progress)
 		if err != nil {
 			return nil, err
 		}
@@ -253,41 +277,178 @@ func subset(ds *features.Dataset, idx []int) *features.Dataset {
 	return out
 }
 
-// fitFolds fits kind on each fold's training rows and, last, on every
-// row of all: k+1 independent fits, run side by side on every CPU, each
-// on one thread (a GBM's model does not depend on its thread count).
-func fitFolds(ctx context.Context, kind string, parts []struct{ train, valid *features.Dataset }, all *features.Dataset, p Params, progress func(done, total int)) ([]Model, error) {
-	k := len(parts)
-	out := make([]Model, k+1)
-	errs := make([]error, k+1)
-	workers := max(1, min(runtime.GOMAXPROCS(0), k+1))
-	if workers > 1 {
-		p.GBM.Threads = 1
+// Inner cross-validation of the GBM's number of trees on a customer
+// table: innerFolds folds of each fold's training rows, each fit stopped
+// innerPatience trees after its lowest validation log-loss, and at most
+// innerMaxTrees trees.
+const (
+	innerFolds    = 3
+	innerPatience = 50
+	innerMaxTrees = 2000
+)
+
+// cvGBMParams returns the GBM settings of a cross-validated customer
+// table whose number of trees is chosen by inner cross-validation, for
+// the zero fields of g (TableParams then sets the others). With the number
+// of trees no longer fixed to suit every table, the trees can be deeper
+// (depth 5, interactions of up to five columns) and learn more slowly
+// (0.02): measured over three seeds of the 5-fold split, this raised the
+// mean ROC AUC on both the bank table (0.8665 to 0.868) and the Telco
+// one (0.847 to 0.848), whose best numbers of trees differ by half.
+func cvGBMParams(g gbm.Params) gbm.Params {
+	g.Trees = innerMaxTrees
+	if g.Depth == 0 {
+		g.Depth = 5
 	}
+	if g.LearningRate == 0 {
+		g.LearningRate = 0.02
+	}
+	return g
+}
+
+// chooseGBMTrees returns the number of trees of each fold's fit and,
+// last, of the refit on every row. Each fold's is chosen on its training
+// rows alone, by an inner cross-validation: the number of trees with the
+// lowest mean validation log-loss over innerFolds inner folds, so that
+// the outer fold's score is an honest estimate of the whole procedure.
+// The refit takes the median of the folds' choices: those were chosen,
+// like it, from the table's rows less the fold being scored.
+func chooseGBMTrees(ctx context.Context, parts []struct{ train, valid *features.Dataset }, p Params, seed uint64) ([]int, error) {
+	k := len(parts)
+	type inner struct{ train, valid *features.Dataset }
+	jobs := make([]inner, 0, k*innerFolds)
+	for f, part := range parts {
+		fold, err := features.Folds(part.train.Label, innerFolds, seed)
+		if err != nil {
+			return nil, fmt.Errorf("inner cross-validation of fold %d: %w", f+1, err)
+		}
+		for j := range innerFolds {
+			var in, out []int
+			for i, g := range fold {
+				if g == j {
+					out = append(out, i)
+				} else {
+					in = append(in, i)
+				}
+			}
+			jobs = append(jobs, inner{subset(part.train, in), subset(part.train, out)})
+		}
+	}
+	g := p.GBM
+	g.EarlyStopping = innerPatience
+	curves := make([][]float64, len(jobs))
+	err := parallelFits(len(jobs), func(i int, threads int) error {
+		g := g
+		if threads > 0 {
+			g.Threads = threads
+		}
+		m, err := gbm.Fit(ctx, jobs[i].train, jobs[i].valid, g, nil)
+		if err != nil {
+			return fmt.Errorf("fit gbm, fold %d, inner fold %d: %w", i/innerFolds+1, i%innerFolds+1, err)
+		}
+		curves[i] = m.ValidLoss
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	trees := make([]int, k+1)
+	for f := range k {
+		trees[f] = bestRound(curves[f*innerFolds : (f+1)*innerFolds])
+	}
+	sorted := slices.Clone(trees[:k])
+	slices.Sort(sorted)
+	trees[k] = sorted[k/2]
+	if k%2 == 0 {
+		trees[k] = (sorted[k/2-1] + sorted[k/2] + 1) / 2
+	}
+	return trees, nil
+}
+
+// bestRound returns the number of trees, from 1, with the lowest mean
+// loss over curves, each a loss after every tree, over the trees that
+// every curve reaches.
+func bestRound(curves [][]float64) int {
+	n := math.MaxInt
+	for _, c := range curves {
+		n = min(n, len(c))
+	}
+	best, round := math.Inf(1), 1
+	for t := range n {
+		var sum float64
+		for _, c := range curves {
+			sum += c[t]
+		}
+		if sum < best {
+			best, round = sum, t+1
+		}
+	}
+	return round
+}
+
+// parallelFits runs fit(i) for i in [0, n) side by side on every CPU,
+// each fit told how many threads it may use (one, when several run at
+// once), and returns the first error in order of i.
+func parallelFits(n int, fit func(i, threads int) error) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), n))
+	threads := 0 // the caller's setting, by default every CPU
+	if workers > 1 {
+		threads = 1
+	}
+	errs := make([]error, n)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	var done atomic.Int64
 	for range workers {
 		wg.Go(func() {
-			for f := range jobs {
-				train, valid := all, (*features.Dataset)(nil)
-				if f < k {
-					train, valid = parts[f].train, parts[f].valid
-				}
-				// Only the fits as a whole are reported: rounds of
-				// several fits at once would jump back and forth.
-				out[f], errs[f] = Fit(ctx, kind, train, valid, p, nil)
-				if progress != nil {
-					progress(int(done.Add(1)), k+1)
-				}
+			for i := range jobs {
+				errs[i] = fit(i, threads)
 			}
 		})
 	}
-	for f := range k + 1 {
-		jobs <- f
+	for i := range n {
+		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
+	return firstError(errs)
+}
+
+// firstError returns the first non-nil error of errs, or nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fitFolds fits kind on each fold's training rows and, last, on every
+// row of all: k+1 independent fits, each with its own Params (ps[f]),
+// run side by side on every CPU, each on one thread (a GBM's model does
+// not depend on its thread count).
+func fitFolds(ctx context.Context, kind string, parts []struct{ train, valid *features.Dataset }, all *features.Dataset, ps []Params, progress func(done, total int)) ([]Model, error) {
+	k := len(parts)
+	out := make([]Model, k+1)
+	errs := make([]error, k+1)
+	var done atomic.Int64
+	parallelFits(k+1, func(f, threads int) error {
+		train, valid := all, (*features.Dataset)(nil)
+		if f < k {
+			train, valid = parts[f].train, parts[f].valid
+		}
+		p := ps[f]
+		if threads > 0 {
+			p.GBM.Threads = threads
+		}
+		// Only the fits as a whole are reported: rounds of several
+		// fits at once would jump back and forth.
+		out[f], errs[f] = Fit(ctx, kind, train, valid, p, nil)
+		if progress != nil {
+			progress(int(done.Add(1)), k+1)
+		}
+		return nil
+	})
 	for f, err := range errs {
 		if err != nil {
 			if f == k {

@@ -122,3 +122,48 @@ func TestTrainCVExactColumnContributions(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainCVChoosesGBMTrees checks that, unless the caller sets the
+// number of trees, TrainCV chooses it by an inner cross-validation of
+// the training rows: labels that are pure noise call for few trees, which
+// a fixed default would overfit with, while a number the caller sets is
+// kept.
+func TestTrainCVChoosesGBMTrees(t *testing.T) {
+	signal, spec := syntheticTable(600)
+	noise := *signal
+	rng := rand.New(rand.NewPCG(3, 3))
+	noise.Label = make([]float64, signal.Len())
+	for i := range noise.Label {
+		noise.Label[i] = float64(rng.IntN(4) / 3) // a quarter churn
+	}
+	for _, tc := range []struct {
+		name     string
+		ds       *features.Dataset
+		trees    int
+		depth    int
+		min, max int
+		// wantDepth is the depth of the refit's trees.
+		wantDepth int
+	}{
+		{"noise", &noise, 0, 0, 1, 60, 5},
+		{"signal", signal, 0, 0, 61, 2000, 5},
+		{"set by the caller", &noise, 70, 0, 70, 70, 3},
+		{"depth set by the caller", signal, 0, 2, 61, 2000, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p models.Params
+			p.GBM.Trees, p.GBM.Depth = tc.trees, tc.depth
+			res, err := models.TrainCV(context.Background(), tc.ds, spec, models.CVOptions{Kinds: []string{models.GBM}, Params: p, Folds: 3, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Artifacts[models.GBM].GBM
+			if got := len(m.Ensemble.Trees); got < tc.min || got > tc.max || m.Params.Trees != got {
+				t.Errorf("refit has %d trees (params say %d), want %d to %d", got, m.Params.Trees, tc.min, tc.max)
+			}
+			if m.Params.Depth != tc.wantDepth {
+				t.Errorf("refit has depth %d, want %d", m.Params.Depth, tc.wantDepth)
+			}
+		})
+	}
+}

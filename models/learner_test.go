@@ -51,3 +51,25 @@ func TestLearnersHoldTheirModels(t *testing.T) {
 		})
 	}
 }
+
+// TestBestRound checks the choice of the number of trees from inner
+// folds' loss curves: the lowest mean loss, over the rounds every curve
+// reaches, the first of a tie.
+func TestBestRound(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		curves [][]float64
+		want   int
+	}{
+		{"one curve", [][]float64{{3, 2, 1, 2}}, 3},
+		{"the mean, not any one curve", [][]float64{{3, 1, 2}, {3, 3, 1}}, 3},
+		{"only rounds every curve reaches", [][]float64{{3, 2, 0}, {3, 2}}, 2},
+		{"the first of a tie", [][]float64{{2, 1, 1}}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := bestRound(tc.curves); got != tc.want {
+				t.Errorf("bestRound(%v) = %d, want %d", tc.curves, got, tc.want)
+			}
+		})
+	}
+}

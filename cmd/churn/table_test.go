@@ -39,8 +39,8 @@ func TestRealTablesAUC(t *testing.T) {
 		args []string
 		want float64
 	}{
-		{"telco/WA_Fn-UseC_-Telco-Customer-Churn.csv", []string{"--label", "Churn", "--id", "customerID"}, 0.847},
-		{"bank/Churn_Modelling.csv", []string{"--label", "Exited", "--drop", "RowNumber,CustomerId,Surname"}, 0.866},
+		{"telco/WA_Fn-UseC_-Telco-Customer-Churn.csv", []string{"--label", "Churn", "--id", "customerID"}, 0.848},
+		{"bank/Churn_Modelling.csv", []string{"--label", "Exited", "--drop", "RowNumber,CustomerId,Surname"}, 0.868},
 	} {
 		t.Run(filepath.Dir(tc.file), func(t *testing.T) {
 			path := realTable(t, tc.file)
