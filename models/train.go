@@ -30,6 +30,9 @@ type Report struct {
 	Valid       features.Period `json:"valid"`
 	Fingerprint string          `json:"data_fingerprint"`
 	Models      []*Evaluation   `json:"models"`
+	// Tuning is the search that chose the settings, when there was one
+	// (see Tune).
+	Tuning *Tuning `json:"tuning,omitempty"`
 }
 
 // TrainOptions configure Train.
