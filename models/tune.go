@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -436,4 +437,37 @@ func meanSD(x []float64) (mean, sd float64) {
 	n := float64(len(x))
 	mean = sum / n
 	return mean, math.Sqrt(math.Max(0, sq/n-mean*mean))
+}
+
+// WriteSummary tells a person what the search found: per kind, the
+// chosen trial's settings and backtest against the defaults'.
+func (t *Tuning) WriteSummary(w io.Writer) error {
+	trials := 0
+	for _, tr := range t.Trials {
+		trials = max(trials, tr.Number+1)
+	}
+	if _, err := fmt.Fprintf(w, "tuning: %d trials, %d cut-offs inside the training weeks, %.0f s, stopped by the %s cap\n",
+		trials, len(t.Folds), t.Seconds, map[string]string{"trials": "trial", "budget": "time"}[t.Stopped]); err != nil {
+		return err
+	}
+	for _, kind := range []string{Logistic, GBM} {
+		c, ok := t.Chosen[kind]
+		if !ok {
+			continue
+		}
+		var set string
+		switch {
+		case c.Params.GBM != nil:
+			g := c.Params.GBM
+			set = fmt.Sprintf("depth %d, %d trees, learning rate %.3g, min leaf hessian %.3g, L2 %.3g, subsample %.2f, colsample %.2f",
+				g.Depth, g.Trees, g.LearningRate, g.MinChildWeight, g.Lambda, g.Subsample, g.ColSample)
+		case c.Params.Logistic != nil:
+			set = fmt.Sprintf("L2 %.3g", c.Params.Logistic.L2)
+		}
+		if _, err := fmt.Fprintf(w, "  %s: trial %d, backtest AUC %.4f ± %.4f against %.4f for the defaults: %s\n",
+			kind, c.Number, c.MeanAUC, c.SDAUC, t.DefaultAUC[kind], set); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,9 @@ first model of a registry becomes its champion.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
 	backtest := fs.Int("backtest", 0, "also refit and validate at N earlier cut-offs, one validation period apart (with --snapshots)")
+	tune := fs.Duration("tune", 0, "tune gbm and logistic by backtest inside the training weeks for at most this long, such as 30m (with --snapshots)")
+	tuneTrials := fs.Int("tune-trials", 0, "tune with at most N trials, trial 0 being the defaults (with --snapshots; with --tune, whichever cap comes first)")
+	tuneFolds := fs.Int("tune-folds", 0, "cut-offs scoring each tuning trial (default 3)")
 	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300; 500 with --table), forest size (default 50; 25 with --table)")
 	depth := fs.Int("depth", 0, "tree depth for gbm (default 4; 3 with --table) and tree (default 6)")
 	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05; 0.03 with --table)")
@@ -123,7 +127,7 @@ first model of a registry becomes its champion.`)
 		if tf.time != "" && isSet(fs, "folds") {
 			return usageError(fs, "--folds and --time: a split out of time has no folds")
 		}
-		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
 			}
@@ -146,6 +150,9 @@ first model of a registry becomes its champion.`)
 		bad        bool
 	}{
 		{"backtest", "0 or more", *backtest < 0},
+		{"tune", "a positive duration, such as 30m", isSet(fs, "tune") && *tune <= 0},
+		{"tune-trials", "1 or more", isSet(fs, "tune-trials") && *tuneTrials < 1},
+		{"tune-folds", "1 or more", isSet(fs, "tune-folds") && *tuneFolds < 1},
 		{"trees", "0 (the default) or more", *trees < 0},
 		{"depth", "0 (the default) or more", *depth < 0},
 		{"early-stopping", "0 (off) or more", *earlyStop < 0},
@@ -164,6 +171,13 @@ first model of a registry becomes its champion.`)
 			return usageError(fs, "--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
 		}
 	}
+	tuning := isSet(fs, "tune") || isSet(fs, "tune-trials")
+	if isSet(fs, "tune-folds") && !tuning {
+		return usageError(fs, "--tune-folds goes with --tune or --tune-trials")
+	}
+	if tuning && !slices.ContainsFunc(kinds, models.TunedKinds) {
+		return usageError(fs, "--tune searches gbm and logistic: --model %s has nothing to tune", *kind)
+	}
 	var p models.Params
 	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
 	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
@@ -174,6 +188,9 @@ first model of a registry becomes its champion.`)
 	if *featDir != "" {
 		if *backtest > 0 {
 			return errors.New("--backtest needs --snapshots: a features directory holds one split only")
+		}
+		if tuning {
+			return errors.New("--tune needs --snapshots: a features directory holds one split only, and tuning backtests at earlier cut-offs")
 		}
 		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
 			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
@@ -229,11 +246,19 @@ first model of a registry becomes its champion.`)
 	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
 		return err
 	}
+	var tuned *models.Tuning
+	if tuning {
+		if tuned, err = tuneModels(ctx, e, opt, *tune, *tuneTrials, *tuneFolds, *seed); err != nil {
+			return err
+		}
+		opt.Params = tuned.Apply(opt.Params)
+	}
 	res, err := models.Train(ctx, sp, spec, opt)
 	e.progress.end()
 	if err != nil {
 		return err
 	}
+	res.Report.Tuning = tuned
 	e.progress.begin("writing " + *out)
 	defer e.progress.end()
 	if err := saveModels(dir.Path(), res); err != nil {
@@ -254,6 +279,11 @@ first model of a registry becomes its champion.`)
 	fmt.Fprintf(e.stdout, "trained on %d rows (%s to %s), validated on %d rows (%s to %s), horizon %d weeks\n",
 		sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, sp.ValidStats.Rows,
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
+	if tuned != nil {
+		if err := tuned.WriteSummary(e.stdout); err != nil {
+			return err
+		}
+	}
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
 	}
@@ -279,6 +309,39 @@ first model of a registry becomes its champion.`)
 		}
 	}
 	return reg.finish(ctx, e, *out, sp.Valid, rebuild)
+}
+
+// tuneModels searches the settings of the tunable kinds of opt within
+// the budget, telling stderr of each trial as it ends.
+func tuneModels(ctx context.Context, e *env, opt models.TrainOptions, budget time.Duration, trials, folds int, seed uint64) (*models.Tuning, error) {
+	of := "?"
+	if trials > 0 {
+		of = fmt.Sprint(trials)
+	}
+	defaults := map[string]float64{}
+	t, err := models.Tune(ctx, models.TuneOptions{
+		Kinds: opt.Kinds, Params: opt.Params, Table: opt.Table, Split: opt.Split, Folds: folds,
+		Trials: trials, Budget: budget, Seed: seed, Step: opt.Step, Progress: opt.Progress,
+		OnTrial: func(t, best models.Trial) {
+			if t.Number == 0 {
+				defaults[t.Kind] = t.MeanAUC
+			}
+			status := ""
+			switch {
+			case t.Error != "":
+				status = " failed: " + t.Error
+			case t.Pruned:
+				status = fmt.Sprintf(" pruned after %d cut-offs", len(t.FoldAUC))
+			}
+			e.progress.note("tuning %s trial %d/%s: backtest AUC %.4f ± %.4f%s, %.1f s (best %.4f at trial %d; defaults %.4f)",
+				t.Kind, t.Number, of, t.MeanAUC, t.SDAUC, status, t.Seconds, best.MeanAUC, best.Number, defaults[t.Kind])
+		},
+	})
+	e.progress.end()
+	if err != nil {
+		return nil, fmt.Errorf("tune: %w", err)
+	}
+	return t, nil
 }
 
 // fitProgress reports a learner's rounds: trees with an estimate of the
