@@ -34,7 +34,10 @@ fitted go to DIR/candidates/KIND/ so they can be compared and promoted.
 
 With --snapshots the features are built here (and --backtest can refit at
 earlier cut-offs); with --features the training set that "churn features"
-wrote is used as it is. --model all fits every kind and chooses the one with
+wrote is used as it is. --tune 30m or --tune-trials N first searches gbm's
+and logistic's settings, each trial scored by mean ROC AUC at --tune-folds
+cut-offs inside the training weeks (never the validation weeks); the best
+is fitted, and metrics.json keeps every trial under "tuning". --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.
 
