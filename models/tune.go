@@ -169,7 +169,7 @@ type Trial struct {
 	Kind   string      `json:"kind"`
 	Params TrialParams `json:"params"`
 	// MeanAUC and SDAUC summarise the ROC AUC of the folds scored,
-	// FoldAUC, oldest cut-off first.
+	// FoldAUC, latest cut-off first.
 	MeanAUC float64   `json:"backtest_auc_mean"`
 	SDAUC   float64   `json:"backtest_auc_sd"`
 	FoldAUC []float64 `json:"fold_auc"`
@@ -263,7 +263,11 @@ func tuneFolds(ctx context.Context, opt TuneOptions) ([]*features.Split, error) 
 		}
 		folds = append(folds, sp)
 	}
-	slices.Reverse(folds) // oldest first: the cheapest fits decide pruning
+	// Latest first: pruning decides on the fold with the most training
+	// weeks, the most like the final fit. The oldest folds' small
+	// training sets spread the trials far more (0.69 to 0.84 on one
+	// 78-week world), and pruning on them dropped settings that do well
+	// on the rest.
 	return folds, nil
 }
 
