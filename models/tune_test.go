@@ -56,7 +56,14 @@ func TestTuneReproducible(t *testing.T) {
 		t.Fatalf("%d trials, want 4 of each of logistic and gbm", got)
 	}
 	if len(a.Folds) != models.DefaultTuneFolds {
-		t.Errorf("%d folds, want %d", len(a.Folds), models.DefaultTuneFolds)
+		t.Fatalf("%d folds, want %d", len(a.Folds), models.DefaultTuneFolds)
+	}
+	// Latest first: pruning decides on the fold most like the final fit.
+	for j := 1; j < len(a.Folds); j++ {
+		if a.Folds[j].ValidEnd >= a.Folds[j-1].ValidEnd || a.Folds[j].Train.Rows >= a.Folds[j-1].Train.Rows {
+			t.Errorf("fold %d (validation to %s, %d training rows) is not before fold %d (%s, %d)", j,
+				a.Folds[j].ValidEnd, a.Folds[j].Train.Rows, j-1, a.Folds[j-1].ValidEnd, a.Folds[j-1].Train.Rows)
+		}
 	}
 	c, err := models.Tune(context.Background(), tuneOptions(tab, 6, 2))
 	if err != nil {
