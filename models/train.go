@@ -34,6 +34,9 @@ type Report struct {
 	// on every matured week; Train, Valid and Models are then the first
 	// fits'.
 	Refit *RefitReport `json:"refit,omitempty"`
+	// Tuning is the search that chose the settings, when there was one
+	// (see Tune).
+	Tuning *Tuning `json:"tuning,omitempty"`
 }
 
 // TrainOptions configure Train.

@@ -87,6 +87,22 @@ func (p *progress) update(format string, args ...any) {
 	}
 }
 
+// note writes a line that stays, such as one per tuning trial, whatever
+// the pace: on a terminal it replaces the step's line, which is redrawn
+// below it at the next update.
+func (p *progress) note(format string, args ...any) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+	fmt.Fprintln(p.w, p.prefix+fmt.Sprintf(format, args...))
+}
+
 // end finishes the current step: on a terminal its line is cleared.
 func (p *progress) end() {
 	if p == nil {

@@ -70,3 +70,30 @@ func TestProgressTerminal(t *testing.T) {
 	silent.update("y")
 	silent.stop()
 }
+
+// TestProgressNote checks that a note is written at once as a line of
+// its own, even between the lines a step may write, and clears a
+// terminal's redrawn line first.
+func TestProgressNote(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		terminal bool
+		want     string
+	}{
+		{"log", false, "churn train: tuning (0 s)\nchurn train: trial 1: 0.850\n"},
+		{"terminal", true, "\r\033[Kchurn train: tuning (0 s)\r\033[Kchurn train: trial 1: 0.850\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf syncBuffer
+			p := newProgress(&buf, tt.terminal, time.Hour).forCommand("train")
+			p.begin("tuning")
+			p.note("trial %d: %.3f", 1, 0.85)
+			p.stop()
+			if got := buf.String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	var silent *progress
+	silent.note("x")
+}

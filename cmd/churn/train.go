@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,10 @@ fitted go to DIR/candidates/KIND/ so they can be compared and promoted.
 
 With --snapshots the features are built here (and --backtest can refit at
 earlier cut-offs); with --features the training set that "churn features"
-wrote is used as it is. --model all fits every kind and chooses the one with
+wrote is used as it is. --tune 30m or --tune-trials N first searches gbm's
+and logistic's settings, each trial scored by mean ROC AUC at --tune-folds
+cut-offs inside the training weeks (never the validation weeks); the best
+is fitted, and metrics.json keeps every trial under "tuning". --model all fits every kind and chooses the one with
 the highest validation ROC AUC. Probabilities are calibrated with Platt
 scaling on the validation weeks.
 
@@ -93,6 +97,9 @@ compares the two on live traffic.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "label horizon in weeks (with --snapshots)")
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period (with --snapshots)")
 	backtest := fs.Int("backtest", 0, "also refit and validate at N earlier cut-offs, one validation period apart (with --snapshots)")
+	tune := fs.Duration("tune", 0, "tune gbm and logistic by backtest inside the training weeks for at most this long, such as 30m (with --snapshots)")
+	tuneTrials := fs.Int("tune-trials", 0, "tune with at most N trials, trial 0 being the defaults (with --snapshots; with --tune, whichever cap comes first)")
+	tuneFolds := fs.Int("tune-folds", 0, "cut-offs scoring each tuning trial (default 3)")
 	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300; 500 with --table --time; with --table otherwise chosen by inner cross-validation), forest size (default 50; 25 with --table)")
 	depth := fs.Int("depth", 0, "tree depth for gbm (default 4; with --table 5, or 3 with --time, --trees or --early-stopping) and tree (default 6)")
 	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05; with --table 0.02, or 0.03 with --time, --trees or --early-stopping)")
@@ -140,7 +147,7 @@ compares the two on live traffic.`)
 		if isSet(fs, "no-refit") {
 			return usageError(fs, "--no-refit is for snapshots: a customer table's model is always refitted on every row after cross-validation")
 		}
-		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks"} {
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
 			}
@@ -163,6 +170,9 @@ compares the two on live traffic.`)
 		bad        bool
 	}{
 		{"backtest", "0 or more", *backtest < 0},
+		{"tune", "a positive duration, such as 30m", isSet(fs, "tune") && *tune <= 0},
+		{"tune-trials", "1 or more", isSet(fs, "tune-trials") && *tuneTrials < 1},
+		{"tune-folds", "1 or more", isSet(fs, "tune-folds") && *tuneFolds < 1},
 		{"trees", "0 (the default) or more", *trees < 0},
 		{"depth", "0 (the default) or more", *depth < 0},
 		{"early-stopping", "0 (off) or more", *earlyStop < 0},
@@ -181,6 +191,13 @@ compares the two on live traffic.`)
 			return usageError(fs, "--model %q: want one of %s or all", *kind, strings.Join(models.Kinds, ", "))
 		}
 	}
+	tuning := isSet(fs, "tune") || isSet(fs, "tune-trials")
+	if isSet(fs, "tune-folds") && !tuning {
+		return usageError(fs, "--tune-folds goes with --tune or --tune-trials")
+	}
+	if tuning && !slices.ContainsFunc(kinds, models.TunedKinds) {
+		return usageError(fs, "--tune searches gbm and logistic: --model %s has nothing to tune", *kind)
+	}
 	var p models.Params
 	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
 	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
@@ -191,6 +208,9 @@ compares the two on live traffic.`)
 	if *featDir != "" {
 		if *backtest > 0 {
 			return errors.New("--backtest needs --snapshots: a features directory holds one split only")
+		}
+		if tuning {
+			return errors.New("--tune needs --snapshots: a features directory holds one split only, and tuning backtests at earlier cut-offs")
 		}
 		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
 			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
@@ -246,11 +266,19 @@ compares the two on live traffic.`)
 	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
 		return err
 	}
+	var tuned *models.Tuning
+	if tuning {
+		if tuned, err = tuneModels(ctx, e, opt, *tune, *tuneTrials, *tuneFolds, *seed); err != nil {
+			return err
+		}
+		opt.Params = tuned.Apply(opt.Params)
+	}
 	res, err := models.Train(ctx, sp, spec, opt)
 	e.progress.end()
 	if err != nil {
 		return err
 	}
+	res.Report.Tuning = tuned
 	e.progress.begin("writing " + *out)
 	defer e.progress.end()
 	if err := saveModels(dir.Path(), res); err != nil {
@@ -271,6 +299,11 @@ compares the two on live traffic.`)
 	fmt.Fprintf(e.stdout, "trained on %d rows (%s to %s), validated on %d rows (%s to %s), horizon %d weeks\n",
 		sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, sp.ValidStats.Rows,
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
+	if tuned != nil {
+		if err := tuned.WriteSummary(e.stdout); err != nil {
+			return err
+		}
+	}
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
 	}
@@ -300,6 +333,39 @@ compares the two on live traffic.`)
 		}
 	}
 	return reg.finish(ctx, e, *out, sp.Valid, rebuild)
+}
+
+// tuneModels searches the settings of the tunable kinds of opt within
+// the budget, telling stderr of each trial as it ends.
+func tuneModels(ctx context.Context, e *env, opt models.TrainOptions, budget time.Duration, trials, folds int, seed uint64) (*models.Tuning, error) {
+	of := "?"
+	if trials > 0 {
+		of = fmt.Sprint(trials)
+	}
+	defaults := map[string]float64{}
+	t, err := models.Tune(ctx, models.TuneOptions{
+		Kinds: opt.Kinds, Params: opt.Params, Table: opt.Table, Split: opt.Split, Folds: folds,
+		Trials: trials, Budget: budget, Seed: seed, Step: opt.Step, Progress: opt.Progress,
+		OnTrial: func(t, best models.Trial) {
+			if t.Number == 0 {
+				defaults[t.Kind] = t.MeanAUC
+			}
+			status := ""
+			switch {
+			case t.Error != "":
+				status = " failed: " + t.Error
+			case t.Pruned:
+				status = fmt.Sprintf(" pruned after %d cut-offs", len(t.FoldAUC))
+			}
+			e.progress.note("tuning %s trial %d/%s: backtest AUC %.4f ± %.4f%s, %.1f s (best %.4f at trial %d; defaults %.4f)",
+				t.Kind, t.Number, of, t.MeanAUC, t.SDAUC, status, t.Seconds, best.MeanAUC, best.Number, defaults[t.Kind])
+		},
+	})
+	e.progress.end()
+	if err != nil {
+		return nil, fmt.Errorf("tune: %w", err)
+	}
+	return t, nil
 }
 
 // fitProgress reports a learner's rounds: trees with an estimate of the

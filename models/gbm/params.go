@@ -114,3 +114,9 @@ func (p Params) withDefaults() (Params, error) {
 	}
 	return p, nil
 }
+
+// WithDefaults returns p as Fit uses it: zero fields replaced by the
+// defaults (Threads included), or an error naming the first field out of
+// its range. Tuning reports it, so a table of trials shows the settings
+// the defaults stand for, not zeros.
+func (p Params) WithDefaults() (Params, error) { return p.withDefaults() }

@@ -207,3 +207,8 @@ func sigmoid(t float64) float64 {
 	e := math.Exp(t)
 	return e / (1 + e)
 }
+
+// WithDefaults returns p as Fit uses it, zero fields replaced by the
+// defaults, or an error when a field cannot be used. Tuning reports it,
+// so a table of trials shows the penalty the default stands for.
+func (p Params) WithDefaults() (Params, error) { return p.withDefaults() }
