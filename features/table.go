@@ -106,31 +106,6 @@ type Table struct {
 	x       rowStore
 }
 
-// rowStore keeps rows of features in fixed-size chunks, so that growing
-// it never copies what it already holds: a million rows would otherwise
-// be copied again at every doubling of one huge slice.
-type rowStore struct {
-	width  int
-	chunks [][]float64
-	n      int
-}
-
-const rowsPerChunk = 1 << 13
-
-// next adds a row and returns it to be filled in place.
-func (s *rowStore) next() []float64 {
-	if s.n%rowsPerChunk == 0 {
-		s.chunks = append(s.chunks, make([]float64, rowsPerChunk*s.width))
-	}
-	s.n++
-	return s.row(s.n - 1)
-}
-
-func (s *rowStore) row(i int) []float64 {
-	j := (i % rowsPerChunk) * s.width
-	return s.chunks[i/rowsPerChunk][j : j+s.width : j+s.width]
-}
-
 // SegmentCount is a segment and how many accounts are in it.
 type SegmentCount struct {
 	Segment  string `json:"segment"`
@@ -158,6 +133,12 @@ type BuildOptions struct {
 	// Observe again, and the consumer starts over from it. An error from
 	// Observe stops Build with that error.
 	Observe func(Schema) (Observer, error)
+	// Spill keeps the feature rows in a temporary file instead of memory
+	// (see Table.Close): for a caller that only splits the table, where
+	// the rows it copies out are all it needs in memory. SpillDir is the
+	// file's folder, os.TempDir when empty.
+	Spill    bool
+	SpillDir string
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -244,6 +225,17 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned}
 	t.layout = newRowLayout(spec.Lifetime, spec.ARR, spec.Renewal, len(spec.Extras))
 	t.x.width = t.layout.width
+	if opt.Spill {
+		if err := t.x.spill(opt.SpillDir); err != nil {
+			return nil, err
+		}
+		x := &t.x // t is nil by the time an error returns
+		defer func() {
+			if err != nil {
+				x.close()
+			}
+		}()
+	}
 	segments := make(map[string]int16, len(spec.Segments))
 	for i, s := range spec.Segments {
 		segments[s] = int16(i)
@@ -308,7 +300,11 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 			}
 			h := hists[a]
 			segBefore := h.segment
-			if err := h.add(s, src.Name, extras, t.layout, t.x.next()); err != nil {
+			row, err := t.x.next()
+			if err != nil {
+				return nil, err
+			}
+			if err := h.add(s, src.Name, extras, t.layout, row); err != nil {
 				return nil, err
 			}
 			if h.segment != segBefore || h.segIndex == unresolved {
@@ -419,6 +415,11 @@ func (t *Table) RecentRows(n int) [][]int {
 	}
 	return rows
 }
+
+// Close releases the temporary file of a table built with Spill, and
+// reports the first error met in writing or reading it; on a table held
+// in memory it does nothing. A closed spilled table has no rows to read.
+func (t *Table) Close() error { return t.x.close() }
 
 // Week returns the week of table row i.
 func (t *Table) Week(i int) Date { return t.week[i] }
