@@ -214,11 +214,15 @@ first model of a registry becomes its champion.`)
 	var sp *features.Split
 	var spec features.Spec
 	if *snapshots != "" {
-		tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
+		// The table's rows wait in a spill file while the split copies
+		// out the ones it trains and validates on; only a backtest reads
+		// them again.
+		tab, err := buildSpilledTable(ctx, e, *snapshots, *normalize)
 		if err != nil {
 			return err
 		}
-		opt.Table, opt.Split = tab, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
+		defer tab.Close()
+		opt.Split = features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
 		e.progress.begin("splitting out of time")
 		sp, err = tab.SplitContext(ctx, opt.Split)
 		e.progress.end()
@@ -226,6 +230,11 @@ first model of a registry becomes its champion.`)
 			return fmt.Errorf("%s: %w", *snapshots, err)
 		}
 		spec = tab.Spec
+		if *backtest > 0 {
+			opt.Table = tab
+		} else if err := tab.Close(); err != nil {
+			return fmt.Errorf("%s: %w", *snapshots, err)
+		}
 	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
 		return err
 	}
@@ -271,6 +280,7 @@ first model of a registry becomes its champion.`)
 			if err != nil {
 				return nil, err
 			}
+			defer tab.Close()
 			sp, err := tab.SplitContext(ctx, opt.Split)
 			if err != nil {
 				return nil, err
