@@ -50,6 +50,7 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer dir.Discard()
+	tightenGC()
 	// The rows go to a spill file as they are built and from there to
 	// train and valid in pieces: no side of the split is held whole.
 	tab, err := buildSpilledTable(ctx, e, *path, *normalize)

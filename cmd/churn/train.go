@@ -209,6 +209,7 @@ first model of a registry becomes its champion.`)
 		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
 	}
 
+	tightenGC()
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
