@@ -2,7 +2,7 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# bench-events, fuzz, sqlcheck, clean.
+# bench-events, bench-scale, fuzz, sqlcheck, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -10,7 +10,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-events fuzz sqlcheck clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-events bench-scale fuzz sqlcheck clean
 
 all: build
 
@@ -97,6 +97,15 @@ bench-events: build
 	@test -f out/bench/events-$(EVENTS).csv || $(GO) run ./features/events/internal/genevents -events $(EVENTS) -out out/bench/events-$(EVENTS).csv
 	/usr/bin/time -f 'churn: %e s wall, %U s user, %S s sys, peak RSS %M KB' $(BIN) snapshots --events out/bench/events-$(EVENTS).csv $(SNAPSHOT_FLAGS) --out out/bench/snapshots-$(EVENTS).csv
 	@if [ "$(PANDAS)" = yes ]; then /usr/bin/time -f 'pandas: %e s wall, %U s user, %S s sys, peak RSS %M KB' /usr/bin/python3 features/events/pandas_bench.py out/bench/events-$(EVENTS).csv --method $(PANDAS_METHOD) --out out/bench/pandas-$(EVENTS).csv; fi
+
+# Scale (issue 15): gen, validate, features, train --model all, score and
+# serve's start-up at each of SCALE_ACCOUNTS accounts x 104 weeks, each
+# step's wall time and peak RSS side by side with the ratio; the data
+# goes to a temporary folder, removed at the end. Tens of minutes and
+# several GB of disk at a million accounts: run it alone.
+SCALE_ACCOUNTS ?= 100000 1000000
+bench-scale: build
+	SCALE_ACCOUNTS="$(SCALE_ACCOUNTS)" BIN=$(BIN) cmd/churn/bench-scale.sh
 
 # Every fuzz target in the tree, FUZZTIME each (go test fuzzes one target
 # of one package per run). Targets are found by name, so new ones join.

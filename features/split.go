@@ -90,6 +90,25 @@ const splitCheckRows = 1 << 16
 // SplitContext is Split stopping with ctx's error once ctx is done: at
 // millions of rows a split takes seconds.
 func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, error) {
+	p, err := t.PlanSplit(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	sp := p.Split
+	if sp.Train, err = p.dataset(ctx, TrainPart); err != nil {
+		return nil, err
+	}
+	if sp.Valid, err = p.dataset(ctx, ValidPart); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+// PlanSplit labels the table's rows and places them on either side of
+// the split as SplitContext does, without copying them out: a caller
+// that writes each side out (churn features) reads the rows through the
+// plan's Batches, never holding a side whole.
+func (t *Table) PlanSplit(ctx context.Context, opt SplitOptions) (*SplitPlan, error) {
 	if !t.HasChurned {
 		return nil, errors.New("the snapshots have no churned column: it is required to label training rows")
 	}
@@ -121,55 +140,42 @@ func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, err
 			t.First, t.Last, int(t.Last-t.First)/7+1, h, v, 2*h+v)
 	}
 
-	// Label every row once, count each side, then fill datasets sized
-	// exactly: growing them row by row would copy their values again and
-	// again.
-	const skip = 2 // a row in the gap between the periods, or outside both
+	// Label every row once and count each side; the datasets are filled
+	// afterwards, sized exactly: growing them row by row would copy their
+	// values again and again.
 	side := make([]int8, t.Len())
 	labels := make([]int8, t.Len())
-	var n [2]int
 	sp := &Split{Horizon: h}
+	stats := [2]*Period{&sp.TrainStats, &sp.ValidStats}
+	// seen[a] has bit k set once account a has a row on side k.
+	seen := make([]uint8, len(t.Accounts))
 	for i, w := range t.week {
 		if i%splitCheckRows == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		side[i] = skip
+		side[i] = skipRow
 		switch {
 		case w <= trainEnd:
-			side[i] = 0
+			side[i] = int8(TrainPart)
 		case w >= validStart && w <= validEnd:
-			side[i] = 1
+			side[i] = int8(ValidPart)
 		default:
 			continue
 		}
 		if labels[i] = int8(t.Label(i, h)); labels[i] == Censored {
-			side[i] = skip
+			side[i] = skipRow
 			sp.Censored++
 			continue
 		}
-		n[side[i]]++
-	}
-	sets := [2]*Dataset{t.newDataset(n[0]), t.newDataset(n[1])}
-	stats := [2]*Period{&sp.TrainStats, &sp.ValidStats}
-	accounts := [2]map[int32]bool{{}, {}}
-	for i, k := range side {
-		if i%splitCheckRows == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+		k := side[i]
+		stats[k].add(w, int(labels[i]))
+		if a := t.account[i]; seen[a]&(1<<k) == 0 {
+			seen[a] |= 1 << k
+			stats[k].Accounts++
 		}
-		if k == skip {
-			continue
-		}
-		t.appendRow(sets[k], i)
-		sets[k].Label = append(sets[k].Label, float64(labels[i]))
-		stats[k].add(t.week[i], int(labels[i]))
-		accounts[k][t.account[i]] = true
 	}
-	sp.Train, sp.Valid = sets[0], sets[1]
-	sp.TrainStats.Accounts, sp.ValidStats.Accounts = len(accounts[0]), len(accounts[1])
 	for _, c := range []struct {
 		name string
 		p    Period
@@ -179,7 +185,90 @@ func (t *Table) SplitContext(ctx context.Context, opt SplitOptions) (*Split, err
 				"(try a different --horizon or --valid-weeks)", c.name, c.p.Rows, c.p.Positives)
 		}
 	}
-	return sp, nil
+	return &SplitPlan{Split: sp, t: t, side: side, labels: labels}, nil
+}
+
+// skipRow marks a row in the gap between the periods, outside both or
+// censored.
+const skipRow = -1
+
+// Part names a side of a split.
+type Part int
+
+// The sides of a split.
+const (
+	TrainPart Part = 0
+	ValidPart Part = 1
+)
+
+// SplitPlan is a table's out-of-time split before its rows are copied
+// out: which side each row is on and its label. Its Split has the
+// figures of both sides but no datasets; Batches hands out their rows.
+type SplitPlan struct {
+	Split  *Split
+	t      *Table
+	side   []int8
+	labels []int8
+}
+
+// Batches calls fn with the rows of one side of the split, in table
+// order, labelled, in datasets of at most n rows. The dataset is reused
+// from one call to the next: fn must not keep it. It stops at the first
+// error of fn, or once ctx is done.
+func (p *SplitPlan) Batches(ctx context.Context, part Part, n int, fn func(*Dataset) error) error {
+	if n < 1 {
+		return fmt.Errorf("batches of %d rows: want at least 1", n)
+	}
+	ds := p.t.newDataset(n)
+	for i, k := range p.side {
+		if Part(k) != part {
+			continue
+		}
+		if ds.Len() == n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fn(ds); err != nil {
+				return err
+			}
+			ds.AccountID, ds.Week, ds.X, ds.Label = ds.AccountID[:0], ds.Week[:0], ds.X[:0], ds.Label[:0]
+		}
+		if err := p.t.appendRow(ds, i); err != nil {
+			return err
+		}
+		ds.Label = append(ds.Label, float64(p.labels[i]))
+	}
+	if ds.Len() == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(ds)
+}
+
+// dataset copies out one side of the split whole.
+func (p *SplitPlan) dataset(ctx context.Context, part Part) (*Dataset, error) {
+	rows := p.Split.TrainStats.Rows
+	if part == ValidPart {
+		rows = p.Split.ValidStats.Rows
+	}
+	ds := p.t.newDataset(rows)
+	for i, k := range p.side {
+		if i%splitCheckRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if Part(k) != part {
+			continue
+		}
+		if err := p.t.appendRow(ds, i); err != nil {
+			return nil, err
+		}
+		ds.Label = append(ds.Label, float64(p.labels[i]))
+	}
+	return ds, nil
 }
 
 func (p *Period) add(w Date, y int) {
@@ -207,23 +296,29 @@ func (t *Table) newDataset(n int) *Dataset {
 }
 
 // appendRow adds table row i to ds, expanding the segment indicators.
-func (t *Table) appendRow(ds *Dataset, i int) {
-	lay, src := t.layout, t.x.row(i)
+func (t *Table) appendRow(ds *Dataset, i int) error {
+	lay := t.layout
 	ds.AccountID = append(ds.AccountID, t.Accounts[t.account[i]].ID)
 	ds.Week = append(ds.Week, t.week[i])
-	ds.X = append(ds.X, src[:lay.extras]...)
-	for s := range t.Spec.Segments {
-		v := 0.0
-		if int(t.segment[i]) == s {
-			v = 1
+	return t.x.row(i, func(src []float64) {
+		ds.X = append(ds.X, src[:lay.extras]...)
+		for s := range t.Spec.Segments {
+			v := 0.0
+			if int(t.segment[i]) == s {
+				v = 1
+			}
+			ds.X = append(ds.X, v)
 		}
-		ds.X = append(ds.X, v)
-	}
-	ds.X = append(ds.X, src[lay.extras:]...)
+		ds.X = append(ds.X, src[lay.extras:]...)
+	})
 }
 
 // Dataset returns the unlabelled features of the given rows, or of every
 // row when rows is nil.
+//
+// Dataset and Latest are for a table held in memory, as scoring builds
+// it. On a spilled table (BuildOptions.Spill) they read the rows back
+// from its file, and an error in doing so is Close's.
 func (t *Table) Dataset(rows []int) *Dataset {
 	n := len(rows)
 	if rows == nil {
@@ -233,11 +328,11 @@ func (t *Table) Dataset(rows []int) *Dataset {
 	ds.Label = nil
 	if rows == nil {
 		for i := range t.Len() {
-			t.appendRow(ds, i)
+			_ = t.appendRow(ds, i) // only a spilled table's, kept for Close
 		}
 	}
 	for _, i := range rows {
-		t.appendRow(ds, i)
+		_ = t.appendRow(ds, i)
 	}
 	return ds
 }
@@ -264,7 +359,7 @@ func (t *Table) Latest() *Dataset {
 	ds.Label = nil
 	for _, a := range t.Accounts {
 		if a.Active() {
-			t.appendRow(ds, a.LastRow)
+			_ = t.appendRow(ds, a.LastRow) // only a spilled table's, kept for Close
 		}
 	}
 	return ds

@@ -108,39 +108,6 @@ type Table struct {
 	keepWeeks int
 }
 
-// rowStore keeps rows of features in fixed-size chunks, so that growing
-// it never copies what it already holds: a million rows would otherwise
-// be copied again at every doubling of one huge slice.
-type rowStore struct {
-	width  int
-	chunks [][]float64
-	n      int
-}
-
-const rowsPerChunk = 1 << 13
-
-// next adds a row and returns it to be filled in place.
-func (s *rowStore) next() []float64 {
-	if s.n%rowsPerChunk == 0 {
-		s.chunks = append(s.chunks, make([]float64, rowsPerChunk*s.width))
-	}
-	s.n++
-	return s.row(s.n - 1)
-}
-
-// truncate drops the rows from n on, and the chunks only they used.
-func (s *rowStore) truncate(n int) {
-	chunks := (n + rowsPerChunk - 1) / rowsPerChunk
-	clear(s.chunks[chunks:])
-	s.chunks = s.chunks[:chunks]
-	s.n = n
-}
-
-func (s *rowStore) row(i int) []float64 {
-	j := (i % rowsPerChunk) * s.width
-	return s.chunks[i/rowsPerChunk][j : j+s.width : j+s.width]
-}
-
 // SegmentCount is a segment and how many accounts are in it.
 type SegmentCount struct {
 	Segment  string `json:"segment"`
@@ -181,6 +148,12 @@ type BuildOptions struct {
 	// and their checks, so each part is scored as of the same week as
 	// the whole file.
 	Partition Partition
+	// Spill keeps the feature rows in a temporary file instead of memory
+	// (see Table.Close): for a caller that only splits the table, where
+	// the rows it copies out are all it needs in memory. SpillDir is the
+	// file's folder, os.TempDir when empty.
+	Spill    bool
+	SpillDir string
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -267,6 +240,22 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, keepWeeks: max(opt.KeepWeeks, 0)}
 	t.layout = newRowLayout(spec.Lifetime, spec.ARR, spec.Renewal, len(spec.Extras))
 	t.x.width = t.layout.width
+	if opt.Spill && opt.KeepWeeks > 0 {
+		// The rings of KeepWeeks are rewritten in place, which a spill
+		// file written once cannot be.
+		return nil, errors.New("features: BuildOptions.Spill and KeepWeeks together: keep the latest weeks in memory")
+	}
+	if opt.Spill {
+		if err := t.x.spill(opt.SpillDir); err != nil {
+			return nil, err
+		}
+		x := &t.x // t is nil by the time an error returns
+		defer func() {
+			if err != nil {
+				x.close()
+			}
+		}()
+	}
 	segments := make(map[string]int16, len(spec.Segments))
 	for i, s := range spec.Segments {
 		segments[s] = int16(i)
@@ -342,7 +331,9 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				hists = append(hists, newHistory(id))
 				follows = append(follows, -1)
 				if t.keepWeeks > 0 {
-					t.reserve(a, t.keepWeeks)
+					if err := t.reserve(a, t.keepWeeks); err != nil {
+						return nil, err
+					}
 					built = append(built, 0)
 				}
 			}
@@ -352,14 +343,19 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 			prev = a
 			h := hists[a]
 			segBefore := h.segment
+			var row []float64
 			i := 0
 			if t.keepWeeks > 0 {
 				i = int(a)*t.keepWeeks + int(built[a]%uint32(t.keepWeeks))
 				built[a]++
+				row = t.x.at(i)
 			} else {
-				i = t.add(a)
+				var err error
+				if i, row, err = t.add(a); err != nil {
+					return nil, err
+				}
 			}
-			if err := h.add(s, src.Name, extras, t.layout, t.x.row(i)); err != nil {
+			if err := h.add(s, src.Name, extras, t.layout, row); err != nil {
 				return nil, err
 			}
 			if h.segment != segBefore || h.segIndex == unresolved {
@@ -416,22 +412,28 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	return t, t.Spec.Check()
 }
 
-// add appends a row of account a to the table and returns its index, for
-// Build to fill in.
-func (t *Table) add(a int32) int {
-	t.x.next()
+// add appends a row of account a to the table and returns its index and
+// its features, for Build to fill in.
+func (t *Table) add(a int32) (int, []float64, error) {
+	row, err := t.x.next()
+	if err != nil {
+		return 0, nil, err
+	}
 	t.account = append(t.account, a)
 	t.week = append(t.week, NoDate)
 	t.segment = append(t.segment, -1)
-	return len(t.week) - 1
+	return len(t.week) - 1, row, nil
 }
 
 // reserve appends n rows for account a: the ring its latest n rows are
 // kept in when BuildOptions.KeepWeeks is n.
-func (t *Table) reserve(a int32, n int) {
+func (t *Table) reserve(a int32, n int) error {
 	for range n {
-		t.add(a)
+		if _, _, err := t.add(a); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // unring turns the rings of the latest rows into the table's rows: each
@@ -451,11 +453,11 @@ func (t *Table) unring(built []uint32) {
 		}
 		for j := range m {
 			src := a*k + (start+j)%k
-			copy(buf[j*w:(j+1)*w], t.x.row(src))
+			copy(buf[j*w:(j+1)*w], t.x.at(src))
 			weeks[j], segs[j] = t.week[src], t.segment[src]
 		}
 		for j := range m {
-			copy(t.x.row(n), buf[j*w:(j+1)*w])
+			copy(t.x.at(n), buf[j*w:(j+1)*w])
 			t.account[n], t.week[n], t.segment[n] = int32(a), weeks[j], segs[j]
 			n++
 		}
@@ -508,6 +510,11 @@ func (t *Table) RecentRows(n int) [][]int {
 	}
 	return rows
 }
+
+// Close releases the temporary file of a table built with Spill, and
+// reports the first error met in writing or reading it; on a table held
+// in memory it does nothing. A closed spilled table has no rows to read.
+func (t *Table) Close() error { return t.x.close() }
 
 // Week returns the week of table row i.
 func (t *Table) Week(i int) Date { return t.week[i] }

@@ -38,7 +38,7 @@ var featureFormats = []string{"parquet", "csv"}
 // describeFeatureFiles hashes the data files written into dir in format
 // and records them with their row counts from sp.
 func describeFeatureFiles(dir, format string, sp *features.Split) (map[string]featureFile, error) {
-	rows := map[string]int{"train": sp.Train.Len(), "valid": sp.Valid.Len()}
+	rows := map[string]int{"train": sp.TrainStats.Rows, "valid": sp.ValidStats.Rows}
 	files := make(map[string]featureFile, len(featureParts))
 	for _, part := range featureParts {
 		name := part + "." + format

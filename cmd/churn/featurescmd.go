@@ -50,23 +50,31 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer dir.Discard()
-	tab, err := buildTable(ctx, e, *path, *normalize, nil)
+	tightenGC()
+	// The rows go to a spill file as they are built and from there to
+	// train and valid in pieces: no side of the split is held whole.
+	tab, err := buildSpilledTable(ctx, e, *path, *normalize)
 	if err != nil {
 		return err
 	}
+	defer tab.Close()
 	e.progress.begin("splitting out of time")
-	sp, err := tab.SplitContext(ctx, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
+	plan, err := tab.PlanSplit(ctx, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
 	e.progress.end()
 	if err != nil {
 		return fmt.Errorf("%s: %w", *path, err)
 	}
+	sp := plan.Split
 	for _, part := range []struct {
 		name string
-		ds   *features.Dataset
-	}{{"train", sp.Train}, {"valid", sp.Valid}} {
-		if err := writeDataset(ctx, e, dir.Path(), part.name, *format, part.ds); err != nil {
+		part features.Part
+	}{{"train", features.TrainPart}, {"valid", features.ValidPart}} {
+		if err := writeDataset(ctx, e, dir.Path(), part.name, *format, tab.Spec.Names(), plan, part.part); err != nil {
 			return err
 		}
+	}
+	if err := tab.Close(); err != nil {
+		return fmt.Errorf("%s: %w", *path, err)
 	}
 	files, err := describeFeatureFiles(dir.Path(), *format, sp)
 	if err != nil {
@@ -126,6 +134,18 @@ func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, s
 	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
 		Spec:     spec,
 		Progress: func(rows int) { e.progress.update("%d rows", rows) },
+	})
+}
+
+// buildSpilledTable is buildTable for a command that only splits the
+// table: its rows are kept in a temporary file (see
+// features.BuildOptions.Spill), which the caller releases with Close.
+func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks bool) (*features.Table, error) {
+	e.progress.begin("reading " + path + " and building features")
+	defer e.progress.end()
+	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+		Progress: func(rows int) { e.progress.update("%d rows", rows) },
+		Spill:    true,
 	})
 }
 

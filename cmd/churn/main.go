@@ -59,7 +59,11 @@ func main() {
 	defer stop()
 	e := &env{stdout: os.Stdout, stderr: os.Stderr}
 	e.progress = progressFromEnv(os.Stderr, os.Getenv("CHURN_PROGRESS"))
-	os.Exit(run(ctx, e, os.Args[1:]))
+	stopCPU := startCPUProfile(e)
+	code := run(ctx, e, os.Args[1:])
+	stopCPU()
+	writeMemProfile(e)
+	os.Exit(code)
 }
 
 // interrupted is the cause of the context's cancellation when a signal

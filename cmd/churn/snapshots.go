@@ -60,17 +60,37 @@ func snapshotSource(e *env, path string, normalizeWeeks bool) features.Source {
 	return src
 }
 
-// writeDataset writes a dataset as DIR/NAME.FORMAT, atomically,
-// reporting progress and stopping once ctx is done.
-func writeDataset(ctx context.Context, e *env, dir, name, format string, ds *features.Dataset) error {
+// writeDataset writes one side of a split as DIR/NAME.FORMAT, atomically,
+// in pieces of datasetPieceRows rows, reporting progress and stopping
+// once ctx is done.
+func writeDataset(ctx context.Context, e *env, dir, name, format string, names []string, plan *features.SplitPlan, part features.Part) error {
 	file := name + "." + format
 	e.progress.begin("writing " + file)
 	defer e.progress.end()
 	return publish.File(filepath.Join(dir, file), func(w io.Writer) error {
 		cw := &ctxWriter{ctx: ctx, w: w, report: func(n int64) { e.progress.update("%d MB", n>>20) }}
+		var write func(*features.Dataset) error
+		var close func() error
 		if format == "parquet" {
-			return parquetfile.WriteDatasetContext(ctx, cw, ds)
+			dw, err := parquetfile.NewDatasetWriter(ctx, cw, names, true)
+			if err != nil {
+				return err
+			}
+			write, close = dw.Write, dw.Close
+		} else {
+			dw, err := csvfile.NewDatasetWriter(cw, names, true)
+			if err != nil {
+				return err
+			}
+			write, close = dw.Write, dw.Close
 		}
-		return csvfile.WriteDataset(cw, ds)
+		if err := plan.Batches(ctx, part, datasetPieceRows, write); err != nil {
+			return err
+		}
+		return close()
 	})
 }
+
+// datasetPieceRows is how many rows writeDataset copies out of the table
+// at a time: a few megabytes.
+const datasetPieceRows = 1 << 14

@@ -246,16 +246,21 @@ compares the two on live traffic.`)
 		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
 	}
 
+	tightenGC()
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
 	var spec features.Spec
 	if *snapshots != "" {
-		tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
+		// The table's rows wait in a spill file while the split copies
+		// out the ones it trains and validates on; a backtest, tuning and
+		// the refit on every matured week read them again.
+		tab, err := buildSpilledTable(ctx, e, *snapshots, *normalize)
 		if err != nil {
 			return err
 		}
-		opt.Table, opt.Split = tab, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
+		defer tab.Close()
+		opt.Split = features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
 		e.progress.begin("splitting out of time")
 		sp, err = tab.SplitContext(ctx, opt.Split)
 		e.progress.end()
@@ -263,6 +268,11 @@ compares the two on live traffic.`)
 			return fmt.Errorf("%s: %w", *snapshots, err)
 		}
 		spec = tab.Spec
+		if *backtest > 0 || tuning || opt.Refit {
+			opt.Table = tab
+		} else if err := tab.Close(); err != nil {
+			return fmt.Errorf("%s: %w", *snapshots, err)
+		}
 	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
 		return err
 	}
@@ -325,6 +335,7 @@ compares the two on live traffic.`)
 			if err != nil {
 				return nil, err
 			}
+			defer tab.Close()
 			sp, err := tab.SplitContext(ctx, opt.Split)
 			if err != nil {
 				return nil, err

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -33,17 +34,62 @@ func WriteDataset(w io.Writer, ds *features.Dataset) error {
 	if err := checkDataset(ds); err != nil {
 		return fmt.Errorf("csvfile: write dataset: %w", err)
 	}
-	columns := make([]string, 0, len(ds.Features)+3)
+	dw, err := NewDatasetWriter(w, ds.Features, ds.Label != nil)
+	if err != nil {
+		return err
+	}
+	if err := dw.Write(ds); err != nil {
+		return err
+	}
+	return dw.Close()
+}
+
+// DatasetWriter writes a dataset as WriteDataset does, in pieces: the
+// same rows written in any number of pieces make the same file, so a
+// caller never needs the whole dataset in memory. Each piece is checked
+// before any of it is written.
+type DatasetWriter struct {
+	bw       *bufio.Writer
+	features []string
+	labelled bool
+	b        []byte
+}
+
+// NewDatasetWriter writes the header of a dataset with the named feature
+// columns, and a label column when labelled.
+func NewDatasetWriter(w io.Writer, names []string, labelled bool) (*DatasetWriter, error) {
+	shape := &features.Dataset{Features: names}
+	if labelled {
+		shape.Label = []float64{}
+	}
+	if err := checkDataset(shape); err != nil {
+		return nil, fmt.Errorf("csvfile: write dataset: %w", err)
+	}
+	columns := make([]string, 0, len(names)+3)
 	columns = append(columns, colAccountID, colWeek)
-	columns = append(columns, ds.Features...)
-	if ds.Label != nil {
+	columns = append(columns, names...)
+	if labelled {
 		columns = append(columns, colLabel)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	b := appendHeader(nil, columns)
-	if _, err := bw.Write(b); err != nil {
+	dw := &DatasetWriter{bw: bufio.NewWriterSize(w, 64<<10), features: names, labelled: labelled}
+	dw.b = appendHeader(nil, columns)
+	if _, err := dw.bw.Write(dw.b); err != nil {
+		return nil, fmt.Errorf("csvfile: write dataset: %w", err)
+	}
+	return dw, nil
+}
+
+// Write appends the rows of ds, which must have the writer's columns and
+// a label exactly when the writer is labelled.
+func (dw *DatasetWriter) Write(ds *features.Dataset) error {
+	if err := checkDataset(ds); err != nil {
 		return fmt.Errorf("csvfile: write dataset: %w", err)
 	}
+	if !slices.Equal(ds.Features, dw.features) || (ds.Label != nil) != dw.labelled {
+		return fmt.Errorf("csvfile: write dataset: columns %v (labelled %v) for a file of %v (labelled %v)",
+			ds.Features, ds.Label != nil, dw.features, dw.labelled)
+	}
+	b := dw.b
 	for i := range ds.Len() {
 		b = appendText(b[:0], ds.AccountID[i])
 		b = append(b, ',')
@@ -59,11 +105,17 @@ func WriteDataset(w io.Writer, ds *features.Dataset) error {
 			}
 		}
 		b = append(b, '\n')
-		if _, err := bw.Write(b); err != nil {
+		if _, err := dw.bw.Write(b); err != nil {
 			return fmt.Errorf("csvfile: write dataset: %w", err)
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	dw.b = b
+	return nil
+}
+
+// Close writes out what is buffered.
+func (dw *DatasetWriter) Close() error {
+	if err := dw.bw.Flush(); err != nil {
 		return fmt.Errorf("csvfile: write dataset: %w", err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -440,5 +441,74 @@ func TestReadParts(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Row != rows[0] {
 			t.Errorf("bad rows %v: error %v, want one at row %d", rows, err, rows[0])
 		}
+	}
+}
+
+// piecesOf cuts ds into consecutive datasets of the given sizes (the last
+// one takes what is left), aliasing its slices.
+func piecesOf(ds *features.Dataset, sizes ...int) []*features.Dataset {
+	var out []*features.Dataset
+	lo, p := 0, len(ds.Features)
+	for k := 0; lo < ds.Len(); k++ {
+		hi := ds.Len()
+		if k < len(sizes) && lo+sizes[k] < hi {
+			hi = lo + sizes[k]
+		}
+		piece := &features.Dataset{Features: ds.Features, AccountID: ds.AccountID[lo:hi], Week: ds.Week[lo:hi], X: ds.X[lo*p : hi*p]}
+		if ds.Label != nil {
+			piece.Label = ds.Label[lo:hi]
+		}
+		out = append(out, piece)
+		lo = hi
+	}
+	return out
+}
+
+// TestDatasetWriterPieces checks that a dataset written in pieces is the
+// file WriteDataset writes whole, byte for byte, and that a piece of
+// other columns is refused.
+func TestDatasetWriterPieces(t *testing.T) {
+	for _, labelled := range []bool{true, false} {
+		ds := sampleDataset(3000, 5)
+		if !labelled {
+			ds.Label = nil
+		}
+		var whole bytes.Buffer
+		if err := WriteDataset(&whole, ds); err != nil {
+			t.Fatal(err)
+		}
+		for _, sizes := range [][]int{{1}, {1000, 1, 1999}, {0, 7, 2500}} {
+			var got bytes.Buffer
+			dw, err := NewDatasetWriter(&got, ds.Features, labelled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, piece := range piecesOf(ds, sizes...) {
+				if err := dw.Write(piece); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := dw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), whole.Bytes()) {
+				t.Fatalf("labelled %v, pieces %v: the file differs from WriteDataset's", labelled, sizes)
+			}
+		}
+	}
+	dw, err := NewDatasetWriter(io.Discard, []string{"a", "b"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := sampleDataset(3, 2)
+	if err := dw.Write(other); err == nil {
+		t.Error("a piece with other feature names was written")
+	}
+	other.Features, other.Label = []string{"a", "b"}, nil
+	if err := dw.Write(other); err == nil {
+		t.Error("an unlabelled piece was written to a labelled file")
+	}
+	if _, err := NewDatasetWriter(io.Discard, []string{"a", "a"}, true); err == nil {
+		t.Error("a header with a duplicate feature was written")
 	}
 }

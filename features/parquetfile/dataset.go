@@ -30,24 +30,67 @@ func WriteDatasetContext(ctx context.Context, w io.Writer, ds *features.Dataset)
 	if err := ds.Check(); err != nil {
 		return fmt.Errorf("parquetfile: %w", err)
 	}
-	ps, err := datasetSchema(ds)
+	dw, err := NewDatasetWriter(ctx, w, ds.Features, ds.Label != nil)
 	if err != nil {
-		return fmt.Errorf("parquetfile: dataset schema: %w", err)
+		return err
 	}
-	pw := newParquetWriter(w, ps, DefaultRowGroupRows)
-	p := len(ds.Features)
-	row := make(parquet.Row, 0, p+3)
+	if err := dw.Write(ds); err != nil {
+		return err
+	}
+	return dw.Close()
+}
+
+// DatasetWriter writes a dataset file in pieces, as WriteDatasetContext
+// writes it whole: the same rows written in any number of pieces make
+// the same file, so a caller never needs the whole dataset in memory.
+type DatasetWriter struct {
+	ctx      context.Context
+	pw       *parquet.Writer
+	features int
+	labelled bool
+	rows     int // written so far, for errors
+	row      parquet.Row
+}
+
+// NewDatasetWriter starts a dataset file with the named feature columns,
+// and a label column when labelled, stopping with ctx's error once ctx
+// is done.
+func NewDatasetWriter(ctx context.Context, w io.Writer, names []string, labelled bool) (*DatasetWriter, error) {
+	shape := &features.Dataset{Features: names}
+	if labelled {
+		shape.Label = []float64{}
+	}
+	ps, err := datasetSchema(shape)
+	if err != nil {
+		return nil, fmt.Errorf("parquetfile: dataset schema: %w", err)
+	}
+	return &DatasetWriter{ctx: ctx, pw: newParquetWriter(w, ps, DefaultRowGroupRows),
+		features: len(names), labelled: labelled, row: make(parquet.Row, 0, len(names)+3)}, nil
+}
+
+// Write appends the rows of ds, which must have the writer's columns and
+// a label exactly when the writer is labelled.
+func (dw *DatasetWriter) Write(ds *features.Dataset) error {
+	if err := ds.Check(); err != nil {
+		return fmt.Errorf("parquetfile: %w", err)
+	}
+	if len(ds.Features) != dw.features || (ds.Label != nil) != dw.labelled {
+		return fmt.Errorf("parquetfile: dataset of %d features (labelled %v) for a file of %d (labelled %v)",
+			len(ds.Features), ds.Label != nil, dw.features, dw.labelled)
+	}
+	p := dw.features
 	var batch [1]parquet.Row
 	for i, id := range ds.AccountID {
 		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
+			if err := dw.ctx.Err(); err != nil {
 				return err
 			}
 		}
+		n := dw.rows + i + 1
 		if err := checkDatasetRow(ds, i); err != nil {
-			return fmt.Errorf("parquetfile: dataset row %d: %w", i+1, err)
+			return fmt.Errorf("parquetfile: dataset row %d: %w", n, err)
 		}
-		row = append(row[:0],
+		row := append(dw.row[:0],
 			required(parquet.ByteArrayValue([]byte(id)), 0),
 			required(parquet.Int32Value(int32(ds.Week[i])), 1))
 		for j, x := range ds.Row(i) {
@@ -56,12 +99,19 @@ func WriteDatasetContext(ctx context.Context, w io.Writer, ds *features.Dataset)
 		if ds.Label != nil {
 			row = append(row, required(parquet.Int32Value(int32(ds.Label[i])), 2+p))
 		}
+		dw.row = row
 		batch[0] = row
-		if _, err := pw.WriteRows(batch[:]); err != nil {
-			return fmt.Errorf("parquetfile: write dataset row %d: %w", i+1, err)
+		if _, err := dw.pw.WriteRows(batch[:]); err != nil {
+			return fmt.Errorf("parquetfile: write dataset row %d: %w", n, err)
 		}
 	}
-	if err := pw.Close(); err != nil {
+	dw.rows += ds.Len()
+	return nil
+}
+
+// Close writes the file's last row group and footer.
+func (dw *DatasetWriter) Close() error {
+	if err := dw.pw.Close(); err != nil {
 		return fmt.Errorf("parquetfile: write dataset: %w", err)
 	}
 	return nil

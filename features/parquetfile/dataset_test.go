@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -262,5 +264,58 @@ func TestWriteDatasetCancelled(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteDatasetContext(ctx, &buf, testDataset(true)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("WriteDatasetContext after cancel = %v, want context.Canceled", err)
+	}
+}
+
+// TestDatasetWriterPieces checks that a dataset written in pieces, over
+// more than one row group, is the file WriteDataset writes whole, byte
+// for byte, and that a piece of other columns is refused.
+func TestDatasetWriterPieces(t *testing.T) {
+	ds := &features.Dataset{Features: []string{"x", "y"}, Label: []float64{}}
+	rows := DefaultRowGroupRows + 500
+	for i := range rows {
+		y := float64(i) / 3
+		if i%7 == 0 {
+			y = math.NaN()
+		}
+		ds.Append(fmt.Sprintf("a%d", i/50), mustDate("2024-01-01").AddDays(7*(i%50)), []float64{float64(i % 13), y})
+		ds.Label = append(ds.Label, float64(i%2))
+	}
+	var whole bytes.Buffer
+	if err := WriteDataset(&whole, ds); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, sizes := range [][]int{{1000, 1, 40000, 3}, {rows - 1}} {
+		var got bytes.Buffer
+		dw, err := NewDatasetWriter(ctx, &got, ds.Features, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for lo, k := 0, 0; lo < rows; k++ {
+			hi := rows
+			if k < len(sizes) {
+				hi = lo + sizes[k]
+			}
+			piece := &features.Dataset{Features: ds.Features, AccountID: ds.AccountID[lo:hi], Week: ds.Week[lo:hi],
+				X: ds.X[2*lo : 2*hi], Label: ds.Label[lo:hi]}
+			if err := dw.Write(piece); err != nil {
+				t.Fatal(err)
+			}
+			lo = hi
+		}
+		if err := dw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), whole.Bytes()) {
+			t.Fatalf("pieces %v: the file differs from WriteDataset's", sizes)
+		}
+	}
+	dw, err := NewDatasetWriter(ctx, io.Discard, []string{"x"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dw.Write(testDataset(true)); err == nil {
+		t.Error("a piece of three features was written to a file of one")
 	}
 }

@@ -153,14 +153,14 @@ const hessianParts = 8
 // into h: with s_i the curvature w_i*p_i*(1-p_i) of row i, it is
 // sum_i s_i*[1 z_i]'[1 z_i] plus the penalty on the coefficients' part.
 func (o *objective) hessian(h *mat.SymDense) {
-	d := 1 + o.z.Cols
+	d := 1 + o.k
 	parts := make([][]float64, hessianParts)
-	per := (o.z.Rows + hessianParts - 1) / hessianParts
+	per := (o.rows + hessianParts - 1) / hessianParts
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for p := range parts {
 		parts[p] = make([]float64, d*d)
-		lo, hi := min(p*per, o.z.Rows), min((p+1)*per, o.z.Rows)
+		lo, hi := min(p*per, o.rows), min((p+1)*per, o.rows)
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -188,7 +188,7 @@ func (o *objective) hessian(h *mat.SymDense) {
 // hessianRows adds rows [lo, hi) to the upper triangle of the d x d
 // row-major matrix acc, without the penalty.
 func (o *objective) hessianRows(acc []float64, lo, hi int) {
-	k := o.z.Cols
+	k := o.k
 	d := 1 + k
 	// The coefficient block sits at (1,1) of acc; Syrk accumulates into
 	// its upper triangle block by block of rows scaled by sqrt(s_i).
@@ -201,12 +201,12 @@ func (o *objective) hessianRows(acc []float64, lo, hi int) {
 	sqrtS := make([]float64, hessianBlock)
 	for start := lo; start < hi; start += hessianBlock {
 		n := min(hessianBlock, hi-start)
+		o.st.block(scaled, start, start+n)
 		for i := range n {
 			s := o.curv[start+i]
 			acc[0] += s
 			sqrtS[i] = math.Sqrt(s)
-			row := (start + i) * o.z.Stride
-			floats.ScaleTo(scaled[i*k:(i+1)*k], sqrtS[i], o.z.Data[row:row+k])
+			floats.Scale(sqrtS[i], scaled[i*k:(i+1)*k])
 		}
 		block := blas64.General{Rows: n, Cols: k, Stride: k, Data: scaled[:n*k]}
 		blas64.Syrk(blas.Trans, 1, block, 1, coef)
