@@ -43,6 +43,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,7 @@ import xgboost as xgb
 from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 
 HORIZON = 12
+warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
 VALID_WEEKS = 13
 ID = "account_id"
 
@@ -426,29 +428,36 @@ def main():
     p.add_argument("--check", action="store_true")
     a = p.parse_args()
     rs = []
+
+    def done(r):
+        # Each data set's figures are printed and saved as soon as they are
+        # known: on a busy host the whole run takes long.
+        rs.append(r)
+        print("\n" + table([r], a.boot).split("\n| data set")[0], flush=True)
+        with open(f"{a.out}/accuracy.json", "w") as fh:
+            json.dump(rs, fh, indent=2, default=float)
+
+    if a.cdnow and not a.check:
+        d = f"{a.out}/cdnow"
+        os.makedirs(d, exist_ok=True)
+        print("cdnow:", flush=True)
+        done(evaluate(a, "cdnow", prepare_cdnow(a, d), d))
     for spec in [w for w in a.worlds.split(";") if w.strip()]:
         seed, _, mix = spec.partition(":")
         name = f"sim seed {seed.strip()}" + (f" mix {mix.strip()}" if mix.strip() else " default mix")
         d = f"{a.out}/world-{seed.strip()}"
         os.makedirs(d, exist_ok=True)
         print(f"{name}:", flush=True)
-        rs.append(evaluate(a, name, prepare_world(a, name, seed.strip(), mix.strip(), d), d))
+        done(evaluate(a, name, prepare_world(a, name, seed.strip(), mix.strip(), d), d))
         if a.check:
             r = rs[-1]
             print(f"check {name}: both sides count {r['rows']} validation rows, {r['churners']} churners, "
                   f"{r['train_rows']} training rows, {r['train_churners']} churners: aligned")
-    if a.cdnow:
-        d = f"{a.out}/cdnow"
-        os.makedirs(d, exist_ok=True)
-        print("cdnow:", flush=True)
-        rs.append(evaluate(a, "cdnow", prepare_cdnow(a, d), d))
     text = table(rs, a.boot)
     print()
     print(text)
     with open(f"{a.out}/accuracy.md", "w") as fh:
         fh.write(text + "\n")
-    with open(f"{a.out}/accuracy.json", "w") as fh:
-        json.dump(rs, fh, indent=2, default=float)
 
 
 if __name__ == "__main__":
