@@ -2,7 +2,8 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# bench-events, bench-scale, fuzz, sqlcheck, clean.
+# bench-events, bench-scale, bench-accuracy, bench-accuracy-check, fuzz,
+# sqlcheck, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -10,7 +11,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-events bench-scale fuzz sqlcheck clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-accuracy bench-accuracy-check bench-events bench-scale fuzz sqlcheck clean
 
 all: build
 
@@ -74,6 +75,37 @@ bench-gbm: build
 	$(BIN) gen --accounts $(BENCH_ACCOUNTS) --weeks 104 --seed 7 --out out/bench/snapshots.parquet
 	$(BIN) features --snapshots out/bench/snapshots.parquet --out out/bench/features --format csv
 	/usr/bin/python3 models/gbm/peers_bench.py $(BIN) out/bench/features out/bench/gbm ../shared/peers/learners.py $(BENCH_ROUNDS)
+
+# Accuracy against a notebook (models/peers/accuracy.py): on ACC_WORLDS
+# simulated worlds (SEED:MIX, ";"-separated; see churn gen --mix) of
+# ACC_ACCOUNTS accounts x ACC_WEEKS weeks, and on CDNOW, our features +
+# train --model all against a careful pandas + XGBoost notebook with the
+# same label and split: ROC AUC, PR-AUC and log-loss side by side, with a
+# paired bootstrap interval on the AUC difference. Takes about half an hour
+# on two cores; the table lands in out/accuracy/accuracy.md. ACC_CDNOW= skips
+# CDNOW. Needs Debian's python3-sklearn/xgboost/pandas.
+ACC_ACCOUNTS ?= 3000
+ACC_WEEKS ?= 104
+ACC_WORLDS ?= 11:;12:usage=0.4,support=2.5,billing=2.5;13:noise=2,abrupt=3;14:churn=0.4
+ACC_CDNOW ?= ../shared/data/real/cdnow/CDNOW_master.txt
+ACC_BOOT ?= 500
+ACC_PY_DEPS := @/usr/bin/python3 -c 'import xgboost, sklearn, pandas' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-sklearn python3-xgboost python3-pandas)
+bench-accuracy: build
+	$(ACC_PY_DEPS)
+	$(GO) build -o bin/scorerows ./models/peers/internal/scorerows
+	@mkdir -p out/accuracy
+	/usr/bin/python3 models/peers/accuracy.py --churn $(BIN) --scorerows bin/scorerows --out out/accuracy \
+		--accounts $(ACC_ACCOUNTS) --weeks $(ACC_WEEKS) --worlds '$(ACC_WORLDS)' --cdnow '$(ACC_CDNOW)' --boot $(ACC_BOOT)
+
+# The bench's alignment check, in under a minute: on a tiny world the
+# notebook labels and splits the rows itself and must find exactly our
+# validation and training rows, churners included.
+bench-accuracy-check: build
+	$(ACC_PY_DEPS)
+	$(GO) build -o bin/scorerows ./models/peers/internal/scorerows
+	@mkdir -p out/accuracy-check
+	/usr/bin/python3 models/peers/accuracy.py --check --churn $(BIN) --scorerows bin/scorerows --out out/accuracy-check \
+		--accounts 300 --weeks 60 --worlds '3:;4:churn=2,noise=1.5'
 
 # `churn snapshots` against the same roll-up in pandas (features/events/
 # pandas_bench.py) on EVENTS generated events (20k accounts, two years,

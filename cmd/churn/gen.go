@@ -24,6 +24,13 @@ with renewals, engagement that drifts, outages, overdue invoices, seasonality,
 missing weeks, and churn preceded by declining behaviour. The same seed gives
 the same file. FILE ending in .parquet is written as Parquet, otherwise CSV.
 
+--mix changes what drives churn, for judging models on worlds whose signals
+differ: each key scales a mechanism (churn: how often declines start, the
+class balance; usage: how much activity shows health; support: how much SLA
+breaches hurt; billing: how often financial distress strikes; abrupt: exits
+nothing foreshadows; noise: weekly noise of health and activity). Without
+it, or with every factor 1, the output is the default world's, byte for byte.
+
 --raw DIR writes instead the raw tables behind those snapshots, as CSV: product
 events (one row per login session, key action and cancellation, with times),
 support tickets with SLA and response minutes, invoices with due and paid
@@ -40,8 +47,13 @@ are many, one per login: 300 accounts over 104 weeks are about 370 MB.`)
 	weeks := fs.Int("weeks", 104, "weeks of snapshots")
 	start := fs.String("start", "2023-01-02", "first snapshot week (YYYY-MM-DD)")
 	seed := fs.Int64("seed", 1, "random seed")
+	mixFlag := fs.String("mix", "", "signal mix: comma-separated key=factor scaling what drives churn, keys churn (class balance), usage, support, billing, abrupt, noise; 1 is the default world, 0 turns a mechanism off (e.g. usage=0.5,support=2)")
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	mix, err := simulate.ParseMix(*mixFlag)
+	if err != nil {
+		return usageError(fs, "--mix: %v", err)
 	}
 	if (*out == "") == (*raw == "") {
 		return usageError(fs, "give --out FILE for snapshots or --raw DIR for raw tables (one of them)")
@@ -65,7 +77,7 @@ are many, one per login: 300 accounts over 104 weeks are about 370 MB.`)
 		return usageError(fs, "--weeks %d from --start %s ends on %s, after this week (%s): choose --start %s or earlier",
 			*weeks, first, last, thisWeek, thisWeek.AddDays(-7*(*weeks-1)))
 	}
-	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed, NoGaps: *noGaps}
+	cfg := simulate.Config{Accounts: *accounts, Weeks: *weeks, Start: first, Seed: *seed, NoGaps: *noGaps, Mix: mix}
 	progress := func(week, weeks int) { e.progress.update("week %d/%d", week, weeks) }
 	if *raw != "" {
 		// Raw rows run to the last week's Sunday, and a roll-up refuses
@@ -114,7 +126,7 @@ are many, one per login: 300 accounts over 104 weeks are about 370 MB.`)
 		undo() // an unwritten file leaves no empty folders either
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d accounts over %d weeks from %s (seed %d)\n", *out, *accounts, *weeks, first, *seed)
+	fmt.Fprintf(e.stdout, "wrote %s: %d accounts over %d weeks from %s (seed %d%s)\n", *out, *accounts, *weeks, first, *seed, mixNote(mix))
 	return nil
 }
 
@@ -182,4 +194,13 @@ func genRaw(ctx context.Context, e *env, raw string, cfg simulate.Config, progre
 	fmt.Fprintf(e.stdout, "wrote %s: raw tables (%.1f MB) of %d accounts over %d weeks from %s (seed %d); roll them up with churn snapshots --map %s\n",
 		raw, float64(size)/1e6, cfg.Accounts, cfg.Weeks, cfg.Start, cfg.Seed, filepath.Join(raw, simulate.RawMapping))
 	return nil
+}
+
+// mixNote describes a signal mix for gen's last line: nothing for the
+// default world, whose line stays as it was.
+func mixNote(m simulate.Mix) string {
+	if m == simulate.DefaultMix() {
+		return ""
+	}
+	return ", mix " + m.String()
 }

@@ -18,15 +18,15 @@ const (
 
 // engage draws the week's active users, logins and key actions from
 // health, seats and season. Every active user logs in at least once.
-func (a *account) engage(r *rand.Rand, wk *week) (active, logins, actions int64) {
-	use := sigmoid(activeBias + a.adoption + activeSlope*a.health)
+func (a *account) engage(r *rand.Rand, p *profile, wk *week) (active, logins, actions int64) {
+	use := sigmoid(activeBias + a.adoption + p.activeSlope*a.health)
 	active = binomial(r, a.seats, use*wk.season)
 	if active == 0 {
 		return 0, 0, 0
 	}
 	// Teams that use more of their seats also use the product more each:
 	// per-user intensity follows the same curve, damped.
-	shock := math.Exp(activityNoise*r.NormFloat64() - activityNoise*activityNoise/2)
+	shock := math.Exp(p.activityNoise*r.NormFloat64() - p.activityBias)
 	intensity := float64(active) * wk.season * shock * (0.2 + 0.8*use)
 	logins = active + poisson(r, intensity*a.sessions)
 	actions = poisson(r, intensity*a.actionRate)

@@ -26,12 +26,12 @@ func (a *account) step(r *rand.Rand, p *profile, wk *week, t int, observed bool)
 	a.troubleEpisode(r)
 	a.distressEpisode(r, p)
 	a.advancePhase(r, p, wk, age)
-	a.drift(r)
+	a.drift(r, p)
 
 	// The contract terms in force during the week; a renewal this week
 	// changes them from the next one on.
 	obs := observation{seats: a.seats, arr: a.arr, renewal: a.renewal}
-	obs.activeUsers, obs.logins, obs.frequency = a.engage(r, wk)
+	obs.activeUsers, obs.logins, obs.frequency = a.engage(r, p, wk)
 	obs.recency = a.recencyAfter(r, obs.frequency, age)
 	obs.slaBreaches = a.support(r, wk)
 	obs.overdue = a.bill(r)
@@ -110,7 +110,7 @@ const (
 // fresh sign-up and, for annual contracts, the renewal review.
 func (a *account) declineHazard(p *profile, wk *week, age int) float64 {
 	h := p.declineRate * math.Exp(-healthRisk*(a.health-p.health))
-	h *= 1 + painRisk*a.excessLoad()
+	h *= 1 + p.painRisk*a.excessLoad()
 	if a.distress > 0 {
 		h *= distressRisk
 	}
@@ -178,7 +178,7 @@ const (
 // decline the walk reverts to baseline-drop instead, fast enough to get
 // most of the way there in the decline's length: the steepest fall comes
 // first, as when a champion leaves or a team moves to another tool.
-func (a *account) drift(r *rand.Rand) {
+func (a *account) drift(r *rand.Rand, p *profile) {
 	target, pull := a.baseline, pullEngaged
 	switch a.phase {
 	case declining:
@@ -187,7 +187,7 @@ func (a *account) drift(r *rand.Rand) {
 	case disengaged:
 		target -= a.drop
 	}
-	a.health += pull*(target-a.health) + healthNoise*r.NormFloat64() - loadHarm*a.excessLoad()
+	a.health += pull*(target-a.health) + p.healthNoise*r.NormFloat64() - p.loadHarm*a.excessLoad()
 }
 
 // leavesAtRenewal decides whether the account leaves at this renewal:

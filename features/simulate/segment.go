@@ -58,13 +58,24 @@ type profile struct {
 	abruptAnnual, abruptMonthly float64
 	// distressRate is the rate at which financial distress starts.
 	distressRate float64
+
+	// The strengths of the mechanisms a Mix scales, the same in every
+	// segment: activeSlope (activity.go), painRisk (life.go), loadHarm
+	// (trouble.go), healthNoise (life.go) and activityNoise (activity.go)
+	// start at the constants of those names.
+	activeSlope, painRisk, loadHarm float64
+	healthNoise, activityNoise      float64
+	// activityBias is activityNoise²/2, which keeps the activity shock's
+	// mean at 1; computed as the constant expression when the mix leaves
+	// the noise alone, so the default world does not move by a rounding.
+	activityBias float64
 }
 
-// profiles returns the segment profiles, indexed by segment. They are
-// built per run rather than held in a package variable so nothing global
-// can be changed under a running simulation.
-func profiles() [numSegments]profile {
-	return [numSegments]profile{
+// profiles returns the segment profiles, indexed by segment, scaled by
+// the mix. They are built per run rather than held in a package variable
+// so nothing global can be changed under a running simulation.
+func profiles(m Mix) [numSegments]profile {
+	ps := [numSegments]profile{
 		smb: {
 			share:       0.6,
 			seatsMedian: 7, seatsSigma: 0.6, seatsMin: 2, seatsMax: 25,
@@ -99,6 +110,14 @@ func profiles() [numSegments]profile {
 			distressRate: 0.001,
 		},
 	}
+	for i := range ps {
+		p := &ps[i]
+		p.activeSlope, p.painRisk, p.loadHarm = activeSlope, painRisk, loadHarm
+		p.healthNoise, p.activityNoise = healthNoise, activityNoise
+		p.activityBias = activityNoise * activityNoise / 2
+	}
+	m.apply(&ps)
+	return ps
 }
 
 // pickSegment draws a segment by the profiles' shares.

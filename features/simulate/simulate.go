@@ -26,6 +26,9 @@ type Config struct {
 	// leave out as unreported (gapRate) are written too, and the other
 	// rows are the same. The raw tables (RunRaw) have no gaps.
 	NoGaps bool
+	// Mix scales the mechanisms that drive churn; the zero Mix is
+	// DefaultMix.
+	Mix Mix
 }
 
 // Defaults for the zero fields of a Config.
@@ -130,6 +133,12 @@ func (c Config) normalize() (Config, error) {
 	if c.Seed == 0 {
 		c.Seed = DefaultSeed
 	}
+	if c.Mix == (Mix{}) {
+		c.Mix = DefaultMix()
+	}
+	if err := c.Mix.check(); err != nil {
+		return c, err
+	}
 	switch {
 	case c.Accounts < 0:
 		return c, fmt.Errorf("simulate: %d accounts: must not be negative", c.Accounts)
@@ -174,7 +183,7 @@ func newSimulation(cfg Config) *simulation {
 	s := &simulation{
 		cfg:      cfg,
 		r:        rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636875726e)), // "churn"
-		profiles: profiles(),
+		profiles: profiles(cfg.Mix),
 	}
 	s.cal = newCalendar(s.r, cfg.Start, warmupWeeks, cfg.Weeks)
 

@@ -530,6 +530,8 @@ func TestRunBadConfig(t *testing.T) {
 		{"tuesday start", Config{Start: DefaultStart + 1}, "not a Monday"},
 		{"no start", Config{Start: features.NoDate}, "start"},
 		{"beyond the date range", Config{Weeks: math.MaxInt32 / 7}, "date range"},
+		{"negative mix factor", Config{Mix: Mix{Churn: 1, Usage: -1, Support: 1, Billing: 1, Abrupt: 1, Noise: 1}}, "usage"},
+		{"huge mix factor", Config{Mix: Mix{Churn: 11}}, "churn"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
