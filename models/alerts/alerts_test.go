@@ -80,7 +80,7 @@ func TestLatest(t *testing.T) {
 	add("turns-red-and-jumps", 0.35, 0.55, features.NoDate)
 	add("turns-red", 0.45, 0.50, features.NoDate)
 	add("jumps-green-to-yellow", 0.05, 0.25, features.NoDate)
-	add("exactly-15-points", 0.20, 0.35, features.NoDate)
+	add("exactly-15-points", 0.05, 0.20, features.NoDate)
 	add("enters-renewal-window-red", 0.7, 0.72, w2.AddDays(115)) // 122 days out last week
 	add("red-renewal-already-in-window", 0.7, 0.72, w2.AddDays(60))
 	add("turns-red-near-renewal", 0.25, 0.6, w2.AddDays(30))
