@@ -170,3 +170,42 @@ func Latest(ctx context.Context, h History, renewals map[string]features.Date, o
 	}
 	return week, Derive(Shown(prev), Shown(cur), renewals, o), nil
 }
+
+// Store is what a Notifier needs of the lifecycle store;
+// *sqlstore.Store is one.
+type Store interface {
+	History
+	AddAlerts(ctx context.Context, alerts []lifecycle.Alert) ([]lifecycle.Alert, error)
+	UndeliveredAlerts(ctx context.Context) ([]lifecycle.Alert, error)
+}
+
+// Notifier raises the alerts of the latest recorded week and hands them
+// to a Sender: what a server does after each weekly recording.
+type Notifier struct {
+	Store   Store
+	Sender  *Sender
+	Options Options
+}
+
+// Notify derives the latest week's alerts with renewals' dates, stores
+// the new ones and queues every undelivered alert (those of earlier
+// runs too) on the sender, and returns how many were new. It waits on
+// the store, never on the webhook.
+func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date) (int, error) {
+	_, raised, err := Latest(ctx, n.Store, renewals, n.Options)
+	if err != nil {
+		return 0, err
+	}
+	added, err := n.Store.AddAlerts(ctx, raised)
+	if err != nil {
+		return 0, err
+	}
+	undelivered, err := n.Store.UndeliveredAlerts(ctx)
+	if err != nil {
+		return len(added), err
+	}
+	for _, a := range undelivered {
+		n.Sender.Enqueue(a)
+	}
+	return len(added), nil
+}

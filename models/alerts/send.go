@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/lifecycle"
 )
 
@@ -138,6 +139,7 @@ type Sender struct {
 
 	mu        sync.Mutex
 	closed    bool
+	queued    map[alertKey]bool // queued or being delivered
 	delivered int
 	failed    int
 }
@@ -179,22 +181,35 @@ func NewSender(cfg Config, marker Marker) (*Sender, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sender{cfg: cfg, marker: marker, q: make(chan lifecycle.Alert, cfg.Queue), cancel: cancel, done: make(chan struct{})}
+	s := &Sender{cfg: cfg, marker: marker, q: make(chan lifecycle.Alert, cfg.Queue), cancel: cancel, done: make(chan struct{}),
+		queued: make(map[alertKey]bool)}
 	go s.work(ctx)
 	return s, nil
 }
 
+// alertKey identifies an alert, as the store's key does.
+type alertKey struct {
+	account string
+	cause   lifecycle.Cause
+	week    features.Date
+}
+
+func keyOf(a *lifecycle.Alert) alertKey { return alertKey{a.AccountID, a.Cause, a.Week} }
+
 // Enqueue queues a for delivery and reports whether it was taken: when
 // the queue is full or the sender closed it is not, and stays
-// undelivered in the store for the next run. It never blocks.
+// undelivered in the store for the next run. An alert already queued or
+// being delivered is not queued twice, so a caller may queue everything
+// the store holds undelivered. It never blocks.
 func (s *Sender) Enqueue(a lifecycle.Alert) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed || s.queued[keyOf(&a)] {
 		return false
 	}
 	select {
 	case s.q <- a:
+		s.queued[keyOf(&a)] = true
 		return true
 	default:
 		return false
@@ -233,10 +248,12 @@ func (s *Sender) Counts() (delivered, failed int) {
 func (s *Sender) work(ctx context.Context) {
 	defer close(s.done)
 	for a := range s.q {
-		if ctx.Err() != nil {
-			continue // closing: what is left stays pending in the store
+		if ctx.Err() == nil { // else closing: what is left stays pending in the store
+			s.deliver(ctx, a)
 		}
-		s.deliver(ctx, a)
+		s.mu.Lock()
+		delete(s.queued, keyOf(&a))
+		s.mu.Unlock()
 	}
 }
 

@@ -263,3 +263,69 @@ func TestBody(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifier raises the latest week's alerts and queues them, as a
+// server does after each weekly recording: Notify returns at once while
+// the receiver is still busy, a second Notify adds nothing and does not
+// queue the alert in flight again, and the receiver gets each alert
+// once, with the renewal date Notify was given.
+func TestNotifier(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w1, w2 := mustDate(t, "2025-03-03"), mustDate(t, "2025-03-10")
+	for _, week := range [][]lifecycle.ScoreRecord{{
+		{AccountID: "acme", Week: w1, ModelVersion: "m1", Probability: 0.45, Health: "yellow"},
+		{AccountID: "globex", Week: w1, ModelVersion: "m1", Probability: 0.1, Health: "green"},
+	}, {
+		{AccountID: "acme", Week: w2, ModelVersion: "m1", Probability: 0.55, Health: "red"},
+		{AccountID: "globex", Week: w2, ModelVersion: "m1", Probability: 0.1, Health: "green"},
+	}} {
+		if _, err := s.RecordScores(ctx, week); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		var b map[string]any
+		json.NewDecoder(r.Body).Decode(&b)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	snd, err := NewSender(Config{URL: srv.URL, Format: JSON}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Notifier{Store: s, Sender: snd}
+	renewals := map[string]features.Date{"acme": w2.AddDays(45)}
+	start := time.Now()
+	for want := 2; want >= 0; want -= 2 { // turned_red and renewal_red, then nothing new
+		if added, err := n.Notify(ctx, renewals); err != nil || added != want {
+			t.Fatalf("Notify = %d, %v; want %d", added, err, want)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Notify waited %v on a busy receiver", d)
+	}
+	close(release)
+	if err := snd.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 2 {
+		t.Fatalf("receiver got %d alerts, want 2: %v", len(bodies), bodies)
+	}
+	causes := []string{bodies[0]["cause"].(string), bodies[1]["cause"].(string)}
+	slices.Sort(causes)
+	if !slices.Equal(causes, []string{"renewal_red", "turned_red"}) || bodies[0]["renewal_date"] != "2025-04-24" {
+		t.Errorf("receiver got %v", bodies)
+	}
+	if und, err := s.UndeliveredAlerts(ctx); err != nil || len(und) != 0 {
+		t.Errorf("UndeliveredAlerts = %v, %v; want none", und, err)
+	}
+}
