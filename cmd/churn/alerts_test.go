@@ -138,3 +138,24 @@ func TestAlertsUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestServeWebhookNeedsHistory: alerts are raised from the score
+// history, so serve refuses --webhook with --db off, and a bad
+// --webhook, before loading anything.
+func TestServeWebhookNeedsHistory(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--db", "off", "--webhook", "http://127.0.0.1:9/hook"}, "there is none (see --db)"},
+		{[]string{"--db", filepath.Join(dir, "churn.db"), "--webhook", "127.0.0.1:9"}, "http or https URL"},
+		{[]string{"--db", filepath.Join(dir, "churn.db"), "--webhook", "http://127.0.0.1:9/hook", "--webhook-format", "xml"}, `format "xml"`},
+	} {
+		args := append([]string{"serve", "--model", filepath.Join(dir, "model"), "--snapshots", filepath.Join(dir, "s.csv")}, tt.args...)
+		code, _, errs := churn(t, args...)
+		if code == 0 || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, %q; want %q", tt.args, code, errs, tt.want)
+		}
+	}
+}
