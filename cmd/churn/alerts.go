@@ -65,7 +65,7 @@ stores nothing.`)
 	}
 	cfg := alerts.Config{URL: *webhook, Format: f, MaxAttempts: *attempts, Backoff: *backoff}
 	if *webhook != "" {
-		if _, err := alerts.NewSender(cfg, nil); err != nil { // checks the URL before any work
+		if err := alerts.CheckURL(*webhook); err != nil {
 			return usageError(fs, "--webhook: %v", err)
 		}
 	}

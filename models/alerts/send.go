@@ -144,11 +144,20 @@ type Sender struct {
 	failed    int
 }
 
-// NewSender checks cfg and starts the sender's worker; Close stops it.
-func NewSender(cfg Config, marker Marker) (*Sender, error) {
-	u, err := url.Parse(cfg.URL)
+// CheckURL reports what makes raw unfit as a webhook URL.
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook %q: want an http or https URL", cfg.URL)
+		return fmt.Errorf("webhook %q: want an http or https URL", raw)
+	}
+	return nil
+}
+
+// NewSender checks cfg and starts the sender's worker; Close stops it.
+// marker records each outcome; nil records nothing.
+func NewSender(cfg Config, marker Marker) (*Sender, error) {
+	if err := CheckURL(cfg.URL); err != nil {
+		return nil, err
 	}
 	if _, err := ParseFormat(string(cfg.Format)); err != nil {
 		return nil, err
@@ -295,6 +304,9 @@ func (s *Sender) deliver(ctx context.Context, a lifecycle.Alert) {
 		log.Warn("alert not delivered; it is tried again on the next run", "attempts", a.Attempts, "err", a.LastError)
 	}
 	s.mu.Unlock()
+	if s.marker == nil {
+		return
+	}
 	// The outcome is recorded even when closing cancelled ctx.
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
