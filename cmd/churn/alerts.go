@@ -110,12 +110,13 @@ stores nothing.`)
 		return err
 	}
 	cfg.Log = slog.New(slog.NewTextHandler(e.stderr, nil))
+	cfg.Queue = len(undelivered) // a run sends all it has; it is the only producer
 	snd, err := alerts.NewSender(cfg, store)
 	if err != nil {
 		return err
 	}
 	for _, a := range undelivered {
-		snd.Enqueue(a) // the queue holds DefaultQueue; the rest wait for the next run
+		snd.Enqueue(a)
 	}
 	if err := snd.Close(ctx); err != nil {
 		return err
