@@ -21,6 +21,13 @@ type ScoreHistory interface {
 	ShownHistory(ctx context.Context, from, to features.Date) (map[string][]lifecycle.WeekScore, error)
 }
 
+// Alerter raises the alerts of the latest recorded week and queues
+// them for delivery (alerts.Notifier is one). renewals are the renewal
+// dates the book knows, by account. It must not wait on a webhook.
+type Alerter interface {
+	Notify(ctx context.Context, renewals map[string]features.Date) (int, error)
+}
+
 // recordTimeout bounds one recording: a store that hangs must not keep a
 // recording, and Close, waiting for ever.
 const recordTimeout = 5 * time.Minute
@@ -108,6 +115,7 @@ func (r *recorder) recordNow(st *state) {
 		s.metrics.historyRecorded.Inc()
 		s.log.Info("score history recorded", "model_version", b.Model.Version, "as_of", b.AsOf.String(),
 			"scores", n, "took", time.Since(start))
+		s.alert(ctx, b)
 	}
 	if st.shadow == nil {
 		return
@@ -124,6 +132,28 @@ func (r *recorder) recordNow(st *state) {
 	s.metrics.shadowRecorded.Inc()
 	s.log.Info("shadow scores recorded", "shadow_version", b.Model.Version, "as_of", b.AsOf.String(),
 		"scores", n, "took", time.Since(start))
+}
+
+// alert hands the week just recorded to Config.Alerts, on the
+// recorder's goroutine: the alerts are raised once the scores they
+// compare are stored, and neither a load nor a request waits for them.
+// A failure is logged.
+func (s *Server) alert(ctx context.Context, b *ranking.Book) {
+	if s.cfg.Alerts == nil {
+		return
+	}
+	renewals := make(map[string]features.Date)
+	for _, a := range b.Accounts {
+		if a.RenewalDate != features.NoDate {
+			renewals[a.AccountID] = a.RenewalDate
+		}
+	}
+	n, err := s.cfg.Alerts.Notify(ctx, renewals)
+	if err != nil {
+		s.log.Error("alerts not raised", "as_of", b.AsOf.String(), "err", err)
+		return
+	}
+	s.log.Info("alerts raised", "as_of", b.AsOf.String(), "new", n)
 }
 
 // wait waits for the recordings queued so far.

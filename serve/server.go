@@ -101,6 +101,10 @@ type Config struct {
 	RecordEvery time.Duration
 	// Tick makes RecordPeriodically's ticks; nil means a time.Ticker's.
 	Tick Ticker
+	// Alerts, when not nil, is told after each book is recorded in
+	// Scores (at start, on each reload and each RecordEvery), to raise
+	// and send the alerts of the latest week; it needs Scores.
+	Alerts Alerter
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -122,6 +126,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("serve: a shadow folder and a shadow to follow: give one")
 	case c.RecordEvery < 0:
 		return c, fmt.Errorf("serve: recording period %v", c.RecordEvery)
+	case c.Alerts != nil && c.Scores == nil:
+		return c, errors.New("serve: alerts without a score history to raise them from")
 	}
 	if c.Tick == nil {
 		c.Tick = realTicker

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/churnlabs/churn/features"
 	"io"
 	"log/slog"
 	"net"
@@ -13,7 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/alerts"
 	"github.com/churnlabs/churn/models/registry"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
@@ -72,6 +74,8 @@ answers contributions per column; it has no accounts to rank.`)
 	shadowDir := fs.String("shadow", "", "with --model: a model directory to score beside it, recorded and never shown")
 	recordEvery := fs.Duration("record-every", serve.DefaultRecordEvery, "how often to read the snapshots again and record the latest week's scores; 0 turns it off")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored (not for a customer table's model)")
+	webhook := fs.String("webhook", "", "after each recording, send the latest week's alerts (as churn alerts does) to this URL")
+	webhookFormat := fs.String("webhook-format", string(alerts.JSON), "with --webhook: json or slack")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
@@ -160,6 +164,29 @@ answers contributions per column; it has no accounts to rank.`)
 		scores = store
 		log.Info("score history", "db", store.String())
 	}
+	var alerter serve.Alerter
+	if *webhook != "" {
+		if store == nil {
+			return errors.New("--webhook: alerts are raised from the score history, and there is none (see --db)")
+		}
+		f, err := alerts.ParseFormat(*webhookFormat)
+		if err != nil {
+			return fmt.Errorf("--webhook-format: %w", err)
+		}
+		snd, err := alerts.NewSender(alerts.Config{URL: *webhook, Format: f, Log: log}, store)
+		if err != nil {
+			return fmt.Errorf("--webhook: %w", err)
+		}
+		// Runs after srv.Close has finished the last recording: the
+		// alerts in flight get a moment, the rest stay pending in the
+		// store for the next start.
+		defer func() {
+			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			snd.Close(c)
+		}()
+		alerter = &alerts.Notifier{Store: store, Sender: snd}
+	}
 	// A model of snapshots needs them (serve.New says so); a customer
 	// table's model scores the rows it is sent and needs none.
 	var src features.Source
@@ -183,6 +210,7 @@ answers contributions per column; it has no accounts to rank.`)
 		ShadowDir:       *shadowDir,
 		Shadow:          shadow,
 		RecordEvery:     *recordEvery,
+		Alerts:          alerter,
 	})
 	if err != nil {
 		return err

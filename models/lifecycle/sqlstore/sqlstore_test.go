@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/postgres/pgtest"
 	"github.com/churnlabs/churn/models/lifecycle"
 )
@@ -61,6 +62,36 @@ var seeds = map[int]func(ctx context.Context, s *Store) error{
 		_, err := s.SetChampion(ctx, lifecycle.AuditEntry{User: "ann", Action: lifecycle.Promote, Version: "v1", Reason: "first"})
 		return err
 	},
+	4: func(ctx context.Context, s *Store) error {
+		_, err := s.AddAlerts(ctx, []lifecycle.Alert{seedAlert})
+		return err
+	},
+}
+
+// seedAlert is the alert seeds store at version 4.
+var seedAlert = lifecycle.Alert{AccountID: "a1", Cause: lifecycle.TurnedRed, Week: 20100, Probability: 0.7,
+	Previous: 0.3, Health: "red", PreviousHealth: "yellow", RenewalDate: features.NoDate}
+
+// checkLatestAlerts checks, on a store migrated from version from, that
+// the alerts table keeps what version 4 stored and takes new alerts,
+// each once.
+func checkLatestAlerts(t *testing.T, s *Store, from int) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.UndeliveredAlerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(max(from-3, 0), 1); len(got) != want {
+		t.Fatalf("%d alerts kept after migrating from version %d, want %d", len(got), from, want)
+	}
+	a := seedAlert
+	a.Week++
+	for want := 1; want >= 0; want-- { // the second time, it is already there
+		if added, err := s.AddAlerts(ctx, []lifecycle.Alert{a}); err != nil || len(added) != want {
+			t.Fatalf("AddAlerts after migrating from version %d = %d added, %v; want %d", from, len(added), err, want)
+		}
+	}
 }
 
 // TestMigrations applies the schema from empty and from every earlier
@@ -102,6 +133,7 @@ func TestMigrations(t *testing.T) {
 					}
 				}
 				checkLatestAudit(t, openStore(t, addr), k)
+				checkLatestAlerts(t, openStore(t, addr), k)
 			})
 		})
 	}
