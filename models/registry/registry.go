@@ -358,9 +358,15 @@ func (r *Registry) ChampionDir() (version, dir string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	v := r.load(c.Version)
+	return r.loadDir("champion", c.Version)
+}
+
+// loadDir returns version's name and folder, checking that the folder
+// loads; role names it in the error.
+func (r *Registry) loadDir(role, version string) (string, string, error) {
+	v := r.load(version)
 	if v.Err != nil {
-		return "", "", fmt.Errorf("registry %s: champion %s: %w", r.dir, c.Version, v.Err)
+		return "", "", fmt.Errorf("registry %s: %s %s: %w", r.dir, role, version, v.Err)
 	}
 	return v.Version, v.Dir, nil
 }
@@ -585,11 +591,7 @@ func (r *Registry) ShadowDir() (version, dir string, err error) {
 	if err != nil || sh.Version == "" {
 		return "", "", err
 	}
-	v := r.load(sh.Version)
-	if v.Err != nil {
-		return "", "", fmt.Errorf("registry %s: shadow %s: %w", r.dir, sh.Version, v.Err)
-	}
-	return v.Version, v.Dir, nil
+	return r.loadDir("shadow", sh.Version)
 }
 
 // SetShadow makes the version named name (or a unique prefix of it) the

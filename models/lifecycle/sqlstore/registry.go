@@ -113,22 +113,7 @@ func (s *Store) SetChampion(ctx context.Context, e lifecycle.AuditEntry) (lifecy
 		return lifecycle.AuditEntry{}, fmt.Errorf("lifecycle store %s: set champion: action %q: want %s or %s",
 			s.label, e.Action, lifecycle.Promote, lifecycle.Rollback)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM model_versions WHERE version = ?`), e.Version).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("model version %s: %w", e.Version, lifecycle.ErrNotFound)
-		}
-		var err error
-		e, err = s.appendAudit(ctx, tx, e)
-		return err
-	})
-	if err != nil {
-		return lifecycle.AuditEntry{}, fmt.Errorf("lifecycle store %s: %s %s: %w", s.label, e.Action, e.Version, err)
-	}
-	return e, nil
+	return s.appendVersionEntry(ctx, e)
 }
 
 // SetShadow appends e, a lifecycle.Shadow or lifecycle.Unshadow entry,
@@ -143,6 +128,12 @@ func (s *Store) SetShadow(ctx context.Context, e lifecycle.AuditEntry) (lifecycl
 		return lifecycle.AuditEntry{}, fmt.Errorf("lifecycle store %s: set shadow: action %q: want %s or %s",
 			s.label, e.Action, lifecycle.Shadow, lifecycle.Unshadow)
 	}
+	return s.appendVersionEntry(ctx, e)
+}
+
+// appendVersionEntry appends e to the audit in one transaction that
+// first checks e.Version is registered.
+func (s *Store) appendVersionEntry(ctx context.Context, e lifecycle.AuditEntry) (lifecycle.AuditEntry, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM model_versions WHERE version = ?`), e.Version).Scan(&n); err != nil {
