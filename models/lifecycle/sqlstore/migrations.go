@@ -153,45 +153,30 @@ var migrations = []migration{
 		// One row per account, cause and week: the key is what keeps an
 		// alert from being raised twice, and the status what lets a
 		// restart resend the ones no receiver accepted.
-		sqlite: []string{
-			`CREATE TABLE alerts (
-				account_id      TEXT NOT NULL,
-				cause           TEXT NOT NULL CHECK (cause IN ('turned_red', 'jumped', 'renewal_red')),
-				week            TEXT NOT NULL,
-				model_version   TEXT NOT NULL DEFAULT '',
-				probability     DOUBLE PRECISION NOT NULL,
-				previous        DOUBLE PRECISION NOT NULL,
-				health          TEXT NOT NULL DEFAULT '',
-				previous_health TEXT NOT NULL DEFAULT '',
-				renewal_date    TEXT NOT NULL DEFAULT '',
-				status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
-				attempts        INTEGER NOT NULL DEFAULT 0,
-				last_error      TEXT NOT NULL DEFAULT '',
-				created_at      TEXT NOT NULL,
-				delivered_at    TEXT NOT NULL DEFAULT '',
-				PRIMARY KEY (account_id, cause, week)
-			)`,
-			`CREATE INDEX alerts_undelivered ON alerts (week) WHERE status <> 'delivered'`,
-		},
-		postgres: []string{
-			`CREATE TABLE alerts (
-				account_id      TEXT NOT NULL,
-				cause           TEXT NOT NULL CHECK (cause IN ('turned_red', 'jumped', 'renewal_red')),
-				week            TEXT NOT NULL,
-				model_version   TEXT NOT NULL DEFAULT '',
-				probability     DOUBLE PRECISION NOT NULL,
-				previous        DOUBLE PRECISION NOT NULL,
-				health          TEXT NOT NULL DEFAULT '',
-				previous_health TEXT NOT NULL DEFAULT '',
-				renewal_date    TEXT NOT NULL DEFAULT '',
-				status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
-				attempts        INTEGER NOT NULL DEFAULT 0,
-				last_error      TEXT NOT NULL DEFAULT '',
-				created_at      TEXT NOT NULL,
-				delivered_at    TEXT NOT NULL DEFAULT '',
-				PRIMARY KEY (account_id, cause, week)
-			)`,
-			`CREATE INDEX alerts_undelivered ON alerts (week) WHERE status <> 'delivered'`,
-		},
+		sqlite:   alertsDDL,
+		postgres: alertsDDL,
 	},
+}
+
+// alertsDDL creates the alerts table: the same statements on SQLite and
+// PostgreSQL.
+var alertsDDL = []string{
+	`CREATE TABLE alerts (
+			account_id      TEXT NOT NULL,
+			cause           TEXT NOT NULL CHECK (cause IN ('turned_red', 'jumped', 'renewal_red')),
+			week            TEXT NOT NULL,
+			model_version   TEXT NOT NULL DEFAULT '',
+			probability     DOUBLE PRECISION NOT NULL,
+			previous        DOUBLE PRECISION NOT NULL,
+			health          TEXT NOT NULL DEFAULT '',
+			previous_health TEXT NOT NULL DEFAULT '',
+			renewal_date    TEXT NOT NULL DEFAULT '',
+			status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			last_error      TEXT NOT NULL DEFAULT '',
+			created_at      TEXT NOT NULL,
+			delivered_at    TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (account_id, cause, week)
+		)`,
+	`CREATE INDEX alerts_undelivered ON alerts (week) WHERE status <> 'delivered'`,
 }
