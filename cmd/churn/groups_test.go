@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/csv"
+	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,6 +51,26 @@ func TestTrainSignalGroups(t *testing.T) {
 			if rows[1][k] == "" {
 				t.Errorf("%s%s is empty for %s", g, suffix, rows[1][0])
 			}
+		}
+	}
+
+	// The Parquet output has the same group columns, unrounded.
+	pq := filepath.Join(dir, "ranking.parquet")
+	mustChurn(t, "score", "--snapshots", snap, "--model", model, "--out", pq)
+	prows := readRankingParquet(t, pq)
+	pcol := make(map[string]int)
+	for k, h := range prows[0] {
+		pcol[h] = k
+	}
+	for _, g := range features.SignalGroups {
+		lk, hk := pcol[g+"_log_odds"], pcol[g+"_health"]
+		if lk == 0 || hk == 0 || prows[1][0] != rows[1][0] {
+			t.Fatalf("Parquet columns %v, first account %s (CSV %s)", prows[0], prows[1][0], rows[1][0])
+		}
+		pv, err1 := strconv.ParseFloat(prows[1][lk], 64)
+		cv, err2 := strconv.ParseFloat(rows[1][col[g+"_log_odds"]], 64)
+		if err1 != nil || err2 != nil || math.Abs(pv-cv) > 5e-7 || prows[1][hk] != rows[1][col[g+"_health"]] {
+			t.Errorf("%s: Parquet %s %s, CSV %s %s", g, prows[1][lk], prows[1][hk], rows[1][col[g+"_log_odds"]], rows[1][col[g+"_health"]])
 		}
 	}
 
