@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
@@ -139,5 +140,21 @@ func TestSupportDrivesRiskiest(t *testing.T) {
 	}
 	if 2*top[features.GroupSupport] <= n {
 		t.Errorf("support is the top group of %d of the riskiest %d, want most", top[features.GroupSupport], n)
+	}
+}
+
+// TestBuildRefusesBadSignalGroups checks that a model file whose spec
+// names an unknown signal group is refused by name, not a panic.
+func TestBuildRefusesBadSignalGroups(t *testing.T) {
+	good := logisticModel(t)
+	bad := *good
+	bad.Spec.SignalGroups = map[string]string{features.RecencyDays: "billing"}
+	rows, err := simulate.Snapshots(context.Background(), simulate.Config{Accounts: 20, Weeks: 20, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(context.Background(), &bad, buildTable(t, good, rows))
+	if err == nil || !strings.Contains(err.Error(), `"billing" is not one of`) {
+		t.Errorf("Build with a bad signal group: %v, want an error naming it", err)
 	}
 }

@@ -135,6 +135,11 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	// tenth of a millisecond each: workers share them out in blocks, each
 	// account's result going to its own slot, so the book is the same
 	// whatever the number of workers.
+	// A model file's signal groups were checked when it was trained, but
+	// the file may have been edited since.
+	if err := a.Spec.CheckSignalGroups(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", a.Version, err)
+	}
 	groupOf := a.Spec.SignalGroupIndex()
 	scored := make([]*Account, len(tab.Accounts))
 	const block = 1024
