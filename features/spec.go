@@ -96,6 +96,10 @@ type Spec struct {
 	// Table, when set, makes this the spec of a static customer table
 	// (churn train --table): its columns replace every snapshot feature.
 	Table *TableSpec `json:"table,omitempty"`
+	// SignalGroups puts features or columns in a signal group other than
+	// the default (see SignalGroup), by name. It is omitted when empty, so
+	// a model trained without it hashes as before.
+	SignalGroups map[string]string `json:"signal_groups,omitempty"`
 }
 
 // Names returns the feature columns in order.

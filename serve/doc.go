@@ -30,7 +30,10 @@
 // left unknown, in "missing"; a row with none of them known is refused
 // with 400, naming the row's index in a batch. Errors are
 // {"error": "..."} with a 4xx status for the caller's mistakes. Unknown
-// numbers are written as null, never as NaN.
+// numbers are written as null, never as NaN. A ranked account (GET
+// /v1/ranking, GET /v1/accounts/{id}) also carries its health by signal
+// group: product_use, support, financial and account, each a sub-score in
+// log-odds (the four sum to log_odds minus base_value) and a colour.
 //
 // # Reloading
 //

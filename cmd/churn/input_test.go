@@ -74,7 +74,7 @@ func TestInputRules(t *testing.T) {
 		{"train: subsample 2", []string{"train", "--snapshots", good, "--out", out, "--subsample", "2"}, 2, "--subsample 2: want a fraction in (0, 1], or 0 for the default"},
 		{"report: horizon 0", []string{"report", "--snapshots", good, "--out", out, "--horizon", "0"}, 2, "--horizon 0: want at least 1 week"},
 		{"report: confidence 2", []string{"report", "--snapshots", good, "--out", out, "--confidence", "2"}, 2, "--confidence 2: want a level"},
-		{"score: format", []string{"score", "--snapshots", good, "--model", out, "--format", "xml"}, 2, `--format "xml": want table, csv, json or parquet`},
+		{"score: format", []string{"score", "--snapshots", good, "--model", out, "--format", "xml"}, 2, `--format "xml": want table, csv, json, parquet or crm`},
 		{"score: sort", []string{"score", "--snapshots", good, "--model", out, "--sort", "bogus"}, 2, `--sort: sort "bogus"`},
 		{"serve: max-batch 0", []string{"serve", "--snapshots", good, "--model", out, "--max-batch", "0"}, 2, "--max-batch 0: want at least 1"},
 		{"serve: max-body 0", []string{"serve", "--snapshots", good, "--model", out, "--max-body", "0"}, 2, "--max-body 0: want at least 1"},

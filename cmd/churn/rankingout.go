@@ -10,13 +10,26 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
-// rankingCSVHeader begins with the contract's account_id,churn_probability.
-var rankingCSVHeader = []string{
+// rankingCSVHeader begins with the contract's account_id,churn_probability;
+// the signal groups' sub-scores and colours come last, so readers of the
+// earlier columns by position are not disturbed.
+var rankingCSVHeader = append([]string{
 	"account_id", "churn_probability", "health", "segment", "arr", "arr_at_risk",
 	"renewal_date", "days_to_renewal", "change", "driver_1", "driver_2", "driver_3", "week",
+}, groupCSVHeader()...)
+
+// groupCSVHeader names each signal group's columns: <group>_log_odds and
+// <group>_health.
+func groupCSVHeader() []string {
+	var h []string
+	for _, g := range features.SignalGroups {
+		h = append(h, g+"_log_odds", g+"_health")
+	}
+	return h
 }
 
 // writeRankingCSV writes the accounts as CSV (churn score --format csv),
@@ -42,6 +55,13 @@ func writeRankingCSV(w io.Writer, accounts []*ranking.Account) error {
 			rec = append(rec, d)
 		}
 		rec = append(rec, a.Week.String())
+		for k := range features.SignalGroups {
+			if k < len(a.Groups) {
+				rec = append(rec, num(a.Groups[k].LogOdds, 6), a.Groups[k].Health)
+			} else {
+				rec = append(rec, "", "")
+			}
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -67,7 +87,7 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 		b.AsOf, b.Model.Version, b.Model.Horizon, len(accounts))
 	fmt.Fprintf(w, "health: red >= %.1f%%, yellow >= %.1f%% (%s)\n\n", 100*h.Red, 100*h.Yellow, h.Rule)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\ttop drivers")
+	fmt.Fprintln(tw, "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\tgroups not green\ttop drivers")
 	for i, a := range accounts {
 		renewal := "-"
 		if a.DaysToRenewal >= 0 {
@@ -81,10 +101,28 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 		for _, d := range a.Drivers {
 			ds = append(ds, d.Sentence())
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, a.AccountID, 100*a.Probability,
-			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, strings.Join(ds, "; "))
+		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, a.AccountID, 100*a.Probability,
+			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
 	}
 	return tw.Flush()
+}
+
+// notGreen lists the signal groups that are not green, red first, as
+// "support red, financial yellow": what makes an account unhealthy, at a
+// glance. It is "-" when every group is green.
+func notGreen(gs []ranking.GroupHealth) string {
+	var out []string
+	for _, colour := range []string{"red", "yellow"} {
+		for _, g := range gs {
+			if g.Health == colour {
+				out = append(out, g.Group+" "+colour)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return "-"
+	}
+	return strings.Join(out, ", ")
 }
 
 func num(v float64, prec int) string {

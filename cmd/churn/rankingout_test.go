@@ -22,10 +22,17 @@ func rankedBook() *ranking.Book {
 				Feature: features.LoginsMean4w, Description: features.Describe(features.LoginsMean4w),
 				Value: 1.5, Contribution: 0.2, Direction: "raises risk"}}}
 	}
+	a := acc("a", "smb", 0.9, 1000, 10, 0.05)
+	a.Groups = []ranking.GroupHealth{
+		{Group: features.GroupProduct, LogOdds: -0.25, Health: "green"},
+		{Group: features.GroupSupport, LogOdds: 1.5, Health: "red"},
+		{Group: features.GroupFinancial, LogOdds: 0.75, Health: "yellow"},
+		{Group: features.GroupAccount, LogOdds: 0.125, Health: "green"},
+	}
 	return &ranking.Book{
 		Model: &models.Artifact{Version: "gbm-test", Horizon: 12, Health: models.Health{Yellow: 0.2, Red: 0.5, Rule: "test"}},
 		Accounts: []*ranking.Account{
-			acc("a", "smb", 0.9, 1000, 10, 0.05),
+			a,
 			acc("c", "smb", 0.3, math.NaN(), -1, math.NaN()),
 		},
 		AsOf: 20000,
@@ -42,19 +49,22 @@ func TestRankingOutputs(t *testing.T) {
 		want   []string
 	}{
 		{"csv", func(w io.Writer) error { return writeRankingCSV(w, b.Accounts) }, []string{
-			"account_id,churn_probability,health,segment,arr,arr_at_risk,renewal_date,days_to_renewal,change,driver_1,driver_2,driver_3,week\n",
-			"a,0.900000,red,smb,1000.00,900.00,2024-10-14,10,0.050000,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04\n",
-			"c,0.300000,red,smb,,,,,,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04\n",
+			"account_id,churn_probability,health,segment,arr,arr_at_risk,renewal_date,days_to_renewal,change,driver_1,driver_2,driver_3,week," +
+				"product_use_log_odds,product_use_health,support_log_odds,support_health,financial_log_odds,financial_health,account_log_odds,account_health\n",
+			"a,0.900000,red,smb,1000.00,900.00,2024-10-14,10,0.050000,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04," +
+				"-0.250000,green,1.500000,red,0.750000,yellow,0.125000,green\n",
+			"c,0.300000,red,smb,,,,,,\"logins per week, last 4 weeks = 1.5 (raises risk)\",,,2024-10-04,,,,,,,,\n",
 		}},
 		{"table", func(w io.Writer) error { return writeRankingTable(w, b, b.Accounts) }, []string{
 			"churn risk as of 2024-10-04, model gbm-test, horizon 12 weeks; 2 accounts\n",
 			"health: red >= 50.0%, yellow >= 20.0% (test)\n",
-			"1  a        90.0%  red     smb      1000  900          2024-10-14 (10d)  +5.0pt  logins per week, last 4 weeks = 1.5 (raises risk)\n",
-			"2  c        30.0%  red     smb      -     -            -                 -       logins per week, last 4 weeks = 1.5 (raises risk)\n",
+			"1  a        90.0%  red     smb      1000  900          2024-10-14 (10d)  +5.0pt  support red, financial yellow  logins per week, last 4 weeks = 1.5 (raises risk)\n",
+			"2  c        30.0%  red     smb      -     -            -                 -       -                              logins per week, last 4 weeks = 1.5 (raises risk)\n",
 		}},
 		{"json", func(w io.Writer) error { return writeRankingJSON(w, b, b.Accounts) }, []string{
 			"{\n  \"as_of\": \"2024-10-04\",\n  \"model_version\": \"gbm-test\",\n",
 			"\"count\": 2,\n",
+			"\"groups\": [\n        {\n          \"group\": \"product_use\",\n          \"log_odds\": -0.25,\n          \"health\": \"green\"\n        },",
 			"\"account_id\": \"c\",",
 			"\"arr\": null,\n      \"arr_at_risk\": null,\n      \"change\": null,\n      \"renewal_date\": null,\n      \"days_to_renewal\": null\n",
 		}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/ranking"
@@ -11,9 +12,10 @@ import (
 )
 
 // rankingParquetColumns are the leading columns of churn score --format
-// parquet: the CSV's, then what a downstream job needs to explain a score
-// without the model: its version, log-odds and base value. One
-// contribution column per model feature follows (contributionPrefix plus
+// parquet: the CSV's up to week, then what a downstream job needs to
+// explain a score without the model: its version, log-odds and base value.
+// The CSV's signal-group columns follow (groupCSVHeader), then one
+// contribution column per model feature (contributionPrefix plus
 // the feature's name); base plus the contributions is the log-odds.
 var rankingParquetColumns = []string{
 	"account_id", "churn_probability", "health", "segment", "arr", "arr_at_risk",
@@ -46,6 +48,14 @@ func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
 		str(), parquet.Leaf(parquet.DoubleType), parquet.Leaf(parquet.DoubleType),
 	}
 	names := append([]string(nil), rankingParquetColumns...)
+	for _, g := range groupCSVHeader() {
+		names = append(names, g)
+		if strings.HasSuffix(g, "_health") {
+			nodes = append(nodes, parquet.Optional(str()))
+		} else {
+			nodes = append(nodes, num())
+		}
+	}
 	for _, f := range featureNames {
 		names = append(names, contributionPrefix+f)
 		nodes = append(nodes, num())
@@ -131,6 +141,15 @@ func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Accou
 		val(parquet.ByteArrayValue(version))
 		val(parquet.DoubleValue(a.Score.LogOdds))
 		val(parquet.DoubleValue(a.Score.Base))
+		for k := range features.SignalGroups {
+			if k < len(a.Groups) {
+				optNum(a.Groups[k].LogOdds)
+				optStr(a.Groups[k].Health)
+			} else {
+				optNum(math.NaN())
+				optStr("")
+			}
+		}
 		for _, c := range a.Score.Contributions {
 			optNum(c)
 		}

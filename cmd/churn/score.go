@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
@@ -55,6 +56,13 @@ output, in --format or, without it, the format FILE's extension names
 account with the CSV's columns, the model version, the log-odds, the base
 value and one contribution_<feature> column per model feature.
 
+--format crm --crm salesforce|hubspot writes a CSV for the CRM's import:
+external account id, churn probability, health, top drivers as text,
+renewal date, model version and the time scored, under each CRM's
+customary names (Salesforce custom fields such as Churn_Probability__c, a
+percentage; HubSpot property internal names such as churn_probability, a
+fraction).
+
 --partition i/N scores only part i (1 to N) of the accounts, so that N
 jobs on as many machines can score a very large book: an account is in
 part i when the 64-bit FNV-1a hash of its id, modulo N, is i-1 (the same
@@ -65,7 +73,8 @@ the parts are the whole ranking. Filters and --top apply within the part;
 --record, which replaces a week's scores whole, does not combine with it.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
-	format := fs.String("format", "table", "output format: table, csv, json or parquet (parquet needs --out)")
+	format := fs.String("format", "table", "output format: table, csv, json, parquet (needs --out) or crm (needs --crm)")
+	crm := fs.String("crm", "", "with --format crm: the CRM to write an import file for: "+strings.Join(crmNames(), " or "))
 	out := fs.String("out", "", "write the ranking to this file instead of standard output (format from its extension unless --format)")
 	partition := fs.String("partition", "", "score only part i/N of the accounts (1 <= i <= N), by a stable hash of the account id")
 	segment := fs.String("segment", "", "only accounts in this segment (one the model knows)")
@@ -99,7 +108,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
 			}
 		}
-		for _, name := range []string{"partition", "out"} {
+		for _, name := range []string{"partition", "out", "crm"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots", name)
 			}
@@ -150,14 +159,21 @@ the parts are the whole ranking. Filters and --top apply within the part;
 			return usageError(fs, "--out %s: give --format (table, csv, json or parquet): the extension %q names none", *out, ext)
 		}
 	}
+	if *format == "crm" {
+		if _, ok := crms[*crm]; !ok {
+			return usageError(fs, "--format crm --crm %q: want one of %s", *crm, strings.Join(crmNames(), ", "))
+		}
+	} else if *crm != "" {
+		return usageError(fs, "--crm is for --format crm")
+	}
 	switch *format {
-	case "table", "csv", "json":
+	case "table", "csv", "json", "crm":
 	case "parquet":
 		if *out == "" {
 			return usageError(fs, "--format parquet writes a file: give --out FILE")
 		}
 	default:
-		return usageError(fs, "--format %q: want table, csv, json or parquet", *format)
+		return usageError(fs, "--format %q: want table, csv, json, parquet or crm", *format)
 	}
 	a, err := models.Load(*modelDir)
 	if err != nil {
@@ -203,6 +219,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		}
 	}
 	accounts := book.Rank(q)
+	scoredAt := time.Now()
 	write := func(w io.Writer) error {
 		// A million accounts take a while to print: an interrupt stops it.
 		w = &ctxWriter{ctx: ctx, w: w}
@@ -213,6 +230,8 @@ the parts are the whole ranking. Filters and --top apply within the part;
 			return writeRankingJSON(w, book, accounts)
 		case "parquet":
 			return writeRankingParquet(w, book, accounts)
+		case "crm":
+			return writeCRM(w, *crm, book, accounts, scoredAt)
 		}
 		return writeRankingTable(w, book, accounts)
 	}

@@ -16,6 +16,8 @@ import (
 type tableFlags struct {
 	path, label, id, drop, time string
 	folds                       int
+	// groups are --signal-groups, for the model's spec.
+	groups map[string]string
 }
 
 // readCustomers reads a customer table, CSV (delimiter guessed, .gz too)
@@ -55,7 +57,10 @@ func trainTable(ctx context.Context, e *env, tf tableFlags, kinds []string, p mo
 	if err != nil {
 		return err
 	}
-	spec := features.Spec{Table: t}
+	spec := features.Spec{Table: t, SignalGroups: tf.groups}
+	if err := spec.CheckSignalGroups(); err != nil {
+		return fmt.Errorf("--signal-groups: %w", err)
+	}
 	var res *models.Result
 	var sp *features.Split
 	if tf.time != "" {

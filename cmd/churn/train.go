@@ -109,10 +109,16 @@ compares the two on live traffic.`)
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
 	seed := fs.Uint64("seed", 1, "random seed for sampling: the same data and seed give the same model file")
 	noPlots := fs.Bool("no-plots", false, "do not write PNG charts")
+	groupsFlag := fs.String("signal-groups", "", "put features or columns in a signal group other than the default, as column=group,... (groups: product_use, support, financial, account)")
 	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
+	groups, err := features.ParseSignalGroups(*groupsFlag)
+	if err != nil {
+		return usageError(fs, "--signal-groups: %v", err)
+	}
+	tf.groups = groups
 	if *out == "" && *registryDir == "" {
 		fmt.Fprintf(fs.Output(), "churn train: give --out DIR, --registry DIR or both\n")
 		fs.Usage()
@@ -275,6 +281,12 @@ compares the two on live traffic.`)
 		}
 	} else if sp, spec, err = readFeatures(ctx, e, *featDir); err != nil {
 		return err
+	}
+	if groups != nil {
+		spec.SignalGroups = groups
+		if err := spec.CheckSignalGroups(); err != nil {
+			return fmt.Errorf("--signal-groups: %w", err)
+		}
 	}
 	var tuned *models.Tuning
 	if tuning {

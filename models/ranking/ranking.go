@@ -60,6 +60,9 @@ type Account struct {
 	Change  float64     `json:"change"`
 	Drivers []Driver    `json:"drivers"`
 	History []WeekScore `json:"history"`
+	// Groups are the score's sub-scores per signal group, in
+	// features.SignalGroups order.
+	Groups []GroupHealth `json:"groups"`
 
 	// Score is the full explanation of the latest score: Base plus the
 	// Contributions (aligned with the model's features) is LogOdds.
@@ -85,6 +88,34 @@ type Book struct {
 	byARR     []*Account
 }
 
+// GroupHealth is an account's sub-score in one signal group.
+type GroupHealth struct {
+	Group string `json:"group"`
+	// LogOdds is the sum of the contributions of the group's features:
+	// the sub-scores of all groups add up to the score's log-odds minus
+	// its base.
+	LogOdds float64 `json:"log_odds"`
+	// Health is the colour of the probability the base plus this group
+	// alone would give, under the model's health cut-offs: the account's
+	// own colour were every other group average. A group is red when its
+	// signals alone push the account past the red cut-off.
+	Health string `json:"health"`
+}
+
+// groupHealth sums the contributions phi per signal group (groupOf gives
+// each feature's index in features.SignalGroups) and colours each sum.
+func groupHealth(h models.Health, base float64, phi []float64, groupOf []int) []GroupHealth {
+	gs := make([]GroupHealth, len(features.SignalGroups))
+	for j, v := range phi {
+		gs[groupOf[j]].LogOdds += v
+	}
+	for k := range gs {
+		gs[k].Group = features.SignalGroups[k]
+		gs[k].Health = h.Colour(1 / (1 + math.Exp(-(base + gs[k].LogOdds))))
+	}
+	return gs
+}
+
 // topDrivers is how many drivers an Account lists.
 const topDrivers = 3
 
@@ -104,6 +135,12 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	// tenth of a millisecond each: workers share them out in blocks, each
 	// account's result going to its own slot, so the book is the same
 	// whatever the number of workers.
+	// A model file's signal groups were checked when it was trained, but
+	// the file may have been edited since.
+	if err := a.Spec.CheckSignalGroups(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", a.Version, err)
+	}
+	groupOf := a.Spec.SignalGroupIndex()
 	scored := make([]*Account, len(tab.Accounts))
 	const block = 1024
 	var next atomic.Int64
@@ -119,7 +156,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 				for i := start; i < min(start+block, len(tab.Accounts)); i++ {
 					if acc := &tab.Accounts[i]; acc.Active() {
 						rows = tab.DatasetInto(rows, recent[i])
-						scored[i] = scoreAccount(a, scorer, tab, acc, rows)
+						scored[i] = scoreAccount(a, scorer, tab, acc, rows, groupOf)
 					}
 				}
 			}
@@ -149,7 +186,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 
 // scoreAccount scores an active account's latest row, with the weekly
 // history of its recent rows (in week order).
-func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset) *Account {
+func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset, groupOf []int) *Account {
 	last := rows.Len() - 1
 	x := slices.Clone(rows.Row(last))
 	sc := scorer.Score(x, nil)
@@ -175,6 +212,7 @@ func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table
 		r.Change = r.History[n-1].Probability - r.History[n-2].Probability
 	}
 	r.Drivers = Drivers(a.Features, x, sc.Contributions, topDrivers)
+	r.Groups = groupHealth(a.Health, sc.Base, sc.Contributions, groupOf)
 	return r
 }
 

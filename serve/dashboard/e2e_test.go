@@ -799,7 +799,66 @@ func (tb *tab) checkRanking(base string) {
 	if rows := tb.count("#recent tbody tr"); rows == 0 {
 		t.Error("no recent weeks shown")
 	}
+	tb.checkGroups(base, id)
 	tb.checkErrors()
+}
+
+// apiGroup is one signal group of GET /v1/accounts/{id}'s account.
+type apiGroup struct {
+	Group   string  `json:"group"`
+	LogOdds float64 `json:"log_odds"`
+	Health  string  `json:"health"`
+}
+
+// checkGroups checks that an account's row shows its health by signal
+// group as the API serves it: the four groups in order, each in the API's
+// colour with the API's sub-score, and that the sub-scores add up to the
+// score's log-odds minus its base.
+func (tb *tab) checkGroups(base, id string) {
+	t := tb.t
+	t.Helper()
+	resp, err := http.Get(base + "/v1/accounts/" + url.PathEscape(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Account struct {
+			Groups []apiGroup `json:"groups"`
+		} `json:"account"`
+		Score apiScore `json:"score"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/accounts/%s: %s %v", id, resp.Status, err)
+	}
+	want := doc.Account.Groups
+	sum := 0.0
+	for _, g := range want {
+		sum += g.LogOdds
+	}
+	if len(want) != 4 || math.Abs(doc.Score.LogOdds-doc.Score.Base-sum) > 1e-9 {
+		t.Fatalf("the API's groups %+v sum to %v; log-odds %v minus base %v", want, sum, doc.Score.LogOdds, doc.Score.Base)
+	}
+	b := run(tb, chromedp.Evaluate[[]byte](fmt.Sprintf(`Array.from(
+		document.querySelectorAll('#ranking tbody tr[data-account-id=%q] .gchip')).map((c) => ({
+		group: c.dataset.group, health: c.dataset.health, log_odds: Number(c.dataset.logOdds),
+		cls: c.className, text: c.textContent }))`, id)))
+	var got []struct {
+		apiGroup
+		Class string `json:"cls"`
+		Text  string `json:"text"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the row of %s shows %d group chips, the API has %d groups", id, len(got), len(want))
+	}
+	for k, g := range got {
+		if g.apiGroup != want[k] || !strings.Contains(g.Class, "chip-"+want[k].Health) || !strings.HasSuffix(g.Text, " "+want[k].Health) {
+			t.Errorf("%s: chip %d shows %+v (class %q, text %q); the API says %+v", id, k, g.apiGroup, g.Class, g.Text, want[k])
+		}
+	}
 }
 
 // checkKeyboard opens an account with the keyboard alone: Tab to a row

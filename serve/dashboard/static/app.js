@@ -160,6 +160,26 @@ function chip(health) {
     el("span", { class: "dot", "aria-hidden": "true" }), capitalize(health || "unknown"));
 }
 
+// GROUP_LABELS are the signal groups' short names, in the API's order.
+const GROUP_LABELS = { product_use: "Product", support: "Support", financial: "Billing", account: "Account" };
+
+// groupChips is an account's health by signal group as a row of small
+// chips, so a reader sees "red because of support and billing, product
+// use is fine". Each chip's colour is the group's own health (the base
+// plus that group alone, under the model's cut-offs); its title gives the
+// sub-score in log-odds.
+function groupChips(groups) {
+  return el("div", { class: "group-chips" }, (groups || []).map((g) => {
+    const known = g.health === "red" || g.health === "yellow" || g.health === "green";
+    const label = GROUP_LABELS[g.group] || g.group;
+    const lo = (g.log_odds >= 0 ? "+" : MINUS) + Math.abs(g.log_odds).toFixed(2);
+    return el("span", {
+      class: ["gchip", known && "chip-" + g.health], "data-group": g.group, "data-health": g.health,
+      "data-log-odds": String(g.log_odds), title: `${label}: ${g.health}, ${lo} log-odds`,
+    }, label, el("span", { class: "visually-hidden" }, ` ${g.health}`));
+  }));
+}
+
 // change shows the week-over-week change in percentage points.
 function change(delta) {
   if (!isNumber(delta)) {
@@ -1010,7 +1030,7 @@ class Dashboard {
     el("td", { class: "num probability", "data-probability": String(a.churn_probability) },
       el("span", { class: "meter", "aria-hidden": "true" }, meter(a.churn_probability, a.health)),
       percent(a.churn_probability)),
-    el("td", {}, chip(a.health)),
+    el("td", { class: "health-cell" }, chip(a.health), groupChips(a.groups)),
     el("td", { class: "segment" }, a.segment || DASH),
     el("td", { class: "num" }, money(a.arr)),
     el("td", { class: "num strong" }, money(a.arr_at_risk)),
