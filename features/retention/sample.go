@@ -64,3 +64,29 @@ func (b *History) Meets(id string, w features.Date, ind Indicator) (met, found b
 	}
 	return met, true
 }
+
+// Retained reports, for every account-week of the sample in order,
+// whether the account was still a customer a horizon later: the outcome
+// the indicators were judged against, which a maturity model (see
+// models/maturity) needs to measure retention by level on the same rows.
+func (s *Sample) Retained() []bool {
+	out := make([]bool, len(s.refs))
+	for i, r := range s.refs {
+		out[i] = r.retained
+	}
+	return out
+}
+
+// Current returns the ids of the accounts that have a snapshot in the
+// history's latest week and have not churned, in the history's order:
+// the customer base a CS team works on now.
+func (b *History) Current() []string {
+	var ids []string
+	for i := range b.accounts {
+		a := &b.accounts[i]
+		if a.churn == features.NoDate && a.weekIndex(b.Last) >= 0 {
+			ids = append(ids, a.id)
+		}
+	}
+	return ids
+}
