@@ -106,6 +106,18 @@ func TestPipeline(t *testing.T) {
 				ROCAUC float64 `json:"roc_auc"`
 			} `json:"validation"`
 		} `json:"adoption"`
+		Maturity *struct {
+			Levels []struct {
+				Level    int `json:"level"`
+				Rows     int `json:"rows"`
+				Accounts int `json:"accounts"`
+			} `json:"levels"`
+			Accounts []struct {
+				ID    string   `json:"account_id"`
+				Level int      `json:"level"`
+				Lacks []string `json:"lacks"`
+			} `json:"accounts"`
+		} `json:"maturity"`
 	}
 	b, err = os.ReadFile(filepath.Join(report, "report.json"))
 	if err != nil {
@@ -117,6 +129,24 @@ func TestPipeline(t *testing.T) {
 	if rep.Accounts != 400 || len(rep.Monthly) == 0 || len(rep.Monthly[0].Periods) == 0 ||
 		rep.Adoption == nil || len(rep.Adoption.Validation) != 2 {
 		t.Errorf("report.json: %d accounts, monthly %v, adoption %v", rep.Accounts, rep.Monthly, rep.Adoption)
+	}
+	// Every current account is on a maturity level, and all but the top
+	// level's accounts lack something for the next.
+	if m := rep.Maturity; m == nil || len(m.Levels) != 4 || len(m.Accounts) == 0 {
+		t.Errorf("report.json maturity: %+v", m)
+	} else {
+		placed := 0
+		for _, lv := range m.Levels {
+			placed += lv.Accounts
+		}
+		if placed != len(m.Accounts) {
+			t.Errorf("report.json maturity: levels count %d accounts, %d placed", placed, len(m.Accounts))
+		}
+		for _, a := range m.Accounts {
+			if a.Level < 1 || a.Level > 4 || (a.Level < 4) != (len(a.Lacks) > 0) {
+				t.Errorf("report.json maturity: %+v", a)
+			}
+		}
 	}
 	if html, err := os.ReadFile(filepath.Join(report, "report.html")); err != nil || !bytes.Contains(html, []byte("data:image/png;base64,")) {
 		t.Errorf("report.html is missing or has no embedded charts (%v)", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/models/ranking"
 	"github.com/churnlabs/churn/models/report"
@@ -36,6 +37,9 @@ the charts as PNG:
   - an adoption score built from the best few indicators, fitted on the
     training weeks of the out-of-time split, with its validation ROC AUC
     beside the full model's (--model, or a 100-tree gbm fitted here);
+  - maturity levels 1-4 (onboarding, functional use, strategic use,
+    optimisation): three steps of leading indicators, each account's level
+    and what it lacks for the next, and churn by level with intervals;
   - with --model, the drift of the latest week from the model's training
     weeks: each feature's and the score's population stability index and
     share of missing values;
@@ -135,6 +139,16 @@ than an earlier report is refused.`)
 		}
 	}
 	if err := addAdoption(ctx, e, rep, hist, tab, validated, name, *horizon, *confidence); err != nil {
+		return err
+	}
+	e.progress.begin("placing accounts on maturity levels")
+	rep.Maturity, err = maturity.Measure(ctx, hist, maturity.Options{
+		Grid: retention.IndicatorOptions{Horizon: *horizon, Confidence: *confidence},
+	})
+	e.progress.end()
+	if errors.Is(err, maturity.ErrTooFewIndicators) || errors.Is(err, retention.ErrShortHistory) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("No maturity levels: %v.", err))
+	} else if err != nil {
 		return err
 	}
 	if art != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/metrics"
 
 	"github.com/churnlabs/churn/features/retention"
@@ -44,7 +45,7 @@ type htmlPage struct {
 
 	MonthlyTable, SegmentTable, QuarterlyTable, SegmentRevenueTable *htmlTable
 	CohortTable, IndicatorTable, TermTable, ComparisonTable         *htmlTable
-	UpliftTable, DriftTable                                         *htmlTable
+	UpliftTable, DriftTable, MaturityTable, LadderTable             *htmlTable
 	TopIndicators                                                   int
 }
 
@@ -124,6 +125,24 @@ func (p *htmlPage) build() {
 		c.Rows = append(c.Rows, []htmlCell{text("random ranking"), num("0.500"),
 			num(fmt.Sprintf("%.3f", ad.ValidChurnRate)), num("10.0%")})
 		p.ComparisonTable = c
+	}
+	if m := r.Maturity; m != nil {
+		l := &htmlTable{Head: []string{"To level", "Meet all of", "Reference rows meeting it"}}
+		for _, s := range m.Ladder.Steps {
+			var inds []string
+			for _, ind := range s.Indicators {
+				inds = append(inds, ind.String())
+			}
+			l.Rows = append(l.Rows, []htmlCell{text(fmt.Sprintf("%d %s", s.To, maturity.Name(s.To))),
+				text(strings.Join(inds, "; ")), num(pct(s.Share))})
+		}
+		p.LadderTable = l
+		t := &htmlTable{Head: []string{"Level", "Account-weeks", "Churned", "Churn rate", p.Level + " CI", "Accounts now"}}
+		for _, lv := range m.Levels {
+			t.Rows = append(t.Rows, []htmlCell{text(fmt.Sprintf("%d %s", lv.Level, lv.Name)), num(strconv.Itoa(lv.Rows)),
+				num(strconv.Itoa(lv.Churned)), num(pct(lv.ChurnRate.Estimate)), num(interval(lv.ChurnRate)), num(strconv.Itoa(lv.Accounts))})
+		}
+		p.MaturityTable = t
 	}
 	if d := r.Drift; d != nil {
 		t := &htmlTable{Head: []string{"Variable", "PSI", "Shift", "Missing in training", "Missing this week"}}

@@ -14,6 +14,7 @@ import (
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/adoption"
+	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/metrics"
 )
 
@@ -25,7 +26,10 @@ type Report struct {
 	// fields are report.json's first ones, but for its Notes, which New
 	// copies into the Notes below, so that they come last.
 	*retention.Report
-	Adoption *adoption.Score   `json:"adoption,omitempty"`
+	Adoption *adoption.Score `json:"adoption,omitempty"`
+	// Maturity places accounts on the four-level maturity ladder and
+	// measures churn by level.
+	Maturity *maturity.Result  `json:"maturity,omitempty"`
 	Uplift   *retention.Uplift `json:"uplift,omitempty"`
 	// Drift compares the latest week with the model's training weeks,
 	// when the report was given a model that recorded them.
@@ -131,6 +135,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, " %s %.3f", m.Model, m.ROCAUC)
 		}
 		b.WriteString("\n")
+	}
+	if m := r.Maturity; m != nil {
+		fmt.Fprintf(&b, "maturity levels (churn within %d weeks):\n", m.Horizon)
+		for _, lv := range m.Levels {
+			fmt.Fprintf(&b, "  %d %-14s churn %s (%s CI %s to %s, %d account-weeks), %d accounts now\n", lv.Level, lv.Name,
+				pct(lv.ChurnRate.Estimate), level(r.Confidence), pct(lv.ChurnRate.Lower), pct(lv.ChurnRate.Upper), lv.Rows, lv.Accounts)
+		}
 	}
 	if u := r.Uplift; u != nil {
 		fmt.Fprintf(&b, "uplift: retention %s treated vs %s control, difference %s (%s CI %s to %s)\n",

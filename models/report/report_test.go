@@ -20,6 +20,7 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models/adoption"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/maturity"
 )
 
 // fullReport is the simulated history's report with every section: the
@@ -45,6 +46,9 @@ func fullReport(t *testing.T) *Report {
 		full.Prob[i] = m.LogOdds(s.split.Valid.Row(i))
 	}
 	if r.Adoption, err = adoption.Build(ctx, s.hist, s.split, full, adoption.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if r.Maturity, err = maturity.Measure(ctx, s.hist, maturity.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	var as []retention.Assignment
@@ -98,13 +102,14 @@ func TestSave(t *testing.T) {
 		t.Fatalf("report.json: %v", err)
 	}
 	if back.Report == nil || back.Accounts != r.Accounts || len(back.Monthly) != len(r.Monthly) || back.Adoption == nil || back.Uplift == nil ||
+		back.Maturity == nil || len(back.Maturity.Levels) != maturity.Levels ||
 		len(back.Indicators.Ranked) != len(r.Indicators.Ranked) || back.First != r.First {
 		t.Error("report.json does not read back as the report")
 	}
 	// The keys keep the order report.json has always had: the statistics,
 	// then the adoption score, the uplift and the notes.
 	want := []string{"snapshots", "first_week", "last_week", "accounts", "horizon_weeks", "confidence", "has_arr",
-		"monthly", "quarterly", "cohorts", "quarterly_cohorts", "indicators", "adoption", "uplift"}
+		"monthly", "quarterly", "cohorts", "quarterly_cohorts", "indicators", "adoption", "maturity", "uplift"}
 	if got := topKeys(t, b); !slices.Equal(got, want) {
 		t.Errorf("report.json keys\n %q, want\n %q", got, want)
 	}
@@ -114,12 +119,12 @@ func TestSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := string(b)
-	for _, id := range []string{"churn", "revenue", "cohorts", "indicators", "adoption", "uplift", "method"} {
+	for _, id := range []string{"churn", "revenue", "cohorts", "indicators", "adoption", "maturity", "uplift", "method"} {
 		if !strings.Contains(page, `<section id="`+id+`">`) {
 			t.Errorf("report.html has no section %q", id)
 		}
 	}
-	for _, s := range []string{"GRR / NRR by segment", "Churn rate by segment", adoption.Model, "gbm", "treated", "control", "Top 25 by lift"} {
+	for _, s := range []string{"GRR / NRR by segment", "Churn rate by segment", adoption.Model, "gbm", "treated", "control", "Top 25 by lift", "1 onboarding", "4 optimisation"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("report.html does not mention %q", s)
 		}
@@ -173,7 +178,7 @@ func TestWriteText(t *testing.T) {
 	}
 	// The golden file itself must say what the figures are.
 	for _, label := range []string{"simulated: 600 accounts, weeks 2023-01-02 to 2024-12-23, horizon 12 weeks\n",
-		"churn 2024-11: ", "revenue retention 2024-Q3: GRR ", "leading indicators (", "uplift: retention "} {
+		"churn 2024-11: ", "revenue retention 2024-Q3: GRR ", "leading indicators (", "maturity levels (churn within 12 weeks):\n  1 onboarding", "uplift: retention "} {
 		if !strings.Contains(string(want), label) {
 			t.Errorf("%s lacks %q", golden, label)
 		}
