@@ -12,18 +12,24 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 )
 
-// world is the history of a generated world of 600 accounts over two
-// years, as `churn gen` makes them.
-var world = sync.OnceValues(func() (*retention.History, error) {
+// readWorld reads the history of a generated world, as `churn gen` makes
+// them.
+func readWorld(c simulate.Config) (*retention.History, error) {
 	ctx := context.Background()
-	rows, err := simulate.Snapshots(ctx, simulate.Config{Accounts: 600, Seed: 11})
+	rows, err := simulate.Snapshots(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	return retention.Read(ctx, features.MemorySource("simulated", simulate.Schema(), rows))
-})
+}
 
-func measured(t *testing.T) (*retention.History, *Result) {
+// Worlds: a small one of 600 accounts, and `churn gen`'s default world.
+var (
+	small        = sync.OnceValues(func() (*retention.History, error) { return readWorld(simulate.Config{Accounts: 600, Seed: 11}) })
+	defaultWorld = sync.OnceValues(func() (*retention.History, error) { return readWorld(simulate.Config{}) })
+)
+
+func measured(t *testing.T, world func() (*retention.History, error)) (*retention.History, *Result) {
 	t.Helper()
 	b, err := world()
 	if err != nil {
@@ -40,7 +46,16 @@ func measured(t *testing.T) (*retention.History, *Result) {
 // churns less than the one below it, every level has rows, and the first
 // step is the most common behaviour.
 func TestLevelsOrderRetention(t *testing.T) {
-	_, res := measured(t)
+	for _, tc := range []struct {
+		name  string
+		world func() (*retention.History, error)
+	}{{"small", small}, {"default", defaultWorld}} {
+		t.Run(tc.name, func(t *testing.T) { testLevelsOrderRetention(t, tc.world) })
+	}
+}
+
+func testLevelsOrderRetention(t *testing.T, world func() (*retention.History, error)) {
+	_, res := measured(t, world)
 	if err := res.Ladder.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +95,7 @@ func TestLevelsOrderRetention(t *testing.T) {
 // the latest week: it meets every indicator below its level, and lacks
 // exactly the indicators of the next step it fails.
 func TestAccountsLackExactlyTheNextStep(t *testing.T) {
-	b, res := measured(t)
+	b, res := measured(t, small)
 	seen := map[int]bool{}
 	for _, a := range res.Accounts {
 		seen[a.Level] = true
