@@ -290,6 +290,8 @@ func TestErrors(t *testing.T) {
 	os.WriteFile(dup, []byte("account_id,week,logins,frequency,recency_days,sla_breaches,overdue_invoices\n"+
 		"a,2024-01-01,1,1,1,0,0\n"+
 		"a,2024-01-01,1,1,1,0,0\n"), 0o644)
+	ladder := filepath.Join(dir, "ladder.yaml")
+	os.WriteFile(ladder, []byte("steps:\n  - to_level: 2\n    indicators: [{column: logins, op: \"<\", threshold: 1, days: 28, percent: 50}]\n"), 0o644)
 	out := filepath.Join(dir, "out")
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte("s3cret\n"), 0o600)
@@ -308,6 +310,7 @@ func TestErrors(t *testing.T) {
 		{"validate duplicate", []string{"validate", "--snapshots", dup}, 1, "errors that stop training"},
 		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 2, `--format "xlsx"`},
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 2, `--model "svm"`},
+		{"bad maturity ladder", []string{"report", "--snapshots", bad, "--out", out, "--maturity", ladder}, 1, "ladder.yaml: maturity ladder: 1 steps, want 3"},
 		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
 		{"negative drain", append(serve, "--drain", "-1s"), 2, "--drain -1s"},
 		{"access log in a missing directory", append(serve, "--access-log", filepath.Join(dir, "no", "access.log")), 1, "--access-log"},

@@ -39,7 +39,8 @@ the charts as PNG:
     beside the full model's (--model, or a 100-tree gbm fitted here);
   - maturity levels 1-4 (onboarding, functional use, strategic use,
     optimisation): three steps of leading indicators, each account's level
-    and what it lacks for the next, and churn by level with intervals;
+    and what it lacks for the next, and churn by level with intervals
+    (--maturity FILE configures the steps; see the README);
   - with --model, the drift of the latest week from the model's training
     weeks: each feature's and the score's population stability index and
     share of missing values;
@@ -59,6 +60,7 @@ than an earlier report is refused.`)
 	horizon := fs.Int("horizon", features.DefaultHorizon, "retention horizon in weeks; with --model, the model's unless set")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\" to compare the adoption score with")
 	treatment := fs.String("treatment", "", "CSV of an intervention's accounts: account_id,group[,week]")
+	ladderFile := fs.String("maturity", "", "YAML file of the maturity ladder's steps (default: learned from the indicators)")
 	confidence := fs.Float64("confidence", retention.DefaultConfidence, "confidence level of the intervals")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -78,6 +80,13 @@ than an earlier report is refused.`)
 	if *treatment != "" {
 		var err error
 		if assignments, err = retention.ReadTreatmentFile(*treatment); err != nil {
+			return err
+		}
+	}
+	var ladder *maturity.Ladder
+	if *ladderFile != "" {
+		var err error
+		if ladder, err = maturity.ReadLadder(*ladderFile); err != nil {
 			return err
 		}
 	}
@@ -143,9 +152,13 @@ than an earlier report is refused.`)
 	}
 	e.progress.begin("placing accounts on maturity levels")
 	rep.Maturity, err = maturity.Measure(ctx, hist, maturity.Options{
-		Grid: retention.IndicatorOptions{Horizon: *horizon, Confidence: *confidence},
+		Grid:   retention.IndicatorOptions{Horizon: *horizon, Confidence: *confidence},
+		Ladder: ladder,
 	})
 	e.progress.end()
+	if *ladderFile != "" && err != nil {
+		return fmt.Errorf("%s: %w", *ladderFile, err)
+	}
 	if errors.Is(err, maturity.ErrTooFewIndicators) || errors.Is(err, retention.ErrShortHistory) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("No maturity levels: %v.", err))
 	} else if err != nil {

@@ -49,16 +49,16 @@ var ErrTooFewIndicators = errors.New("too few significant leading indicators of 
 
 // Step is what an account must meet to reach level To.
 type Step struct {
-	To         int                   `json:"to_level"`
-	Indicators []retention.Indicator `json:"indicators"`
+	To         int                   `json:"to_level" yaml:"to_level"`
+	Indicators []retention.Indicator `json:"indicators" yaml:"indicators"`
 	// Share is the share of the reference account-weeks that meet the
 	// step's indicators on their own, when the ladder was learned.
-	Share float64 `json:"share,omitempty"`
+	Share float64 `json:"share,omitempty" yaml:"share,omitempty"`
 }
 
 // Ladder is the steps from level 1 to level Levels, in order.
 type Ladder struct {
-	Steps []Step `json:"steps"`
+	Steps []Step `json:"steps" yaml:"steps"`
 }
 
 // Validate checks that the ladder has Levels-1 steps, each with at least
@@ -73,6 +73,11 @@ func (l *Ladder) Validate() error {
 		}
 		if len(s.Indicators) == 0 {
 			return fmt.Errorf("maturity ladder: step to level %d has no indicator", s.To)
+		}
+		for _, ind := range s.Indicators {
+			if err := checkIndicator(ind); err != nil {
+				return fmt.Errorf("maturity ladder: step to level %d: %w", s.To, err)
+			}
 		}
 	}
 	return nil
@@ -148,7 +153,9 @@ type Account struct {
 
 // Result is a ladder, retention by level and every current account's level.
 type Result struct {
-	Rule    string `json:"rule"`
+	Rule string `json:"rule"`
+	// Learned is false when the ladder was configured (Options.Ladder).
+	Learned bool   `json:"learned"`
 	Ladder  Ladder `json:"ladder"`
 	Horizon int    `json:"horizon_weeks"`
 	// Week is the week the accounts are placed at: the history's latest.
@@ -189,12 +196,14 @@ func Measure(ctx context.Context, b *retention.History, opt Options) (*Result, e
 		}
 	} else if err := ladder.Validate(); err != nil {
 		return nil, err
+	} else if err := ladder.checkColumns(b.Columns); err != nil {
+		return nil, err
 	}
 	confidence := opt.Grid.Confidence
 	if confidence == 0 {
 		confidence = retention.DefaultConfidence
 	}
-	res := &Result{Rule: Rule, Ladder: *ladder, Horizon: found.Horizon, Week: b.Last}
+	res := &Result{Rule: Rule, Learned: opt.Ladder == nil, Ladder: *ladder, Horizon: found.Horizon, Week: b.Last}
 	met := map[retention.Indicator][]bool{}
 	for _, s := range ladder.Steps {
 		for _, ind := range s.Indicators {

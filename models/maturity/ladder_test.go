@@ -1,0 +1,107 @@
+package maturity
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const goodLadder = `steps:
+  - to_level: 2
+    indicators:
+      - {column: recency_days, op: "<=", threshold: 6, days: 28, percent: 50}
+  - to_level: 3
+    indicators:
+      - {column: active_users_per_seat, op: ">=", threshold: 0.5, days: 28, percent: 50}
+  - to_level: 4
+    indicators:
+      - {column: active_users, op: ">=", threshold: 4, days: 28, percent: 50}
+      - {column: frequency, op: ">=", threshold: 3, days: 28, percent: 50}
+`
+
+func TestReadLadder(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, err string
+	}{
+		{"good", goodLadder, ""},
+		{"unknown key", strings.Replace(goodLadder, "to_level: 3", "to_level: 3\n    level: 3", 1), "level"},
+		{"bad op", strings.Replace(goodLadder, `op: "<="`, `op: "<"`, 1), `step to level 2: recency_days: op "<"`},
+		{"bad percent", strings.Replace(goodLadder, "percent: 50}", "percent: 0}", 1), "step to level 2: recency_days: percent 0"},
+		{"two steps", goodLadder[:strings.Index(goodLadder, "  - to_level: 4")], "2 steps, want 3"},
+		{"no column", strings.Replace(goodLadder, "{column: recency_days, ", "{", 1), "no column"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ladder.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			l, err := ReadLadder(path)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := l.Steps[2].Indicators[1]; got.Column != "frequency" || got.Threshold != 3 || got.Op != ">=" || got.Days != 28 || got.Percent != 50 {
+					t.Errorf("step to 4, second indicator %+v", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), path) {
+				t.Errorf("got %v, want an error naming %s and %q", err, path, tc.err)
+			}
+		})
+	}
+}
+
+// A ladder learned once and written out as report.json holds it reads
+// back as a configured ladder, and places every account where the learned
+// one did.
+func TestConfiguredLadderPinsLearned(t *testing.T) {
+	b, learned := measured(t, small)
+	data, err := json.Marshal(learned.Ladder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ladder.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLadder(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Measure(context.Background(), b, Options{Ladder: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Learned || !learned.Learned {
+		t.Errorf("learned: configured %v, learned %v", got.Learned, learned.Learned)
+	}
+	for i := range got.Levels {
+		if got.Levels[i] != learned.Levels[i] {
+			t.Errorf("level %d: configured %+v, learned %+v", i+1, got.Levels[i], learned.Levels[i])
+		}
+	}
+}
+
+// A configured indicator of a column the snapshots lack is refused: it
+// would hold every account below its step.
+func TestConfiguredLadderUnknownColumn(t *testing.T) {
+	b, err := small()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ladder.yaml")
+	if err := os.WriteFile(path, []byte(strings.Replace(goodLadder, "column: frequency", "column: logins_per_seat", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLadder(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Measure(context.Background(), b, Options{Ladder: l}); err == nil || !strings.Contains(err.Error(), `no column "logins_per_seat"`) {
+		t.Errorf("got %v", err)
+	}
+}
