@@ -6,12 +6,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,6 +109,7 @@ func TestPipeline(t *testing.T) {
 			} `json:"validation"`
 		} `json:"adoption"`
 		Maturity *struct {
+			Ladder json.RawMessage `json:"ladder"`
 			Levels []struct {
 				Level    int `json:"level"`
 				Rows     int `json:"rows"`
@@ -148,10 +151,58 @@ func TestPipeline(t *testing.T) {
 			}
 		}
 	}
+	if rep.Maturity != nil {
+		testScoreMaturity(t, snap, model, rep.Maturity.Ladder, func(yield func(id string, level int) bool) {
+			for _, a := range rep.Maturity.Accounts {
+				if !yield(a.ID, a.Level) {
+					return
+				}
+			}
+		})
+	}
 	if html, err := os.ReadFile(filepath.Join(report, "report.html")); err != nil || !bytes.Contains(html, []byte("data:image/png;base64,")) {
 		t.Errorf("report.html is missing or has no embedded charts (%v)", err)
 	}
 	testServe(t, snap, model, rows[1][0])
+}
+
+// testScoreMaturity checks that churn score --maturity, given the ladder
+// the report learned, places every current account at the level the
+// report gave it, with what it lacks for the next level.
+func testScoreMaturity(t *testing.T, snap, model string, ladder []byte, levels iter.Seq2[string, int]) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "ladder.json")
+	if err := os.WriteFile(file, ladder, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(mustChurn(t, "score", "--snapshots", snap, "--model", model,
+		"--format", "csv", "--maturity", file))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(rows[0])
+	if n < 2 || rows[0][n-2] != "maturity_level" || rows[0][n-1] != "maturity_next" {
+		t.Fatalf("score --maturity header %q", rows[0])
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[0]] = r[n-2]
+		if (r[n-2] == "4") != (r[n-1] == "-") || r[n-1] != "-" && !strings.HasPrefix(r[n-1], "next: ") {
+			t.Errorf("score --maturity row %q: level %s, next %q", r[0], r[n-2], r[n-1])
+		}
+	}
+	compared := 0
+	for id, level := range levels {
+		if g, ok := got[id]; ok {
+			compared++
+			if g != strconv.Itoa(level) {
+				t.Errorf("%s: score --maturity gives level %s, report %d", id, g, level)
+			}
+		}
+	}
+	if compared == 0 {
+		t.Error("no account of the report is in the score")
+	}
 }
 
 // testScoreJSON checks that "churn score --format json" ranks every

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,11 +33,22 @@ func groupCSVHeader() []string {
 	return h
 }
 
+// column is an optional column of the ranking's CSV and table, after the
+// others: its heading and each account's value.
+type column struct {
+	head  string
+	value func(*ranking.Account) string
+}
+
 // writeRankingCSV writes the accounts as CSV (churn score --format csv),
-// unknown numbers as empty cells.
-func writeRankingCSV(w io.Writer, accounts []*ranking.Account) error {
+// unknown numbers as empty cells, with the extra columns last.
+func writeRankingCSV(w io.Writer, accounts []*ranking.Account, extra ...column) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(rankingCSVHeader); err != nil {
+	header := slices.Clone(rankingCSVHeader)
+	for _, c := range extra {
+		header = append(header, c.head)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	for _, a := range accounts {
@@ -62,6 +74,9 @@ func writeRankingCSV(w io.Writer, accounts []*ranking.Account) error {
 				rec = append(rec, "", "")
 			}
 		}
+		for _, c := range extra {
+			rec = append(rec, c.value(a))
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -81,13 +96,17 @@ func writeRankingJSON(w io.Writer, b *ranking.Book, accounts []*ranking.Account)
 // writeRankingTable prints the accounts for a terminal (churn score's
 // default format), with the health rule
 // stated so a reader knows what red means.
-func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
+func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account, extra ...column) error {
 	h := b.Model.Health
 	fmt.Fprintf(w, "churn risk as of %s, model %s, horizon %d weeks; %d accounts\n",
 		b.AsOf, b.Model.Version, b.Model.Horizon, len(accounts))
 	fmt.Fprintf(w, "health: red >= %.1f%%, yellow >= %.1f%% (%s)\n\n", 100*h.Red, 100*h.Yellow, h.Rule)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\tgroups not green\ttop drivers")
+	head := "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\tgroups not green\ttop drivers"
+	for _, c := range extra {
+		head += "\t" + c.head
+	}
+	fmt.Fprintln(tw, head)
 	for i, a := range accounts {
 		renewal := "-"
 		if a.DaysToRenewal >= 0 {
@@ -101,8 +120,12 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 		for _, d := range a.Drivers {
 			ds = append(ds, d.Sentence())
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i+1, a.AccountID, 100*a.Probability,
+		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", i+1, a.AccountID, 100*a.Probability,
 			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
+		for _, c := range extra {
+			fmt.Fprintf(tw, "\t%s", c.value(a))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

@@ -6,12 +6,15 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
+	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -84,6 +87,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
 	normalize := weeksFlag(fs)
+	ladderFile := fs.String("maturity", "", "maturity ladder (YAML, see churn report --maturity): add each account's maturity level and what it lacks for the next to the table and CSV")
 	record := fs.Bool("record", false, "store the scores in the score history (--db)")
 	db := dbFlag(fs, "with --record, the score history")
 	driftWarn := fs.Float64("drift-warn", 0.2, "warn of features whose PSI from the training weeks exceeds this (0: no drift check)")
@@ -108,7 +112,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
 			}
 		}
-		for _, name := range []string{"partition", "out", "crm"} {
+		for _, name := range []string{"partition", "out", "crm", "maturity"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots", name)
 			}
@@ -175,6 +179,16 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	default:
 		return usageError(fs, "--format %q: want table, csv, json, parquet or crm", *format)
 	}
+	var ladder *maturity.Ladder
+	if *ladderFile != "" {
+		if *format != "table" && *format != "csv" {
+			return usageError(fs, "--maturity adds columns to the table and CSV formats, not %s", *format)
+		}
+		var err error
+		if ladder, err = maturity.ReadLadder(*ladderFile); err != nil {
+			return err
+		}
+	}
 	a, err := models.Load(*modelDir)
 	if err != nil {
 		return err
@@ -195,9 +209,26 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		return err
 	}
 	a.Health = h
-	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part)
+	var col *retention.Collector
+	if ladder != nil {
+		// The indicators look back further than the rows scoring keeps,
+		// and at columns it does not: the history is read in the same pass.
+		col = retention.NewCollector(*snapshots)
+	}
+	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part, col)
 	if err != nil {
 		return err
+	}
+	var extra []column
+	if col != nil {
+		hist, err := col.History()
+		if err != nil {
+			return err
+		}
+		if err := ladder.CheckColumns(hist.Columns); err != nil {
+			return fmt.Errorf("%s: %w", *ladderFile, err)
+		}
+		extra = maturityColumns(ladder, hist)
 	}
 	for _, u := range tab.UnknownSegments {
 		fmt.Fprintf(e.stderr, "warning: %s: segment %q (%d accounts) is not one the model was trained on: "+
@@ -225,7 +256,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		w = &ctxWriter{ctx: ctx, w: w}
 		switch *format {
 		case "csv":
-			return writeRankingCSV(w, accounts)
+			return writeRankingCSV(w, accounts, extra...)
 		case "json":
 			return writeRankingJSON(w, book, accounts)
 		case "parquet":
@@ -233,7 +264,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		case "crm":
 			return writeCRM(w, *crm, book, accounts, scoredAt)
 		}
-		return writeRankingTable(w, book, accounts)
+		return writeRankingTable(w, book, accounts, extra...)
 	}
 	if *out == "" {
 		return write(e.stdout)
@@ -253,15 +284,61 @@ the parts are the whole ranking. Filters and --top apply within the part;
 // latest ranking.HistoryWeeks rows (its score and weekly history), of the
 // accounts in part (all for the zero Partition). Memory then grows with
 // the accounts, not with the weeks of history the file holds.
-func buildLatest(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec, part features.Partition) (*features.Table, error) {
+//
+// col, when not nil, collects the retention history in the same pass.
+func buildLatest(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec, part features.Partition,
+	col *retention.Collector) (*features.Table, error) {
 	e.progress.begin("reading " + path + " and building features")
 	defer e.progress.end()
-	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
+	opt := features.BuildOptions{
 		Spec:      spec,
 		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
 		KeepWeeks: ranking.HistoryWeeks,
 		Partition: part,
-	})
+	}
+	if col != nil {
+		opt.Observe = col.Observe
+	}
+	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), opt)
+}
+
+// maturityColumns are churn score --maturity's columns: each account's
+// maturity level at its scored week and the indicators it lacks for the
+// next ("-" at the top level), placed by the ladder on the history.
+func maturityColumns(l *maturity.Ladder, hist *retention.History) []column {
+	type placed struct {
+		level int
+		next  string
+	}
+	cache := map[*ranking.Account]placed{}
+	place := func(a *ranking.Account) placed {
+		if p, ok := cache[a]; ok {
+			return p
+		}
+		p := placed{next: "-"}
+		level, lacks, found := l.PlaceAt(hist, a.AccountID, a.Week)
+		if found {
+			p.level = level
+			var ds []string
+			for _, ind := range lacks {
+				ds = append(ds, ind.String())
+			}
+			if len(ds) > 0 {
+				p.next = "next: " + strings.Join(ds, "; ")
+			}
+		}
+		cache[a] = p
+		return p
+	}
+	return []column{
+		{"maturity_level", func(a *ranking.Account) string {
+			if p := place(a); p.level > 0 {
+				return strconv.Itoa(p.level)
+			}
+			return ""
+		}},
+		{"maturity_next", func(a *ranking.Account) string { return place(a).next }},
+	}
 }
 
 // health applies --red and --yellow over the model's cut-offs.

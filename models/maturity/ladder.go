@@ -55,9 +55,9 @@ func checkIndicator(ind retention.Indicator) error {
 	return nil
 }
 
-// checkColumns reports the first indicator whose column the history lacks:
+// CheckColumns reports the first indicator whose column the history lacks:
 // it would never be met, and every account would stop below its step.
-func (l *Ladder) checkColumns(columns []string) error {
+func (l *Ladder) CheckColumns(columns []string) error {
 	for _, s := range l.Steps {
 		for _, ind := range s.Indicators {
 			if !slices.Contains(columns, ind.Column) {

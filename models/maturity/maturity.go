@@ -102,6 +102,19 @@ func (l *Ladder) Place(meets func(retention.Indicator) bool) (level int, lacks [
 	return level, nil
 }
 
+// PlaceAt places the account with the given id at week w of the history,
+// as Measure places current accounts; found is false when the history has
+// no snapshot of it that week.
+func (l *Ladder) PlaceAt(b *retention.History, id string, w features.Date) (level int, lacks []retention.Indicator, found bool) {
+	found = true
+	level, lacks = l.Place(func(ind retention.Indicator) bool {
+		m, ok := b.Meets(id, w, ind)
+		found = found && ok
+		return m
+	})
+	return level, lacks, found
+}
+
 // Learn builds a ladder from ranked indicators (FindIndicators' Ranked,
 // highest lift first) and the sample they were judged on, by the rule of
 // the package doc.
@@ -196,7 +209,7 @@ func Measure(ctx context.Context, b *retention.History, opt Options) (*Result, e
 		}
 	} else if err := ladder.Validate(); err != nil {
 		return nil, err
-	} else if err := ladder.checkColumns(b.Columns); err != nil {
+	} else if err := ladder.CheckColumns(b.Columns); err != nil {
 		return nil, err
 	}
 	confidence := opt.Grid.Confidence
@@ -224,10 +237,7 @@ func Measure(ctx context.Context, b *retention.History, opt Options) (*Result, e
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		lv, lacks := ladder.Place(func(ind retention.Indicator) bool {
-			m, _ := b.Meets(id, b.Last, ind)
-			return m
-		})
+		lv, lacks, _ := ladder.PlaceAt(b, id, b.Last)
 		counts[lv]++
 		a := Account{ID: id, Level: lv}
 		for _, ind := range lacks {
