@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 
@@ -252,4 +253,23 @@ func lineOf(data []byte, path string) (line int) {
 		return 0
 	}
 	return n.GetToken().Position.Line
+}
+
+// CheckModel reports an error when a segment selects by team size and
+// the model has no team-size feature to read it from: every such segment
+// would silently match nothing.
+func (s *Segments) CheckModel(modelFeatures []string) error {
+	if s.UsesSeats() && !slices.Contains(modelFeatures, s.Seats()) {
+		return fmt.Errorf("segments select by seats but the model has no %q column: train with it as an extra column or set seats_column", s.Seats())
+	}
+	return nil
+}
+
+// Read reads and parses a segment file.
+func Read(path string) (*Segments, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read segments: %w", err)
+	}
+	return ParseSegments(path, data)
 }
