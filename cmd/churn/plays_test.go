@@ -134,4 +134,7 @@ segments:
 	if code, _, stderr := churn(t, "plays", "--snapshots", snap, "--model", model, "--segments", bad); code == 0 || !strings.Contains(stderr, bad+`:5: segment "x" touchpoints.signature: 60 days`) {
 		t.Errorf("bad segment file: exit %d, %s", code, stderr)
 	}
+	if code, _, stderr := churn(t, "serve", "--snapshots", snap, "--model", model, "--segments", bad); code == 0 || !strings.Contains(stderr, bad+`:5: segment "x"`) {
+		t.Errorf("serve with a bad segment file: exit %d, %s", code, stderr)
+	}
 }
