@@ -75,6 +75,7 @@ segment's signature list.`)
 		return err
 	}
 	w := plays.For(book, segs)
+	window := len(w.Plays)
 	if *dueOnly {
 		w = w.DueOnly()
 	}
@@ -86,7 +87,7 @@ segment's signature list.`)
 		enc.SetIndent("", "  ")
 		return enc.Encode(w)
 	}
-	return writePlaysTable(e.stdout, w)
+	return writePlaysTable(e.stdout, w, window)
 }
 
 // touchpoints formats touchpoints as "60d 2026-12-17; ...".
@@ -119,7 +120,10 @@ func writePlaysCSV(w io.Writer, wk plays.Week) error {
 	return cw.Error()
 }
 
-func writePlaysTable(w io.Writer, wk plays.Week) error {
+// writePlaysTable prints the plays under a line saying how many of the
+// window's accounts have a touchpoint due (window counts them all, even
+// when wk keeps only those due).
+func writePlaysTable(w io.Writer, wk plays.Week, window int) error {
 	due := 0
 	for _, p := range wk.Plays {
 		if len(p.Due) > 0 {
@@ -127,7 +131,7 @@ func writePlaysTable(w io.Writer, wk plays.Week) error {
 		}
 	}
 	fmt.Fprintf(w, "Renewal plays, week of %s: %d accounts in their renewal window, %d with a touchpoint due\n\n",
-		wk.Week, len(wk.Plays), due)
+		wk.Week, window, due)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tSEGMENT\tRENEWAL\tDAYS\tCHURN\tHEALTH\tARR AT RISK\tDUE THIS WEEK\tNEXT")
 	for _, p := range wk.Plays {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -72,13 +73,16 @@ segments:
 		t.Fatalf("plays week %v, score as of %v", got.Week, doc.AsOf)
 	}
 	inPlays := map[string]int{}
-	due, segCount := 0, map[string]int{}
+	due, withDue, segCount := 0, 0, map[string]int{}
 	prev := math.Inf(1)
 	for i, p := range got.Plays {
 		inPlays[p.ID] = i
 		segCount[p.Segment]++
 		if p.Days != int(p.Renewal-got.Week) {
 			t.Errorf("%s: %d days to %v from %v", p.ID, p.Days, p.Renewal, got.Week)
+		}
+		if len(p.Due) > 0 {
+			withDue++
 		}
 		for _, d := range p.Due {
 			due++
@@ -124,7 +128,7 @@ segments:
 	if len(rows) != len(got.Plays)+1 || rows[0][0] != "account_id" || len(got.Plays) > 0 && rows[1][0] != got.Plays[0].ID {
 		t.Errorf("CSV has %d rows for %d plays", len(rows), len(got.Plays))
 	}
-	if table := mustChurn(t, "plays", "--snapshots", snap, "--model", model, "--due-only"); !strings.Contains(table, "week of "+got.Week.String()) {
+	if table := mustChurn(t, "plays", "--snapshots", snap, "--model", model, "--segments", segFile, "--due-only"); !strings.Contains(table, fmt.Sprintf("week of %s: %d accounts in their renewal window, %d with a touchpoint due", got.Week, len(got.Plays), withDue)) {
 		t.Errorf("table: %s", table)
 	}
 
