@@ -7,6 +7,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/jsonfloat"
+	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -29,7 +30,9 @@ type Play struct {
 	RenewalDate   features.Date `json:"renewal_date"`
 	DaysToRenewal int           `json:"days_to_renewal"`
 	Probability   float64       `json:"churn_probability"`
-	Health        string        `json:"health"`
+	// Health is the colour under the segment's cut-offs when it has
+	// them, else the book's.
+	Health string `json:"health"`
 	// ARR is NaN when unknown, and ARRAtRisk with it.
 	ARR       jsonfloat.Float `json:"arr"`
 	ARRAtRisk jsonfloat.Float `json:"arr_at_risk"`
@@ -77,6 +80,9 @@ func For(b *ranking.Book, segs *Segments) Week {
 			RenewalDate: a.RenewalDate, DaysToRenewal: days,
 			Probability: a.Probability, Health: a.Health, ARR: jsonfloat.Float(a.ARR), ARRAtRisk: jsonfloat.Float(a.ARRAtRisk),
 			Due: []Touchpoint{},
+		}
+		if g.Health != nil {
+			p.Health = models.Health{Yellow: g.Health.Yellow, Red: g.Health.Red}.Colour(a.Probability)
 		}
 		for _, d := range g.For(p.RenewalType) {
 			t := Touchpoint{DaysBefore: d, Date: a.RenewalDate.AddDays(-d)}

@@ -160,3 +160,37 @@ func TestJSONUnknownARR(t *testing.T) {
 		t.Errorf("json: %s", data)
 	}
 }
+
+// TestSegmentHealth: a segment's own cut-offs colour its plays; the
+// others keep the model's colour.
+func TestSegmentHealth(t *testing.T) {
+	segs, err := ParseSegments("s.yaml", []byte("segments:\n  - name: strict\n    segment: smb\n    arr: {max: 15000}\n    health: {yellow: 0.2, red: 0.4}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range For(book(t), segs).Plays {
+		got[p.AccountID] = p.Segment + " " + p.Health
+	}
+	// at120: ARR 10000, p 0.5 (red); team60: ARR 1000, p 0.9 (red); at32:
+	// ARR 20000, the default segment, keeps the book's "red".
+	want := map[string]string{"at120": "strict red", "team60": "strict red", "at32": "default red", "at77": "default red"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %q, want %q", id, got[id], w)
+		}
+	}
+	b := book(t)
+	b.Accounts[0].Probability = 0.3 // at120 under strict cut-offs: yellow
+	b.Accounts[4].Probability = 0.1 // team60: green
+	for _, p := range For(b, segs).Plays {
+		if w := map[string]string{"at120": "yellow", "team60": "green"}[p.AccountID]; w != "" && p.Health != w {
+			t.Errorf("%s at %g: %s, want %s", p.AccountID, p.Probability, p.Health, w)
+		}
+	}
+	for _, bad := range []string{"{yellow: 0.5, red: 0.4}", "{yellow: 0, red: 0.4}", "{yellow: 0.2, red: 1}"} {
+		if _, err := ParseSegments("s.yaml", []byte("segments:\n  - name: a\n    health: "+bad+"\n")); err == nil || !strings.Contains(err.Error(), `s.yaml:3: segment "a" health:`) {
+			t.Errorf("health %s: %v", bad, err)
+		}
+	}
+}

@@ -72,6 +72,16 @@ type Segment struct {
 	// Touchpoints are days before renewal, keyed by renewal type (Auto,
 	// Signature); a missing type gets DefaultTouchpoints.
 	Touchpoints map[string][]int `yaml:"touchpoints"`
+	// Health, when set, colours the segment's plays by its own cut-offs
+	// instead of the model's: a red in enterprise may start lower.
+	Health *Cutoffs `yaml:"health"`
+}
+
+// Cutoffs are churn probabilities from which an account is yellow and
+// red.
+type Cutoffs struct {
+	Yellow float64 `yaml:"yellow"`
+	Red    float64 `yaml:"red"`
 }
 
 // Lead is the segment's lead time in days.
@@ -209,6 +219,9 @@ func (s *Segments) check() *fieldError {
 			if r.Min != nil && r.Max != nil && *r.Max <= *r.Min {
 				return at(key, "max %g is not above min %g", *r.Max, *r.Min)
 			}
+		}
+		if h := g.Health; h != nil && !(h.Yellow > 0 && h.Yellow < h.Red && h.Red < 1) {
+			return at("health", "yellow %g, red %g: want 0 < yellow < red < 1", h.Yellow, h.Red)
 		}
 		if g.LeadDays < 0 || g.LeadDays > 730 {
 			return at("lead_days", "%d: want 1 to 730 days", g.LeadDays)

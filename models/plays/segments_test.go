@@ -93,6 +93,9 @@ func FuzzSegments(f *testing.F) {
 			if g.Name == "" {
 				t.Fatal("accepted a segment without a name")
 			}
+			if h := g.Health; h != nil && !(h.Yellow > 0 && h.Yellow < h.Red && h.Red < 1) {
+				t.Fatalf("accepted cut-offs %+v", *h)
+			}
 			for _, typ := range []string{Auto, Signature} {
 				for _, d := range g.For(typ) {
 					if d < 0 || (g.Touchpoints[typ] != nil && d > g.Lead()) {
