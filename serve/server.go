@@ -16,6 +16,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/lifecycle/monitor"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -105,6 +106,9 @@ type Config struct {
 	// Scores (at start, on each reload and each RecordEvery), to raise
 	// and send the alerts of the latest week; it needs Scores.
 	Alerts Alerter
+	// Segments are the renewal segments GET /v1/plays applies; nil puts
+	// every account in plays.Default.
+	Segments *plays.Segments
 }
 
 // withDefaults fills in the zero fields and rejects what cannot work.
@@ -493,6 +497,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/accounts/:id", s.account)
 	read.GET("/v1/accounts/:id/score", s.accountScore)
 	read.GET("/v1/ranking", s.ranking)
+	read.GET("/v1/plays", s.plays)
 	read.GET("/v1/model", s.model)
 	read.GET("/v1/model/performance", s.performance)
 

@@ -48,6 +48,7 @@ func commands() []command {
 		{"models", "list, show, promote and roll back the models of a registry; print its audit", runModels},
 		{"monitor", "check recorded scores against realized churn: AUC, PR-AUC, calibration, lift", runMonitor},
 		{"alerts", "alert a webhook when accounts turn red, jump, or are red near renewal (from the recorded scores)", runAlerts},
+		{"plays", "list the week's renewal touchpoints per segment, riskiest ARR first", runPlays},
 		{"score", "rank active accounts by churn risk with health, ARR at risk, renewal and drivers", runScore},
 		{"serve", "serve scores, rankings and the dashboard over HTTP", runServe},
 		{"report", "retention report: churn, GRR/NRR, cohorts, leading indicators, adoption score, uplift", runReport},

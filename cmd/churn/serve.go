@@ -16,6 +16,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/alerts"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/registry"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
@@ -86,6 +87,7 @@ answers contributions per column; it has no accounts to rank.`)
 	accessLog := fs.String("access-log", "stderr", "where to write one JSON line per request: stderr, off, or a file to append to")
 	db := dbFlag(fs, "the score history, or off")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
+	segFile := fs.String("segments", "", "YAML segment file for GET /v1/plays (see churn plays)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -189,6 +191,12 @@ answers contributions per column; it has no accounts to rank.`)
 	}
 	// A model of snapshots needs them (serve.New says so); a customer
 	// table's model scores the rows it is sent and needs none.
+	var segs *plays.Segments
+	if *segFile != "" {
+		if segs, err = plays.Read(*segFile); err != nil {
+			return err
+		}
+	}
 	var src features.Source
 	if *snapshots != "" {
 		src = snapshotSource(e, *snapshots, *normalize)
@@ -211,6 +219,7 @@ answers contributions per column; it has no accounts to rank.`)
 		Shadow:          shadow,
 		RecordEvery:     *recordEvery,
 		Alerts:          alerter,
+		Segments:        segs,
 	})
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ import (
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/ranking"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
@@ -87,6 +88,24 @@ func TestBrowser(t *testing.T) {
 		tab.checkMissingWeeks(ts.URL)
 		tab.checkChartLabels()
 		tab.screenshot("missing-week-1400.png")
+		tab.checkErrors()
+	})
+	t.Run("this week's renewal plays", func(t *testing.T) {
+		// A touchpoint every 7 days over a year: every account renewing
+		// within the year has exactly one due this week.
+		days := make([]string, 0, 53)
+		for d := 364; d >= 0; d -= 7 {
+			days = append(days, strconv.Itoa(d))
+		}
+		segs, err := plays.ParseSegments("s.yaml", []byte("segments:\n  - name: year\n    lead_days: 364\n    touchpoints:\n      signature: ["+strings.Join(days, ", ")+"]\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := fx.server(t, serve.Config{Segments: segs})
+		tab := newTab(t, browser)
+		tab.open(ts.URL + "/?view=week")
+		tab.checkWeek(ts.URL)
+		tab.screenshot("this-week.png")
 		tab.checkErrors()
 	})
 	t.Run("token required", func(t *testing.T) {
@@ -1309,4 +1328,48 @@ func week(t *testing.T, s string) time.Time {
 		t.Fatalf("week %q: %v", s, err)
 	}
 	return d
+}
+
+// checkWeek checks that the "This week" view lists GET /v1/plays's plays
+// in its order, each with one touchpoint due, and says how many.
+func (tb *tab) checkWeek(base string) {
+	t := tb.t
+	t.Helper()
+	tb.do(chromedp.WaitVisible(chromedp.CSS(`#week[data-state="ready"]`)))
+	resp, err := http.Get(base + "/v1/plays?limit=1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Week  string `json:"week"`
+		Total int    `json:"total"`
+		Plays []struct {
+			ID  string `json:"account_id"`
+			Due []any  `json:"due"`
+		} `json:"plays"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/plays: %s %v", resp.Status, err)
+	}
+	if len(doc.Plays) < 3 {
+		t.Fatalf("the fixture has %d plays", len(doc.Plays))
+	}
+	ids := strings.Split(tb.eval(`Array.from(document.querySelectorAll("#plays tbody tr"), (r) => r.dataset.account).join("\n")`), "\n")
+	dues := strings.Split(tb.eval(`Array.from(document.querySelectorAll("#plays tbody tr"), (r) => r.dataset.due).join("\n")`), "\n")
+	if len(ids) != len(doc.Plays) {
+		t.Fatalf("the view lists %d plays, the API %d", len(ids), len(doc.Plays))
+	}
+	for i, p := range doc.Plays {
+		if ids[i] != p.ID || dues[i] != "1" || len(p.Due) != 1 {
+			t.Errorf("row %d: %s with %s due, API %s with %d", i, ids[i], dues[i], p.ID, len(p.Due))
+		}
+	}
+	want := fmt.Sprintf("Week of %s: %d accounts in their renewal window, %d with a touchpoint due.", doc.Week, doc.Total, len(doc.Plays))
+	if got := tb.text("#week-summary"); got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+	if tb.visible("#accounts-view") || tb.visible("#performance") {
+		t.Error("another view is shown beside This week")
+	}
 }

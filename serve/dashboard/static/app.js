@@ -736,6 +736,7 @@ class Dashboard {
     // view is "accounts" or "performance", as the URL's view says;
     // perfQuery counts performance requests as query does rankings.
     this.view = "accounts";
+    this.weekQuery = 0;
     this.perfQuery = 0;
     this.bind();
   }
@@ -917,7 +918,7 @@ class Dashboard {
     set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
     set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
     this.offset = whole(q.get("offset") || "") ? Number(q.get("offset")) : 0;
-    this.view = q.get("view") === "performance" ? "performance" : "accounts";
+    this.view = ["performance", "week"].includes(q.get("view")) ? q.get("view") : "accounts";
     return q.get("account") || null;
   }
 
@@ -951,7 +952,7 @@ class Dashboard {
     if (account) {
       q.set("account", account);
     }
-    if (view === "performance") {
+    if (view !== "accounts") {
       q.set("view", view);
     }
     return "?" + q;
@@ -1212,8 +1213,10 @@ class Dashboard {
   // until new scores are recorded, so this costs it little.
   showView() {
     const perf = this.view === "performance";
-    $("accounts-view").hidden = perf;
+    const week = this.view === "week";
+    $("accounts-view").hidden = perf || week;
     $("performance").hidden = !perf;
+    $("week").hidden = !week;
     for (const tab of document.querySelectorAll(".views .tab")) {
       const current = tab.dataset.view === this.view;
       tab.setAttribute("aria-current", current ? "page" : "false");
@@ -1222,6 +1225,52 @@ class Dashboard {
     if (perf) {
       this.loadPerformance();
     }
+    if (week) {
+      this.loadWeek();
+    }
+  }
+
+  // loadWeek reads the week's renewal plays, the touchpoints due first
+  // in nothing but ARR at risk: the server orders them.
+  async loadWeek() {
+    const n = ++this.weekQuery;
+    const box = $("week");
+    box.dataset.state = "loading";
+    box.setAttribute("aria-busy", "true");
+    let doc;
+    try {
+      doc = await api(`v1/plays?limit=${MAX_LIMIT}`);
+    } catch (err) {
+      if (n === this.weekQuery) {
+        box.setAttribute("aria-busy", "false");
+        box.dataset.state = "error";
+        this.fail(err);
+      }
+      return;
+    }
+    if (n !== this.weekQuery) {
+      return;
+    }
+    $("error").hidden = true;
+    const tp = (t) => `${t.days_before} days before: ${t.date}`;
+    const due = doc.plays.filter((p) => p.due.length > 0).length;
+    $("week-summary").textContent = `Week of ${doc.week}: ${intFormat.format(doc.total)} accounts in their renewal window, ` +
+      `${intFormat.format(due)} with a touchpoint due` + (doc.total > doc.plays.length ? ` (the first ${doc.plays.length} shown)` : "") + ".";
+    $("plays").tBodies[0].replaceChildren(...doc.plays.map((p) => el("tr", {
+      "data-account": p.account_id, "data-due": String(p.due.length),
+    },
+      el("td", {}, el("a", { href: this.pageURL(p.account_id, "accounts") }, p.account_id)),
+      el("td", {}, p.segment),
+      el("td", {}, p.renewal_date),
+      el("td", { class: "num" }, String(p.days_to_renewal)),
+      el("td", { class: "num" }, percent(p.churn_probability)),
+      el("td", {}, chip(p.health)),
+      el("td", { class: "num", "data-value": String(p.arr_at_risk) }, money(p.arr_at_risk)),
+      el("td", { class: p.due.length > 0 ? "due" : "muted" }, p.due.length > 0 ? p.due.map(tp).join("; ") : "none"),
+      el("td", { class: "muted" }, p.next ? tp(p.next) : "none"))));
+    $("week-empty").hidden = doc.plays.length > 0;
+    box.setAttribute("aria-busy", "false");
+    box.dataset.state = "ready";
   }
 
   async loadPerformance() {
