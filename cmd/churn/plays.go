@@ -64,7 +64,7 @@ segment's signature list.`)
 	if err := segs.CheckModel(a.Features); err != nil {
 		return fmt.Errorf("%s: %w", *segFile, err)
 	}
-	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, features.Partition{})
+	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, features.Partition{}, nil)
 	if err != nil {
 		return err
 	}
