@@ -11,9 +11,10 @@ import (
 const (
 	days4w  = 4 * 7
 	days12w = 12 * 7
+	days26w = 26 * 7
 )
 
-// history is what the builder keeps of one account: its last twelve weeks
+// history is what the builder keeps of one account: its last 12 (or 26) weeks
 // and a few running facts, never its whole past. Rows must arrive in week
 // order; add computes the features at each row from the state it had
 // after folding in that row, so a feature at week w sees nothing later.
@@ -23,8 +24,10 @@ type history struct {
 	last      Date
 	lastRow   int
 	lastLogin Date
-	churnWeek Date
-	churnRow  int
+	// The last weeks with an SLA breach and with an overdue invoice.
+	lastBreach, lastOverdue Date
+	churnWeek               Date
+	churnRow                int
 
 	// Attributes as of the latest row, carried forward over empty cells:
 	// the last known value is what a person would have known that week.
@@ -33,8 +36,12 @@ type history struct {
 	renewal  Date
 	segIndex int16 // segment's index in the table's segments, -1 for none
 
-	recent ring[weekCounts] // rows within the last 12 weeks, oldest first
-	raw    ring[RawWeek]    // the last recentRaw rows as reported, oldest first
+	// recent holds the rows within the last 12 weeks, oldest first, or
+	// within the last 26 when the layout has the 26-week baselines: the
+	// newest in12 of them are the 12-week window.
+	recent ring[weekCounts]
+	in12   int
+	raw    ring[RawWeek] // the last recentRaw rows as reported, oldest first
 	// window keeps running sums over recent: counts are integers, exact
 	// in float64, so adding what enters and subtracting what leaves gives
 	// the same sums as adding up the window again, in constant time.
@@ -42,6 +49,9 @@ type history struct {
 	// inLast4 is how many of the newest entries of recent are within the
 	// last four weeks.
 	inLast4 int
+	// long sums the whole of recent when it reaches back 26 weeks.
+	long           counts
+	overdueWeeks26 float64
 	// lifetime sums every row since the first, for the long-run means:
 	// a few numbers per account, however long its history.
 	lifetime counts
@@ -78,7 +88,7 @@ const (
 func newHistory(id string) *history {
 	return &history{
 		id: id, first: NoDate, last: NoDate, lastLogin: NoDate,
-		churnWeek: NoDate, arr: math.NaN(), renewal: NoDate, segIndex: unresolved,
+		lastBreach: NoDate, lastOverdue: NoDate, churnWeek: NoDate, arr: math.NaN(), renewal: NoDate, segIndex: unresolved,
 	}
 }
 
@@ -116,6 +126,12 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	if s.Logins > 0 {
 		h.lastLogin = s.Week
 	}
+	if s.SLABreaches > 0 {
+		h.lastBreach = s.Week
+	}
+	if s.OverdueInvoices > 0 {
+		h.lastOverdue = s.Week
+	}
 	if !math.IsNaN(s.ARR) {
 		h.arr = s.ARR
 	}
@@ -130,14 +146,27 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.raw.drop()
 	}
 
-	// Move the window to this week: drop what fell out of the 12 weeks,
-	// retire from the last 4 what is now older, then add this week.
+	// Move the windows to this week: retire from the 12 weeks what fell
+	// out of them, then from the last 4, drop from the ring what is older
+	// than it keeps, then add this week. The windows are nested, so each
+	// retires its oldest entries first.
 	w := &h.window
-	for h.recent.n > 0 && h.recent.at(0).week <= s.Week-days12w {
-		old := h.recent.at(0)
-		w.sub(old, h.recent.n == h.inLast4)
-		if h.recent.n == h.inLast4 {
+	for h.in12 > 0 {
+		old := h.recent.at(h.recent.n - h.in12)
+		if old.week > s.Week-days12w {
+			break
+		}
+		w.sub(old, h.in12 == h.inLast4)
+		if h.in12 == h.inLast4 {
 			h.inLast4--
+		}
+		h.in12--
+	}
+	for h.recent.n > h.in12 && h.recent.at(0).week <= s.Week-lay.keepDays {
+		old := h.recent.at(0)
+		h.long.sub(old)
+		if old.overdueNow > 0 {
+			h.overdueWeeks26--
 		}
 		h.recent.drop()
 	}
@@ -154,9 +183,15 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		behaviour:  [numBehaviours]float64{float64(s.Logins), float64(s.Frequency), float64(s.SLABreaches)},
 		overdueNow: float64(s.OverdueInvoices),
 	})
-	w.add(h.recent.at(h.recent.n - 1))
+	newest := h.recent.at(h.recent.n - 1)
+	w.add(newest)
 	h.inLast4++
-	h.lifetime.add(h.recent.at(h.recent.n - 1))
+	h.in12++
+	h.lifetime.add(newest)
+	h.long.add(newest)
+	if newest.overdueNow > 0 {
+		h.overdueWeeks26++
+	}
 
 	w.put(row[0:5], logins)
 	w.put(row[5:10], frequency)
@@ -184,6 +219,26 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		row[lay.lifetime] = h.lifetime.sum[logins] / h.lifetime.weeks
 		row[lay.lifetime+1] = h.lifetime.sum[frequency] / h.lifetime.weeks
 	}
+	if lay.since >= 0 {
+		row[lay.since] = weeksSince(h.lastBreach, s.Week)
+		row[lay.since+1] = weeksSince(h.lastOverdue, s.Week)
+	}
+	if lay.baseline >= 0 {
+		// The ring reaches back 26 weeks here (keepDays), so long is the
+		// 26-week window; its means divide by the weeks reported, as the
+		// other windows' do, and the current row is always one of them.
+		b := row[lay.baseline : lay.baseline+len(baselineNames)]
+		for k := range numBehaviours {
+			b[k] = h.long.sum[k] / h.long.weeks
+			b[4+k] = math.Log((w.last4.sum[k]/w.last4.weeks + 1) / (b[k] + 1))
+		}
+		b[3] = h.overdueWeeks26
+	}
+	if lay.shape >= 0 {
+		b := row[lay.shape : lay.shape+len(shapeNames)]
+		b[0], b[1] = h.shape(logins, s.Week)
+		b[2], b[3] = h.shape(frequency, s.Week)
+	}
 	if lay.arr >= 0 {
 		row[lay.arr] = math.Log1p(h.arr) // NaN stays NaN: unknown, not zero
 	}
@@ -200,6 +255,42 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 }
 
 func weeksBetween(from, to Date) float64 { return float64(to-from) / 7 }
+
+// weeksSince is the weeks from the last event to now, capped at sinceCap,
+// or sinceNever when there was none.
+func weeksSince(last, now Date) float64 {
+	if last == NoDate {
+		return sinceNever
+	}
+	return min(weeksBetween(last, now), sinceCap)
+}
+
+// shape fits behaviour k against time over the 12-week window by least
+// squares and returns the slope (per week) and the standard deviation of
+// the weekly values. With fewer than two weeks there is neither: 0, as
+// the trend's "no change", keeps the columns free of NaN.
+func (h *history) shape(k int, now Date) (slope, sd float64) {
+	n := float64(h.in12)
+	if h.in12 < 2 {
+		return 0, 0
+	}
+	var st, sy float64
+	for i := h.recent.n - h.in12; i < h.recent.n; i++ {
+		e := h.recent.at(i)
+		st += weeksBetween(now, e.week)
+		sy += e.behaviour[k]
+	}
+	mt, my := st/n, sy/n
+	var stt, sty, syy float64
+	for i := h.recent.n - h.in12; i < h.recent.n; i++ {
+		e := h.recent.at(i)
+		dt, dy := weeksBetween(now, e.week)-mt, e.behaviour[k]-my
+		stt += dt * dt
+		sty += dt * dy
+		syy += dy * dy
+	}
+	return sty / stt, math.Sqrt(syy / n)
+}
 
 // counts sums the behaviour columns over some of the recent weeks.
 type counts struct {
@@ -271,16 +362,35 @@ func (w *windowSums) put(dst []float64, k int) {
 
 // rowLayout places the optional columns within a built row; -1 when
 // absent. Behaviour columns always come first, at fixed positions.
+// keepDays is how far back an account's ring of rows reaches: 26 weeks
+// only when the baselines need them, so a model without them keeps the
+// memory per account it always had.
 type rowLayout struct {
-	lifetime, arr, renewal, extras, width int
+	lifetime, since, baseline, shape, arr, renewal, extras, width int
+	keepDays                                                      Date
 }
 
-func newRowLayout(lifetime, arr, renewal bool, extras int) rowLayout {
-	l := rowLayout{lifetime: -1, arr: -1, renewal: -1, extras: numBehaviourColumns}
-	if lifetime {
+func newRowLayout(spec Spec) rowLayout {
+	l := rowLayout{lifetime: -1, since: -1, baseline: -1, shape: -1, arr: -1, renewal: -1,
+		extras: numBehaviourColumns, keepDays: days12w}
+	if spec.Lifetime {
 		l.lifetime = l.extras
 		l.extras += numLifetimeColumns
 	}
+	if spec.Since {
+		l.since = l.extras
+		l.extras += len(sinceNames)
+	}
+	if spec.Baseline {
+		l.baseline = l.extras
+		l.extras += len(baselineNames)
+		l.keepDays = days26w
+	}
+	if spec.Shape {
+		l.shape = l.extras
+		l.extras += len(shapeNames)
+	}
+	arr, renewal := spec.ARR, spec.Renewal
 	if arr {
 		l.arr = l.extras
 		l.extras++
@@ -289,7 +399,7 @@ func newRowLayout(lifetime, arr, renewal bool, extras int) rowLayout {
 		l.renewal = l.extras
 		l.extras++
 	}
-	l.width = l.extras + extras
+	l.width = l.extras + len(spec.Extras)
 	return l
 }
 

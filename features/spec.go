@@ -33,9 +33,36 @@ const (
 	FrequencyLifetimeMean = "frequency_lifetime_mean"
 	LogARR                = "log_arr"
 	WeeksToRenewal        = "weeks_to_renewal"
+	WeeksSinceSLABreach   = "weeks_since_sla_breach"
+	WeeksSinceOverdue     = "weeks_since_overdue_invoice"
+	LoginsMean26w         = "logins_26w_mean"
+	FrequencyMean26w      = "frequency_26w_mean"
+	SLABreachesMean26w    = "sla_breaches_26w_mean"
+	OverdueWeeks26w       = "overdue_weeks_26w"
+	LoginsVsBaseline      = "logins_vs_baseline"
+	FrequencyVsBaseline   = "frequency_vs_baseline"
+	SLABreachesVsBaseline = "sla_breaches_vs_baseline"
+	LoginsSlope12w        = "logins_12w_slope"
+	LoginsVolatility12w   = "logins_12w_volatility"
+	FrequencySlope12w     = "frequency_12w_slope"
+	FrequencyVolatility   = "frequency_12w_volatility"
 	segmentPrefix         = "segment_"
 	numBehaviourColumns   = 20 // LoginsMean4w .. WeeksReported12w
 	numLifetimeColumns    = 2  // LoginsLifetimeMean, FrequencyLifetimeMean
+	// sinceCap caps the weeks since an event: past a year the count says
+	// little more, and "never" is sinceNever, one beyond it, so that an
+	// account that never had the event ranks past every one that had it.
+	sinceCap   = 52
+	sinceNever = sinceCap + 1
+)
+
+// The optional groups of columns, in the order they follow the lifetime
+// means.
+var (
+	sinceNames    = []string{WeeksSinceSLABreach, WeeksSinceOverdue}
+	baselineNames = []string{LoginsMean26w, FrequencyMean26w, SLABreachesMean26w, OverdueWeeks26w,
+		LoginsVsBaseline, FrequencyVsBaseline, SLABreachesVsBaseline}
+	shapeNames = []string{LoginsSlope12w, LoginsVolatility12w, FrequencySlope12w, FrequencyVolatility}
 )
 
 var behaviourNames = [numBehaviourColumns]string{
@@ -71,6 +98,19 @@ var descriptions = map[string]string{
 	WeeksToRenewal:        "weeks to the next renewal",
 	LoginsLifetimeMean:    "logins per week since the first snapshot",
 	FrequencyLifetimeMean: "key actions per week since the first snapshot",
+	WeeksSinceSLABreach:   "weeks since the last SLA breach (53: none seen)",
+	WeeksSinceOverdue:     "weeks since an invoice was last overdue (53: never)",
+	LoginsMean26w:         "logins per week, last 26 weeks",
+	FrequencyMean26w:      "key actions per week, last 26 weeks",
+	SLABreachesMean26w:    "SLA breaches per week, last 26 weeks",
+	OverdueWeeks26w:       "weeks with overdue invoices, last 26 weeks",
+	LoginsVsBaseline:      "logins, last 4 weeks vs the account's 26-week mean (log ratio)",
+	FrequencyVsBaseline:   "key actions, last 4 weeks vs the account's 26-week mean (log ratio)",
+	SLABreachesVsBaseline: "SLA breaches, last 4 weeks vs the account's 26-week mean (log ratio)",
+	LoginsSlope12w:        "change in logins per week, fitted over the last 12 weeks",
+	LoginsVolatility12w:   "week-to-week spread of logins, last 12 weeks (std. dev.)",
+	FrequencySlope12w:     "change in key actions per week, fitted over the last 12 weeks",
+	FrequencyVolatility:   "week-to-week spread of key actions, last 12 weeks (std. dev.)",
 }
 
 // Spec fixes a model's feature columns, so the rows built for scoring line
@@ -85,6 +125,17 @@ type Spec struct {
 	// (omitempty leaves the key out when false, so that model file's
 	// content hashes as before and its version still matches).
 	Lifetime bool `json:"lifetime,omitempty"`
+	// Since adds the weeks since the last SLA breach and since an invoice
+	// was last overdue; Baseline the 26-week means and each behaviour's
+	// last 4 weeks against them as a log ratio; Shape the slope and
+	// spread of logins and key actions over the last 12 weeks. Like
+	// Lifetime, a spec saved before they existed leaves them out (and
+	// omitempty keeps its file's hash), so older models keep scoring on
+	// the columns they were trained on; new training turns on the groups
+	// that earned their place on the accuracy bench.
+	Since    bool `json:"since,omitempty"`
+	Baseline bool `json:"baseline,omitempty"`
+	Shape    bool `json:"shape,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`
 	Renewal bool `json:"renewal"`
@@ -111,6 +162,15 @@ func (s Spec) Names() []string {
 	if s.Lifetime {
 		names = append(names, LoginsLifetimeMean, FrequencyLifetimeMean)
 	}
+	if s.Since {
+		names = append(names, sinceNames...)
+	}
+	if s.Baseline {
+		names = append(names, baselineNames...)
+	}
+	if s.Shape {
+		names = append(names, shapeNames...)
+	}
 	if s.ARR {
 		names = append(names, LogARR)
 	}
@@ -131,6 +191,15 @@ func (s Spec) Width() int {
 	n := numBehaviourColumns + len(s.Segments) + len(s.Extras)
 	if s.Lifetime {
 		n += numLifetimeColumns
+	}
+	if s.Since {
+		n += len(sinceNames)
+	}
+	if s.Baseline {
+		n += len(baselineNames)
+	}
+	if s.Shape {
+		n += len(shapeNames)
 	}
 	if s.ARR {
 		n++

@@ -238,7 +238,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		return nil, err
 	}
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, keepWeeks: max(opt.KeepWeeks, 0)}
-	t.layout = newRowLayout(spec.Lifetime, spec.ARR, spec.Renewal, len(spec.Extras))
+	t.layout = newRowLayout(spec)
 	t.x.width = t.layout.width
 	if opt.Spill && opt.KeepWeeks > 0 {
 		// The rings of KeepWeeks are rewritten in place, which a spill
@@ -546,7 +546,9 @@ func (t *Table) sortSegments() {
 // feature, its index among the file's extras.
 func resolveSpec(file string, schema Schema, want *Spec) (Spec, []int, error) {
 	if want == nil {
-		spec := Spec{Lifetime: true, ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
+		// Since stays off: on the accuracy bench (worlds 11 and 14) it
+		// lowered the AUC beside Baseline and Shape (README, "Features").
+		spec := Spec{Lifetime: true, Baseline: true, Shape: true, ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
 		idx := make([]int, len(spec.Extras))
 		for i := range idx {
 			idx[i] = i

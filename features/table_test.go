@@ -50,10 +50,24 @@ func buildRows(t *testing.T, rows []Snapshot) *Table {
 	return tab
 }
 
+// buildAllGroups builds rows with every optional group of features on,
+// whether or not training turns it on by default.
+func buildAllGroups(t *testing.T, rows []Snapshot) *Table {
+	t.Helper()
+	spec := buildRows(t, rows).Spec
+	spec.Since, spec.Baseline, spec.Shape = true, true, true
+	tab, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{Spec: &spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
+}
+
 // TestNoLeakage changes everything after a cutoff week and checks that no
 // feature at or before the cutoff moves: features are point-in-time.
 func TestNoLeakage(t *testing.T) {
 	base := append(weekly("a", monday, 30), weekly("b", monday+14, 20)...)
+	base[3].OverdueInvoices = 1 // so that the weeks since an overdue invoice count
 	cutoff := monday + 7*15
 	r := rand.New(rand.NewPCG(1, 2))
 	future := slices.Clone(base)
@@ -71,7 +85,7 @@ func TestNoLeakage(t *testing.T) {
 		}
 	}
 	future = future[:len(future)-3] // and drop some future rows
-	a, b := buildRows(t, base), buildRows(t, future)
+	a, b := buildAllGroups(t, base), buildAllGroups(t, future)
 	da, db := a.Dataset(nil), b.Dataset(nil)
 	checked := 0
 	// Every feature must be checked where it carries information: the
@@ -102,9 +116,9 @@ func TestNoLeakage(t *testing.T) {
 			t.Errorf("feature %s was never checked", name)
 		}
 	}
-	for _, name := range []string{LoginsLifetimeMean, FrequencyLifetimeMean} {
+	for _, name := range slices.Concat([]string{LoginsLifetimeMean, FrequencyLifetimeMean}, sinceNames, baselineNames, shapeNames) {
 		if !seen[name] {
-			t.Errorf("long-run feature %s is not in the spec", name)
+			t.Errorf("feature %s is not in the spec", name)
 		}
 	}
 }
@@ -258,6 +272,20 @@ func TestSpecWithoutLifetime(t *testing.T) {
 			if got := ds.Column(LoginsLifetimeMean) >= 0; got != tc.lifetime {
 				t.Fatalf("has %s = %v, want %v (features %v)", LoginsLifetimeMean, got, tc.lifetime, ds.Features)
 			}
+			// The baselines and shapes came later still: a spec saved
+			// before them keeps its columns, and its JSON, as they were.
+			for _, name := range []string{LoginsMean26w, LoginsSlope12w} {
+				if got := ds.Column(name) >= 0; got != tc.lifetime {
+					t.Fatalf("has %s = %v, want %v (features %v)", name, got, tc.lifetime, ds.Features)
+				}
+			}
+			b, err := json.Marshal(tab.Spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(b), `"baseline":true`); got != tc.lifetime {
+				t.Fatalf("spec JSON %s", b)
+			}
 			if len(ds.Features) != tab.Spec.Width() || len(ds.X) != ds.Len()*len(ds.Features) {
 				t.Fatalf("%d features for width %d, %d values for %d rows", len(ds.Features), tab.Spec.Width(), len(ds.X), ds.Len())
 			}
@@ -317,7 +345,7 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			w += Date([]int{7, 7, 7, 14, 21, 28, 35, 91}[r.IntN(8)])
 		}
 	}
-	tab := buildRows(t, rows)
+	tab := buildAllGroups(t, rows)
 	ds := tab.Dataset(nil)
 	byAccount := map[string][]Snapshot{}
 	for _, s := range rows {
@@ -327,6 +355,9 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 	for i := range ds.Len() {
 		w := ds.Week[i]
 		var n4, n12, l4, l12, f4, f12, s4, s12, od, n, l, f float64
+		var n26, l26, f26, s26, od26 float64
+		lastBreach, lastOverdue := NoDate, NoDate
+		var ts, ls, fs []float64 // the 12-week window's weeks (relative) and values
 		for _, s := range byAccount[ds.AccountID[i]] {
 			if s.Week > w {
 				continue
@@ -334,9 +365,28 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			n++
 			l += float64(s.Logins)
 			f += float64(s.Frequency)
+			if s.SLABreaches > 0 {
+				lastBreach = s.Week
+			}
+			if s.OverdueInvoices > 0 {
+				lastOverdue = s.Week
+			}
+			if s.Week <= w-182 {
+				continue
+			}
+			n26++
+			l26 += float64(s.Logins)
+			f26 += float64(s.Frequency)
+			s26 += float64(s.SLABreaches)
+			if s.OverdueInvoices > 0 {
+				od26++
+			}
 			if s.Week <= w-84 {
 				continue
 			}
+			ts = append(ts, float64(s.Week-w)/7)
+			ls = append(ls, float64(s.Logins))
+			fs = append(fs, float64(s.Frequency))
 			n12++
 			l12 += float64(s.Logins)
 			f12 += float64(s.Frequency)
@@ -355,18 +405,52 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 		if n12 > n4 {
 			trend = math.Log((l4/n4 + 1) / ((l12-l4)/(n12-n4) + 1))
 		}
+		since := func(last Date) float64 {
+			if last == NoDate {
+				return 53
+			}
+			return min(float64(w-last)/7, 52)
+		}
+		ratio := func(sum4, mean26 float64) float64 { return math.Log((sum4/n4 + 1) / (mean26 + 1)) }
+		lSlope, lSD := fitLine(ts, ls)
+		fSlope, fSD := fitLine(ts, fs)
 		x := ds.Row(i)
 		for name, want := range map[string]float64{
 			LoginsSum4w: l4, LoginsMean4w: l4 / n4, LoginsSum12w: l12, LoginsMean12w: l12 / n12,
 			FrequencySum4w: f4, FrequencySum12w: f12, SLABreachesSum4w: s4, SLABreachesSum12w: s12,
 			OverdueWeeks12w: od, WeeksReported12w: n12, LoginsTrend: trend,
 			LoginsLifetimeMean: l / n, FrequencyLifetimeMean: f / n,
+			WeeksSinceSLABreach: since(lastBreach), WeeksSinceOverdue: since(lastOverdue),
+			LoginsMean26w: l26 / n26, FrequencyMean26w: f26 / n26, SLABreachesMean26w: s26 / n26, OverdueWeeks26w: od26,
+			LoginsVsBaseline: ratio(l4, l26/n26), FrequencyVsBaseline: ratio(f4, f26/n26), SLABreachesVsBaseline: ratio(s4, s26/n26),
+			LoginsSlope12w: lSlope, LoginsVolatility12w: lSD, FrequencySlope12w: fSlope, FrequencyVolatility: fSD,
 		} {
-			if got := x[col(name)]; math.Abs(got-want) > 1e-12 {
+			if got := x[col(name)]; math.Abs(got-want) > 1e-9 {
 				t.Fatalf("%s %s %s = %v, want %v", ds.AccountID[i], w, name, got, want)
 			}
 		}
 	}
+}
+
+// fitLine is the least-squares slope of y on t and the population
+// standard deviation of y, 0 and 0 below two points: the textbook
+// formulas, in two passes, for the builder's shape features to match.
+func fitLine(t, y []float64) (slope, sd float64) {
+	if len(t) < 2 {
+		return 0, 0
+	}
+	var mt, my float64
+	for i := range t {
+		mt += t[i] / float64(len(t))
+		my += y[i] / float64(len(t))
+	}
+	var stt, sty, syy float64
+	for i := range t {
+		stt += (t[i] - mt) * (t[i] - mt)
+		sty += (t[i] - mt) * (y[i] - my)
+		syy += (y[i] - my) * (y[i] - my)
+	}
+	return sty / stt, math.Sqrt(syy / float64(len(t)))
 }
 
 func TestSplitContextCancelled(t *testing.T) {
