@@ -462,18 +462,23 @@ func (r *Registry) change(ctx context.Context, next Champion, e Entry) (Entry, e
 		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
 	}
 	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
-	err = publish.File(r.path(championFile), func(w io.Writer) error {
-		b, err := json.MarshalIndent(next, "", "  ")
+	if err := writeJSON(r.path(championFile), next); err != nil {
+		return e, fmt.Errorf("%s %s: audit entry %d records it, but the champion was not changed: %w", e.Action, e.Version, e.Seq, err)
+	}
+	return e, nil
+}
+
+// writeJSON replaces the file at path with v, indented, whole or not at
+// all.
+func writeJSON(path string, v any) error {
+	return publish.File(path, func(w io.Writer) error {
+		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			return err
 		}
 		_, err = w.Write(append(b, '\n'))
 		return err
 	})
-	if err != nil {
-		return e, fmt.Errorf("%s %s: audit entry %d records it, but the champion was not changed: %w", e.Action, e.Version, e.Seq, err)
-	}
-	return e, nil
 }
 
 // checkWho refuses a change of champion that the audit could not
@@ -657,15 +662,7 @@ func (r *Registry) changeShadow(ctx context.Context, next Shadow, e Entry) (Entr
 		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
 	}
 	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
-	err = publish.File(r.path(shadowFile), func(w io.Writer) error {
-		b, err := json.MarshalIndent(next, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(append(b, '\n'))
-		return err
-	})
-	if err != nil {
+	if err := writeJSON(r.path(shadowFile), next); err != nil {
 		return e, fmt.Errorf("%s %s: audit entry %d records it, but the shadow was not changed: %w", e.Action, e.Version, e.Seq, err)
 	}
 	return e, nil
