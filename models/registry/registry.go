@@ -312,14 +312,24 @@ type Champion struct {
 	// Earlier lists the champions before it, oldest first: a rollback
 	// returns to the last of them and drops it.
 	Earlier []string `json:"earlier"`
-	// Action, At, User and Reason repeat the audit entry that made it
-	// champion, for whoever reads the file.
+	// Stamp repeats the audit entry that made it champion, for whoever
+	// reads the file.
+	Stamp
+}
+
+// Stamp is the audit entry behind a pointer file (champion.json,
+// shadow.json): who changed it, when, why, and the entry's number.
+type Stamp struct {
 	Action Action    `json:"action"`
 	At     time.Time `json:"at"`
 	User   string    `json:"user"`
 	Reason string    `json:"reason"`
-	// Seq is that audit entry's number.
-	Seq int64 `json:"audit_seq"`
+	Seq    int64     `json:"audit_seq"`
+}
+
+// stampOf is e's stamp.
+func stampOf(e Entry) Stamp {
+	return Stamp{Action: e.Action, At: e.At, User: e.User, Reason: e.Reason, Seq: e.Seq}
 }
 
 // Champion reads champion.json. Before any promotion it returns an error
@@ -461,7 +471,7 @@ func (r *Registry) change(ctx context.Context, next Champion, e Entry) (Entry, e
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
 	}
-	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
+	next.Stamp = stampOf(e)
 	if err := writeJSON(r.path(championFile), next); err != nil {
 		return e, fmt.Errorf("%s %s: audit entry %d records it, but the champion was not changed: %w", e.Action, e.Version, e.Seq, err)
 	}
@@ -547,13 +557,8 @@ func (r *Registry) ChampionVersion() (version string, promotion int64, err error
 type Shadow struct {
 	// Version is the shadow; "" once cleared.
 	Version string `json:"version"`
-	// Action, At, User, Reason and Seq repeat the audit entry that set
-	// or cleared it.
-	Action Action    `json:"action"`
-	At     time.Time `json:"at"`
-	User   string    `json:"user"`
-	Reason string    `json:"reason"`
-	Seq    int64     `json:"audit_seq"`
+	// Stamp repeats the audit entry that set or cleared it.
+	Stamp
 }
 
 // Shadow reads shadow.json: the zero Shadow when no shadow was ever set;
@@ -661,7 +666,7 @@ func (r *Registry) changeShadow(ctx context.Context, next Shadow, e Entry) (Entr
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s %s: not changed, the audit refused it: %w", asked.Action, asked.Version, err)
 	}
-	next.Action, next.At, next.User, next.Reason, next.Seq = e.Action, e.At, e.User, e.Reason, e.Seq
+	next.Stamp = stampOf(e)
 	if err := writeJSON(r.path(shadowFile), next); err != nil {
 		return e, fmt.Errorf("%s %s: audit entry %d records it, but the shadow was not changed: %w", e.Action, e.Version, e.Seq, err)
 	}
