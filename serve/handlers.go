@@ -3,6 +3,7 @@ package serve
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -125,39 +126,50 @@ func (s *Server) ranking(c *gin.Context) {
 // repeated one is an error: a misspelt "limt=10" silently returning
 // the default page is worse than a 400.
 func rankingQuery(v url.Values) (ranking.Query, error) {
-	names := make([]string, 0, len(v))
-	for name := range v {
-		names = append(names, name)
+	if err := checkParams(v, "limit", "offset", "segment", "renewal_within_days", "sort"); err != nil {
+		return ranking.Query{}, err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		switch name {
-		case "limit", "offset", "segment", "renewal_within_days", "sort":
-		default:
-			return ranking.Query{}, fmt.Errorf(
-				"unknown query parameter %q: want limit, offset, segment, renewal_within_days or sort", name)
-		}
-		if len(v[name]) > 1 {
-			return ranking.Query{}, fmt.Errorf("query parameter %q is given %d times", name, len(v[name]))
-		}
-	}
-	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort"), Limit: defaultRankingLimit}
+	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort")}
 	var err error
-	if s := v.Get("limit"); s != "" {
-		// A limit of 0 meant "all" to ranking.Query: here it is an
-		// error, as is more than a page.
-		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < 1 || q.Limit > maxRankingLimit {
-			return q, fmt.Errorf("limit=%s: want a whole number from 1 to %d; page through more with offset=",
-				excerpt(s), maxRankingLimit)
-		}
-	}
-	if q.Offset, err = count(v, "offset"); err != nil {
+	if q.Limit, q.Offset, err = pageParams(v, defaultRankingLimit, maxRankingLimit); err != nil {
 		return q, err
 	}
 	if q.RenewalWithinDays, err = count(v, "renewal_within_days"); err != nil {
 		return q, err
 	}
 	return q, q.Check()
+}
+
+// checkParams refuses a query parameter that is not one of allowed, or
+// that is given more than once: a misspelt filter silently ignored would
+// answer another question than the one asked.
+func checkParams(v url.Values, allowed ...string) error {
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(allowed, name) {
+			return fmt.Errorf("unknown query parameter %q: want %s or %s",
+				name, strings.Join(allowed[:len(allowed)-1], ", "), allowed[len(allowed)-1])
+		}
+		if len(v[name]) > 1 {
+			return fmt.Errorf("query parameter %q is given %d times", name, len(v[name]))
+		}
+	}
+	return nil
+}
+
+// pageParams reads the page a client asks for: limit, from 1 to max (def
+// when absent), and offset, 0 or more.
+func pageParams(v url.Values, def, max int) (limit, offset int, err error) {
+	limit = def
+	if s := v.Get("limit"); s != "" {
+		// A limit of 0 meant "all" to ranking.Query: here it is an
+		// error, as is more than a page.
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > max {
+			return 0, 0, fmt.Errorf("limit=%s: want a whole number from 1 to %d; page through more with offset=",
+				excerpt(s), max)
+		}
+	}
+	offset, err = count(v, "offset")
+	return limit, offset, err
 }
 
 // count reads a whole number >= 0 from the named parameter, 0 when the

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -60,33 +59,15 @@ func (s *Server) plays(c *gin.Context) {
 // playsQuery reads GET /v1/plays's query; an unknown or repeated
 // parameter is an error, as for the ranking.
 func playsQuery(v url.Values) (dueOnly bool, limit, offset int, err error) {
-	limit = defaultPlaysLimit
-	names := make([]string, 0, len(v))
-	for name := range v {
-		names = append(names, name)
+	if err := checkParams(v, "due_only", "limit", "offset"); err != nil {
+		return false, 0, 0, err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		if len(v[name]) > 1 {
-			return false, 0, 0, fmt.Errorf("query parameter %q is repeated", name)
-		}
-		val := v.Get(name)
-		switch name {
-		case "due_only":
-			if dueOnly, err = strconv.ParseBool(val); err != nil {
-				return false, 0, 0, fmt.Errorf("due_only %q: want true or false", val)
-			}
-		case "limit":
-			if limit, err = strconv.Atoi(val); err != nil || limit < 1 || limit > maxPlaysLimit {
-				return false, 0, 0, fmt.Errorf("limit %q: want 1 to %d", val, maxPlaysLimit)
-			}
-		case "offset":
-			if offset, err = strconv.Atoi(val); err != nil || offset < 0 {
-				return false, 0, 0, fmt.Errorf("offset %q: want 0 or more", val)
-			}
-		default:
-			return false, 0, 0, fmt.Errorf("unknown query parameter %q: want due_only, limit or offset", name)
+	if v.Has("due_only") {
+		s := v.Get("due_only")
+		if dueOnly, err = strconv.ParseBool(s); err != nil {
+			return false, 0, 0, fmt.Errorf("due_only=%s: want true or false", excerpt(s))
 		}
 	}
-	return dueOnly, limit, offset, nil
+	limit, offset, err = pageParams(v, defaultPlaysLimit, maxPlaysLimit)
+	return dueOnly, limit, offset, err
 }
