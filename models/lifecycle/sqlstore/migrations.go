@@ -76,39 +76,9 @@ var migrations = []migration{
 		},
 	},
 	{
-		name: "score history",
-		sqlite: []string{
-			`CREATE TABLE scores (
-				week          TEXT NOT NULL,
-				model_version TEXT NOT NULL,
-				account_id    TEXT NOT NULL,
-				segment       TEXT NOT NULL DEFAULT '',
-				probability   DOUBLE PRECISION NOT NULL,
-				log_odds      DOUBLE PRECISION NOT NULL,
-				health        TEXT NOT NULL DEFAULT '',
-				top           TEXT NOT NULL DEFAULT '[]',
-				shadow        INTEGER NOT NULL DEFAULT 0,
-				recorded_at   TEXT NOT NULL,
-				PRIMARY KEY (week, model_version, account_id)
-			)`,
-			`CREATE INDEX scores_account ON scores (account_id, week)`,
-		},
-		postgres: []string{
-			`CREATE TABLE scores (
-				week          TEXT NOT NULL,
-				model_version TEXT NOT NULL,
-				account_id    TEXT NOT NULL,
-				segment       TEXT NOT NULL DEFAULT '',
-				probability   DOUBLE PRECISION NOT NULL,
-				log_odds      DOUBLE PRECISION NOT NULL,
-				health        TEXT NOT NULL DEFAULT '',
-				top           TEXT NOT NULL DEFAULT '[]',
-				shadow        INTEGER NOT NULL DEFAULT 0,
-				recorded_at   TEXT NOT NULL,
-				PRIMARY KEY (week, model_version, account_id)
-			)`,
-			`CREATE INDEX scores_account ON scores (account_id, week)`,
-		},
+		name:     "score history",
+		sqlite:   scoresDDL,
+		postgres: scoresDDL,
 	},
 	{
 		name: "shadow and unshadow in the audit",
@@ -156,6 +126,25 @@ var migrations = []migration{
 		sqlite:   alertsDDL,
 		postgres: alertsDDL,
 	},
+}
+
+// scoresDDL creates the score history: the same statements on SQLite
+// and PostgreSQL.
+var scoresDDL = []string{
+	`CREATE TABLE scores (
+			week          TEXT NOT NULL,
+			model_version TEXT NOT NULL,
+			account_id    TEXT NOT NULL,
+			segment       TEXT NOT NULL DEFAULT '',
+			probability   DOUBLE PRECISION NOT NULL,
+			log_odds      DOUBLE PRECISION NOT NULL,
+			health        TEXT NOT NULL DEFAULT '',
+			top           TEXT NOT NULL DEFAULT '[]',
+			shadow        INTEGER NOT NULL DEFAULT 0,
+			recorded_at   TEXT NOT NULL,
+			PRIMARY KEY (week, model_version, account_id)
+		)`,
+	`CREATE INDEX scores_account ON scores (account_id, week)`,
 }
 
 // alertsDDL creates the alerts table: the same statements on SQLite and
