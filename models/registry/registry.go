@@ -385,10 +385,7 @@ func (r *Registry) loadDir(role, version string) (string, string, error) {
 // champion, recording user and reason in the audit first. The version
 // must load, and must not be the champion already.
 func (r *Registry) Promote(ctx context.Context, name, user, reason string) (Entry, error) {
-	if err := checkWho(user, reason); err != nil {
-		return Entry{}, fmt.Errorf("promote %s: %w", name, err)
-	}
-	unlock, err := r.lock(ctx)
+	unlock, err := r.begin(ctx, "promote "+name, user, reason)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -433,10 +430,7 @@ func (r *Registry) Promote(ctx context.Context, name, user, reason string) (Entr
 // user and reason in the audit first. Each rollback goes one champion
 // further back.
 func (r *Registry) Rollback(ctx context.Context, user, reason string) (Entry, error) {
-	if err := checkWho(user, reason); err != nil {
-		return Entry{}, fmt.Errorf("rollback: %w", err)
-	}
-	unlock, err := r.lock(ctx)
+	unlock, err := r.begin(ctx, "rollback", user, reason)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -489,6 +483,16 @@ func writeJSON(path string, v any) error {
 		_, err = w.Write(append(b, '\n'))
 		return err
 	})
+}
+
+// begin starts a change of the registry's pointers: it refuses one the
+// audit could not attribute or explain (what names the change in the
+// error), then takes the lock, which the caller releases with unlock.
+func (r *Registry) begin(ctx context.Context, what, user, reason string) (unlock func(), err error) {
+	if err := checkWho(user, reason); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return r.lock(ctx)
 }
 
 // checkWho refuses a change of champion that the audit could not
@@ -609,10 +613,7 @@ func (r *Registry) ShadowDir() (version, dir string, err error) {
 // shadow before it: a server scores one challenger at a time. The
 // version must load, and be neither the champion nor the shadow already.
 func (r *Registry) SetShadow(ctx context.Context, name, user, reason string) (Entry, error) {
-	if err := checkWho(user, reason); err != nil {
-		return Entry{}, fmt.Errorf("shadow %s: %w", name, err)
-	}
-	unlock, err := r.lock(ctx)
+	unlock, err := r.begin(ctx, "shadow "+name, user, reason)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -640,10 +641,7 @@ func (r *Registry) SetShadow(ctx context.Context, name, user, reason string) (En
 // ClearShadow stops shadowing, recording user and reason in the audit
 // first. Without a shadow it is an error.
 func (r *Registry) ClearShadow(ctx context.Context, user, reason string) (Entry, error) {
-	if err := checkWho(user, reason); err != nil {
-		return Entry{}, fmt.Errorf("clear the shadow: %w", err)
-	}
-	unlock, err := r.lock(ctx)
+	unlock, err := r.begin(ctx, "clear the shadow", user, reason)
 	if err != nil {
 		return Entry{}, err
 	}
