@@ -67,12 +67,12 @@ type BatchResult struct {
 	Err error
 }
 
-// Body is the JSON body of one request: the records of one batch of a
+// request is the JSON body of one POST: the records of one batch of a
 // week's push, with what identifies it. Each record's keys are the CSV
 // columns of churn score --format crm for the CRM, in the same order;
 // the probability is a number, a renewal date unknown is null, the rest
 // are strings, each exactly the CSV's cell.
-type Body struct {
+type request struct {
 	CRM          string `json:"crm"`
 	Week         string `json:"week"`
 	ModelVersion string `json:"model_version"`
@@ -256,7 +256,7 @@ func (p *Pusher) push(job *push) {
 	log := p.log.With("week", job.key.week.String(), "model_version", job.key.version)
 	start := time.Now()
 	n, size := len(b.Accounts), p.cfg.Batch
-	body := Body{CRM: p.cfg.CRM, Week: b.AsOf.String(), ModelVersion: b.Model.Version, ScoredAt: formatScoredAt(job.at),
+	body := request{CRM: p.cfg.CRM, Week: b.AsOf.String(), ModelVersion: b.Model.Version, ScoredAt: formatScoredAt(job.at),
 		Batches: (n + size - 1) / size}
 	header := p.cols.Header()
 	delivered, failed := 0, 0

@@ -29,7 +29,7 @@ type receiver struct {
 
 	mu       sync.Mutex
 	requests int
-	bodies   []Body
+	bodies   []request
 	raw      [][]byte
 }
 
@@ -44,7 +44,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
-	var b Body
+	var b request
 	if err := json.Unmarshal(data, &b); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
