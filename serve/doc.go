@@ -56,6 +56,8 @@
 // (Config.ShadowDir, or a registry's with Config.Shadow) is scored into
 // the same state beside the served model and recorded marked shadow; no
 // request reads it, and its failures never fail a load or a request.
+// With Config.CRM, every state loaded of a new week or model version is
+// also pushed to a CRM webhook (package crm), in the background.
 //
 // # Security
 //

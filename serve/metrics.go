@@ -53,6 +53,11 @@ type serverMetrics struct {
 	// last GET /v1/model/performance, by model version and segment.
 	realizedAUC  *prometheus.GaugeVec
 	realizedRows *prometheus.GaugeVec
+
+	// crmRecords counts the records of the CRM push by result
+	// (delivered or failed); crmFailures the requests given up.
+	crmRecords  *prometheus.CounterVec
+	crmFailures prometheus.Counter
 }
 
 func newServerMetrics() *serverMetrics {
@@ -146,6 +151,17 @@ func newServerMetrics() *serverMetrics {
 		Name: "churn_shadow_roc_auc_p_value",
 		Help: "Two-sided p-value of DeLong's paired test of churn_shadow_roc_auc_difference.",
 	}, []string{"champion", "challenger"})
+	m.crmRecords = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "churn_crm_push_records_total",
+		Help: "Records pushed to the CRM webhook (serve --crm-webhook), by result: delivered, or failed (given up, or not sent once the receiver was found down).",
+	}, []string{"result"})
+	for _, r := range []string{"delivered", "failed"} {
+		m.crmRecords.WithLabelValues(r)
+	}
+	m.crmFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "churn_crm_push_failures_total",
+		Help: "Requests of the CRM push given up: refused (4xx), out of attempts, or abandoned on shutdown.",
+	})
 	scores := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "churn_scores_served_total",
 		Help: "Scores served: account scores by id, and raw rows scored.",
@@ -156,7 +172,7 @@ func newServerMetrics() *serverMetrics {
 		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
 		m.realizedAUC, m.realizedRows, m.shadowRecorded, m.shadowFailures, m.shadowAUCDiff, m.shadowP,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.crmRecords, m.crmFailures, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

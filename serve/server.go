@@ -15,6 +15,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/crm"
 	"github.com/churnlabs/churn/models/lifecycle/monitor"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/ranking"
@@ -109,7 +110,22 @@ type Config struct {
 	// Segments are the renewal segments GET /v1/plays applies; nil puts
 	// every account in plays.Default.
 	Segments *plays.Segments
+	// CRM, when not nil, pushes the scores of each book the server loads
+	// (at start, on each reload and each RecordEvery) to a CRM webhook,
+	// the fields of churn score --format crm as JSON, in batches, in the
+	// background: neither a load nor a request waits on the receiver. A
+	// book of the week and model version last pushed is not pushed again.
+	// Records delivered and not are counted in
+	// churn_crm_push_records_total, batches given up in
+	// churn_crm_push_failures_total. Done and Log default to the
+	// server's counters and Logger. Close gives the push under way
+	// CRMCloseWait.
+	CRM *crm.PushConfig
 }
+
+// CRMCloseWait is how long Close waits for a CRM push under way before
+// it abandons it; a restart pushes the week again.
+const CRMCloseWait = 10 * time.Second
 
 // withDefaults fills in the zero fields and rejects what cannot work.
 func (c Config) withDefaults() (Config, error) {
@@ -132,6 +148,11 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("serve: recording period %v", c.RecordEvery)
 	case c.Alerts != nil && c.Scores == nil:
 		return c, errors.New("serve: alerts without a score history to raise them from")
+	}
+	if c.CRM != nil {
+		if err := c.CRM.Check(); err != nil {
+			return c, fmt.Errorf("serve: CRM push: %w", err)
+		}
 	}
 	if c.Tick == nil {
 		c.Tick = realTicker
@@ -168,6 +189,8 @@ type Server struct {
 	history recorder
 	// perf keeps the realized-outcomes report between recordings.
 	perf perfCache
+	// crm pushes each loaded book to Config.CRM's webhook; nil without.
+	crm *crm.Pusher
 }
 
 // state is everything a request reads, built whole and never modified,
@@ -212,8 +235,16 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newServerMetrics()}
 	s.history.s = s
 	s.bufs.New = func() any { return new([]byte) }
+	if cfg.CRM != nil {
+		if s.crm, err = crm.NewPusher(s.crmConfig(*cfg.CRM)); err != nil {
+			return nil, fmt.Errorf("serve: CRM push: %w", err)
+		}
+	}
 	st, err := s.load(ctx)
 	if err != nil {
+		if s.crm != nil {
+			s.crm.Close(ctx)
+		}
 		return nil, err
 	}
 	if cfg.AccessLog != nil {
@@ -226,11 +257,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close waits for the score history being recorded, writes out the
-// access log's queued lines and stops its writer. Call it once the
-// server no longer serves, after Serve returns.
+// Close waits for the score history being recorded and, up to
+// CRMCloseWait, for the CRM push under way, writes out the access log's
+// queued lines and stops its writer. Call it once the server no longer
+// serves, after Serve returns.
 func (s *Server) Close() {
 	s.history.wait()
+	if s.crm != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), CRMCloseWait)
+		if err := s.crm.Close(ctx); err != nil {
+			s.log.Warn("CRM push abandoned on shutdown; the next start pushes the week again", "err", err)
+		}
+		cancel()
+	}
 	if s.access != nil {
 		s.access.Close()
 	}
@@ -424,11 +463,14 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 }
 
 // swap publishes st and the metrics that describe it, and has its book
-// recorded in the score history.
+// recorded in the score history and pushed to the CRM.
 func (s *Server) swap(st *state) {
 	s.state.Store(st)
 	s.metrics.describe(st)
 	s.history.record(st)
+	if s.crm != nil {
+		s.crm.Push(st.book, st.loaded)
+	}
 }
 
 // ginRelease puts gin in release mode once per process, before the first

@@ -12,6 +12,7 @@ import (
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
 	"github.com/churnlabs/churn/models/registry"
+	"github.com/churnlabs/churn/models/webhook"
 )
 
 func runAlerts(ctx context.Context, e *env, args []string) error {
@@ -33,7 +34,7 @@ stores nothing.`)
 	modelDir := fs.String("model", "", "model directory: the default store beside it")
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) giving renewal dates (without it, no renewal_red)")
 	normalize := weeksFlag(fs)
-	webhook := fs.String("webhook", "", "URL to POST each alert to")
+	hookURL := fs.String("webhook", "", "URL to POST each alert to")
 	format := fs.String("webhook-format", string(alerts.JSON), "webhook body: json or slack")
 	dryRun := fs.Bool("dry-run", false, "list the alerts that would be sent; store and send nothing")
 	jump := fs.Float64("jump", alerts.DefaultJump, "rise in churn probability, in points, that alerts")
@@ -46,7 +47,7 @@ stores nothing.`)
 	if *db == "" && *modelDir == "" {
 		return usageError(fs, "name the score history: --db or --model")
 	}
-	if *webhook == "" && !*dryRun {
+	if *hookURL == "" && !*dryRun {
 		return usageError(fs, "give --webhook URL to send the alerts, or --dry-run to list them")
 	}
 	f, err := alerts.ParseFormat(*format)
@@ -63,9 +64,9 @@ stores nothing.`)
 	case *backoff <= 0:
 		return usageError(fs, "--backoff %v: want a positive duration", *backoff)
 	}
-	cfg := alerts.Config{URL: *webhook, Format: f, MaxAttempts: *attempts, Backoff: *backoff}
-	if *webhook != "" {
-		if err := alerts.CheckURL(*webhook); err != nil {
+	cfg := alerts.Config{URL: *hookURL, Format: f, MaxAttempts: *attempts, Backoff: *backoff}
+	if *hookURL != "" {
+		if err := webhook.CheckURL(*hookURL); err != nil {
 			return usageError(fs, "--webhook: %v", err)
 		}
 	}

@@ -2,46 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
-	"os"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
-
-// TestCRMGolden checks churn score --format crm's file for each CRM
-// against a golden file: the CRM's column names, a percentage or a
-// fraction, the health as the CRM's picklist has it, the drivers as one
-// cell, an unknown renewal date as an empty cell and the time in UTC.
-func TestCRMGolden(t *testing.T) {
-	b := rankedBook()
-	d := b.Accounts[0].Drivers[0]
-	d.Feature, d.Description, d.Value, d.Contribution, d.Direction = "sla_breaches_4w_sum", "SLA breaches, last 4 weeks", 3, 0.1, "raises risk"
-	b.Accounts[0].Drivers = append(b.Accounts[0].Drivers, d)
-	// Scored at 01:30 in Paris: the file says 00:30 UTC.
-	at := time.Date(2024, 10, 7, 1, 30, 0, 0, time.FixedZone("CET", 3600))
-	for _, crm := range []string{"salesforce", "hubspot"} {
-		t.Run(crm, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := writeCRM(&buf, crm, b, b.Accounts, at); err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(filepath.Join("testdata", "crm_"+crm+".csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if buf.String() != string(want) {
-				t.Errorf("got:\n%s\nwant (testdata/crm_%s.csv):\n%s", buf.String(), crm, want)
-			}
-		})
-	}
-	if err := writeCRM(&bytes.Buffer{}, "pipedrive", b, b.Accounts, at); err == nil || !strings.Contains(err.Error(), "hubspot, salesforce") {
-		t.Errorf("an unknown CRM: %v, want an error listing the CRMs", err)
-	}
-}
 
 // TestScoreCRM runs churn score --format crm on simulated data: one row
 // per ranked account, in the ranking's order, with the ranking's values,
@@ -75,6 +52,7 @@ func TestScoreCRM(t *testing.T) {
 			t.Errorf("row %d scored at %q: want RFC 3339 in UTC", i, r[6])
 		}
 	}
+	testServeCRMPush(t, snap, model)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -96,4 +74,121 @@ func close4(a, b string) bool {
 	x, err1 := strconv.ParseFloat(a, 64)
 	y, err2 := strconv.ParseFloat(b, 64)
 	return err1 == nil && err2 == nil && math.Abs(x-y) <= 5e-5+1e-12
+}
+
+// testServeCRMPush runs churn serve --crm-webhook against a local
+// receiver: the records it receives, in batches of --crm-batch, are the
+// rows of churn score --format crm's file of the same snapshots and
+// model, all but the time scored (each its own run's, in UTC).
+func testServeCRMPush(t *testing.T, snap, model string) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(mustChurn(t, "score", "--snapshots", snap, "--model", model,
+		"--format", "crm", "--crm", "hubspot"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows := rows[0], rows[1:]
+	var mu sync.Mutex
+	var got [][]string
+	var batches []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			CRM     string           `json:"crm"`
+			Batch   int              `json:"batch"`
+			Batches int              `json:"batches"`
+			Records []map[string]any `json:"records"`
+		}
+		d := json.NewDecoder(r.Body)
+		d.UseNumber()
+		if err := d.Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		batches = append(batches, fmt.Sprintf("%s %d/%d", body.CRM, body.Batch, body.Batches))
+		for _, rec := range body.Records {
+			row := make([]string, len(header))
+			for i, h := range header {
+				switch v := rec[h].(type) {
+				case json.Number:
+					row[i] = v.String()
+				case string:
+					row[i] = v
+				}
+			}
+			got = append(got, row)
+		}
+	}))
+	defer hook.Close()
+	received := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb}, []string{"serve", "--model", model, "--snapshots", snap,
+			"--addr", addr, "--db", "off", "--drain", "0s", "--access-log", "off",
+			"--crm-webhook", hook.URL + "/churn", "--crm", "hubspot", "--crm-batch", "40"})
+	}()
+	for deadline := time.Now().Add(20 * time.Second); received() < len(rows); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the receiver got %d records of %d (serve exited %d)\n%s", received(), len(rows), <-done, errb.String())
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, errb.String())
+	}
+	scoredAt := slices.Index(header, "churn_scored_at")
+	for i, row := range got {
+		if _, err := time.Parse(time.RFC3339, row[scoredAt]); err != nil || !strings.HasSuffix(row[scoredAt], "Z") {
+			t.Errorf("record %d scored at %q: want RFC 3339 in UTC", i, row[scoredAt])
+		}
+		row[scoredAt] = ""
+	}
+	for _, row := range rows {
+		row[scoredAt] = ""
+	}
+	if !slices.EqualFunc(got, rows, slices.Equal) {
+		t.Errorf("records pushed:\n%v\nchurn score --format crm's rows:\n%v", got, rows)
+	}
+	n := (len(rows) + 39) / 40
+	if len(batches) != n || batches[0] != fmt.Sprintf("hubspot 1/%d", n) {
+		t.Errorf("requests %v: want %d batches of hubspot records", batches, n)
+	}
+}
+
+// TestServeCRMUsage: the CRM push flags that cannot work are refused
+// before anything is loaded.
+func TestServeCRMUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--crm-webhook", "http://127.0.0.1:9/crm"}, "--crm-webhook needs --crm"},
+		{[]string{"--crm-webhook", "http://127.0.0.1:9/crm", "--crm", "pipedrive"}, "want one of hubspot, salesforce"},
+		{[]string{"--crm-webhook", "127.0.0.1:9/crm", "--crm", "hubspot"}, "http or https URL"},
+		{[]string{"--crm-webhook", "http://127.0.0.1:9/crm", "--crm", "hubspot", "--crm-batch", "0"}, "--crm-batch 0: want at least 1"},
+		{[]string{"--crm", "hubspot"}, "--crm is for --crm-webhook"},
+		{[]string{"--crm-batch", "10"}, "--crm-batch is for --crm-webhook"},
+	} {
+		args := append([]string{"serve", "--model", filepath.Join(dir, "model"), "--snapshots", filepath.Join(dir, "s.csv")}, tt.args...)
+		code, _, errs := churn(t, args...)
+		if code != 2 || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tt.args, code, errs, tt.want)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/crm"
 	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/ranking"
 )
@@ -77,7 +78,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	format := fs.String("format", "table", "output format: table, csv, json, parquet (needs --out) or crm (needs --crm)")
-	crm := fs.String("crm", "", "with --format crm: the CRM to write an import file for: "+strings.Join(crmNames(), " or "))
+	crmName := fs.String("crm", "", "with --format crm: the CRM to write an import file for: "+strings.Join(crm.Names(), " or "))
 	out := fs.String("out", "", "write the ranking to this file instead of standard output (format from its extension unless --format)")
 	partition := fs.String("partition", "", "score only part i/N of the accounts (1 <= i <= N), by a stable hash of the account id")
 	segment := fs.String("segment", "", "only accounts in this segment (one the model knows)")
@@ -163,11 +164,13 @@ the parts are the whole ranking. Filters and --top apply within the part;
 			return usageError(fs, "--out %s: give --format (table, csv, json or parquet): the extension %q names none", *out, ext)
 		}
 	}
+	var crmCols crm.Columns
 	if *format == "crm" {
-		if _, ok := crms[*crm]; !ok {
-			return usageError(fs, "--format crm --crm %q: want one of %s", *crm, strings.Join(crmNames(), ", "))
+		var err error
+		if crmCols, err = crm.Lookup(*crmName); err != nil {
+			return usageError(fs, "--format crm --crm %q: want one of %s", *crmName, strings.Join(crm.Names(), ", "))
 		}
-	} else if *crm != "" {
+	} else if *crmName != "" {
 		return usageError(fs, "--crm is for --format crm")
 	}
 	switch *format {
@@ -262,7 +265,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		case "parquet":
 			return writeRankingParquet(w, book, accounts)
 		case "crm":
-			return writeCRM(w, *crm, book, accounts, scoredAt)
+			return crm.WriteCSV(w, crmCols, book, accounts, scoredAt)
 		}
 		return writeRankingTable(w, book, accounts, extra...)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/alerts"
+	"github.com/churnlabs/churn/models/crm"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/registry"
+	"github.com/churnlabs/churn/models/webhook"
 	"github.com/churnlabs/churn/serve"
 	"github.com/churnlabs/churn/serve/dashboard"
 )
@@ -66,6 +69,13 @@ follows the registry's shadow ("churn models shadow"). A shadow that fails
 to load, score or record is logged and counted in
 churn_shadow_failures_total, and the served model serves alone.
 
+With --crm-webhook URL --crm salesforce|hubspot, each week's scores are
+pushed to URL after the server scores them (at start, on reload and every
+--record-every; once per week and model version), as JSON: the fields of
+"churn score --format crm", --crm-batch records per request, in the
+background, with retries as for --webhook. A restart pushes the week
+again; the CRM's upsert by external id makes that harmless.
+
 A model trained on a customer table (train --table) needs no --snapshots:
 POST /v1/score takes the table's raw columns (categories as strings) and
 answers contributions per column; it has no accounts to rank.`)
@@ -77,6 +87,9 @@ answers contributions per column; it has no accounts to rank.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv) whose latest week is scored (not for a customer table's model)")
 	webhook := fs.String("webhook", "", "after each recording, send the latest week's alerts (as churn alerts does) to this URL")
 	webhookFormat := fs.String("webhook-format", string(alerts.JSON), "with --webhook: json or slack")
+	crmWebhook := fs.String("crm-webhook", "", "after each new week or model is scored, POST its accounts' CRM fields (as churn score --format crm) to this URL")
+	crmName := fs.String("crm", "", "with --crm-webhook: the CRM whose field names to send: "+strings.Join(crm.Names(), " or "))
+	crmBatch := fs.Int("crm-batch", crm.DefaultBatch, "with --crm-webhook: records per request")
 	normalize := weeksFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token requests must carry (default: no authentication)")
@@ -105,6 +118,10 @@ answers contributions per column; it has no accounts to rank.`)
 	}
 	if *recordEvery < 0 {
 		return usageError(fs, "--record-every %v: want 0 (off) or a positive duration", *recordEvery)
+	}
+	pushCRM, err := crmPushConfig(fs, *crmWebhook, *crmName, *crmBatch)
+	if err != nil {
+		return err
 	}
 	var champion serve.Champion
 	var shadow serve.ShadowSource
@@ -220,6 +237,7 @@ answers contributions per column; it has no accounts to rank.`)
 		RecordEvery:     *recordEvery,
 		Alerts:          alerter,
 		Segments:        segs,
+		CRM:             pushCRM,
 	})
 	if err != nil {
 		return err
@@ -229,6 +247,28 @@ answers contributions per column; it has no accounts to rank.`)
 	go srv.FollowChampion(ctx, *poll)
 	go srv.RecordPeriodically(ctx)
 	return srv.ListenAndServe(ctx, *addr)
+}
+
+// crmPushConfig checks the CRM push flags: nil without --crm-webhook.
+func crmPushConfig(fs *flag.FlagSet, url, name string, batch int) (*crm.PushConfig, error) {
+	if url == "" {
+		for _, f := range []string{"crm", "crm-batch"} {
+			if isSet(fs, f) {
+				return nil, usageError(fs, "--%s is for --crm-webhook", f)
+			}
+		}
+		return nil, nil
+	}
+	if _, err := crm.Lookup(name); err != nil {
+		return nil, usageError(fs, "--crm-webhook needs --crm: %v", err)
+	}
+	if batch < 1 {
+		return nil, usageError(fs, "--crm-batch %d: want at least 1", batch)
+	}
+	if err := webhook.CheckURL(url); err != nil {
+		return nil, usageError(fs, "--crm-webhook: %v", err)
+	}
+	return &crm.PushConfig{URL: url, CRM: name, Batch: batch}, nil
 }
 
 // openAccessLog opens the --access-log destination: nil for "off".

@@ -1,21 +1,18 @@
 package alerts
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/lifecycle"
+	"github.com/churnlabs/churn/models/webhook"
 )
 
 // Format is the body a webhook receives.
@@ -89,9 +86,9 @@ type Marker interface {
 
 // Defaults of Config.
 const (
-	DefaultMaxAttempts = 5
-	DefaultBackoff     = time.Second
-	DefaultMaxBackoff  = 5 * time.Minute
+	DefaultMaxAttempts = webhook.DefaultMaxAttempts
+	DefaultBackoff     = webhook.DefaultBackoff
+	DefaultMaxBackoff  = webhook.DefaultMaxBackoff
 	DefaultQueue       = 1000
 )
 
@@ -117,7 +114,8 @@ type Config struct {
 	// fake clock.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Jitter spreads a wait of d so that many senders retrying at once
-	// do not hit the receiver together; nil means uniform in [d/2, d].
+	// do not hit the receiver together; nil means webhook.Jitter,
+	// uniform in [d/2, d].
 	Jitter func(d time.Duration) time.Duration
 	// Now is the clock of delivery times; nil means time.Now.
 	Now func() time.Time
@@ -132,6 +130,7 @@ type Config struct {
 // the next run.
 type Sender struct {
 	cfg    Config
+	retry  webhook.Retry
 	marker Marker
 	q      chan lifecycle.Alert
 	cancel context.CancelFunc
@@ -144,44 +143,17 @@ type Sender struct {
 	failed    int
 }
 
-// CheckURL reports what makes raw unfit as a webhook URL.
-func CheckURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("webhook %q: want an http or https URL", raw)
-	}
-	return nil
-}
-
 // NewSender checks cfg and starts the sender's worker; Close stops it.
 // marker records each outcome; nil records nothing.
 func NewSender(cfg Config, marker Marker) (*Sender, error) {
-	if err := CheckURL(cfg.URL); err != nil {
+	if err := webhook.CheckURL(cfg.URL); err != nil {
 		return nil, err
 	}
 	if _, err := ParseFormat(string(cfg.Format)); err != nil {
 		return nil, err
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = DefaultMaxAttempts
-	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = DefaultBackoff
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultMaxBackoff
-	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = DefaultQueue
-	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
-	}
-	if cfg.Jitter == nil {
-		cfg.Jitter = Jitter
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -190,7 +162,9 @@ func NewSender(cfg Config, marker Marker) (*Sender, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Sender{cfg: cfg, marker: marker, q: make(chan lifecycle.Alert, cfg.Queue), cancel: cancel, done: make(chan struct{}),
+	retry := webhook.Retry{Client: cfg.Client, MaxAttempts: cfg.MaxAttempts, Backoff: cfg.Backoff, MaxBackoff: cfg.MaxBackoff,
+		Sleep: cfg.Sleep, Jitter: cfg.Jitter}.WithDefaults()
+	s := &Sender{cfg: cfg, retry: retry, marker: marker, q: make(chan lifecycle.Alert, cfg.Queue), cancel: cancel, done: make(chan struct{}),
 		queued: make(map[alertKey]bool)}
 	go s.work(ctx)
 	return s, nil
@@ -266,9 +240,6 @@ func (s *Sender) work(ctx context.Context) {
 	}
 }
 
-// errPermanent marks a refusal that retrying will not change.
-var errPermanent = errors.New("refused")
-
 // deliver tries a until it is accepted, refused for good, out of
 // attempts or ctx ends, and records the outcome.
 func (s *Sender) deliver(ctx context.Context, a lifecycle.Alert) {
@@ -276,23 +247,17 @@ func (s *Sender) deliver(ctx context.Context, a lifecycle.Alert) {
 	body, err := Body(&a, s.cfg.Format)
 	if err != nil {
 		a.Status, a.LastError = lifecycle.Failed, err.Error()
-	}
-	for attempt := 1; err == nil; attempt++ {
-		a.Attempts++
-		if err = s.post(ctx, body); err == nil {
+	} else {
+		n, err := s.retry.Post(ctx, s.cfg.URL, body)
+		a.Attempts += n
+		switch {
+		case err == nil:
 			a.Status, a.LastError, a.DeliveredAt = lifecycle.Delivered, "", s.cfg.Now()
-			break
+		case errors.Is(err, webhook.ErrInterrupted):
+			a.Status, a.LastError = lifecycle.Pending, err.Error()
+		default:
+			a.Status, a.LastError = lifecycle.Failed, err.Error()
 		}
-		a.LastError = err.Error()
-		if errors.Is(err, errPermanent) || attempt >= s.cfg.MaxAttempts {
-			a.Status = lifecycle.Failed
-			break
-		}
-		if ctx.Err() != nil || s.cfg.Sleep(ctx, s.cfg.Jitter(s.backoff(attempt))) != nil {
-			a.Status = lifecycle.Pending
-			break
-		}
-		err = nil
 	}
 	s.mu.Lock()
 	switch a.Status {
@@ -312,58 +277,5 @@ func (s *Sender) deliver(ctx context.Context, a lifecycle.Alert) {
 	defer cancel()
 	if err := s.marker.MarkAlert(mctx, a); err != nil {
 		log.Error("recording the alert's delivery", "err", err)
-	}
-}
-
-// backoff is the wait after failed attempt n (from 1): Backoff doubled
-// n-1 times, at most MaxBackoff.
-func (s *Sender) backoff(n int) time.Duration {
-	d := s.cfg.Backoff
-	for i := 1; i < n && d < s.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, s.cfg.MaxBackoff)
-}
-
-// post sends body once. A 2xx accepts; 408, 429 and 5xx, like a network
-// error, are worth another try; any other status refuses for good.
-func (s *Sender) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("%w: %v", errPermanent, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.cfg.Client.Do(req)
-	if err != nil {
-		return fmt.Errorf("post to the webhook: %w", err)
-	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-	switch c := resp.StatusCode; {
-	case c >= 200 && c < 300:
-		return nil
-	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
-		return fmt.Errorf("webhook answered HTTP %d", c)
-	default:
-		return fmt.Errorf("%w: webhook answered HTTP %d", errPermanent, c)
-	}
-}
-
-// Jitter is the default Config.Jitter: uniform in [d/2, d].
-func Jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -257,11 +257,6 @@ func TestBody(t *testing.T) {
 			t.Errorf("NewSender(%+v) = %v, want %q", tt.cfg, err, tt.want)
 		}
 	}
-	for d := time.Duration(2); d < time.Hour; d *= 7 {
-		if j := Jitter(d); j < d/2 || j > d {
-			t.Errorf("Jitter(%v) = %v, want within [%v, %v]", d, j, d/2, d)
-		}
-	}
 }
 
 // TestNotifier raises the latest week's alerts and queues them, as a
