@@ -251,3 +251,22 @@ func Measure(ctx context.Context, b *retention.History, opt Options) (*Result, e
 	}
 	return res, nil
 }
+
+// Criterion is an indicator with its description in words, as an API
+// gives it: the structured fields for a program, the words for a person.
+type Criterion struct {
+	retention.Indicator
+	Description string `json:"description"`
+}
+
+// Criteria describes each of the indicators.
+func Criteria(inds []retention.Indicator) []Criterion {
+	if len(inds) == 0 {
+		return nil
+	}
+	out := make([]Criterion, len(inds))
+	for i, ind := range inds {
+		out[i] = Criterion{Indicator: ind, Description: ind.String()}
+	}
+	return out
+}
