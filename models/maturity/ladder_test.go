@@ -3,6 +3,7 @@ package maturity
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,13 +26,16 @@ const goodLadder = `steps:
 func TestReadLadder(t *testing.T) {
 	for _, tc := range []struct {
 		name, yaml, err string
+		line            int // the line the error names, 0 for none
 	}{
-		{"good", goodLadder, ""},
-		{"unknown key", strings.Replace(goodLadder, "to_level: 3", "to_level: 3\n    level: 3", 1), "level"},
-		{"bad op", strings.Replace(goodLadder, `op: "<="`, `op: "<"`, 1), `step to level 2: recency_days: op "<"`},
-		{"bad percent", strings.Replace(goodLadder, "percent: 50}", "percent: 0}", 1), "step to level 2: recency_days: percent 0"},
-		{"two steps", goodLadder[:strings.Index(goodLadder, "  - to_level: 4")], "2 steps, want 3"},
-		{"no column", strings.Replace(goodLadder, "{column: recency_days, ", "{", 1), "no column"},
+		{"good", goodLadder, "", 0},
+		{"unknown key", strings.Replace(goodLadder, "to_level: 3", "to_level: 3\n    level: 3", 1), "level", 6},
+		{"bad op", strings.Replace(goodLadder, `op: "<="`, `op: "<"`, 1), `step to level 2: recency_days: op "<"`, 4},
+		{"bad percent", strings.Replace(goodLadder, "frequency, op: \">=\", threshold: 3, days: 28, percent: 50}", "frequency, op: \">=\", threshold: 3, days: 28, percent: 0}", 1),
+			"step to level 4: frequency: percent 0", 11},
+		{"two steps", goodLadder[:strings.Index(goodLadder, "  - to_level: 4")], "2 steps, want 3", 2},
+		{"no column", strings.Replace(goodLadder, "{column: recency_days, ", "{", 1), "no column", 4},
+		{"misnumbered", strings.Replace(goodLadder, "to_level: 3", "to_level: 5", 1), "step 2 leads to level 5, want 3", 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "ladder.yaml")
@@ -49,7 +53,11 @@ func TestReadLadder(t *testing.T) {
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), path) {
-				t.Errorf("got %v, want an error naming %s and %q", err, path, tc.err)
+				t.Fatalf("got %v, want an error naming %s and %q", err, path, tc.err)
+			}
+			if at := fmt.Sprintf("%s:%d:", path, tc.line); tc.line > 0 && !strings.Contains(err.Error(), at) &&
+				!strings.Contains(err.Error(), fmt.Sprintf("[%d:", tc.line)) {
+				t.Errorf("got %v, want it to name line %d", err, tc.line)
 			}
 		})
 	}
