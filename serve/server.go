@@ -52,8 +52,8 @@ type Config struct {
 	// refuses: who may read scores need not be who may swap the model.
 	AdminToken string
 	// PublicDashboard makes the read-only routes the dashboard uses
-	// (/v1/ranking, /v1/accounts/*, /v1/model) readable without the
-	// token.
+	// (/v1/ranking, /v1/accounts/*, /v1/plays, /v1/maturity, /v1/model)
+	// readable without the token.
 	PublicDashboard bool
 	// Dashboard, when not nil, serves GET and HEAD of / and /assets/*.
 	// Those routes never need the token: the page and its scripts hold

@@ -24,7 +24,8 @@ import (
 //	  - to_level: 3
 //	    ...
 //
-// Unknown keys and bad values are errors naming the file and the step.
+// Unknown keys and bad values are errors naming the file, the line and
+// the step.
 func ReadLadder(path string) (*Ladder, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
