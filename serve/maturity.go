@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
-	"github.com/churnlabs/churn/features/jsonfloat"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/ranking"
@@ -98,21 +97,6 @@ type maturityStep struct {
 	Share float64 `json:"share,omitempty"`
 }
 
-// levelView is a level's row of GET /v1/maturity. A level without
-// account-weeks has an unknown churn rate: null, never NaN.
-type levelView struct {
-	Level     int    `json:"level"`
-	Name      string `json:"name"`
-	Rows      int    `json:"rows"`
-	Churned   int    `json:"churned"`
-	ChurnRate struct {
-		Estimate jsonfloat.Float `json:"estimate"`
-		Lower    jsonfloat.Float `json:"lower"`
-		Upper    jsonfloat.Float `json:"upper"`
-	} `json:"churn_rate"`
-	Accounts int `json:"accounts"`
-}
-
 // maturity answers GET /v1/maturity: the ladder, churn by level with its
 // interval and the account-weeks counted, and the ranked accounts at
 // each level now.
@@ -137,12 +121,6 @@ func (s *Server) maturity(c *gin.Context) {
 	for i, step := range m.res.Ladder.Steps {
 		steps[i] = maturityStep{step.To, maturity.Name(step.To), maturity.Criteria(step.Indicators), step.Share}
 	}
-	levels := make([]levelView, len(m.res.Levels))
-	for i, lv := range m.res.Levels {
-		levels[i] = levelView{Level: lv.Level, Name: lv.Name, Rows: lv.Rows, Churned: lv.Churned, Accounts: lv.Accounts}
-		r := &levels[i].ChurnRate
-		r.Estimate, r.Lower, r.Upper = jsonfloat.Float(lv.ChurnRate.Estimate), jsonfloat.Float(lv.ChurnRate.Lower), jsonfloat.Float(lv.ChurnRate.Upper)
-	}
 	s.reply(c, http.StatusOK, struct {
 		Rule    string `json:"rule"`
 		Learned bool   `json:"learned"`
@@ -153,11 +131,12 @@ func (s *Server) maturity(c *gin.Context) {
 		Horizon    int            `json:"horizon_weeks"`
 		Confidence float64        `json:"confidence"`
 		Steps      []maturityStep `json:"steps"`
-		Levels     []levelView    `json:"levels"`
-		Accounts   int            `json:"accounts"`
-		Unplaced   int            `json:"unplaced"`
+		// Levels' churn rates are null for a level without rows.
+		Levels   []maturity.LevelStats `json:"levels"`
+		Accounts int                   `json:"accounts"`
+		Unplaced int                   `json:"unplaced"`
 	}{m.res.Rule, m.res.Learned, s.cfg.Maturity.source(), m.res.Week, st.book.AsOf, m.res.Horizon,
-		retention.DefaultConfidence, steps, levels, m.placed, m.unplaced})
+		retention.DefaultConfidence, steps, m.res.Levels, m.placed, m.unplaced})
 }
 
 // source names the ladder's origin for GET /v1/maturity and errors.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/churnlabs/churn/features/retention"
 )
 
 const goodLadder = `steps:
@@ -111,5 +114,40 @@ func TestConfiguredLadderUnknownColumn(t *testing.T) {
 	}
 	if _, err := Measure(context.Background(), b, Options{Ladder: l}); err == nil || !strings.Contains(err.Error(), `no column "logins_per_seat"`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// A configured ladder whose last steps no account meets leaves levels
+// without account-weeks: their churn rate is unknown, and the result
+// (report.json's maturity) still encodes, with null for it.
+func TestEmptyLevelEncodes(t *testing.T) {
+	b, err := small()
+	if err != nil {
+		t.Fatal(err)
+	}
+	never := retention.Indicator{Column: "frequency", Op: retention.AtLeast, Threshold: 1e9, Days: 28, Percent: 100}
+	l := &Ladder{Steps: []Step{
+		{To: 2, Indicators: []retention.Indicator{{Column: "recency_days", Op: retention.AtMost, Threshold: 6, Days: 28, Percent: 50}}},
+		{To: 3, Indicators: []retention.Indicator{never}},
+		{To: 4, Indicators: []retention.Indicator{never}},
+	}}
+	res, err := Measure(context.Background(), b, Options{Ladder: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	var back Result
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	for i, lv := range back.Levels {
+		empty := res.Levels[i].Rows == 0
+		if empty != (lv.Level >= 3) || empty != math.IsNaN(lv.ChurnRate.Estimate) ||
+			!empty && lv.ChurnRate != res.Levels[i].ChurnRate {
+			t.Errorf("level %d: %d rows, churn %+v read back as %+v", lv.Level, res.Levels[i].Rows, res.Levels[i].ChurnRate, lv.ChurnRate)
+		}
 	}
 }
