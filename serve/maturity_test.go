@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
@@ -173,6 +175,14 @@ func TestMaturityLevels(t *testing.T) {
 	if perLevel[1] == len(ranked) || perLevel[maturity.Levels] == len(ranked) {
 		t.Errorf("every account on one level: %v", perLevel)
 	}
+	want := "# HELP churn_maturity_accounts Active accounts at each maturity level (1 onboarding to 4 optimisation), with churn serve --maturity.\n" +
+		"# TYPE churn_maturity_accounts gauge\n"
+	for lv := 1; lv <= maturity.Levels; lv++ {
+		want += fmt.Sprintf("churn_maturity_accounts{level=\"%d\"} %d\n", lv, perLevel[lv])
+	}
+	if err := testutil.GatherAndCompare(e.srv.metrics.reg, strings.NewReader(want), "churn_maturity_accounts"); err != nil {
+		t.Error(err)
+	}
 
 	// The account page carries the ranking entry's level.
 	a := ranked[len(ranked)/2]
@@ -232,6 +242,9 @@ func TestMaturityOff(t *testing.T) {
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != 404 || !strings.Contains(body.Error, "--maturity") {
 		t.Errorf("GET /v1/maturity without maturity: %d %s", w.Code, w.Body)
+	}
+	if n, err := testutil.GatherAndCount(e.srv.metrics.reg, "churn_maturity_accounts"); err != nil || n != 0 {
+		t.Errorf("%d maturity series without maturity (%v)", n, err)
 	}
 	w = e.do("GET", "/v1/ranking?limit=5", "")
 	if w.Code != 200 || strings.Contains(w.Body.String(), "maturity") {
