@@ -294,6 +294,23 @@ func TestMaturityReload(t *testing.T) {
 		}
 	}
 
+	// Snapshots too short to learn a ladder from are rejected, and the
+	// levels loaded before keep serving.
+	first := fixture.rows[0].Week
+	var short []features.Snapshot
+	for _, s := range fixture.rows {
+		if s.Week <= first.AddDays(7*6) {
+			short = append(short, s)
+		}
+	}
+	e.snaps.set(short, nil)
+	if err := e.srv.Reload(t.Context()); err == nil || !strings.Contains(err.Error(), "maturity ladder learned from memory") {
+		t.Errorf("reload of 7 weeks: %v, want the ladder's error", err)
+	}
+	if m := e.maturity(t); m.Week != after.Week || m.Accounts != after.Accounts {
+		t.Errorf("after a rejected reload the levels are of %s (%d accounts), want %s (%d)", m.Week, m.Accounts, after.Week, after.Accounts)
+	}
+
 	bad := before.ladderOf()
 	bad.Steps[1].Indicators[0].Column = "logins_per_seat"
 	_, err = New(t.Context(), Config{ModelDir: fixture.dirs[models.Logistic], Snapshots: e.snaps.source(),
