@@ -24,6 +24,9 @@ type serverMetrics struct {
 
 	model    *prometheus.GaugeVec
 	accounts prometheus.Gauge
+	// maturity counts the ranked accounts by maturity level; it has no
+	// series on a server without maturity levels.
+	maturity *prometheus.GaugeVec
 	// featurePSI and featureMissing are labelled by the served model's
 	// features only, reset on each load: bounded by the model file, not
 	// by anything a client sends.
@@ -82,6 +85,10 @@ func newServerMetrics() *serverMetrics {
 			Name: "churn_active_accounts",
 			Help: "Active accounts scored from the latest snapshots.",
 		}),
+		maturity: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "churn_maturity_accounts",
+			Help: "Active accounts at each maturity level (1 onboarding to 4 optimisation), with churn serve --maturity.",
+		}, []string{"level"}),
 		featurePSI: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "churn_feature_psi",
 			Help: "Population stability index of each feature, latest snapshot week against the training weeks (below 0.1 stable, above 0.25 a major shift).",
@@ -168,7 +175,7 @@ func newServerMetrics() *serverMetrics {
 	}, []string{"endpoint"})
 	m.scoredAccounts = scores.WithLabelValues("account")
 	m.scoredRows = scores.WithLabelValues("row")
-	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.loaded,
+	m.reg.MustRegister(m.requests, m.latency, scores, m.model, m.accounts, m.maturity, m.loaded,
 		m.featurePSI, m.featureMissing, m.scorePSI,
 		m.reloads, m.reloadFailures, m.accessLogDropped, m.historyRecorded, m.historyFailures,
 		m.realizedAUC, m.realizedRows, m.shadowRecorded, m.shadowFailures, m.shadowAUCDiff, m.shadowP,
@@ -230,6 +237,12 @@ func (m *serverMetrics) describe(st *state) {
 	m.model.Reset()
 	m.model.WithLabelValues(st.model.Version, st.model.Kind).Set(1)
 	m.accounts.Set(float64(len(st.book.Accounts)))
+	m.maturity.Reset()
+	if st.maturity != nil {
+		for _, lv := range st.maturity.res.Levels {
+			m.maturity.WithLabelValues(strconv.Itoa(lv.Level)).Set(float64(lv.Accounts))
+		}
+	}
 	m.loaded.Set(float64(st.loaded.UnixNano()) / 1e9)
 	m.featurePSI.Reset()
 	m.featureMissing.Reset()

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/retention"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/crm"
 	"github.com/churnlabs/churn/models/lifecycle/monitor"
@@ -52,8 +53,8 @@ type Config struct {
 	// refuses: who may read scores need not be who may swap the model.
 	AdminToken string
 	// PublicDashboard makes the read-only routes the dashboard uses
-	// (/v1/ranking, /v1/accounts/*, /v1/model) readable without the
-	// token.
+	// (/v1/ranking, /v1/accounts/*, /v1/plays, /v1/maturity, /v1/model)
+	// readable without the token.
 	PublicDashboard bool
 	// Dashboard, when not nil, serves GET and HEAD of / and /assets/*.
 	// Those routes never need the token: the page and its scripts hold
@@ -121,6 +122,13 @@ type Config struct {
 	// server's counters and Logger. Close gives the push under way
 	// CRMCloseWait.
 	CRM *crm.PushConfig
+	// Maturity, when not nil, places every ranked account on a maturity
+	// level at each load (its ranking entry's maturity_level and
+	// maturity_lacks) and serves GET /v1/maturity. Each load then also
+	// reads the snapshots' whole history, which it drops once the
+	// accounts are placed; a ladder that cannot be learned or does not
+	// fit the snapshots fails the load.
+	Maturity *Maturity
 }
 
 // CRMCloseWait is how long Close waits for a CRM push under way before
@@ -220,6 +228,9 @@ type state struct {
 	// shown; nil without one. shadowSeen is what Config.Shadow said.
 	shadow     *shadowState
 	shadowSeen shadowSeen
+	// maturity is the ladder and churn by level; nil without
+	// Config.Maturity.
+	maturity *maturityState
 }
 
 // New loads the model and scores every active account in the snapshots.
@@ -427,7 +438,16 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	// what the model was trained on whatever segments the file holds.
 	// The ranking reads each account's latest HistoryWeeks rows (its
 	// score and sparkline), so the table keeps only those.
-	tab, err := features.Build(ctx, s.cfg.Snapshots, features.BuildOptions{Spec: &a.Spec, KeepWeeks: ranking.HistoryWeeks})
+	opt := features.BuildOptions{Spec: &a.Spec, KeepWeeks: ranking.HistoryWeeks}
+	var col *retention.Collector
+	if s.cfg.Maturity != nil {
+		// The indicators look back further than the rows scoring keeps,
+		// and at columns it does not: the history is read in the same
+		// pass, and dropped once the accounts are placed.
+		col = retention.NewCollector(s.cfg.Snapshots.Name)
+		opt.Observe = col.Observe
+	}
+	tab, err := features.Build(ctx, s.cfg.Snapshots, opt)
 	if err != nil {
 		return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
@@ -439,6 +459,16 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
+	var mat *maturityState
+	if col != nil {
+		hist, err := col.History()
+		if err != nil {
+			return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
+		}
+		if mat, err = placeMaturity(ctx, s.cfg.Maturity, a.Horizon, hist, book); err != nil {
+			return nil, err
+		}
+	}
 	s.useShownHistory(ctx, book)
 	drift, err := book.Drift()
 	if err != nil {
@@ -449,7 +479,7 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 			"model_version", a.Version)
 	}
 	st := &state{model: a, scorer: scorer, book: book, column: make(map[string]int, len(a.Features)),
-		enc: encodeNames(a), loaded: time.Now(), lastWeek: tab.Last, drift: drift}
+		enc: encodeNames(a), loaded: time.Now(), lastWeek: tab.Last, drift: drift, maturity: mat}
 	if _, ok := s.cfg.Scores.(monitor.History); ok {
 		// Kept only for GET /v1/model/performance, which needs a
 		// history: a million accounts' fates cost tens of megabytes.
@@ -540,6 +570,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/accounts/:id/score", s.accountScore)
 	read.GET("/v1/ranking", s.ranking)
 	read.GET("/v1/plays", s.plays)
+	read.GET("/v1/maturity", s.maturity)
 	read.GET("/v1/model", s.model)
 	read.GET("/v1/model/performance", s.performance)
 

@@ -151,8 +151,10 @@ func TestPipeline(t *testing.T) {
 			}
 		}
 	}
+	var ladder string
+	var levels map[string]string
 	if rep.Maturity != nil {
-		testScoreMaturity(t, snap, model, rep.Maturity.Ladder, func(yield func(id string, level int) bool) {
+		ladder, levels = testScoreMaturity(t, snap, model, rep.Maturity.Ladder, func(yield func(id string, level int) bool) {
 			for _, a := range rep.Maturity.Accounts {
 				if !yield(a.ID, a.Level) {
 					return
@@ -163,15 +165,16 @@ func TestPipeline(t *testing.T) {
 	if html, err := os.ReadFile(filepath.Join(report, "report.html")); err != nil || !bytes.Contains(html, []byte("data:image/png;base64,")) {
 		t.Errorf("report.html is missing or has no embedded charts (%v)", err)
 	}
-	testServe(t, snap, model, rows[1][0])
+	testServe(t, snap, model, rows[1][0], ladder, levels)
 }
 
 // testScoreMaturity checks that churn score --maturity, given the ladder
 // the report learned, places every current account at the level the
-// report gave it, with what it lacks for the next level.
-func testScoreMaturity(t *testing.T, snap, model string, ladder []byte, levels iter.Seq2[string, int]) {
+// report gave it, with what it lacks for the next level; it returns the
+// ladder file and the level score gave each account.
+func testScoreMaturity(t *testing.T, snap, model string, ladder []byte, levels iter.Seq2[string, int]) (file string, scored map[string]string) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "ladder.json")
+	file = filepath.Join(t.TempDir(), "ladder.json")
 	if err := os.WriteFile(file, ladder, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +206,7 @@ func testScoreMaturity(t *testing.T, snap, model string, ladder []byte, levels i
 	if compared == 0 {
 		t.Error("no account of the report is in the score")
 	}
+	return file, got
 }
 
 // testScoreJSON checks that "churn score --format json" ranks every
@@ -246,7 +250,7 @@ func testScoreJSON(t *testing.T, snap, model string) {
 
 // testServe runs "churn serve" on a free port, scores the riskiest
 // account over HTTP and stops the server by cancelling its context.
-func testServe(t *testing.T, snap, model, account string) {
+func testServe(t *testing.T, snap, model, account, ladder string, levels map[string]string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -260,7 +264,8 @@ func testServe(t *testing.T, snap, model, account string) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: nil},
-			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms", "--access-log", accessLog})
+			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms", "--access-log", accessLog,
+				"--maturity", ladder})
 	}()
 	url := "http://" + addr + "/v1/accounts/" + account + "/score"
 	var resp *http.Response
@@ -283,6 +288,7 @@ func testServe(t *testing.T, snap, model, account string) {
 	if err != nil || resp.StatusCode != 200 || score.AccountID != account || score.Probability <= 0 || score.Probability >= 1 {
 		t.Errorf("GET %s: status %d, %+v, %v", url, resp.StatusCode, score, err)
 	}
+	testServeMaturity(t, "http://"+addr, levels)
 	// "churn serve" catches SIGHUP before it serves, so the process
 	// survives this one and reloads.
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
@@ -361,15 +367,18 @@ func TestErrors(t *testing.T) {
 		{"validate duplicate", []string{"validate", "--snapshots", dup}, 1, "errors that stop training"},
 		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 2, `--format "xlsx"`},
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 2, `--model "svm"`},
-		{"bad maturity ladder", []string{"report", "--snapshots", bad, "--out", out, "--maturity", ladder}, 1, "ladder.yaml: maturity ladder: 1 steps, want 3"},
+		{"bad maturity ladder", []string{"report", "--snapshots", bad, "--out", out, "--maturity", ladder}, 1, "ladder.yaml:2: maturity ladder: 1 steps, want 3"},
 		{"maturity with a table", []string{"score", "--table", bad, "--model", out, "--maturity", ladder}, 2, "--maturity is for snapshots"},
 		{"maturity in json", []string{"score", "--snapshots", bad, "--model", out, "--format", "json", "--maturity", ladder}, 2, "--maturity adds columns to the table and CSV"},
-		{"bad maturity ladder for score", []string{"score", "--snapshots", bad, "--model", out, "--maturity", ladder}, 1, "ladder.yaml: maturity ladder: 1 steps"},
+		{"bad maturity ladder for score", []string{"score", "--snapshots", bad, "--model", out, "--maturity", ladder}, 1, "ladder.yaml:2: maturity ladder: 1 steps"},
 		{"no model", []string{"score", "--snapshots", bad, "--model", filepath.Join(dir, "none")}, 1, "model.json"},
 		{"negative drain", append(serve, "--drain", "-1s"), 2, "--drain -1s"},
 		{"access log in a missing directory", append(serve, "--access-log", filepath.Join(dir, "no", "access.log")), 1, "--access-log"},
 		{"one token for readers and admin", append(serve, "--token-file", token, "--admin-token-file", token), 1, "same token"},
 		{"missing admin token file", append(serve, "--admin-token-file", filepath.Join(dir, "nope")), 1, "--admin-token-file"},
+		{"bad maturity ladder for serve", append(serve, "--maturity", ladder), 1, "ladder.yaml:2: maturity ladder: 1 steps, want 3"},
+		{"missing maturity ladder for serve", append(serve, "--maturity", filepath.Join(dir, "nope.yaml")), 1, "nope.yaml"},
+		{"maturity without snapshots", []string{"serve", "--model", out, "--maturity", "learn"}, 2, "--maturity places the accounts of --snapshots"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errs := churn(t, c.args...)
@@ -396,5 +405,56 @@ func TestHelp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "Usage: churn "+cmd.name) {
 			t.Errorf("%s --help: exit %d\n%s", cmd.name, code, out)
 		}
+	}
+}
+
+// testServeMaturity checks that churn serve --maturity, given the ladder
+// churn score --maturity was, places every ranked account at the level
+// score gave it, and that GET /v1/maturity's levels hold them all.
+func testServeMaturity(t *testing.T, base string, scored map[string]string) {
+	t.Helper()
+	get := func(path string, v any) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+		}
+	}
+	var ranking struct {
+		Total    int `json:"total"`
+		Accounts []struct {
+			ID    string            `json:"account_id"`
+			Level int               `json:"maturity_level"`
+			Lacks []json.RawMessage `json:"maturity_lacks"`
+		} `json:"accounts"`
+	}
+	get("/v1/ranking?limit=1000", &ranking)
+	if len(ranking.Accounts) != ranking.Total || len(ranking.Accounts) != len(scored) {
+		t.Fatalf("serve ranks %d of %d accounts, score %d", len(ranking.Accounts), ranking.Total, len(scored))
+	}
+	for _, a := range ranking.Accounts {
+		if want := scored[a.ID]; strconv.Itoa(a.Level) != want || (a.Level < 4) != (len(a.Lacks) > 0) {
+			t.Errorf("%s: serve gives level %d lacking %d indicators, score level %s", a.ID, a.Level, len(a.Lacks), want)
+		}
+	}
+	var m struct {
+		Learned bool `json:"learned"`
+		Levels  []struct {
+			Rows     int `json:"rows"`
+			Accounts int `json:"accounts"`
+		} `json:"levels"`
+		Accounts int `json:"accounts"`
+	}
+	get("/v1/maturity", &m)
+	sum := 0
+	for _, lv := range m.Levels {
+		sum += lv.Accounts
+	}
+	if m.Learned || len(m.Levels) != 4 || sum != len(ranking.Accounts) || m.Accounts != sum {
+		t.Errorf("GET /v1/maturity: %+v, %d ranked", m, len(ranking.Accounts))
 	}
 }

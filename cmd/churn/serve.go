@@ -18,6 +18,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/alerts"
 	"github.com/churnlabs/churn/models/crm"
+	"github.com/churnlabs/churn/models/maturity"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/registry"
 	"github.com/churnlabs/churn/models/webhook"
@@ -37,6 +38,8 @@ account active at its latest snapshot week; then:
                                  renewal_within_days, sort=probability|arr_at_risk,
                                  limit up to 1000, offset) with the totals
   GET  /v1/model                 the model, its training window and validation
+  GET  /v1/maturity              with --maturity: the maturity ladder, churn by
+                                 level with its interval, accounts per level
   GET  /                         the dashboard
   GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health
        and metadata routes under /v2
@@ -78,7 +81,16 @@ again; the CRM's upsert by external id makes that harmless.
 
 A model trained on a customer table (train --table) needs no --snapshots:
 POST /v1/score takes the table's raw columns (categories as strings) and
-answers contributions per column; it has no accounts to rank.`)
+answers contributions per column; it has no accounts to rank.
+
+With --maturity FILE (a ladder, as churn score --maturity reads) or
+--maturity learn (learned from the snapshots' leading indicators on every
+load, as churn report does), every load also reads the snapshots' whole
+history, places each ranked account on maturity level 1 to 4 at its scored
+week, adds maturity_level, maturity_name and maturity_lacks (what it lacks
+for the next level) to the ranking and account routes, and serves GET
+/v1/maturity. A ladder that cannot be learned or names a column the
+snapshots lack fails the start, or rejects the reload.`)
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	registryDir := fs.String("registry", "", "registry folder whose champion to serve and follow, instead of --model")
 	poll := fs.Duration("poll", serve.DefaultPoll, "with --registry: how often to look for a new champion or shadow")
@@ -101,6 +113,7 @@ answers contributions per column; it has no accounts to rank.`)
 	db := dbFlag(fs, "the score history, or off")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
 	segFile := fs.String("segments", "", "YAML segment file for GET /v1/plays (see churn plays)")
+	ladderFile := fs.String("maturity", "", "maturity levels: a ladder file (YAML, as churn score --maturity reads), or \"learn\" to learn one from the snapshots as churn report does (default: none)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -141,6 +154,22 @@ answers contributions per column; it has no accounts to rank.`)
 	}
 	if *drain < 0 {
 		return usageError(fs, "--drain %v: want 0 or more", *drain)
+	}
+	var mat *serve.Maturity
+	if *ladderFile != "" {
+		if *snapshots == "" {
+			return usageError(fs, "--maturity places the accounts of --snapshots: give the snapshot file")
+		}
+		mat = &serve.Maturity{}
+		if *ladderFile != "learn" {
+			// Read first: a mistake in the file fails before the
+			// long load.
+			l, err := maturity.ReadLadder(*ladderFile)
+			if err != nil {
+				return err
+			}
+			mat.Ladder, mat.Source = l, *ladderFile
+		}
 	}
 	access, closeAccess, err := openAccessLog(*accessLog, e)
 	if err != nil {
@@ -238,6 +267,7 @@ answers contributions per column; it has no accounts to rank.`)
 		Alerts:          alerter,
 		Segments:        segs,
 		CRM:             pushCRM,
+		Maturity:        mat,
 	})
 	if err != nil {
 		return err

@@ -1,12 +1,41 @@
 package retention
 
-import "math"
+import (
+	"encoding/json"
+	"math"
+
+	"github.com/churnlabs/churn/features/jsonfloat"
+)
 
 // Interval is an estimate with its confidence interval.
 type Interval struct {
 	Estimate float64 `json:"estimate"`
 	Lower    float64 `json:"lower"`
 	Upper    float64 `json:"upper"`
+}
+
+// intervalJSON is an Interval as JSON carries it.
+type intervalJSON struct {
+	Estimate jsonfloat.Float `json:"estimate"`
+	Lower    jsonfloat.Float `json:"lower"`
+	Upper    jsonfloat.Float `json:"upper"`
+}
+
+// MarshalJSON writes an unknown interval (NaN, as Wilson gives for no
+// rows, such as a maturity level no account-week reaches) as nulls:
+// encoding/json cannot write NaN, and would fail the whole report.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	return json.Marshal(intervalJSON{jsonfloat.Float(iv.Estimate), jsonfloat.Float(iv.Lower), jsonfloat.Float(iv.Upper)})
+}
+
+// UnmarshalJSON reads nulls back as NaN.
+func (iv *Interval) UnmarshalJSON(data []byte) error {
+	var v intervalJSON
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*iv = Interval{float64(v.Estimate), float64(v.Lower), float64(v.Upper)}
+	return nil
 }
 
 // Contains reports whether v lies within the interval, bounds included.

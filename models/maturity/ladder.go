@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
 
 	"github.com/churnlabs/churn/features/retention"
 )
@@ -23,7 +24,8 @@ import (
 //	  - to_level: 3
 //	    ...
 //
-// Unknown keys and bad values are errors naming the file and the step.
+// Unknown keys and bad values are errors naming the file, the line and
+// the step.
 func ReadLadder(path string) (*Ladder, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -34,10 +36,31 @@ func ReadLadder(path string) (*Ladder, error) {
 	if err := dec.Decode(&l); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
-	if err := l.Validate(); err != nil {
+	if at, err := l.validate(); err != nil {
+		if n := line(data, at); n > 0 {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &l, nil
+}
+
+// line returns the line of the node at the YAML path in data, 0 when
+// there is none (a missing key, or a document that does not parse).
+func line(data []byte, path string) int {
+	p, err := yaml.PathString(path)
+	if err != nil {
+		return 0
+	}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return 0
+	}
+	n, err := p.FilterFile(f)
+	if err != nil || n == nil || n.GetToken() == nil {
+		return 0
+	}
+	return n.GetToken().Position.Line
 }
 
 // checkIndicator reports what is wrong with a configured indicator, or nil.

@@ -64,23 +64,31 @@ type Ladder struct {
 // Validate checks that the ladder has Levels-1 steps, each with at least
 // one indicator, numbered 2 to Levels.
 func (l *Ladder) Validate() error {
+	_, err := l.validate()
+	return err
+}
+
+// validate is Validate that also says where the mistake is, as a YAML
+// path into the ladder's file ("$.steps[1].indicators[0]"), so that
+// ReadLadder can name its line.
+func (l *Ladder) validate() (path string, err error) {
 	if len(l.Steps) != Levels-1 {
-		return fmt.Errorf("maturity ladder: %d steps, want %d", len(l.Steps), Levels-1)
+		return "$.steps", fmt.Errorf("maturity ladder: %d steps, want %d", len(l.Steps), Levels-1)
 	}
 	for i, s := range l.Steps {
 		if s.To != i+2 {
-			return fmt.Errorf("maturity ladder: step %d leads to level %d, want %d", i+1, s.To, i+2)
+			return fmt.Sprintf("$.steps[%d]", i), fmt.Errorf("maturity ladder: step %d leads to level %d, want %d", i+1, s.To, i+2)
 		}
 		if len(s.Indicators) == 0 {
-			return fmt.Errorf("maturity ladder: step to level %d has no indicator", s.To)
+			return fmt.Sprintf("$.steps[%d]", i), fmt.Errorf("maturity ladder: step to level %d has no indicator", s.To)
 		}
-		for _, ind := range s.Indicators {
+		for j, ind := range s.Indicators {
 			if err := checkIndicator(ind); err != nil {
-				return fmt.Errorf("maturity ladder: step to level %d: %w", s.To, err)
+				return fmt.Sprintf("$.steps[%d].indicators[%d]", i, j), fmt.Errorf("maturity ladder: step to level %d: %w", s.To, err)
 			}
 		}
 	}
-	return nil
+	return "", nil
 }
 
 // Place returns the level of an account, given whether it meets each
@@ -250,4 +258,23 @@ func Measure(ctx context.Context, b *retention.History, opt Options) (*Result, e
 			ChurnRate: retention.Wilson(churned[lv], rows[lv], confidence), Accounts: counts[lv]})
 	}
 	return res, nil
+}
+
+// Criterion is an indicator with its description in words, as an API
+// gives it: the structured fields for a program, the words for a person.
+type Criterion struct {
+	retention.Indicator
+	Description string `json:"description"`
+}
+
+// Criteria describes each of the indicators.
+func Criteria(inds []retention.Indicator) []Criterion {
+	if len(inds) == 0 {
+		return nil
+	}
+	out := make([]Criterion, len(inds))
+	for i, ind := range inds {
+		out[i] = Criterion{Indicator: ind, Description: ind.String()}
+	}
+	return out
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/maturity"
 )
 
 // HistoryWeeks is how many weekly scores each account keeps for its
@@ -63,6 +64,14 @@ type Account struct {
 	// Groups are the score's sub-scores per signal group, in
 	// features.SignalGroups order.
 	Groups []GroupHealth `json:"groups"`
+	// MaturityLevel is the account's maturity level, 1 to maturity.Levels,
+	// placed at Week by the ladder of a server started with --maturity;
+	// 0, and not written, when nothing placed it. MaturityName names the
+	// level and MaturityLacks are the next step's indicators the account
+	// fails: what it lacks for the next level, none at the top.
+	MaturityLevel int                  `json:"maturity_level,omitempty"`
+	MaturityName  string               `json:"maturity_name,omitempty"`
+	MaturityLacks []maturity.Criterion `json:"maturity_lacks,omitempty"`
 
 	// Score is the full explanation of the latest score: Base plus the
 	// Contributions (aligned with the model's features) is LogOdds.

@@ -80,6 +80,10 @@ func TestBrowser(t *testing.T) {
 		tab.do(chromedp.EmulateViewport(1400, 900))
 		tab.open(ts.URL)
 		tab.waitRows("")
+		// A server without maturity levels shows none of them.
+		if tab.visible("#tab-maturity") || tab.visible("#col-maturity") || tab.count("#ranking .maturity-cell") > 0 {
+			t.Error("maturity shown by a server without --maturity")
+		}
 		tab.checkSummary(ts.URL)
 		tab.checkFits()
 		tab.checkPaging(ts.URL)
@@ -106,6 +110,18 @@ func TestBrowser(t *testing.T) {
 		tab.open(ts.URL + "/?view=week")
 		tab.checkWeek(ts.URL)
 		tab.screenshot("this-week.png")
+		tab.checkErrors()
+	})
+	t.Run("maturity levels", func(t *testing.T) {
+		ts := fx.server(t, serve.Config{Maturity: &serve.Maturity{}})
+		tab := newTab(t, browser)
+		tab.do(chromedp.EmulateViewport(1400, 900))
+		tab.open(ts.URL + "/?view=maturity")
+		tab.checkMaturity(ts.URL)
+		tab.screenshot("maturity.png")
+		tab.open(ts.URL)
+		tab.checkAccountMaturity(ts.URL)
+		tab.screenshot("account-maturity.png")
 		tab.checkErrors()
 	})
 	t.Run("token required", func(t *testing.T) {
@@ -1371,5 +1387,168 @@ func (tb *tab) checkWeek(base string) {
 	}
 	if tb.visible("#accounts-view") || tb.visible("#performance") {
 		t.Error("another view is shown beside This week")
+	}
+}
+
+// apiMaturity is GET /v1/maturity as the test reads it.
+type apiMaturity struct {
+	Week     string `json:"week"`
+	Accounts int    `json:"accounts"`
+	Steps    []struct {
+		To         int `json:"to_level"`
+		Indicators []struct {
+			Description string `json:"description"`
+		} `json:"indicators"`
+	} `json:"steps"`
+	Levels []struct {
+		Level     int    `json:"level"`
+		Name      string `json:"name"`
+		Rows      int    `json:"rows"`
+		Churned   int    `json:"churned"`
+		Accounts  int    `json:"accounts"`
+		ChurnRate struct {
+			Estimate *float64 `json:"estimate"`
+			Lower    *float64 `json:"lower"`
+			Upper    *float64 `json:"upper"`
+		} `json:"churn_rate"`
+	} `json:"levels"`
+}
+
+// getJSON decodes the 200 answer to GET base+path into v.
+func getJSON(t *testing.T, base, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", path, resp.Status, err)
+	}
+}
+
+// checkMaturity checks the Maturity view against GET /v1/maturity: the
+// ladder's indicators in words, and per level the churn rate, its
+// interval, the account-weeks, the churned and the accounts now.
+func (tb *tab) checkMaturity(base string) {
+	t := tb.t
+	t.Helper()
+	tb.do(chromedp.WaitVisible(chromedp.CSS(`#maturity[data-state="ready"]`)))
+	var m apiMaturity
+	getJSON(t, base, "/v1/maturity", &m)
+	if !tb.visible("#tab-maturity") || tb.visible("#accounts-view") || tb.visible("#performance") {
+		t.Error("the Maturity view is not the one shown, or its tab is hidden")
+	}
+	if got := tb.eval(`document.getElementById("maturity-accounts").dataset.accounts`); got != strconv.Itoa(m.Accounts) {
+		t.Errorf("the view places %s accounts, the API %d", got, m.Accounts)
+	}
+	var want []string
+	for _, st := range m.Steps {
+		for _, ind := range st.Indicators {
+			want = append(want, strconv.Itoa(st.To)+": "+ind.Description)
+		}
+	}
+	got := tb.eval(`Array.from(document.querySelectorAll("#maturity-ladder > li"), (li) =>
+		Array.from(li.querySelectorAll("ul li"), (i) => li.dataset.toLevel + ": " + i.textContent).join("\n")).join("\n")`)
+	if got != strings.Join(want, "\n") {
+		t.Errorf("the ladder shows\n%s\nthe API\n%s", got, strings.Join(want, "\n"))
+	}
+	type row struct {
+		Level, Rows, Churned, Accounts, Estimate, CI, Chip string
+	}
+	var rows []row
+	if err := json.Unmarshal([]byte(tb.eval(`JSON.stringify(Array.from(document.querySelectorAll("#maturity-levels tbody tr"), (tr) => ({
+		Level: tr.dataset.level, Rows: tr.dataset.rows, Churned: tr.dataset.churned, Accounts: tr.dataset.accounts,
+		Estimate: tr.querySelector(".estimate")?.dataset.value ?? "", CI: tr.querySelector(".ci")?.textContent ?? "",
+		Chip: tr.querySelector(".chip.level")?.textContent ?? "",
+	})))`)), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(m.Levels) || len(rows) != 4 {
+		t.Fatalf("the view has %d levels, the API %d", len(rows), len(m.Levels))
+	}
+	sum := 0
+	for i, lv := range m.Levels {
+		r := rows[i]
+		sum += lv.Accounts
+		if r.Level != strconv.Itoa(lv.Level) || r.Rows != strconv.Itoa(lv.Rows) || r.Churned != strconv.Itoa(lv.Churned) ||
+			r.Accounts != strconv.Itoa(lv.Accounts) || r.Chip != fmt.Sprintf("%d %s", lv.Level, lv.Name) {
+			t.Errorf("level %d: the view shows %+v, the API %+v", lv.Level, r, lv)
+		}
+		if lv.ChurnRate.Estimate == nil {
+			if r.Estimate != "" {
+				t.Errorf("level %d has no churn rate, the view shows %s", lv.Level, r.Estimate)
+			}
+			continue
+		}
+		ci := fmt.Sprintf("%.1f%%–%.1f%%", 100**lv.ChurnRate.Lower, 100**lv.ChurnRate.Upper)
+		if !sameFloat(r.Estimate, *lv.ChurnRate.Estimate) || r.CI != ci {
+			t.Errorf("level %d: churn %s (%s), the API %v (%s)", lv.Level, r.Estimate, r.CI, *lv.ChurnRate.Estimate, ci)
+		}
+	}
+	if sum != m.Accounts || m.Accounts == 0 {
+		t.Errorf("the levels hold %d accounts, %d placed", sum, m.Accounts)
+	}
+}
+
+// checkAccountMaturity checks the ranking's maturity column and an
+// account page's level and what it lacks against the API.
+func (tb *tab) checkAccountMaturity(base string) {
+	t := tb.t
+	t.Helper()
+	tb.waitRows("")
+	if !tb.visible("#col-maturity") {
+		t.Fatal("no maturity column in the ranking")
+	}
+	// The column must not push the sparklines out of the window.
+	tb.checkFits()
+	type entry struct {
+		ID    string `json:"account_id"`
+		Level int    `json:"maturity_level"`
+		Name  string `json:"maturity_name"`
+		Lacks []struct {
+			Description string `json:"description"`
+		} `json:"maturity_lacks"`
+	}
+	var page struct {
+		Accounts []entry `json:"accounts"`
+	}
+	getJSON(t, base, "/v1/ranking?limit=50&sort=probability", &page)
+	shown := strings.Split(tb.eval(`Array.from(document.querySelectorAll("#ranking tbody tr"), (tr) =>
+		tr.dataset.accountId + " " + (tr.querySelector(".maturity-cell .chip")?.textContent ?? "")).join("\n")`), "\n")
+	if len(shown) != len(page.Accounts) {
+		t.Fatalf("the ranking shows %d rows, the API %d", len(shown), len(page.Accounts))
+	}
+	pick := -1
+	for i, a := range page.Accounts {
+		if want := fmt.Sprintf("%s %d %s", a.ID, a.Level, a.Name); shown[i] != want {
+			t.Errorf("row %d: %q, the API %q", i, shown[i], want)
+		}
+		if pick < 0 && a.Level < 4 && a.Level > 0 {
+			pick = i
+		}
+	}
+	if pick < 0 {
+		t.Fatal("every account of the first page is at the top level: nothing lacking to check")
+	}
+	var doc struct {
+		Account entry `json:"account"`
+	}
+	getJSON(t, base, "/v1/accounts/"+url.PathEscape(page.Accounts[pick].ID), &doc)
+	tb.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#ranking tbody tr[data-account-id=%q]`, doc.Account.ID))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q] #detail-maturity`, doc.Account.ID))))
+	if got := tb.eval(`document.getElementById("detail-maturity").dataset.level`); got != strconv.Itoa(doc.Account.Level) {
+		t.Errorf("%s: the page shows level %s, the API %d", doc.Account.ID, got, doc.Account.Level)
+	}
+	var want []string
+	for _, l := range doc.Account.Lacks {
+		want = append(want, l.Description)
+	}
+	got := tb.eval(`Array.from(document.querySelectorAll("#detail-maturity .lacks li"), (li) => li.textContent).join("\n")`)
+	if len(want) == 0 || got != strings.Join(want, "\n") {
+		t.Errorf("%s lacks, on the page:\n%s\nin the API:\n%s", doc.Account.ID, got, strings.Join(want, "\n"))
+	}
+	if chip := tb.text("#detail-maturity .chip.level"); chip != fmt.Sprintf("%d %s", doc.Account.Level, doc.Account.Name) {
+		t.Errorf("%s: the page's level chip %q", doc.Account.ID, chip)
 	}
 }

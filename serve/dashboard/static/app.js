@@ -160,6 +160,19 @@ function chip(health) {
     el("span", { class: "dot", "aria-hidden": "true" }), capitalize(health || "unknown"));
 }
 
+// levelChip is a maturity level as a pill, its number and name ("2
+// functional use"); a dash for an account no ladder placed.
+const LEVEL_NAMES = { 1: "onboarding", 2: "functional use", 3: "strategic use", 4: "optimisation" };
+
+function levelChip(level, name) {
+  if (!isNumber(level) || level < 1) {
+    return el("span", { class: "muted", title: "Not placed on a maturity level" }, DASH);
+  }
+  return el("span", {
+    class: ["chip", "level", "level-" + level], "data-level": String(level), title: `Maturity level ${level} of 4`,
+  }, `${level} ${name || ""}`.trim());
+}
+
 // GROUP_LABELS are the signal groups' short names, in the API's order.
 const GROUP_LABELS = { product_use: "Product", support: "Support", financial: "Billing", account: "Account" };
 
@@ -733,11 +746,17 @@ class Dashboard {
     // the next page, null on the last.
     this.offset = 0;
     this.nextOffset = null;
-    // view is "accounts" or "performance", as the URL's view says;
-    // perfQuery counts performance requests as query does rankings.
+    // view is "accounts", "week", "performance" or "maturity", as the
+    // URL's view says; perfQuery counts performance requests as query
+    // does rankings, and so do weekQuery and maturityQuery.
     this.view = "accounts";
     this.weekQuery = 0;
     this.perfQuery = 0;
+    this.maturityQuery = 0;
+    // maturityOn is set when the server places accounts on maturity
+    // levels (churn serve --maturity): the column, the account's level
+    // and the Maturity view are shown only then.
+    this.maturityOn = false;
     this.bind();
   }
 
@@ -839,6 +858,18 @@ class Dashboard {
       return;
     }
     this.descriptions = new Map((this.model.features || []).map((f) => [f.name, f.description]));
+    try {
+      await api("v1/maturity");
+      this.maturityOn = true;
+    } catch (err) {
+      // A 404 is a server without maturity levels: nothing to show.
+      if (!(err instanceof NotFoundError)) {
+        this.fail(err);
+        return;
+      }
+    }
+    $("tab-maturity").hidden = !this.maturityOn;
+    $("col-maturity").hidden = !this.maturityOn;
     $("auth").hidden = true;
     $("app").hidden = false;
     $("sign-out").hidden = !sessionStorage.getItem(TOKEN_KEY);
@@ -918,7 +949,7 @@ class Dashboard {
     set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
     set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
     this.offset = whole(q.get("offset") || "") ? Number(q.get("offset")) : 0;
-    this.view = ["performance", "week"].includes(q.get("view")) ? q.get("view") : "accounts";
+    this.view = ["performance", "week", "maturity"].includes(q.get("view")) ? q.get("view") : "accounts";
     return q.get("account") || null;
   }
 
@@ -1031,7 +1062,10 @@ class Dashboard {
     el("td", { class: "num probability", "data-probability": String(a.churn_probability) },
       el("span", { class: "meter", "aria-hidden": "true" }, meter(a.churn_probability, a.health)),
       percent(a.churn_probability)),
-    el("td", { class: "health-cell" }, chip(a.health), groupChips(a.groups)),
+    // The maturity level sits under the health chips rather than in a
+    // column of its own: the ranking already fills a 1400 px window.
+    el("td", { class: "health-cell" }, chip(a.health), groupChips(a.groups),
+      this.maturityOn && el("div", { class: "maturity-cell" }, levelChip(a.maturity_level, a.maturity_name))),
     el("td", { class: "segment" }, a.segment || DASH),
     el("td", { class: "num" }, money(a.arr)),
     el("td", { class: "num strong" }, money(a.arr_at_risk)),
@@ -1186,6 +1220,8 @@ class Dashboard {
       fact("Renewal", renewal(a)),
       fact("Horizon", this.model ? `churn within ${this.model.horizon_weeks} weeks` : DASH));
 
+    this.showAccountMaturity(a);
+
     const { chart, equation } = waterfall(s, (f) => this.describe(f));
     $("waterfall-box").replaceChildren(chart);
     $("equation").replaceChildren(...equation);
@@ -1208,15 +1244,44 @@ class Dashboard {
         (phi < 0 ? MINUS : "+") + Math.abs(phi).toFixed(4)))));
   }
 
+  // showAccountMaturity shows an account's maturity level and the
+  // indicators it lacks for the next, when the server places accounts.
+  showAccountMaturity(a) {
+    const box = $("detail-maturity");
+    box.hidden = !this.maturityOn;
+    if (!this.maturityOn) {
+      box.replaceChildren();
+      return;
+    }
+    const level = a.maturity_level;
+    const lacks = a.maturity_lacks || [];
+    box.dataset.level = isNumber(level) ? String(level) : "";
+    box.dataset.lacks = String(lacks.length);
+    const head = el("p", {}, el("strong", {}, "Maturity: "), levelChip(level, a.maturity_name));
+    if (!isNumber(level)) {
+      box.replaceChildren(head, el("p", { class: "muted" }, "Not placed: the snapshots have no week of it to judge."));
+    } else if (lacks.length === 0) {
+      box.replaceChildren(head, el("p", { class: "muted" }, "The top level: it meets every indicator of the ladder."));
+    } else {
+      box.replaceChildren(head,
+        el("p", {}, `To reach level ${level + 1} (${LEVEL_NAMES[level + 1] || "next"}) it lacks:`),
+        el("ul", { class: "lacks" }, lacks.map((l) => el("li", {
+          "data-column": l.column, title: `${l.column} ${l.op} ${l.threshold}, ${l.percent}% of ${l.days} days`,
+        }, l.description))));
+    }
+  }
+
   // showView shows the view this.view names, and reads the realized
   // outcomes afresh each time their view is shown: the server keeps them
   // until new scores are recorded, so this costs it little.
   showView() {
     const perf = this.view === "performance";
     const week = this.view === "week";
-    $("accounts-view").hidden = perf || week;
+    const maturity = this.view === "maturity";
+    $("accounts-view").hidden = perf || week || maturity;
     $("performance").hidden = !perf;
     $("week").hidden = !week;
+    $("maturity").hidden = !maturity;
     for (const tab of document.querySelectorAll(".views .tab")) {
       const current = tab.dataset.view === this.view;
       tab.setAttribute("aria-current", current ? "page" : "false");
@@ -1228,6 +1293,79 @@ class Dashboard {
     if (week) {
       this.loadWeek();
     }
+    if (maturity) {
+      this.loadMaturity();
+    }
+  }
+
+  // loadMaturity reads the maturity ladder and levels afresh: a reload
+  // of the server places the accounts again.
+  async loadMaturity() {
+    const n = ++this.maturityQuery;
+    const box = $("maturity");
+    box.dataset.state = "loading";
+    box.setAttribute("aria-busy", "true");
+    let doc;
+    try {
+      doc = await api("v1/maturity");
+    } catch (err) {
+      if (n !== this.maturityQuery) {
+        return;
+      }
+      box.setAttribute("aria-busy", "false");
+      // A link to the view on a server without levels says so in the
+      // view, as the performance view does without a score history.
+      if (err instanceof NotFoundError) {
+        $("maturity-intro").textContent = "";
+        $("maturity-facts").replaceChildren();
+        $("maturity-body").hidden = true;
+        $("maturity-empty").replaceChildren(el("strong", {}, "No maturity levels on this server: "), err.reason + ".");
+        $("maturity-empty").hidden = false;
+        box.dataset.state = "unavailable";
+        return;
+      }
+      box.dataset.state = "error";
+      this.fail(err);
+      return;
+    }
+    if (n !== this.maturityQuery) {
+      return;
+    }
+    $("error").hidden = true;
+    this.showMaturity(doc);
+    box.setAttribute("aria-busy", "false");
+    box.dataset.state = "ready";
+  }
+
+  showMaturity(doc) {
+    const fact = (label, ...v) => el("div", {}, el("dt", {}, label), el("dd", {}, ...v));
+    $("maturity-empty").hidden = true;
+    $("maturity-body").hidden = false;
+    $("maturity-intro").textContent = "Four levels of customer maturity built from the leading indicators of retention: " +
+      "1 onboarding, 2 functional use, 3 strategic use, 4 optimisation. " +
+      (doc.learned ? "The steps are learned from the snapshots: the three strongest significant indicators of different columns, most common first."
+        : `The steps are configured in ${doc.source}.`);
+    $("maturity-facts").replaceChildren(
+      fact("Ladder", doc.learned ? "learned" : el("span", { title: doc.source }, "configured")),
+      fact("Placed at the week of", doc.week),
+      fact("Accounts placed", el("span", { id: "maturity-accounts", "data-accounts": String(doc.accounts) }, intFormat.format(doc.accounts))),
+      fact("Horizon", `churn within ${weeksWord(doc.horizon_weeks)}`));
+    $("maturity-ladder").replaceChildren(...doc.steps.map((st) => el("li", { "data-to-level": String(st.to_level) },
+      el("p", {}, el("strong", {}, `To level ${st.to_level}, ${st.name}`),
+        isNumber(st.share) && st.share > 0 ? el("span", { class: "muted" }, ` · met on its own by ${percent(st.share)} of account-weeks`) : null),
+      el("ul", {}, st.indicators.map((ind) => el("li", { "data-column": ind.column }, ind.description))))));
+    $("maturity-table-intro").textContent = `Churn within ${weeksWord(doc.horizon_weeks)} of the account-weeks at each level, ` +
+      `with its ${percent(doc.confidence, 0)} confidence interval; accounts now are the ranked accounts at each level this week.`;
+    const rate = (v) => percent(v);
+    $("maturity-levels").tBodies[0].replaceChildren(...doc.levels.map((lv) => el("tr", {
+      "data-level": String(lv.level), "data-rows": String(lv.rows), "data-churned": String(lv.churned),
+      "data-accounts": String(lv.accounts),
+    },
+      el("td", {}, levelChip(lv.level, lv.name)),
+      el("td", { class: "num" }, lv.rows > 0 ? interval(lv.churn_rate, "churn", rate) : el("span", { class: "muted", title: "No account-week at this level" }, DASH)),
+      el("td", { class: "num" }, intFormat.format(lv.rows)),
+      el("td", { class: "num" }, intFormat.format(lv.churned)),
+      el("td", { class: "num strong" }, intFormat.format(lv.accounts)))));
   }
 
   // loadWeek reads the week's renewal plays, the touchpoints due first
