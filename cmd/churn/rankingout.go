@@ -131,7 +131,17 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 		fmt.Fprintf(w, "health: red >= %.1f%%, yellow >= %.1f%% (%s)\n\n", 100*h.Red, 100*h.Yellow, h.Rule)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	segmented := len(segmentCutoffs(b)) > 0
+	segment := func(a *ranking.Account) string {
+		if segmented {
+			return a.Segment + "\t" + a.PlaySegment
+		}
+		return a.Segment
+	}
 	head := "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\tgroups not green\ttop drivers"
+	if segmented {
+		head = strings.Replace(head, "\tsegment\t", "\tsegment\trenewal segment\t", 1)
+	}
 	for _, c := range extra {
 		head += "\t" + c.head
 	}
@@ -150,7 +160,7 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 			ds = append(ds, d.Sentence())
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", i+1, a.AccountID, 100*a.Probability,
-			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
+			a.Health, segment(a), money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
 		for _, c := range extra {
 			fmt.Fprintf(tw, "\t%s", c.value(a))
 		}

@@ -266,7 +266,6 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		if err := plays.Apply(book, segs); err != nil {
 			return fmt.Errorf("%s: %w", *segFile, err)
 		}
-		extra = append(segmentColumns(), extra...)
 	}
 	if err := warnDrift(e.stderr, *modelDir, book, *driftWarn, *driftMissing); err != nil {
 		return err
@@ -284,6 +283,10 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		w = &ctxWriter{ctx: ctx, w: w}
 		switch *format {
 		case "csv":
+			if segs != nil {
+				// The table shows the segment beside the snapshots'.
+				return writeRankingCSV(w, accounts, append(segmentColumns(), extra...)...)
+			}
 			return writeRankingCSV(w, accounts, extra...)
 		case "json":
 			return writeRankingJSON(w, book, accounts)
