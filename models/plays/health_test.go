@@ -177,7 +177,9 @@ segments:
 			if got.Learned || got.Yellow != a.Health.Yellow || got.Red != a.Health.Red {
 				t.Errorf("segment %s of %d rows, %d churners: %+v, want the model's cut-offs", name, n, churners[name], got)
 			}
-			if !slices.ContainsFunc(warnings, func(w string) bool { return w == fmt.Sprintf("segment %q keeps the model's health cut-offs (%s)", name, got.Rule) }) {
+			if !slices.ContainsFunc(warnings, func(w string) bool {
+				return w == fmt.Sprintf("segment %q keeps the model's health cut-offs (%s)", name, got.Rule)
+			}) {
 				t.Errorf("segment %s keeps the model's cut-offs without a warning: %q", name, warnings)
 			}
 			continue
