@@ -189,3 +189,50 @@ func Apply(b *ranking.Book, s *Segments) error {
 	}
 	return nil
 }
+
+// Windows returns each account's renewal window in days, its segment's
+// lead time, for the renewal_red alert: an account of a book Apply
+// segmented by its PlaySegment, another by matching it.
+func (s *Segments) Windows(b *ranking.Book) map[string]int {
+	lead := map[string]int{Default.Name: Default.Lead()}
+	if s != nil {
+		for _, g := range s.Segments {
+			lead[g.Name] = g.Lead()
+		}
+	}
+	seatsAt := -1
+	if b.Model != nil {
+		seatsAt = slices.Index(b.Model.Features, s.Seats())
+	}
+	out := make(map[string]int, len(b.Accounts))
+	for _, a := range b.Accounts {
+		name := a.PlaySegment
+		if name == "" {
+			name = s.Match(a.Segment, a.ARR, seatsOf(a, seatsAt)).Name
+		}
+		out[a.AccountID] = lead[name]
+	}
+	return out
+}
+
+// TableWindows is Windows for the accounts of a snapshot table, matched
+// by their latest snapshot: churn alerts reads the renewals so.
+func (s *Segments) TableWindows(tab *features.Table) (map[string]int, error) {
+	names := tab.Spec.Names()
+	if err := s.CheckModel(names); err != nil {
+		return nil, err
+	}
+	seatsAt := slices.Index(names, s.Seats())
+	out := make(map[string]int, len(tab.Accounts))
+	var ds *features.Dataset
+	for i := range tab.Accounts {
+		acc := &tab.Accounts[i]
+		seats := math.NaN()
+		if seatsAt >= 0 {
+			ds = tab.DatasetInto(ds, []int{acc.LastRow})
+			seats = ds.Row(0)[seatsAt]
+		}
+		out[acc.ID] = s.Match(acc.Segment, acc.ARR, seats).Lead()
+	}
+	return out, nil
+}
