@@ -48,7 +48,8 @@ func (c *collector) Write(s *features.Snapshot) error {
 	return nil
 }
 
-func simulateBook(t *testing.T) *simulated {
+// simulateBook simulates the book and, with train, trains the model.
+func simulateBook(t *testing.T, train bool) *simulated {
 	t.Helper()
 	ctx := context.Background()
 	var c collector
@@ -63,6 +64,9 @@ func simulateBook(t *testing.T) *simulated {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tab.Close() })
+	if !train {
+		return &simulated{rows: c.rows, tab: tab}
+	}
 	opt := models.TrainOptions{Kinds: []string{models.Logistic}, Refit: true, Table: tab,
 		Split: features.SplitOptions{Horizon: 8, ValidWeeks: 8}}
 	sp, err := tab.Split(opt.Split)
@@ -92,7 +96,7 @@ func quantileCutoffs(p []float64) (yellow, red float64) {
 // matched on the raw snapshots as at scoring; a segment with too few
 // rows keeps the model's.
 func TestLearnSegmentHealth(t *testing.T) {
-	sim := simulateBook(t)
+	sim := simulateBook(t, true)
 	a, valid, p := sim.res.Chosen, sim.sp.Valid, sim.res.ServedValid
 	if a.Refit == nil {
 		t.Fatal("the model was not refitted: the test means to check the refit's probabilities")
@@ -204,7 +208,7 @@ segments:
 // ones, learned ones are used when the segment leaves health out or asks
 // for them, and the model's otherwise; the totals follow.
 func TestApplySegmentHealth(t *testing.T) {
-	sim := simulateBook(t)
+	sim := simulateBook(t, true)
 	segFile := `
 segments:
   - name: smb
@@ -311,5 +315,46 @@ segments:
 		if pl.Health != pl.Account.Health {
 			t.Errorf("play %s: %s, ranking %s", pl.AccountID, pl.Health, pl.Account.Health)
 		}
+	}
+}
+
+// TestTableWindows: churn alerts's renewal windows are each account's
+// segment's lead time, the account matched on its latest snapshot.
+func TestTableWindows(t *testing.T) {
+	sim := simulateBook(t, false)
+	segs, err := ParseSegments("segments.yaml", []byte(`
+segments:
+  - name: smb
+    segment: smb
+    lead_days: 60
+  - name: team
+    seats: {max: 40}
+    lead_days: 200
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := segs.TableWindows(sim.tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]*features.Snapshot{}
+	for i := range sim.rows {
+		s := &sim.rows[i]
+		if l := latest[s.AccountID]; l == nil || s.Week > l.Week {
+			latest[s.AccountID] = s
+		}
+	}
+	seatsAt := slices.Index(simulate.Schema().Extras, simulate.ColSeats)
+	count := map[int]int{}
+	for id, s := range latest {
+		want := segs.Match(s.Segment, s.ARR, s.Extra[seatsAt]).Lead()
+		if got[id] != want {
+			t.Errorf("account %s (%s, %v seats): window %d, want %d", id, s.Segment, s.Extra[seatsAt], got[id], want)
+		}
+		count[want]++
+	}
+	if len(got) != len(latest) || count[60] == 0 || count[200] == 0 || count[DefaultLeadDays] == 0 {
+		t.Errorf("%d windows for %d accounts; by window %v: want some of each", len(got), len(latest), count)
 	}
 }
