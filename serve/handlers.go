@@ -230,8 +230,12 @@ func (s *Server) model(c *gin.Context) {
 		// Table is a customer table's spec: the columns POST /v1/score
 		// takes, each category's levels, the label and id.
 		Table *features.TableSpec `json:"table,omitempty"`
+		// SegmentHealth are the segments' learned cut-offs, when the
+		// model was trained with a segment file.
+		SegmentHealth map[string]models.SegmentHealth `json:"segment_health,omitempty"`
 	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
-		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table})
+		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table,
+		a.SegmentHealth})
 }
 
 // snapshotsInfo describes the snapshots being scored.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/ranking"
@@ -137,5 +138,62 @@ segments:
 	}
 	if w := plain.do("GET", "/v1/ranking?play_segment=smb", ""); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "no segment file") {
 		t.Errorf("play_segment without segments: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestSegmentsLearnedInServe: a model with learned segment cut-offs
+// gives them in GET /v1/model, and the ranking colours a segment that
+// asks for them by them; one without has no segment_health.
+func TestSegmentsLearnedInServe(t *testing.T) {
+	a, err := models.Load(fixture.dirs[models.Logistic])
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned := models.Health{Yellow: 0.01, Red: 0.02, Rule: "red: riskiest 10% of the segment's validation account-weeks; yellow: next 20%"}
+	a.SegmentHealth = map[string]models.SegmentHealth{
+		"all":     {Health: learned, Rows: 900, Churners: 30, Learned: true},
+		"default": {Health: a.Health, Rows: 0},
+	}
+	dir := t.TempDir()
+	if err := models.Save(dir, a, &models.Report{}); err != nil {
+		t.Fatal(err)
+	}
+	segs, err := plays.ParseSegments("s.yaml", []byte("segments:\n  - name: all\n    health: learned\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := &snapshots{schema: simulate.Schema(), rows: fixture.rows}
+	srv, err := New(t.Context(), Config{ModelDir: dir, Snapshots: snaps.source(), Segments: segs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	e := &env{srv: srv, h: srv.Handler()}
+	var model struct {
+		SegmentHealth map[string]models.SegmentHealth `json:"segment_health"`
+	}
+	if err := json.Unmarshal(e.do("GET", "/v1/model", "").Body.Bytes(), &model); err != nil {
+		t.Fatal(err)
+	}
+	if got := model.SegmentHealth["all"]; got.Health != learned || !got.Learned || got.Rows != 900 {
+		t.Errorf("GET /v1/model segment_health %+v", model.SegmentHealth)
+	}
+	var page struct {
+		Accounts []struct {
+			Probability float64       `json:"churn_probability"`
+			Health      string        `json:"health"`
+			Cutoffs     models.Health `json:"cutoffs"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal(e.do("GET", "/v1/ranking?limit=1000", "").Body.Bytes(), &page); err != nil {
+		t.Fatal(err)
+	}
+	for _, acc := range page.Accounts {
+		if acc.Cutoffs != learned || acc.Health != learned.Colour(acc.Probability) {
+			t.Fatalf("account at %.4f: %s under %+v, want %s under the learned %+v", acc.Probability, acc.Health, acc.Cutoffs, learned.Colour(acc.Probability), learned)
+		}
+	}
+	if w := newEnv(t, models.Logistic).do("GET", "/v1/model", ""); strings.Contains(w.Body.String(), "segment_health") {
+		t.Errorf("GET /v1/model of a model without segments: %s", w.Body)
 	}
 }
