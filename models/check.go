@@ -97,6 +97,9 @@ func (a *Artifact) Check() error {
 	if err := a.Health.check(); err != nil {
 		return err
 	}
+	if err := checkSegmentHealth(a.SegmentHealth); err != nil {
+		return err
+	}
 	if err := checkSummary("valid_metrics", a.Metrics); err != nil {
 		return err
 	}

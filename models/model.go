@@ -83,6 +83,13 @@ type Artifact struct {
 	// time. It is omitted otherwise, so a model that was not refitted
 	// hashes as before.
 	Refit *Refit `json:"refit,omitempty"`
+
+	// SegmentHealth holds each renewal segment's own health cut-offs,
+	// by segment name, when the model was trained with a segment file
+	// (churn train --segments): the same rule as Health applied to the
+	// segment's validation account-weeks alone. It is omitted otherwise,
+	// so a model trained without one hashes as before.
+	SegmentHealth map[string]SegmentHealth `json:"segment_health,omitempty"`
 }
 
 // Health holds the calibrated-probability cut-offs of the health colours.

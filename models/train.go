@@ -82,6 +82,10 @@ type Result struct {
 	// validated out of time, which Chosen, the refit, replaces in
 	// Artifacts. Nil without a refit.
 	FirstFit *Artifact
+	// ServedValid are Chosen's calibrated validation probabilities, those
+	// its health cut-offs were placed on: the refit's after a refit, as
+	// the refit's cut-offs are its own.
+	ServedValid []float64
 }
 
 // Train fits each kind on the split's training rows, validates it on the
@@ -229,7 +233,7 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 		oof[i] = sigmoid(platt.LogOdds(z))
 	}
 	res.Report.Refit = &RefitReport{Refit: r, Validation: refitValidation, OutOfFold: metrics.Summarize(fit.y, oof)}
-	res.FirstFit, res.Chosen, res.Artifacts[kind] = first, &a, &a
+	res.FirstFit, res.Chosen, res.Artifacts[kind], res.ServedValid = first, &a, &a, p
 	return nil
 }
 
@@ -245,7 +249,7 @@ func (res *Result) add(kind string, a *Artifact, e *Evaluation, p []float64, bes
 	res.Report.Models = append(res.Report.Models, e)
 	res.Valid = append(res.Valid, p)
 	if e.ValidAUC > *best {
-		*best, res.Chosen, res.Report.Chosen = e.ValidAUC, a, kind
+		*best, res.Chosen, res.Report.Chosen, res.ServedValid = e.ValidAUC, a, kind, p
 	}
 	return nil
 }

@@ -20,14 +20,15 @@ type fakeAlerter struct {
 
 type alerterCall struct {
 	renewals map[string]features.Date
+	windows  map[string]int
 	weeks    int
 }
 
-func (f *fakeAlerter) Notify(ctx context.Context, renewals map[string]features.Date) (int, error) {
+func (f *fakeAlerter) Notify(ctx context.Context, renewals map[string]features.Date, windows map[string]int) (int, error) {
 	w, err := f.weeks(ctx)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, alerterCall{renewals, len(w)})
+	f.calls = append(f.calls, alerterCall{renewals, windows, len(w)})
 	return 0, err
 }
 

@@ -11,7 +11,7 @@
 //	                               or {"rows": [{...}, ...]}
 //	GET  /v1/ranking               a page of the active accounts by risk, with
 //	                               the totals of all that match; query parameters
-//	                               segment, renewal_within_days, sort, limit, offset
+//	                               segment, play_segment, renewal_within_days, sort, limit, offset
 //	GET  /v1/plays                 the week's renewal plays under Config.Segments:
 //	                               touchpoints due, ARR at risk first; due_only,
 //	                               limit, offset

@@ -103,6 +103,18 @@ func (s *Server) ranking(c *gin.Context) {
 			q.Segment, strings.Join(segments, ", ")))
 		return
 	}
+	// Likewise an unknown renewal segment, or one asked of a book
+	// without a segment file.
+	playSegments := st.book.PlaySegments()
+	if q.PlaySegment != "" && !slices.Contains(playSegments, q.PlaySegment) {
+		if len(playSegments) == 0 {
+			s.fail(c, http.StatusBadRequest, fmt.Sprintf("play_segment %q: the server has no segment file (churn serve --segments)", q.PlaySegment))
+			return
+		}
+		s.fail(c, http.StatusBadRequest, fmt.Sprintf("play_segment %q: no ranked account has it; the renewal segments are %s",
+			q.PlaySegment, strings.Join(playSegments, ", ")))
+		return
+	}
 	page := st.book.Page(q)
 	// next_offset is null on the last page, so a client pages until it
 	// is, without doing the arithmetic.
@@ -119,17 +131,19 @@ func (s *Server) ranking(c *gin.Context) {
 		NextOffset *int           `json:"next_offset"`
 		Totals     ranking.Totals `json:"totals"`
 		Segments   []string       `json:"segments"`
-	}{st.book.Document(page.Accounts), page.Totals.Accounts, q.Offset, q.Limit, next, page.Totals, segments})
+		// PlaySegments are the renewal segments, with a segment file.
+		PlaySegments []string `json:"play_segments,omitempty"`
+	}{st.book.Document(page.Accounts), page.Totals.Accounts, q.Offset, q.Limit, next, page.Totals, segments, playSegments})
 }
 
 // rankingQuery reads the ranking's query parameters. An unknown or
 // repeated one is an error: a misspelt "limt=10" silently returning
 // the default page is worse than a 400.
 func rankingQuery(v url.Values) (ranking.Query, error) {
-	if err := checkParams(v, "limit", "offset", "segment", "renewal_within_days", "sort"); err != nil {
+	if err := checkParams(v, "limit", "offset", "segment", "play_segment", "renewal_within_days", "sort"); err != nil {
 		return ranking.Query{}, err
 	}
-	q := ranking.Query{Segment: v.Get("segment"), Sort: v.Get("sort")}
+	q := ranking.Query{Segment: v.Get("segment"), PlaySegment: v.Get("play_segment"), Sort: v.Get("sort")}
 	var err error
 	if q.Limit, q.Offset, err = pageParams(v, defaultRankingLimit, maxRankingLimit); err != nil {
 		return q, err
@@ -216,8 +230,12 @@ func (s *Server) model(c *gin.Context) {
 		// Table is a customer table's spec: the columns POST /v1/score
 		// takes, each category's levels, the label and id.
 		Table *features.TableSpec `json:"table,omitempty"`
+		// SegmentHealth are the segments' learned cut-offs, when the
+		// model was trained with a segment file.
+		SegmentHealth map[string]models.SegmentHealth `json:"segment_health,omitempty"`
 	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
-		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table})
+		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table,
+		a.SegmentHealth})
 }
 
 // snapshotsInfo describes the snapshots being scored.

@@ -398,10 +398,11 @@ func TestRankingQuery(t *testing.T) {
 		want    string // the parsed query, or the error
 		wantErr bool
 	}{
-		{"", "{ 0 100 0 }", false},
-		{"limit=&segment=&offset=", "{ 0 100 0 }", false},
-		{"limit=10&offset=20&segment=smb&renewal_within_days=30&sort=arr_at_risk", "{smb 30 10 20 arr_at_risk}", false},
-		{"limit=1000", "{ 0 1000 0 }", false},
+		{"", "{  0 100 0 }", false},
+		{"limit=&segment=&offset=", "{  0 100 0 }", false},
+		{"limit=10&offset=20&segment=smb&renewal_within_days=30&sort=arr_at_risk", "{smb  30 10 20 arr_at_risk}", false},
+		{"play_segment=enterprise&segment=smb", "{smb enterprise 0 100 0 }", false},
+		{"limit=1000", "{  0 1000 0 }", false},
 		{"limit=1001", "from 1 to 1000", true},
 		{"limit=0", "limit=0", true},
 		{"limit=-3", "limit=-3", true},

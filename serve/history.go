@@ -23,9 +23,11 @@ type ScoreHistory interface {
 
 // Alerter raises the alerts of the latest recorded week and queues
 // them for delivery (alerts.Notifier is one). renewals are the renewal
-// dates the book knows, by account. It must not wait on a webhook.
+// dates the book knows, by account; windows, under Config.Segments, each
+// account's renewal window in days, its segment's lead time (nil
+// without segments). It must not wait on a webhook.
 type Alerter interface {
-	Notify(ctx context.Context, renewals map[string]features.Date) (int, error)
+	Notify(ctx context.Context, renewals map[string]features.Date, windows map[string]int) (int, error)
 }
 
 // recordTimeout bounds one recording: a store that hangs must not keep a
@@ -143,12 +145,16 @@ func (s *Server) alert(ctx context.Context, b *ranking.Book) {
 		return
 	}
 	renewals := make(map[string]features.Date)
+	var windows map[string]int
+	if s.cfg.Segments != nil {
+		windows = s.cfg.Segments.Windows(b)
+	}
 	for _, a := range b.Accounts {
 		if a.RenewalDate != features.NoDate {
 			renewals[a.AccountID] = a.RenewalDate
 		}
 	}
-	n, err := s.cfg.Alerts.Notify(ctx, renewals)
+	n, err := s.cfg.Alerts.Notify(ctx, renewals, windows)
 	if err != nil {
 		s.log.Error("alerts not raised", "as_of", b.AsOf.String(), "err", err)
 		return

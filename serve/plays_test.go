@@ -1,11 +1,13 @@
 package serve
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/plays"
 )
@@ -86,8 +88,15 @@ func TestPlays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e2 := newEnv(t, models.Logistic, func(c *Config) { c.Segments = seats })
-	if w := e2.do("GET", "/v1/plays", ""); w.Code != 500 || !strings.Contains(w.Body.String(), `no \"no_such\" column`) {
-		t.Errorf("seats segments without the column: %d %s", w.Code, w.Body)
+	// The segments colour the whole book, so the server refuses them
+	// when it loads the model, rather than at the first GET /v1/plays.
+	dir := t.TempDir()
+	installModel(t, models.Logistic, dir)
+	snaps := &snapshots{schema: simulate.Schema(), rows: fixture.rows}
+	if srv, err := New(context.Background(), Config{ModelDir: dir, Snapshots: snaps.source(), Segments: seats}); err == nil {
+		srv.Close()
+		t.Error("seats segments without the column: the server started")
+	} else if !strings.Contains(err.Error(), `no "no_such" column`) {
+		t.Errorf("seats segments without the column: %v", err)
 	}
 }

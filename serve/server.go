@@ -469,6 +469,14 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 			return nil, err
 		}
 	}
+	if s.cfg.Segments != nil {
+		// Before the book is shared or recorded: its colours, totals
+		// and the alerts drawn from its recorded scores follow the
+		// segments' cut-offs.
+		if err := plays.Apply(book, s.cfg.Segments); err != nil {
+			return nil, fmt.Errorf("segments: %w", err)
+		}
+	}
 	s.useShownHistory(ctx, book)
 	drift, err := book.Drift()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/churnlabs/churn/models/alerts"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/registry"
 	"github.com/churnlabs/churn/models/webhook"
 )
@@ -22,6 +23,10 @@ comparing the latest recorded week with the one before, an account alerts when
 it turned red (turned_red), when its churn probability rose by more than
 --jump points (jumped), or when it is red within --renewal-days of its renewal
 and was not last week (renewal_red; renewal dates come from --snapshots).
+With --segments FILE (see churn plays) an account's renewal window is its
+segment's lead time instead. The colours are those recorded: scores recorded
+with --segments (churn score --record --segments, churn serve --segments)
+are coloured by their segment's cut-offs.
 
 Each alert is kept once in the store, by account, cause and week, so running
 again sends nothing new; an account alerts again for a cause only after it has
@@ -39,6 +44,7 @@ stores nothing.`)
 	dryRun := fs.Bool("dry-run", false, "list the alerts that would be sent; store and send nothing")
 	jump := fs.Float64("jump", alerts.DefaultJump, "rise in churn probability, in points, that alerts")
 	renewalDays := fs.Int("renewal-days", alerts.DefaultRenewalDays, "renewal window in days")
+	segFile := fs.String("segments", "", "with --snapshots: YAML segment file (see churn plays) whose lead_days are each account's renewal window")
 	attempts := fs.Int("max-attempts", alerts.DefaultMaxAttempts, "attempts per alert before it is left for the next run")
 	backoff := fs.Duration("backoff", alerts.DefaultBackoff, "wait after the first failed attempt, doubled after each further one")
 	if err := parse(e, fs, args); err != nil {
@@ -64,6 +70,18 @@ stores nothing.`)
 	case *backoff <= 0:
 		return usageError(fs, "--backoff %v: want a positive duration", *backoff)
 	}
+	var segs *plays.Segments
+	if *segFile != "" {
+		if *snapshots == "" {
+			return usageError(fs, "--segments matches accounts on their snapshots: give --snapshots")
+		}
+		if isSet(fs, "renewal-days") {
+			return usageError(fs, "--renewal-days and --segments: each segment's lead_days is its accounts' renewal window")
+		}
+		if segs, err = plays.Read(*segFile); err != nil {
+			return err
+		}
+	}
 	cfg := alerts.Config{URL: *hookURL, Format: f, MaxAttempts: *attempts, Backoff: *backoff}
 	if *hookURL != "" {
 		if err := webhook.CheckURL(*hookURL); err != nil {
@@ -80,6 +98,7 @@ stores nothing.`)
 	}
 	defer store.Close()
 	var renewals map[string]features.Date
+	var windows map[string]int
 	if *snapshots != "" {
 		tab, err := buildTable(ctx, e, *snapshots, *normalize, nil)
 		if err != nil {
@@ -91,8 +110,13 @@ stores nothing.`)
 				renewals[a.ID] = a.RenewalDate
 			}
 		}
+		if segs != nil {
+			if windows, err = segs.TableWindows(tab); err != nil {
+				return fmt.Errorf("%s: %w", *segFile, err)
+			}
+		}
 	}
-	week, raised, err := alerts.Latest(ctx, store, renewals, alerts.Options{Jump: *jump, RenewalDays: *renewalDays})
+	week, raised, err := alerts.Latest(ctx, store, renewals, alerts.Options{Jump: *jump, RenewalDays: *renewalDays, Windows: windows})
 	if err != nil {
 		return err
 	}

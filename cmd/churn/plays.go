@@ -28,7 +28,9 @@ the next one, riskiest ARR first (churn probability x ARR).
 column, an ARR range and a team-size (seats column) range, the first match
 winning, each with lead_days and touchpoints for signature and auto
 contracts. Snapshots carry no renewal type, so every contract follows its
-segment's signature list.`)
+segment's signature list. A segment's health is its own cut-offs set by hand
+({yellow, red}), or those churn train --segments learned for it ("learned",
+or health left out under a model that has them); else the model's.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	segFile := fs.String("segments", "", "YAML segment file (default: one segment, 120 days, 120/90/60/30)")
@@ -61,7 +63,7 @@ segment's signature list.`)
 	if a.Spec.Table != nil {
 		return fmt.Errorf("%s was trained on a customer table: it has no renewals to play", *modelDir)
 	}
-	if err := segs.CheckModel(a.Features); err != nil {
+	if err := segs.Check(a); err != nil {
 		return fmt.Errorf("%s: %w", *segFile, err)
 	}
 	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, features.Partition{}, nil)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -38,6 +40,24 @@ func groupCSVHeader() []string {
 type column struct {
 	head  string
 	value func(*ranking.Account) string
+}
+
+// segmentColumns are churn score --segments's columns: each account's
+// renewal segment and the health cut-offs its colours are under.
+func segmentColumns() []column {
+	cut := func(f func(*models.Health) float64) func(*ranking.Account) string {
+		return func(a *ranking.Account) string {
+			if a.Cutoffs == nil {
+				return ""
+			}
+			return num(f(a.Cutoffs), 6)
+		}
+	}
+	return []column{
+		{"play_segment", func(a *ranking.Account) string { return a.PlaySegment }},
+		{"health_yellow", cut(func(h *models.Health) float64 { return h.Yellow })},
+		{"health_red", cut(func(h *models.Health) float64 { return h.Red })},
+	}
 }
 
 // writeRankingCSV writes the accounts as CSV (churn score --format csv),
@@ -100,9 +120,28 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 	h := b.Model.Health
 	fmt.Fprintf(w, "churn risk as of %s, model %s, horizon %d weeks; %d accounts\n",
 		b.AsOf, b.Model.Version, b.Model.Horizon, len(accounts))
-	fmt.Fprintf(w, "health: red >= %.1f%%, yellow >= %.1f%% (%s)\n\n", 100*h.Red, 100*h.Yellow, h.Rule)
+	if cut := segmentCutoffs(b); len(cut) > 0 {
+		fmt.Fprintln(w, "health by renewal segment:")
+		for _, name := range slices.Sorted(maps.Keys(cut)) {
+			c := cut[name]
+			fmt.Fprintf(w, "  %s: red >= %.1f%%, yellow >= %.1f%% (%s)\n", name, 100*c.Red, 100*c.Yellow, c.Rule)
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "health: red >= %.1f%%, yellow >= %.1f%% (%s)\n\n", 100*h.Red, 100*h.Yellow, h.Rule)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	segmented := len(segmentCutoffs(b)) > 0
+	segment := func(a *ranking.Account) string {
+		if segmented {
+			return a.Segment + "\t" + a.PlaySegment
+		}
+		return a.Segment
+	}
 	head := "#\taccount\tchurn\thealth\tsegment\tARR\tARR at risk\trenewal\tchange\tgroups not green\ttop drivers"
+	if segmented {
+		head = strings.Replace(head, "\tsegment\t", "\tsegment\trenewal segment\t", 1)
+	}
 	for _, c := range extra {
 		head += "\t" + c.head
 	}
@@ -121,13 +160,25 @@ func writeRankingTable(w io.Writer, b *ranking.Book, accounts []*ranking.Account
 			ds = append(ds, d.Sentence())
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%.1f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", i+1, a.AccountID, 100*a.Probability,
-			a.Health, a.Segment, money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
+			a.Health, segment(a), money(a.ARR), money(a.ARRAtRisk), renewal, change, notGreen(a.Groups), strings.Join(ds, "; "))
 		for _, c := range extra {
 			fmt.Fprintf(tw, "\t%s", c.value(a))
 		}
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// segmentCutoffs returns the cut-offs of each renewal segment of b's
+// accounts, empty when no segment file was applied.
+func segmentCutoffs(b *ranking.Book) map[string]*models.Health {
+	cut := map[string]*models.Health{}
+	for _, a := range b.Accounts {
+		if a.Cutoffs != nil {
+			cut[a.PlaySegment] = a.Cutoffs
+		}
+	}
+	return cut
 }
 
 // notGreen lists the signal groups that are not green, red first, as

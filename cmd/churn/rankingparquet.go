@@ -35,9 +35,13 @@ type rankingGroup struct {
 
 func (g *rankingGroup) Fields() []parquet.Field { return g.fields }
 
+// segmentParquetColumns close a ranking's Parquet columns when a segment
+// file was applied (churn score --segments): the CSV's columns of it.
+var segmentParquetColumns = []string{"play_segment", "health_yellow", "health_red"}
+
 // rankingSchema returns the Parquet schema of a ranking of the model's
-// features.
-func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
+// features, with segmentParquetColumns last when segmented.
+func rankingSchema(featureNames []string, segmented bool) (*parquet.Schema, []string, error) {
 	str := func() parquet.Node { return parquet.Encoded(parquet.String(), &parquet.RLEDictionary) }
 	date := func() parquet.Node { return parquet.Encoded(parquet.Date(), &parquet.RLEDictionary) }
 	num := func() parquet.Node { return parquet.Optional(parquet.Leaf(parquet.DoubleType)) }
@@ -59,6 +63,10 @@ func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
 	for _, f := range featureNames {
 		names = append(names, contributionPrefix+f)
 		nodes = append(nodes, num())
+	}
+	if segmented {
+		names = append(names, segmentParquetColumns...)
+		nodes = append(nodes, str(), parquet.Leaf(parquet.DoubleType), parquet.Leaf(parquet.DoubleType))
 	}
 	g := &rankingGroup{Group: make(parquet.Group, len(names))}
 	pos := make(map[string]int, len(names))
@@ -82,7 +90,8 @@ func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
 // the parts of one run, concatenated and sorted by churn_probability
 // (descending) then account_id, are the whole ranking.
 func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
-	schema, names, err := rankingSchema(b.Model.Features)
+	segmented := len(b.PlaySegments()) > 0
+	schema, names, err := rankingSchema(b.Model.Features, segmented)
 	if err != nil {
 		return err
 	}
@@ -152,6 +161,11 @@ func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Accou
 		}
 		for _, c := range a.Score.Contributions {
 			optNum(c)
+		}
+		if segmented {
+			val(parquet.ByteArrayValue([]byte(a.PlaySegment)))
+			val(parquet.DoubleValue(a.Cutoffs.Yellow))
+			val(parquet.DoubleValue(a.Cutoffs.Red))
 		}
 		batch[0] = row
 		if _, err := pw.WriteRows(batch); err != nil {

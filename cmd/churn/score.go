@@ -16,6 +16,7 @@ import (
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/crm"
 	"github.com/churnlabs/churn/models/maturity"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -88,6 +89,8 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
 	normalize := weeksFlag(fs)
+	segFile := fs.String("segments", "", "YAML segment file (see churn plays): colour each account by its renewal segment's health cut-offs (set by hand or learned by churn train --segments) and add its segment and cut-offs to the output")
+	playSegment := fs.String("play-segment", "", "with --segments: only accounts in this renewal segment")
 	ladderFile := fs.String("maturity", "", "maturity ladder (YAML, see churn report --maturity): add each account's maturity level and what it lacks for the next to the table and CSV")
 	record := fs.Bool("record", false, "store the scores in the score history (--db)")
 	db := dbFlag(fs, "with --record, the score history")
@@ -113,7 +116,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 				return usageError(fs, "--%s is for snapshots: a customer table has no segments, renewals or weeks", name)
 			}
 		}
-		for _, name := range []string{"partition", "out", "crm", "maturity"} {
+		for _, name := range []string{"partition", "out", "crm", "maturity", "segments", "play-segment"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots", name)
 			}
@@ -141,7 +144,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	if *top < 0 {
 		return usageError(fs, "--top %d: want a number of accounts, 0 or more (0: all)", *top)
 	}
-	q := ranking.Query{Segment: *segment, RenewalWithinDays: *renewal, Limit: *top, Sort: *sort}
+	q := ranking.Query{Segment: *segment, PlaySegment: *playSegment, RenewalWithinDays: *renewal, Limit: *top, Sort: *sort}
 	if err := q.Check(); err != nil {
 		return usageError(fs, "--sort: %v", err)
 	}
@@ -182,6 +185,21 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	default:
 		return usageError(fs, "--format %q: want table, csv, json, parquet or crm", *format)
 	}
+	var segs *plays.Segments
+	if *segFile != "" {
+		if isSet(fs, "red") || isSet(fs, "yellow") {
+			return usageError(fs, "--red and --yellow set the model's cut-offs, --segments each segment's: set them by hand in the segment file's health")
+		}
+		var err error
+		if segs, err = plays.Read(*segFile); err != nil {
+			return err
+		}
+		if *playSegment != "" && !slices.Contains(segs.Names(), *playSegment) {
+			return usageError(fs, "--play-segment %q: %s has the segments %s", *playSegment, *segFile, strings.Join(segs.Names(), ", "))
+		}
+	} else if *playSegment != "" {
+		return usageError(fs, "--play-segment needs --segments FILE")
+	}
 	var ladder *maturity.Ladder
 	if *ladderFile != "" {
 		if *format != "table" && *format != "csv" {
@@ -212,6 +230,10 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		return err
 	}
 	a.Health = h
+	if err := segs.Check(a); err != nil {
+		// Before the snapshots are read, which can take minutes.
+		return fmt.Errorf("%s: %w", *segFile, err)
+	}
 	var col *retention.Collector
 	if ladder != nil {
 		// The indicators look back further than the rows scoring keeps,
@@ -243,6 +265,11 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	if err != nil {
 		return err
 	}
+	if segs != nil {
+		if err := plays.Apply(book, segs); err != nil {
+			return fmt.Errorf("%s: %w", *segFile, err)
+		}
+	}
 	if err := warnDrift(e.stderr, *modelDir, book, *driftWarn, *driftMissing); err != nil {
 		return err
 	}
@@ -259,6 +286,10 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		w = &ctxWriter{ctx: ctx, w: w}
 		switch *format {
 		case "csv":
+			if segs != nil {
+				// The table shows the segment beside the snapshots'.
+				return writeRankingCSV(w, accounts, append(segmentColumns(), extra...)...)
+			}
 			return writeRankingCSV(w, accounts, extra...)
 		case "json":
 			return writeRankingJSON(w, book, accounts)

@@ -112,7 +112,7 @@ snapshots lack fails the start, or rejects the reload.`)
 	accessLog := fs.String("access-log", "stderr", "where to write one JSON line per request: stderr, off, or a file to append to")
 	db := dbFlag(fs, "the score history, or off")
 	drain := fs.Duration("drain", serve.DefaultDrain, "on SIGINT or SIGTERM, how long to keep serving with /readyz failing before closing, so load balancers stop sending first")
-	segFile := fs.String("segments", "", "YAML segment file for GET /v1/plays (see churn plays)")
+	segFile := fs.String("segments", "", "YAML segment file (see churn plays): GET /v1/plays, and each ranked account's renewal segment and health under its cut-offs (play_segment, cutoffs)")
 	ladderFile := fs.String("maturity", "", "maturity levels: a ladder file (YAML, as churn score --maturity reads), or \"learn\" to learn one from the snapshots as churn report does (default: none)")
 	if err := parse(e, fs, args); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/churnlabs/churn/features/parquetfile"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/plots"
 	"github.com/churnlabs/churn/models/registry"
 )
@@ -110,6 +111,7 @@ compares the two on live traffic.`)
 	seed := fs.Uint64("seed", 1, "random seed for sampling: the same data and seed give the same model file")
 	noPlots := fs.Bool("no-plots", false, "do not write PNG charts")
 	groupsFlag := fs.String("signal-groups", "", "put features or columns in a signal group other than the default, as column=group,... (groups: product_use, support, financial, account)")
+	segFile := fs.String("segments", "", "YAML segment file (see churn plays): learn each segment's health cut-offs from its validation account-weeks, as the model's (red: riskiest 10%, yellow: next 20%)")
 	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -149,6 +151,9 @@ compares the two on live traffic.`)
 		}
 		if tf.time != "" && isSet(fs, "folds") {
 			return usageError(fs, "--folds and --time: a split out of time has no folds")
+		}
+		if isSet(fs, "segments") {
+			return usageError(fs, "--segments is for snapshots: a customer table has no renewals to segment")
 		}
 		if isSet(fs, "no-refit") {
 			return usageError(fs, "--no-refit is for snapshots: a customer table's model is always refitted on every row after cross-validation")
@@ -252,6 +257,13 @@ compares the two on live traffic.`)
 		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
 	}
 
+	var segs *plays.Segments
+	if *segFile != "" {
+		// Read before the fitting, which can take minutes.
+		if segs, err = plays.Read(*segFile); err != nil {
+			return err
+		}
+	}
 	tightenGC()
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
@@ -301,6 +313,12 @@ compares the two on live traffic.`)
 		return err
 	}
 	res.Report.Tuning = tuned
+	var learned []string
+	if segs != nil {
+		if learned, err = learnSegmentHealth(e, *segFile, segs, res, sp.Valid); err != nil {
+			return err
+		}
+	}
 	e.progress.begin("writing " + *out)
 	defer e.progress.end()
 	if err := saveModels(dir.Path(), res); err != nil {
@@ -332,6 +350,9 @@ compares the two on live traffic.`)
 	if r := res.Report.Refit; r != nil {
 		fmt.Fprintf(e.stdout, "served: %s refitted on every matured week, %d rows (%s to %s), calibrated out of fold; the figures above are its first fit's, kept in %s\n",
 			res.Chosen.Kind, r.Train.Rows, r.Train.First, r.Train.Last, filepath.Join(*out, models.FirstFitDir))
+	}
+	for _, l := range learned {
+		fmt.Fprintln(e.stdout, l)
 	}
 	if reg == nil || isSet(fs, "out") {
 		fmt.Fprintf(e.stdout, "wrote %s (version %s) and %s\n",
@@ -539,6 +560,38 @@ func countTrue(bs ...bool) int {
 // saveModels writes the chosen model into dir, its first fit, when it
 // was refitted, under dir/first-fit, and every other kind fitted under
 // dir/candidates/KIND, each with the training report.
+// learnSegmentHealth stores in the chosen model each segment's health
+// cut-offs, learned from its validation rows valid and the chosen
+// model's probabilities of them, the ones its own cut-offs were placed
+// on. It warns on stderr of the segments that keep the model's, and
+// returns a line per segment for the training summary.
+func learnSegmentHealth(e *env, file string, segs *plays.Segments, res *models.Result, valid *features.Dataset) ([]string, error) {
+	sh, warnings, err := segs.Learn(res.Chosen, valid, res.ServedValid)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: %s: %s\n", file, w)
+	}
+	res.Chosen.SegmentHealth = sh
+	lines := []string{fmt.Sprintf("segment health cut-offs (%s), on each segment's validation account-weeks:", file)}
+	for _, name := range segs.Names() {
+		h := sh[name]
+		how := "learned"
+		if !h.Learned {
+			how = "the model's"
+		}
+		for _, g := range segs.Segments {
+			if g.Name == name && g.Health != nil && !g.Health.Learned {
+				how += "; the file's own health wins"
+			}
+		}
+		lines = append(lines, fmt.Sprintf("  %-14s red >= %.1f%%, yellow >= %.1f%% (%s; %d account-weeks, %d churned)",
+			name, 100*h.Red, 100*h.Yellow, how, h.Rows, h.Churners))
+	}
+	return lines, nil
+}
+
 func saveModels(dir string, res *models.Result) error {
 	for k, a := range res.Artifacts {
 		if a == res.Chosen {

@@ -35,6 +35,11 @@ type Options struct {
 	// RenewalDays is the renewal window in days. Zero means
 	// DefaultRenewalDays.
 	RenewalDays int
+	// Windows, by account, replace RenewalDays for the accounts they
+	// name: each account's renewal segment's lead time, under a segment
+	// file, so an account is red "within its renewal window" when its
+	// renewal plays have started.
+	Windows map[string]int
 }
 
 func (o Options) withDefaults() Options {
@@ -80,7 +85,11 @@ func Derive(prev, cur map[string]lifecycle.ScoreRecord, renewals map[string]feat
 	o = o.withDefaults()
 	inWindow := func(id string, week features.Date) bool {
 		d, ok := renewals[id]
-		return ok && d != features.NoDate && d >= week && int(d-week) <= o.RenewalDays
+		days, own := o.Windows[id]
+		if !own {
+			days = o.RenewalDays
+		}
+		return ok && d != features.NoDate && d >= week && int(d-week) <= days
 	}
 	var out []lifecycle.Alert
 	for id, c := range cur {
@@ -187,12 +196,17 @@ type Notifier struct {
 	Options Options
 }
 
-// Notify derives the latest week's alerts with renewals' dates, stores
-// the new ones and queues every undelivered alert (those of earlier
-// runs too) on the sender, and returns how many were new. It waits on
-// the store, never on the webhook.
-func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date) (int, error) {
-	_, raised, err := Latest(ctx, n.Store, renewals, n.Options)
+// Notify derives the latest week's alerts with renewals' dates, and
+// windows' renewal windows by account (see Options.Windows; nil for
+// n.Options's), stores the new ones and queues every undelivered alert
+// (those of earlier runs too) on the sender, and returns how many were
+// new. It waits on the store, never on the webhook.
+func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date, windows map[string]int) (int, error) {
+	o := n.Options
+	if windows != nil {
+		o.Windows = windows
+	}
+	_, raised, err := Latest(ctx, n.Store, renewals, o)
 	if err != nil {
 		return 0, err
 	}

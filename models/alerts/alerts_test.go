@@ -169,3 +169,33 @@ func TestLatestNeedsTwoWeeks(t *testing.T) {
 		t.Errorf("Latest with one week = %s, %v, %v; want nothing", week, got, err)
 	}
 }
+
+// TestDeriveWindows: an account's own renewal window (its segment's lead
+// time) replaces RenewalDays for renewal_red, either way.
+func TestDeriveWindows(t *testing.T) {
+	w1, w2 := mustDate(t, "2025-03-03"), mustDate(t, "2025-03-10")
+	for _, c := range []struct {
+		name    string
+		days    int // to the renewal from w2
+		windows map[string]int
+		want    bool
+	}{
+		{"150 days, default window", 150, nil, false},
+		{"150 days, 180-day segment", 150, map[string]int{"a": 180}, true},
+		{"100 days, default window", 100, nil, true},
+		{"100 days, 60-day segment", 100, map[string]int{"a": 60}, false},
+		{"100 days, another account's window", 100, map[string]int{"b": 60}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			prev := map[string]lifecycle.ScoreRecord{"a": {AccountID: "a", Week: w1, Probability: 0.2, Health: "green"}}
+			cur := map[string]lifecycle.ScoreRecord{"a": {AccountID: "a", Week: w2, Probability: 0.6, Health: "red"}}
+			renewals := map[string]features.Date{"a": w2.AddDays(c.days)}
+			got := slices.ContainsFunc(Derive(prev, cur, renewals, Options{Windows: c.windows}), func(a lifecycle.Alert) bool {
+				return a.Cause == lifecycle.RenewalRed
+			})
+			if got != c.want {
+				t.Errorf("renewal_red %v, want %v", got, c.want)
+			}
+		})
+	}
+}

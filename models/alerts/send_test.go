@@ -299,7 +299,7 @@ func TestNotifier(t *testing.T) {
 	renewals := map[string]features.Date{"acme": w2.AddDays(45)}
 	start := time.Now()
 	for want := 2; want >= 0; want -= 2 { // turned_red and renewal_red, then nothing new
-		if added, err := n.Notify(ctx, renewals); err != nil || added != want {
+		if added, err := n.Notify(ctx, renewals, nil); err != nil || added != want {
 			t.Fatalf("Notify = %d, %v; want %d", added, err, want)
 		}
 	}

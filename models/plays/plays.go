@@ -7,7 +7,6 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/jsonfloat"
-	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/ranking"
 )
 
@@ -30,8 +29,8 @@ type Play struct {
 	RenewalDate   features.Date `json:"renewal_date"`
 	DaysToRenewal int           `json:"days_to_renewal"`
 	Probability   float64       `json:"churn_probability"`
-	// Health is the colour under the segment's cut-offs when it has
-	// them, else the book's.
+	// Health is the colour under the segment's cut-offs (see CutoffsOf):
+	// set by hand, learned by the model, else the model's.
 	Health string `json:"health"`
 	// ARR is NaN when unknown, and ARRAtRisk with it.
 	ARR       jsonfloat.Float `json:"arr"`
@@ -66,11 +65,7 @@ func For(b *ranking.Book, segs *Segments) Week {
 		if a.RenewalDate == features.NoDate || a.RenewalDate < b.AsOf {
 			continue
 		}
-		seats := math.NaN()
-		if seatsAt >= 0 && seatsAt < len(a.Features) {
-			seats = a.Features[seatsAt]
-		}
-		g := segs.Match(a.Segment, a.ARR, seats)
+		g := segs.Match(a.Segment, a.ARR, seatsOf(a, seatsAt))
 		days := int(a.RenewalDate - b.AsOf)
 		if days > g.Lead() {
 			continue
@@ -81,8 +76,10 @@ func For(b *ranking.Book, segs *Segments) Week {
 			Probability: a.Probability, Health: a.Health, ARR: jsonfloat.Float(a.ARR), ARRAtRisk: jsonfloat.Float(a.ARRAtRisk),
 			Due: []Touchpoint{},
 		}
-		if g.Health != nil {
-			p.Health = models.Health{Yellow: g.Health.Yellow, Red: g.Health.Red}.Colour(a.Probability)
+		if b.Model != nil {
+			if h, err := CutoffsOf(g, b.Model); err == nil {
+				p.Health = h.Colour(a.Probability)
+			}
 		}
 		for _, d := range g.For(p.RenewalType) {
 			t := Touchpoint{DaysBefore: d, Date: a.RenewalDate.AddDays(-d)}

@@ -72,16 +72,44 @@ type Segment struct {
 	// Touchpoints are days before renewal, keyed by renewal type (Auto,
 	// Signature); a missing type gets DefaultTouchpoints.
 	Touchpoints map[string][]int `yaml:"touchpoints"`
-	// Health, when set, colours the segment's plays by its own cut-offs
-	// instead of the model's: a red in enterprise may start lower.
+	// Health, when set by hand ({yellow, red}), colours the segment's
+	// accounts by its own cut-offs instead of the model's: a red in
+	// enterprise may start lower. "health: learned" asks for the cut-offs
+	// the model learned for the segment (churn train --segments), and is
+	// an error under a model without them; left out, the segment takes
+	// the learned ones when the model has them, else the model's.
 	Health *Cutoffs `yaml:"health"`
 }
 
 // Cutoffs are churn probabilities from which an account is yellow and
-// red.
+// red, or, with Learned, the model's learned cut-offs of the segment.
 type Cutoffs struct {
 	Yellow float64 `yaml:"yellow"`
 	Red    float64 `yaml:"red"`
+	// Learned is "health: learned".
+	Learned bool `yaml:"-"`
+}
+
+// Learned is the word that asks for a segment's learned cut-offs.
+const Learned = "learned"
+
+// UnmarshalYAML reads "learned" or a {yellow, red} mapping.
+func (c *Cutoffs) UnmarshalYAML(unmarshal func(any) error) error {
+	var word string
+	if err := unmarshal(&word); err == nil {
+		if word != Learned {
+			return fmt.Errorf("health %q: want %q or {yellow: P, red: P}", word, Learned)
+		}
+		*c = Cutoffs{Learned: true}
+		return nil
+	}
+	type plain Cutoffs // without this method
+	var p plain
+	if err := unmarshal(&p); err != nil {
+		return err
+	}
+	*c = Cutoffs(p)
+	return nil
 }
 
 // Lead is the segment's lead time in days.
@@ -220,7 +248,7 @@ func (s *Segments) check() *fieldError {
 				return at(key, "max %g is not above min %g", *r.Max, *r.Min)
 			}
 		}
-		if h := g.Health; h != nil && !(h.Yellow > 0 && h.Yellow < h.Red && h.Red < 1) {
+		if h := g.Health; h != nil && !h.Learned && !(h.Yellow > 0 && h.Yellow < h.Red && h.Red < 1) {
 			return at("health", "yellow %g, red %g: want 0 < yellow < red < 1", h.Yellow, h.Red)
 		}
 		if g.LeadDays < 0 || g.LeadDays > 730 {

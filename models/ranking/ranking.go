@@ -72,6 +72,12 @@ type Account struct {
 	MaturityLevel int                  `json:"maturity_level,omitempty"`
 	MaturityName  string               `json:"maturity_name,omitempty"`
 	MaturityLacks []maturity.Criterion `json:"maturity_lacks,omitempty"`
+	// PlaySegment is the account's renewal segment and Cutoffs the health
+	// cut-offs its colours are under, when a segment file was applied
+	// (plays.Apply); both are left out otherwise, the colours being the
+	// model's, Document.Health.
+	PlaySegment string         `json:"play_segment,omitempty"`
+	Cutoffs     *models.Health `json:"cutoffs,omitempty"`
 
 	// Score is the full explanation of the latest score: Base plus the
 	// Contributions (aligned with the model's features) is LogOdds.
@@ -290,6 +296,9 @@ const (
 type Query struct {
 	// Segment keeps one segment; "" keeps all.
 	Segment string
+	// PlaySegment keeps one renewal segment (Account.PlaySegment); ""
+	// keeps all.
+	PlaySegment string
 	// RenewalWithinDays keeps accounts renewing within that many days;
 	// 0 or less keeps all.
 	RenewalWithinDays int
@@ -395,7 +404,7 @@ func (b *Book) Page(q Query) Page {
 
 // keeps reports whether a passes the query's filters.
 func (q Query) keeps(a *Account) bool {
-	return (q.Segment == "" || a.Segment == q.Segment) &&
+	return (q.Segment == "" || a.Segment == q.Segment) && (q.PlaySegment == "" || a.PlaySegment == q.PlaySegment) &&
 		(q.RenewalWithinDays <= 0 || a.DaysToRenewal >= 0 && a.DaysToRenewal <= q.RenewalWithinDays)
 }
 
@@ -408,6 +417,19 @@ func (b *Book) Rank(q Query) []*Account {
 func (b *Book) Account(id string) (*Account, bool) {
 	a, ok := b.index[id]
 	return a, ok
+}
+
+// PlaySegments lists the renewal segments of the ranked accounts, sorted:
+// none unless a segment file was applied.
+func (b *Book) PlaySegments() []string {
+	var segs []string
+	for _, a := range b.Accounts {
+		if a.PlaySegment != "" && !slices.Contains(segs, a.PlaySegment) {
+			segs = append(segs, a.PlaySegment)
+		}
+	}
+	slices.Sort(segs)
+	return segs
 }
 
 // Segments lists the segments of the ranked accounts, sorted.

@@ -71,6 +71,9 @@ func TestBrowser(t *testing.T) {
 		tab := newTab(t, browser)
 		tab.open(ts.URL)
 		tab.checkRanking(ts.URL)
+		if tab.visible("#play-segment-field") {
+			t.Error("the renewal segment filter shows without a segment file")
+		}
 		tab.screenshot("dashboard.png")
 		tab.checkKeyboard()
 	})
@@ -122,6 +125,28 @@ func TestBrowser(t *testing.T) {
 		tab.open(ts.URL)
 		tab.checkAccountMaturity(ts.URL)
 		tab.screenshot("account-maturity.png")
+		tab.checkErrors()
+	})
+	t.Run("renewal segments: filter, colours and totals", func(t *testing.T) {
+		// smb's cut-offs are below every probability: each of its
+		// accounts is red, where the model's cut-offs leave most green.
+		segs, err := plays.ParseSegments("s.yaml", []byte(`
+segments:
+  - name: smb
+    segment: smb
+    health: {yellow: 0.000001, red: 0.000002}
+  - name: big
+    arr: {min: 60000}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := fx.server(t, serve.Config{Segments: segs})
+		tab := newTab(t, browser)
+		tab.open(ts.URL)
+		tab.waitRows("")
+		tab.checkPlaySegments(ts.URL)
+		tab.screenshot("renewal-segments.png")
 		tab.checkErrors()
 	})
 	t.Run("token required", func(t *testing.T) {
@@ -1048,7 +1073,95 @@ type apiRanking struct {
 		History []struct {
 			Week string `json:"week"`
 		} `json:"history"`
+		Health      string         `json:"health"`
+		PlaySegment string         `json:"play_segment"`
+		Cutoffs     *models.Health `json:"cutoffs"`
 	} `json:"accounts"`
+	PlaySegments []string `json:"play_segments"`
+}
+
+// checkPlaySegments checks the renewal segments against the API: the
+// filter offers the API's play_segments, each row shows its account's
+// renewal segment and its chip the cut-offs it is coloured by; choosing
+// a segment keeps its accounts only, in the URL too, with the summary
+// the API's totals for it.
+func (tb *tab) checkPlaySegments(base string) {
+	t := tb.t
+	t.Helper()
+	if !tb.visible("#play-segment-field") {
+		t.Fatal("the renewal segment filter is hidden under a segment file")
+	}
+	doc := fetchRanking(t, base, tb.eval(`location.search`))
+	options := run(tb, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#play-segment option")).map((o) => o.value).filter(Boolean)`))
+	if strings.Join(options, ",") != strings.Join(doc.PlaySegments, ",") || len(options) < 2 {
+		t.Fatalf("renewal segment choices %q; the API's are %q", options, doc.PlaySegments)
+	}
+	type row struct {
+		ID, PlaySegment, Health, Shown, CutoffRed, Title string
+	}
+	rows := func() []row {
+		var rs []row
+		b := run(tb, chromedp.Evaluate[[]byte](`Array.from(document.querySelectorAll("#ranking tbody tr[data-account-id]")).map((tr) => {
+			const chip = tr.querySelector("td.health-cell > .chip");
+			return { ID: tr.dataset.accountId, PlaySegment: tr.dataset.playSegment || "", Health: tr.dataset.health,
+				Shown: tr.querySelector("td.segment .play-segment")?.textContent || "",
+				CutoffRed: chip.dataset.cutoffRed || "", Title: chip.title };
+		})`))
+		if err := json.Unmarshal(b, &rs); err != nil {
+			t.Fatalf("read rows: %v", err)
+		}
+		return rs
+	}
+	api := map[string]int{}
+	for i, a := range doc.Accounts {
+		api[a.ID] = i
+	}
+	for _, r := range rows() {
+		i, ok := api[r.ID]
+		if !ok {
+			t.Fatalf("row %s is not on the API's page", r.ID)
+		}
+		a := doc.Accounts[i]
+		if a.Cutoffs == nil || r.PlaySegment != a.PlaySegment || r.Shown != a.PlaySegment+" renewals" || r.Health != a.Health ||
+			!sameFloat(r.CutoffRed, a.Cutoffs.Red) || !strings.Contains(r.Title, a.PlaySegment+" segment's cut-offs") {
+			t.Errorf("row %+v; the API has %s, %s, cut-offs %+v", r, a.PlaySegment, a.Health, a.Cutoffs)
+		}
+	}
+
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#play-segment"), "smb"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#play-segment").dispatchEvent(new Event("change", {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS(`#ranking[data-state="ready"][data-play-segment="smb"] tbody tr[data-account-id]`)),
+	)
+	if q := tb.eval(`location.search`); !strings.Contains(q, "play_segment=smb") {
+		t.Errorf("the URL %q does not keep the renewal segment", q)
+	}
+	smb := fetchRanking(t, base, "play_segment=smb&limit=250")
+	shown := rows()
+	if len(shown) == 0 || smb.Totals.Accounts == 0 || smb.Totals.Red != smb.Totals.Accounts {
+		t.Fatalf("smb: %d rows; the API's totals %+v, want every account red", len(shown), smb.Totals)
+	}
+	for _, r := range shown {
+		if r.PlaySegment != "smb" || r.Health != "red" {
+			t.Errorf("after filtering by smb, row %+v", r)
+		}
+	}
+	s := summaryCounts(tb)
+	if s["accounts"] != strconv.Itoa(smb.Totals.Accounts) || s["red"] != strconv.Itoa(smb.Totals.Red) || s["yellow"] != "0" {
+		t.Errorf("summary %v; the API's smb totals are %+v", s, smb.Totals)
+	}
+}
+
+// summaryCounts reads the summary's counts as the page holds them.
+func summaryCounts(tb *tab) map[string]string {
+	b := run(tb, chromedp.Evaluate[[]byte](`(() => { const d = document.querySelector("#summary").dataset;
+		return { accounts: d.accounts, red: d.red, yellow: d.yellow }; })()`))
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		tb.t.Fatalf("read summary: %v", err)
+	}
+	return m
 }
 
 func fetchRanking(t *testing.T, base, query string) apiRanking {

@@ -153,10 +153,11 @@ function capitalize(s) {
 // ---------------------------------------------------------------- pieces
 
 // chip is the health colour as a labelled pill: the word is there for
-// anyone who cannot tell the colours apart.
-function chip(health) {
+// anyone who cannot tell the colours apart. attrs, when given, are more
+// attributes of the pill.
+function chip(health, attrs = {}) {
   const known = health === "red" || health === "yellow" || health === "green";
-  return el("span", { class: ["chip", known && "chip-" + health] },
+  return el("span", { ...attrs, class: ["chip", known && "chip-" + health] },
     el("span", { class: "dot", "aria-hidden": "true" }), capitalize(health || "unknown"));
 }
 
@@ -173,13 +174,28 @@ function levelChip(level, name) {
   }, `${level} ${name || ""}`.trim());
 }
 
+// healthChip is a ranked account's health chip. Under a segment file the
+// account is coloured by its renewal segment's cut-offs, which the
+// chip's title gives and its data attributes carry.
+function healthChip(a) {
+  const c = a.cutoffs;
+  if (!c) {
+    return chip(a.health);
+  }
+  return chip(a.health, {
+    title: `${capitalize(a.health)} under the ${a.play_segment} segment's cut-offs: red at ${percent(c.red)} or more, yellow at ${percent(c.yellow)} or more (${c.rule})`,
+    "data-cutoff-red": String(c.red), "data-cutoff-yellow": String(c.yellow),
+  });
+}
+
 // GROUP_LABELS are the signal groups' short names, in the API's order.
 const GROUP_LABELS = { product_use: "Product", support: "Support", financial: "Billing", account: "Account" };
 
 // groupChips is an account's health by signal group as a row of small
 // chips, so a reader sees "red because of support and billing, product
 // use is fine". Each chip's colour is the group's own health (the base
-// plus that group alone, under the model's cut-offs); its title gives the
+// plus that group alone, under the account's cut-offs: its renewal
+// segment's under a segment file, else the model's); its title gives the
 // sub-score in log-odds.
 function groupChips(groups) {
   return el("div", { class: "group-chips" }, (groups || []).map((g) => {
@@ -945,6 +961,7 @@ class Dashboard {
     };
     const whole = (v) => /^\d+$/.test(v);
     set("segment", "segment");
+    set("play-segment", "play_segment");
     set("renewal", "renewal_within_days");
     set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
     set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
@@ -964,6 +981,10 @@ class Dashboard {
     const renewal = $("renewal").value.trim();
     if (segment) {
       q.set("segment", segment);
+    }
+    const playSegment = $("play-segment").value;
+    if (playSegment) {
+      q.set("play_segment", playSegment);
     }
     if (renewal !== "" && Number(renewal) > 0) {
       q.set("renewal_within_days", String(Math.floor(Number(renewal))));
@@ -1048,13 +1069,16 @@ class Dashboard {
       chip("red"), ` at ${percent(h.red)} or more · `,
       chip("yellow"), ` at ${percent(h.yellow)} or more · `,
       chip("green"), " below. ",
-      el("span", { class: "muted" }, capitalize(h.rule) + "."));
+      el("span", { class: "muted" }, capitalize(h.rule) + "."),
+      doc.play_segments && el("span", { class: "muted" },
+        "Each account is coloured by its renewal segment's own cut-offs instead: its health chip's title gives them."));
 
     this.fillSegments(doc.segments, q.get("segment") || "");
+    this.fillPlaySegments(doc.play_segments, q.get("play_segment") || "");
 
     const open = $("detail").hidden ? null : $("detail").dataset.accountId;
     const rows = doc.accounts.map((a, i) => el("tr", {
-      tabindex: 0, "data-account-id": a.account_id, "data-health": a.health,
+      tabindex: 0, "data-account-id": a.account_id, "data-health": a.health, "data-play-segment": a.play_segment,
       class: a.account_id === open && "selected", "aria-current": a.account_id === open ? "true" : null,
     },
     el("td", { class: "num muted" }, doc.offset + i + 1),
@@ -1062,11 +1086,10 @@ class Dashboard {
     el("td", { class: "num probability", "data-probability": String(a.churn_probability) },
       el("span", { class: "meter", "aria-hidden": "true" }, meter(a.churn_probability, a.health)),
       percent(a.churn_probability)),
-    // The maturity level sits under the health chips rather than in a
-    // column of its own: the ranking already fills a 1400 px window.
-    el("td", { class: "health-cell" }, chip(a.health), groupChips(a.groups),
+    el("td", { class: "health-cell" }, healthChip(a), groupChips(a.groups),
       this.maturityOn && el("div", { class: "maturity-cell" }, levelChip(a.maturity_level, a.maturity_name))),
-    el("td", { class: "segment" }, a.segment || DASH),
+    el("td", { class: "segment" }, a.segment || DASH,
+      a.play_segment && el("span", { class: "play-segment", title: "Renewal segment, from the segment file" }, `${a.play_segment} renewals`)),
     el("td", { class: "num" }, money(a.arr)),
     el("td", { class: "num strong" }, money(a.arr_at_risk)),
     el("td", {}, renewal(a)),
@@ -1077,6 +1100,7 @@ class Dashboard {
     const table = $("ranking");
     table.tBodies[0].replaceChildren(...rows);
     table.dataset.segment = q.get("segment") || "";
+    table.dataset.playSegment = q.get("play_segment") || "";
     table.dataset.count = String(doc.count);
     table.dataset.offset = String(doc.offset);
     $("col-probability").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "none" : "descending");
@@ -1121,6 +1145,22 @@ class Dashboard {
       return;
     }
     select.replaceChildren(...want.map((s) => el("option", { value: s }, s === "" ? "All segments" : s)));
+    select.value = current;
+  }
+
+  // fillPlaySegments offers the renewal segments, when the server has a
+  // segment file; the filter is hidden without one.
+  fillPlaySegments(segments, current) {
+    $("play-segment-field").hidden = !segments;
+    const select = $("play-segment");
+    const want = ["", ...(segments || [])];
+    if (current !== "" && !want.includes(current)) {
+      want.push(current);
+    }
+    if (Array.from(select.options).map((o) => o.value).join("\n") === want.join("\n")) {
+      return;
+    }
+    select.replaceChildren(...want.map((s) => el("option", { value: s }, s === "" ? "All renewal segments" : s)));
     select.value = current;
   }
 
