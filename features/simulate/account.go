@@ -20,6 +20,9 @@ type account struct {
 
 	// Contract and revenue.
 	monthly bool
+	// renewalType is features.RenewalAuto or RenewalSignature (see
+	// renewalType).
+	renewalType string
 	renewal features.Date // next renewal, on or after the current week
 	seats   int64
 	price   float64 // yearly price per seat
