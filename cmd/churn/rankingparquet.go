@@ -16,7 +16,9 @@ import (
 // explain a score without the model: its version, log-odds and base value.
 // The CSV's signal-group columns follow (groupCSVHeader), then one
 // contribution column per model feature (contributionPrefix plus
-// the feature's name); base plus the contributions is the log-odds.
+// the feature's name); base plus the contributions is the log-odds. When
+// the snapshots had a renewal_type column, a renewal_type column (null when
+// unknown) comes last.
 var rankingParquetColumns = []string{
 	"account_id", "churn_probability", "health", "segment", "arr", "arr_at_risk",
 	"renewal_date", "days_to_renewal", "change", "driver_1", "driver_2", "driver_3", "week",
@@ -37,7 +39,7 @@ func (g *rankingGroup) Fields() []parquet.Field { return g.fields }
 
 // rankingSchema returns the Parquet schema of a ranking of the model's
 // features.
-func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
+func rankingSchema(featureNames []string, renewalType bool) (*parquet.Schema, []string, error) {
 	str := func() parquet.Node { return parquet.Encoded(parquet.String(), &parquet.RLEDictionary) }
 	date := func() parquet.Node { return parquet.Encoded(parquet.Date(), &parquet.RLEDictionary) }
 	num := func() parquet.Node { return parquet.Optional(parquet.Leaf(parquet.DoubleType)) }
@@ -59,6 +61,10 @@ func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
 	for _, f := range featureNames {
 		names = append(names, contributionPrefix+f)
 		nodes = append(nodes, num())
+	}
+	if renewalType {
+		names = append(names, colRenewalType)
+		nodes = append(nodes, parquet.Optional(str()))
 	}
 	g := &rankingGroup{Group: make(parquet.Group, len(names))}
 	pos := make(map[string]int, len(names))
@@ -82,7 +88,7 @@ func rankingSchema(featureNames []string) (*parquet.Schema, []string, error) {
 // the parts of one run, concatenated and sorted by churn_probability
 // (descending) then account_id, are the whole ranking.
 func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
-	schema, names, err := rankingSchema(b.Model.Features)
+	schema, names, err := rankingSchema(b.Model.Features, b.HasRenewalType)
 	if err != nil {
 		return err
 	}
@@ -152,6 +158,9 @@ func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Accou
 		}
 		for _, c := range a.Score.Contributions {
 			optNum(c)
+		}
+		if b.HasRenewalType {
+			optStr(a.RenewalType)
 		}
 		batch[0] = row
 		if _, err := pw.WriteRows(batch); err != nil {
