@@ -15,9 +15,13 @@ import (
 // crmColumns are the columns of a CRM import file (churn score --format
 // crm), in one order for every CRM: external account id, churn
 // probability, health, top drivers as text, renewal date, model version
-// and scored at.
+// and scored at, then the renewal type when the snapshots had one.
 type crmColumns struct {
 	ID, Probability, Health, Drivers, Renewal, ModelVersion, ScoredAt string
+	// RenewalType is written (auto, signature, or empty when unknown;
+	// capitalised with Title) only for snapshots with a renewal_type
+	// column, so other files keep their columns.
+	RenewalType string
 	// Percent writes the probability as a percentage (42.5 for 42.5%), as
 	// a Salesforce Percent field takes it; otherwise as a fraction.
 	Percent bool
@@ -33,12 +37,12 @@ var crms = map[string]crmColumns{
 	"salesforce": {
 		ID: "External_Account_Id__c", Probability: "Churn_Probability__c", Health: "Churn_Health__c",
 		Drivers: "Churn_Top_Drivers__c", Renewal: "Renewal_Date__c", ModelVersion: "Churn_Model_Version__c",
-		ScoredAt: "Churn_Scored_At__c", Percent: true, Title: true,
+		ScoredAt: "Churn_Scored_At__c", RenewalType: "Renewal_Type__c", Percent: true, Title: true,
 	},
 	"hubspot": {
 		ID: "external_account_id", Probability: "churn_probability", Health: "churn_health",
 		Drivers: "churn_top_drivers", Renewal: "renewal_date", ModelVersion: "churn_model_version",
-		ScoredAt: "churn_scored_at",
+		ScoredAt: "churn_scored_at", RenewalType: "renewal_type",
 	},
 }
 
@@ -62,7 +66,11 @@ func writeCRM(w io.Writer, crm string, b *ranking.Book, accounts []*ranking.Acco
 		return fmt.Errorf("CRM %q: want one of %s", crm, strings.Join(crmNames(), ", "))
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{c.ID, c.Probability, c.Health, c.Drivers, c.Renewal, c.ModelVersion, c.ScoredAt}); err != nil {
+	header := []string{c.ID, c.Probability, c.Health, c.Drivers, c.Renewal, c.ModelVersion, c.ScoredAt}
+	if b.HasRenewalType {
+		header = append(header, c.RenewalType)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	at := scoredAt.UTC().Format(time.RFC3339)
@@ -83,7 +91,15 @@ func writeCRM(w io.Writer, crm string, b *ranking.Book, accounts []*ranking.Acco
 		if a.DaysToRenewal >= 0 {
 			renewal = a.RenewalDate.String()
 		}
-		if err := cw.Write([]string{a.AccountID, p, health, strings.Join(ds, "; "), renewal, b.Model.Version, at}); err != nil {
+		rec := []string{a.AccountID, p, health, strings.Join(ds, "; "), renewal, b.Model.Version, at}
+		if b.HasRenewalType {
+			typ := a.RenewalType
+			if c.Title {
+				typ = capitalize(typ)
+			}
+			rec = append(rec, typ)
+		}
+		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
