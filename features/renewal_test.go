@@ -26,6 +26,7 @@ func TestParseRenewalType(t *testing.T) {
 		{"NA", "", false},
 		{"null", "", false},
 		{"   ", "", false},
+		{" NA ", "", false},
 		{"monthly", "", true},
 		{"auto-renewing", "", true},
 		{"1", "", true},

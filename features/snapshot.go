@@ -157,17 +157,16 @@ var ErrRenewalType = errors.New("unknown renewal type")
 // Anything else wraps ErrRenewalType: a typo silently read as unknown
 // would put the account on the wrong touchpoints.
 func ParseRenewalType(cell string) (string, error) {
-	if IsMissing(cell) {
+	t := strings.TrimSpace(cell)
+	if IsMissing(t) {
 		return "", nil
 	}
-	switch strings.ToLower(strings.TrimSpace(cell)) {
+	switch strings.ToLower(t) {
 	case "auto", "auto-renew", "auto_renew", "autorenew", "auto renew",
 		"auto-renewal", "auto_renewal", "auto renewal", "evergreen":
 		return RenewalAuto, nil
 	case "signature", "manual", "manual-renewal", "manual_renewal", "manual renewal":
 		return RenewalSignature, nil
-	case "":
-		return "", nil
 	}
 	return "", fmt.Errorf("%w %q: want %s or %s (or a missing value)", ErrRenewalType, excerptCell(cell), RenewalAuto, RenewalSignature)
 }
