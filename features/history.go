@@ -31,10 +31,13 @@ type history struct {
 
 	// Attributes as of the latest row, carried forward over empty cells:
 	// the last known value is what a person would have known that week.
-	arr      float64
-	segment  string
-	renewal  Date
-	segIndex int16 // segment's index in the table's segments, -1 for none
+	arr     float64
+	segment string
+	renewal Date
+	// renewalType is "", RenewalAuto or RenewalSignature: constants, so
+	// keeping it costs no copy of the reader's buffer.
+	renewalType string
+	segIndex    int16 // segment's index in the table's segments, -1 for none
 
 	// recent holds the rows within the last 12 weeks, oldest first, or
 	// within the last 26 when the layout has the 26-week baselines: the
@@ -140,6 +143,9 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	}
 	if s.RenewalDate != NoDate {
 		h.renewal = s.RenewalDate
+	}
+	if s.RenewalType != "" {
+		h.renewalType = s.RenewalType
 	}
 
 	if h.raw.push(RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices}); h.raw.n > recentRaw {

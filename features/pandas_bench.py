@@ -60,7 +60,7 @@ def build(df):
 
 
 KNOWN = {"account_id", "week", "logins", "frequency", "recency_days", "sla_breaches",
-         "overdue_invoices", "churned", "arr", "segment", "renewal_date"}
+         "overdue_invoices", "churned", "arr", "segment", "renewal_date", "renewal_type"}
 
 
 def main():

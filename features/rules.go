@@ -134,6 +134,11 @@ func (r *rowRules) Next(s *Snapshot) error {
 		}
 		r.lastSegment = s.Segment
 	}
+	if s.RenewalType != "" && s.RenewalType != RenewalAuto && s.RenewalType != RenewalSignature {
+		// Readers parse the cell with ParseRenewalType; this guards a
+		// reader that does not, as a play would pick touchpoints by it.
+		return &InputError{File: r.file, Row: s.Row, Column: ColRenewalType, Err: fmt.Errorf("%w %q", ErrRenewalType, s.RenewalType)}
+	}
 	if s.Week == NoDate {
 		return &InputError{File: r.file, Row: s.Row, Column: ColWeek, Err: errors.New("no week")}
 	}

@@ -47,6 +47,8 @@ func TestRowRules(t *testing.T) {
 			`mem.csv: row 3: column "segment": segment is 257 bytes long, more than the 256 allowed`},
 		{"control in segment", func(s *Snapshot) { s.Segment = "smb\n" },
 			`mem.csv: row 3: column "segment": segment "smb\n" holds the control character U+000A at byte 3`},
+		{"unparsed renewal type", func(s *Snapshot) { s.RenewalType = "Auto" },
+			`mem.csv: row 3: column "renewal_type": unknown renewal type "Auto"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rows := numberRows(weekly("a", monday, 3))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Snapshot is one account's week, with the contract's columns.
@@ -27,6 +28,11 @@ type Snapshot struct {
 	Segment string
 	// RenewalDate is the next contract renewal, NoDate when unknown.
 	RenewalDate Date
+	// RenewalType is how the contract renews: RenewalAuto,
+	// RenewalSignature, or "" when unknown. Readers give it through
+	// ParseRenewalType, so it is always one of the three. It is not a
+	// model feature: it picks the renewal play's touchpoints.
+	RenewalType string
 	// Extra holds the extra numeric columns, in Schema.Extras order; NaN
 	// marks an empty cell.
 	Extra []float64
@@ -50,6 +56,7 @@ const (
 	ColARR             = "arr"
 	ColSegment         = "segment"
 	ColRenewalDate     = "renewal_date"
+	ColRenewalType     = "renewal_type"
 )
 
 // RequiredColumns lists the columns every snapshot file must have.
@@ -64,6 +71,10 @@ type Schema struct {
 	HasARR     bool
 	HasSegment bool
 	HasRenewal bool
+	// HasRenewalType reports a renewal_type column. It comes after
+	// renewal_date when a writer emits it, and only when present, so a
+	// file without one is written as before.
+	HasRenewalType bool
 	// Extras names the extra numeric columns, in file order.
 	Extras []string
 }
@@ -83,6 +94,9 @@ func (s Schema) Columns() []string {
 	}
 	if s.HasRenewal {
 		cols = append(cols, ColRenewalDate)
+	}
+	if s.HasRenewalType {
+		cols = append(cols, ColRenewalType)
 	}
 	return append(cols, s.Extras...)
 }
@@ -119,6 +133,44 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
+// Renewal types: how a contract renews, the snapshot's renewal_type.
+const (
+	// RenewalAuto renews unless the customer cancels.
+	RenewalAuto = "auto"
+	// RenewalSignature ends unless the customer signs again.
+	RenewalSignature = "signature"
+)
+
+// ErrRenewalType is wrapped by errors about a renewal_type cell that
+// ParseRenewalType does not know.
+var ErrRenewalType = errors.New("unknown renewal type")
+
+// ParseRenewalType reads a renewal_type cell, in any case and with
+// surrounding spaces ignored. A missing value (see IsMissing) is unknown,
+// "". The spellings CRMs commonly export are accepted:
+//
+//   - RenewalAuto: auto, auto-renew, auto_renew, autorenew, auto renew,
+//     auto-renewal, auto_renewal, auto renewal, evergreen.
+//   - RenewalSignature: signature, manual, manual-renewal,
+//     manual_renewal, manual renewal.
+//
+// Anything else wraps ErrRenewalType: a typo silently read as unknown
+// would put the account on the wrong touchpoints.
+func ParseRenewalType(cell string) (string, error) {
+	t := strings.TrimSpace(cell)
+	if IsMissing(t) {
+		return "", nil
+	}
+	switch strings.ToLower(t) {
+	case "auto", "auto-renew", "auto_renew", "autorenew", "auto renew",
+		"auto-renewal", "auto_renewal", "auto renewal", "evergreen":
+		return RenewalAuto, nil
+	case "signature", "manual", "manual-renewal", "manual_renewal", "manual renewal":
+		return RenewalSignature, nil
+	}
+	return "", fmt.Errorf("%w %q: want %s or %s (or a missing value)", ErrRenewalType, excerptCell(cell), RenewalAuto, RenewalSignature)
+}
+
 // ErrNegativeCount is wrapped by errors about a negative count.
 var ErrNegativeCount = errors.New("negative count")
 
@@ -149,6 +201,9 @@ func (s *Snapshot) Check(schema Schema) error {
 	}
 	if schema.HasARR && (s.ARR < 0 || math.IsInf(s.ARR, 0)) {
 		return fmt.Errorf("%s: %v is not a number >= 0", ColARR, s.ARR)
+	}
+	if s.RenewalType != "" && s.RenewalType != RenewalAuto && s.RenewalType != RenewalSignature {
+		return fmt.Errorf("%s: %q is not %q, %q or empty", ColRenewalType, s.RenewalType, RenewalAuto, RenewalSignature)
 	}
 	if len(s.Extra) != len(schema.Extras) {
 		return fmt.Errorf("%d extra values for %d extra columns", len(s.Extra), len(schema.Extras))

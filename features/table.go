@@ -72,6 +72,9 @@ type Account struct {
 	ARR         float64 // NaN when unknown
 	Segment     string
 	RenewalDate Date // NoDate when unknown
+	// RenewalType is the latest renewal type reported, "" when none was:
+	// RenewalAuto or RenewalSignature. It is no feature of the model.
+	RenewalType string
 	// LastRow is the table row of the latest snapshot.
 	LastRow int
 	// Recent holds the last twelve snapshots' behaviour, oldest first.
@@ -94,6 +97,9 @@ type Table struct {
 	// HasChurned reports whether the file had a churned column, without
 	// which rows cannot be labelled.
 	HasChurned bool
+	// HasRenewalType reports whether the file had a renewal_type column:
+	// outputs then carry the accounts' renewal types, even unknown ones.
+	HasRenewalType bool
 	// UnknownSegments lists, when the spec was given (scoring), the
 	// segments of accounts that the spec does not know, by name: those
 	// accounts get every segment indicator 0, which a caller should say.
@@ -237,7 +243,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	if err != nil {
 		return nil, err
 	}
-	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, keepWeeks: max(opt.KeepWeeks, 0)}
+	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, HasRenewalType: schema.HasRenewalType, keepWeeks: max(opt.KeepWeeks, 0)}
 	t.layout = newRowLayout(spec)
 	t.x.width = t.layout.width
 	if opt.Spill && opt.KeepWeeks > 0 {
@@ -401,7 +407,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	for i, h := range hists {
 		t.Accounts[i] = Account{
 			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
-			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw.values(),
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, RenewalType: h.renewalType, LastRow: lastRow[i], Recent: h.raw.values(),
 		}
 	}
 	if inferSegments {

@@ -38,14 +38,16 @@ func TestScoreCRM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// churn gen writes a renewal_type column: the file ends with it.
 	if len(rows) != len(ranked) || strings.Join(rows[0], ",") !=
-		"external_account_id,churn_probability,churn_health,churn_top_drivers,renewal_date,churn_model_version,churn_scored_at" {
+		"external_account_id,churn_probability,churn_health,churn_top_drivers,renewal_date,churn_model_version,churn_scored_at,renewal_type" ||
+		ranked[0][len(ranked[0])-1] != "renewal_type" {
 		t.Fatalf("crm file:\n%s", out)
 	}
 	for i := 1; i < len(rows); i++ {
 		r, want := rows[i], ranked[i]
 		if r[0] != want[0] || r[2] != want[2] || r[4] != want[6] || !close4(r[1], want[1]) ||
-			!strings.HasPrefix(r[3], want[9]) || !strings.HasPrefix(r[5], "logistic-") {
+			!strings.HasPrefix(r[3], want[9]) || !strings.HasPrefix(r[5], "logistic-") || r[7] != want[len(want)-1] || r[7] == "" {
 			t.Errorf("row %d %v; the ranking's %v", i, r, want)
 		}
 		if _, err := time.Parse(time.RFC3339, r[6]); err != nil || !strings.HasSuffix(r[6], "Z") {

@@ -30,6 +30,7 @@ func TestInputRules(t *testing.T) {
 	future := writeFile(t, "future.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\na,2099-01-05,1,1,1,0,0,0\n")
 	empty := writeFile(t, "empty.csv", snapshotHeader)
 	badID := writeFile(t, "id.csv", snapshotHeader+"a,2024-01-01,1,1,1,0,0,0\n\"b \",2024-01-01,1,1,1,0,0,0\n")
+	badType := writeFile(t, "type.csv", strings.TrimSuffix(snapshotHeader, "\n")+",renewal_type\na,2024-01-01,1,1,1,0,0,0,Auto-Renew\nb,2024-01-01,1,1,1,0,0,0,yearly\n")
 	out := filepath.Join(t.TempDir(), "out")
 	for _, c := range []struct {
 		name string
@@ -52,6 +53,8 @@ func TestInputRules(t *testing.T) {
 		{"validate: header only", []string{"validate", "--snapshots", empty}, 1, "empty.csv: the file has a header but no rows"},
 		{"validate: bad account id", []string{"validate", "--snapshots", badID}, 1,
 			`id.csv: row 3: column "account_id": account id "b " ends with white space`},
+		{"validate: bad renewal type", []string{"validate", "--snapshots", badType}, 1,
+			`type.csv: row 3: column "renewal_type": unknown renewal type "yearly": want auto or signature`},
 		{"gen: weeks after this week", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--weeks", "3000"}, 2,
 			"--weeks 3000 from --start 2023-01-02 ends on 2080-06-24, after this week"},
 		{"gen: start not a Monday", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "2023-01-03"}, 2,

@@ -181,7 +181,8 @@ Run "churn <command> --help" for a command's flags.
 Snapshot files are Parquet (*.parquet) or CSV (anything else), with the
 columns listed in the product contract: account_id, week, logins, frequency,
 recency_days, sla_breaches, overdue_invoices, and optionally churned, arr,
-segment, renewal_date and any extra numeric columns.
+segment, renewal_date, renewal_type (auto or signature) and any extra
+numeric columns.
 `)
 }
 

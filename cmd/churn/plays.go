@@ -27,10 +27,12 @@ the next one, riskiest ARR first (churn probability x ARR).
 --segments FILE is a YAML segment file: segments picked by the segment
 column, an ARR range and a team-size (seats column) range, the first match
 winning, each with lead_days and touchpoints for signature and auto
-contracts. Snapshots carry no renewal type, so every contract follows its
-segment's signature list. A segment's health is its own cut-offs set by hand
-({yellow, red}), or those churn train --segments learned for it ("learned",
-or health left out under a model that has them); else the model's.`)
+contracts. A contract follows its segment's list for its renewal type, the
+snapshots' renewal_type column (auto or signature); one of unknown type, or
+of a file without the column, follows the signature list. A segment's health
+is its own cut-offs set by hand ({yellow, red}), or those churn train
+--segments learned for it ("learned", or health left out under a model that
+has them); else the model's.`)
 	snapshots := fs.String("snapshots", "", "snapshot file (.parquet or .csv)")
 	modelDir := fs.String("model", "", "model directory written by \"churn train\"")
 	segFile := fs.String("segments", "", "YAML segment file (default: one segment, 120 days, 120/90/60/30)")
@@ -135,7 +137,7 @@ func writePlaysTable(w io.Writer, wk plays.Week, window int) error {
 	fmt.Fprintf(w, "Renewal plays, week of %s: %d accounts in their renewal window, %d with a touchpoint due\n\n",
 		wk.Week, window, due)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tSEGMENT\tRENEWAL\tDAYS\tCHURN\tHEALTH\tARR AT RISK\tDUE THIS WEEK\tNEXT")
+	fmt.Fprintln(tw, "ACCOUNT\tSEGMENT\tTYPE\tRENEWAL\tDAYS\tCHURN\tHEALTH\tARR AT RISK\tDUE THIS WEEK\tNEXT")
 	for _, p := range wk.Plays {
 		d := touchpoints(p.Due)
 		if d == "" {
@@ -145,7 +147,7 @@ func writePlaysTable(w io.Writer, wk plays.Week, window int) error {
 		if n == "" {
 			n = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f%%\t%s\t%s\t%s\t%s\n", p.AccountID, p.Segment, p.RenewalDate,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.1f%%\t%s\t%s\t%s\t%s\n", p.AccountID, p.Segment, p.RenewalType, p.RenewalDate,
 			p.DaysToRenewal, 100*p.Probability, p.Health, money(float64(p.ARRAtRisk)), d, n)
 	}
 	return tw.Flush()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -132,6 +133,8 @@ segments:
 		t.Errorf("table: %s", table)
 	}
 
+	checkPlaysByRenewalType(t, dir, snap, model)
+
 	// A bad segment file is refused naming file, line and field.
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("segments:\n  - name: x\n    lead_days: 30\n    touchpoints:\n      signature: [60]\n"), 0o644)
@@ -140,5 +143,101 @@ segments:
 	}
 	if code, _, stderr := churn(t, "serve", "--snapshots", snap, "--model", model, "--segments", bad); code == 0 || !strings.Contains(stderr, bad+`:5: segment "x"`) {
 		t.Errorf("serve with a bad segment file: exit %d, %s", code, stderr)
+	}
+}
+
+// checkPlaysByRenewalType lists the plays of a generated book, whose
+// accounts are auto or signature, under a segment file with a touchpoint
+// every week for each type, three days apart: every account in the window
+// has one due, from its own type's list, so an auto account and a
+// signature account renewing the same day get different touchpoints due.
+func checkPlaysByRenewalType(t *testing.T, dir, snap, model string) {
+	t.Helper()
+	var sig, auto []string
+	for d := 364; d >= 0; d -= 7 {
+		sig = append(sig, strconv.Itoa(d))
+		if d >= 7 {
+			auto = append(auto, strconv.Itoa(d-3))
+		}
+	}
+	typed := filepath.Join(dir, "typed.yaml")
+	if err := os.WriteFile(typed, []byte("segments:\n  - name: year\n    lead_days: 364\n    touchpoints:\n"+
+		"      signature: ["+strings.Join(sig, ", ")+"]\n      auto: ["+strings.Join(auto, ", ")+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var scored struct {
+		Accounts []struct {
+			ID          string `json:"account_id"`
+			RenewalType string `json:"renewal_type"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(mustChurn(t, "score", "--snapshots", snap, "--model", model, "--format", "json")), &scored); err != nil {
+		t.Fatal(err)
+	}
+	typeOf := map[string]string{}
+	for _, a := range scored.Accounts {
+		typeOf[a.ID] = a.RenewalType
+	}
+	var got struct {
+		Plays []struct {
+			ID          string        `json:"account_id"`
+			RenewalType string        `json:"renewal_type"`
+			Renewal     features.Date `json:"renewal_date"`
+			Days        int           `json:"days_to_renewal"`
+			Due         []struct {
+				DaysBefore int `json:"days_before"`
+			} `json:"due"`
+		} `json:"plays"`
+	}
+	if err := json.Unmarshal([]byte(mustChurn(t, "plays", "--snapshots", snap, "--model", model, "--segments", typed, "--format", "json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	// due[renewal date][renewal type] is the touchpoint due, in days before.
+	due := map[features.Date]map[string]int{}
+	for _, p := range got.Plays {
+		if p.RenewalType != typeOf[p.ID] || p.RenewalType != features.RenewalAuto && p.RenewalType != features.RenewalSignature {
+			t.Fatalf("%s: play of renewal type %q, the ranking says %q", p.ID, p.RenewalType, typeOf[p.ID])
+		}
+		if len(p.Due) == 0 && p.RenewalType == features.RenewalAuto && p.Days < 4 {
+			continue // the auto list ends 4 days before the renewal
+		}
+		if len(p.Due) != 1 {
+			t.Fatalf("%s (%s, %d days): %d touchpoints due, want 1", p.ID, p.RenewalType, p.Days, len(p.Due))
+		}
+		d := p.Due[0].DaysBefore
+		if auto := d%7 == 4; auto != (p.RenewalType == features.RenewalAuto) {
+			t.Errorf("%s (%s) has the %d-day touchpoint due, from the other type's list", p.ID, p.RenewalType, d)
+		}
+		if due[p.Renewal] == nil {
+			due[p.Renewal] = map[string]int{}
+		}
+		due[p.Renewal][p.RenewalType] = d
+	}
+	pairs := 0
+	for r, byType := range due {
+		a, okA := byType[features.RenewalAuto]
+		s, okS := byType[features.RenewalSignature]
+		if okA && okS {
+			pairs++
+			if a == s {
+				t.Errorf("renewal %s: auto and signature accounts both have the %d-day touchpoint due", r, a)
+			}
+		}
+	}
+	if pairs == 0 {
+		t.Errorf("no renewal date has both an auto and a signature account among %d plays: the test data should", len(got.Plays))
+	}
+
+	// The CSV and the table say the type too.
+	rows, err := csv.NewReader(strings.NewReader(mustChurn(t, "plays", "--snapshots", snap, "--model", model, "--segments", typed, "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 2 || rows[0][2] != "renewal_type" || rows[1][2] != got.Plays[0].RenewalType {
+		t.Errorf("CSV renewal types: %q", rows[:min(2, len(rows))])
+	}
+	table := mustChurn(t, "plays", "--snapshots", snap, "--model", model, "--segments", typed)
+	if !strings.Contains(table, "TYPE") || !strings.Contains(table, " auto ") || !strings.Contains(table, " signature ") {
+		t.Errorf("table without renewal types:\n%s", table)
 	}
 }

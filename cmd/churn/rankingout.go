@@ -35,6 +35,25 @@ func groupCSVHeader() []string {
 	return h
 }
 
+// colRenewalType heads the ranking's renewal type column, in the CSV,
+// table and Parquet outputs of snapshots that had a renewal_type column.
+const colRenewalType = features.ColRenewalType
+
+// renewalTypeColumn is the ranking's renewal_type column: auto or
+// signature, empty when the account's is unknown.
+var renewalTypeColumn = column{colRenewalType, func(a *ranking.Account) string { return a.RenewalType }}
+
+// rankingColumns returns the optional columns of a ranking's CSV and
+// table: the renewal type when the snapshots had one, then extra. A
+// ranking of snapshots without a renewal_type column keeps its columns as
+// they were.
+func rankingColumns(b *ranking.Book, extra []column) []column {
+	if !b.HasRenewalType {
+		return extra
+	}
+	return append([]column{renewalTypeColumn}, extra...)
+}
+
 // column is an optional column of the ranking's CSV and table, after the
 // others: its heading and each account's value.
 type column struct {

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"io"
 	"math"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/churnlabs/churn/features/publish"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
@@ -80,5 +85,52 @@ func TestRankingOutputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRankingRenewalType checks the renewal_type column of churn score's
+// CSV, table and Parquet: there, auto or signature or empty (null), when
+// the snapshots had the column, and not there otherwise.
+func TestRankingRenewalType(t *testing.T) {
+	for _, has := range []bool{true, false} {
+		b := rankedBook()
+		b.Model.Features = []string{features.LoginsMean4w}
+		for _, a := range b.Accounts {
+			a.Score.Contributions = []float64{0.25}
+		}
+		b.HasRenewalType = has
+		b.Accounts[0].RenewalType = features.RenewalAuto // c's is unknown
+		var csvOut, table bytes.Buffer
+		if err := writeRankingCSV(&csvOut, b.Accounts, rankingColumns(b, nil)...); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeRankingTable(&table, b, b.Accounts, rankingColumns(b, nil)...); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "r.parquet")
+		if err := publish.File(path, func(w io.Writer) error { return writeRankingParquet(w, b, b.Accounts) }); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&csvOut).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pq := readRankingParquet(t, path)
+		last := func(r []string) string { return r[len(r)-1] }
+		if has {
+			if last(rows[0]) != "renewal_type" || last(rows[1]) != "auto" || last(rows[2]) != "" {
+				t.Errorf("CSV renewal types %q, %q, %q", last(rows[0]), last(rows[1]), last(rows[2]))
+			}
+			if last(pq[0]) != "renewal_type" || last(pq[1]) != "auto" || last(pq[2]) != "null" {
+				t.Errorf("Parquet renewal types %q, %q, %q", last(pq[0]), last(pq[1]), last(pq[2]))
+			}
+			if !strings.Contains(table.String(), "renewal_type") || !strings.Contains(table.String(), " auto") {
+				t.Errorf("table without renewal types:\n%s", table.String())
+			}
+			continue
+		}
+		if len(rows[0]) != len(rankingCSVHeader) || slices.Contains(pq[0], "renewal_type") || strings.Contains(table.String(), "renewal_type") {
+			t.Errorf("a renewal_type column without the snapshots' column: CSV %q, Parquet %q", rows[0], pq[0])
+		}
 	}
 }

@@ -16,7 +16,9 @@ import (
 // explain a score without the model: its version, log-odds and base value.
 // The CSV's signal-group columns follow (groupCSVHeader), then one
 // contribution column per model feature (contributionPrefix plus
-// the feature's name); base plus the contributions is the log-odds.
+// the feature's name); base plus the contributions is the log-odds. When
+// the snapshots had a renewal_type column, a renewal_type column (null when
+// unknown) comes last.
 var rankingParquetColumns = []string{
 	"account_id", "churn_probability", "health", "segment", "arr", "arr_at_risk",
 	"renewal_date", "days_to_renewal", "change", "driver_1", "driver_2", "driver_3", "week",
@@ -40,8 +42,9 @@ func (g *rankingGroup) Fields() []parquet.Field { return g.fields }
 var segmentParquetColumns = []string{"play_segment", "health_yellow", "health_red"}
 
 // rankingSchema returns the Parquet schema of a ranking of the model's
-// features, with segmentParquetColumns last when segmented.
-func rankingSchema(featureNames []string, segmented bool) (*parquet.Schema, []string, error) {
+// features, with the renewal type when the snapshots had one and
+// segmentParquetColumns last when segmented.
+func rankingSchema(featureNames []string, renewalType, segmented bool) (*parquet.Schema, []string, error) {
 	str := func() parquet.Node { return parquet.Encoded(parquet.String(), &parquet.RLEDictionary) }
 	date := func() parquet.Node { return parquet.Encoded(parquet.Date(), &parquet.RLEDictionary) }
 	num := func() parquet.Node { return parquet.Optional(parquet.Leaf(parquet.DoubleType)) }
@@ -63,6 +66,10 @@ func rankingSchema(featureNames []string, segmented bool) (*parquet.Schema, []st
 	for _, f := range featureNames {
 		names = append(names, contributionPrefix+f)
 		nodes = append(nodes, num())
+	}
+	if renewalType {
+		names = append(names, colRenewalType)
+		nodes = append(nodes, parquet.Optional(str()))
 	}
 	if segmented {
 		names = append(names, segmentParquetColumns...)
@@ -91,7 +98,7 @@ func rankingSchema(featureNames []string, segmented bool) (*parquet.Schema, []st
 // (descending) then account_id, are the whole ranking.
 func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Account) error {
 	segmented := len(b.PlaySegments()) > 0
-	schema, names, err := rankingSchema(b.Model.Features, segmented)
+	schema, names, err := rankingSchema(b.Model.Features, b.HasRenewalType, segmented)
 	if err != nil {
 		return err
 	}
@@ -161,6 +168,9 @@ func writeRankingParquet(w io.Writer, b *ranking.Book, accounts []*ranking.Accou
 		}
 		for _, c := range a.Score.Contributions {
 			optNum(c)
+		}
+		if b.HasRenewalType {
+			optStr(a.RenewalType)
 		}
 		if segmented {
 			val(parquet.ByteArrayValue([]byte(a.PlaySegment)))

@@ -279,6 +279,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 			return err
 		}
 	}
+	extra = rankingColumns(book, extra)
 	accounts := book.Rank(q)
 	scoredAt := time.Now()
 	write := func(w io.Writer) error {

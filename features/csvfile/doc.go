@@ -27,6 +27,10 @@
 //   - segment (optional): text, taken as it is.
 //   - renewal_date (optional): a date as for week; a missing value is
 //     unknown (features.NoDate).
+//   - renewal_type (optional): how the contract renews, auto or signature,
+//     in the spellings features.ParseRenewalType accepts (auto-renew,
+//     evergreen, manual, ...), in any case; a missing value is unknown
+//     (""), any other text an error.
 //
 // Numbers are decimal, as strconv.ParseFloat reads them without its
 // hexadecimal and underscore forms. Infinities are errors. A missing

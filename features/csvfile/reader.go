@@ -45,6 +45,7 @@ type layout struct {
 	logins, frequency, recencyDays int
 	slaBreaches, overdueInvoices   int
 	churned, arr, segment, renewal int
+	renewalType                    int
 
 	extras []int // in Schema.Extras order
 }
@@ -170,7 +171,7 @@ func (r *Reader) layOut() error {
 	r.cols = layout{
 		accountID: -1, week: -1,
 		logins: -1, frequency: -1, recencyDays: -1, slaBreaches: -1, overdueInvoices: -1,
-		churned: -1, arr: -1, segment: -1, renewal: -1,
+		churned: -1, arr: -1, segment: -1, renewal: -1, renewalType: -1,
 	}
 	for i, name := range r.t.header {
 		if p := r.cols.field(name); p != nil {
@@ -187,6 +188,8 @@ func (r *Reader) layOut() error {
 		HasARR:     r.cols.arr >= 0,
 		HasSegment: r.cols.segment >= 0,
 		HasRenewal: r.cols.renewal >= 0,
+
+		HasRenewalType: r.cols.renewalType >= 0,
 	}
 	return nil
 }
@@ -217,6 +220,8 @@ func (l *layout) field(name string) *int {
 		return &l.segment
 	case features.ColRenewalDate:
 		return &l.renewal
+	case features.ColRenewalType:
+		return &l.renewalType
 	}
 	return nil
 }
@@ -325,6 +330,13 @@ func (r *Reader) decode(rec []string, line int, s *features.Snapshot) error {
 	if c.renewal >= 0 && !features.IsMissing(rec[c.renewal]) {
 		if s.RenewalDate, err = parseDate(rec[c.renewal]); err != nil {
 			return r.t.cellError(line, c.renewal, err)
+		}
+	}
+
+	s.RenewalType = ""
+	if c.renewalType >= 0 {
+		if s.RenewalType, err = features.ParseRenewalType(rec[c.renewalType]); err != nil {
+			return r.t.cellError(line, c.renewalType, err)
 		}
 	}
 

@@ -83,6 +83,8 @@ func TestReaderErrors(t *testing.T) {
 			`bad.csv: row 2: column "arr": number 1e400 is out of range`, nil},
 		{"renewal_date not a date", hdr + ",renewal_date\na,2024-01-01,1,2,3,4,5,soon\n",
 			`bad.csv: row 2: column "renewal_date": date "soon" is not YYYY-MM-DD`, nil},
+		{"renewal_type unknown", hdr + ",renewal_type\na,2024-01-01,1,2,3,4,5,auto\na,2024-01-08,1,2,3,4,5,monthly\n",
+			`bad.csv: row 3: column "renewal_type": unknown renewal type "monthly": want auto or signature (or a missing value)`, features.ErrRenewalType},
 		{"numeric extra turns to text", hdr + ",nps\na,2024-01-01,1,2,3,4,5,7\na,2024-01-08,1,2,3,4,5,8\na,2024-01-15,1,2,3,4,5,high\n",
 			`bad.csv: row 4: column "nps": text: "high" in a column of numbers (2 of them, the first at row 2): ` +
 				`a numeric column holds numbers and missing values (empty, NA, N/A, n/a, null, NaN, None) only`, errText},
@@ -219,6 +221,24 @@ func TestReader(t *testing.T) {
 		want: []features.Snapshot{
 			with(snap("a", "2024-01-01", 1, 2, 3, 4, 5, 2), extra(7.5, nan, nan)),
 			with(snap("a", "2024-01-08", 1, 2, 3, 4, 5, 3), extra(nan, 12, nan)),
+		},
+	}, {
+		name: "renewal types in their spellings",
+		in: hdr + ",renewal_type,nps\n" +
+			"a,2024-01-01,1,2,3,4,5,Auto-Renew,1\n" +
+			"b,2024-01-01,1,2,3,4,5, evergreen ,2\n" +
+			"c,2024-01-01,1,2,3,4,5,SIGNATURE,3\n" +
+			"d,2024-01-01,1,2,3,4,5,manual,4\n" +
+			"e,2024-01-01,1,2,3,4,5,,5\n" +
+			"f,2024-01-01,1,2,3,4,5,NA,6\n",
+		wantSchema: features.Schema{HasRenewalType: true, Extras: []string{"nps"}},
+		want: []features.Snapshot{
+			with(snap("a", "2024-01-01", 1, 2, 3, 4, 5, 2), renewalType(features.RenewalAuto), extra(1)),
+			with(snap("b", "2024-01-01", 1, 2, 3, 4, 5, 3), renewalType(features.RenewalAuto), extra(2)),
+			with(snap("c", "2024-01-01", 1, 2, 3, 4, 5, 4), renewalType(features.RenewalSignature), extra(3)),
+			with(snap("d", "2024-01-01", 1, 2, 3, 4, 5, 5), renewalType(features.RenewalSignature), extra(4)),
+			with(snap("e", "2024-01-01", 1, 2, 3, 4, 5, 6), extra(5)),
+			with(snap("f", "2024-01-01", 1, 2, 3, 4, 5, 7), extra(6)),
 		},
 	}, {
 		name:       "header only",
@@ -384,6 +404,7 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte(hdr + ",churned,arr,segment,renewal_date,nps,note\n" +
 		"a,2024-01-01T00:00:00Z,1,2.0,3,4,5,true,10.5,\"s,m\nb\",2025-01-01,7,x\n" +
 		"a,2024-01-08,1,2,3,4,5,0,,,,,\n"))
+	f.Add([]byte(hdr + ",renewal_type,segment\na,2024-01-01,1,2,3,4,5,Auto_Renew,smb\na,2024-01-08,1,2,3,4,5,,\nb,2024-01-01,1,2,3,4,5,sig,\n"))
 	f.Add([]byte("\xef\xbb\xbf" + hdr + "\r\na,2024-01-01,-1,2,3,4,5\r\n"))
 	f.Add([]byte(hdr + "\na,2024-01-01,1,2,3\n,2024-01-01,1,2,3,4,5\n"))
 	f.Add([]byte(hdr + "\n\"a,2024-01-01,1,2,3,4,5\n"))
@@ -410,6 +431,7 @@ func FuzzReader(f *testing.F) {
 			}
 			if s.AccountID == "" || s.Logins < 0 || s.Frequency < 0 || s.RecencyDays < 0 ||
 				s.SLABreaches < 0 || s.OverdueInvoices < 0 || s.ARR < 0 || math.IsInf(s.ARR, 0) ||
+				(s.RenewalType != "" && s.RenewalType != features.RenewalAuto && s.RenewalType != features.RenewalSignature) ||
 				len(s.Extra) != len(schema.Extras) || slices.ContainsFunc(s.Extra, func(v float64) bool { return math.IsInf(v, 0) }) {
 				t.Fatalf("read an invalid snapshot %+v", s)
 			}
@@ -494,8 +516,10 @@ func snap(id, week string, logins, frequency, recency, sla, overdue int64, row i
 	}
 }
 
-func with(s features.Snapshot, set func(*features.Snapshot)) features.Snapshot {
-	set(&s)
+func with(s features.Snapshot, set ...func(*features.Snapshot)) features.Snapshot {
+	for _, f := range set {
+		f(&s)
+	}
 	return s
 }
 
@@ -503,6 +527,10 @@ func churned(s *features.Snapshot) { s.Churned = true }
 
 func renewal(d string) func(*features.Snapshot) {
 	return func(s *features.Snapshot) { s.RenewalDate = date(d) }
+}
+
+func renewalType(typ string) func(*features.Snapshot) {
+	return func(s *features.Snapshot) { s.RenewalType = typ }
 }
 
 func segment(seg string) func(*features.Snapshot) {

@@ -99,6 +99,10 @@ func (w *Writer) Write(s *features.Snapshot) error {
 			b = appendDate(b, s.RenewalDate)
 		}
 	}
+	if w.schema.HasRenewalType {
+		b = append(b, ',')
+		b = append(b, s.RenewalType...)
+	}
 	for _, v := range s.Extra {
 		b = append(b, ',')
 		b = appendNumber(b, v)

@@ -42,6 +42,50 @@ func TestWriterOutput(t *testing.T) {
 	}
 }
 
+// TestWriterRenewalType pins the renewal_type column after renewal_date
+// and before the extras, written only when the schema has it.
+func TestWriterRenewalType(t *testing.T) {
+	s := with(snap("a", "2024-01-01", 1, 2, 3, 4, 5, 0), renewalType(features.RenewalAuto), renewal("2024-06-03"), extra(3))
+	u := with(snap("b", "2024-01-01", 1, 2, 3, 4, 5, 0), extra(4))
+	tests := []struct {
+		schema features.Schema
+		want   string
+	}{
+		{features.Schema{HasRenewal: true, HasRenewalType: true, Extras: []string{"seats"}},
+			hdr + ",renewal_date,renewal_type,seats\na,2024-01-01,1,2,3,4,5,2024-06-03,auto,3\nb,2024-01-01,1,2,3,4,5,,,4\n"},
+		{features.Schema{HasRenewal: true, Extras: []string{"seats"}},
+			hdr + ",renewal_date,seats\na,2024-01-01,1,2,3,4,5,2024-06-03,3\nb,2024-01-01,1,2,3,4,5,,4\n"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, tt.schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []features.Snapshot{s, u} {
+			if err := w.Write(&x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != tt.want {
+			t.Errorf("schema %+v: wrote\n%s\nwant\n%s", tt.schema, buf.String(), tt.want)
+		}
+	}
+	// A value no reader gives is refused, not written.
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, features.Schema{HasRenewalType: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := with(snap("a", "2024-01-01", 1, 2, 3, 4, 5, 0), renewalType("Auto"))
+	if err := w.Write(&bad); err == nil || !strings.Contains(err.Error(), `renewal_type: "Auto"`) {
+		t.Errorf("Write of renewal type %q = %v, want an error naming renewal_type", bad.RenewalType, err)
+	}
+}
+
 func TestWriterRoundTrip(t *testing.T) {
 	nan := math.NaN()
 	tests := []struct {
@@ -66,6 +110,14 @@ func TestWriterRoundTrip(t *testing.T) {
 			with(snap("a", "2024-01-08", 1, 2, 3, 4, 5, 0), func(s *features.Snapshot) {
 				s.Churned, s.ARR, s.Extra = true, math.MaxFloat64, []float64{-1, math.Copysign(0, -1), 1.0 / 3}
 			}),
+		},
+	}, {
+		name:   "renewal types",
+		schema: features.Schema{HasRenewal: true, HasRenewalType: true, Extras: []string{"seats"}},
+		snaps: []features.Snapshot{
+			with(snap("a", "2024-01-01", 1, 2, 3, 4, 5, 0), renewalType(features.RenewalAuto), renewal("2024-06-03"), extra(3)),
+			with(snap("b", "2024-01-01", 1, 2, 3, 4, 5, 0), renewalType(features.RenewalSignature), extra(nan)),
+			with(snap("c", "2024-01-01", 1, 2, 3, 4, 5, 0), extra(1)),
 		},
 	}, {
 		name:   "awkward text",
@@ -120,6 +172,9 @@ func checkRoundTrip(t *testing.T, schema features.Schema, snaps []features.Snaps
 		want.Segment = strings.ReplaceAll(want.Segment, "\r\n", "\n")
 		if !schema.HasARR {
 			want.ARR = math.NaN()
+		}
+		if !schema.HasRenewalType {
+			want.RenewalType = ""
 		}
 		want.Row = got.Row
 		if !sameSnapshot(got, want) {

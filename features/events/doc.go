@@ -5,7 +5,7 @@
 // One Mapping says, per source, which rows are logins and key actions,
 // which tickets breached their SLA, which invoices are overdue, which
 // columns to sum or count distinct as extra signals, and where ARR,
-// segment and renewal date come from. Rows are pulled through the small
+// segment, renewal date and renewal type come from. Rows are pulled through the small
 // RowReader interface, so a source may be a CSV or Parquet file, a
 // directory of Hive-style partitions, or a PostgreSQL query (a postgres://
 // path with a query, read by package postgres): the roll-up does not care. Memory is bounded by accounts x weeks, not by

@@ -263,6 +263,7 @@ func (r *rollup) writeAccount(a *account, origin, first, churn, stop features.Da
 		if len(a.versions) > 0 && (a.versions[v].from == features.NoDate || a.versions[v].from <= sunday) {
 			ver := &a.versions[v]
 			snap.ARR, snap.Segment, snap.RenewalDate = ver.arr, ver.segment, ver.renewal
+			snap.RenewalType = ver.renewalType
 			copy(snap.Extra, ver.extra)
 		} else {
 			for k := range r.accExtras {

@@ -53,6 +53,7 @@ func FuzzParseMapping(f *testing.F) {
 	f.Add([]byte("sources:\n  - path: e.csv\n    account: a\n    time: t\n"))
 	f.Add([]byte("churn_after_silence: 90d\nsources:\n  - path: e.csv\n    account: a\n    time: t\n    sum: [{column: x}]\n    count_distinct: [{column: u, as: users}]\n    logins: {column: k, in: [login]}\n"))
 	f.Add([]byte("sources:\n  - {path: i.csv, kind: invoices, account: a, invoice: {due: d}}\naccounts: {path: a.csv, account: a, arr: arr}\n"))
+	f.Add([]byte("sources:\n  - {path: e.csv, account: a, time: t}\naccounts: {path: a.csv, account: a, renewal_type: contract}\n"))
 	f.Add([]byte("timezone: Mars/Olympus\nsources: []\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := events.ParseMapping(data, "/tmp")
@@ -111,6 +112,7 @@ func FuzzOpenPath(f *testing.F) {
 func FuzzSQL(f *testing.F) {
 	f.Add([]byte("sources:\n  - {table: e, account: a, time: t}\n"))
 	f.Add([]byte("timezone: Asia/Tokyo\nchurn_after_silence: 13w\nsources:\n  - {path: e/, account: a, time: t, sum: [{column: x}], count_distinct: [{column: u, as: users}], logins: {column: k, in: [login]}, actions: {column: k, not_in: [view]}, churn_event: {column: k, in: [cancel]}}\n  - {query: SELECT 1 -- x, kind: tickets, account: a, time: t, sla_breach: {flag: f}}\n  - {path: i.csv, kind: invoices, account: a, invoice: {due: d, paid: p}}\naccounts: {table: acc, account: a, effective_from: f, arr: arr, segment: s, renewal_date: r, contract_end: c}\n"))
+	f.Add([]byte("sources:\n  - {table: e, account: a, time: t}\naccounts: {table: acc, account: a, renewal_type: r, extra: [{column: seats}]}\n"))
 	f.Add([]byte("from: 2025-01-08\nuntil: 2025-03-02\nsources:\n  - {table: e, account: a, time: t, login_count: rows, logins: {column: k, in: [login]}}\naccounts: {table: acc, account: a, contract_start: s, extra: [{column: seats}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := events.ReadMapping(data, "/tmp")

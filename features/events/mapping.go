@@ -159,6 +159,10 @@ type Accounts struct {
 	ARR           string `yaml:"arr"`
 	Segment       string `yaml:"segment"`
 	RenewalDate   string `yaml:"renewal_date"`
+	// RenewalType is how the contract renews, in the spellings
+	// features.ParseRenewalType reads (auto, evergreen, signature,
+	// manual...): the renewal play's touchpoints follow it.
+	RenewalType string `yaml:"renewal_type"`
 	// ContractEnd is the day a contract ended: the account churns that
 	// week, if the data reaches it.
 	ContractEnd string `yaml:"contract_end"`
@@ -255,7 +259,7 @@ func (m *Mapping) check(sql bool) error {
 		return err
 	}
 	names := map[string]bool{}
-	for _, c := range append(features.RequiredColumns, features.ColChurned, features.ColARR, features.ColSegment, features.ColRenewalDate) {
+	for _, c := range append(features.RequiredColumns, features.ColChurned, features.ColARR, features.ColSegment, features.ColRenewalDate, features.ColRenewalType) {
 		names[c] = true
 	}
 	if a := m.Accounts; a != nil {
@@ -336,8 +340,8 @@ func (m *Mapping) check(sql bool) error {
 		if a.Account == "" {
 			return errors.New("mapping: accounts: no account column")
 		}
-		if a.ARR == "" && a.Segment == "" && a.RenewalDate == "" && a.ContractEnd == "" && a.ContractStart == "" && len(a.Extra) == 0 {
-			return errors.New("mapping: accounts: maps none of arr, segment, renewal_date, contract_start, contract_end, extra")
+		if a.ARR == "" && a.Segment == "" && a.RenewalDate == "" && a.RenewalType == "" && a.ContractEnd == "" && a.ContractStart == "" && len(a.Extra) == 0 {
+			return errors.New("mapping: accounts: maps none of arr, segment, renewal_date, renewal_type, contract_start, contract_end, extra")
 		}
 		if _, err := parseDelimiter(a.Delimiter); err != nil {
 			return fmt.Errorf("mapping: accounts: %w", err)
@@ -347,13 +351,15 @@ func (m *Mapping) check(sql bool) error {
 }
 
 // Schema returns the columns of the snapshots the mapping gives: churned
-// always, ARR, segment and renewal date when the accounts table maps them,
+// always, ARR, segment, renewal date and renewal type when the accounts
+// table maps them,
 // and as extras the accounts table's extra columns, then the signals in
 // source order (sums before distinct counts).
 func (m *Mapping) Schema() features.Schema {
 	schema := features.Schema{HasChurned: true}
 	if t := m.Accounts; t != nil {
 		schema.HasARR, schema.HasSegment, schema.HasRenewal = t.ARR != "", t.Segment != "", t.RenewalDate != ""
+		schema.HasRenewalType = t.RenewalType != ""
 		for _, sig := range t.Extra {
 			schema.Extras = append(schema.Extras, sig.name())
 		}

@@ -446,6 +446,7 @@ type version struct {
 	arr         float64
 	segment     string
 	renewal     features.Date
+	renewalType string // "", features.RenewalAuto or features.RenewalSignature
 	contractEnd features.Date
 	start       features.Date // contract start
 	extra       []float64     // the accounts table's extra columns; NaN when empty
@@ -547,6 +548,7 @@ type columns struct {
 	arr, segment      int
 	renewal, contract int
 	from, start       int
+	renewalType       int
 }
 
 type filter struct {
@@ -1036,6 +1038,7 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		set(&c.arr, t.ARR)
 		set(&c.segment, t.Segment)
 		set(&c.renewal, t.RenewalDate)
+		set(&c.renewalType, t.RenewalType)
 		set(&c.contract, t.ContractEnd)
 		set(&c.start, t.ContractStart)
 		c.sums = c.sums[:0]
@@ -1104,6 +1107,11 @@ func (r *rollup) readAccounts(ctx context.Context, p DayParser) (err error) {
 		}
 		if v.renewal, err = date(row, c.renewal, t.RenewalDate, at); err != nil {
 			return err
+		}
+		if c.renewalType >= 0 {
+			if v.renewalType, err = features.ParseRenewalType(row[c.renewalType]); err != nil {
+				return cellError(at, t.RenewalType, err)
+			}
 		}
 		if v.contractEnd, err = date(row, c.contract, t.ContractEnd, at); err != nil {
 			return err

@@ -31,7 +31,8 @@ import (
 // Times are the engine's: an instant (timestamptz, TIMESTAMP) is moved
 // to m's zone; a time without a zone, or a date, is read in the session's
 // time zone (UTC on BigQuery). The due, paid, effective_from, renewal and
-// contract end columns are cast to DATE. Unlike Build, the statement does
+// contract end columns are cast to DATE; renewal_type is passed as written,
+// for the snapshot readers to parse. Unlike Build, the statement does
 // not check the rows: a bad cell fails the query (or, on engines that
 // cast leniently, reads as NULL), rows with no account or time are left
 // out, and events after a cancellation or of unknown accounts are not
@@ -294,6 +295,11 @@ func (g *sqlGen) accountRows(a *Accounts, rel string) string {
 		names.WriteString(", cstart")
 		fmt.Fprintf(&cells, ",\n           %s AS cstart", g.date(a.ContractStart))
 	}
+	if a.RenewalType != "" {
+		// Passed as written: the snapshot readers parse its spellings.
+		names.WriteString(", rtype")
+		fmt.Fprintf(&cells, ",\n           %s AS rtype", g.cell(a.RenewalType))
+	}
 	for k, sig := range a.Extra {
 		g.extras = append(g.extras, sig.name())
 		fmt.Fprintf(&names, ", x%d", k)
@@ -511,6 +517,7 @@ overdue AS (
 		features.ColARR:             "v.arr",
 		features.ColSegment:         "v.segment",
 		features.ColRenewalDate:     "v.renewal",
+		features.ColRenewalType:     "v.rtype",
 	}
 	for k, name := range g.extras {
 		cols[name] = fmt.Sprintf("v.x%d", k)

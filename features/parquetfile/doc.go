@@ -6,8 +6,10 @@
 // reader is liberal about physical types and strict about values: a week may
 // be a DATE, a TIMESTAMP of any unit, a legacy INT96 timestamp or an ISO
 // string; a count may be any integer type or a floating-point value that
-// holds a whole number; but a negative count, a fractional count or an
-// unparseable date is an error that names the file, the row and the column.
+// holds a whole number; a renewal_type is a string, in the spellings
+// features.ParseRenewalType reads; but a negative count, a fractional count,
+// an unknown renewal type or an unparseable date is an error that names the
+// file, the row and the column.
 //
 // Files are streamed one row group at a time through a bounded batch of
 // rows, so the memory a Reader needs does not grow with the file. Malformed

@@ -218,7 +218,7 @@ func sameSnapshot(a, b features.Snapshot) bool {
 		a.Logins == b.Logins && a.Frequency == b.Frequency && a.RecencyDays == b.RecencyDays &&
 		a.SLABreaches == b.SLABreaches && a.OverdueInvoices == b.OverdueInvoices &&
 		a.Churned == b.Churned && sameFloat(a.ARR, b.ARR) && a.Segment == b.Segment &&
-		a.RenewalDate == b.RenewalDate && a.Row == b.Row
+		a.RenewalDate == b.RenewalDate && a.RenewalType == b.RenewalType && a.Row == b.Row
 }
 
 func checkSnapshots(t *testing.T, got, want []features.Snapshot) {

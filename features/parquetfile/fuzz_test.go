@@ -29,6 +29,21 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Add(buf.Bytes())
 	buf.Reset()
+	w, err = NewWriter(&buf, features.Schema{HasRenewalType: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, typ := range []string{features.RenewalAuto, "", features.RenewalSignature} {
+		s := features.Snapshot{AccountID: "a", Week: 1, ARR: math.NaN(), RenewalType: typ}
+		if err := w.Write(&s); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	buf.Reset()
 	if err := WriteDataset(&buf, testDataset(true)); err != nil {
 		f.Fatal(err)
 	}
@@ -57,6 +72,10 @@ func fuzzSnapshots(t *testing.T, data []byte) {
 		}
 		if err != nil {
 			checkFuzzError(t, "Next", err)
+			continue
+		}
+		if s.RenewalType != "" && s.RenewalType != features.RenewalAuto && s.RenewalType != features.RenewalSignature {
+			t.Fatalf("read renewal type %q", s.RenewalType)
 		}
 	}
 }

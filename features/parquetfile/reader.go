@@ -26,6 +26,9 @@ type Reader struct {
 	// allocations.
 	ids, segments interner
 	text          []byte // scratch for formatting non-string identifiers
+	// renewalTypes maps the renewal_type spellings seen to what
+	// features.ParseRenewalType made of them, so a row costs a lookup.
+	renewalTypes map[string]string
 }
 
 // Source returns the Parquet snapshot file at path as a features.Source
@@ -72,6 +75,8 @@ func NewReader(r io.ReaderAt, size int64, name string) (_ *Reader, err error) {
 		t:        t,
 		ids:      newInterner(1 << 16),
 		segments: newInterner(1 << 10),
+
+		renewalTypes: make(map[string]string),
 	}
 	if err := rd.mapColumns(); err != nil {
 		return nil, err
@@ -157,6 +162,7 @@ const (
 	roleARR
 	roleSegment
 	roleRenewal
+	roleRenewalType
 	roleExtra
 )
 
@@ -196,6 +202,8 @@ func roleOf(name string) (role, bool) {
 		return roleSegment, true
 	case features.ColRenewalDate:
 		return roleRenewal, true
+	case features.ColRenewalType:
+		return roleRenewalType, true
 	}
 	return roleExtra, false
 }
@@ -206,6 +214,8 @@ func (r role) accepts(k kind) (ok bool, want string) {
 	switch r {
 	case roleAccountID, roleSegment:
 		return k.text(), "a string or an integer"
+	case roleRenewalType:
+		return k == kindString, "a string"
 	case roleWeek, roleRenewal:
 		return k.date(), "a DATE, a TIMESTAMP or a YYYY-MM-DD string"
 	case roleChurned:
@@ -253,6 +263,8 @@ func (r *Reader) mapColumns() error {
 			r.schema.HasSegment = true
 		case roleRenewal:
 			r.schema.HasRenewal = true
+		case roleRenewalType:
+			r.schema.HasRenewalType = true
 		case roleExtra:
 			f.extra = len(r.schema.Extras)
 			r.schema.Extras = append(r.schema.Extras, name)
@@ -276,7 +288,7 @@ var (
 func (r *Reader) set(s *features.Snapshot, f *field, v parquet.Value) (err error) {
 	if v.IsNull() {
 		switch f.role {
-		case roleChurned, roleARR, roleSegment, roleRenewal:
+		case roleChurned, roleARR, roleSegment, roleRenewal, roleRenewalType:
 			return nil // s holds the "unknown" value already
 		case roleExtra:
 			s.Extra[f.extra] = math.NaN()
@@ -320,10 +332,32 @@ func (r *Reader) set(s *features.Snapshot, f *field, v parquet.Value) (err error
 		if f.codec.kind == kindString && features.IsMissing(string(v.ByteArray())) {
 			s.RenewalDate, err = features.NoDate, nil
 		}
+	case roleRenewalType:
+		s.RenewalType, err = r.renewalType(f, v)
 	case roleExtra:
 		s.Extra[f.extra], err = finite(f.codec.number(v))
 	}
 	return err
+}
+
+// maxRenewalSpellings bounds Reader.renewalTypes: a file has a few
+// spellings at most, each a valid one.
+const maxRenewalSpellings = 64
+
+// renewalType reads a renewal_type string through features.ParseRenewalType.
+func (r *Reader) renewalType(f *field, v parquet.Value) (string, error) {
+	if err := f.codec.check(v); err != nil {
+		return "", err
+	}
+	b := v.ByteArray()
+	if t, ok := r.renewalTypes[string(b)]; ok {
+		return t, nil
+	}
+	t, err := features.ParseRenewalType(string(b))
+	if err == nil && len(r.renewalTypes) < maxRenewalSpellings {
+		r.renewalTypes[string(b)] = t
+	}
+	return t, err
 }
 
 // finite passes NaN, which marks an unknown value, and rejects infinities,

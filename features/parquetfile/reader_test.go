@@ -312,6 +312,8 @@ func TestReadErrors(t *testing.T) {
 		}}), 0, "logins", nil, "type BOOLEAN, want an integer"},
 		{"untyped int week", replace(valid, column{"week", parquet.Int(32), i32s(1, 2, 3)}), 0, "week", nil, "want a DATE, a TIMESTAMP or a YYYY-MM-DD string"},
 		{"string arr", append(valid, column{"arr", parquet.String(), strs("1", "2", "3")}), 0, "arr", nil, "want numeric"},
+		{"unknown renewal type", append(valid, column{"renewal_type", parquet.Optional(parquet.String()), strs("auto", "monthly", "")}), 2, "renewal_type", features.ErrRenewalType, `unknown renewal type "monthly"`},
+		{"integer renewal type", append(valid, column{"renewal_type", parquet.Int(32), i32s(1, 2, 3)}), 0, "renewal_type", nil, "want a string"},
 		{"float segment", append(valid, column{"segment", parquet.Leaf(parquet.DoubleType), f64s(1, 2, 3)}), 0, "segment", nil, "want a string or an integer"},
 	}
 	for _, tt := range tests {

@@ -77,6 +77,9 @@ func snapshotSchema(s features.Schema) (*parquet.Schema, error) {
 	if s.HasRenewal {
 		nodes = append(nodes, parquet.Optional(dateNode()))
 	}
+	if s.HasRenewalType {
+		nodes = append(nodes, parquet.Optional(stringNode()))
+	}
 	for range s.Extras {
 		nodes = append(nodes, numberNode())
 	}

@@ -32,11 +32,11 @@ type Writer struct {
 	schema features.Schema
 	row    parquet.Row
 	batch  [1]parquet.Row
-	// id and segment hold the current row's strings: the values point
-	// into them until WriteRows has copied them.
-	id, segment []byte
-	n           int // snapshots written
-	err         error
+	// id, segment and renewalType hold the current row's strings: the
+	// values point into them until WriteRows has copied them.
+	id, segment, renewalType []byte
+	n                        int // snapshots written
+	err                      error
 }
 
 // NewWriter returns a Writer of snapshots with the given schema to w. The
@@ -116,6 +116,15 @@ func (w *Writer) Write(s *features.Snapshot) error {
 		v := parquet.NullValue()
 		if s.RenewalDate != features.NoDate {
 			v = parquet.Int32Value(int32(s.RenewalDate))
+		}
+		row = append(row, optional(v, col))
+		col++
+	}
+	if w.schema.HasRenewalType {
+		v := parquet.NullValue()
+		if s.RenewalType != "" {
+			w.renewalType = append(w.renewalType[:0], s.RenewalType...)
+			v = parquet.ByteArrayValue(w.renewalType)
 		}
 		row = append(row, optional(v, col))
 		col++

@@ -69,6 +69,13 @@ func TestWriterRoundTrip(t *testing.T) {
 			base, // every optional value unknown
 			with(func(s *features.Snapshot) { s.ARR, s.Segment = 0, "é企業" }),
 		}},
+		{"renewal types", features.Schema{HasRenewal: true, HasRenewalType: true, Extras: []string{"seats"}}, []features.Snapshot{
+			with(func(s *features.Snapshot) {
+				s.RenewalType, s.RenewalDate, s.Extra = features.RenewalAuto, mustDate("2024-06-03"), []float64{3}
+			}),
+			with(func(s *features.Snapshot) { s.RenewalType, s.Extra = features.RenewalSignature, []float64{4} }),
+			with(func(s *features.Snapshot) { s.Extra = []float64{math.NaN()} }), // unknown
+		}},
 		{"extras with NaN", features.Schema{HasARR: true, Extras: []string{"zeta", "alpha", "a,b"}}, []features.Snapshot{
 			with(func(s *features.Snapshot) { s.Extra = []float64{-1.5, math.NaN(), 1e300} }),
 			with(func(s *features.Snapshot) { s.Extra = []float64{math.NaN(), 0, math.SmallestNonzeroFloat64} }),
@@ -92,7 +99,7 @@ func TestWriterRoundTrip(t *testing.T) {
 			got := r.Schema()
 			if got.HasChurned != tt.schema.HasChurned || got.HasARR != tt.schema.HasARR ||
 				got.HasSegment != tt.schema.HasSegment || got.HasRenewal != tt.schema.HasRenewal ||
-				!slices.Equal(got.Extras, tt.schema.Extras) {
+				got.HasRenewalType != tt.schema.HasRenewalType || !slices.Equal(got.Extras, tt.schema.Extras) {
 				t.Errorf("Schema() = %+v, want %+v", got, tt.schema)
 			}
 			if len(r.Ignored()) != 0 {

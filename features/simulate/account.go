@@ -20,10 +20,13 @@ type account struct {
 
 	// Contract and revenue.
 	monthly bool
-	renewal features.Date // next renewal, on or after the current week
-	seats   int64
-	price   float64 // yearly price per seat
-	arr     float64
+	// renewalType is features.RenewalAuto or RenewalSignature (see
+	// renewalType).
+	renewalType string
+	renewal     features.Date // next renewal, on or after the current week
+	seats       int64
+	price       float64 // yearly price per seat
+	arr         float64
 
 	// Latent state.
 	baseline   float64 // long-run health the account reverts to

@@ -39,5 +39,5 @@ func ExampleRun() {
 func ExampleSchema() {
 	fmt.Println(simulate.Schema().Columns())
 	// Output:
-	// [account_id week logins frequency recency_days sla_breaches overdue_invoices churned arr segment renewal_date seats active_users]
+	// [account_id week logins frequency recency_days sla_breaches overdue_invoices churned arr segment renewal_date renewal_type seats active_users]
 }

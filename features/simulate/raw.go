@@ -36,7 +36,7 @@ type RawTables struct {
 	// (empty: unpaid), amount.
 	Invoices io.Writer
 	// Accounts: account_id, effective_from, segment, billing, seats, arr,
-	// renewal_date, contract_start; the first row effective from the
+	// renewal_date, contract_start, renewal_type; the first row effective from the
 	// contract start, then one per change, effective from the Monday
 	// after the week the change happened in.
 	Accounts io.Writer
@@ -107,6 +107,7 @@ accounts:
   arr: arr
   segment: segment
   renewal_date: renewal_date
+  renewal_type: renewal_type
   contract_start: contract_start
   extra: [{column: seats}]
 `, cfg.Start, last, RawEvents, RawTickets, RawInvoices, RawAccounts, RawMapping), nil
@@ -189,7 +190,7 @@ func newRawWriter(cfg Config, t RawTables, accounts int) *rawWriter {
 	w.events.WriteString("account_id,user_id,ts,event\n")
 	w.tickets.WriteString("ticket_id,account_id,created_at,priority,sla_minutes,first_response_minutes\n")
 	w.invoices.WriteString("invoice_id,account_id,kind,issued_on,due_on,paid_on,amount\n")
-	w.accountsW.WriteString("account_id,effective_from,segment,billing,seats,arr,renewal_date,contract_start\n")
+	w.accountsW.WriteString("account_id,effective_from,segment,billing,seats,arr,renewal_date,contract_start,renewal_type\n")
 	return w
 }
 
@@ -463,6 +464,8 @@ func (w *rawWriter) accountRow(a *account, from features.Date, seats int64, arr 
 	b = appendDate(b, renewal)
 	b = append(b, ',')
 	b = appendDate(b, w.contractStart(a))
+	b = append(b, ',')
+	b = append(b, a.renewalType...)
 	b = append(b, '\n')
 	w.write(w.accountsW, b)
 }

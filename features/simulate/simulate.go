@@ -57,14 +57,15 @@ type Writer interface {
 }
 
 // Schema is the column set Run writes: churned, arr, segment,
-// renewal_date and the extras "seats" and "active_users".
+// renewal_date, renewal_type and the extras "seats" and "active_users".
 func Schema() features.Schema {
 	return features.Schema{
-		HasChurned: true,
-		HasARR:     true,
-		HasSegment: true,
-		HasRenewal: true,
-		Extras:     []string{ColSeats, ColActiveUsers},
+		HasChurned:     true,
+		HasARR:         true,
+		HasSegment:     true,
+		HasRenewal:     true,
+		HasRenewalType: true,
+		Extras:         []string{ColSeats, ColActiveUsers},
 	}
 }
 
@@ -204,6 +205,7 @@ func newSimulation(cfg Config) *simulation {
 		id := fmt.Sprintf("acct-%0*d", width, i+1)
 		weekStart := cfg.Start.AddDays(7 * signup)
 		s.accounts[i] = newAccount(s.r, &s.profiles, id, signup, weekStart)
+		s.accounts[i].renewalType = renewalType(cfg.Seed, &s.accounts[i])
 	}
 	return s
 }
@@ -298,6 +300,7 @@ func (a *account) fill(snap *features.Snapshot, wk *week, obs *observation) {
 	snap.ARR = obs.arr
 	snap.Segment = a.segment.String()
 	snap.RenewalDate = obs.renewal
+	snap.RenewalType = a.renewalType
 	snap.Extra[0] = float64(obs.seats)
 	snap.Extra[1] = float64(obs.activeUsers)
 }

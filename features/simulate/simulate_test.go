@@ -559,7 +559,7 @@ func TestDefaultStart(t *testing.T) {
 func TestSchema(t *testing.T) {
 	want := []string{
 		"account_id", "week", "logins", "frequency", "recency_days", "sla_breaches",
-		"overdue_invoices", "churned", "arr", "segment", "renewal_date", "seats", "active_users",
+		"overdue_invoices", "churned", "arr", "segment", "renewal_date", "renewal_type", "seats", "active_users",
 	}
 	if got := Schema().Columns(); !slices.Equal(got, want) {
 		t.Errorf("Schema().Columns() = %v, want %v", got, want)

@@ -21,9 +21,15 @@ import (
 
 // Columns are a CRM's names for the fields of a record, in one order
 // for every CRM: external account id, churn probability, health, top
-// drivers as text, renewal date, model version and scored at.
+// drivers as text, renewal date, model version and scored at, then the
+// renewal type when the snapshots had one.
 type Columns struct {
 	ID, Probability, Health, Drivers, Renewal, ModelVersion, ScoredAt string
+	// RenewalType is written (auto, signature, or empty when unknown;
+	// capitalised with Title) only for a book whose snapshots had a
+	// renewal_type column (ranking.Book.HasRenewalType), so the records
+	// of other books keep their fields.
+	RenewalType string
 	// Percent writes the probability as a percentage (42.5 for 42.5%), as
 	// a Salesforce Percent field takes it; otherwise as a fraction.
 	Percent bool
@@ -40,6 +46,8 @@ const (
 	colRenewal
 	colModelVersion
 	colScoredAt
+	// colRenewalType is written only for a book with renewal types.
+	colRenewalType
 	nCols
 )
 
@@ -51,12 +59,12 @@ var known = map[string]Columns{
 	"salesforce": {
 		ID: "External_Account_Id__c", Probability: "Churn_Probability__c", Health: "Churn_Health__c",
 		Drivers: "Churn_Top_Drivers__c", Renewal: "Renewal_Date__c", ModelVersion: "Churn_Model_Version__c",
-		ScoredAt: "Churn_Scored_At__c", Percent: true, Title: true,
+		ScoredAt: "Churn_Scored_At__c", RenewalType: "Renewal_Type__c", Percent: true, Title: true,
 	},
 	"hubspot": {
 		ID: "external_account_id", Probability: "churn_probability", Health: "churn_health",
 		Drivers: "churn_top_drivers", Renewal: "renewal_date", ModelVersion: "churn_model_version",
-		ScoredAt: "churn_scored_at",
+		ScoredAt: "churn_scored_at", RenewalType: "renewal_type",
 	},
 }
 
@@ -79,17 +87,22 @@ func Lookup(name string) (Columns, error) {
 	return c, nil
 }
 
-// Header returns the field names in record order: the CSV's header and
-// the keys of a pushed record.
-func (c Columns) Header() []string {
-	return []string{c.ID, c.Probability, c.Health, c.Drivers, c.Renewal, c.ModelVersion, c.ScoredAt}
+// Header returns the field names of b's records in record order: the
+// CSV's header and the keys of a pushed record.
+func (c Columns) Header(b *ranking.Book) []string {
+	h := []string{c.ID, c.Probability, c.Health, c.Drivers, c.Renewal, c.ModelVersion, c.ScoredAt}
+	if b.HasRenewalType {
+		h = append(h, c.RenewalType)
+	}
+	return h
 }
 
 // row returns a's fields as text, in Header's order, into cells (of
 // length nCols): the probability to four places as a fraction or two
 // as a percentage, the drivers as one text ("; " between them), an
 // unknown renewal date as "". scoredAt is already formatted.
-func (c Columns) row(cells []string, a *ranking.Account, modelVersion, scoredAt string) []string {
+// The renewal type is added when withType is set.
+func (c Columns) row(cells []string, a *ranking.Account, modelVersion, scoredAt string, withType bool) []string {
 	p := strconv.FormatFloat(a.Probability, 'f', 4, 64)
 	if c.Percent {
 		p = strconv.FormatFloat(100*a.Probability, 'f', 2, 64)
@@ -107,6 +120,13 @@ func (c Columns) row(cells []string, a *ranking.Account, modelVersion, scoredAt 
 		renewal = a.RenewalDate.String()
 	}
 	cells = append(cells[:0], a.AccountID, p, health, strings.Join(ds, "; "), renewal, modelVersion, scoredAt)
+	if withType {
+		typ := a.RenewalType
+		if c.Title {
+			typ = capitalize(typ)
+		}
+		cells = append(cells, typ)
+	}
 	return cells
 }
 
@@ -118,13 +138,13 @@ func formatScoredAt(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // given.
 func WriteCSV(w io.Writer, c Columns, b *ranking.Book, accounts []*ranking.Account, scoredAt time.Time) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(c.Header()); err != nil {
+	if err := cw.Write(c.Header(b)); err != nil {
 		return err
 	}
 	at := formatScoredAt(scoredAt)
 	cells := make([]string, nCols)
 	for _, a := range accounts {
-		if err := cw.Write(c.row(cells, a, b.Model.Version, at)); err != nil {
+		if err := cw.Write(c.row(cells, a, b.Model.Version, at, b.HasRenewalType)); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"bytes"
+	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,6 +61,34 @@ func TestWriteCSVGolden(t *testing.T) {
 				t.Errorf("got:\n%s\nwant (testdata/crm_%s.csv):\n%s", buf.String(), name, want)
 			}
 		})
+	}
+	// With renewal types, each CRM's file ends with them, as the CRM's
+	// picklist has them, empty when unknown.
+	b.HasRenewalType = true
+	b.Accounts[0].RenewalType = "signature"
+	for name, want := range map[string][]string{
+		"salesforce": {"Renewal_Type__c", "Signature", ""},
+		"hubspot":    {"renewal_type", "signature", ""},
+	} {
+		c, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, c, b, b.Accounts, at); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, r[len(r)-1])
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: renewal type column %q, want %q", name, got, want)
+		}
 	}
 	if _, err := Lookup("pipedrive"); err == nil || !strings.Contains(err.Error(), "want one of hubspot, salesforce") {
 		t.Errorf("an unknown CRM: %v, want an error listing the CRMs", err)

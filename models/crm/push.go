@@ -258,7 +258,7 @@ func (p *Pusher) push(job *push) {
 	n, size := len(b.Accounts), p.cfg.Batch
 	body := request{CRM: p.cfg.CRM, Week: b.AsOf.String(), ModelVersion: b.Model.Version, ScoredAt: formatScoredAt(job.at),
 		Batches: (n + size - 1) / size}
-	header := p.cols.Header()
+	header := p.cols.Header(b)
 	delivered, failed := 0, 0
 	var lastErr error
 	for i := 0; i < body.Batches; i++ {
@@ -266,7 +266,7 @@ func (p *Pusher) push(job *push) {
 		body.Batch = i + 1
 		body.Records = body.Records[:0]
 		for _, a := range accounts {
-			body.Records = append(body.Records, record{header, p.cols.row(make([]string, nCols), a, body.ModelVersion, body.ScoredAt)})
+			body.Records = append(body.Records, record{header, p.cols.row(make([]string, nCols), a, body.ModelVersion, body.ScoredAt, b.HasRenewalType)})
 		}
 		res := BatchResult{Records: len(accounts)}
 		data, err := json.Marshal(&body)

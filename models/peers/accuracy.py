@@ -134,7 +134,7 @@ def notebook_features(snap):
     grid["pos"] = grid.groupby(ID, sort=False).cumcount()
     pos = grid.pos
     gb = grid.groupby(ID, sort=False)
-    skip = {ID, "week", "k", "pos", "churned", "segment", "renewal_date"}
+    skip = {ID, "week", "k", "pos", "churned", "segment", "renewal_date", "renewal_type"}
     cols = [c for c in s.columns if c not in skip and pd.api.types.is_numeric_dtype(s[c])]
     f = pd.DataFrame({ID: grid[ID], "k": grid.k})
     f["tenure_weeks"] = pos

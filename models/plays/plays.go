@@ -21,10 +21,13 @@ type Touchpoint struct {
 // Play is an account in its renewal window and what to do about it this
 // week.
 type Play struct {
-	Account     *ranking.Account `json:"-"`
-	AccountID   string           `json:"account_id"`
-	Segment     string           `json:"segment"`
-	RenewalType string           `json:"renewal_type"`
+	Account   *ranking.Account `json:"-"`
+	AccountID string           `json:"account_id"`
+	Segment   string           `json:"segment"`
+	// RenewalType is the renewal type whose touchpoints the play follows:
+	// the account's (ranking.Account.RenewalType), Signature when that is
+	// unknown.
+	RenewalType string `json:"renewal_type"`
 	// RenewalDate and DaysToRenewal count from the book's week.
 	RenewalDate   features.Date `json:"renewal_date"`
 	DaysToRenewal int           `json:"days_to_renewal"`
@@ -71,7 +74,7 @@ func For(b *ranking.Book, segs *Segments) Week {
 			continue
 		}
 		p := Play{
-			Account: a, AccountID: a.AccountID, Segment: g.Name, RenewalType: Signature,
+			Account: a, AccountID: a.AccountID, Segment: g.Name, RenewalType: renewalType(a),
 			RenewalDate: a.RenewalDate, DaysToRenewal: days,
 			Probability: a.Probability, Health: a.Health, ARR: jsonfloat.Float(a.ARR), ARRAtRisk: jsonfloat.Float(a.ARRAtRisk),
 			Due: []Touchpoint{},
@@ -94,6 +97,16 @@ func For(b *ranking.Book, segs *Segments) Week {
 	}
 	slices.SortStableFunc(w.Plays, byARRAtRisk)
 	return w
+}
+
+// renewalType is the renewal type whose touchpoints a's play follows:
+// its own, or Signature when unknown, as a contract that needs a signature
+// is the one a missed touchpoint loses.
+func renewalType(a *ranking.Account) string {
+	if a.RenewalType == features.RenewalAuto {
+		return Auto
+	}
+	return Signature
 }
 
 // DueOnly keeps the plays with a touchpoint due this week.

@@ -132,6 +132,55 @@ segments:
 	}
 }
 
+// TestForRenewalType checks that each account follows its renewal type's
+// touchpoints, and one of unknown type the signature list: three accounts
+// renewing the same day, 60 days out, get different touchpoints due.
+func TestForRenewalType(t *testing.T) {
+	segs, err := ParseSegments("segments.yaml", []byte(`
+segments:
+  - name: all
+    lead_days: 90
+    touchpoints:
+      signature: [90, 14]
+      auto: [60]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := book(t)
+	renewal := day(t, "2027-01-29") // 60 days after 2026-11-30
+	b.Accounts = nil
+	for _, c := range []struct{ id, typ string }{{"a-auto", features.RenewalAuto}, {"b-signature", features.RenewalSignature}, {"c-unknown", ""}} {
+		b.Accounts = append(b.Accounts, &ranking.Account{AccountID: c.id, ARR: 1000, Probability: 0.5, ARRAtRisk: 500,
+			RenewalDate: renewal, RenewalType: c.typ, Features: []float64{1, 5}})
+	}
+	w := For(b, segs)
+	want := map[string]struct {
+		typ       string
+		due, next []int
+	}{
+		"a-auto":      {Auto, []int{60}, nil},
+		"b-signature": {Signature, nil, []int{14}},
+		"c-unknown":   {Signature, nil, []int{14}},
+	}
+	if len(w.Plays) != len(want) {
+		t.Fatalf("%d plays, want %d", len(w.Plays), len(want))
+	}
+	for _, p := range w.Plays {
+		var due, next []int
+		for _, d := range p.Due {
+			due = append(due, d.DaysBefore)
+		}
+		if p.Next != nil {
+			next = []int{p.Next.DaysBefore}
+		}
+		wt := want[p.AccountID]
+		if p.RenewalType != wt.typ || !slices.Equal(due, wt.due) || !slices.Equal(next, wt.next) {
+			t.Errorf("%s: %s, due %v, next %v; want %s, due %v, next %v", p.AccountID, p.RenewalType, due, next, wt.typ, wt.due, wt.next)
+		}
+	}
+}
+
 func TestDueDates(t *testing.T) {
 	// The 30-day touchpoint of a 2027-01-01 renewal is dated 2026-12-02,
 	// inside the week of 2026-11-30 and not inside the week before or

@@ -18,16 +18,18 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Renewal types a segment's touchpoints are keyed by. Signature is the
-// default: snapshots carry no renewal type, and a contract that needs a
-// signature is the one a missed touchpoint loses.
+// Renewal types a segment's touchpoints are keyed by: the snapshot's
+// renewal_type values (features.RenewalAuto, features.RenewalSignature).
+// Signature is the default for an account of unknown type, as a contract
+// that needs a signature is the one a missed touchpoint loses.
 const (
-	Auto      = "auto"
-	Signature = "signature"
+	Auto      = features.RenewalAuto
+	Signature = features.RenewalSignature
 )
 
 // DefaultLeadDays is how many days before its renewal an account enters

@@ -2,6 +2,7 @@ package ranking
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"slices"
 	"sync"
@@ -236,5 +237,53 @@ func TestUseRecorded(t *testing.T) {
 	}
 	if want := acc.Probability - 0.42; acc.Change != want {
 		t.Errorf("change %v, want %v (from the recorded previous week)", acc.Change, want)
+	}
+}
+
+// TestBuildRenewalType checks that an account's renewal type reaches the
+// book, that it leaves the score alone, and that JSON leaves out an
+// unknown one.
+func TestBuildRenewalType(t *testing.T) {
+	a := logisticModel(t)
+	seg := a.Spec.Segments[0]
+	var rows []features.Snapshot
+	for _, c := range []struct{ id, typ string }{{"auto", features.RenewalAuto}, {"sig", features.RenewalSignature}, {"none", ""}} {
+		for _, s := range snapshots(c.id, seg, week(20), false, weeks(0, 8)...) {
+			s.RenewalType = c.typ
+			rows = append(rows, s)
+		}
+	}
+	slices.SortStableFunc(rows, func(x, y features.Snapshot) int { return int(x.Week - y.Week) })
+	b, err := Build(context.Background(), a, buildTable(t, a, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.HasRenewalType {
+		t.Error("book of snapshots with a renewal_type column has HasRenewalType false")
+	}
+	p := map[string]float64{}
+	for id, want := range map[string]string{"auto": features.RenewalAuto, "sig": features.RenewalSignature, "none": ""} {
+		acc, ok := b.Account(id)
+		if !ok {
+			t.Fatalf("%s not in the book", id)
+		}
+		p[id] = acc.Probability
+		if acc.RenewalType != want {
+			t.Errorf("%s: renewal type %q, want %q", id, acc.RenewalType, want)
+		}
+		body, err := json.Marshal(acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := m["renewal_type"]; want == "" && ok || want != "" && got != want {
+			t.Errorf("%s: JSON renewal_type %v (present %v), want %q", id, got, ok, want)
+		}
+	}
+	if p["auto"] != p["sig"] || p["sig"] != p["none"] {
+		t.Errorf("the same behaviour scores %v by renewal type: it is no feature", p)
 	}
 }

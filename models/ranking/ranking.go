@@ -57,6 +57,10 @@ type Account struct {
 	// RenewalDate is NoDate and DaysToRenewal -1 when unknown.
 	RenewalDate   features.Date `json:"renewal_date"`
 	DaysToRenewal int           `json:"days_to_renewal"`
+	// RenewalType is features.RenewalAuto or features.RenewalSignature,
+	// "" (and left out of JSON) when unknown. It is no model feature: it
+	// picks the renewal play's touchpoints.
+	RenewalType string `json:"renewal_type,omitempty"`
 	// Change is the probability minus last snapshot's; NaN without one.
 	Change  float64     `json:"change"`
 	Drivers []Driver    `json:"drivers"`
@@ -93,8 +97,11 @@ type Book struct {
 	Model    *models.Artifact
 	Accounts []*Account
 	// AsOf is the latest week in the snapshots.
-	AsOf  features.Date
-	index map[string]*Account
+	AsOf features.Date
+	// HasRenewalType reports that the snapshots had a renewal_type
+	// column: the CSV, table and Parquet outputs then carry one.
+	HasRenewalType bool
+	index          map[string]*Account
 
 	// byARR is Accounts by ARR at risk, sorted on first use. Filters
 	// keep the order, so a query sorted so reads a page off it rather
@@ -145,7 +152,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 		return nil, err
 	}
 	recent := tab.RecentRows(HistoryWeeks)
-	b := &Book{Model: a, AsOf: tab.Last}
+	b := &Book{Model: a, AsOf: tab.Last, HasRenewalType: tab.HasRenewalType}
 	// Accounts are scored independently, a GBM's explanation costing a
 	// tenth of a millisecond each: workers share them out in blocks, each
 	// account's result going to its own slot, so the book is the same
@@ -209,7 +216,7 @@ func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table
 		AccountID: acc.ID, Week: acc.Last, Probability: sc.Probability,
 		Health: a.Health.Colour(sc.Probability), Segment: acc.Segment,
 		ARR: acc.ARR, ARRAtRisk: sc.Probability * acc.ARR,
-		RenewalDate: acc.RenewalDate, DaysToRenewal: -1, Change: math.NaN(),
+		RenewalDate: acc.RenewalDate, DaysToRenewal: -1, RenewalType: acc.RenewalType, Change: math.NaN(),
 		Score: sc, Features: x, Recent: acc.Recent,
 		History: make([]WeekScore, 0, rows.Len()),
 	}

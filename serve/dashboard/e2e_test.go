@@ -104,7 +104,8 @@ func TestBrowser(t *testing.T) {
 		for d := 364; d >= 0; d -= 7 {
 			days = append(days, strconv.Itoa(d))
 		}
-		segs, err := plays.ParseSegments("s.yaml", []byte("segments:\n  - name: year\n    lead_days: 364\n    touchpoints:\n      signature: ["+strings.Join(days, ", ")+"]\n"))
+		list := "[" + strings.Join(days, ", ") + "]"
+		segs, err := plays.ParseSegments("s.yaml", []byte("segments:\n  - name: year\n    lead_days: 364\n    touchpoints:\n      signature: "+list+"\n      auto: "+list+"\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -860,7 +861,36 @@ func (tb *tab) checkRanking(base string) {
 		t.Error("no recent weeks shown")
 	}
 	tb.checkGroups(base, id)
+	tb.checkRenewalType(base, id)
 	tb.checkErrors()
+}
+
+// checkRenewalType checks that the open account page states the account's
+// renewal type as GET /v1/accounts/{id} serves it.
+func (tb *tab) checkRenewalType(base, id string) {
+	t := tb.t
+	t.Helper()
+	resp, err := http.Get(base + "/v1/accounts/" + url.PathEscape(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Account struct {
+			RenewalType string `json:"renewal_type"`
+		} `json:"account"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /v1/accounts/%s: %s %v", id, resp.Status, err)
+	}
+	want := map[string]string{"auto": "auto-renew", "signature": "signature"}[doc.Account.RenewalType]
+	if want == "" {
+		t.Fatalf("the simulated account %s has renewal type %q", id, doc.Account.RenewalType)
+	}
+	got := tb.eval(`Array.from(document.querySelectorAll("#detail-facts dt"), (dt) => dt.textContent === "Renewal type" ? dt.nextElementSibling.textContent : "").join("")`)
+	if got != want {
+		t.Errorf("account page says renewal type %q, want %q", got, want)
+	}
 }
 
 // apiGroup is one signal group of GET /v1/accounts/{id}'s account.
@@ -1474,8 +1504,9 @@ func (tb *tab) checkWeek(base string) {
 		Week  string `json:"week"`
 		Total int    `json:"total"`
 		Plays []struct {
-			ID  string `json:"account_id"`
-			Due []any  `json:"due"`
+			ID          string `json:"account_id"`
+			RenewalType string `json:"renewal_type"`
+			Due         []any  `json:"due"`
 		} `json:"plays"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
@@ -1489,9 +1520,14 @@ func (tb *tab) checkWeek(base string) {
 	if len(ids) != len(doc.Plays) {
 		t.Fatalf("the view lists %d plays, the API %d", len(ids), len(doc.Plays))
 	}
+	types := strings.Split(tb.eval(`Array.from(document.querySelectorAll("#plays tbody tr .renewal-type"), (c) => c.textContent).join("\n")`), "\n")
+	shown := map[string]string{"auto": "auto-renew", "signature": "signature"}
 	for i, p := range doc.Plays {
 		if ids[i] != p.ID || dues[i] != "1" || len(p.Due) != 1 {
 			t.Errorf("row %d: %s with %s due, API %s with %d", i, ids[i], dues[i], p.ID, len(p.Due))
+		}
+		if i < len(types) && types[i] != shown[p.RenewalType] {
+			t.Errorf("row %d: %s shown as %q, API renewal type %q", i, p.ID, types[i], p.RenewalType)
 		}
 	}
 	want := fmt.Sprintf("Week of %s: %d accounts in their renewal window, %d with a touchpoint due.", doc.Week, doc.Total, len(doc.Plays))

@@ -225,6 +225,12 @@ function change(delta) {
   }, `${up ? "▲" : "▼"} ${up ? "+" : MINUS}${Math.abs(pts).toFixed(1)} pt`);
 }
 
+// renewalType names a contract's renewal type for a person: it says
+// what a missed touchpoint risks.
+function renewalType(t) {
+  return t === "auto" ? "auto-renew" : t === "signature" ? "signature" : DASH;
+}
+
 function renewal(a) {
   if (!a.renewal_date) {
     return el("span", { class: "muted" }, DASH);
@@ -1258,6 +1264,7 @@ class Dashboard {
       fact("ARR", money(a.arr)),
       fact("ARR at risk", money(a.arr_at_risk)),
       fact("Renewal", renewal(a)),
+      ...(a.renewal_type ? [fact("Renewal type", renewalType(a.renewal_type))] : []),
       fact("Horizon", this.model ? `churn within ${this.model.horizon_weeks} weeks` : DASH));
 
     this.showAccountMaturity(a);
@@ -1439,6 +1446,7 @@ class Dashboard {
     },
       el("td", {}, el("a", { href: this.pageURL(p.account_id, "accounts") }, p.account_id)),
       el("td", {}, p.segment),
+      el("td", { class: "renewal-type" }, renewalType(p.renewal_type)),
       el("td", {}, p.renewal_date),
       el("td", { class: "num" }, String(p.days_to_renewal)),
       el("td", { class: "num" }, percent(p.churn_probability)),
