@@ -26,7 +26,8 @@ const DefaultFolds = 5
 // for: the GBM grows shallower trees (depth 3) more slowly (500 rounds
 // at 0.03) from 80% of the rows and features each, with at least 5 of
 // hessian per leaf, the usual regularisation for small tables (TrainCV
-// grows deeper trees, in a number it chooses: see cvGBMParams). golearn's
+// grows deeper trees with smaller leaves from half the features, in a
+// number it chooses: see cvGBMParams). golearn's
 // tree and forest fit on 64 quantile bins per numeric column (amounts
 // with thousands of distinct values made them 3 to 7 times slower, for
 // no better AUC), and the forest grows 25 trees on bootstraps of 1,000
@@ -295,6 +296,17 @@ const (
 // (0.02): measured over three seeds of the 5-fold split, this raised the
 // mean ROC AUC on both the bank table (0.8665 to 0.868) and the Telco
 // one (0.847 to 0.848), whose best numbers of trees differ by half.
+//
+// Those trees need less of the fixed-count regularisation: a leaf may
+// hold 2 of hessian (at least 8 rows) instead of 5, and each tree draws
+// half of the features instead of 80%. Over the fold seeds 1 to 5 this
+// raised bank's mean from 0.8676 to 0.8683 (every seed up: its
+// interactions of age, products, activity and country hold in small
+// groups of customers), 0.8678 to 0.8687 over the seeds 6 to 10, and
+// left Telco's at 0.848, at no cost in time. Min hessian 0.5 to 3 with
+// half to two thirds of the features scored the same within 0.0002; 80%
+// of the features 0.0001 less on bank and 0.0007 less on Telco, a third
+// 0.004 less on bank.
 func cvGBMParams(g gbm.Params) gbm.Params {
 	g.Trees = innerMaxTrees
 	if g.Depth == 0 {
@@ -302,6 +314,12 @@ func cvGBMParams(g gbm.Params) gbm.Params {
 	}
 	if g.LearningRate == 0 {
 		g.LearningRate = 0.02
+	}
+	if g.MinChildWeight == 0 {
+		g.MinChildWeight = 2
+	}
+	if g.ColSample == 0 {
+		g.ColSample = 0.5
 	}
 	return g
 }

@@ -30,17 +30,22 @@ func realTable(t *testing.T, rel string) string {
 
 // TestRealTablesAUC trains the README's two walkthroughs and checks that
 // the cross-validated ROC AUC stays within 0.01 of the figure measured
-// for the README. It fits the kind --model all chooses on each (gbm)
-// with the same folds and defaults, not all four: the tree and forest
-// take most of the full run's time and are not chosen.
+// for the README and does not fall below a floor: Telco the issue's
+// target (the best peer figure, 0.846), bank 0.8688, above the 0.8685 of
+// the GBM's former table defaults (depth 5 trees with at least 5 of
+// hessian per leaf and 80% of the features each); it measures 0.86899,
+// the 0.869 to three decimals but not beyond. It fits
+// the kind --model all chooses on each (gbm) with the same folds and
+// defaults, not all four: the tree and forest take most of the full
+// run's time and are not chosen.
 func TestRealTablesAUC(t *testing.T) {
 	for _, tc := range []struct {
-		file string
-		args []string
-		want float64
+		file        string
+		args        []string
+		want, floor float64
 	}{
-		{"telco/WA_Fn-UseC_-Telco-Customer-Churn.csv", []string{"--label", "Churn", "--id", "customerID"}, 0.848},
-		{"bank/Churn_Modelling.csv", []string{"--label", "Exited", "--drop", "RowNumber,CustomerId,Surname"}, 0.868},
+		{"telco/WA_Fn-UseC_-Telco-Customer-Churn.csv", []string{"--label", "Churn", "--id", "customerID"}, 0.848, 0.846},
+		{"bank/Churn_Modelling.csv", []string{"--label", "Exited", "--drop", "RowNumber,CustomerId,Surname"}, 0.869, 0.8688},
 	} {
 		t.Run(filepath.Dir(tc.file), func(t *testing.T) {
 			path := realTable(t, tc.file)
@@ -56,6 +61,9 @@ func TestRealTablesAUC(t *testing.T) {
 			readJSON(t, filepath.Join(model, "metrics.json"), &rep)
 			if got := rep.Models[0].ValidAUC; math.Abs(got-tc.want) > 0.01 || !(rep.Models[0].ValidAUCSD > 0) {
 				t.Errorf("5-fold ROC AUC %.4f ± %.4f, measured %.3f", got, rep.Models[0].ValidAUCSD, tc.want)
+			}
+			if got := rep.Models[0].ValidAUC; got < tc.floor {
+				t.Errorf("5-fold ROC AUC %.5f, below %.4f", got, tc.floor)
 			}
 		})
 	}
