@@ -325,12 +325,16 @@ func (t *Table) appendRow(ds *Dataset, i int) error {
 
 // Narrow makes the table's datasets carry only the columns of spec,
 // which must be the table's spec with some feature groups turned off
-// (see Spec.WithGroups): the rows already built are read through it, so
+// (see Spec.WithGroups), whether or not it was narrowed before: the rows
+// already built are read through it, so
 // a model can be fitted on the groups that earned their place without
 // building the features again. Its Spec becomes spec, the one a model
 // fitted on its datasets is saved with.
 func (t *Table) Narrow(spec Spec) error {
 	full := t.Spec
+	if t.built != nil {
+		full = *t.built
+	}
 	for _, g := range spec.FeatureGroupsOn() {
 		if !slices.Contains(full.FeatureGroupsOn(), g) {
 			return fmt.Errorf("narrow the features: group %s was not built", g)
@@ -343,10 +347,7 @@ func (t *Table) Narrow(spec Spec) error {
 	if !slices.Equal(check.Names(), spec.Names()) {
 		return errors.New("narrow the features: the spec differs from the table's in more than its groups")
 	}
-	built := t.Spec.Names()
-	if t.project != nil {
-		return errors.New("narrow the features: the table is narrowed already")
-	}
+	built := full.Names()
 	at := make(map[string]int, len(built))
 	for i, n := range built {
 		at[n] = i
@@ -354,6 +355,9 @@ func (t *Table) Narrow(spec Spec) error {
 	project := make([]int, 0, len(built))
 	for _, n := range spec.Names() {
 		project = append(project, at[n])
+	}
+	if t.built == nil {
+		t.built = &full
 	}
 	t.Spec, t.project = spec, project
 	return nil

@@ -109,6 +109,9 @@ type Table struct {
 	// project, after Narrow, lists for each column of Spec its index
 	// among the columns built; nil when they are the same.
 	project []int
+	// built is the spec the rows were built with, once Narrow changed
+	// Spec; nil before.
+	built *Spec
 }
 
 // SegmentCount is a segment and how many accounts are in it.
