@@ -1,6 +1,9 @@
 package features
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Dataset is a feature table with one row per account-week: what the
 // models train, validate and score on.
@@ -57,4 +60,24 @@ func (d *Dataset) Check() error {
 		return fmt.Errorf("dataset: %d labels for %d rows", len(d.Label), n)
 	}
 	return nil
+}
+
+// Columns returns a copy of the dataset with only the named columns, in
+// the order given; a name it does not have is an error.
+func (d *Dataset) Columns(names []string) (*Dataset, error) {
+	idx := make([]int, len(names))
+	for i, n := range names {
+		if idx[i] = d.Column(n); idx[i] < 0 {
+			return nil, fmt.Errorf("dataset: no column %q", n)
+		}
+	}
+	out := &Dataset{Features: slices.Clone(names), AccountID: d.AccountID, Week: d.Week, Label: d.Label,
+		X: make([]float64, 0, d.Len()*len(names))}
+	for i := range d.Len() {
+		row := d.Row(i)
+		for _, j := range idx {
+			out.X = append(out.X, row[j])
+		}
+	}
+	return out, nil
 }

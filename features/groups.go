@@ -27,6 +27,10 @@ var builtinGroups = map[string]string{
 	SLABreachesMean12w: GroupSupport, SLABreachesSum12w: GroupSupport,
 	OverdueInvoices: GroupFinancial, OverdueWeeks12w: GroupFinancial, LogARR: GroupFinancial,
 	TenureWeeks: GroupAccount, WeeksReported12w: GroupAccount, WeeksToRenewal: GroupAccount,
+	// Logins and key actions per seat are product use, whatever the
+	// word seat in their names says.
+	LoginsPerSeat4w: GroupProduct, LoginsPerSeat12w: GroupProduct,
+	FrequencyPerSeat4w: GroupProduct, FrequencyPerSeat12w: GroupProduct,
 }
 
 // groupWords are the words of a column name that put an extra column in
@@ -49,13 +53,22 @@ var groupWords = []struct {
 // indicators account; logins, key actions and recency product use);
 // otherwise the words of the name, split at anything but letters and
 // digits and between a lower-case letter and a capital (camelCase), and
-// lower-cased: sla, ticket, support, case, incident,
+// lower-cased (an extra column's window features, COL_4w_mean and so on,
+// go by COL): sla, ticket, support, case, incident,
 // escalation, csat, nps make it support; invoice, overdue, arr, mrr,
 // payment, billing, revenue, discount, dunning financial; seat, tenure,
 // plan, contract, renewal, segment, tier, licence account (each also with
 // an s); anything else is product use.
 func (s Spec) SignalGroup(feature string) string {
 	col := featureColumn(feature)
+	if s.ExtraWindows {
+		// An extra column's windows are in the column's group.
+		for _, suffix := range extraWindowSuffixes {
+			if c, ok := strings.CutSuffix(feature, suffix); ok && slices.Contains(s.Extras, c) {
+				col = c
+			}
+		}
+	}
 	if g, ok := s.SignalGroups[feature]; ok {
 		return g
 	}

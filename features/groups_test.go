@@ -6,7 +6,7 @@ import (
 )
 
 func TestSignalGroup(t *testing.T) {
-	spec := Spec{ARR: true, Renewal: true, Lifetime: true, Segments: []string{"smb"},
+	spec := Spec{ARR: true, Renewal: true, Lifetime: true, Year: true, PerSeat: true, ExtraWindows: true, Segments: []string{"smb"},
 		Extras:       []string{"tickets_open", "csat", "mrr", "InvoicesDue", "seats_used", "plan_tier", "carry_over", "api_calls", "nps_score"},
 		SignalGroups: map[string]string{"api_calls": GroupSupport}}
 	tests := []struct{ feature, want string }{
@@ -28,6 +28,11 @@ func TestSignalGroup(t *testing.T) {
 		{"carry_over", GroupProduct}, // "arr" inside a word is not the word arr
 		{"api_calls", GroupSupport},  // the spec's own entry wins
 		{"nps_score", GroupSupport},
+		{LoginsPerSeat4w, GroupProduct},
+		{OverdueWeeks52w, GroupFinancial},
+		{SLABreachesVs52w, GroupSupport},
+		{"api_calls_4w_mean", GroupSupport}, // an extra column's window goes with the column
+		{"mrr_4w_change", GroupFinancial},
 	}
 	for _, tt := range tests {
 		if got := spec.SignalGroup(tt.feature); got != tt.want {

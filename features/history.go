@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Window lengths in days. Windows are calendar windows ending at the
@@ -12,6 +13,7 @@ const (
 	days4w  = 4 * 7
 	days12w = 12 * 7
 	days26w = 26 * 7
+	days52w = 52 * 7
 )
 
 // history is what the builder keeps of one account: its last 12 (or 26) weeks
@@ -52,9 +54,19 @@ type history struct {
 	// inLast4 is how many of the newest entries of recent are within the
 	// last four weeks.
 	inLast4 int
-	// long sums the whole of recent when it reaches back 26 weeks.
+	// long sums the 26-week window: the whole of recent when it reaches
+	// back 26 weeks, its newest in26 entries when it reaches back 52.
 	long           counts
 	overdueWeeks26 float64
+	in26           int
+	// year sums the whole of recent when it reaches back 52 weeks.
+	year           counts
+	overdueWeeks52 float64
+	// extras holds, when the layout has the extra columns' windows, the
+	// extra features of each entry of recent, entry after entry.
+	extras ring[float64]
+	// seats is the latest known positive seat count, NaN before one.
+	seats float64
 	// lifetime sums every row since the first, for the long-run means:
 	// a few numbers per account, however long its history.
 	lifetime counts
@@ -91,7 +103,7 @@ const (
 func newHistory(id string) *history {
 	return &history{
 		id: id, first: NoDate, last: NoDate, lastLogin: NoDate,
-		lastBreach: NoDate, lastOverdue: NoDate, churnWeek: NoDate, arr: math.NaN(), renewal: NoDate, segIndex: unresolved,
+		lastBreach: NoDate, lastOverdue: NoDate, churnWeek: NoDate, arr: math.NaN(), seats: math.NaN(), renewal: NoDate, segIndex: unresolved,
 	}
 }
 
@@ -168,13 +180,32 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		}
 		h.in12--
 	}
-	for h.recent.n > h.in12 && h.recent.at(0).week <= s.Week-lay.keepDays {
-		old := h.recent.at(0)
+	yearly := lay.keepDays > days26w
+	for yearly && h.in26 > 0 {
+		old := h.recent.at(h.recent.n - h.in26)
+		if old.week > s.Week-days26w {
+			break
+		}
 		h.long.sub(old)
 		if old.overdueNow > 0 {
 			h.overdueWeeks26--
 		}
+		h.in26--
+	}
+	for h.recent.n > max(h.in12, h.in26) && h.recent.at(0).week <= s.Week-lay.keepDays {
+		old := h.recent.at(0)
+		sums, overdue := &h.long, &h.overdueWeeks26
+		if yearly {
+			sums, overdue = &h.year, &h.overdueWeeks52
+		}
+		sums.sub(old)
+		if old.overdueNow > 0 {
+			*overdue--
+		}
 		h.recent.drop()
+		for range len(extras) * lay.extrasPerWeek {
+			h.extras.drop()
+		}
 	}
 	for h.inLast4 > 0 {
 		e := h.recent.at(h.recent.n - h.inLast4)
@@ -197,6 +228,18 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	h.long.add(newest)
 	if newest.overdueNow > 0 {
 		h.overdueWeeks26++
+	}
+	if yearly {
+		h.in26++
+		h.year.add(newest)
+		if newest.overdueNow > 0 {
+			h.overdueWeeks52++
+		}
+	}
+	if lay.extrasPerWeek > 0 {
+		for _, src := range extras {
+			h.extras.push(s.Extra[src])
+		}
 	}
 
 	w.put(row[0:5], logins)
@@ -240,6 +283,16 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		}
 		b[3] = h.overdueWeeks26
 	}
+	if lay.year >= 0 {
+		// As the 26-week baseline, over the whole ring, which reaches
+		// back 52 weeks here.
+		b := row[lay.year : lay.year+len(yearNames)]
+		for k := range numBehaviours {
+			b[k] = h.year.sum[k] / h.year.weeks
+			b[4+k] = math.Log((w.last4.sum[k]/w.last4.weeks + 1) / (b[k] + 1))
+		}
+		b[3] = h.overdueWeeks52
+	}
 	if lay.shape >= 0 {
 		b := row[lay.shape : lay.shape+len(shapeNames)]
 		b[0], b[1] = h.shape(logins, s.Week)
@@ -257,7 +310,56 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	for i, src := range extras {
 		row[lay.extras+i] = s.Extra[src]
 	}
+	if lay.extraWindows >= 0 {
+		for j := range extras {
+			h.extraWindow(j, len(extras), s.Week, row[lay.extraWindows+j*len(extraWindowSuffixes):])
+		}
+	}
+	if lay.seats >= 0 {
+		if v := s.Extra[extras[lay.seats]]; v > 0 {
+			h.seats = v // NaN and non-positive counts leave the last known one
+		}
+	}
+	if lay.perSeat >= 0 {
+		b := row[lay.perSeat : lay.perSeat+len(perSeatNames)]
+		b[0] = w.last4.sum[logins] / w.last4.weeks / h.seats
+		b[1] = w.all.sum[logins] / w.all.weeks / h.seats
+		b[2] = w.last4.sum[frequency] / w.last4.weeks / h.seats
+		b[3] = w.all.sum[frequency] / w.all.weeks / h.seats
+	}
 	return nil
+}
+
+// extraWindow writes extra column j's mean over the last 4 and 12 weeks
+// and the change of the last 4 weeks' mean against the 8 weeks before
+// into dst, of k extra columns in all. Missing values (NaN) are left out
+// of the means, as unreported weeks are; a mean with no value is NaN,
+// and a change with no earlier value 0, as the trend's "no change".
+func (h *history) extraWindow(j, k int, now Date, dst []float64) {
+	var n4, s4, n8, s8 float64
+	for i := h.recent.n - h.in12; i < h.recent.n; i++ {
+		v := *h.extras.at(i*k + j)
+		switch {
+		case math.IsNaN(v):
+		case h.recent.at(i).week > now-days4w:
+			n4++
+			s4 += v
+		default:
+			n8++
+			s8 += v
+		}
+	}
+	dst[0], dst[1], dst[2] = math.NaN(), math.NaN(), math.NaN()
+	if n4 > 0 {
+		dst[0] = s4 / n4
+		dst[2] = 0
+		if n8 > 0 {
+			dst[2] = dst[0] - s8/n8
+		}
+	}
+	if n4+n8 > 0 {
+		dst[1] = (s4 + s8) / (n4 + n8)
+	}
 }
 
 func weeksBetween(from, to Date) float64 { return float64(to-from) / 7 }
@@ -372,13 +474,17 @@ func (w *windowSums) put(dst []float64, k int) {
 // only when the baselines need them, so a model without them keeps the
 // memory per account it always had.
 type rowLayout struct {
-	lifetime, since, baseline, shape, arr, renewal, extras, width int
-	keepDays                                                      Date
+	lifetime, since, baseline, year, shape, arr, renewal, extras int
+	// extraWindows and perSeat follow the extra columns; seats is the
+	// index of the seats column among them, -1 when unused;
+	// extrasPerWeek is 1 when the ring keeps each week's extra values.
+	extraWindows, perSeat, seats, extrasPerWeek, width int
+	keepDays                                           Date
 }
 
 func newRowLayout(spec Spec) rowLayout {
-	l := rowLayout{lifetime: -1, since: -1, baseline: -1, shape: -1, arr: -1, renewal: -1,
-		extras: numBehaviourColumns, keepDays: days12w}
+	l := rowLayout{lifetime: -1, since: -1, baseline: -1, year: -1, shape: -1, arr: -1, renewal: -1,
+		extraWindows: -1, perSeat: -1, seats: -1, extras: numBehaviourColumns, keepDays: days12w}
 	if spec.Lifetime {
 		l.lifetime = l.extras
 		l.extras += numLifetimeColumns
@@ -391,6 +497,11 @@ func newRowLayout(spec Spec) rowLayout {
 		l.baseline = l.extras
 		l.extras += len(baselineNames)
 		l.keepDays = days26w
+	}
+	if spec.Year {
+		l.year = l.extras
+		l.extras += len(yearNames)
+		l.keepDays = days52w
 	}
 	if spec.Shape {
 		l.shape = l.extras
@@ -406,6 +517,16 @@ func newRowLayout(spec Spec) rowLayout {
 		l.extras++
 	}
 	l.width = l.extras + len(spec.Extras)
+	if spec.ExtraWindows && len(spec.Extras) > 0 {
+		l.extraWindows, l.extrasPerWeek = l.width, 1
+		l.width += len(spec.Extras) * len(extraWindowSuffixes)
+	}
+	if spec.PerSeat {
+		// Spec.Check, run before any row is built, makes sure it is there.
+		l.seats = slices.Index(spec.Extras, SeatsColumn)
+		l.perSeat = l.width
+		l.width += len(perSeatNames)
+	}
 	return l
 }
 

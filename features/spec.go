@@ -2,6 +2,7 @@ package features
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -46,9 +47,23 @@ const (
 	LoginsVolatility12w   = "logins_12w_volatility"
 	FrequencySlope12w     = "frequency_12w_slope"
 	FrequencyVolatility   = "frequency_12w_volatility"
-	segmentPrefix         = "segment_"
-	numBehaviourColumns   = 20 // LoginsMean4w .. WeeksReported12w
-	numLifetimeColumns    = 2  // LoginsLifetimeMean, FrequencyLifetimeMean
+	LoginsMean52w         = "logins_52w_mean"
+	FrequencyMean52w      = "frequency_52w_mean"
+	SLABreachesMean52w    = "sla_breaches_52w_mean"
+	OverdueWeeks52w       = "overdue_weeks_52w"
+	LoginsVs52w           = "logins_vs_52w"
+	FrequencyVs52w        = "frequency_vs_52w"
+	SLABreachesVs52w      = "sla_breaches_vs_52w"
+	LoginsPerSeat4w       = "logins_4w_per_seat"
+	LoginsPerSeat12w      = "logins_12w_per_seat"
+	FrequencyPerSeat4w    = "frequency_4w_per_seat"
+	FrequencyPerSeat12w   = "frequency_12w_per_seat"
+	// SeatsColumn is the extra column that gives an account's size in
+	// seats, for the per-seat group.
+	SeatsColumn         = "seats"
+	segmentPrefix       = "segment_"
+	numBehaviourColumns = 20 // LoginsMean4w .. WeeksReported12w
+	numLifetimeColumns  = 2  // LoginsLifetimeMean, FrequencyLifetimeMean
 	// sinceCap caps the weeks since an event: past a year the count says
 	// little more, and "never" is sinceNever, one beyond it, so that an
 	// account that never had the event ranks past every one that had it.
@@ -63,6 +78,12 @@ var (
 	baselineNames = []string{LoginsMean26w, FrequencyMean26w, SLABreachesMean26w, OverdueWeeks26w,
 		LoginsVsBaseline, FrequencyVsBaseline, SLABreachesVsBaseline}
 	shapeNames = []string{LoginsSlope12w, LoginsVolatility12w, FrequencySlope12w, FrequencyVolatility}
+	yearNames  = []string{LoginsMean52w, FrequencyMean52w, SLABreachesMean52w, OverdueWeeks52w,
+		LoginsVs52w, FrequencyVs52w, SLABreachesVs52w}
+	perSeatNames = []string{LoginsPerSeat4w, LoginsPerSeat12w, FrequencyPerSeat4w, FrequencyPerSeat12w}
+	// extraWindowSuffixes name each extra column's window features,
+	// COL_4w_mean and so on, in column order.
+	extraWindowSuffixes = []string{"_4w_mean", "_12w_mean", "_4w_change"}
 )
 
 var behaviourNames = [numBehaviourColumns]string{
@@ -111,6 +132,17 @@ var descriptions = map[string]string{
 	LoginsVolatility12w:   "week-to-week spread of logins, last 12 weeks (std. dev.)",
 	FrequencySlope12w:     "change in key actions per week, fitted over the last 12 weeks",
 	FrequencyVolatility:   "week-to-week spread of key actions, last 12 weeks (std. dev.)",
+	LoginsMean52w:         "logins per week, last 52 weeks",
+	FrequencyMean52w:      "key actions per week, last 52 weeks",
+	SLABreachesMean52w:    "SLA breaches per week, last 52 weeks",
+	OverdueWeeks52w:       "weeks with overdue invoices, last 52 weeks",
+	LoginsVs52w:           "logins, last 4 weeks vs the account's 52-week mean (log ratio)",
+	FrequencyVs52w:        "key actions, last 4 weeks vs the account's 52-week mean (log ratio)",
+	SLABreachesVs52w:      "SLA breaches, last 4 weeks vs the account's 52-week mean (log ratio)",
+	LoginsPerSeat4w:       "logins per week per seat, last 4 weeks",
+	LoginsPerSeat12w:      "logins per week per seat, last 12 weeks",
+	FrequencyPerSeat4w:    "key actions per week per seat, last 4 weeks",
+	FrequencyPerSeat12w:   "key actions per week per seat, last 12 weeks",
 }
 
 // Spec fixes a model's feature columns, so the rows built for scoring line
@@ -136,6 +168,18 @@ type Spec struct {
 	Since    bool `json:"since,omitempty"`
 	Baseline bool `json:"baseline,omitempty"`
 	Shape    bool `json:"shape,omitempty"`
+	// Year adds the 52-week means and the last 4 weeks against them:
+	// for data with more than a year of history, where the 26-week
+	// baseline may still sit inside a seasonal low. ExtraWindows adds,
+	// for each extra column, its mean over 4 and 12 weeks and the change
+	// of the last 4 weeks against the 8 before, so an extra column is
+	// read as a behaviour, not only as this week's value. PerSeat
+	// divides logins and key actions by the seats extra column, so a
+	// small account is not read as a disengaged large one. All three are
+	// off unless asked for (churn train --feature-groups).
+	Year         bool `json:"year,omitempty"`
+	ExtraWindows bool `json:"extra_windows,omitempty"`
+	PerSeat      bool `json:"per_seat,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`
 	Renewal bool `json:"renewal"`
@@ -168,6 +212,9 @@ func (s Spec) Names() []string {
 	if s.Baseline {
 		names = append(names, baselineNames...)
 	}
+	if s.Year {
+		names = append(names, yearNames...)
+	}
 	if s.Shape {
 		names = append(names, shapeNames...)
 	}
@@ -180,7 +227,26 @@ func (s Spec) Names() []string {
 	for _, seg := range s.Segments {
 		names = append(names, SegmentFeature(seg))
 	}
-	return append(names, s.Extras...)
+	names = append(names, s.Extras...)
+	if s.ExtraWindows {
+		names = append(names, s.extraWindowNames()...)
+	}
+	if s.PerSeat {
+		names = append(names, perSeatNames...)
+	}
+	return names
+}
+
+// extraWindowNames names the window features of every extra column,
+// column by column.
+func (s Spec) extraWindowNames() []string {
+	names := make([]string, 0, len(s.Extras)*len(extraWindowSuffixes))
+	for _, col := range s.Extras {
+		for _, suffix := range extraWindowSuffixes {
+			names = append(names, col+suffix)
+		}
+	}
+	return names
 }
 
 // Width returns the number of feature columns.
@@ -201,6 +267,15 @@ func (s Spec) Width() int {
 	if s.Shape {
 		n += len(shapeNames)
 	}
+	if s.Year {
+		n += len(yearNames)
+	}
+	if s.ExtraWindows {
+		n += len(s.Extras) * len(extraWindowSuffixes)
+	}
+	if s.PerSeat {
+		n += len(perSeatNames)
+	}
 	if s.ARR {
 		n++
 	}
@@ -213,6 +288,9 @@ func (s Spec) Width() int {
 // Check reports names that would collide, such as an extra column called
 // like a built-in feature.
 func (s Spec) Check() error {
+	if s.PerSeat && !slices.Contains(s.Extras, SeatsColumn) {
+		return fmt.Errorf("per-seat features need an extra column named %q", SeatsColumn)
+	}
 	seen := make(map[string]bool, s.Width())
 	for _, n := range s.Names() {
 		if seen[n] {
@@ -234,6 +312,12 @@ func Describe(feature string) string {
 	}
 	if seg, ok := strings.CutPrefix(feature, segmentPrefix); ok {
 		return "in the " + seg + " segment"
+	}
+	for suffix, say := range map[string]string{"_4w_mean": ", mean of the last 4 weeks", "_12w_mean": ", mean of the last 12 weeks",
+		"_4w_change": ", last 4 weeks' mean minus the 8 weeks' before"} {
+		if col, ok := strings.CutSuffix(feature, suffix); ok {
+			return col + say
+		}
 	}
 	if col, ok := strings.CutSuffix(feature, ":missing"); ok {
 		return col + " is missing"

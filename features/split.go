@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Defaults for labelling and splitting.
@@ -300,6 +301,7 @@ func (t *Table) appendRow(ds *Dataset, i int) error {
 	lay := t.layout
 	ds.AccountID = append(ds.AccountID, t.Accounts[t.account[i]].ID)
 	ds.Week = append(ds.Week, t.week[i])
+	start := len(ds.X)
 	return t.x.row(i, func(src []float64) {
 		ds.X = append(ds.X, src[:lay.extras]...)
 		for s := range t.Spec.Segments {
@@ -310,7 +312,55 @@ func (t *Table) appendRow(ds *Dataset, i int) error {
 			ds.X = append(ds.X, v)
 		}
 		ds.X = append(ds.X, src[lay.extras:]...)
+		if t.project != nil {
+			// The kept columns are in the order built, each at or after
+			// its new place: moving them forward in place is safe.
+			for k, j := range t.project {
+				ds.X[start+k] = ds.X[start+j]
+			}
+			ds.X = ds.X[:start+len(t.project)]
+		}
 	})
+}
+
+// Narrow makes the table's datasets carry only the columns of spec,
+// which must be the table's spec with some feature groups turned off
+// (see Spec.WithGroups), whether or not it was narrowed before: the rows
+// already built are read through it, so
+// a model can be fitted on the groups that earned their place without
+// building the features again. Its Spec becomes spec, the one a model
+// fitted on its datasets is saved with.
+func (t *Table) Narrow(spec Spec) error {
+	full := t.Spec
+	if t.built != nil {
+		full = *t.built
+	}
+	for _, g := range spec.FeatureGroupsOn() {
+		if !slices.Contains(full.FeatureGroupsOn(), g) {
+			return fmt.Errorf("narrow the features: group %s was not built", g)
+		}
+	}
+	check, err := full.WithGroups(spec.FeatureGroupsOn())
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(check.Names(), spec.Names()) {
+		return errors.New("narrow the features: the spec differs from the table's in more than its groups")
+	}
+	built := full.Names()
+	at := make(map[string]int, len(built))
+	for i, n := range built {
+		at[n] = i
+	}
+	project := make([]int, 0, len(built))
+	for _, n := range spec.Names() {
+		project = append(project, at[n])
+	}
+	if t.built == nil {
+		t.built = &full
+	}
+	t.Spec, t.project = spec, project
+	return nil
 }
 
 // Dataset returns the unlabelled features of the given rows, or of every

@@ -112,6 +112,12 @@ type Table struct {
 	x       rowStore
 	// keepWeeks is BuildOptions.KeepWeeks: 0 when every row is kept.
 	keepWeeks int
+	// project, after Narrow, lists for each column of Spec its index
+	// among the columns built; nil when they are the same.
+	project []int
+	// built is the spec the rows were built with, once Narrow changed
+	// Spec; nil before.
+	built *Spec
 }
 
 // SegmentCount is a segment and how many accounts are in it.
@@ -160,6 +166,12 @@ type BuildOptions struct {
 	// file's folder, os.TempDir when empty.
 	Spill    bool
 	SpillDir string
+	// AllGroups, when Spec is nil, turns on every optional feature group
+	// the file's columns can carry (see FeatureGroups), not only those
+	// training turns on by default: for a caller that measures the
+	// groups and narrows the table to those that earn their place (see
+	// Table.Narrow).
+	AllGroups bool
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -239,9 +251,12 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 			return nil, err
 		}
 	}
-	spec, extras, err := resolveSpec(src.Name, schema, opt.Spec)
+	spec, extras, err := resolveSpec(src.Name, schema, opt.Spec, opt.AllGroups)
 	if err != nil {
 		return nil, err
+	}
+	if spec.PerSeat && !slices.Contains(spec.Extras, SeatsColumn) {
+		return nil, &InputError{File: src.Name, Column: SeatsColumn, Err: errors.New("missing column that the per-seat features are built from")}
 	}
 	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, HasRenewalType: schema.HasRenewalType, keepWeeks: max(opt.KeepWeeks, 0)}
 	t.layout = newRowLayout(spec)
@@ -550,11 +565,16 @@ func (t *Table) sortSegments() {
 // resolveSpec decides the features: the given spec, checked against the
 // file's columns, or one inferred from them. It returns, for each extra
 // feature, its index among the file's extras.
-func resolveSpec(file string, schema Schema, want *Spec) (Spec, []int, error) {
+func resolveSpec(file string, schema Schema, want *Spec, all bool) (Spec, []int, error) {
 	if want == nil {
 		// Since stays off: on the accuracy bench (worlds 11 and 14) it
 		// lowered the AUC beside Baseline and Shape (README, "Features").
 		spec := Spec{Lifetime: true, Baseline: true, Shape: true, ARR: schema.HasARR, Renewal: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
+		if all {
+			spec.Since, spec.Year = true, true
+			spec.ExtraWindows = len(spec.Extras) > 0
+			spec.PerSeat = slices.Contains(spec.Extras, SeatsColumn)
+		}
 		idx := make([]int, len(spec.Extras))
 		for i := range idx {
 			idx[i] = i

@@ -55,7 +55,7 @@ func buildRows(t *testing.T, rows []Snapshot) *Table {
 func buildAllGroups(t *testing.T, rows []Snapshot) *Table {
 	t.Helper()
 	spec := buildRows(t, rows).Spec
-	spec.Since, spec.Baseline, spec.Shape = true, true, true
+	spec.Since, spec.Baseline, spec.Shape, spec.Year, spec.ExtraWindows, spec.PerSeat = true, true, true, true, true, true
 	tab, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{Spec: &spec})
 	if err != nil {
 		t.Fatal(err)
@@ -66,9 +66,12 @@ func buildAllGroups(t *testing.T, rows []Snapshot) *Table {
 // TestNoLeakage changes everything after a cutoff week and checks that no
 // feature at or before the cutoff moves: features are point-in-time.
 func TestNoLeakage(t *testing.T) {
-	base := append(weekly("a", monday, 30), weekly("b", monday+14, 20)...)
+	// Account a reaches a year and a half back from the cutoff, so the
+	// 52-week windows differ from the lifetime means.
+	base := append(weekly("a", monday, 90), weekly("b", monday+14, 80)...)
 	base[3].OverdueInvoices = 1 // so that the weeks since an overdue invoice count
-	cutoff := monday + 7*15
+	base[60].Extra[0] = math.NaN()
+	cutoff := monday + 7*75
 	r := rand.New(rand.NewPCG(1, 2))
 	future := slices.Clone(base)
 	for i := range future {
@@ -81,7 +84,7 @@ func TestNoLeakage(t *testing.T) {
 			future[i].ARR = r.Float64() * 1e5
 			future[i].Segment = "enterprise"
 			future[i].RenewalDate = future[i].Week + 3
-			future[i].Extra = []float64{r.Float64()}
+			future[i].Extra = []float64{r.Float64() * 50}
 		}
 	}
 	future = future[:len(future)-3] // and drop some future rows
@@ -116,7 +119,8 @@ func TestNoLeakage(t *testing.T) {
 			t.Errorf("feature %s was never checked", name)
 		}
 	}
-	for _, name := range slices.Concat([]string{LoginsLifetimeMean, FrequencyLifetimeMean}, sinceNames, baselineNames, shapeNames) {
+	for _, name := range slices.Concat([]string{LoginsLifetimeMean, FrequencyLifetimeMean}, sinceNames, baselineNames, shapeNames,
+		yearNames, perSeatNames, []string{"seats_4w_mean", "seats_12w_mean", "seats_4w_change"}) {
 		if !seen[name] {
 			t.Errorf("feature %s is not in the spec", name)
 		}
@@ -340,7 +344,7 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			rows = append(rows, Snapshot{
 				AccountID: string(rune('a' + a)), Week: w, Logins: int64(r.IntN(9)), Frequency: int64(r.IntN(5)),
 				SLABreaches: int64(r.IntN(3)), OverdueInvoices: int64(r.IntN(2)), ARR: math.NaN(),
-				RenewalDate: NoDate, Extra: []float64{0},
+				RenewalDate: NoDate, Extra: []float64{[]float64{math.NaN(), 0, 1, 2, 5, 9}[r.IntN(6)]},
 			})
 			w += Date([]int{7, 7, 7, 14, 21, 28, 35, 91}[r.IntN(8)])
 		}
@@ -356,6 +360,9 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 		w := ds.Week[i]
 		var n4, n12, l4, l12, f4, f12, s4, s12, od, n, l, f float64
 		var n26, l26, f26, s26, od26 float64
+		var n52, l52, f52, s52, od52 float64
+		var e4, en4, e8, en8 float64 // the extra column's known values, last 4 weeks and the 8 before
+		seats := math.NaN()
 		lastBreach, lastOverdue := NoDate, NoDate
 		var ts, ls, fs []float64 // the 12-week window's weeks (relative) and values
 		for _, s := range byAccount[ds.AccountID[i]] {
@@ -370,6 +377,19 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			}
 			if s.OverdueInvoices > 0 {
 				lastOverdue = s.Week
+			}
+			if v := s.Extra[0]; v > 0 {
+				seats = v
+			}
+			if s.Week <= w-364 {
+				continue
+			}
+			n52++
+			l52 += float64(s.Logins)
+			f52 += float64(s.Frequency)
+			s52 += float64(s.SLABreaches)
+			if s.OverdueInvoices > 0 {
+				od52++
 			}
 			if s.Week <= w-182 {
 				continue
@@ -394,6 +414,13 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			if s.OverdueInvoices > 0 {
 				od++
 			}
+			if v := s.Extra[0]; !math.IsNaN(v) && s.Week > w-28 {
+				e4 += v
+				en4++
+			} else if !math.IsNaN(v) {
+				e8 += v
+				en8++
+			}
 			if s.Week > w-28 {
 				n4++
 				l4 += float64(s.Logins)
@@ -412,6 +439,16 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			return min(float64(w-last)/7, 52)
 		}
 		ratio := func(sum4, mean26 float64) float64 { return math.Log((sum4/n4 + 1) / (mean26 + 1)) }
+		extraMean4, extraMean12, extraChange := math.NaN(), math.NaN(), math.NaN()
+		if en4 > 0 {
+			extraMean4, extraChange = e4/en4, 0
+			if en8 > 0 {
+				extraChange = e4/en4 - e8/en8
+			}
+		}
+		if en4+en8 > 0 {
+			extraMean12 = (e4 + e8) / (en4 + en8)
+		}
 		lSlope, lSD := fitLine(ts, ls)
 		fSlope, fSD := fitLine(ts, fs)
 		x := ds.Row(i)
@@ -424,8 +461,17 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			LoginsMean26w: l26 / n26, FrequencyMean26w: f26 / n26, SLABreachesMean26w: s26 / n26, OverdueWeeks26w: od26,
 			LoginsVsBaseline: ratio(l4, l26/n26), FrequencyVsBaseline: ratio(f4, f26/n26), SLABreachesVsBaseline: ratio(s4, s26/n26),
 			LoginsSlope12w: lSlope, LoginsVolatility12w: lSD, FrequencySlope12w: fSlope, FrequencyVolatility: fSD,
+			LoginsMean52w: l52 / n52, FrequencyMean52w: f52 / n52, SLABreachesMean52w: s52 / n52, OverdueWeeks52w: od52,
+			LoginsVs52w: ratio(l4, l52/n52), FrequencyVs52w: ratio(f4, f52/n52), SLABreachesVs52w: ratio(s4, s52/n52),
+			"seats_4w_mean": extraMean4, "seats_12w_mean": extraMean12, "seats_4w_change": extraChange,
+			LoginsPerSeat4w: l4 / n4 / seats, LoginsPerSeat12w: l12 / n12 / seats,
+			FrequencyPerSeat4w: f4 / n4 / seats, FrequencyPerSeat12w: f12 / n12 / seats,
 		} {
-			if got := x[col(name)]; math.Abs(got-want) > 1e-9 {
+			got := x[col(name)]
+			if math.IsNaN(got) && math.IsNaN(want) {
+				continue
+			}
+			if math.Abs(got-want) > 1e-9 || math.IsNaN(got) != math.IsNaN(want) {
 				t.Fatalf("%s %s %s = %v, want %v", ds.AccountID[i], w, name, got, want)
 			}
 		}

@@ -37,6 +37,9 @@ type Report struct {
 	// Tuning is the search that chose the settings, when there was one
 	// (see Tune).
 	Tuning *Tuning `json:"tuning,omitempty"`
+	// FeatureGroups is the drop-group backtest of the feature groups,
+	// when one was asked for (see MeasureGroups).
+	FeatureGroups *GroupReport `json:"feature_groups,omitempty"`
 }
 
 // TrainOptions configure Train.

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -272,5 +273,51 @@ func TestTuneRefuses(t *testing.T) {
 				t.Fatalf("Tune = %v, want an error saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMeasureGroups checks the drop-group backtest on the fixture: its
+// folds are tuning's (inside the training weeks), every group of the
+// spec is measured with its columns, the difference is with minus
+// without, "all" keeps every group, and the same run gives the same
+// report.
+func TestMeasureGroups(t *testing.T) {
+	tab := table(t)
+	opt := models.GroupOptions{Kind: models.Logistic, Params: fastParams(), Table: tab, Split: testSplit, Folds: 2, Mode: models.GroupsAll}
+	r, err := models.MeasureGroups(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu, err := models.Tune(context.Background(), models.TuneOptions{Kinds: []string{models.Logistic}, Params: fastParams(),
+		Table: tab, Split: testSplit, Folds: 2, Trials: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Folds, tu.Folds) {
+		t.Fatalf("folds %+v, tuning's %+v", r.Folds, tu.Folds)
+	}
+	if r.AUC != tu.Trials[0].MeanAUC {
+		t.Errorf("backtest AUC with every group %v, tuning's trial 0 %v", r.AUC, tu.Trials[0].MeanAUC)
+	}
+	want := tab.Spec.FeatureGroupsOn()
+	if len(r.Groups) != 1+len(want) || r.Groups[0].Group != features.BaseGroup {
+		t.Fatalf("groups %+v, want base and %v", r.Groups, want)
+	}
+	for i, g := range r.Groups[1:] {
+		cols, _ := tab.Spec.GroupColumns(want[i])
+		if g.Group != want[i] || !reflect.DeepEqual(g.Columns, cols) || !g.Kept {
+			t.Errorf("group %d: %+v", i, g)
+		}
+		if math.Abs(g.Difference-(g.With-g.Without)) > 1e-12 || len(g.FoldDifference) != 2 {
+			t.Errorf("group %s: difference %v, with %v, without %v", g.Group, g.Difference, g.With, g.Without)
+		}
+	}
+	again, err := models.MeasureGroups(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Seconds, r.Seconds = 0, 0
+	if !reflect.DeepEqual(r, again) {
+		t.Errorf("two runs differ:\n%+v\n%+v", r, again)
 	}
 }

@@ -53,7 +53,7 @@ than an earlier "churn features" output is refused.`)
 	tightenGC()
 	// The rows go to a spill file as they are built and from there to
 	// train and valid in pieces: no side of the split is held whole.
-	tab, err := buildSpilledTable(ctx, e, *path, *normalize)
+	tab, err := buildSpilledTable(ctx, e, *path, *normalize, false)
 	if err != nil {
 		return err
 	}
@@ -140,12 +140,15 @@ func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, s
 // buildSpilledTable is buildTable for a command that only splits the
 // table: its rows are kept in a temporary file (see
 // features.BuildOptions.Spill), which the caller releases with Close.
-func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks bool) (*features.Table, error) {
+// With allGroups every feature group the file's columns can carry is
+// built (see features.BuildOptions.AllGroups).
+func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks, allGroups bool) (*features.Table, error) {
 	e.progress.begin("reading " + path + " and building features")
 	defer e.progress.end()
 	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
-		Progress: func(rows int) { e.progress.update("%d rows", rows) },
-		Spill:    true,
+		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
+		Spill:     true,
+		AllGroups: allGroups,
 	})
 }
 

@@ -62,6 +62,23 @@ free text) is left out with a warning. Models are validated by stratified
 refitted on every row; with --time COL (a date) they are validated out of
 time instead, on the latest 20% of rows, as for snapshots.
 
+--feature-groups measures the optional groups of features (lifetime,
+since, baseline, windows-52, shape, extras-windows, per-seat; the base
+columns are never left out) by drop-group backtest: at --tune-folds
+cut-offs inside the training weeks, gbm (or the one --model) is refitted
+with every group and with each left out, and metrics.json's
+"feature_groups" keeps each group's columns, backtest AUC with and
+without it, the difference and whether the model kept it. "all" builds
+every group the data can carry (windows-52 needs a year of history before
+the last training week, extras-windows an extra column, per-seat a
+"seats" column) and keeps them; "auto" leaves out those whose removal
+lowers the backtest AUC by no more than noise (the standard error of the
+folds' differences, at least 0.0005; if leaving them out together costs
+more than 0.0005, only the cheapest goes), decided on those folds only,
+never on the validation weeks; a list such as baseline,shape builds and
+measures those. Without it the default groups (lifetime, baseline, shape)
+are built and nothing is measured.
+
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
 run is kept. A DIR that holds other files than an earlier model is refused
@@ -112,6 +129,7 @@ compares the two on live traffic.`)
 	noPlots := fs.Bool("no-plots", false, "do not write PNG charts")
 	groupsFlag := fs.String("signal-groups", "", "put features or columns in a signal group other than the default, as column=group,... (groups: product_use, support, financial, account)")
 	segFile := fs.String("segments", "", "YAML segment file (see churn plays): learn each segment's health cut-offs from its validation account-weeks, as the model's (red: riskiest 10%, yellow: next 20%)")
+	featureGroups := fs.String("feature-groups", "", "measure the feature groups by drop-group backtest: all, auto (leave out those that do not help) or a list such as baseline,shape (with --snapshots)")
 	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -158,7 +176,7 @@ compares the two on live traffic.`)
 		if isSet(fs, "no-refit") {
 			return usageError(fs, "--no-refit is for snapshots: a customer table's model is always refitted on every row after cross-validation")
 		}
-		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds"} {
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds", "feature-groups"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
 			}
@@ -203,8 +221,16 @@ compares the two on live traffic.`)
 		}
 	}
 	tuning := isSet(fs, "tune") || isSet(fs, "tune-trials")
-	if isSet(fs, "tune-folds") && !tuning {
-		return usageError(fs, "--tune-folds goes with --tune or --tune-trials")
+	var groupList []string
+	switch *featureGroups {
+	case "", models.GroupsAll, models.GroupsAuto:
+	default:
+		if groupList, err = features.ParseFeatureGroups(*featureGroups); err != nil {
+			return usageError(fs, "--feature-groups: %v (or all, auto)", err)
+		}
+	}
+	if isSet(fs, "tune-folds") && !tuning && *featureGroups == "" {
+		return usageError(fs, "--tune-folds goes with --tune, --tune-trials or --feature-groups")
 	}
 	if tuning && !slices.ContainsFunc(kinds, models.TunedKinds) {
 		return usageError(fs, "--tune searches gbm and logistic: --model %s has nothing to tune", *kind)
@@ -222,6 +248,9 @@ compares the two on live traffic.`)
 		}
 		if tuning {
 			return errors.New("--tune needs --snapshots: a features directory holds one split only, and tuning backtests at earlier cut-offs")
+		}
+		if *featureGroups != "" {
+			return errors.New("--feature-groups needs --snapshots: a features directory holds its columns built, and the groups are measured at earlier cut-offs")
 		}
 		if isSet(fs, "horizon") || isSet(fs, "valid-weeks") {
 			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
@@ -273,12 +302,17 @@ compares the two on live traffic.`)
 		// The table's rows wait in a spill file while the split copies
 		// out the ones it trains and validates on; a backtest, tuning and
 		// the refit on every matured week read them again.
-		tab, err := buildSpilledTable(ctx, e, *snapshots, *normalize)
+		tab, err := buildSpilledTable(ctx, e, *snapshots, *normalize, *featureGroups != "")
 		if err != nil {
 			return err
 		}
 		defer tab.Close()
 		opt.Split = features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
+		if *featureGroups != "" {
+			if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
+				return fmt.Errorf("--feature-groups: %w", err)
+			}
+		}
 		e.progress.begin("splitting out of time")
 		sp, err = tab.SplitContext(ctx, opt.Split)
 		e.progress.end()
@@ -286,7 +320,7 @@ compares the two on live traffic.`)
 			return fmt.Errorf("%s: %w", *snapshots, err)
 		}
 		spec = tab.Spec
-		if *backtest > 0 || tuning || opt.Refit {
+		if *backtest > 0 || tuning || opt.Refit || *featureGroups != "" {
 			opt.Table = tab
 		} else if err := tab.Close(); err != nil {
 			return fmt.Errorf("%s: %w", *snapshots, err)
@@ -307,12 +341,43 @@ compares the two on live traffic.`)
 		}
 		opt.Params = tuned.Apply(opt.Params)
 	}
+	var measured *models.GroupReport
+	if *featureGroups != "" {
+		mode := *featureGroups
+		if groupList != nil {
+			mode = models.GroupsList
+		}
+		if measured, err = measureGroups(ctx, e, opt, mode, *tuneFolds); err != nil {
+			return err
+		}
+		if !slices.Equal(measured.Kept, spec.FeatureGroupsOn()) {
+			// Auto left groups out: the model is fitted, validated and
+			// saved on the rest, the rows already built read through the
+			// narrower spec.
+			narrow, err := spec.WithGroups(measured.Kept)
+			if err != nil {
+				return err
+			}
+			if err := opt.Table.Narrow(narrow); err != nil {
+				return err
+			}
+			if sp.Train, err = sp.Train.Columns(narrow.Names()); err != nil {
+				return err
+			}
+			if sp.Valid, err = sp.Valid.Columns(narrow.Names()); err != nil {
+				return err
+			}
+			narrow.SignalGroups = spec.SignalGroups
+			spec = narrow
+		}
+	}
 	res, err := models.Train(ctx, sp, spec, opt)
 	e.progress.end()
 	if err != nil {
 		return err
 	}
 	res.Report.Tuning = tuned
+	res.Report.FeatureGroups = measured
 	var learned []string
 	if segs != nil {
 		if learned, err = learnSegmentHealth(e, *segFile, segs, res, sp.Valid); err != nil {
@@ -341,6 +406,11 @@ compares the two on live traffic.`)
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
 	if tuned != nil {
 		if err := tuned.WriteSummary(e.stdout); err != nil {
+			return err
+		}
+	}
+	if measured != nil {
+		if err := measured.WriteSummary(e.stdout); err != nil {
 			return err
 		}
 	}
@@ -410,6 +480,49 @@ func tuneModels(ctx context.Context, e *env, opt models.TrainOptions, budget tim
 		return nil, fmt.Errorf("tune: %w", err)
 	}
 	return t, nil
+}
+
+// narrowToGroups narrows a table built with every group to the listed
+// groups, or without a list to those the data can carry: windows-52 only
+// with a year of history before the last training week, where a 52-week
+// window can differ from the lifetime means.
+func narrowToGroups(tab *features.Table, list []string, horizon, validWeeks int) error {
+	// The last training week: a horizon before the validation weeks,
+	// which end a horizon before the last week (see features.Split).
+	trainLast := tab.Last - features.Date(7*(2*horizon+validWeeks))
+	yearOK := trainLast-tab.First >= 7*52
+	if list == nil {
+		for _, g := range tab.Spec.FeatureGroupsOn() {
+			if g != "windows-52" || yearOK {
+				list = append(list, g)
+			}
+		}
+	} else if slices.Contains(list, "windows-52") && !yearOK {
+		return fmt.Errorf("windows-52 needs a year of history before the last training week (%s); the snapshots start %s", trainLast, tab.First)
+	}
+	spec, err := tab.Spec.WithGroups(list)
+	if err != nil {
+		return err
+	}
+	return tab.Narrow(spec)
+}
+
+// measureGroups runs the drop-group backtest of the table's feature
+// groups with gbm, or the one kind fitted when it is not among them.
+func measureGroups(ctx context.Context, e *env, opt models.TrainOptions, mode string, folds int) (*models.GroupReport, error) {
+	kind := opt.Kinds[0]
+	if slices.Contains(opt.Kinds, models.GBM) {
+		kind = models.GBM
+	}
+	r, err := models.MeasureGroups(ctx, models.GroupOptions{
+		Kind: kind, Params: opt.Params, Table: opt.Table, Split: opt.Split, Folds: folds, Mode: mode,
+		Step: opt.Step, Progress: opt.Progress,
+	})
+	e.progress.end()
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // fitProgress reports a learner's rounds: trees with an estimate of the

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models"
+)
+
+// TestTrainFeatureGroups runs "churn train --feature-groups" end to end:
+// the drop-group table on stdout and in metrics.json, the model saved
+// with the groups kept (fitted, refitted and validated on their columns
+// only), and that model scoring the snapshots.
+func TestTrainFeatureGroups(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "300", "--weeks", "70", "--seed", "5", "--out", snap)
+	for _, mode := range []string{"all", "auto", "baseline,per-seat"} {
+		t.Run(mode, func(t *testing.T) {
+			model := filepath.Join(dir, "model-"+strings.ReplaceAll(mode, ",", "-"))
+			var stdout, stderr syncBuffer
+			e := &env{stdout: &stdout, stderr: &stderr, progress: newProgress(&stderr, false, time.Hour)}
+			code := run(context.Background(), e, []string{"train", "--snapshots", snap, "--model", "gbm", "--horizon", "8",
+				"--valid-weeks", "6", "--trees", "30", "--depth", "3", "--tune-folds", "2", "--feature-groups", mode, "--no-plots", "--out", model})
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "feature groups ("+map[bool]string{true: "list", false: mode}[strings.Contains(mode, ",")]) {
+				t.Errorf("stdout lacks the drop-group table:\n%s", stdout.String())
+			}
+			b, err := os.ReadFile(filepath.Join(model, models.MetricsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep models.Report
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			fg := rep.FeatureGroups
+			if fg == nil || len(fg.Folds) != 2 || fg.Kind != models.GBM || fg.Groups[0].Group != features.BaseGroup {
+				t.Fatalf("metrics.json feature_groups: %+v", fg)
+			}
+			// The folds are inside the training weeks, never validation.
+			for _, f := range fg.Folds {
+				if f.Valid.Last > rep.Train.Last {
+					t.Errorf("a fold validates on %s, after the last training week %s", f.Valid.Last, rep.Train.Last)
+				}
+			}
+			var measured []string
+			for _, g := range fg.Groups[1:] {
+				measured = append(measured, g.Group)
+				if len(g.Columns) == 0 || g.With != fg.AUC || g.Without == 0 {
+					t.Errorf("group %+v", g)
+				}
+				if mode != "auto" && !g.Kept {
+					t.Errorf("--feature-groups %s left out %s", mode, g.Group)
+				}
+				if g.Helps && !g.Kept || g.Helps != (g.Difference > g.Noise) {
+					t.Errorf("group %s: helps %v, kept %v, difference %v, noise %v", g.Group, g.Helps, g.Kept, g.Difference, g.Noise)
+				}
+			}
+			switch mode {
+			case "all":
+				// 70 weeks give no year of history before the last
+				// training week; the simulated seats column gives the rest.
+				want := []string{"lifetime", "since", "baseline", "shape", "extras-windows", "per-seat"}
+				if !slices.Equal(measured, want) {
+					t.Errorf("measured %v, want %v", measured, want)
+				}
+			case "baseline,per-seat":
+				if !slices.Equal(measured, []string{"baseline", "per-seat"}) {
+					t.Errorf("measured %v", measured)
+				}
+			}
+			a, err := models.Load(model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.Spec.FeatureGroupsOn(); !slices.Equal(got, fg.Kept) {
+				t.Errorf("the model's groups %v, metrics.json kept %v", got, fg.Kept)
+			}
+			if !slices.Equal(a.Features, a.Spec.Names()) || a.Refit == nil {
+				t.Errorf("model features %v for spec %v (refit %v)", a.Features, a.Spec.Names(), a.Refit != nil)
+			}
+			mustChurn(t, "score", "--model", model, "--snapshots", snap, "--out", filepath.Join(dir, "scores-"+filepath.Base(model)+".csv"))
+		})
+	}
+}
