@@ -37,6 +37,9 @@ type Report struct {
 	// Tuning is the search that chose the settings, when there was one
 	// (see Tune).
 	Tuning *Tuning `json:"tuning,omitempty"`
+	// Survival is the hazard model's validation, with churn train
+	// --survival (see TrainSurvival).
+	Survival *SurvivalReport `json:"survival,omitempty"`
 }
 
 // TrainOptions configure Train.
