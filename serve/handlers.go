@@ -88,6 +88,9 @@ func (s *Server) ranking(c *gin.Context) {
 		return
 	}
 	q, err := rankingQuery(c.Request.URL.Query())
+	if err == nil {
+		err = st.book.Check(q)
+	}
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err.Error())
 		return
@@ -146,6 +149,9 @@ func rankingQuery(v url.Values) (ranking.Query, error) {
 func checkParams(v url.Values, allowed ...string) error {
 	for _, name := range slices.Sorted(maps.Keys(v)) {
 		if !slices.Contains(allowed, name) {
+			if len(allowed) == 1 {
+				return fmt.Errorf("unknown query parameter %q: want %s", name, allowed[0])
+			}
 			return fmt.Errorf("unknown query parameter %q: want %s or %s",
 				name, strings.Join(allowed[:len(allowed)-1], ", "), allowed[len(allowed)-1])
 		}
