@@ -222,8 +222,13 @@ func (s *Server) model(c *gin.Context) {
 		// Table is a customer table's spec: the columns POST /v1/score
 		// takes, each category's levels, the label and id.
 		Table *features.TableSpec `json:"table,omitempty"`
+		// Survival says the model has survival curves (GET
+		// /v1/accounts/{id}/survival, sort=before_renewal); omitted
+		// otherwise.
+		Survival *survivalInfo `json:"survival,omitempty"`
 	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
-		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table})
+		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table,
+		newSurvivalInfo(a.Hazard)})
 }
 
 // snapshotsInfo describes the snapshots being scored.

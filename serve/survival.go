@@ -13,6 +13,19 @@ import (
 	"github.com/churnlabs/churn/models/hazard"
 )
 
+// survivalInfo is what GET /v1/model says of a model's survival curves.
+type survivalInfo struct {
+	Kind  string `json:"kind"`
+	Weeks int    `json:"weeks"`
+}
+
+func newSurvivalInfo(m *hazard.Model) *survivalInfo {
+	if m == nil {
+		return nil
+	}
+	return &survivalInfo{m.Kind, m.Weeks}
+}
+
 // survivalPoint is one week of a survival curve.
 type survivalPoint struct {
 	WeeksAhead int           `json:"weeks_ahead"`
