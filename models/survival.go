@@ -28,8 +28,19 @@ type SurvivalOptions struct {
 	// fit; 0 means hazard.DefaultBudget.
 	Budget int
 	Seed   uint64
-	// Step, when set, hears of each step as it starts.
-	Step func(kind, step string)
+	// Step, when set, hears of each step as it starts, and Progress of
+	// each fit's rounds (see Fit).
+	Step     func(kind, step string)
+	Progress func(kind string, done, total int)
+}
+
+// progress returns the rounds callback of one kind's fits, nil when
+// nobody listens.
+func (opt *SurvivalOptions) progress(kind string) func(done, total int) {
+	if opt.Progress == nil {
+		return nil
+	}
+	return func(done, total int) { opt.Progress(kind, done, total) }
 }
 
 func (opt *SurvivalOptions) step(kind, step string) {
@@ -75,10 +86,12 @@ type SurvivalEvaluation struct {
 	// probability (both uncalibrated), and the integrated Brier score of
 	// the curve over weeks 1 to hazard.Weeks.
 	Brier float64 `json:"brier_at_horizon"`
-	// Predicted is the mean of 1 - S(h) at the horizon over the rows and
-	// Observed the share that churned within it (IPCW): how well the
-	// curve is calibrated in the large.
+	// Predicted is the mean of 1 - S(h) at the horizon over the rows,
+	// DirectPredicted the direct model's mean probability (uncalibrated)
+	// and Observed the share that churned within it (IPCW): how well each
+	// is calibrated in the large.
 	Predicted       float64 `json:"predicted_churn_at_horizon"`
+	DirectPredicted float64 `json:"direct_predicted_churn_at_horizon"`
 	Observed        float64 `json:"observed_churn_at_horizon"`
 	DirectBrier     float64 `json:"direct_brier_at_horizon"`
 	IntegratedBrier float64 `json:"integrated_brier"`
@@ -173,13 +186,13 @@ func TrainSurvival(ctx context.Context, t *features.Table, opt SurvivalOptions) 
 	for _, kind := range kinds {
 		opt.step(kind, "fitting the hazard")
 		began := time.Now()
-		m, err := hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: kind, GBM: params.GBM, Logistic: params.Logistic})
+		m, err := hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: kind, GBM: params.GBM, Logistic: params.Logistic, Progress: opt.progress(kind)})
 		if err != nil {
 			return nil, nil, fmt.Errorf("survival: %w", err)
 		}
 		e := SurvivalEvaluation{Kind: kind, Sample: sample, FitSeconds: math.Round(time.Since(began).Seconds()*1000) / 1000}
 		opt.step(kind, "fitting the fixed-horizon model to compare with")
-		direct, err := Fit(ctx, kind, sp.Train, sp.Valid, params, nil)
+		direct, err := Fit(ctx, kind, sp.Train, sp.Valid, params, opt.progress(kind))
 		if err != nil {
 			return nil, nil, fmt.Errorf("survival: fixed-horizon %s: %w", kind, err)
 		}
@@ -216,7 +229,9 @@ func TrainSurvival(ctx context.Context, t *features.Table, opt SurvivalOptions) 
 		e.CurveMinusDirect = e.aucAt(h) - e.Direct.AUC
 		for i := range z {
 			surv[i] = 1 - sigmoid(z[i])
+			e.DirectPredicted += sigmoid(z[i])
 		}
+		e.DirectPredicted /= float64(len(z))
 		e.DirectBrier = hazard.BrierAt(outcomes, surv, h, g)
 		e.IntegratedBrier = hazard.IntegratedBrier(outcomes, curves, hazard.Weeks, g)
 		rep.Models = append(rep.Models, e)
@@ -232,7 +247,7 @@ func TrainSurvival(ctx context.Context, t *features.Table, opt SurvivalOptions) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("survival: refit: %w", err)
 	}
-	m, err := hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: rep.Chosen, GBM: params.GBM, Logistic: params.Logistic})
+	m, err := hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: rep.Chosen, GBM: params.GBM, Logistic: params.Logistic, Progress: opt.progress(rep.Chosen)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("survival: refit: %w", err)
 	}

@@ -391,7 +391,7 @@ func trainSurvival(ctx context.Context, e *env, opt models.TrainOptions, res *mo
 		}
 	}
 	m, rep, err := models.TrainSurvival(ctx, opt.Table, models.SurvivalOptions{
-		Kinds: kinds, Params: opt.Params, Split: opt.Split, Seed: seed, Step: opt.Step,
+		Kinds: kinds, Params: opt.Params, Split: opt.Split, Seed: seed, Step: opt.Step, Progress: opt.Progress,
 	})
 	e.progress.end()
 	if err != nil {
