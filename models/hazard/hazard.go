@@ -78,9 +78,10 @@ func (m *Model) binary() binary {
 }
 
 // Check verifies that m is whole for an artifact whose features are
-// names: the kind's model is there, alone, on the names and the two
-// weeks-ahead inputs, and the curve is Weeks long. The numbers of the
-// model are the caller's to check, as for any model of its kind.
+// names: the kind's model is there, alone, on the names and the timing
+// inputs, the curve is Weeks long and the offset is its draw's. The
+// numbers of the model are the caller's to check, as for any model of
+// its kind.
 func (m *Model) Check(names []string) error {
 	if m.Weeks != Weeks {
 		return fmt.Errorf("hazard.weeks %d: want %d", m.Weeks, Weeks)
