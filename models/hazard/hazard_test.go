@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -307,6 +309,42 @@ func TestOffsetCalibrates(t *testing.T) {
 		}
 		if r := predicted / float64(fs.Positives); r < lo || r > hi {
 			t.Errorf("%s: %.0f churns predicted over the full expansion, %d seen", kind, predicted, fs.Positives)
+		}
+	}
+}
+
+// TestCheck checks a hazard model that does not fit its artifact is
+// refused, naming the field.
+func TestCheck(t *testing.T) {
+	tab := table(t)
+	names := tab.Spec.Names()
+	rows, s, err := hazard.TableRows{From: tab.First, To: tab.Last, Cut: tab.Last}.Build(context.Background(), tab, 20_000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := hazard.Fit(context.Background(), rows, s, hazard.FitOptions{Kind: hazard.Logistic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Check(names); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(m *hazard.Model)
+		want  string
+	}{
+		{"weeks", func(m *hazard.Model) { m.Weeks = 52 }, "hazard.weeks"},
+		{"a feature renamed", func(m *hazard.Model) { m.Features[0] = "x" }, "hazard.features[0]"},
+		{"no timing inputs", func(m *hazard.Model) { m.Features = slices.Clone(names) }, "hazard.features"},
+		{"offset", func(m *hazard.Model) { m.Offset = 0 }, "hazard.offset"},
+		{"kind", func(m *hazard.Model) { m.Kind = hazard.GBM }, "hazard.kind"},
+	} {
+		m := *good
+		m.Features = slices.Clone(good.Features)
+		c.spoil(&m)
+		if err := m.Check(names); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s", c.name, err, c.want)
 		}
 	}
 }
