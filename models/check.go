@@ -10,6 +10,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/models/tree"
@@ -116,11 +117,36 @@ func (a *Artifact) Check() error {
 			return err
 		}
 	}
+	if a.Hazard != nil {
+		if err := checkHazard(a.Hazard, a.Features); err != nil {
+			return err
+		}
+	}
 	l, _, err := a.held()
 	if err != nil {
 		return err
 	}
 	return l.check(a)
+}
+
+// checkHazard checks a survival model: its inputs are the artifact's
+// features and the weeks ahead, and its numbers those of its kind,
+// uncalibrated (the hazard is served as fitted).
+func checkHazard(m *hazard.Model, names []string) error {
+	if err := m.Check(names); err != nil {
+		return err
+	}
+	one := metrics.Platt{A: 1}
+	var err error
+	if m.GBM != nil {
+		err = checkGBM(m.GBM, m.Features, one)
+	} else {
+		err = checkLogistic(m.Logistic, m.Features, one)
+	}
+	if err != nil {
+		return fmt.Errorf("hazard: %w", err)
+	}
+	return nil
 }
 
 // countTrue counts the true values among held: which model fields are set.

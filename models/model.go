@@ -6,6 +6,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/models/tree"
@@ -90,6 +91,12 @@ type Artifact struct {
 	// segment's validation account-weeks alone. It is omitted otherwise,
 	// so a model trained without one hashes as before.
 	SegmentHealth map[string]SegmentHealth `json:"segment_health,omitempty"`
+
+	// Hazard is the discrete-time hazard model that gives each account
+	// its survival curve over the next hazard.Weeks (churn train
+	// --survival). It is omitted without one, so other models hash as
+	// before.
+	Hazard *hazard.Model `json:"hazard,omitempty"`
 }
 
 // Health holds the calibrated-probability cut-offs of the health colours.

@@ -40,6 +40,9 @@ type Report struct {
 	// FeatureGroups is the drop-group backtest of the feature groups,
 	// when one was asked for (see MeasureGroups).
 	FeatureGroups *GroupReport `json:"feature_groups,omitempty"`
+	// Survival is the hazard model's validation, with churn train
+	// --survival (see TrainSurvival).
+	Survival *SurvivalReport `json:"survival,omitempty"`
 }
 
 // TrainOptions configure Train.

@@ -7,11 +7,15 @@
 //	GET  /v1/accounts/{id}/score   an active account's latest score
 //	GET  /v1/accounts/{id}         the same with the account's ranking entry,
 //	                               feature values and recent raw weeks
+//	GET  /v1/accounts/{id}/survival  its survival curve over 26 weeks, chance of
+//	                               leaving before renewal, expected weeks to
+//	                               churn; horizon=K explains week K's hazard
 //	POST /v1/score                 scores raw feature rows: {"features": {...}}
 //	                               or {"rows": [{...}, ...]}
 //	GET  /v1/ranking               a page of the active accounts by risk, with
 //	                               the totals of all that match; query parameters
-//	                               segment, play_segment, renewal_within_days, sort, limit, offset
+//	                               segment, play_segment, renewal_within_days, sort
+//	                               (probability, arr_at_risk, before_renewal), limit, offset
 //	GET  /v1/plays                 the week's renewal plays under Config.Segments:
 //	                               touchpoints due, ARR at risk first; due_only,
 //	                               limit, offset

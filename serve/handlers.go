@@ -88,6 +88,9 @@ func (s *Server) ranking(c *gin.Context) {
 		return
 	}
 	q, err := rankingQuery(c.Request.URL.Query())
+	if err == nil {
+		err = st.book.Check(q)
+	}
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err.Error())
 		return
@@ -160,6 +163,9 @@ func rankingQuery(v url.Values) (ranking.Query, error) {
 func checkParams(v url.Values, allowed ...string) error {
 	for _, name := range slices.Sorted(maps.Keys(v)) {
 		if !slices.Contains(allowed, name) {
+			if len(allowed) == 1 {
+				return fmt.Errorf("unknown query parameter %q: want %s", name, allowed[0])
+			}
 			return fmt.Errorf("unknown query parameter %q: want %s or %s",
 				name, strings.Join(allowed[:len(allowed)-1], ", "), allowed[len(allowed)-1])
 		}
@@ -233,9 +239,13 @@ func (s *Server) model(c *gin.Context) {
 		// SegmentHealth are the segments' learned cut-offs, when the
 		// model was trained with a segment file.
 		SegmentHealth map[string]models.SegmentHealth `json:"segment_health,omitempty"`
+		// Survival says the model has survival curves (GET
+		// /v1/accounts/{id}/survival, sort=before_renewal); omitted
+		// otherwise.
+		Survival *survivalInfo `json:"survival,omitempty"`
 	}{a.Version, a.Kind, feats, a.Horizon, a.Train, a.Valid, a.Metrics, a.Calibration, a.Health,
 		a.Fingerprint, snapshotsInfo{s.cfg.Snapshots.Name, st.book.AsOf, len(st.book.Accounts), st.loaded.UTC()}, st.table,
-		a.SegmentHealth})
+		a.SegmentHealth, newSurvivalInfo(a.Hazard)})
 }
 
 // snapshotsInfo describes the snapshots being scored.

@@ -25,6 +25,7 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hazard"
 )
 
 // fixture is what every test serves: simulated snapshots and a model of
@@ -85,8 +86,27 @@ func prepare(root string) error {
 		}
 		fixture.dirs[kind], fixture.versions[kind] = dir, a.Version
 	}
+	// The GBM with survival curves (churn train --survival), its hazard
+	// fitted small and fast.
+	rows, sample, err := hazard.TableRows{From: tab.First, To: tab.Last, Cut: tab.Last}.Build(ctx, tab, 60_000, 1)
+	if err != nil {
+		return err
+	}
+	a := *res.Artifacts[models.GBM]
+	a.Version = ""
+	if a.Hazard, err = hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: hazard.GBM, GBM: p.GBM}); err != nil {
+		return err
+	}
+	dir := filepath.Join(root, survivalKind)
+	if err := models.Save(dir, &a, res.Report); err != nil {
+		return err
+	}
+	fixture.dirs[survivalKind], fixture.versions[survivalKind] = dir, a.Version
 	return nil
 }
+
+// survivalKind names the fixture's GBM with survival curves.
+const survivalKind = "gbm-survival"
 
 // collector keeps simulated snapshots in memory.
 type collector struct{ rows []features.Snapshot }

@@ -79,6 +79,26 @@ func segmentColumns() []column {
 	}
 }
 
+// survivalColumns are the columns a model with survival curves adds: the
+// probability of leaving before the renewal date (empty without one) and
+// the expected weeks to churn within the curve's 26.
+func survivalColumns() []column {
+	return []column{
+		{"before_renewal", func(a *ranking.Account) string {
+			if a.Survival == nil || math.IsNaN(a.Survival.BeforeRenewal) {
+				return ""
+			}
+			return strconv.FormatFloat(a.Survival.BeforeRenewal, 'f', 4, 64)
+		}},
+		{"expected_weeks_to_churn", func(a *ranking.Account) string {
+			if a.Survival == nil {
+				return ""
+			}
+			return strconv.FormatFloat(a.Survival.ExpectedWeeks, 'f', 1, 64)
+		}},
+	}
+}
+
 // writeRankingCSV writes the accounts as CSV (churn score --format csv),
 // unknown numbers as empty cells, with the extra columns last.
 func writeRankingCSV(w io.Writer, accounts []*ranking.Account, extra ...column) error {

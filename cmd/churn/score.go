@@ -85,7 +85,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	segment := fs.String("segment", "", "only accounts in this segment (one the model knows)")
 	renewal := fs.Int("renewal-within", 0, "only accounts renewing within this many days (0: all)")
 	top := fs.Int("top", 0, "only the first N accounts (0: all)")
-	sort := fs.String("sort", ranking.ByProbability, "order: probability or arr_at_risk")
+	sort := fs.String("sort", ranking.ByProbability, "order: probability, arr_at_risk or before_renewal (likeliest to leave before the renewal date first; needs a model trained with --survival)")
 	red := fs.Float64("red", 0, "churn probability from which an account is red (default: from validation)")
 	yellow := fs.Float64("yellow", 0, "churn probability from which an account is yellow (default: from validation)")
 	normalize := weeksFlag(fs)
@@ -217,6 +217,9 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	if a.Spec.Table != nil {
 		return fmt.Errorf("%s was trained on a customer table: score one with --table FILE", *modelDir)
 	}
+	if q.Sort == ranking.ByBeforeRenewal && a.Hazard == nil {
+		return usageError(fs, "--sort %s: %s has no survival curves; train it with churn train --survival", q.Sort, *modelDir)
+	}
 	if *segment != "" && !slices.Contains(a.Spec.Segments, *segment) {
 		// A segment the model does not know matches no account: an empty
 		// list would read as "no one at risk".
@@ -254,6 +257,9 @@ the parts are the whole ranking. Filters and --top apply within the part;
 			return fmt.Errorf("%s: %w", *ladderFile, err)
 		}
 		extra = maturityColumns(ladder, hist)
+	}
+	if a.Hazard != nil {
+		extra = append(survivalColumns(), extra...)
 	}
 	for _, u := range tab.UnknownSegments {
 		fmt.Fprintf(e.stderr, "warning: %s: segment %q (%d accounts) is not one the model was trained on: "+

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"text/tabwriter"
 	"time"
 
 	"github.com/churnlabs/churn/features"
@@ -19,6 +21,7 @@ import (
 	"github.com/churnlabs/churn/features/parquetfile"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/plots"
 	"github.com/churnlabs/churn/models/registry"
@@ -130,6 +133,7 @@ compares the two on live traffic.`)
 	groupsFlag := fs.String("signal-groups", "", "put features or columns in a signal group other than the default, as column=group,... (groups: product_use, support, financial, account)")
 	segFile := fs.String("segments", "", "YAML segment file (see churn plays): learn each segment's health cut-offs from its validation account-weeks, as the model's (red: riskiest 10%, yellow: next 20%)")
 	featureGroups := fs.String("feature-groups", "", "measure the feature groups by drop-group backtest: all, auto (leave out those that do not help) or a list such as baseline,shape (with --snapshots)")
+	survival := fs.Bool("survival", false, "also fit a discrete-time hazard model: each account's survival curve over 26 weeks, validated out of time (with --snapshots; --horizon at most 26)")
 	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -256,6 +260,14 @@ compares the two on live traffic.`)
 			return errors.New("--horizon and --valid-weeks are fixed by the features directory; set them in \"churn features\"")
 		}
 	}
+	if *survival {
+		if *snapshots == "" {
+			return errors.New("--survival needs --snapshots: the curve is labelled from each account's weeks, which a features directory or a customer table does not hold")
+		}
+		if *horizon > hazard.Weeks {
+			return usageError(fs, "--survival with --horizon %d: the curve reaches %d weeks and is compared with the fixed-horizon model there; give --horizon %d or less", *horizon, hazard.Weeks, hazard.Weeks)
+		}
+	}
 	// The registry, its store and its champion are checked before the
 	// fitting too. Without --out the model is written inside the registry
 	// (a hidden folder, removed once registered).
@@ -320,7 +332,7 @@ compares the two on live traffic.`)
 			return fmt.Errorf("%s: %w", *snapshots, err)
 		}
 		spec = tab.Spec
-		if *backtest > 0 || tuning || opt.Refit || *featureGroups != "" {
+		if *backtest > 0 || tuning || opt.Refit || *featureGroups != "" || *survival {
 			opt.Table = tab
 		} else if err := tab.Close(); err != nil {
 			return fmt.Errorf("%s: %w", *snapshots, err)
@@ -384,6 +396,11 @@ compares the two on live traffic.`)
 			return err
 		}
 	}
+	if *survival {
+		if err := trainSurvival(ctx, e, opt, res, *seed); err != nil {
+			return err
+		}
+	}
 	e.progress.begin("writing " + *out)
 	defer e.progress.end()
 	if err := saveModels(dir.Path(), res); err != nil {
@@ -417,6 +434,11 @@ compares the two on live traffic.`)
 	if err := res.Report.WriteTable(e.stdout); err != nil {
 		return err
 	}
+	if r := res.Report.Survival; r != nil {
+		if err := writeSurvival(e.stdout, r); err != nil {
+			return err
+		}
+	}
 	if r := res.Report.Refit; r != nil {
 		fmt.Fprintf(e.stdout, "served: %s refitted on every matured week, %d rows (%s to %s), calibrated out of fold; the figures above are its first fit's, kept in %s\n",
 			res.Chosen.Kind, r.Train.Rows, r.Train.First, r.Train.Last, filepath.Join(*out, models.FirstFitDir))
@@ -447,6 +469,59 @@ compares the two on live traffic.`)
 		}
 	}
 	return reg.finish(ctx, e, *out, sp.Valid, rebuild)
+}
+
+// trainSurvival fits the hazard model of the kinds asked for that can
+// be one (gbm, logistic; both when none is), validates it and gives it to
+// the chosen model, whose file then serves survival curves.
+func trainSurvival(ctx context.Context, e *env, opt models.TrainOptions, res *models.Result, seed uint64) error {
+	var kinds []string
+	for _, k := range opt.Kinds {
+		if k == hazard.GBM || k == hazard.Logistic {
+			kinds = append(kinds, k)
+		}
+	}
+	m, rep, err := models.TrainSurvival(ctx, opt.Table, models.SurvivalOptions{
+		Kinds: kinds, Params: opt.Params, Split: opt.Split, Seed: seed, Step: opt.Step, Progress: opt.Progress,
+	})
+	e.progress.end()
+	if err != nil {
+		return err
+	}
+	res.Chosen.Hazard = m
+	if err := res.Chosen.Check(); err != nil {
+		return fmt.Errorf("survival: the model with its hazard could not be loaded: %w", err)
+	}
+	res.Report.Survival = rep
+	return nil
+}
+
+// writeSurvival prints the hazard models' validation for a person.
+func writeSurvival(w io.Writer, r *models.SurvivalReport) error {
+	fmt.Fprintf(w, "survival (validated on %d rows, %s to %s, labels to %s):\n", r.Valid.Rows, r.Valid.First, r.Valid.Last, r.LabelCut)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "hazard\tfit s\t"
+	for _, a := range r.Models[0].AUC {
+		head += fmt.Sprintf("AUC %dw\t", a.Weeks)
+	}
+	fmt.Fprintf(tw, "%sdirect AUC %dw\tBrier %dw\tdirect Brier\tintegrated Brier\t\n", head, r.Horizon, r.Horizon)
+	for _, m := range r.Models {
+		mark := ""
+		if m.Kind == r.Chosen {
+			mark = "*"
+		}
+		line := fmt.Sprintf("%s%s\t%.2f\t", mark, m.Kind, m.FitSeconds)
+		for _, a := range m.AUC {
+			line += fmt.Sprintf("%.4f\t", a.AUC)
+		}
+		fmt.Fprintf(tw, "%s%.4f\t%.4f\t%.4f\t%.4f\t\n", line, m.Direct.AUC, m.Brier, m.DirectBrier, m.IntegratedBrier)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "* served: %s hazard refitted on %d rows drawn from %d account-weeks (labels to %s)\n",
+		r.Chosen, r.Served.Rows, r.Served.AccountWeeks, r.Served.Cut)
+	return err
 }
 
 // tuneModels searches the settings of the tunable kinds of opt within

@@ -15,6 +15,7 @@ package ranking
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -25,7 +26,9 @@ import (
 	"sync/atomic"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/jsonfloat"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/maturity"
 )
 
@@ -82,6 +85,10 @@ type Account struct {
 	// model's, Document.Health.
 	PlaySegment string         `json:"play_segment,omitempty"`
 	Cutoffs     *models.Health `json:"cutoffs,omitempty"`
+	// Survival is the account's survival curve and what follows from it,
+	// when the model has a hazard part (churn train --survival); nil, and
+	// left out of the JSON, otherwise.
+	Survival *Survival `json:"survival,omitempty"`
 
 	// Score is the full explanation of the latest score: Base plus the
 	// Contributions (aligned with the model's features) is LogOdds.
@@ -105,9 +112,50 @@ type Book struct {
 
 	// byARR is Accounts by ARR at risk, sorted on first use. Filters
 	// keep the order, so a query sorted so reads a page off it rather
-	// than sorting the book on every request.
-	byARROnce sync.Once
-	byARR     []*Account
+	// than sorting the book on every request. byRenewal is the same by
+	// the probability of leaving before renewal.
+	byARROnce     sync.Once
+	byARR         []*Account
+	byRenewalOnce sync.Once
+	byRenewal     []*Account
+}
+
+// Survival is what an account's survival curve says.
+type Survival struct {
+	// Curve is S(k), the probability of still being a customer k weeks
+	// after Week, for k = 0 to hazard.Weeks; Curve[0] is 1.
+	Curve []float64 `json:"-"`
+	// BeforeRenewal is the probability of leaving before the renewal
+	// date, 1 - S(weeks to it), the weeks capped at hazard.Weeks (so for
+	// a renewal further away it is the chance of leaving within the
+	// curve's half-year) and 0 for a renewal date already past; NaN
+	// without a renewal date. WeeksToRenewal is those weeks, -1 without.
+	BeforeRenewal  float64 `json:"before_renewal"`
+	WeeksToRenewal int     `json:"weeks_to_renewal"`
+	// ExpectedWeeks is the restricted mean weeks to churn over the
+	// curve's span: an account nobody expects to leave has hazard.Weeks.
+	ExpectedWeeks float64 `json:"expected_weeks_to_churn"`
+}
+
+// MarshalJSON writes an unknown BeforeRenewal as null.
+func (s *Survival) MarshalJSON() ([]byte, error) {
+	type plain Survival
+	return json.Marshal(struct {
+		*plain
+		BeforeRenewal jsonfloat.Float `json:"before_renewal"`
+	}{(*plain)(s), jsonfloat.Float(s.BeforeRenewal)})
+}
+
+// survivalOf returns the survival of an account whose latest features x
+// are at week, renewing at renewal (NoDate when unknown).
+func survivalOf(m *hazard.Model, x []float64, week, renewal features.Date) *Survival {
+	curve := m.Curve(x)
+	s := &Survival{Curve: curve, BeforeRenewal: math.NaN(), WeeksToRenewal: -1, ExpectedWeeks: hazard.ExpectedWeeks(curve)}
+	if renewal != features.NoDate {
+		s.WeeksToRenewal = hazard.WeeksTo(week, renewal)
+		s.BeforeRenewal = hazard.BeforeRenewal(curve, s.WeeksToRenewal)
+	}
+	return s
 }
 
 // GroupHealth is an account's sub-score in one signal group.
@@ -233,6 +281,9 @@ func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table
 	if n := len(r.History); n > 1 {
 		r.Change = r.History[n-1].Probability - r.History[n-2].Probability
 	}
+	if a.Hazard != nil {
+		r.Survival = survivalOf(a.Hazard, x, acc.Last, acc.RenewalDate)
+	}
 	r.Drivers = Drivers(a.Features, x, sc.Contributions, topDrivers)
 	r.Groups = groupHealth(a.Health, sc.Base, sc.Contributions, groupOf)
 	return r
@@ -286,6 +337,20 @@ func byARRAtRisk(a, b *Account) int {
 	return cmp.Or(cmp.Compare(orZero(b.ARRAtRisk), orZero(a.ARRAtRisk)), byProbability(a, b))
 }
 
+// byBeforeRenewal puts the likeliest to leave before their renewal
+// first, accounts without a renewal date (or a curve) last, each group by
+// probability.
+func byBeforeRenewal(a, b *Account) int {
+	return cmp.Or(cmp.Compare(beforeRenewal(b), beforeRenewal(a)), byProbability(a, b))
+}
+
+func beforeRenewal(a *Account) float64 {
+	if a.Survival == nil || math.IsNaN(a.Survival.BeforeRenewal) {
+		return -1
+	}
+	return a.Survival.BeforeRenewal
+}
+
 func orZero(v float64) float64 {
 	if math.IsNaN(v) {
 		return 0
@@ -297,6 +362,8 @@ func orZero(v float64) float64 {
 const (
 	ByProbability = "probability"
 	ByARRAtRisk   = "arr_at_risk"
+	// ByBeforeRenewal needs a model with a hazard part (Book.Check).
+	ByBeforeRenewal = "before_renewal"
 )
 
 // Query filters and orders a ranking, and picks a page of it.
@@ -313,14 +380,28 @@ type Query struct {
 	Limit int
 	// Offset skips the first n of the ranking, to page through it.
 	Offset int
-	// Sort is ByProbability (the default) or ByARRAtRisk.
+	// Sort is ByProbability (the default), ByARRAtRisk or
+	// ByBeforeRenewal.
 	Sort string
 }
 
 // Check reports a query that cannot be answered.
 func (q Query) Check() error {
-	if q.Sort != "" && q.Sort != ByProbability && q.Sort != ByARRAtRisk {
-		return fmt.Errorf("sort %q: want %s or %s", q.Sort, ByProbability, ByARRAtRisk)
+	if q.Sort != "" && q.Sort != ByProbability && q.Sort != ByARRAtRisk && q.Sort != ByBeforeRenewal {
+		return fmt.Errorf("sort %q: want %s, %s or %s", q.Sort, ByProbability, ByARRAtRisk, ByBeforeRenewal)
+	}
+	return nil
+}
+
+// Check reports a query that cannot be answered from b: q.Check's, or a
+// sort by the chance of leaving before renewal when b's model has no
+// survival curves to give it.
+func (b *Book) Check(q Query) error {
+	if err := q.Check(); err != nil {
+		return err
+	}
+	if q.Sort == ByBeforeRenewal && b.Model.Hazard == nil {
+		return fmt.Errorf("sort %q: model %s has no survival curves; train it with churn train --survival", q.Sort, b.Model.Version)
 	}
 	return nil
 }
@@ -386,6 +467,13 @@ func (b *Book) Page(q Query) Page {
 			slices.SortFunc(b.byARR, byARRAtRisk)
 		})
 		order = b.byARR
+	}
+	if q.Sort == ByBeforeRenewal {
+		b.byRenewalOnce.Do(func() {
+			b.byRenewal = slices.Clone(b.Accounts)
+			slices.SortFunc(b.byRenewal, byBeforeRenewal)
+		})
+		order = b.byRenewal
 	}
 	skip := max(q.Offset, 0)
 	n := p.Totals.Accounts - min(skip, p.Totals.Accounts)

@@ -30,6 +30,7 @@ import (
 	"github.com/churnlabs/churn/features/simulate"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/lifecycle"
 	"github.com/churnlabs/churn/models/lifecycle/sqlstore"
 	"github.com/churnlabs/churn/models/plays"
@@ -95,6 +96,24 @@ func TestBrowser(t *testing.T) {
 		tab.checkMissingWeeks(ts.URL)
 		tab.checkChartLabels()
 		tab.screenshot("missing-week-1400.png")
+		tab.checkErrors()
+	})
+	t.Run("survival curve and the sort by renewal", func(t *testing.T) {
+		ts := fx.server(t, serve.Config{ModelDir: fx.survivalDir})
+		tab := newTab(t, browser)
+		tab.checkSurvival(ts.URL)
+		tab.screenshot("survival.png")
+		tab.checkErrors()
+		// A model without survival curves offers neither.
+		plain := fx.server(t, serve.Config{})
+		tab.open(plain.URL + "/?sort=before_renewal")
+		tab.waitRows("")
+		id := tab.rowIDs()[0]
+		tab.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#ranking tr[data-account-id=%q]`, id))),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#detail[data-state="ready"][data-account-id=%q] #waterfall`, id))))
+		if tab.visible("#survival-panel") || tab.visible(`#sort option[value="before_renewal"]`) || tab.eval(`document.querySelector("#sort").value`) != "probability" {
+			t.Error("a model without survival curves shows the curve or offers the sort by renewal")
+		}
 		tab.checkErrors()
 	})
 	t.Run("this week's renewal plays", func(t *testing.T) {
@@ -446,8 +465,10 @@ func (tb *tab) checkPerformance(want apiPerformance) {
 
 // fixture is a trained model and the snapshots it scores.
 type fixture struct {
-	modelDir  string
-	snapshots features.Source
+	modelDir string
+	// survivalDir holds the same model with survival curves.
+	survivalDir string
+	snapshots   features.Source
 	// lastWeek is the snapshots' latest week, horizon the model's.
 	lastWeek features.Date
 	horizon  int
@@ -493,7 +514,21 @@ func newFixture(t *testing.T) *fixture {
 	if err := models.Save(modelDir, res.Chosen, res.Report); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{modelDir: modelDir, snapshots: src, lastWeek: table.Last, horizon: sp.Horizon}
+	// The same model with survival curves, its hazard fitted small.
+	rows, sample, err := hazard.TableRows{From: table.First, To: table.Last, Cut: table.Last}.Build(ctx, table, 60_000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := *res.Chosen
+	a.Version = ""
+	if a.Hazard, err = hazard.Fit(ctx, rows, sample, hazard.FitOptions{Kind: hazard.GBM, GBM: p.GBM}); err != nil {
+		t.Fatal(err)
+	}
+	survivalDir := filepath.Join(dir, "survival-model")
+	if err := models.Save(survivalDir, &a, res.Report); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{modelDir: modelDir, survivalDir: survivalDir, snapshots: src, lastWeek: table.Last, horizon: sp.Horizon}
 }
 
 // recordPastWeeks records the scores the fixture's model gives on the
@@ -557,7 +592,10 @@ func (fx *fixture) recordPastWeeks(t *testing.T, store *sqlstore.Store, weeks ma
 // settings.
 func (fx *fixture) server(t *testing.T, cfg serve.Config) *httptest.Server {
 	t.Helper()
-	cfg.ModelDir, cfg.Snapshots, cfg.Dashboard = fx.modelDir, fx.snapshots, dashboard.Handler()
+	if cfg.ModelDir == "" {
+		cfg.ModelDir = fx.modelDir
+	}
+	cfg.Snapshots, cfg.Dashboard = fx.snapshots, dashboard.Handler()
 	s, err := serve.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("start server: %v", err)

@@ -404,6 +404,55 @@ function sparkline(series, opts = {}) {
   return g;
 }
 
+// ---------------------------------------------------------------- survival
+
+// survivalCurve draws an account's survival curve from GET
+// /v1/accounts/{id}/survival: S(k), the chance it is still a customer k
+// weeks on, for k = 0 to 26, with its renewal date marked when the curve
+// reaches it. The scale runs from 100% down to a tenth below the lowest
+// point, so a curve that barely falls still shows its shape.
+function survivalCurve(doc, opts = {}) {
+  const { width = 420, height = 190, pad = 8, left = 40 } = opts;
+  const pts = doc.curve;
+  const n = pts.length - 1;
+  const lowest = Math.min(...pts.map((p) => p.survival));
+  const lo = Math.max(0, Math.floor((lowest - 0.02) * 10) / 10);
+  const bottom = 18;
+  const x = (k) => left + ((width - left - pad) * k) / n;
+  const y = (v) => pad + (1 - (v - lo) / (1 - lo)) * (height - pad - bottom);
+  const end = pts[n];
+  const label = `Chance of still being a customer: ${percent(end.survival)} after ${n} weeks (week of ${end.week})`;
+  const g = svg("svg", {
+    id: "survival", class: "sparkline history survival", viewBox: `0 0 ${width} ${height}`,
+    width, height, role: "img", "aria-label": label,
+  }, svg("title", {}, label));
+  for (const v of [1, lo]) {
+    g.append(svg("line", { class: "baseline", x1: left, x2: width - pad, y1: y(v), y2: y(v) }),
+      svg("text", { class: "axis-label", x: left - 4, y: y(v) + 3, "text-anchor": "end" }, percent(v, 0)));
+  }
+  g.append(
+    svg("text", { class: "axis-label", x: left, y: height - 4 }, "now"),
+    svg("text", { class: "axis-label", x: width - pad, y: height - 4, "text-anchor": "end" }, `${n} weeks`));
+  const w = doc.weeks_to_renewal;
+  if (w !== null && w !== undefined && w >= 0 && w <= n) {
+    g.append(
+      svg("line", { class: "renewal", x1: x(w), x2: x(w), y1: pad, y2: height - bottom, "data-weeks-ahead": String(w) },
+        svg("title", {}, `Renewal on ${doc.renewal_date}: ${percent(doc.before_renewal)} chance of leaving before it`)),
+      svg("text", { class: "axis-label renewal-label", x: x(w) + (w > n / 2 ? -4 : 4), y: pad + 10,
+        "text-anchor": w > n / 2 ? "end" : "start" }, `renewal ${doc.renewal_date}`));
+  }
+  g.append(svg("polyline", {
+    class: "line", points: pts.map((p) => `${x(p.weeks_ahead).toFixed(1)},${y(p.survival).toFixed(1)}`).join(" "),
+  }));
+  for (const p of pts) {
+    g.append(svg("circle", {
+      class: "point", cx: x(p.weeks_ahead), cy: y(p.survival), r: 2,
+      "data-weeks-ahead": String(p.weeks_ahead), "data-survival": String(p.survival),
+    }, svg("title", {}, `${p.weeks_ahead} weeks on (${p.week}): ${percent(p.survival)} still a customer`)));
+  }
+  return g;
+}
+
 // ---------------------------------------------------------------- waterfall
 
 // waterfallBars turns a score's contributions into the bars to draw: the
@@ -892,6 +941,7 @@ class Dashboard {
     }
     $("tab-maturity").hidden = !this.maturityOn;
     $("col-maturity").hidden = !this.maturityOn;
+    this.survivalSort();
     $("auth").hidden = true;
     $("app").hidden = false;
     $("sign-out").hidden = !sessionStorage.getItem(TOKEN_KEY);
@@ -900,6 +950,19 @@ class Dashboard {
     await this.loadRanking();
     if (account) {
       this.openAccount(account, this.rowOf(account), false);
+    }
+  }
+
+  // survivalSort offers the sort by the chance of leaving before renewal
+  // only for a model with survival curves: the server refuses it for
+  // others.
+  survivalSort() {
+    const option = $("sort").querySelector('option[value="before_renewal"]');
+    const has = Boolean(this.model.survival);
+    option.hidden = !has;
+    option.disabled = !has;
+    if (!has && $("sort").value === "before_renewal") {
+      $("sort").value = "probability";
     }
   }
 
@@ -1109,7 +1172,7 @@ class Dashboard {
     table.dataset.playSegment = q.get("play_segment") || "";
     table.dataset.count = String(doc.count);
     table.dataset.offset = String(doc.offset);
-    $("col-probability").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "none" : "descending");
+    $("col-probability").setAttribute("aria-sort", q.get("sort") === "probability" ? "descending" : "none");
     $("col-arr-at-risk").setAttribute("aria-sort", q.get("sort") === "arr_at_risk" ? "descending" : "none");
     $("empty").hidden = doc.total > 0;
     this.lastRow = open ? this.rowOf(open) : this.lastRow;
@@ -1197,7 +1260,11 @@ class Dashboard {
     this.lastRow = row;
     let doc;
     try {
-      doc = await api("v1/accounts/" + encodeURIComponent(id));
+      const path = "v1/accounts/" + encodeURIComponent(id);
+      const [account, survival] = await Promise.all([
+        api(path), this.model && this.model.survival ? api(path + "/survival") : null]);
+      doc = account;
+      doc.survival = survival;
     } catch (err) {
       if (n === this.opened) {
         this.fail(err);
@@ -1279,6 +1346,16 @@ class Dashboard {
     $("history-box").replaceChildren(trend);
     $("history-gaps").hidden = !trend.dataset || !trend.dataset.missingWeeks;
     $("history-recorded").hidden = !trend.dataset || !(Number(trend.dataset.recordedWeeks) > 0);
+
+    const sv = doc.survival;
+    $("survival-panel").hidden = !sv;
+    if (sv) {
+      $("survival-box").replaceChildren(survivalCurve(sv));
+      $("survival-facts").replaceChildren(
+        fact("Leave before renewal", isNumber(sv.before_renewal) ? percent(sv.before_renewal) : DASH),
+        fact("Expected weeks to churn", `${sv.expected_weeks_to_churn.toFixed(1)} of the next ${sv.curve.length - 1}`),
+        fact(`Churn within ${sv.horizon_weeks} weeks`, percent(sv.churn_within_horizon)));
+    }
 
     recentWeeks($("recent"), doc.recent_weeks || []);
 
