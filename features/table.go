@@ -401,7 +401,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	for i, h := range hists {
 		t.Accounts[i] = Account{
 			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
-			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw.values(),
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, LastRow: lastRow[i], Recent: h.raw.take(),
 		}
 	}
 	if inferSegments {
