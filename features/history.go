@@ -160,9 +160,10 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.renewalType = s.RenewalType
 	}
 
-	if h.raw.push(RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices}); h.raw.n > recentRaw {
+	if h.raw.n == recentRaw {
 		h.raw.drop()
 	}
+	h.raw.push(RawWeek{s.Week, s.Logins, s.Frequency, s.RecencyDays, s.SLABreaches, s.OverdueInvoices}, recentRaw)
 
 	// Move the windows to this week: retire from the 12 weeks what fell
 	// out of them, then from the last 4, drop from the ring what is older
@@ -215,11 +216,13 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		w.last4.sub(e)
 		h.inLast4--
 	}
+	// Weeks are distinct Mondays, so the ring holds at most one row per
+	// week of keepDays.
 	h.recent.push(weekCounts{
 		week:       s.Week,
 		behaviour:  [numBehaviours]float64{float64(s.Logins), float64(s.Frequency), float64(s.SLABreaches)},
 		overdueNow: float64(s.OverdueInvoices),
-	})
+	}, int(lay.keepDays/7))
 	newest := h.recent.at(h.recent.n - 1)
 	w.add(newest)
 	h.inLast4++
@@ -238,7 +241,7 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	}
 	if lay.extrasPerWeek > 0 {
 		for _, src := range extras {
-			h.extras.push(s.Extra[src])
+			h.extras.push(s.Extra[src], len(extras)*int(lay.keepDays/7))
 		}
 	}
 
@@ -532,18 +535,29 @@ func newRowLayout(spec Spec) rowLayout {
 
 // ring is a first-in, first-out queue of an account's latest rows.
 // Pushing and dropping never shift what it holds, and its buffer grows
-// only when more rows than ever before are live at once.
+// only when more rows than ever before are live at once. Its first
+// buffer holds as many rows as the push that makes it says it will ever
+// hold: a million accounts' rings are a large part of what Build holds,
+// and a power of two would leave a quarter of each unused.
 type ring[T any] struct {
-	buf  []T // its length is zero or a power of two
+	buf  []T
 	head int
 	n    int
 }
 
-func (r *ring[T]) at(i int) *T { return &r.buf[(r.head+i)&(len(r.buf)-1)] }
+func (r *ring[T]) at(i int) *T {
+	j := r.head + i
+	if j >= len(r.buf) {
+		j -= len(r.buf)
+	}
+	return &r.buf[j]
+}
 
-func (r *ring[T]) push(v T) {
+// push adds v at the end; size is how many rows the ring should hold
+// before it grows.
+func (r *ring[T]) push(v T, size int) {
 	if r.n == len(r.buf) {
-		grown := make([]T, max(16, 2*len(r.buf)))
+		grown := make([]T, max(size, 2*len(r.buf), 1))
 		for i := range r.n {
 			grown[i] = *r.at(i)
 		}
@@ -554,15 +568,27 @@ func (r *ring[T]) push(v T) {
 }
 
 func (r *ring[T]) drop() {
-	r.head = (r.head + 1) & (len(r.buf) - 1)
+	if r.head++; r.head == len(r.buf) {
+		r.head = 0
+	}
 	r.n--
 }
 
-// values returns a copy of the queue, oldest first.
-func (r *ring[T]) values() []T {
-	out := make([]T, r.n)
-	for i := range out {
-		out[i] = *r.at(i)
+// take returns the queue, oldest first, and empties the ring: a full
+// ring hands over its own buffer, turned in place, rather than a copy.
+func (r *ring[T]) take() []T {
+	var out []T
+	if r.n == len(r.buf) {
+		out = r.buf
+		slices.Reverse(out[:r.head])
+		slices.Reverse(out[r.head:])
+		slices.Reverse(out)
+	} else {
+		out = make([]T, r.n)
+		for i := range out {
+			out[i] = *r.at(i)
+		}
 	}
+	*r = ring[T]{}
 	return out
 }

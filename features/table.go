@@ -422,7 +422,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	for i, h := range hists {
 		t.Accounts[i] = Account{
 			ID: h.id, First: h.first, Last: h.last, ChurnWeek: h.churnWeek,
-			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, RenewalType: h.renewalType, LastRow: lastRow[i], Recent: h.raw.values(),
+			ARR: h.arr, Segment: h.segment, RenewalDate: h.renewal, RenewalType: h.renewalType, LastRow: lastRow[i], Recent: h.raw.take(),
 		}
 	}
 	if inferSegments {

@@ -57,7 +57,8 @@ func writeMemProfile(e *env) {
 }
 
 // tightGC is the garbage collector's target for the commands that hold a
-// large training set while the learners make garbage: the heap may grow
+// large training set while the learners make garbage, or a feature table
+// while the book of every account is built from it: the heap may grow
 // by a quarter of what is live before a collection, not by all of it
 // (Go's default, GOGC=100), which let churn train's peak RSS reach twice
 // its live data. Collections cost little here: the big slices hold no

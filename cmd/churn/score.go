@@ -243,6 +243,9 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		// and at columns it does not: the history is read in the same pass.
 		col = retention.NewCollector(*snapshots)
 	}
+	// The table and the book grow together while the features are built
+	// and scored: at Go's default the heap may double what is live.
+	tightenGC()
 	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part, col)
 	if err != nil {
 		return err

@@ -27,14 +27,26 @@ type Driver struct {
 // features. Build lists them for every account; a server uses it for the
 // raw feature rows it is sent.
 func Drivers(names []string, x, phi []float64, n int) []Driver {
-	idx := make([]int, len(phi))
-	for i := range idx {
-		idx[i] = i
+	descs := make([]string, len(names))
+	for j, f := range names {
+		descs[j] = features.Describe(f)
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(math.Abs(phi[b]), math.Abs(phi[a])) })
-	out := make([]Driver, 0, n)
-	for _, j := range idx[:min(n, len(idx))] {
-		d := Driver{Feature: names[j], Description: features.Describe(names[j]), Value: x[j],
+	var idx []int
+	return appendDrivers(make([]Driver, 0, n), names, descs, x, phi, &idx)
+}
+
+// appendDrivers appends to out, up to its capacity, the features with the
+// largest contributions by size; descs are the features' descriptions,
+// idx a buffer for the sort.
+func appendDrivers(out []Driver, names, descs []string, x, phi []float64, idx *[]int) []Driver {
+	ix := (*idx)[:0]
+	for i := range phi {
+		ix = append(ix, i)
+	}
+	*idx = ix
+	slices.SortStableFunc(ix, func(a, b int) int { return cmp.Compare(math.Abs(phi[b]), math.Abs(phi[a])) })
+	for _, j := range ix[:min(cap(out)-len(out), len(ix))] {
+		d := Driver{Feature: names[j], Description: descs[j], Value: x[j],
 			Contribution: phi[j], Direction: "raises risk"}
 		if phi[j] < 0 {
 			d.Direction = "lowers risk"

@@ -173,9 +173,9 @@ type GroupHealth struct {
 }
 
 // groupHealth sums the contributions phi per signal group (groupOf gives
-// each feature's index in features.SignalGroups) and colours each sum.
-func groupHealth(h models.Health, base float64, phi []float64, groupOf []int) []GroupHealth {
-	gs := make([]GroupHealth, len(features.SignalGroups))
+// each feature's index in features.SignalGroups) into gs, zeroed and one
+// per group, and colours each sum.
+func groupHealth(gs []GroupHealth, h models.Health, base float64, phi []float64, groupOf []int) []GroupHealth {
 	for j, v := range phi {
 		gs[groupOf[j]].LogOdds += v
 	}
@@ -211,6 +211,10 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 		return nil, fmt.Errorf("model %s: %w", a.Version, err)
 	}
 	groupOf := a.Spec.SignalGroupIndex()
+	descs := make([]string, len(a.Features))
+	for j, f := range a.Features {
+		descs[j] = features.Describe(f)
+	}
 	scored := make([]*Account, len(tab.Accounts))
 	const block = 1024
 	var next atomic.Int64
@@ -218,15 +222,18 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	for range max(1, min(runtime.GOMAXPROCS(0), len(tab.Accounts)/block+1)) {
 		wg.Go(func() {
 			var rows *features.Dataset // reused from account to account
+			var idx []int              // the drivers' sort, likewise
 			for ctx.Err() == nil {
 				start := int(next.Add(block)) - block
 				if start >= len(tab.Accounts) {
 					return
 				}
-				for i := start; i < min(start+block, len(tab.Accounts)); i++ {
+				end := min(start+block, len(tab.Accounts))
+				s := newSlab(tab.Accounts[start:end], len(a.Features), len(features.SignalGroups))
+				for i := start; i < end; i++ {
 					if acc := &tab.Accounts[i]; acc.Active() {
 						rows = tab.DatasetInto(rows, recent[i])
-						scored[i] = scoreAccount(a, scorer, tab, acc, rows, groupOf)
+						scored[i] = scoreAccount(a, scorer, tab, acc, rows, groupOf, descs, s, &idx)
 					}
 				}
 			}
@@ -254,20 +261,68 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	return b, nil
 }
 
+// slab holds the accounts of a block of the book and their small
+// slices, each kind in one backing array: a million accounts would
+// otherwise be some seven million allocations of a few dozen bytes, each
+// rounded up to its size class and each a pointer for the collector to
+// chase. Slices handed out are capped at their length, so none can grow
+// into its neighbour's.
+type slab struct {
+	accounts []Account
+	floats   []float64 // features, then contributions
+	history  []WeekScore
+	drivers  []Driver
+	groups   []GroupHealth
+}
+
+// newSlab sizes a slab for the active accounts among accs, each with p
+// features and g signal groups.
+func newSlab(accs []features.Account, p, g int) *slab {
+	n := 0
+	for i := range accs {
+		if accs[i].Active() {
+			n++
+		}
+	}
+	return &slab{
+		accounts: make([]Account, 0, n),
+		floats:   make([]float64, 0, 2*n*p),
+		history:  make([]WeekScore, 0, n*HistoryWeeks),
+		drivers:  make([]Driver, 0, n*topDrivers),
+		groups:   make([]GroupHealth, 0, n*g),
+	}
+}
+
+// take returns the next n elements of *buf, capped at n, growing it if a
+// caller takes more than it was sized for.
+func take[T any](buf *[]T, n int) []T {
+	b := *buf
+	if cap(b)-len(b) < n {
+		b = make([]T, 0, max(n, cap(b)))
+	}
+	out := b[len(b) : len(b)+n : len(b)+n]
+	*buf = b[:len(b)+n]
+	return out
+}
+
 // scoreAccount scores an active account's latest row, with the weekly
-// history of its recent rows (in week order).
-func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset, groupOf []int) *Account {
+// history of its recent rows (in week order), into the slab s. descs are
+// the features' descriptions, idx a buffer for the drivers' sort.
+func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset, groupOf []int, descs []string, s *slab, idx *[]int) *Account {
 	last := rows.Len() - 1
-	x := slices.Clone(rows.Row(last))
-	sc := scorer.Score(x, nil)
-	r := &Account{
+	p := len(a.Features)
+	x := take(&s.floats, p)
+	copy(x, rows.Row(last))
+	sc := scorer.Score(x, take(&s.floats, p))
+	s.accounts = append(s.accounts, Account{
 		AccountID: acc.ID, Week: acc.Last, Probability: sc.Probability,
 		Health: a.Health.Colour(sc.Probability), Segment: acc.Segment,
 		ARR: acc.ARR, ARRAtRisk: sc.Probability * acc.ARR,
 		RenewalDate: acc.RenewalDate, DaysToRenewal: -1, RenewalType: acc.RenewalType, Change: math.NaN(),
 		Score: sc, Features: x, Recent: acc.Recent,
-		History: make([]WeekScore, 0, rows.Len()),
-	}
+		History: take(&s.history, rows.Len())[:0],
+	})
+	r := &s.accounts[len(s.accounts)-1]
 	if acc.RenewalDate != features.NoDate {
 		r.DaysToRenewal = max(0, int(acc.RenewalDate-tab.Last))
 	}
@@ -284,8 +339,8 @@ func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table
 	if a.Hazard != nil {
 		r.Survival = survivalOf(a.Hazard, x, acc.Last, acc.RenewalDate)
 	}
-	r.Drivers = Drivers(a.Features, x, sc.Contributions, topDrivers)
-	r.Groups = groupHealth(a.Health, sc.Base, sc.Contributions, groupOf)
+	r.Drivers = appendDrivers(take(&s.drivers, topDrivers)[:0], a.Features, descs, x, sc.Contributions, idx)
+	r.Groups = groupHealth(take(&s.groups, len(features.SignalGroups)), a.Health, sc.Base, sc.Contributions, groupOf)
 	return r
 }
 
