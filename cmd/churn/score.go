@@ -297,8 +297,9 @@ the parts are the whole ranking. Filters and --top apply within the part;
 		switch *format {
 		case "csv":
 			if segs != nil {
-				// The table shows the segment beside the snapshots'.
-				return writeRankingCSV(w, accounts, append(segmentColumns(), extra...)...)
+				// The segment's columns close the file, as they close
+				// its Parquet twin.
+				return writeRankingCSV(w, accounts, append(slices.Clone(extra), segmentColumns()...)...)
 			}
 			return writeRankingCSV(w, accounts, extra...)
 		case "json":
