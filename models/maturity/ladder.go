@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 
 	"github.com/churnlabs/churn/features/retention"
+	"github.com/churnlabs/churn/models/yamlline"
 )
 
 // ReadLadder reads a configured ladder from a YAML file (JSON is YAML too,
@@ -37,30 +37,12 @@ func ReadLadder(path string) (*Ladder, error) {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}
 	if at, err := l.validate(); err != nil {
-		if n := line(data, at); n > 0 {
+		if n := yamlline.Of(data, at); n > 0 {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &l, nil
-}
-
-// line returns the line of the node at the YAML path in data, 0 when
-// there is none (a missing key, or a document that does not parse).
-func line(data []byte, path string) int {
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return 0
-	}
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return 0
-	}
-	n, err := p.FilterFile(f)
-	if err != nil || n == nil || n.GetToken() == nil {
-		return 0
-	}
-	return n.GetToken().Position.Line
 }
 
 // checkIndicator reports what is wrong with a configured indicator, or nil.

@@ -19,8 +19,8 @@ import (
 	"strings"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/yamlline"
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // Renewal types a segment's touchpoints are keyed by: the snapshot's
@@ -180,7 +180,7 @@ func ParseSegments(name string, data []byte) (*Segments, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := s.check(); err != nil {
-		line := lineOf(data, err.path)
+		line := yamlline.Of(data, err.path)
 		if line > 0 {
 			return nil, fmt.Errorf("%s:%d: %s: %s", name, line, err.field, err.msg)
 		}
@@ -274,28 +274,6 @@ func (s *Segments) check() *fieldError {
 		}
 	}
 	return nil
-}
-
-// lineOf is the line of the YAML node at path, 0 when it cannot tell.
-func lineOf(data []byte, path string) (line int) {
-	defer func() {
-		if recover() != nil {
-			line = 0
-		}
-	}()
-	p, err := yaml.PathString(path)
-	if err != nil {
-		return 0
-	}
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return 0
-	}
-	n, err := p.FilterFile(f)
-	if err != nil || n == nil || n.GetToken() == nil {
-		return 0
-	}
-	return n.GetToken().Position.Line
 }
 
 // CheckModel reports an error when a segment selects by team size and
