@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +97,12 @@ func TestBrowser(t *testing.T) {
 		tab.checkMissingWeeks(ts.URL)
 		tab.checkChartLabels()
 		tab.screenshot("missing-week-1400.png")
+		tab.checkErrors()
+	})
+	t.Run("CRM export follows the filters", func(t *testing.T) {
+		ts := fx.server(t, serve.Config{})
+		tab := newTab(t, browser)
+		tab.checkCRMExport(ts.URL)
 		tab.checkErrors()
 	})
 	t.Run("survival curve and the sort by renewal", func(t *testing.T) {
@@ -1737,5 +1744,80 @@ func (tb *tab) checkAccountMaturity(base string) {
 	}
 	if chip := tb.text("#detail-maturity .chip.level"); chip != fmt.Sprintf("%d %s", doc.Account.Level, doc.Account.Name) {
 		t.Errorf("%s: the page's level chip %q", doc.Account.ID, chip)
+	}
+}
+
+// checkCRMExport checks the "Export for CRM" link: its URL carries the
+// chosen CRM and the ranking's filters and sort (not the page), follows
+// a change of either without reloading the ranking for the CRM, and
+// fetched by the page it is the CRM's CSV whose first data row is the
+// first account the ranking shows under those filters.
+func (tb *tab) checkCRMExport(base string) {
+	t := tb.t
+	t.Helper()
+	tb.open(base + "/?sort=arr_at_risk&renewal_within_days=300&limit=25")
+	tb.waitRows("")
+	segments := run(tb, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#segment option")).map((o) => o.value).filter(Boolean)`))
+	if len(segments) < 2 {
+		t.Fatalf("segment choices %q, want the simulated segments", segments)
+	}
+	segment := segments[len(segments)-1]
+	// The CRM first, then a filter: the link follows each on its own.
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#crm"), "hubspot"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#crm").dispatchEvent(new Event("change", {bubbles: true}))`),
+	)
+	if href := tb.eval(`document.querySelector("#crm-export").href`); !strings.Contains(href, "/v1/crm?crm=hubspot&") {
+		t.Errorf("after choosing HubSpot the export link is %s", href)
+	}
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#segment"), segment),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#segment").dispatchEvent(new Event("change", {bubbles: true}))`),
+	)
+	tb.waitRows(segment)
+	if !tb.visible("#crm-export") || !tb.visible("#crm") {
+		t.Fatal("the CRM export is not shown")
+	}
+	href := tb.eval(`document.querySelector("#crm-export").href`)
+	u, err := url.Parse(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"crm": {"hubspot"}, "segment": {segment}, "renewal_within_days": {"300"}, "sort": {"arr_at_risk"}}
+	if u.Path != "/v1/crm" || u.Query().Encode() != want.Encode() {
+		t.Fatalf("export link %s, want /v1/crm?%s", href, want.Encode())
+	}
+	// The CRM is no filter: choosing one does not reload the ranking.
+	if q := tb.eval(`location.search`); strings.Contains(q, "crm") {
+		t.Errorf("the page's URL %q took the CRM as a filter", q)
+	}
+
+	type download struct {
+		Status      int
+		ContentType string
+		Body        string
+	}
+	var got download
+	b := run(tb, chromedp.Evaluate[[]byte](`fetch(document.querySelector("#crm-export").href).then(async (r) => ({
+		Status: r.status, ContentType: r.headers.get("Content-Type"), Body: await r.text() }))`, chromedp.EvalAwaitPromise))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != http.StatusOK || got.ContentType != "text/csv; charset=utf-8" {
+		t.Fatalf("GET %s: %d %s: %.300s", href, got.Status, got.ContentType, got.Body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(got.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := fetchRanking(t, base, "segment="+url.QueryEscape(segment)+"&renewal_within_days=300&sort=arr_at_risk&limit=1")
+	shown := tb.rowIDs()
+	if len(rows) < 2 || rows[0][0] != "external_account_id" || len(shown) == 0 || len(api.Accounts) == 0 {
+		t.Fatalf("CSV of %d rows, header %q; %d rows shown; API %d", len(rows), rows[0], len(shown), len(api.Accounts))
+	}
+	if rows[1][0] != shown[0] || rows[1][0] != api.Accounts[0].ID || len(rows)-1 != api.Total {
+		t.Errorf("the CSV's first account is %s of %d; the ranking shows %s first, the API %s of %d",
+			rows[1][0], len(rows)-1, shown[0], api.Accounts[0].ID, api.Total)
 	}
 }
