@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -202,6 +203,7 @@ segments:
 		// A reload keeps the token for the tab's life.
 		tab.open(ts.URL)
 		tab.waitRows("")
+		tab.checkCRMDownload(ts.URL, token)
 		tab.checkErrors()
 	})
 	t.Run("public dashboard", func(t *testing.T) {
@@ -1819,5 +1821,55 @@ func (tb *tab) checkCRMExport(base string) {
 	if rows[1][0] != shown[0] || rows[1][0] != api.Accounts[0].ID || len(rows)-1 != api.Total {
 		t.Errorf("the CSV's first account is %s of %d; the ranking shows %s first, the API %s of %d",
 			rows[1][0], len(rows)-1, shown[0], api.Accounts[0].ID, api.Total)
+	}
+}
+
+// checkCRMDownload clicks "Download CSV" on a server that wants a token,
+// which a plain link cannot carry: the page fetches the file with the
+// token and the browser saves it under the server's name, the same bytes
+// as GET /v1/crm with the token.
+func (tb *tab) checkCRMDownload(base, token string) {
+	t := tb.t
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID,
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	href := tb.eval(`document.querySelector("#crm-export").href`)
+	req, err := http.NewRequest(http.MethodGet, href, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	name := strings.TrimSuffix(strings.TrimPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="`), `"`)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(name, "churn-salesforce-") {
+		t.Fatalf("GET %s: %s %v, file %q", href, resp.Status, err, name)
+	}
+
+	tb.do(chromedp.Click(chromedp.CSS("#crm-export")))
+	var got []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got, err = os.ReadFile(filepath.Join(dir, name)); err == nil && len(got) == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no %s downloaded (%d bytes read, %v; the folder holds %v)%s", name, len(got), err, entries, tb.pageErrors())
+		}
+	}
+	if string(got) != string(want) {
+		t.Errorf("the downloaded file differs from GET %s:\n%.300s\nwant:\n%.300s", href, got, want)
+	}
+	if tb.visible("#error") {
+		t.Errorf("the page shows an error: %s", tb.text("#error"))
 	}
 }
