@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/crm"
+	"github.com/churnlabs/churn/models/ranking"
 	"github.com/churnlabs/churn/models/webhook"
 )
 
@@ -260,5 +262,109 @@ func TestCRMPushReceiverDown(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(e.logs.String()), []byte("CRM push incomplete")) {
 		t.Errorf("log lacks the failed push:\n%s", e.logs.String())
+	}
+}
+
+// TestCRMExport downloads GET /v1/crm: the file is crm.WriteCSV over the
+// accounts the ranking's filters keep, in the ranking's order, scored at
+// the time the book was loaded (so two downloads are the same file),
+// with a filter narrowing the rows to accounts that pass it and the
+// first row the ranking's first account; a missing or unknown CRM, or a
+// filter the ranking refuses, is a 400 naming it.
+func TestCRMExport(t *testing.T) {
+	e := newEnv(t, models.GBM)
+	st := e.srv.state.Load()
+	book := st.book
+	segment := book.Segments()[0]
+	week := book.AsOf.String()
+
+	for _, tc := range []struct {
+		query, crm string
+		q          ranking.Query
+		narrower   bool
+	}{
+		{query: "crm=salesforce", crm: "salesforce"},
+		{query: "crm=hubspot&sort=arr_at_risk", crm: "hubspot", q: ranking.Query{Sort: ranking.ByARRAtRisk}},
+		{query: "crm=hubspot&segment=" + url.QueryEscape(segment) + "&renewal_within_days=120", crm: "hubspot",
+			q: ranking.Query{Segment: segment, RenewalWithinDays: 120}, narrower: true},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			w := e.do("GET", "/v1/crm?"+tc.query, "")
+			if w.Code != 200 {
+				t.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			wantName := `attachment; filename="churn-` + tc.crm + "-" + week + `.csv"`
+			if cd := w.Header().Get("Content-Disposition"); cd != wantName {
+				t.Errorf("Content-Disposition %q, want %q", cd, wantName)
+			}
+			cols, err := crm.Lookup(tc.crm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			accounts := book.Rank(tc.q)
+			var want bytes.Buffer
+			if err := crm.WriteCSV(&want, cols, book, accounts, st.loaded); err != nil {
+				t.Fatal(err)
+			}
+			if w.Body.String() != want.String() {
+				t.Errorf("body is not crm.WriteCSV of the filtered book:\n%.600s\nwant:\n%.600s", w.Body, want.String())
+			}
+			if again := e.do("GET", "/v1/crm?"+tc.query, ""); again.Body.String() != w.Body.String() {
+				t.Error("a second download differs from the first")
+			}
+
+			rows, err := csv.NewReader(w.Body).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) < 2 || rows[0][0] != cols.ID || rows[0][6] != cols.ScoredAt {
+				t.Fatalf("%d rows, header %q", len(rows), rows[0])
+			}
+			if got, want := len(rows)-1, len(book.Accounts); tc.narrower && (got == 0 || got >= want) || !tc.narrower && got != want {
+				t.Errorf("%d accounts of %d (narrowed: %v)", got, want, tc.narrower)
+			}
+			for _, r := range rows[1:] {
+				a, ok := book.Account(r[0])
+				if !ok {
+					t.Fatalf("row %q: no such account", r)
+				}
+				if tc.q.Segment != "" && (a.Segment != segment || a.DaysToRenewal < 0 || a.DaysToRenewal > 120) {
+					t.Errorf("account %s (segment %s, renewal in %d days) passes segment=%s&renewal_within_days=120",
+						a.AccountID, a.Segment, a.DaysToRenewal, segment)
+				}
+				if at := r[6]; at != st.loaded.UTC().Format(time.RFC3339) {
+					t.Errorf("scored at %s, want the load time %s", at, st.loaded.UTC().Format(time.RFC3339))
+				}
+			}
+			// The first row is the ranking's first account under the
+			// same filters.
+			rq := strings.TrimPrefix(strings.Replace(tc.query, "crm="+tc.crm, "", 1), "&")
+			p := decode[rankingPage](t, e.do("GET", "/v1/ranking?limit=1&"+rq, ""))
+			if len(p.Accounts) != 1 || p.Accounts[0].ID != rows[1][0] || p.Total != len(rows)-1 {
+				t.Errorf("first row %s of %d, ranking's first %+v of %d", rows[1][0], len(rows)-1, p.Accounts, p.Total)
+			}
+		})
+	}
+
+	for _, tc := range []struct{ query, want string }{
+		{"", "query parameter crm is required: want one of hubspot, salesforce"},
+		{"segment=" + url.QueryEscape(segment), "query parameter crm is required: want one of hubspot, salesforce"},
+		{"crm=pipedrive", "crm=pipedrive: want one of hubspot, salesforce"},
+		{"crm=Salesforce", "crm=Salesforce: want one of hubspot, salesforce"},
+		{"crm=hubspot&crm=salesforce", `query parameter "crm" is given 2 times`},
+		{"crm=hubspot&limit=5", `unknown query parameter "limit"`},
+		{"crm=hubspot&segment=nope", `segment "nope": no ranked account has it`},
+		{"crm=hubspot&play_segment=x", "the server has no segment file"},
+		{"crm=hubspot&renewal_within_days=-1", "renewal_within_days=-1: want a whole number >= 0"},
+		{"crm=hubspot&sort=before_renewal", "no survival curves"},
+	} {
+		w := e.do("GET", "/v1/crm?"+tc.query, "")
+		var body errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusBadRequest || !strings.Contains(body.Error, tc.want) {
+			t.Errorf("GET /v1/crm?%s: %d %s, want 400 saying %q", tc.query, w.Code, w.Body, tc.want)
+		}
 	}
 }

@@ -16,6 +16,9 @@
 //	                               the totals of all that match; query parameters
 //	                               segment, play_segment, renewal_within_days, sort
 //	                               (probability, arr_at_risk, before_renewal), limit, offset
+//	GET  /v1/crm                   the CRM import file (crm=salesforce or hubspot)
+//	                               of every account the ranking's filters keep, as
+//	                               churn score --format crm writes it
 //	GET  /v1/plays                 the week's renewal plays under Config.Segments:
 //	                               touchpoints due, ARR at risk first; due_only,
 //	                               limit, offset

@@ -89,7 +89,7 @@ func (s *Server) ranking(c *gin.Context) {
 	}
 	q, err := rankingQuery(c.Request.URL.Query())
 	if err == nil {
-		err = st.book.Check(q)
+		err = checkFilters(st.book, q)
 	}
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err.Error())
@@ -99,25 +99,7 @@ func (s *Server) ranking(c *gin.Context) {
 	if segments == nil {
 		segments = []string{}
 	}
-	// An unknown segment is a mistake (a typo, the wrong case), not an
-	// empty book: say which segments exist, as churn score does.
-	if q.Segment != "" && !slices.Contains(segments, q.Segment) {
-		s.fail(c, http.StatusBadRequest, fmt.Sprintf("segment %q: no ranked account has it; the segments are %s",
-			q.Segment, strings.Join(segments, ", ")))
-		return
-	}
-	// Likewise an unknown renewal segment, or one asked of a book
-	// without a segment file.
 	playSegments := st.book.PlaySegments()
-	if q.PlaySegment != "" && !slices.Contains(playSegments, q.PlaySegment) {
-		if len(playSegments) == 0 {
-			s.fail(c, http.StatusBadRequest, fmt.Sprintf("play_segment %q: the server has no segment file (churn serve --segments)", q.PlaySegment))
-			return
-		}
-		s.fail(c, http.StatusBadRequest, fmt.Sprintf("play_segment %q: no ranked account has it; the renewal segments are %s",
-			q.PlaySegment, strings.Join(playSegments, ", ")))
-		return
-	}
 	page := st.book.Page(q)
 	// next_offset is null on the last page, so a client pages until it
 	// is, without doing the arithmetic.
@@ -146,15 +128,56 @@ func rankingQuery(v url.Values) (ranking.Query, error) {
 	if err := checkParams(v, "limit", "offset", "segment", "play_segment", "renewal_within_days", "sort"); err != nil {
 		return ranking.Query{}, err
 	}
+	limit, offset, err := pageParams(v, defaultRankingLimit, maxRankingLimit)
+	if err != nil {
+		return ranking.Query{}, err
+	}
+	q, err := rankingFilters(v)
+	q.Limit, q.Offset = limit, offset
+	return q, err
+}
+
+// rankingFilters reads the parameters that choose and order the ranked
+// accounts (segment, play_segment, renewal_within_days, sort), the same
+// on every route that lists them, so a filter the dashboard carries from
+// the ranking to another route keeps its meaning. The caller refuses
+// parameters it does not take (checkParams).
+func rankingFilters(v url.Values) (ranking.Query, error) {
 	q := ranking.Query{Segment: v.Get("segment"), PlaySegment: v.Get("play_segment"), Sort: v.Get("sort")}
 	var err error
-	if q.Limit, q.Offset, err = pageParams(v, defaultRankingLimit, maxRankingLimit); err != nil {
-		return q, err
-	}
 	if q.RenewalWithinDays, err = count(v, "renewal_within_days"); err != nil {
 		return q, err
 	}
 	return q, q.Check()
+}
+
+// checkFilters reports filters b cannot answer: a sort its model cannot
+// give, or a segment or renewal segment no ranked account has. An
+// unknown segment is a mistake (a typo, the wrong case), not an empty
+// book: the error says which segments exist, as churn score does.
+func checkFilters(b *ranking.Book, q ranking.Query) error {
+	if err := b.Check(q); err != nil {
+		return err
+	}
+	if q.Segment != "" {
+		if segments := b.Segments(); !slices.Contains(segments, q.Segment) {
+			return fmt.Errorf("segment %q: no ranked account has it; the segments are %s",
+				q.Segment, strings.Join(segments, ", "))
+		}
+	}
+	// Likewise an unknown renewal segment, or one asked of a book
+	// without a segment file.
+	if q.PlaySegment != "" {
+		playSegments := b.PlaySegments()
+		if len(playSegments) == 0 {
+			return fmt.Errorf("play_segment %q: the server has no segment file (churn serve --segments)", q.PlaySegment)
+		}
+		if !slices.Contains(playSegments, q.PlaySegment) {
+			return fmt.Errorf("play_segment %q: no ranked account has it; the renewal segments are %s",
+				q.PlaySegment, strings.Join(playSegments, ", "))
+		}
+	}
+	return nil
 }
 
 // checkParams refuses a query parameter that is not one of allowed, or

@@ -578,6 +578,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/accounts/:id/score", s.accountScore)
 	read.GET("/v1/accounts/:id/survival", s.survival)
 	read.GET("/v1/ranking", s.ranking)
+	read.GET("/v1/crm", s.crmExport)
 	read.GET("/v1/plays", s.plays)
 	read.GET("/v1/maturity", s.maturity)
 	read.GET("/v1/model", s.model)

@@ -62,7 +62,7 @@ func TestServeTableModel(t *testing.T) {
 	if w := e.do(http.MethodGet, "/v1/model", ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"columns"`) {
 		t.Errorf("GET /v1/model: %d %s", w.Code, w.Body)
 	}
-	for _, path := range []string{"/v1/ranking", "/v1/accounts/a/score", "/v1/accounts/a", "/v1/model/performance"} {
+	for _, path := range []string{"/v1/ranking", "/v1/crm?crm=hubspot", "/v1/accounts/a/score", "/v1/accounts/a", "/v1/model/performance"} {
 		if w := e.do(http.MethodGet, path, ""); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "customer table") {
 			t.Errorf("GET %s: %d %s, want 404 saying the model has no accounts", path, w.Code, w.Body)
 		}

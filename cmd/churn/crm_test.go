@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,6 +150,7 @@ func testServeCRMPush(t *testing.T, snap, model string) {
 			t.Fatalf("the receiver got %d records of %d (serve exited %d)\n%s", received(), len(rows), <-done, errb.String())
 		}
 	}
+	testServeCRMFile(t, "http://"+addr, snap, model, got[0][slices.Index(header, "churn_scored_at")])
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d:\n%s", code, errb.String())
@@ -169,6 +171,40 @@ func testServeCRMPush(t *testing.T, snap, model string) {
 	n := (len(rows) + 39) / 40
 	if len(batches) != n || batches[0] != fmt.Sprintf("hubspot 1/%d", n) {
 		t.Errorf("requests %v: want %d batches of hubspot records", batches, n)
+	}
+}
+
+// testServeCRMFile checks that GET /v1/crm of the serve at base is, byte
+// for byte, what churn score --format crm writes with the same CRM and
+// filters, but for the time scored: the book's load time, the push's
+// scoredAt, the same on every download.
+func testServeCRMFile(t *testing.T, base, snap, model, scoredAt string) {
+	t.Helper()
+	stamp := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	for _, tc := range []struct {
+		query string
+		args  []string
+	}{
+		{"crm=hubspot", []string{"--crm", "hubspot"}},
+		{"crm=salesforce&sort=arr_at_risk&renewal_within_days=120", []string{"--crm", "salesforce", "--sort", "arr_at_risk", "--renewal-within", "120"}},
+	} {
+		resp, err := http.Get(base + "/v1/crm?" + tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+			t.Fatalf("GET /v1/crm?%s: %s %s %v: %.300s", tc.query, resp.Status, resp.Header.Get("Content-Type"), err, body)
+		}
+		cli := mustChurn(t, append([]string{"score", "--snapshots", snap, "--model", model, "--format", "crm"}, tc.args...)...)
+		stamps := stamp.FindAllString(string(body), -1)
+		if len(stamps) == 0 || slices.ContainsFunc(stamps, func(s string) bool { return s != scoredAt }) {
+			t.Errorf("GET /v1/crm?%s: times scored %v, want the push's %s on every row", tc.query, stamps, scoredAt)
+		}
+		if got, want := stamp.ReplaceAllString(string(body), ""), stamp.ReplaceAllString(cli, ""); got != want {
+			t.Errorf("GET /v1/crm?%s:\n%.800s\nchurn score --format crm %v:\n%.800s", tc.query, got, tc.args, want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -96,6 +98,12 @@ func TestBrowser(t *testing.T) {
 		tab.checkMissingWeeks(ts.URL)
 		tab.checkChartLabels()
 		tab.screenshot("missing-week-1400.png")
+		tab.checkErrors()
+	})
+	t.Run("CRM export follows the filters", func(t *testing.T) {
+		ts := fx.server(t, serve.Config{})
+		tab := newTab(t, browser)
+		tab.checkCRMExport(ts.URL)
 		tab.checkErrors()
 	})
 	t.Run("survival curve and the sort by renewal", func(t *testing.T) {
@@ -195,6 +203,7 @@ segments:
 		// A reload keeps the token for the tab's life.
 		tab.open(ts.URL)
 		tab.waitRows("")
+		tab.checkCRMDownload(ts.URL, token)
 		tab.checkErrors()
 	})
 	t.Run("public dashboard", func(t *testing.T) {
@@ -1737,5 +1746,130 @@ func (tb *tab) checkAccountMaturity(base string) {
 	}
 	if chip := tb.text("#detail-maturity .chip.level"); chip != fmt.Sprintf("%d %s", doc.Account.Level, doc.Account.Name) {
 		t.Errorf("%s: the page's level chip %q", doc.Account.ID, chip)
+	}
+}
+
+// checkCRMExport checks the "Export for CRM" link: its URL carries the
+// chosen CRM and the ranking's filters and sort (not the page), follows
+// a change of either without reloading the ranking for the CRM, and
+// fetched by the page it is the CRM's CSV whose first data row is the
+// first account the ranking shows under those filters.
+func (tb *tab) checkCRMExport(base string) {
+	t := tb.t
+	t.Helper()
+	tb.open(base + "/?sort=arr_at_risk&renewal_within_days=300&limit=25")
+	tb.waitRows("")
+	segments := run(tb, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#segment option")).map((o) => o.value).filter(Boolean)`))
+	if len(segments) < 2 {
+		t.Fatalf("segment choices %q, want the simulated segments", segments)
+	}
+	segment := segments[len(segments)-1]
+	// The CRM first, then a filter: the link follows each on its own.
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#crm"), "hubspot"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#crm").dispatchEvent(new Event("change", {bubbles: true}))`),
+	)
+	if href := tb.eval(`document.querySelector("#crm-export").href`); !strings.Contains(href, "/v1/crm?crm=hubspot&") {
+		t.Errorf("after choosing HubSpot the export link is %s", href)
+	}
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#segment"), segment),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#segment").dispatchEvent(new Event("change", {bubbles: true}))`),
+	)
+	tb.waitRows(segment)
+	if !tb.visible("#crm-export") || !tb.visible("#crm") {
+		t.Fatal("the CRM export is not shown")
+	}
+	href := tb.eval(`document.querySelector("#crm-export").href`)
+	u, err := url.Parse(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"crm": {"hubspot"}, "segment": {segment}, "renewal_within_days": {"300"}, "sort": {"arr_at_risk"}}
+	if u.Path != "/v1/crm" || u.Query().Encode() != want.Encode() {
+		t.Fatalf("export link %s, want /v1/crm?%s", href, want.Encode())
+	}
+	// The CRM is no filter: choosing one does not reload the ranking.
+	if q := tb.eval(`location.search`); strings.Contains(q, "crm") {
+		t.Errorf("the page's URL %q took the CRM as a filter", q)
+	}
+
+	type download struct {
+		Status      int
+		ContentType string
+		Body        string
+	}
+	var got download
+	b := run(tb, chromedp.Evaluate[[]byte](`fetch(document.querySelector("#crm-export").href).then(async (r) => ({
+		Status: r.status, ContentType: r.headers.get("Content-Type"), Body: await r.text() }))`, chromedp.EvalAwaitPromise))
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != http.StatusOK || got.ContentType != "text/csv; charset=utf-8" {
+		t.Fatalf("GET %s: %d %s: %.300s", href, got.Status, got.ContentType, got.Body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(got.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := fetchRanking(t, base, "segment="+url.QueryEscape(segment)+"&renewal_within_days=300&sort=arr_at_risk&limit=1")
+	shown := tb.rowIDs()
+	if len(rows) < 2 || rows[0][0] != "external_account_id" || len(shown) == 0 || len(api.Accounts) == 0 {
+		t.Fatalf("CSV of %d rows, header %q; %d rows shown; API %d", len(rows), rows[0], len(shown), len(api.Accounts))
+	}
+	if rows[1][0] != shown[0] || rows[1][0] != api.Accounts[0].ID || len(rows)-1 != api.Total {
+		t.Errorf("the CSV's first account is %s of %d; the ranking shows %s first, the API %s of %d",
+			rows[1][0], len(rows)-1, shown[0], api.Accounts[0].ID, api.Total)
+	}
+}
+
+// checkCRMDownload clicks "Download CSV" on a server that wants a token,
+// which a plain link cannot carry: the page fetches the file with the
+// token and the browser saves it under the server's name, the same bytes
+// as GET /v1/crm with the token.
+func (tb *tab) checkCRMDownload(base, token string) {
+	t := tb.t
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID,
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	href := tb.eval(`document.querySelector("#crm-export").href`)
+	req, err := http.NewRequest(http.MethodGet, href, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	name := strings.TrimSuffix(strings.TrimPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="`), `"`)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(name, "churn-salesforce-") {
+		t.Fatalf("GET %s: %s %v, file %q", href, resp.Status, err, name)
+	}
+
+	tb.do(chromedp.Click(chromedp.CSS("#crm-export")))
+	var got []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got, err = os.ReadFile(filepath.Join(dir, name)); err == nil && len(got) == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(dir)
+			t.Fatalf("no %s downloaded (%d bytes read, %v; the folder holds %v)%s", name, len(got), err, entries, tb.pageErrors())
+		}
+	}
+	if string(got) != string(want) {
+		t.Errorf("the downloaded file differs from GET %s:\n%.300s\nwant:\n%.300s", href, got, want)
+	}
+	if tb.visible("#error") {
+		t.Errorf("the page shows an error: %s", tb.text("#error"))
 	}
 }

@@ -847,9 +847,23 @@ class Dashboard {
     });
     $("filters").addEventListener("submit", (e) => e.preventDefault());
     // New filters start again from the first page.
-    $("filters").addEventListener("change", () => {
+    $("filters").addEventListener("change", (e) => {
+      // The CRM chosen for the export is no filter: only its link changes.
+      if (e.target === $("crm")) {
+        this.setCRMLink();
+        return;
+      }
       this.offset = 0;
       this.loadRanking();
+    });
+    // A plain link cannot carry the token: with one, the file is fetched
+    // with it and handed to the browser to save.
+    $("crm-export").addEventListener("click", (e) => {
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (token) {
+        e.preventDefault();
+        this.downloadCRM(e.currentTarget.getAttribute("href"), token);
+      }
     });
     // Typing a number re-queries after a pause, not on every key.
     let timer = 0;
@@ -1066,6 +1080,53 @@ class Dashboard {
     return q;
   }
 
+  // crmURL is the CRM import file's URL for the chosen CRM and the
+  // ranking's filters and sort, not its page: the file holds every
+  // account the filters keep, as churn score --format crm writes it.
+  crmURL() {
+    const q = this.params();
+    q.delete("limit");
+    q.delete("offset");
+    return "v1/crm?" + new URLSearchParams([["crm", $("crm").value], ...q]);
+  }
+
+  // setCRMLink points the export link at the file of what is shown.
+  setCRMLink() {
+    $("crm-export").href = this.crmURL();
+  }
+
+  // downloadCRM fetches the file at path with the token and saves it
+  // under the name the server gives it.
+  async downloadCRM(path, token) {
+    try {
+      const resp = await fetch(path, { headers: { Authorization: "Bearer " + token }, cache: "no-store" });
+      if (!resp.ok) {
+        let reason = `${resp.status} ${resp.statusText}`;
+        try {
+          reason = (await resp.json()).error || reason;
+        } catch {
+          // Not the API's error body: the status says enough.
+        }
+        throw resp.status === 401 ? new AuthError(reason, true) : new Error(reason);
+      }
+      const name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      const url = URL.createObjectURL(await resp.blob());
+      const a = el("a", { href: url, download: name ? name[1] : "churn-crm.csv" });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+    } catch (err) {
+      if (err instanceof AuthError) {
+        this.fail(err);
+        return;
+      }
+      const box = $("error");
+      box.replaceChildren(el("strong", {}, "Could not download the CRM file. "), err.message);
+      box.hidden = false;
+    }
+  }
+
   // pageURL is the URL of the page showing the ranking and, if given,
   // the account, in view.
   pageURL(account, view = this.view) {
@@ -1104,6 +1165,7 @@ class Dashboard {
   async loadRanking() {
     const q = this.params();
     const n = ++this.query;
+    this.setCRMLink();
     const table = $("ranking");
     table.dataset.state = "loading";
     table.setAttribute("aria-busy", "true");
