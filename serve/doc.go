@@ -22,8 +22,13 @@
 //	GET  /v1/plays                 the week's renewal plays under Config.Segments:
 //	                               touchpoints due, ARR at risk first; due_only,
 //	                               limit, offset
+//	GET  /v1/maturity              the maturity ladder, churn by level with its
+//	                               interval and accounts per level, under
+//	                               Config.Maturity
 //	GET  /v1/model                 the model: version, features, training
 //	                               window, validation metrics, health rule
+//	GET  /v1/model/performance     realized outcomes of the recorded scores per
+//	                               version, with a score history
 //	POST /v1/admin/reload          reloads the model and the snapshots
 //	GET  /healthz, /readyz         liveness and readiness
 //	GET  /v2/health/live, /v2/health/ready, /v2/models/churn/ready,
