@@ -580,6 +580,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/ranking", s.ranking)
 	read.GET("/v1/plays", s.plays)
 	read.GET("/v1/maturity", s.maturity)
+	read.GET("/v1/alerts", s.alerts)
 	read.GET("/v1/model", s.model)
 	read.GET("/v1/model/performance", s.performance)
 
