@@ -191,7 +191,8 @@ func TestAlertsRoute(t *testing.T) {
 }
 
 // TestAlertsRouteErrors: without a score history the route is 404 with
-// a reason; a bad parameter is 400 naming it.
+// a reason; a bad parameter is 400 naming it; with a token it needs the
+// token, as the other read routes do.
 func TestAlertsRouteErrors(t *testing.T) {
 	bare := newEnv(t, models.Logistic)
 	if w := bare.do("GET", "/v1/alerts", ""); w.Code != 404 || !strings.Contains(w.Body.String(), "--db off") {
@@ -212,5 +213,12 @@ func TestAlertsRouteErrors(t *testing.T) {
 		if w.Code != 400 || !strings.Contains(w.Body.String(), tt.want) {
 			t.Errorf("GET /v1/alerts%s = %d %s, want 400 naming %s", tt.query, w.Code, w.Body, tt.want)
 		}
+	}
+	guarded := newEnv(t, models.Logistic, func(c *Config) { c.Scores, c.Token = store, "s3cret" })
+	if w := guarded.do("GET", "/v1/alerts", ""); w.Code != 401 {
+		t.Errorf("GET /v1/alerts without the token = %d %s, want 401", w.Code, w.Body)
+	}
+	if w := guarded.do("GET", "/v1/alerts", "", "Authorization", "Bearer s3cret"); w.Code != 200 {
+		t.Errorf("GET /v1/alerts with the token = %d %s, want 200", w.Code, w.Body)
 	}
 }
