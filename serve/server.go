@@ -53,8 +53,8 @@ type Config struct {
 	// refuses: who may read scores need not be who may swap the model.
 	AdminToken string
 	// PublicDashboard makes the read-only routes the dashboard uses
-	// (/v1/ranking, /v1/accounts/*, /v1/plays, /v1/maturity, /v1/model)
-	// readable without the token.
+	// (/v1/ranking, /v1/accounts/*, /v1/plays, /v1/maturity, /v1/alerts,
+	// /v1/model) readable without the token.
 	PublicDashboard bool
 	// Dashboard, when not nil, serves GET and HEAD of / and /assets/*.
 	// Those routes never need the token: the page and its scripts hold
@@ -106,7 +106,8 @@ type Config struct {
 	Tick Ticker
 	// Alerts, when not nil, is told after each book is recorded in
 	// Scores (at start, on each reload and each RecordEvery), to raise
-	// and send the alerts of the latest week; it needs Scores.
+	// (and, with a webhook, send) the alerts of the latest week; it needs
+	// Scores. GET /v1/alerts lists the alerts Scores keeps.
 	Alerts Alerter
 	// Segments are the renewal segments GET /v1/plays applies; nil puts
 	// every account in plays.Default.
@@ -581,6 +582,7 @@ func (s *Server) routes() http.Handler {
 	read.GET("/v1/crm", s.crmExport)
 	read.GET("/v1/plays", s.plays)
 	read.GET("/v1/maturity", s.maturity)
+	read.GET("/v1/alerts", s.alerts)
 	read.GET("/v1/model", s.model)
 	read.GET("/v1/model/performance", s.performance)
 

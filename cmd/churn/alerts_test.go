@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/lifecycle"
@@ -157,5 +160,108 @@ func TestServeWebhookNeedsHistory(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, %q; want %q", tt.args, code, errs, tt.want)
 		}
+	}
+}
+
+// testServeAlertsWithoutWebhook runs churn serve with a score history
+// and no --webhook: once the week before holds a score from which the
+// riskiest account turned red, a reload raises that alert into the
+// store, pending, and GET /v1/alerts lists it.
+func testServeAlertsWithoutWebhook(t *testing.T, snap, model string) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "churn.db")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb}, []string{"serve", "--model", model, "--snapshots", snap,
+			"--addr", addr, "--db", db, "--drain", "0s", "--access-log", "off"})
+	}()
+	get := func(path string, v any) int {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0
+		}
+		defer resp.Body.Close()
+		if v != nil {
+			json.NewDecoder(resp.Body).Decode(v)
+		}
+		return resp.StatusCode
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		cancel()
+		t.Fatalf(format+" (serve exited %d)\n%s", append(args, <-done, errb.String())...)
+	}
+	var ranking struct {
+		Accounts []struct {
+			ID     string  `json:"account_id"`
+			Week   string  `json:"week"`
+			P      float64 `json:"churn_probability"`
+			Health string  `json:"health"`
+		} `json:"accounts"`
+	}
+	for deadline := time.Now().Add(20 * time.Second); get("/v1/ranking?limit=1", &ranking) != http.StatusOK; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fail("serve did not answer")
+		}
+	}
+	top := ranking.Accounts[0]
+	if top.Health != "red" {
+		fail("the riskiest account %s is %s, want red", top.ID, top.Health)
+	}
+	week, err := features.ParseDate(top.Week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.RecordScores(ctx, []lifecycle.ScoreRecord{{AccountID: top.ID, Week: week.AddDays(-7), ModelVersion: "earlier",
+		Probability: top.P, Health: "green"}})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+addr+"/v1/admin/reload", "", nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		fail("POST /v1/admin/reload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var alerts struct {
+		Alerts []struct {
+			ID     string `json:"account_id"`
+			Cause  string `json:"cause"`
+			Status string `json:"status"`
+		} `json:"alerts"`
+	}
+	for deadline := time.Now().Add(20 * time.Second); get("/v1/alerts", &alerts) != http.StatusOK || len(alerts.Alerts) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fail("GET /v1/alerts lists no alert")
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, errb.String())
+	}
+	// It may also be red near its renewal; no other account was scored
+	// the week before, so none other alerts.
+	turned := false
+	for _, a := range alerts.Alerts {
+		if a.ID != top.ID || a.Status != "pending" {
+			t.Errorf("GET /v1/alerts lists %+v, want only %s's alerts, pending", a, top.ID)
+		}
+		turned = turned || a.Cause == "turned_red"
+	}
+	if !turned {
+		t.Errorf("GET /v1/alerts = %+v, want %s turned_red", alerts.Alerts, top.ID)
 	}
 }

@@ -56,6 +56,7 @@ func TestScoreCRM(t *testing.T) {
 		}
 	}
 	testServeCRMPush(t, snap, model)
+	testServeAlertsWithoutWebhook(t, snap, model)
 	for _, tc := range []struct {
 		args []string
 		want string

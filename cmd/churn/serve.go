@@ -40,6 +40,8 @@ account active at its latest snapshot week; then:
   GET  /v1/model                 the model, its training window and validation
   GET  /v1/maturity              with --maturity: the maturity ladder, churn by
                                  level with its interval, accounts per level
+  GET  /v1/alerts                with a score history: the alerts raised (week,
+                                 cause, limit, offset) and their delivery
   GET  /                         the dashboard
   GET  /healthz, /readyz, /metrics, and the Open Inference Protocol v2 health
        and metadata routes under /v2
@@ -71,6 +73,13 @@ traffic. With --model, --shadow DIR names one; with --registry the server
 follows the registry's shadow ("churn models shadow"). A shadow that fails
 to load, score or record is logged and counted in
 churn_shadow_failures_total, and the served model serves alone.
+
+After each recording the server raises the latest week's alerts (as churn
+alerts does: turned red, jumped, red near renewal) into the score history,
+once per account, cause and week, and GET /v1/alerts and the dashboard's
+Alerts view list them. With --webhook URL it also delivers them, in the
+background; without, they stay pending, and a later run with a webhook
+sends them.
 
 With --crm-webhook URL --crm salesforce|hubspot, each week's scores are
 pushed to URL after the server scores them (at start, on reload and every
@@ -212,27 +221,33 @@ snapshots lack fails the start, or rejects the reload.`)
 		scores = store
 		log.Info("score history", "db", store.String())
 	}
+	// Alerts are raised into the store whenever there is one, so that
+	// GET /v1/alerts and the dashboard list them; they are delivered
+	// only with --webhook (a later run with one sends those kept
+	// pending).
 	var alerter serve.Alerter
-	if *webhook != "" {
-		if store == nil {
-			return errors.New("--webhook: alerts are raised from the score history, and there is none (see --db)")
+	if *webhook != "" && store == nil {
+		return errors.New("--webhook: alerts are raised from the score history, and there is none (see --db)")
+	}
+	if store != nil {
+		var snd *alerts.Sender
+		if *webhook != "" {
+			f, err := alerts.ParseFormat(*webhookFormat)
+			if err != nil {
+				return fmt.Errorf("--webhook-format: %w", err)
+			}
+			if snd, err = alerts.NewSender(alerts.Config{URL: *webhook, Format: f, Log: log}, store); err != nil {
+				return fmt.Errorf("--webhook: %w", err)
+			}
+			// Runs after srv.Close has finished the last recording: the
+			// alerts in flight get a moment, the rest stay pending in the
+			// store for the next start.
+			defer func() {
+				c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				snd.Close(c)
+			}()
 		}
-		f, err := alerts.ParseFormat(*webhookFormat)
-		if err != nil {
-			return fmt.Errorf("--webhook-format: %w", err)
-		}
-		snd, err := alerts.NewSender(alerts.Config{URL: *webhook, Format: f, Log: log}, store)
-		if err != nil {
-			return fmt.Errorf("--webhook: %w", err)
-		}
-		// Runs after srv.Close has finished the last recording: the
-		// alerts in flight get a moment, the rest stay pending in the
-		// store for the next start.
-		defer func() {
-			c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			snd.Close(c)
-		}()
 		alerter = &alerts.Notifier{Store: store, Sender: snd}
 	}
 	// A model of snapshots needs them (serve.New says so); a customer

@@ -191,7 +191,10 @@ type Store interface {
 // Notifier raises the alerts of the latest recorded week and hands them
 // to a Sender: what a server does after each weekly recording.
 type Notifier struct {
-	Store   Store
+	Store Store
+	// Sender, when nil, delivers nothing: the alerts are raised into the
+	// store, pending, where GET /v1/alerts lists them and a later run
+	// with a webhook (churn alerts, churn serve --webhook) sends them.
 	Sender  *Sender
 	Options Options
 }
@@ -199,8 +202,8 @@ type Notifier struct {
 // Notify derives the latest week's alerts with renewals' dates, and
 // windows' renewal windows by account (see Options.Windows; nil for
 // n.Options's), stores the new ones and queues every undelivered alert
-// (those of earlier runs too) on the sender, and returns how many were
-// new. It waits on the store, never on the webhook.
+// (those of earlier runs too) on the sender, if any, and returns how
+// many were new. It waits on the store, never on the webhook.
 func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date, windows map[string]int) (int, error) {
 	o := n.Options
 	if windows != nil {
@@ -213,6 +216,9 @@ func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date
 	added, err := n.Store.AddAlerts(ctx, raised)
 	if err != nil {
 		return 0, err
+	}
+	if n.Sender == nil {
+		return len(added), nil
 	}
 	undelivered, err := n.Store.UndeliveredAlerts(ctx)
 	if err != nil {

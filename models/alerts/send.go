@@ -35,8 +35,9 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("webhook format %q: want json or slack", s)
 }
 
-// payload is the JSON body of one alert.
-type payload struct {
+// Payload is the JSON body of one alert, which GET /v1/alerts also
+// serves, so that a receiver and a reader of the API see the same fields.
+type Payload struct {
 	AccountID      string  `json:"account_id"`
 	Cause          string  `json:"cause"`
 	Week           string  `json:"week"`
@@ -52,17 +53,11 @@ type payload struct {
 
 // Body returns the request body that delivers a in format f.
 func Body(a *lifecycle.Alert, f Format) ([]byte, error) {
-	msg := Message(a)
 	switch f {
 	case JSON:
-		p := payload{AccountID: a.AccountID, Cause: string(a.Cause), Week: a.Week.String(), ModelVersion: a.ModelVersion,
-			Probability: a.Probability, Previous: a.Previous, Health: a.Health, PreviousHealth: a.PreviousHealth, Message: msg}
-		if d := a.DaysToRenewal(); d >= 0 {
-			s := a.RenewalDate.String()
-			p.RenewalDate, p.DaysToRenewal = &s, &d
-		}
-		return json.Marshal(p)
+		return json.Marshal(PayloadOf(a))
 	case Slack:
+		msg := Message(a)
 		type text struct {
 			Type string `json:"type"`
 			Text string `json:"text"`
@@ -77,6 +72,18 @@ func Body(a *lifecycle.Alert, f Format) ([]byte, error) {
 		}{msg, []block{{Type: "section", Text: text{Type: "mrkdwn", Text: "*Churn alert* (" + string(a.Cause) + ")\n" + msg}}}})
 	}
 	return nil, fmt.Errorf("webhook format %q: want json or slack", f)
+}
+
+// PayloadOf returns a's JSON body; the renewal date and days to it are
+// null when the renewal is unknown.
+func PayloadOf(a *lifecycle.Alert) Payload {
+	p := Payload{AccountID: a.AccountID, Cause: string(a.Cause), Week: a.Week.String(), ModelVersion: a.ModelVersion,
+		Probability: a.Probability, Previous: a.Previous, Health: a.Health, PreviousHealth: a.PreviousHealth, Message: Message(a)}
+	if d := a.DaysToRenewal(); d >= 0 {
+		s := a.RenewalDate.String()
+		p.RenewalDate, p.DaysToRenewal = &s, &d
+	}
+	return p
 }
 
 // Marker records how a delivery went; *sqlstore.Store is one.

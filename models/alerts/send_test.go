@@ -324,3 +324,31 @@ func TestNotifier(t *testing.T) {
 		t.Errorf("UndeliveredAlerts = %v, %v; want none", und, err)
 	}
 }
+
+// TestNotifierWithoutSender: with no webhook a Notifier still raises the
+// latest week's alerts into the store, pending, once each, so a server
+// with a score history lists them even when it delivers none.
+func TestNotifierWithoutSender(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w1, w2 := mustDate(t, "2025-03-03"), mustDate(t, "2025-03-10")
+	for _, week := range [][]lifecycle.ScoreRecord{
+		{{AccountID: "acme", Week: w1, ModelVersion: "m1", Probability: 0.45, Health: "yellow"}},
+		{{AccountID: "acme", Week: w2, ModelVersion: "m1", Probability: 0.55, Health: "red"}},
+	} {
+		if _, err := s.RecordScores(ctx, week); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := &Notifier{Store: s}
+	for want := 1; want >= 0; want-- { // turned_red, then nothing new
+		if added, err := n.Notify(ctx, nil, nil); err != nil || added != want {
+			t.Fatalf("Notify = %d, %v; want %d", added, err, want)
+		}
+	}
+	got, err := s.Alerts(ctx, w2)
+	if err != nil || len(got) != 1 || got[0].AccountID != "acme" || got[0].Cause != lifecycle.TurnedRed ||
+		got[0].Status != lifecycle.Pending || got[0].Attempts != 0 {
+		t.Fatalf("stored alerts = %+v, %v; want acme turned_red, pending", got, err)
+	}
+}

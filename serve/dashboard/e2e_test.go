@@ -90,6 +90,10 @@ func TestBrowser(t *testing.T) {
 		if tab.visible("#tab-maturity") || tab.visible("#col-maturity") || tab.count("#ranking .maturity-cell") > 0 {
 			t.Error("maturity shown by a server without --maturity")
 		}
+		// Nor alerts, without a score history to keep them.
+		if tab.visible("#tab-alerts") {
+			t.Error("the alerts tab shown by a server without a score history")
+		}
 		tab.checkSummary(ts.URL)
 		tab.checkFits()
 		tab.checkPaging(ts.URL)
@@ -141,6 +145,22 @@ func TestBrowser(t *testing.T) {
 		tab.open(ts.URL + "/?view=week")
 		tab.checkWeek(ts.URL)
 		tab.screenshot("this-week.png")
+		tab.checkErrors()
+	})
+	t.Run("alerts", func(t *testing.T) {
+		base, turnedRed := fx.alertsServer(t)
+		tab := newTab(t, browser)
+		tab.do(chromedp.EmulateViewport(1400, 900))
+		tab.open(base)
+		tab.waitRows("")
+		tab.do(chromedp.Click(chromedp.CSS("#tab-alerts")))
+		if q := tab.eval(`location.search`); !strings.Contains(q, "view=alerts") {
+			t.Errorf("the alerts view's URL is %q, want it to say view=alerts", q)
+		}
+		tab.checkAlerts(base, turnedRed)
+		tab.open(base + "/?view=alerts")
+		tab.do(chromedp.WaitVisible(chromedp.CSS(`#alerts[data-state="ready"]`)))
+		tab.screenshot("alerts.png")
 		tab.checkErrors()
 	})
 	t.Run("maturity levels", func(t *testing.T) {

@@ -65,6 +65,32 @@ func (s *Store) Alerts(ctx context.Context, week features.Date) ([]lifecycle.Ale
 	return s.queryAlerts(ctx, "alerts of week "+week.String(), `WHERE week = ?`, week.String())
 }
 
+// AlertWeeks returns the weeks that hold alerts, oldest first: the
+// weeks a reader of the alerts can ask for.
+func (s *Store) AlertWeeks(ctx context.Context) ([]features.Date, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT week FROM alerts ORDER BY week`)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle store %s: alert weeks: %w", s.label, err)
+	}
+	defer rows.Close()
+	var weeks []features.Date
+	for rows.Next() {
+		var wk string
+		if err := rows.Scan(&wk); err != nil {
+			return nil, fmt.Errorf("lifecycle store %s: alert weeks: %w", s.label, err)
+		}
+		w, err := features.ParseDate(wk)
+		if err != nil {
+			return nil, fmt.Errorf("lifecycle store %s: alert weeks: %w", s.label, err)
+		}
+		weeks = append(weeks, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lifecycle store %s: alert weeks: %w", s.label, err)
+	}
+	return weeks, nil
+}
+
 // UndeliveredAlerts returns every alert no receiver has accepted yet,
 // pending or failed, oldest week first: what a restart sends again.
 func (s *Store) UndeliveredAlerts(ctx context.Context) ([]lifecycle.Alert, error) {

@@ -77,3 +77,29 @@ func TestAlerts(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertWeeks lists the weeks that hold alerts, oldest first, once
+// each, on every backend: what GET /v1/alerts defaults to the last of.
+func TestAlertWeeks(t *testing.T) {
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, addr string) {
+		s := openStore(t, addr)
+		if weeks, err := s.AlertWeeks(ctx); err != nil || len(weeks) != 0 {
+			t.Fatalf("AlertWeeks of an empty store = %v, %v; want none", weeks, err)
+		}
+		w1, w2 := mustDate(t, "2025-03-10"), mustDate(t, "2025-03-24")
+		mk := func(id string, c lifecycle.Cause, w features.Date) lifecycle.Alert {
+			return lifecycle.Alert{AccountID: id, Cause: c, Week: w, Health: "red", RenewalDate: features.NoDate}
+		}
+		if _, err := s.AddAlerts(ctx, []lifecycle.Alert{
+			mk("b", lifecycle.TurnedRed, w2), mk("a", lifecycle.TurnedRed, w1),
+			mk("a", lifecycle.Jumped, w1), mk("c", lifecycle.Jumped, w2),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		weeks, err := s.AlertWeeks(ctx)
+		if err != nil || len(weeks) != 2 || weeks[0] != w1 || weeks[1] != w2 {
+			t.Fatalf("AlertWeeks = %v, %v; want [%s %s]", weeks, err, w1, w2)
+		}
+	})
+}

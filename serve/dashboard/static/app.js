@@ -828,6 +828,11 @@ class Dashboard {
     // levels (churn serve --maturity): the column, the account's level
     // and the Maturity view are shown only then.
     this.maturityOn = false;
+    // alertsOn is set when the server keeps alerts (a score history):
+    // the Alerts view is offered only then; alertsQuery counts its
+    // requests as the other views do.
+    this.alertsOn = false;
+    this.alertsQuery = 0;
     this.bind();
   }
 
@@ -904,6 +909,7 @@ class Dashboard {
         }
       });
     }
+    $("alerts-week").addEventListener("change", () => this.loadAlerts($("alerts-week").value));
     $("detail-close").addEventListener("click", () => this.closeDetail());
     $("detail").addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -954,6 +960,17 @@ class Dashboard {
       }
     }
     $("tab-maturity").hidden = !this.maturityOn;
+    try {
+      await api("v1/alerts?limit=1");
+      this.alertsOn = true;
+    } catch (err) {
+      // A 404 is a server without a score history: no alerts to show.
+      if (!(err instanceof NotFoundError)) {
+        this.fail(err);
+        return;
+      }
+    }
+    $("tab-alerts").hidden = !this.alertsOn;
     $("col-maturity").hidden = !this.maturityOn;
     this.survivalSort();
     $("auth").hidden = true;
@@ -1049,7 +1066,7 @@ class Dashboard {
     set("limit", "limit", (v) => whole(v) && Number(v) >= 1 && Number(v) <= MAX_LIMIT);
     set("sort", "sort", (v) => Array.from($("sort").options).some((o) => o.value === v));
     this.offset = whole(q.get("offset") || "") ? Number(q.get("offset")) : 0;
-    this.view = ["performance", "week", "maturity"].includes(q.get("view")) ? q.get("view") : "accounts";
+    this.view = ["performance", "week", "maturity", "alerts"].includes(q.get("view")) ? q.get("view") : "accounts";
     return q.get("account") || null;
   }
 
@@ -1464,10 +1481,12 @@ class Dashboard {
     const perf = this.view === "performance";
     const week = this.view === "week";
     const maturity = this.view === "maturity";
-    $("accounts-view").hidden = perf || week || maturity;
+    const alerts = this.view === "alerts";
+    $("accounts-view").hidden = perf || week || maturity || alerts;
     $("performance").hidden = !perf;
     $("week").hidden = !week;
     $("maturity").hidden = !maturity;
+    $("alerts").hidden = !alerts;
     for (const tab of document.querySelectorAll(".views .tab")) {
       const current = tab.dataset.view === this.view;
       tab.setAttribute("aria-current", current ? "page" : "false");
@@ -1482,6 +1501,77 @@ class Dashboard {
     if (maturity) {
       this.loadMaturity();
     }
+    if (alerts) {
+      this.loadAlerts($("alerts-week").value);
+    }
+  }
+
+  // loadAlerts reads the alerts of week, the latest with alerts when
+  // empty, afresh each time: every recording may raise new ones and
+  // deliveries change their status.
+  async loadAlerts(week) {
+    const n = ++this.alertsQuery;
+    const box = $("alerts");
+    box.dataset.state = "loading";
+    box.setAttribute("aria-busy", "true");
+    const q = new URLSearchParams({ limit: String(MAX_LIMIT) });
+    if (week) {
+      q.set("week", week);
+    }
+    let doc;
+    try {
+      doc = await api("v1/alerts?" + q);
+    } catch (err) {
+      if (n !== this.alertsQuery) {
+        return;
+      }
+      box.setAttribute("aria-busy", "false");
+      // A link to the view on a server without a score history says so
+      // in the view, as the maturity view does.
+      if (err instanceof NotFoundError) {
+        $("alerts-table").tBodies[0].replaceChildren();
+        $("alerts-summary").textContent = "";
+        $("alerts-empty").replaceChildren(el("strong", {}, "No alerts on this server: "), err.reason + ".");
+        $("alerts-empty").hidden = false;
+        box.dataset.state = "unavailable";
+        return;
+      }
+      box.dataset.state = "error";
+      this.fail(err);
+      return;
+    }
+    if (n !== this.alertsQuery) {
+      return;
+    }
+    $("error").hidden = true;
+    this.showAlerts(doc);
+    box.setAttribute("aria-busy", "false");
+    box.dataset.state = "ready";
+  }
+
+  showAlerts(doc) {
+    const select = $("alerts-week");
+    select.replaceChildren(...doc.weeks.map((w) => el("option", { value: w }, w)));
+    select.value = doc.week || "";
+    $("alerts-week-field").hidden = doc.weeks.length === 0;
+    $("alerts-summary").textContent = doc.week === null ? "" : `Week of ${doc.week}: ${intFormat.format(doc.total)} alerts` +
+      (doc.total > doc.alerts.length ? ` (the first ${doc.alerts.length} shown)` : "") + ".";
+    const causes = { turned_red: "Turned red", jumped: "Jumped", renewal_red: "Red near renewal" };
+    const delivery = (a) => a.status === "pending" && a.attempts === 0 ? "pending"
+      : `${a.status} after ${a.attempts} attempt${a.attempts === 1 ? "" : "s"}`;
+    $("alerts-table").tBodies[0].replaceChildren(...doc.alerts.map((a) => el("tr", {
+      "data-account": a.account_id, "data-cause": a.cause, "data-status": a.status,
+      "data-probability": String(a.probability), "data-previous": String(a.previous_probability),
+    },
+      el("td", {}, el("a", { href: this.pageURL(a.account_id, "accounts") }, a.account_id)),
+      el("td", { title: a.message }, causes[a.cause] || a.cause),
+      el("td", { class: "num" }, percent(a.probability)),
+      el("td", { class: "num muted" }, percent(a.previous_probability)),
+      el("td", {}, chip(a.health), el("span", { class: "muted" }, ` was ${a.previous_health || "unknown"}`)),
+      el("td", {}, a.renewal_date === null ? el("span", { class: "muted" }, DASH) : `${a.renewal_date} (${a.days_to_renewal} days)`),
+      el("td", { class: a.status === "failed" ? "warn" : "muted", title: a.last_error || "" }, delivery(a)))));
+    $("alerts-empty").replaceChildren("No alerts yet: they are raised once two weeks of scores are recorded.");
+    $("alerts-empty").hidden = doc.alerts.length > 0;
   }
 
   // loadMaturity reads the maturity ladder and levels afresh: a reload
