@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -170,22 +168,9 @@ func TestServeWebhookNeedsHistory(t *testing.T) {
 func testServeAlertsWithoutWebhook(t *testing.T, snap, model string) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "churn.db")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errb bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb}, []string{"serve", "--model", model, "--snapshots", snap,
-			"--addr", addr, "--db", db, "--drain", "0s", "--access-log", "off"})
-	}()
+	srv := startServe(t, "--model", model, "--snapshots", snap, "--db", db, "--drain", "0s", "--access-log", "off")
 	get := func(path string, v any) int {
-		resp, err := http.Get("http://" + addr + path)
+		resp, err := http.Get(srv.url + path)
 		if err != nil {
 			return 0
 		}
@@ -197,8 +182,7 @@ func testServeAlertsWithoutWebhook(t *testing.T, snap, model string) {
 	}
 	fail := func(format string, args ...any) {
 		t.Helper()
-		cancel()
-		t.Fatalf(format+" (serve exited %d)\n%s", append(args, <-done, errb.String())...)
+		t.Fatalf(format+" (serve exited %d)\n%s", append(args, srv.stop(), srv.stderr.String())...)
 	}
 	var ranking struct {
 		Accounts []struct {
@@ -221,17 +205,17 @@ func testServeAlertsWithoutWebhook(t *testing.T, snap, model string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlstore.Open(ctx, db)
+	store, err := sqlstore.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = store.RecordScores(ctx, []lifecycle.ScoreRecord{{AccountID: top.ID, Week: week.AddDays(-7), ModelVersion: "earlier",
+	_, err = store.RecordScores(t.Context(), []lifecycle.ScoreRecord{{AccountID: top.ID, Week: week.AddDays(-7), ModelVersion: "earlier",
 		Probability: top.P, Health: "green"}})
 	store.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post("http://"+addr+"/v1/admin/reload", "", nil)
+	resp, err := http.Post(srv.url+"/v1/admin/reload", "", nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		fail("POST /v1/admin/reload: %v %v", resp, err)
 	}
@@ -248,9 +232,8 @@ func testServeAlertsWithoutWebhook(t *testing.T, snap, model string) {
 			fail("GET /v1/alerts lists no alert")
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exited %d:\n%s", code, errb.String())
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, srv.stderr.String())
 	}
 	// It may also be red near its renewal; no other account was scored
 	// the week before, so none other alerts.

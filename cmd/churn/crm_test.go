@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -130,31 +127,16 @@ func testServeCRMPush(t *testing.T, snap, model string) {
 		defer mu.Unlock()
 		return len(got)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var errb bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb}, []string{"serve", "--model", model, "--snapshots", snap,
-			"--addr", addr, "--db", "off", "--drain", "0s", "--access-log", "off",
-			"--crm-webhook", hook.URL + "/churn", "--crm", "hubspot", "--crm-batch", "40"})
-	}()
+	srv := startServe(t, "--model", model, "--snapshots", snap, "--db", "off", "--drain", "0s", "--access-log", "off",
+		"--crm-webhook", hook.URL+"/churn", "--crm", "hubspot", "--crm-batch", "40")
 	for deadline := time.Now().Add(20 * time.Second); received() < len(rows); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("the receiver got %d records of %d (serve exited %d)\n%s", received(), len(rows), <-done, errb.String())
+			t.Fatalf("the receiver got %d records of %d (serve exited %d)\n%s", received(), len(rows), srv.stop(), srv.stderr.String())
 		}
 	}
-	testServeCRMFile(t, "http://"+addr, snap, model, got[0][slices.Index(header, "churn_scored_at")])
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exited %d:\n%s", code, errb.String())
+	testServeCRMFile(t, srv.url, snap, model, got[0][slices.Index(header, "churn_scored_at")])
+	if code := srv.stop(); code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, srv.stderr.String())
 	}
 	scoredAt := slices.Index(header, "churn_scored_at")
 	for i, row := range got {

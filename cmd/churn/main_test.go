@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"iter"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -252,23 +251,11 @@ func testScoreJSON(t *testing.T, snap, model string) {
 // account over HTTP and stops the server by cancelling its context.
 func testServe(t *testing.T, snap, model, account, ladder string, levels map[string]string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // the port is free again for "churn serve" to take
 	accessLog := filepath.Join(t.TempDir(), "access.log")
-	ctx, cancel := context.WithCancel(context.Background())
-	var errb bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb, progress: nil},
-			[]string{"serve", "--model", model, "--snapshots", snap, "--addr", addr, "--drain", "10ms", "--access-log", accessLog,
-				"--maturity", ladder})
-	}()
-	url := "http://" + addr + "/v1/accounts/" + account + "/score"
+	srv := startServe(t, "--model", model, "--snapshots", snap, "--drain", "10ms", "--access-log", accessLog, "--maturity", ladder)
+	url := srv.url + "/v1/accounts/" + account + "/score"
 	var resp *http.Response
+	var err error
 	for range 100 {
 		if resp, err = http.Get(url); err == nil {
 			break
@@ -276,8 +263,7 @@ func testServe(t *testing.T, snap, model, account, ladder string, levels map[str
 		time.Sleep(50 * time.Millisecond)
 	}
 	if err != nil {
-		cancel()
-		t.Fatalf("GET %s: %v (serve exited %d)\n%s", url, err, <-done, errb.String())
+		t.Fatalf("GET %s: %v (serve exited %d)\n%s", url, err, srv.stop(), srv.stderr.String())
 	}
 	var score struct {
 		AccountID   string  `json:"account_id"`
@@ -288,13 +274,13 @@ func testServe(t *testing.T, snap, model, account, ladder string, levels map[str
 	if err != nil || resp.StatusCode != 200 || score.AccountID != account || score.Probability <= 0 || score.Probability >= 1 {
 		t.Errorf("GET %s: status %d, %+v, %v", url, resp.StatusCode, score, err)
 	}
-	testServeMaturity(t, "http://"+addr, levels)
+	testServeMaturity(t, srv.url, levels)
 	// "churn serve" catches SIGHUP before it serves, so the process
 	// survives this one and reloads.
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	metrics := "http://" + addr + "/metrics"
+	metrics := srv.url + "/metrics"
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get(metrics)
 		if err != nil {
@@ -309,9 +295,8 @@ func testServe(t *testing.T, snap, model, account, ladder string, levels map[str
 			t.Fatal("no reload after SIGHUP")
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("serve exited %d after shutdown:\n%s", code, errb.String())
+	if code := srv.stop(); code != 0 {
+		t.Errorf("serve exited %d after shutdown:\n%s", code, srv.stderr.String())
 	}
 	b, err := os.ReadFile(accessLog)
 	if err != nil {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -180,27 +177,15 @@ func TestChallengeOtherColumns(t *testing.T) {
 // served, promotes next and expects it served in turn.
 func serveRegistry(t *testing.T, reg, snap, champion, next string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb},
-			[]string{"serve", "--registry", reg, "--snapshots", snap, "--addr", addr, "--poll", "20ms", "--drain", "10ms", "--access-log", "off"})
-	}()
+	srv := startServe(t, "--registry", reg, "--snapshots", snap, "--poll", "20ms", "--drain", "10ms", "--access-log", "off")
+	errb := srv.stderr
 	defer func() {
-		cancel()
-		if code := <-done; code != 0 {
+		if code := srv.stop(); code != 0 {
 			t.Errorf("serve exited %d:\n%s", code, errb.String())
 		}
 	}()
 	served := func() string {
-		resp, err := http.Get("http://" + addr + "/v1/model")
+		resp, err := http.Get(srv.url + "/v1/model")
 		if err != nil {
 			return ""
 		}

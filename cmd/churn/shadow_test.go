@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"math"
-	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,26 +92,14 @@ func TestModelsShadow(t *testing.T) {
 	// scores the shadow beside the champion and records both.
 	cut := filepath.Join(dir, "cut.csv")
 	cutAt(t, snap, cut, "2023-08-14") // 7 weeks before the last, 2023-10-02
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	var errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, &env{stdout: io.Discard, stderr: &errb},
-			[]string{"serve", "--registry", reg, "--snapshots", cut, "--addr", addr, "--drain", "0s", "--access-log", "off"})
-	}()
+	srv := startServe(t, "--registry", reg, "--snapshots", cut, "--drain", "0s", "--access-log", "off")
+	errb := srv.stderr
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(errb.String(), "shadow scores recorded"); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no shadow scores recorded:\n%s", errb.String())
 		}
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := srv.stop(); code != 0 {
 		t.Errorf("serve exited %d:\n%s", code, errb.String())
 	}
 	store, err := sqlstore.Open(t.Context(), filepath.Join(reg, "churn.db"))
