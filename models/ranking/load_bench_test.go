@@ -121,19 +121,29 @@ func benchLoad(b *testing.B, src features.Source, a *models.Artifact, keep, rows
 	runtime.KeepAlive(book)
 }
 
-// sampleHeap samples the heap in use every few milliseconds until the
-// function it returns is called, which returns the most it saw.
+// sampleHeap samples the heap in use every 5 ms until the function it
+// returns is called, which returns the most it saw.
 func sampleHeap() func() uint64 {
+	return sampleMem(5*time.Millisecond, false, func(m *runtime.MemStats) uint64 { return m.HeapInuse })
+}
+
+// sampleMem reads the memory statistics every period, after collecting
+// garbage when gc is set, until the function it returns is called, which
+// returns the most of measure it saw.
+func sampleMem(period time.Duration, gc bool, measure func(*runtime.MemStats) uint64) func() uint64 {
 	done := make(chan struct{})
 	top := make(chan uint64)
 	go func() {
 		var m runtime.MemStats
 		var most uint64
-		tick := time.NewTicker(5 * time.Millisecond)
+		tick := time.NewTicker(period)
 		defer tick.Stop()
 		for {
+			if gc {
+				runtime.GC()
+			}
 			runtime.ReadMemStats(&m)
-			most = max(most, m.HeapInuse)
+			most = max(most, measure(&m))
 			select {
 			case <-done:
 				top <- most

@@ -68,27 +68,5 @@ func BenchmarkBookBytes(b *testing.B) {
 // sampleLive collects garbage every 10 ms until the function it returns
 // is called, which returns the most heap it found live.
 func sampleLive() func() uint64 {
-	done := make(chan struct{})
-	top := make(chan uint64)
-	go func() {
-		var m runtime.MemStats
-		var most uint64
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.GC()
-			runtime.ReadMemStats(&m)
-			most = max(most, m.HeapAlloc)
-			select {
-			case <-done:
-				top <- most
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() uint64 {
-		close(done)
-		return <-top
-	}
+	return sampleMem(10*time.Millisecond, true, func(m *runtime.MemStats) uint64 { return m.HeapAlloc })
 }
