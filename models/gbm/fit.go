@@ -35,13 +35,20 @@ import (
 // millions of rows, and a tree that is growing finish on their own, their
 // result dropped, so a cancelled command need not wait for them.
 func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
+	return abandonable(ctx, func() (*Model, error) { return fit(ctx, train, valid, p, progress) })
+}
+
+// abandonable runs work in a goroutine of its own and returns its result,
+// or ctx's error as soon as ctx is done, without waiting for work, whose
+// result is then dropped.
+func abandonable(ctx context.Context, work func() (*Model, error)) (*Model, error) {
 	type fitted struct {
 		m   *Model
 		err error
 	}
 	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
 	go func() {
-		m, err := fit(ctx, train, valid, p, progress)
+		m, err := work()
 		done <- fitted{m, err}
 	}()
 	select {
