@@ -41,10 +41,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// promptly is how soon after a signal a command must have exited. The
-// goal is well under a second; the bound leaves room for a loaded
-// machine.
-const promptly = 2 * time.Second
+// promptly bounds how long after a signal a command may take to exit.
+// It is not a speed target (those are benchmarks'): the goal is well
+// under a second, and the tests log how long each exit took, but a 2 s
+// bound failed on a host loaded by other jobs (2.7 s). A command that
+// ignored the signal is caught by its exit code, its output and the
+// files it left; this bound catches one that hangs.
+const promptly = 30 * time.Second
 
 // listing maps every file and folder under dir to a digest of its
 // contents, to compare a folder before and after a run.
@@ -206,6 +209,7 @@ func TestInterrupt(t *testing.T) {
 			if !strings.Contains(stderr, c.wait) {
 				t.Errorf("no progress line with %q before the end:\n%s", c.wait, stderr)
 			}
+			t.Logf("exited %v after the signal", after.Round(time.Millisecond))
 			if after > promptly {
 				t.Errorf("exited %v after the signal, want under %v", after.Round(time.Millisecond), promptly)
 			}
