@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/internal/abandon"
 	"github.com/churnlabs/churn/models/tree"
 )
 
@@ -35,28 +36,11 @@ import (
 // millions of rows, and a tree that is growing finish on their own, their
 // result dropped, so a cancelled command need not wait for them.
 func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
-	return abandonable(ctx, func() (*Model, error) { return fit(ctx, train, valid, p, progress) })
-}
-
-// abandonable runs work in a goroutine of its own and returns its result,
-// or ctx's error as soon as ctx is done, without waiting for work, whose
-// result is then dropped.
-func abandonable(ctx context.Context, work func() (*Model, error)) (*Model, error) {
-	type fitted struct {
-		m   *Model
-		err error
+	m, err := abandon.Run(ctx, func() (*Model, error) { return fit(ctx, train, valid, p, progress) })
+	if err != nil && err == ctx.Err() { // abandoned: the fit's own errors are wrapped already
+		return nil, fmt.Errorf("gbm: fit: %w", err)
 	}
-	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
-	go func() {
-		m, err := work()
-		done <- fitted{m, err}
-	}()
-	select {
-	case f := <-done:
-		return f.m, f.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("gbm: fit: %w", ctx.Err())
-	}
+	return m, err
 }
 
 func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {

@@ -554,8 +554,8 @@ func TestValidationRoutes(t *testing.T) {
 
 // TestCancelDuringBinning cancels a fit while it bins the features,
 // which looks at no context: Fit returns the cancellation. That it does
-// so without waiting for the binning is TestAbandonable's, which cannot
-// depend on how fast this machine bins.
+// so without waiting for the binning is models/internal/abandon's
+// TestRun's, which cannot depend on how fast this machine bins.
 func TestCancelDuringBinning(t *testing.T) {
 	train, _ := synthetic(150_000, 12, 13)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -565,35 +565,5 @@ func TestCancelDuringBinning(t *testing.T) {
 	}()
 	if _, err := Fit(ctx, train, nil, Params{Trees: 1}, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Fit = %v, want context.Canceled", err)
-	}
-}
-
-// TestAbandonable cancels work that never ends on its own: the wrapper
-// Fit runs in must return the cancellation, not wait for the work.
-func TestAbandonable(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	ctx, cancel := context.WithCancel(context.Background())
-	returned := make(chan error, 1)
-	go func() {
-		_, err := abandonable(ctx, func() (*Model, error) {
-			<-release // the work ends only with the test
-			return nil, nil
-		})
-		returned <- err
-	}()
-	cancel()
-	select {
-	case err := <-returned:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("abandonable = %v, want context.Canceled", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("abandonable waited for the work after ctx was cancelled")
-	}
-	// Work that ends first gives its own result.
-	want := &Model{}
-	if m, err := abandonable(context.Background(), func() (*Model, error) { return want, nil }); m != want || err != nil {
-		t.Errorf("abandonable = %p, %v, want the work's %p", m, err, want)
 	}
 }

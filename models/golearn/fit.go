@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/internal/abandon"
 	"github.com/churnlabs/churn/models/tree"
 	"github.com/sjwhitworth/golearn/base"
 	"github.com/sjwhitworth/golearn/trees"
@@ -45,24 +46,14 @@ func FitTree(ctx context.Context, train *features.Dataset, p TreeParams) (*tree.
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("golearn: fit tree: %w", err)
 	}
-	type fitted struct {
-		t   tree.Tree
-		err error
+	t, err := abandon.Run(ctx, func() (tree.Tree, error) { return d.cartTree(p) })
+	switch {
+	case err != nil && err == ctx.Err():
+		return nil, fmt.Errorf("golearn: fit tree: %w", err)
+	case err != nil:
+		return nil, err
 	}
-	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
-	go func() {
-		t, err := d.cartTree(p)
-		done <- fitted{t, err}
-	}()
-	select {
-	case f := <-done:
-		if f.err != nil {
-			return nil, f.err
-		}
-		return &tree.Ensemble{Trees: []tree.Tree{f.t}, Weight: 1}, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("golearn: fit tree: %w", ctx.Err())
-	}
+	return &tree.Ensemble{Trees: []tree.Tree{t}, Weight: 1}, nil
 }
 
 // FitForest fits a random forest of golearn's ID3 trees and returns it
@@ -380,15 +371,8 @@ func forEach(ctx context.Context, n int, fit func(k int) error) error {
 			}
 		})
 	}
-	finished := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(finished)
-	}()
-	select {
-	case <-finished:
-	case <-ctx.Done():
-		return fmt.Errorf("golearn: fit stopped: %w", ctx.Err())
+	if _, err := abandon.Run(ctx, func() (struct{}, error) { wg.Wait(); return struct{}{}, nil }); err != nil {
+		return fmt.Errorf("golearn: fit stopped: %w", err)
 	}
 	for _, err := range errs {
 		if err != nil {

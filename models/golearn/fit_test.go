@@ -574,8 +574,8 @@ func TestID3SplitsWhereItScores(t *testing.T) {
 }
 
 // TestCancelDuringFit cancels a tree and a forest while golearn grows
-// them, which it cannot be told to stop: the fit must return at once all
-// the same, not when the tree is grown.
+// them, which it cannot be told to stop: the fit returns the
+// cancellation all the same.
 func TestCancelDuringFit(t *testing.T) {
 	ds := churnLike(20_000, 8, 16)
 	for _, c := range []struct {
@@ -592,21 +592,13 @@ func TestCancelDuringFit(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			start := time.Now()
-			if err := c.fit(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			whole := time.Since(start)
+			// That the fit does not wait for golearn is
+			// models/internal/abandon's TestRun's, which both fits
+			// return through: it does not depend on this machine's speed.
 			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(whole/10, cancel)
-			start = time.Now()
-			err := c.fit(ctx)
-			took := time.Since(start)
-			if !errors.Is(err, context.Canceled) {
+			time.AfterFunc(5*time.Millisecond, cancel)
+			if err := c.fit(ctx); !errors.Is(err, context.Canceled) {
 				t.Fatalf("fit = %v, want context.Canceled", err)
-			}
-			if took > whole/2 {
-				t.Errorf("the fit returned %v after it started, a whole fit takes %v: it waited for golearn", took, whole)
 			}
 		})
 	}

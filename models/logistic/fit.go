@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/floats"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/models/internal/abandon"
 )
 
 // ErrNotConverged is wrapped by the error Fit returns, together with the
@@ -48,21 +49,11 @@ func Fit(ctx context.Context, ds *features.Dataset, p Params) (*Model, error) {
 // features, which takes seconds at millions of rows, finishes on its
 // own, its result dropped.
 func FitProgress(ctx context.Context, ds *features.Dataset, p Params, progress func(done, most int)) (*Model, error) {
-	type fitted struct {
-		m   *Model
-		err error
+	m, err := abandon.Run(ctx, func() (*Model, error) { return fit(ctx, ds, p, progress) })
+	if err != nil && err == ctx.Err() { // abandoned: the fit's own errors are wrapped already
+		return nil, fmt.Errorf("logistic: fit: %w", err)
 	}
-	done := make(chan fitted, 1) // buffered: an abandoned fit does not block
-	go func() {
-		m, err := fit(ctx, ds, p, progress)
-		done <- fitted{m, err}
-	}()
-	select {
-	case f := <-done:
-		return f.m, f.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("logistic: fit: %w", ctx.Err())
-	}
+	return m, err
 }
 
 func fit(ctx context.Context, ds *features.Dataset, p Params, progress func(done, most int)) (*Model, error) {

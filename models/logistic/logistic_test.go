@@ -607,23 +607,14 @@ func TestFitProgress(t *testing.T) {
 }
 
 // TestCancelWhileStandardizing cancels a fit while it standardises the
-// features, which looks at no context: Fit must return at once.
+// features, which looks at no context: Fit returns the cancellation.
+// That it does so without waiting is models/internal/abandon's TestRun's,
+// which cannot depend on how fast this machine standardises.
 func TestCancelWhileStandardizing(t *testing.T) {
 	ds := synthetic(300_000, 10, 9)
-	start := time.Now()
-	if _, err := standardize(ds); err != nil {
-		t.Fatal(err)
-	}
-	standardizing := time.Since(start)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(standardizing/10, cancel)
-	start = time.Now()
-	_, err := Fit(ctx, ds, Params{})
-	took := time.Since(start)
-	if !errors.Is(err, context.Canceled) {
+	time.AfterFunc(5*time.Millisecond, cancel)
+	if _, err := Fit(ctx, ds, Params{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Fit = %v, want context.Canceled", err)
-	}
-	if took > standardizing/2 {
-		t.Errorf("Fit returned %v after it started, standardising alone takes %v: it waited", took, standardizing)
 	}
 }
