@@ -134,6 +134,7 @@ stores nothing.`)
 	if err != nil {
 		return err
 	}
+	undelivered = alerts.Due(undelivered, week)
 	cfg.Log = slog.New(slog.NewTextHandler(e.stderr, nil))
 	cfg.Queue = len(undelivered) // a run sends all it has; it is the only producer
 	snd, err := alerts.NewSender(cfg, store)
@@ -177,6 +178,7 @@ func listAlerts(ctx context.Context, w io.Writer, store *sqlstore.Store, week fe
 	if err != nil {
 		return err
 	}
+	undelivered = alerts.Due(undelivered, week)
 	fmt.Fprintf(w, "week %s: would send %d new alerts and resend %d undelivered\n", weekText(week), len(send), len(undelivered))
 	if len(send)+len(undelivered) == 0 {
 		return nil

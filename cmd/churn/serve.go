@@ -79,7 +79,8 @@ alerts does: turned red, jumped, red near renewal) into the score history,
 once per account, cause and week, and GET /v1/alerts and the dashboard's
 Alerts view list them. With --webhook URL it also delivers them, in the
 background; without, they stay pending, and a later run with a webhook
-sends them.
+sends those of the latest week (older ones no sender tried stay listed,
+not posted weeks late).
 
 With --crm-webhook URL --crm salesforce|hubspot, each week's scores are
 pushed to URL after the server scores them (at start, on reload and every

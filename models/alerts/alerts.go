@@ -188,6 +188,22 @@ type Store interface {
 	UndeliveredAlerts(ctx context.Context) ([]lifecycle.Alert, error)
 }
 
+// Due returns the undelivered alerts a sender should send when week is
+// the latest recorded one: those of week, and those of earlier weeks that
+// a sender already tried (failed, or cut short). An alert raised while
+// no webhook was set and never tried stays in the store, where GET
+// /v1/alerts lists it, but is not sent late: the first run with a webhook
+// would otherwise post every week's backlog to a Slack channel at once.
+func Due(undelivered []lifecycle.Alert, week features.Date) []lifecycle.Alert {
+	var due []lifecycle.Alert
+	for _, a := range undelivered {
+		if a.Week >= week || a.Attempts > 0 {
+			due = append(due, a)
+		}
+	}
+	return due
+}
+
 // Notifier raises the alerts of the latest recorded week and hands them
 // to a Sender: what a server does after each weekly recording.
 type Notifier struct {
@@ -203,13 +219,15 @@ type Notifier struct {
 // windows' renewal windows by account (see Options.Windows; nil for
 // n.Options's), stores the new ones and queues every undelivered alert
 // (those of earlier runs too) on the sender, if any, and returns how
-// many were new. It waits on the store, never on the webhook.
+// many were new. Undelivered alerts of earlier weeks that no sender ever
+// tried are not sent (see Due). It waits on the store, never on the
+// webhook.
 func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date, windows map[string]int) (int, error) {
 	o := n.Options
 	if windows != nil {
 		o.Windows = windows
 	}
-	_, raised, err := Latest(ctx, n.Store, renewals, o)
+	week, raised, err := Latest(ctx, n.Store, renewals, o)
 	if err != nil {
 		return 0, err
 	}
@@ -224,7 +242,7 @@ func (n *Notifier) Notify(ctx context.Context, renewals map[string]features.Date
 	if err != nil {
 		return len(added), err
 	}
-	for _, a := range undelivered {
+	for _, a := range Due(undelivered, week) {
 		n.Sender.Enqueue(a)
 	}
 	return len(added), nil

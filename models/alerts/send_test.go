@@ -352,3 +352,73 @@ func TestNotifierWithoutSender(t *testing.T) {
 		t.Fatalf("stored alerts = %+v, %v; want acme turned_red, pending", got, err)
 	}
 }
+
+// TestNotifierSendsNoBacklog: alerts raised while the server had no
+// webhook are not posted late when one is set; the latest week's are,
+// and so is an earlier alert a sender already tried.
+func TestNotifierSendsNoBacklog(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	w1, w2, w3 := mustDate(t, "2025-03-03"), mustDate(t, "2025-03-10"), mustDate(t, "2025-03-17")
+	record := func(recs ...lifecycle.ScoreRecord) {
+		t.Helper()
+		if _, err := s.RecordScores(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(lifecycle.ScoreRecord{AccountID: "acme", Week: w1, ModelVersion: "m1", Probability: 0.45, Health: "yellow"},
+		lifecycle.ScoreRecord{AccountID: "beta", Week: w1, ModelVersion: "m1", Probability: 0.55, Health: "yellow"},
+		lifecycle.ScoreRecord{AccountID: "gamma", Week: w1, ModelVersion: "m1", Probability: 0.50, Health: "yellow"})
+	record(lifecycle.ScoreRecord{AccountID: "acme", Week: w2, ModelVersion: "m1", Probability: 0.55, Health: "red"},
+		lifecycle.ScoreRecord{AccountID: "beta", Week: w2, ModelVersion: "m1", Probability: 0.60, Health: "yellow"},
+		lifecycle.ScoreRecord{AccountID: "gamma", Week: w2, ModelVersion: "m1", Probability: 0.60, Health: "red"})
+	// Week 2 without a webhook: acme and gamma turn red, stored pending;
+	// gamma's was tried once by an earlier sender that gave up.
+	if added, err := (&Notifier{Store: s}).Notify(ctx, nil, nil); err != nil || added != 2 {
+		t.Fatalf("Notify without a sender = %d, %v; want 2", added, err)
+	}
+	stored, err := s.Alerts(ctx, w2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range stored {
+		if a.AccountID == "gamma" {
+			a.Status, a.Attempts = lifecycle.Failed, 1
+			if err := s.MarkAlert(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Week 3, with a webhook: beta turns red.
+	record(lifecycle.ScoreRecord{AccountID: "acme", Week: w3, ModelVersion: "m1", Probability: 0.56, Health: "red"},
+		lifecycle.ScoreRecord{AccountID: "beta", Week: w3, ModelVersion: "m1", Probability: 0.70, Health: "red"},
+		lifecycle.ScoreRecord{AccountID: "gamma", Week: w3, ModelVersion: "m1", Probability: 0.61, Health: "red"})
+	rcv := &receiver{}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	snd, err := NewSender(Config{URL: srv.URL, Format: JSON}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added, err := (&Notifier{Store: s, Sender: snd}).Notify(ctx, nil, nil); err != nil || added != 1 {
+		t.Fatalf("Notify with a sender = %d, %v; want 1", added, err)
+	}
+	if err := snd.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range rcv.bodies {
+		var p Payload
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.AccountID+" "+p.Week)
+	}
+	slices.Sort(got)
+	if want := []string{"beta 2025-03-17", "gamma 2025-03-10"}; !slices.Equal(got, want) {
+		t.Errorf("posted %v, want %v: the latest week's and the one tried before, not acme's backlog", got, want)
+	}
+	if due := Due([]lifecycle.Alert{{Week: w1}}, features.NoDate); len(due) != 1 {
+		t.Errorf("Due before two recorded weeks = %v, want the alert", due)
+	}
+}
