@@ -31,7 +31,7 @@ func (t *Table) Matured(ctx context.Context, horizon int, last Date) (*Dataset, 
 			}
 		}
 		labels[i] = Censored
-		if w <= last {
+		if w <= last && t.keeps(i) {
 			if labels[i] = int8(t.Label(i, horizon)); labels[i] != Censored {
 				n++
 			}

@@ -158,6 +158,8 @@ func (t *Table) PlanSplit(ctx context.Context, opt SplitOptions) (*SplitPlan, er
 		}
 		side[i] = skipRow
 		switch {
+		case !t.keeps(i):
+			continue
 		case w <= trainEnd:
 			side[i] = int8(TrainPart)
 		case w >= validStart && w <= validEnd:

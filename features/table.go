@@ -118,6 +118,9 @@ type Table struct {
 	// built is the spec the rows were built with, once Narrow changed
 	// Spec; nil before.
 	built *Spec
+	// sample, after CapRows, keeps a share of the rows for training; nil
+	// keeps every row.
+	sample *rowSample
 }
 
 // SegmentCount is a segment and how many accounts are in it.

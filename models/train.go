@@ -24,12 +24,15 @@ type Report struct {
 	Selection string `json:"selection"`
 	// Validation says how the models were validated when it is not out
 	// of time: a customer table's cross-validation.
-	Validation  string          `json:"validation,omitempty"`
-	Horizon     int             `json:"horizon_weeks"`
-	Train       features.Period `json:"train"`
-	Valid       features.Period `json:"valid"`
-	Fingerprint string          `json:"data_fingerprint"`
-	Models      []*Evaluation   `json:"models"`
+	Validation string          `json:"validation,omitempty"`
+	Horizon    int             `json:"horizon_weeks"`
+	Train      features.Period `json:"train"`
+	Valid      features.Period `json:"valid"`
+	// Sample, when the training rows were capped, says which share of
+	// the account-weeks Train and Valid (and the refit) are.
+	Sample      *features.Sample `json:"sample,omitempty"`
+	Fingerprint string           `json:"data_fingerprint"`
+	Models      []*Evaluation    `json:"models"`
 	// Refit describes the model served when the chosen kind was refitted
 	// on every matured week; Train, Valid and Models are then the first
 	// fits'.

@@ -352,6 +352,8 @@ func TestErrors(t *testing.T) {
 		{"validate duplicate", []string{"validate", "--snapshots", dup}, 1, "errors that stop training"},
 		{"bad format", []string{"features", "--snapshots", bad, "--out", out, "--format", "xlsx"}, 2, `--format "xlsx"`},
 		{"bad model kind", []string{"train", "--features", out, "--out", out, "--model", "svm"}, 2, `--model "svm"`},
+		{"negative row cap", []string{"train", "--snapshots", bad, "--out", out, "--max-train-rows", "-1"}, 2, "--max-train-rows -1"},
+		{"row cap on a features directory", []string{"train", "--features", out, "--out", out, "--max-train-rows", "10"}, 2, "--max-train-rows is for --snapshots"},
 		{"bad maturity ladder", []string{"report", "--snapshots", bad, "--out", out, "--maturity", ladder}, 1, "ladder.yaml:2: maturity ladder: 1 steps, want 3"},
 		{"maturity with a table", []string{"score", "--table", bad, "--model", out, "--maturity", ladder}, 2, "--maturity is for snapshots"},
 		{"maturity in json", []string{"score", "--snapshots", bad, "--model", out, "--format", "json", "--maturity", ladder}, 2, "--maturity adds columns to the table and CSV"},

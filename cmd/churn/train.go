@@ -27,6 +27,12 @@ import (
 	"github.com/churnlabs/churn/models/registry"
 )
 
+// defaultMaxTrainRows caps the training rows of churn train --snapshots:
+// at 100k accounts over two years (3.6 million training rows) nothing is
+// sampled, at a million accounts about one account-week in nine is, and
+// the models' memory stays that of 100k accounts.
+const defaultMaxTrainRows = 4_000_000
+
 func runTrain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "train", "(--snapshots FILE | --features DIR | --table FILE --label COL) (--out DIR | --registry DIR) [flags]",
 		`Fits churn models, validates them out of time against historical churn,
@@ -82,6 +88,13 @@ never on the validation weeks; a list such as baseline,shape builds and
 measures those. Without it the default groups (lifetime, baseline, shape)
 are built and nothing is measured.
 
+Past --max-train-rows training rows (default 4,000,000, about 100k
+accounts over two years), every model is trained, validated and refitted
+on a fixed sample of the account-weeks, chosen by a hash of account ID and
+week, of about that many training rows: the models' memory then stays
+bounded at any number of accounts. The output and metrics.json's "sample"
+say so; --max-train-rows 0 keeps every row.
+
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was, and no candidate of an earlier
 run is kept. A DIR that holds other files than an earlier model is refused
@@ -134,6 +147,7 @@ compares the two on live traffic.`)
 	segFile := fs.String("segments", "", "YAML segment file (see churn plays): learn each segment's health cut-offs from its validation account-weeks, as the model's (red: riskiest 10%, yellow: next 20%)")
 	featureGroups := fs.String("feature-groups", "", "measure the feature groups by drop-group backtest: all, auto (leave out those that do not help) or a list such as baseline,shape (with --snapshots)")
 	survival := fs.Bool("survival", false, "also fit a discrete-time hazard model: each account's survival curve over 26 weeks, validated out of time (with --snapshots; --horizon at most 26)")
+	maxRows := fs.Int("max-train-rows", defaultMaxTrainRows, "with --snapshots: past this many training rows, train, validate and refit on a fixed sample of the account-weeks of about this many training rows (0: every row)")
 	noRefit := fs.Bool("no-refit", false, "serve the fit validation measured, on weeks ending a horizon before validation, not the chosen kind refitted on every matured week")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -180,7 +194,7 @@ compares the two on live traffic.`)
 		if isSet(fs, "no-refit") {
 			return usageError(fs, "--no-refit is for snapshots: a customer table's model is always refitted on every row after cross-validation")
 		}
-		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds", "feature-groups"} {
+		for _, name := range []string{"horizon", "valid-weeks", "backtest", "normalize-weeks", "tune", "tune-trials", "tune-folds", "feature-groups", "max-train-rows"} {
 			if isSet(fs, name) {
 				return usageError(fs, "--%s is for snapshots: a customer table has no weeks", name)
 			}
@@ -197,6 +211,12 @@ compares the two on live traffic.`)
 	// or off), and a value no learner accepts is refused by name.
 	if err := checkSplitFlags(fs, *horizon, *validWeeks); err != nil {
 		return err
+	}
+	if *maxRows < 0 {
+		return usageError(fs, "--max-train-rows %d: want 0 (every row) or more", *maxRows)
+	}
+	if *featDir != "" && isSet(fs, "max-train-rows") {
+		return usageError(fs, "--max-train-rows is for --snapshots: a features directory is used as it is")
 	}
 	for _, c := range []struct {
 		name, want string
@@ -310,6 +330,7 @@ compares the two on live traffic.`)
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
 	var spec features.Spec
+	var sample *features.Sample
 	if *snapshots != "" {
 		// The table's rows wait in a spill file while the split copies
 		// out the ones it trains and validates on; a backtest, tuning and
@@ -326,7 +347,9 @@ compares the two on live traffic.`)
 			}
 		}
 		e.progress.begin("splitting out of time")
-		sp, err = tab.SplitContext(ctx, opt.Split)
+		if sample, err = tab.CapRows(ctx, opt.Split, *maxRows); err == nil {
+			sp, err = tab.SplitContext(ctx, opt.Split)
+		}
 		e.progress.end()
 		if err != nil {
 			return fmt.Errorf("%s: %w", *snapshots, err)
@@ -389,6 +412,7 @@ compares the two on live traffic.`)
 		return err
 	}
 	res.Report.Tuning = tuned
+	res.Report.Sample = sample
 	res.Report.FeatureGroups = measured
 	var learned []string
 	if segs != nil {
@@ -421,6 +445,9 @@ compares the two on live traffic.`)
 	fmt.Fprintf(e.stdout, "trained on %d rows (%s to %s), validated on %d rows (%s to %s), horizon %d weeks\n",
 		sp.TrainStats.Rows, sp.TrainStats.First, sp.TrainStats.Last, sp.ValidStats.Rows,
 		sp.ValidStats.First, sp.ValidStats.Last, sp.Horizon)
+	if sample != nil {
+		fmt.Fprintf(e.stdout, "sampled: %s\n", sample)
+	}
 	if tuned != nil {
 		if err := tuned.WriteSummary(e.stdout); err != nil {
 			return err
