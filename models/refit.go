@@ -117,6 +117,17 @@ func refitParams(p Params, m Model) Params {
 	return p
 }
 
+// logOddsOf returns m's log-odds of the rows idx of ds, in that order.
+func logOddsOf(m Model, ds *features.Dataset, idx []int) []float64 {
+	z := make([]float64, len(idx))
+	inParallel(len(idx), func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			z[k] = m.LogOdds(ds.Row(idx[k]))
+		}
+	})
+	return z
+}
+
 // treeCount is the number of trees of a GBM or forest, 0 for others.
 func treeCount(m Model) int {
 	switch m := m.(type) {
@@ -229,12 +240,14 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 			}
 			refit = m
 		} else {
-			tr, va := subset(all, train[b]), subset(all, held[b])
-			m, err := Fit(ctx, kind, tr, va, p, nil)
+			// The refit's settings stop no fit early, so the fold's fit
+			// needs no validation rows: the block is scored from all,
+			// and only the training side is copied out.
+			m, err := Fit(ctx, kind, subset(all, train[b]), nil, p, nil)
 			if err != nil {
 				return nil, fmt.Errorf("refit %s, calibration fold of weeks %s to %s: %w", kind, blocks[b][0], blocks[b][1], err)
 			}
-			zs[b] = scoreRows(m, va).z
+			zs[b] = logOddsOf(m, all, held[b])
 		}
 		if progress != nil {
 			progress(n+1, len(jobs))

@@ -301,3 +301,39 @@ func laterWeeks(t *testing.T, all *features.Dataset, res *models.Result) {
 		t.Errorf("refit ROC AUC %.4f on later weeks, below the first fit's %.4f", refit.ROCAUC, first.ROCAUC)
 	}
 }
+
+// TestRefitDropTrain checks that dropping the training rows before the
+// refit, as churn train does to halve its peak memory, changes nothing
+// the refit serves, and that the rows are dropped only when asked.
+func TestRefitDropTrain(t *testing.T) {
+	tab := table(t)
+	for _, kind := range []string{models.Logistic, models.GBM} {
+		t.Run(kind, func(t *testing.T) {
+			var served [2][]byte
+			for k, drop := range []bool{false, true} {
+				sp, err := tab.Split(testSplit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := models.Train(context.Background(), sp, tab.Spec, models.TrainOptions{
+					Kinds: []string{kind}, Params: fastParams(), Table: tab, Split: testSplit, Refit: true, DropTrain: drop})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (sp.Train == nil) != drop {
+					t.Errorf("DropTrain %v: training rows kept %v", drop, sp.Train != nil)
+				}
+				dir := t.TempDir()
+				if err := models.Save(dir, res.Chosen, res.Report); err != nil {
+					t.Fatal(err)
+				}
+				if served[k], err = os.ReadFile(filepath.Join(dir, models.ModelFile)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !bytes.Equal(served[0], served[1]) {
+				t.Error("the refit served differs when the training rows are dropped")
+			}
+		})
+	}
+}

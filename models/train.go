@@ -69,6 +69,12 @@ type TrainOptions struct {
 	// ending a horizon before validation, did not. The matured weeks are
 	// Table's when it is set, else those of the split's two sides.
 	Refit bool
+	// DropTrain lets the refit drop the split's training rows (Train
+	// sets sp.Train to nil) once it has gathered the matured weeks: the
+	// refit holds its own copy of them, and at millions of rows two
+	// copies side by side are most of the peak memory. A caller that
+	// reads sp.Train after Train leaves it false.
+	DropTrain bool
 }
 
 // step tells opt.Step of a step, if it listens.
@@ -191,6 +197,9 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 	var all *features.Dataset
 	var period features.Period
 	if opt.Table != nil {
+		if opt.DropTrain {
+			sp.Train = nil // the table has its rows
+		}
 		h := sp.Horizon
 		if all, period, err = opt.Table.Matured(ctx, h, opt.Table.Last-features.Date(7*h)); err != nil {
 			return fmt.Errorf("refit %s: %w", kind, err)
@@ -200,6 +209,9 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 		// the gap between them are not there to refit on.
 		all = concat(sp.Train, sp.Valid)
 		period = periodOf(all)
+	}
+	if opt.DropTrain {
+		sp.Train = nil
 	}
 	opt.step(kind, fmt.Sprintf("refitting on every matured week, with %d calibration folds,", RefitFolds))
 	fit, err := refitModel(ctx, kind, all, sp.Horizon, refitParams(opt.Params, m1), first.Calibration, func(done, total int) {

@@ -326,7 +326,8 @@ compares the two on live traffic.`)
 		}
 	}
 	tightenGC()
-	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit,
+	// Only the survival model reads the training rows after Train.
+	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit, DropTrain: !*survival,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
 	var sp *features.Split
 	var spec features.Spec
