@@ -110,8 +110,7 @@ type seen struct {
 // single rows (ids, Monday weeks) that Inspect does not check again.
 func Inspect(ctx context.Context, r SnapshotReader, file string, opt InspectOptions) (*Report, error) {
 	rep := &Report{File: file, First: NoDate, Last: NoDate}
-	index := map[string]int{}
-	var ids []string
+	index := newAccountIndex()
 	var byAccount [][]seen
 	var s Snapshot
 	for {
@@ -126,11 +125,8 @@ func Inspect(ctx context.Context, r SnapshotReader, file string, opt InspectOpti
 				return nil, err
 			}
 		}
-		a, ok := index[s.AccountID]
+		a, ok := index.find(s.AccountID)
 		if !ok {
-			a = len(ids)
-			ids = append(ids, strings.Clone(s.AccountID))
-			index[ids[a]] = a
 			byAccount = append(byAccount, nil)
 		}
 		byAccount[a] = append(byAccount[a], seen{s.Week, s.Row, s.Churned, s.Logins > 0 || s.Frequency > 0})
@@ -144,6 +140,7 @@ func Inspect(ctx context.Context, r SnapshotReader, file string, opt InspectOpti
 	if rep.Rows == 0 {
 		return nil, &InputError{File: file, Err: errors.New("the file has a header but no rows")}
 	}
+	ids := index.ids
 	rep.Accounts = len(ids)
 	now := time.Now
 	if opt.Now != nil {

@@ -291,23 +291,17 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	}
 	today := latestToday(now())
 
-	index := make(map[string]int32)
+	index := newAccountIndex()
 	// lastWeekRow is the first row of the latest week: the one to name
 	// if that week turns out to be stray.
 	lastWeekRow := 0
 	var hists []*history
-	// follows[a] is the account whose row came after account a's last
-	// time. Exports list accounts in the same order every week (or all of
-	// an account's weeks together), so it predicts the next row's account
-	// and spares a hash lookup on most rows.
-	var follows []int32
 	// built[a] counts account a's rows when only the latest keepWeeks
 	// are kept: its rows are a ring of keepWeeks slots.
 	var built []uint32
 	// weekRows counts the rows of each week, every row whatever the
 	// partition, for the check of a stray latest week.
 	weekRows := make(map[Date]int)
-	prev := int32(-1)
 	ra := startReadAhead(r)
 	defer ra.stop()
 	n := 0
@@ -339,21 +333,9 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 			if opt.Partition.Count > 1 && !opt.Partition.Keeps(s.AccountID) {
 				continue
 			}
-			a, ok := int32(-1), false
-			switch {
-			case prev >= 0 && follows[prev] >= 0 && hists[follows[prev]].id == s.AccountID:
-				a, ok = follows[prev], true
-			case prev >= 0 && hists[prev].id == s.AccountID:
-				a, ok = prev, true
-			default:
-				a, ok = index[s.AccountID]
-			}
-			if !ok {
-				a = int32(len(hists))
-				id := strings.Clone(s.AccountID) // readers may share one buffer between rows
-				index[id] = a
-				hists = append(hists, newHistory(id))
-				follows = append(follows, -1)
+			a, seen := index.find(s.AccountID)
+			if !seen {
+				hists = append(hists, newHistory(index.ids[a]))
 				if t.keepWeeks > 0 {
 					if err := t.reserve(a, t.keepWeeks); err != nil {
 						return nil, err
@@ -361,10 +343,6 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 					built = append(built, 0)
 				}
 			}
-			if prev >= 0 {
-				follows[prev] = a
-			}
-			prev = a
 			h := hists[a]
 			segBefore := h.segment
 			var row []float64
