@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 )
 
@@ -181,5 +182,35 @@ func TestShutdownLosesNoKeepAliveRequest(t *testing.T) {
 	t.Logf("%d requests, %d failed, %d answered with Connection: close", requests.Load(), failed.Load(), closing.Load())
 	if closing.Load() == 0 {
 		t.Error("no response told its client the connection would close")
+	}
+}
+
+// TestReloadOutlastsWriteTimeout reloads over HTTP through a reload that
+// takes longer than the server's write timeout, as a million accounts'
+// does, and expects the caller to get its 200 and the new book.
+func TestReloadOutlastsWriteTimeout(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	var slow atomic.Bool
+	e := newEnv(t, models.Logistic, func(c *Config) {
+		open := c.Snapshots.Open
+		c.Snapshots.Open = func() (features.SnapshotReader, error) {
+			if slow.Load() {
+				time.Sleep(3 * timeout)
+			}
+			return open()
+		}
+	})
+	e.srv.writeTimeout = timeout
+	base, _ := start(t, e, t.Context())
+	slow.Store(true)
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 30 * time.Second}
+	resp, err := c.Post(base+"/v1/admin/reload", "application/json", nil)
+	if err != nil {
+		t.Fatalf("reload outlasting the write timeout: %v", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"active_accounts"`) {
+		t.Fatalf("reload: status %d, body %q, %v", resp.StatusCode, b, err)
 	}
 }

@@ -189,6 +189,9 @@ type Server struct {
 
 	state   atomic.Pointer[state]
 	reloads reloadQueue
+	// writeTimeout, when set, replaces the HTTP server's write timeout:
+	// tests shorten it to see what outlasts it.
+	writeTimeout time.Duration
 	// draining is set once shutdown starts, so /readyz turns a load
 	// balancer away while in-flight requests finish.
 	draining atomic.Bool
