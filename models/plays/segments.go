@@ -21,6 +21,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/yamlline"
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Renewal types a segment's touchpoints are keyed by: the snapshot's
@@ -95,24 +96,34 @@ type Cutoffs struct {
 // Learned is the word that asks for a segment's learned cut-offs.
 const Learned = "learned"
 
-// UnmarshalYAML reads "learned" or a {yellow, red} mapping.
-func (c *Cutoffs) UnmarshalYAML(unmarshal func(any) error) error {
-	var word string
-	if err := unmarshal(&word); err == nil {
-		if word != Learned {
-			return fmt.Errorf("health %q: want %q or {yellow: P, red: P}", word, Learned)
+// UnmarshalYAML reads "learned" or a {yellow, red} mapping. It takes the
+// node, not its value, so that an unknown word's error names its line.
+func (c *Cutoffs) UnmarshalYAML(node ast.Node) error {
+	if node.Type() == ast.StringType {
+		if word := node.(*ast.StringNode).Value; word != Learned {
+			return &lineError{line: node.GetToken().Position.Line,
+				msg: fmt.Sprintf("health %q: want %q or {yellow: P, red: P}", word, Learned)}
 		}
 		*c = Cutoffs{Learned: true}
 		return nil
 	}
 	type plain Cutoffs // without this method
 	var p plain
-	if err := unmarshal(&p); err != nil {
+	if err := yaml.NodeToValue(node, &p, yaml.DisallowUnknownField(), yaml.Strict()); err != nil {
 		return err
 	}
 	*c = Cutoffs(p)
 	return nil
 }
+
+// lineError is an error at a line of a segment file that the decoder
+// would not place itself.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return e.msg }
 
 // Lead is the segment's lead time in days.
 func (s *Segment) Lead() int {
@@ -177,6 +188,9 @@ func (s *Segments) Match(segment string, arr, seats float64) *Segment {
 func ParseSegments(name string, data []byte) (*Segments, error) {
 	var s Segments
 	if err := decode(data, &s); err != nil {
+		if le, ok := errors.AsType[*lineError](err); ok {
+			return nil, fmt.Errorf("%s:%d: %s", name, le.line, le.msg)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := s.check(); err != nil {
@@ -201,6 +215,9 @@ func decode(data []byte, s *Segments) (err error) {
 	if err := dec.Decode(s); err != nil {
 		if errors.Is(err, io.EOF) {
 			return errors.New("segments: the file is empty")
+		}
+		if _, ok := errors.AsType[*lineError](err); ok {
+			return err
 		}
 		return fmt.Errorf("%s", strings.TrimSpace(yaml.FormatError(err, false, true)))
 	}

@@ -62,6 +62,9 @@ func TestParseSegmentsErrors(t *testing.T) {
 		{"segments:\n  - name: a\n    seats: {min: -1}\n", `s.yaml:3: segment "a" seats: -1 is not a number >= 0`},
 		{"segments:\n  - name: a\n    lead: 90\n", `s.yaml: [3:5] unknown field "lead"`},
 		{"segments:\n  - name: a\n    lead_days: soon\n", `s.yaml: [3:16]`},
+		{"segments:\n  - name: a\n    health: bogus\n", `s.yaml:3: health "bogus": want "learned" or {yellow: P, red: P}`},
+		{"segments:\n  - name: a\n    health: {yellow: 0.1, red: 0.3, green: 0}\n", `s.yaml: [3:37] unknown field "green"`},
+		{"segments:\n  - name: a\n    health: [0.1]\n", `s.yaml: `},
 	} {
 		_, err := ParseSegments("s.yaml", []byte(tt.yaml))
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
