@@ -93,3 +93,65 @@ func TestTrainFeatureGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestFeaturesFeatureGroups exports the optional feature groups with
+// churn features: every group, or a list, in summary.json and in the
+// files' columns; a model trained on that directory keeps them and
+// scores the snapshots with them; auto and unknown groups are refused.
+func TestFeaturesFeatureGroups(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "70", "--seed", "5", "--out", snap)
+	columns := func(feat string) []string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(feat, summaryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s featureSummary
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatal(err)
+		}
+		// account_id, week, the features, label.
+		if header := readCSVHeader(t, filepath.Join(feat, "train.csv")); len(header) != len(s.Features)+3 || !slices.Equal(header[2:len(header)-1], s.Features) {
+			t.Errorf("train.csv columns %v are not summary.json's features %v", header, s.Features)
+		}
+		return s.Features
+	}
+	build := func(name string, args ...string) []string {
+		feat := filepath.Join(dir, name)
+		mustChurn(t, append([]string{"features", "--snapshots", snap, "--horizon", "8", "--valid-weeks", "6", "--format", "csv", "--out", feat}, args...)...)
+		return columns(feat)
+	}
+	def, all, list := build("default"), build("all", "--feature-groups", "all"), build("list", "--feature-groups", "per-seat")
+	if len(all) <= len(def) || !slices.Contains(all, "logins_4w_per_seat") || !slices.Contains(all, "weeks_since_sla_breach") {
+		t.Errorf("all: %d columns against the default's %d, per-seat ones %v", len(all), len(def), all)
+	}
+	if slices.ContainsFunc(list, func(c string) bool { return strings.Contains(c, "lifetime") }) ||
+		!slices.ContainsFunc(list, func(c string) bool { return strings.Contains(c, "per_seat") }) {
+		t.Errorf("per-seat alone: %v", list)
+	}
+	model := filepath.Join(dir, "model")
+	mustChurn(t, "train", "--features", filepath.Join(dir, "list"), "--model", "logistic", "--no-plots", "--out", model)
+	b, err := os.ReadFile(filepath.Join(model, models.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct{ Features []string }
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Features, list) {
+		t.Errorf("model features %v, want the directory's %v", a.Features, list)
+	}
+	mustChurn(t, "score", "--snapshots", snap, "--model", model, "--top", "3")
+	for _, c := range []struct{ groups, want string }{
+		{"auto", "it is for churn train"},
+		{"nonsense", "--feature-groups"},
+	} {
+		code, _, stderr := churn(t, "features", "--snapshots", snap, "--out", filepath.Join(dir, "bad"), "--feature-groups", c.groups)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("--feature-groups %s: exit %d, stderr %q", c.groups, code, stderr)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
+	"github.com/churnlabs/churn/models"
 )
 
 func runFeatures(ctx context.Context, e *env, args []string) error {
@@ -21,6 +22,15 @@ out-of-time split: DIR/valid.* holds the latest weeks whose labels are fully
 observed, DIR/train.* the weeks before, ending a horizon earlier so no
 training label sees the validation period. DIR/summary.json describes it.
 
+--feature-groups builds optional groups of features besides the base
+columns (lifetime, since, baseline, windows-52, shape, extras-windows,
+per-seat): "all" every group the data can carry (windows-52 needs a year of
+history before the last training week, extras-windows an extra column,
+per-seat a "seats" column), or a list such as baseline,shape,per-seat.
+Without it the default groups are built (lifetime, baseline, shape). A
+model that "churn train --features DIR" fits keeps the groups, and scores
+with them. "churn train --feature-groups" also measures them.
+
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was. A DIR that holds other files
 than an earlier "churn features" output is refused.`)
@@ -30,11 +40,23 @@ than an earlier "churn features" output is refused.`)
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
 	normalize := weeksFlag(fs)
+	featureGroups := fs.String("feature-groups", "", "optional feature groups to build: all, or a list such as baseline,shape,per-seat (default: lifetime, baseline, shape)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "snapshots", "out"); err != nil {
 		return err
+	}
+	var groupList []string
+	switch *featureGroups {
+	case "", models.GroupsAll:
+	case models.GroupsAuto:
+		return usageError(fs, "--feature-groups auto leaves out groups by backtest: it is for churn train")
+	default:
+		var err error
+		if groupList, err = features.ParseFeatureGroups(*featureGroups); err != nil {
+			return usageError(fs, "--feature-groups: %v (or all)", err)
+		}
 	}
 	if *format != "parquet" && *format != "csv" {
 		return usageError(fs, "--format %q: want parquet or csv", *format)
@@ -53,11 +75,16 @@ than an earlier "churn features" output is refused.`)
 	tightenGC()
 	// The rows go to a spill file as they are built and from there to
 	// train and valid in pieces: no side of the split is held whole.
-	tab, err := buildSpilledTable(ctx, e, *path, *normalize, false)
+	tab, err := buildSpilledTable(ctx, e, *path, *normalize, *featureGroups != "")
 	if err != nil {
 		return err
 	}
 	defer tab.Close()
+	if *featureGroups != "" {
+		if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
+			return fmt.Errorf("--feature-groups: %w", err)
+		}
+	}
 	e.progress.begin("splitting out of time")
 	plan, err := tab.PlanSplit(ctx, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
 	e.progress.end()
