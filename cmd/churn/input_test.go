@@ -93,6 +93,8 @@ func TestInputRules(t *testing.T) {
 		{"gen: accounts 0", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--accounts", "0"}, 2, "--accounts and --weeks must be at least 1"},
 		{"gen: start not a date", []string{"gen", "--out", filepath.Join(t.TempDir(), "g.csv"), "--start", "soon"}, 2, "--start: "},
 		{"train: model", []string{"train", "--snapshots", good, "--out", out, "--model", "bogus"}, 2, `--model "bogus": want one of`},
+		{"train: colsample", []string{"train", "--snapshots", good, "--out", out, "--colsample", "1.5"}, 2, `--colsample 1.5: want a fraction in (0, 1]`},
+		{"train: min child weight", []string{"train", "--snapshots", good, "--out", out, "--min-child-weight", "-1"}, 2, `--min-child-weight -1: want 0 (the default) or more`},
 		{"negative horizon", []string{"features", "--snapshots", good, "--out", out, "--horizon", "-3"}, 2, "--horizon -3: want at least 1 week"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -138,6 +139,8 @@ compares the two on live traffic.`)
 	depth := fs.Int("depth", 0, "tree depth for gbm (default 4; with --table 5, or 3 with --time, --trees or --early-stopping) and tree (default 6)")
 	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05; with --table 0.02, or 0.03 with --time, --trees or --early-stopping)")
 	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 1; 0.8 with --table)")
+	minChild := fs.Float64("min-child-weight", 0, "gbm: least hessian (sum of p(1-p)) a leaf must hold (default 1; 2 with --table); larger regularises rare churn")
+	colsample := fs.Float64("colsample", 0, "gbm feature fraction per tree (default 1; 0.5 with --table)")
 	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
 	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
@@ -232,6 +235,8 @@ compares the two on live traffic.`)
 		{"l2", "0 (the default) or more", !(*l2 >= 0)},
 		{"learning-rate", "a rate in (0, 1], or 0 for the default", !(*lr >= 0 && *lr <= 1)},
 		{"subsample", "a fraction in (0, 1], or 0 for the default", !(*subsample >= 0 && *subsample <= 1)},
+		{"colsample", "a fraction in (0, 1], or 0 for the default", !(*colsample >= 0 && *colsample <= 1)},
+		{"min-child-weight", "0 (the default) or more", !(*minChild >= 0) || math.IsInf(*minChild, 0)},
 	} {
 		if c.bad {
 			return usageError(fs, "--%s %s: want %s", c.name, fs.Lookup(c.name).Value, c.want)
@@ -262,6 +267,7 @@ compares the two on live traffic.`)
 	var p models.Params
 	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
 	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
+	p.GBM.ColSample, p.GBM.MinChildWeight = *colsample, *minChild
 	p.Forest.Trees, p.Forest.Seed = *trees, *seed
 	p.Tree.MaxDepth, p.Tree.Seed = *depth, *seed
 	p.Logistic.L2, p.Logistic.Balanced = *l2, *balanced

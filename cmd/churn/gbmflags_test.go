@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/churnlabs/churn/models"
+)
+
+// TestTrainGBMFlags checks that the GBM's sampling and leaf flags reach
+// the model fitted, first fit and refit alike, and that a fit with fewer
+// features per tree and heavier leaves is another model.
+func TestTrainGBMFlags(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snapshots.parquet")
+	mustChurn(t, "gen", "--accounts", "200", "--weeks", "60", "--seed", "4", "--out", snap)
+	params := func(model string) (first, served map[string]any) {
+		t.Helper()
+		read := func(path string) map[string]any {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var a struct {
+				GBM struct{ Params map[string]any }
+			}
+			if err := json.Unmarshal(b, &a); err != nil {
+				t.Fatal(err)
+			}
+			return a.GBM.Params
+		}
+		return read(filepath.Join(model, models.FirstFitDir, models.ModelFile)), read(filepath.Join(model, models.ModelFile))
+	}
+	base, tuned := filepath.Join(dir, "base"), filepath.Join(dir, "tuned")
+	args := []string{"train", "--snapshots", snap, "--horizon", "8", "--model", "gbm", "--trees", "20", "--no-plots"}
+	mustChurn(t, append(args, "--out", base)...)
+	mustChurn(t, append(args, "--out", tuned, "--min-child-weight", "7", "--colsample", "0.6")...)
+	for _, p := range func() []map[string]any { f, s := params(tuned); return []map[string]any{f, s} }() {
+		if p["min_child_weight"] != 7.0 || p["colsample"] != 0.6 {
+			t.Errorf("params %v: want min_child_weight 7, colsample 0.6", p)
+		}
+	}
+	if f, _ := params(base); f["min_child_weight"] != 1.0 || f["colsample"] != 1.0 {
+		t.Errorf("default params %v: want min_child_weight 1, colsample 1", f)
+	}
+	a, _ := os.ReadFile(filepath.Join(base, models.ModelFile))
+	b, _ := os.ReadFile(filepath.Join(tuned, models.ModelFile))
+	if string(a) == string(b) {
+		t.Error("the flags changed nothing in the model")
+	}
+}
