@@ -17,6 +17,42 @@ type Params struct {
 	Forest   golearn.ForestParams `json:"forest"`
 }
 
+// SnapshotParams returns p with the GBM's zero fields set to the defaults
+// for weekly snapshots: 250 trees of depth 3 at learning rate 0.03, each
+// tree on 80% of the rows and of the features, every leaf holding at
+// least 5 of hessian (as TableParams for a table validated out of time).
+// That is half the boosting of the learner's own defaults (300 trees of
+// depth 4 at 0.05, each on every row and feature, leaves of 1) and
+// regularised for churn that is rare in a week's rows. Measured on seven
+// simulated worlds of 3,000 accounts over 104 weeks (seeds 11 to 17, the
+// accuracy bench's four mixes), out-of-time validation ROC AUC of the
+// GBM rose on six and its calibrated log-loss fell on all seven: mean
+// AUC 0.8760 to 0.8805, mean log-loss 0.1006 to 0.0991; on a world of
+// 12,000 accounts 0.8899 to 0.8936. Depth 4, 400 trees or leaves of 10
+// did no better (means 0.8808, 0.8800, 0.8802).
+func SnapshotParams(p Params) Params {
+	g := &p.GBM
+	if g.Trees == 0 {
+		g.Trees = 250
+	}
+	if g.Depth == 0 {
+		g.Depth = 3
+	}
+	if g.LearningRate == 0 {
+		g.LearningRate = 0.03
+	}
+	if g.MinChildWeight == 0 {
+		g.MinChildWeight = 5
+	}
+	if g.Subsample == 0 {
+		g.Subsample = 0.8
+	}
+	if g.ColSample == 0 {
+		g.ColSample = 0.8
+	}
+	return p
+}
+
 // Fit fits one kind of model on train. Only gbm looks at valid, and only
 // when its early stopping is on. progress, when not nil, hears of the
 // learner's rounds as they finish: trees for gbm and forest, major

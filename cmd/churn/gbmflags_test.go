@@ -42,8 +42,8 @@ func TestTrainGBMFlags(t *testing.T) {
 			t.Errorf("params %v: want min_child_weight 7, colsample 0.6", p)
 		}
 	}
-	if f, _ := params(base); f["min_child_weight"] != 1.0 || f["colsample"] != 1.0 {
-		t.Errorf("default params %v: want min_child_weight 1, colsample 1", f)
+	if f, _ := params(base); f["min_child_weight"] != 5.0 || f["colsample"] != 0.8 || f["subsample"] != 0.8 || f["depth"] != 3.0 || f["learning_rate"] != 0.03 {
+		t.Errorf("default params %v: want the snapshot defaults (models.SnapshotParams)", f)
 	}
 	a, _ := os.ReadFile(filepath.Join(base, models.ModelFile))
 	b, _ := os.ReadFile(filepath.Join(tuned, models.ModelFile))

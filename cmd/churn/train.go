@@ -135,12 +135,12 @@ compares the two on live traffic.`)
 	tune := fs.Duration("tune", 0, "tune gbm and logistic by backtest inside the training weeks for at most this long, such as 30m (with --snapshots)")
 	tuneTrials := fs.Int("tune-trials", 0, "tune with at most N trials, trial 0 being the defaults (with --snapshots; with --tune, whichever cap comes first)")
 	tuneFolds := fs.Int("tune-folds", 0, "cut-offs scoring each tuning trial (default 3)")
-	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 300; 500 with --table --time; with --table otherwise chosen by inner cross-validation), forest size (default 50; 25 with --table)")
-	depth := fs.Int("depth", 0, "tree depth for gbm (default 4; with --table 5, or 3 with --time, --trees or --early-stopping) and tree (default 6)")
-	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.05; with --table 0.02, or 0.03 with --time, --trees or --early-stopping)")
-	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 1; 0.8 with --table)")
-	minChild := fs.Float64("min-child-weight", 0, "gbm: least hessian (sum of p(1-p)) a leaf must hold (default 1; 2 with --table); larger regularises rare churn")
-	colsample := fs.Float64("colsample", 0, "gbm feature fraction per tree (default 1; 0.5 with --table)")
+	trees := fs.Int("trees", 0, "trees: boosting rounds for gbm (default 250; 500 with --table --time; with --table otherwise chosen by inner cross-validation), forest size (default 50; 25 with --table)")
+	depth := fs.Int("depth", 0, "tree depth for gbm (default 3; with --table 5, or 3 with --time, --trees or --early-stopping) and tree (default 6)")
+	lr := fs.Float64("learning-rate", 0, "gbm learning rate (default 0.03; with --table 0.02, or 0.03 with --time, --trees or --early-stopping)")
+	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 0.8)")
+	minChild := fs.Float64("min-child-weight", 0, "gbm: least hessian (sum of p(1-p)) a leaf must hold (default 5; with --table 2, or 5 with --time, --trees or --early-stopping); larger regularises rare churn")
+	colsample := fs.Float64("colsample", 0, "gbm feature fraction per tree (default 0.8; with --table 0.5, or 0.8 with --time, --trees or --early-stopping)")
 	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
 	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
@@ -324,6 +324,9 @@ compares the two on live traffic.`)
 		return trainTable(ctx, e, tf, kinds, p, *seed, *noPlots, *out, dir)
 	}
 
+	// Zero GBM settings take the snapshot defaults, which the tuner's
+	// trial 0, the backtests and the refit share.
+	p = models.SnapshotParams(p)
 	var segs *plays.Segments
 	if *segFile != "" {
 		// Read before the fitting, which can take minutes.
