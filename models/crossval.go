@@ -36,25 +36,7 @@ const DefaultFolds = 5
 // scored no better than 25 on the Telco and bank tables. Fields set by
 // the caller (flags) are kept.
 func TableParams(p Params) Params {
-	g := &p.GBM
-	if g.Trees == 0 {
-		g.Trees = 500
-	}
-	if g.Depth == 0 {
-		g.Depth = 3
-	}
-	if g.LearningRate == 0 {
-		g.LearningRate = 0.03
-	}
-	if g.MinChildWeight == 0 {
-		g.MinChildWeight = 5
-	}
-	if g.Subsample == 0 {
-		g.Subsample = 0.8
-	}
-	if g.ColSample == 0 {
-		g.ColSample = 0.8
-	}
+	fillGBM(&p.GBM, gbm.Params{Trees: 500, Depth: 3, LearningRate: 0.03, MinChildWeight: 5, Subsample: 0.8, ColSample: 0.8})
 	if p.Forest.MaxRows == 0 {
 		p.Forest.MaxRows = 1000
 	}

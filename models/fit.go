@@ -31,26 +31,27 @@ type Params struct {
 // 12,000 accounts 0.8899 to 0.8936. Depth 4, 400 trees or leaves of 10
 // did no better (means 0.8808, 0.8800, 0.8802).
 func SnapshotParams(p Params) Params {
-	g := &p.GBM
+	fillGBM(&p.GBM, gbm.Params{Trees: 250, Depth: 3, LearningRate: 0.03, MinChildWeight: 5, Subsample: 0.8, ColSample: 0.8})
+	return p
+}
+
+// fillGBM sets each zero field of g among the trees, depth, learning
+// rate, leaf weight and row and feature sampling to d's.
+func fillGBM(g *gbm.Params, d gbm.Params) {
 	if g.Trees == 0 {
-		g.Trees = 250
+		g.Trees = d.Trees
 	}
 	if g.Depth == 0 {
-		g.Depth = 3
+		g.Depth = d.Depth
 	}
-	if g.LearningRate == 0 {
-		g.LearningRate = 0.03
+	for _, f := range []struct{ v, d *float64 }{
+		{&g.LearningRate, &d.LearningRate}, {&g.MinChildWeight, &d.MinChildWeight},
+		{&g.Subsample, &d.Subsample}, {&g.ColSample, &d.ColSample},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.d
+		}
 	}
-	if g.MinChildWeight == 0 {
-		g.MinChildWeight = 5
-	}
-	if g.Subsample == 0 {
-		g.Subsample = 0.8
-	}
-	if g.ColSample == 0 {
-		g.ColSample = 0.8
-	}
-	return p
 }
 
 // Fit fits one kind of model on train. Only gbm looks at valid, and only
