@@ -3,7 +3,6 @@ package features
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 )
 
@@ -59,9 +58,7 @@ type rowSample struct {
 func newRowSample(t *Table, share float64) *rowSample {
 	s := &rowSample{account: make([]uint64, len(t.Accounts)), threshold: uint64(share * math.Exp2(64))}
 	for i := range t.Accounts {
-		h := fnv.New64a()
-		h.Write([]byte(t.Accounts[i].ID))
-		s.account[i] = h.Sum64()
+		s.account[i] = fnv1a(t.Accounts[i].ID)
 	}
 	return s
 }
