@@ -209,9 +209,9 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 		// the gap between them are not there to refit on.
 		all = concat(sp.Train, sp.Valid)
 		period = periodOf(all)
-	}
-	if opt.DropTrain {
-		sp.Train = nil
+		if opt.DropTrain {
+			sp.Train = nil // all has its rows
+		}
 	}
 	opt.step(kind, fmt.Sprintf("refitting on every matured week, with %d calibration folds,", RefitFolds))
 	fit, err := refitModel(ctx, kind, all, sp.Horizon, refitParams(opt.Params, m1), first.Calibration, func(done, total int) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/features/publish"
-	"github.com/churnlabs/churn/models"
 )
 
 func runFeatures(ctx context.Context, e *env, args []string) error {
@@ -47,16 +46,9 @@ than an earlier "churn features" output is refused.`)
 	if err := required(fs, "snapshots", "out"); err != nil {
 		return err
 	}
-	var groupList []string
-	switch *featureGroups {
-	case "", models.GroupsAll:
-	case models.GroupsAuto:
-		return usageError(fs, "--feature-groups auto leaves out groups by backtest: it is for churn train")
-	default:
-		var err error
-		if groupList, err = features.ParseFeatureGroups(*featureGroups); err != nil {
-			return usageError(fs, "--feature-groups: %v (or all)", err)
-		}
+	groupList, err := parseGroupsFlag(fs, *featureGroups, false)
+	if err != nil {
+		return err
 	}
 	if *format != "parquet" && *format != "csv" {
 		return usageError(fs, "--format %q: want parquet or csv", *format)

@@ -250,13 +250,9 @@ compares the two on live traffic.`)
 		}
 	}
 	tuning := isSet(fs, "tune") || isSet(fs, "tune-trials")
-	var groupList []string
-	switch *featureGroups {
-	case "", models.GroupsAll, models.GroupsAuto:
-	default:
-		if groupList, err = features.ParseFeatureGroups(*featureGroups); err != nil {
-			return usageError(fs, "--feature-groups: %v (or all, auto)", err)
-		}
+	groupList, err := parseGroupsFlag(fs, *featureGroups, true)
+	if err != nil {
+		return err
 	}
 	if isSet(fs, "tune-folds") && !tuning && *featureGroups == "" {
 		return usageError(fs, "--tune-folds goes with --tune, --tune-trials or --feature-groups")
@@ -598,6 +594,30 @@ func tuneModels(ctx context.Context, e *env, opt models.TrainOptions, budget tim
 // groups, or without a list to those the data can carry: windows-52 only
 // with a year of history before the last training week, where a 52-week
 // window can differ from the lifetime means.
+// parseGroupsFlag reads --feature-groups: nil for "" and all (and auto,
+// which only churn train, measuring the groups, accepts), else the list
+// of groups.
+func parseGroupsFlag(fs *flag.FlagSet, value string, auto bool) ([]string, error) {
+	switch value {
+	case "", models.GroupsAll:
+		return nil, nil
+	case models.GroupsAuto:
+		if !auto {
+			return nil, usageError(fs, "--feature-groups auto leaves out groups by backtest: it is for churn train")
+		}
+		return nil, nil
+	}
+	list, err := features.ParseFeatureGroups(value)
+	if err != nil {
+		others := "all"
+		if auto {
+			others = "all, auto"
+		}
+		return nil, usageError(fs, "--feature-groups: %v (or %s)", err, others)
+	}
+	return list, nil
+}
+
 func narrowToGroups(tab *features.Table, list []string, horizon, validWeeks int) error {
 	// The last training week: a horizon before the validation weeks,
 	// which end a horizon before the last week (see features.Split).
