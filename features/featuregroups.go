@@ -34,6 +34,7 @@ func FeatureGroups() []FeatureGroup {
 		{"shape", "slope and volatility of logins and key actions over 12 weeks", func(s *Spec) *bool { return &s.Shape }},
 		{"extras-windows", "each extra column's 4- and 12-week mean and 4-week change", func(s *Spec) *bool { return &s.ExtraWindows }},
 		{"per-seat", "logins and key actions per seat (needs a seats column)", func(s *Spec) *bool { return &s.PerSeat }},
+		{"vs-lifetime", "ARR and each extra column against the account's mean since its first snapshot", func(s *Spec) *bool { return &s.VsLifetime }},
 	}
 }
 
@@ -89,7 +90,7 @@ func (s Spec) FeatureGroupsOn() []string {
 
 // Supports reports why the spec's columns cannot carry a group, or nil
 // when they can: extras-windows needs an extra column, per-seat the
-// seats column.
+// seats column, vs-lifetime ARR or an extra column.
 func (s Spec) Supports(group string) error {
 	switch group {
 	case "extras-windows":
@@ -99,6 +100,10 @@ func (s Spec) Supports(group string) error {
 	case "per-seat":
 		if !slices.Contains(s.Extras, SeatsColumn) {
 			return fmt.Errorf("feature group %s: the snapshots have no %q column", group, SeatsColumn)
+		}
+	case "vs-lifetime":
+		if !s.ARR && len(s.Extras) == 0 {
+			return fmt.Errorf("feature group %s: the snapshots have neither an %s column nor an extra numeric column", group, ColARR)
 		}
 	}
 	_, err := featureGroup(group)

@@ -70,6 +70,10 @@ type history struct {
 	// lifetime sums every row since the first, for the long-run means:
 	// a few numbers per account, however long its history.
 	lifetime counts
+	// sizes holds, when the layout has the vs-lifetime columns, the sum
+	// and count of the known values of ARR and each extra column since
+	// the first row, pair after pair, in the columns' order.
+	sizes []float64
 }
 
 // RawWeek is a week's behaviour as the snapshot reported it, kept so a
@@ -330,7 +334,35 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		b[2] = w.last4.sum[frequency] / w.last4.weeks / h.seats
 		b[3] = w.all.sum[frequency] / w.all.weeks / h.seats
 	}
+	if lay.vsLifetime >= 0 {
+		b := row[lay.vsLifetime : lay.vsLifetime+lay.numVsLifetime]
+		if h.sizes == nil {
+			h.sizes = make([]float64, 2*len(b))
+		}
+		i := 0
+		if lay.arr >= 0 {
+			b[0] = h.vsLifetime(0, h.arr) // carried forward: the ARR known that week
+			i = 1
+		}
+		for j, src := range extras {
+			b[i+j] = h.vsLifetime(i+j, s.Extra[src])
+		}
+	}
 	return nil
+}
+
+// vsLifetime folds v into the running mean of size column i and returns
+// v against that mean as log(1+v) - log(1+mean), negative values counted
+// as 0. A missing value is NaN and leaves the mean as it was; the first
+// known value is its own mean, 0.
+func (h *history) vsLifetime(i int, v float64) float64 {
+	if math.IsNaN(v) {
+		return math.NaN()
+	}
+	sum, n := &h.sizes[2*i], &h.sizes[2*i+1]
+	*sum += v
+	*n++
+	return math.Log1p(max(v, 0)) - math.Log1p(max(*sum / *n, 0))
 }
 
 // extraWindow writes extra column j's mean over the last 4 and 12 weeks
@@ -478,16 +510,17 @@ func (w *windowSums) put(dst []float64, k int) {
 // memory per account it always had.
 type rowLayout struct {
 	lifetime, since, baseline, year, shape, arr, renewal, extras int
-	// extraWindows and perSeat follow the extra columns; seats is the
-	// index of the seats column among them, -1 when unused;
-	// extrasPerWeek is 1 when the ring keeps each week's extra values.
-	extraWindows, perSeat, seats, extrasPerWeek, width int
-	keepDays                                           Date
+	// extraWindows, perSeat and vsLifetime follow the extra columns;
+	// seats is the index of the seats column among them, -1 when unused;
+	// extrasPerWeek is 1 when the ring keeps each week's extra values;
+	// numVsLifetime counts the vs-lifetime columns.
+	extraWindows, perSeat, vsLifetime, numVsLifetime, seats, extrasPerWeek, width int
+	keepDays                                                                      Date
 }
 
 func newRowLayout(spec Spec) rowLayout {
 	l := rowLayout{lifetime: -1, since: -1, baseline: -1, year: -1, shape: -1, arr: -1, renewal: -1,
-		extraWindows: -1, perSeat: -1, seats: -1, extras: numBehaviourColumns, keepDays: days12w}
+		extraWindows: -1, perSeat: -1, vsLifetime: -1, seats: -1, extras: numBehaviourColumns, keepDays: days12w}
 	if spec.Lifetime {
 		l.lifetime = l.extras
 		l.extras += numLifetimeColumns
@@ -529,6 +562,10 @@ func newRowLayout(spec Spec) rowLayout {
 		l.seats = slices.Index(spec.Extras, SeatsColumn)
 		l.perSeat = l.width
 		l.width += len(perSeatNames)
+	}
+	if spec.VsLifetime {
+		l.vsLifetime, l.numVsLifetime = l.width, len(spec.vsLifetimeNames())
+		l.width += l.numVsLifetime
 	}
 	return l
 }

@@ -86,6 +86,10 @@ var (
 	extraWindowSuffixes = []string{"_4w_mean", "_12w_mean", "_4w_change"}
 )
 
+// vsLifetimeSuffix names the vs-lifetime group's column of ARR and of
+// each extra column: arr_vs_lifetime, seats_vs_lifetime and so on.
+const vsLifetimeSuffix = "_vs_lifetime"
+
 var behaviourNames = [numBehaviourColumns]string{
 	LoginsMean4w, LoginsSum4w, LoginsMean12w, LoginsSum12w, LoginsTrend,
 	FrequencyMean4w, FrequencySum4w, FrequencyMean12w, FrequencySum12w, FrequencyTrend,
@@ -95,54 +99,55 @@ var behaviourNames = [numBehaviourColumns]string{
 }
 
 var descriptions = map[string]string{
-	LoginsMean4w:          "logins per week, last 4 weeks",
-	LoginsSum4w:           "logins, last 4 weeks",
-	LoginsMean12w:         "logins per week, last 12 weeks",
-	LoginsSum12w:          "logins, last 12 weeks",
-	LoginsTrend:           "login trend, last 4 weeks vs the 8 before (log ratio)",
-	FrequencyMean4w:       "key actions per week, last 4 weeks",
-	FrequencySum4w:        "key actions, last 4 weeks",
-	FrequencyMean12w:      "key actions per week, last 12 weeks",
-	FrequencySum12w:       "key actions, last 12 weeks",
-	FrequencyTrend:        "key-action trend, last 4 weeks vs the 8 before (log ratio)",
-	SLABreachesMean4w:     "SLA breaches per week, last 4 weeks",
-	SLABreachesSum4w:      "SLA breaches, last 4 weeks",
-	SLABreachesMean12w:    "SLA breaches per week, last 12 weeks",
-	SLABreachesSum12w:     "SLA breaches, last 12 weeks",
-	WeeksSinceLogin:       "weeks since anyone logged in",
-	RecencyDays:           "days since the last key action",
-	OverdueInvoices:       "overdue invoices now",
-	OverdueWeeks12w:       "weeks with overdue invoices, last 12 weeks",
-	TenureWeeks:           "weeks as a customer (in the data)",
-	WeeksReported12w:      "weeks with a snapshot, last 12 weeks",
-	LogARR:                "annual recurring revenue (log)",
-	WeeksToRenewal:        "weeks to the next renewal",
-	LoginsLifetimeMean:    "logins per week since the first snapshot",
-	FrequencyLifetimeMean: "key actions per week since the first snapshot",
-	WeeksSinceSLABreach:   "weeks since the last SLA breach (53: none seen)",
-	WeeksSinceOverdue:     "weeks since an invoice was last overdue (53: never)",
-	LoginsMean26w:         "logins per week, last 26 weeks",
-	FrequencyMean26w:      "key actions per week, last 26 weeks",
-	SLABreachesMean26w:    "SLA breaches per week, last 26 weeks",
-	OverdueWeeks26w:       "weeks with overdue invoices, last 26 weeks",
-	LoginsVsBaseline:      "logins, last 4 weeks vs the account's 26-week mean (log ratio)",
-	FrequencyVsBaseline:   "key actions, last 4 weeks vs the account's 26-week mean (log ratio)",
-	SLABreachesVsBaseline: "SLA breaches, last 4 weeks vs the account's 26-week mean (log ratio)",
-	LoginsSlope12w:        "change in logins per week, fitted over the last 12 weeks",
-	LoginsVolatility12w:   "week-to-week spread of logins, last 12 weeks (std. dev.)",
-	FrequencySlope12w:     "change in key actions per week, fitted over the last 12 weeks",
-	FrequencyVolatility:   "week-to-week spread of key actions, last 12 weeks (std. dev.)",
-	LoginsMean52w:         "logins per week, last 52 weeks",
-	FrequencyMean52w:      "key actions per week, last 52 weeks",
-	SLABreachesMean52w:    "SLA breaches per week, last 52 weeks",
-	OverdueWeeks52w:       "weeks with overdue invoices, last 52 weeks",
-	LoginsVs52w:           "logins, last 4 weeks vs the account's 52-week mean (log ratio)",
-	FrequencyVs52w:        "key actions, last 4 weeks vs the account's 52-week mean (log ratio)",
-	SLABreachesVs52w:      "SLA breaches, last 4 weeks vs the account's 52-week mean (log ratio)",
-	LoginsPerSeat4w:       "logins per week per seat, last 4 weeks",
-	LoginsPerSeat12w:      "logins per week per seat, last 12 weeks",
-	FrequencyPerSeat4w:    "key actions per week per seat, last 4 weeks",
-	FrequencyPerSeat12w:   "key actions per week per seat, last 12 weeks",
+	LoginsMean4w:              "logins per week, last 4 weeks",
+	LoginsSum4w:               "logins, last 4 weeks",
+	LoginsMean12w:             "logins per week, last 12 weeks",
+	LoginsSum12w:              "logins, last 12 weeks",
+	LoginsTrend:               "login trend, last 4 weeks vs the 8 before (log ratio)",
+	FrequencyMean4w:           "key actions per week, last 4 weeks",
+	FrequencySum4w:            "key actions, last 4 weeks",
+	FrequencyMean12w:          "key actions per week, last 12 weeks",
+	FrequencySum12w:           "key actions, last 12 weeks",
+	FrequencyTrend:            "key-action trend, last 4 weeks vs the 8 before (log ratio)",
+	SLABreachesMean4w:         "SLA breaches per week, last 4 weeks",
+	SLABreachesSum4w:          "SLA breaches, last 4 weeks",
+	SLABreachesMean12w:        "SLA breaches per week, last 12 weeks",
+	SLABreachesSum12w:         "SLA breaches, last 12 weeks",
+	WeeksSinceLogin:           "weeks since anyone logged in",
+	RecencyDays:               "days since the last key action",
+	OverdueInvoices:           "overdue invoices now",
+	OverdueWeeks12w:           "weeks with overdue invoices, last 12 weeks",
+	TenureWeeks:               "weeks as a customer (in the data)",
+	WeeksReported12w:          "weeks with a snapshot, last 12 weeks",
+	LogARR:                    "annual recurring revenue (log)",
+	ColARR + vsLifetimeSuffix: "ARR against the account's mean ARR since its first snapshot (log ratio)",
+	WeeksToRenewal:            "weeks to the next renewal",
+	LoginsLifetimeMean:        "logins per week since the first snapshot",
+	FrequencyLifetimeMean:     "key actions per week since the first snapshot",
+	WeeksSinceSLABreach:       "weeks since the last SLA breach (53: none seen)",
+	WeeksSinceOverdue:         "weeks since an invoice was last overdue (53: never)",
+	LoginsMean26w:             "logins per week, last 26 weeks",
+	FrequencyMean26w:          "key actions per week, last 26 weeks",
+	SLABreachesMean26w:        "SLA breaches per week, last 26 weeks",
+	OverdueWeeks26w:           "weeks with overdue invoices, last 26 weeks",
+	LoginsVsBaseline:          "logins, last 4 weeks vs the account's 26-week mean (log ratio)",
+	FrequencyVsBaseline:       "key actions, last 4 weeks vs the account's 26-week mean (log ratio)",
+	SLABreachesVsBaseline:     "SLA breaches, last 4 weeks vs the account's 26-week mean (log ratio)",
+	LoginsSlope12w:            "change in logins per week, fitted over the last 12 weeks",
+	LoginsVolatility12w:       "week-to-week spread of logins, last 12 weeks (std. dev.)",
+	FrequencySlope12w:         "change in key actions per week, fitted over the last 12 weeks",
+	FrequencyVolatility:       "week-to-week spread of key actions, last 12 weeks (std. dev.)",
+	LoginsMean52w:             "logins per week, last 52 weeks",
+	FrequencyMean52w:          "key actions per week, last 52 weeks",
+	SLABreachesMean52w:        "SLA breaches per week, last 52 weeks",
+	OverdueWeeks52w:           "weeks with overdue invoices, last 52 weeks",
+	LoginsVs52w:               "logins, last 4 weeks vs the account's 52-week mean (log ratio)",
+	FrequencyVs52w:            "key actions, last 4 weeks vs the account's 52-week mean (log ratio)",
+	SLABreachesVs52w:          "SLA breaches, last 4 weeks vs the account's 52-week mean (log ratio)",
+	LoginsPerSeat4w:           "logins per week per seat, last 4 weeks",
+	LoginsPerSeat12w:          "logins per week per seat, last 12 weeks",
+	FrequencyPerSeat4w:        "key actions per week per seat, last 4 weeks",
+	FrequencyPerSeat12w:       "key actions per week per seat, last 12 weeks",
 }
 
 // Spec fixes a model's feature columns, so the rows built for scoring line
@@ -180,6 +185,14 @@ type Spec struct {
 	Year         bool `json:"year,omitempty"`
 	ExtraWindows bool `json:"extra_windows,omitempty"`
 	PerSeat      bool `json:"per_seat,omitempty"`
+	// VsLifetime adds, for ARR and each extra column, this week's value
+	// against the account's own mean of it since its first snapshot, as
+	// a log ratio: an account that shrinks (seats cut, fewer active
+	// users, a downgrade) looks like any small account by its raw value,
+	// and only its own past tells them apart. A running mean keeps it to
+	// two numbers per column and account, where a 52-week window would
+	// keep a year of rows (README, "Features", for what it earned).
+	VsLifetime bool `json:"vs_lifetime,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`
 	Renewal bool `json:"renewal"`
@@ -234,6 +247,22 @@ func (s Spec) Names() []string {
 	if s.PerSeat {
 		names = append(names, perSeatNames...)
 	}
+	if s.VsLifetime {
+		names = append(names, s.vsLifetimeNames()...)
+	}
+	return names
+}
+
+// vsLifetimeNames names the vs-lifetime columns: ARR's first when the
+// spec has ARR, then each extra column's.
+func (s Spec) vsLifetimeNames() []string {
+	var names []string
+	if s.ARR {
+		names = append(names, ColARR+vsLifetimeSuffix)
+	}
+	for _, col := range s.Extras {
+		names = append(names, col+vsLifetimeSuffix)
+	}
 	return names
 }
 
@@ -276,6 +305,12 @@ func (s Spec) Width() int {
 	if s.PerSeat {
 		n += len(perSeatNames)
 	}
+	if s.VsLifetime {
+		n += len(s.Extras)
+		if s.ARR {
+			n++
+		}
+	}
 	if s.ARR {
 		n++
 	}
@@ -314,7 +349,8 @@ func Describe(feature string) string {
 		return "in the " + seg + " segment"
 	}
 	for suffix, say := range map[string]string{"_4w_mean": ", mean of the last 4 weeks", "_12w_mean": ", mean of the last 12 weeks",
-		"_4w_change": ", last 4 weeks' mean minus the 8 weeks' before"} {
+		"_4w_change":     ", last 4 weeks' mean minus the 8 weeks' before",
+		vsLifetimeSuffix: " this week against the account's mean since its first snapshot (log ratio)"} {
 		if col, ok := strings.CutSuffix(feature, suffix); ok {
 			return col + say
 		}

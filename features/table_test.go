@@ -120,7 +120,7 @@ func TestNoLeakage(t *testing.T) {
 		}
 	}
 	for _, name := range slices.Concat([]string{LoginsLifetimeMean, FrequencyLifetimeMean}, sinceNames, baselineNames, shapeNames,
-		yearNames, perSeatNames, []string{"seats_4w_mean", "seats_12w_mean", "seats_4w_change"}) {
+		yearNames, perSeatNames, []string{"seats_4w_mean", "seats_12w_mean", "seats_4w_change", "arr_vs_lifetime", "seats_vs_lifetime"}) {
 		if !seen[name] {
 			t.Errorf("feature %s is not in the spec", name)
 		}

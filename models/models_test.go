@@ -115,13 +115,14 @@ func TestContributionsAddUp(t *testing.T) {
 
 func TestModelsFindTheSignal(t *testing.T) {
 	// What each learner reached on this seeded fixture (fastParams, 600
-	// accounts; the AUC of the served scores), last set when the long-run
-	// means joined the features. The fixture and every learner are
+	// accounts; the AUC of the served scores), last set when the weeks
+	// since a breach or an overdue invoice and the vs-lifetime columns
+	// joined the default features. The fixture and every learner are
 	// deterministic, so a drop of more than 0.015 is a regression, not
 	// noise. The forest's 8 trees each draw 5 features: over seeds 1-10 it
-	// spans 0.78-0.85 here, before and after, so its figure moves with any
-	// change to the feature list.
-	reached := map[string]float64{"logistic": 0.8496, "tree": 0.8547, "forest": 0.8116, "gbm": 0.8739}
+	// spans 0.76-0.86 here (median 0.83), and the fixture's seed 7 gives
+	// the lowest, so its figure moves with any change to the feature list.
+	reached := map[string]float64{"logistic": 0.8679, "tree": 0.8686, "forest": 0.7597, "gbm": 0.8620}
 	_, res := trainAll(t)
 	for _, e := range res.Report.Models {
 		if want, ok := reached[e.Name]; !ok || e.ValidAUC < want-0.015 {

@@ -23,12 +23,13 @@ training label sees the validation period. DIR/summary.json describes it.
 
 --feature-groups builds optional groups of features besides the base
 columns (lifetime, since, baseline, windows-52, shape, extras-windows,
-per-seat): "all" every group the data can carry (windows-52 needs a year of
-history before the last training week, extras-windows an extra column,
-per-seat a "seats" column), or a list such as baseline,shape,per-seat.
-Without it the default groups are built (lifetime, baseline, shape). A
-model that "churn train --features DIR" fits keeps the groups, and scores
-with them. "churn train --feature-groups" also measures them.
+per-seat, vs-lifetime): "all" every group the data can carry (windows-52
+needs a year of history before the last training week, extras-windows an
+extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
+column), or a list such as baseline,shape,per-seat. Without it the default
+groups are built (lifetime, since, baseline, shape, vs-lifetime). A model
+that "churn train --features DIR" fits keeps the groups, and scores with
+them. "churn train --feature-groups" also measures them.
 
 DIR is replaced whole, and only when everything is written: an error or an
 interrupt leaves the previous DIR as it was. A DIR that holds other files
@@ -39,7 +40,7 @@ than an earlier "churn features" output is refused.`)
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
 	normalize := weeksFlag(fs)
-	featureGroups := fs.String("feature-groups", "", "optional feature groups to build: all, or a list such as baseline,shape,per-seat (default: lifetime, baseline, shape)")
+	featureGroups := fs.String("feature-groups", "", "optional feature groups to build: all, or a list such as baseline,shape,per-seat (default: lifetime, since, baseline, shape, vs-lifetime)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
