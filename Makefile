@@ -81,7 +81,7 @@ bench-gbm: build
 # ACC_ACCOUNTS accounts x ACC_WEEKS weeks, and on CDNOW, our features +
 # train --model all against a careful pandas + XGBoost notebook with the
 # same label and split: ROC AUC, PR-AUC and log-loss side by side, with a
-# paired bootstrap interval on the AUC difference. Takes about half an hour
+# paired bootstrap interval on the AUC difference. Takes about 8 minutes
 # on two cores; the table lands in out/accuracy/accuracy.md. ACC_CDNOW= skips
 # CDNOW. Needs Debian's python3-sklearn/xgboost/pandas.
 ACC_ACCOUNTS ?= 3000
