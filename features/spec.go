@@ -58,6 +58,7 @@ const (
 	LoginsPerSeat12w      = "logins_12w_per_seat"
 	FrequencyPerSeat4w    = "frequency_4w_per_seat"
 	FrequencyPerSeat12w   = "frequency_12w_per_seat"
+	ARRVsLifetime         = ColARR + vsLifetimeSuffix
 	// SeatsColumn is the extra column that gives an account's size in
 	// seats, for the per-seat group.
 	SeatsColumn         = "seats"
@@ -99,55 +100,55 @@ var behaviourNames = [numBehaviourColumns]string{
 }
 
 var descriptions = map[string]string{
-	LoginsMean4w:              "logins per week, last 4 weeks",
-	LoginsSum4w:               "logins, last 4 weeks",
-	LoginsMean12w:             "logins per week, last 12 weeks",
-	LoginsSum12w:              "logins, last 12 weeks",
-	LoginsTrend:               "login trend, last 4 weeks vs the 8 before (log ratio)",
-	FrequencyMean4w:           "key actions per week, last 4 weeks",
-	FrequencySum4w:            "key actions, last 4 weeks",
-	FrequencyMean12w:          "key actions per week, last 12 weeks",
-	FrequencySum12w:           "key actions, last 12 weeks",
-	FrequencyTrend:            "key-action trend, last 4 weeks vs the 8 before (log ratio)",
-	SLABreachesMean4w:         "SLA breaches per week, last 4 weeks",
-	SLABreachesSum4w:          "SLA breaches, last 4 weeks",
-	SLABreachesMean12w:        "SLA breaches per week, last 12 weeks",
-	SLABreachesSum12w:         "SLA breaches, last 12 weeks",
-	WeeksSinceLogin:           "weeks since anyone logged in",
-	RecencyDays:               "days since the last key action",
-	OverdueInvoices:           "overdue invoices now",
-	OverdueWeeks12w:           "weeks with overdue invoices, last 12 weeks",
-	TenureWeeks:               "weeks as a customer (in the data)",
-	WeeksReported12w:          "weeks with a snapshot, last 12 weeks",
-	LogARR:                    "annual recurring revenue (log)",
-	ColARR + vsLifetimeSuffix: "ARR against the account's mean ARR since its first snapshot (log ratio)",
-	WeeksToRenewal:            "weeks to the next renewal",
-	LoginsLifetimeMean:        "logins per week since the first snapshot",
-	FrequencyLifetimeMean:     "key actions per week since the first snapshot",
-	WeeksSinceSLABreach:       "weeks since the last SLA breach (53: none seen)",
-	WeeksSinceOverdue:         "weeks since an invoice was last overdue (53: never)",
-	LoginsMean26w:             "logins per week, last 26 weeks",
-	FrequencyMean26w:          "key actions per week, last 26 weeks",
-	SLABreachesMean26w:        "SLA breaches per week, last 26 weeks",
-	OverdueWeeks26w:           "weeks with overdue invoices, last 26 weeks",
-	LoginsVsBaseline:          "logins, last 4 weeks vs the account's 26-week mean (log ratio)",
-	FrequencyVsBaseline:       "key actions, last 4 weeks vs the account's 26-week mean (log ratio)",
-	SLABreachesVsBaseline:     "SLA breaches, last 4 weeks vs the account's 26-week mean (log ratio)",
-	LoginsSlope12w:            "change in logins per week, fitted over the last 12 weeks",
-	LoginsVolatility12w:       "week-to-week spread of logins, last 12 weeks (std. dev.)",
-	FrequencySlope12w:         "change in key actions per week, fitted over the last 12 weeks",
-	FrequencyVolatility:       "week-to-week spread of key actions, last 12 weeks (std. dev.)",
-	LoginsMean52w:             "logins per week, last 52 weeks",
-	FrequencyMean52w:          "key actions per week, last 52 weeks",
-	SLABreachesMean52w:        "SLA breaches per week, last 52 weeks",
-	OverdueWeeks52w:           "weeks with overdue invoices, last 52 weeks",
-	LoginsVs52w:               "logins, last 4 weeks vs the account's 52-week mean (log ratio)",
-	FrequencyVs52w:            "key actions, last 4 weeks vs the account's 52-week mean (log ratio)",
-	SLABreachesVs52w:          "SLA breaches, last 4 weeks vs the account's 52-week mean (log ratio)",
-	LoginsPerSeat4w:           "logins per week per seat, last 4 weeks",
-	LoginsPerSeat12w:          "logins per week per seat, last 12 weeks",
-	FrequencyPerSeat4w:        "key actions per week per seat, last 4 weeks",
-	FrequencyPerSeat12w:       "key actions per week per seat, last 12 weeks",
+	LoginsMean4w:          "logins per week, last 4 weeks",
+	LoginsSum4w:           "logins, last 4 weeks",
+	LoginsMean12w:         "logins per week, last 12 weeks",
+	LoginsSum12w:          "logins, last 12 weeks",
+	LoginsTrend:           "login trend, last 4 weeks vs the 8 before (log ratio)",
+	FrequencyMean4w:       "key actions per week, last 4 weeks",
+	FrequencySum4w:        "key actions, last 4 weeks",
+	FrequencyMean12w:      "key actions per week, last 12 weeks",
+	FrequencySum12w:       "key actions, last 12 weeks",
+	FrequencyTrend:        "key-action trend, last 4 weeks vs the 8 before (log ratio)",
+	SLABreachesMean4w:     "SLA breaches per week, last 4 weeks",
+	SLABreachesSum4w:      "SLA breaches, last 4 weeks",
+	SLABreachesMean12w:    "SLA breaches per week, last 12 weeks",
+	SLABreachesSum12w:     "SLA breaches, last 12 weeks",
+	WeeksSinceLogin:       "weeks since anyone logged in",
+	RecencyDays:           "days since the last key action",
+	OverdueInvoices:       "overdue invoices now",
+	OverdueWeeks12w:       "weeks with overdue invoices, last 12 weeks",
+	TenureWeeks:           "weeks as a customer (in the data)",
+	WeeksReported12w:      "weeks with a snapshot, last 12 weeks",
+	LogARR:                "annual recurring revenue (log)",
+	ARRVsLifetime:         "ARR against the account's mean ARR since its first snapshot (log ratio)",
+	WeeksToRenewal:        "weeks to the next renewal",
+	LoginsLifetimeMean:    "logins per week since the first snapshot",
+	FrequencyLifetimeMean: "key actions per week since the first snapshot",
+	WeeksSinceSLABreach:   "weeks since the last SLA breach (53: none seen)",
+	WeeksSinceOverdue:     "weeks since an invoice was last overdue (53: never)",
+	LoginsMean26w:         "logins per week, last 26 weeks",
+	FrequencyMean26w:      "key actions per week, last 26 weeks",
+	SLABreachesMean26w:    "SLA breaches per week, last 26 weeks",
+	OverdueWeeks26w:       "weeks with overdue invoices, last 26 weeks",
+	LoginsVsBaseline:      "logins, last 4 weeks vs the account's 26-week mean (log ratio)",
+	FrequencyVsBaseline:   "key actions, last 4 weeks vs the account's 26-week mean (log ratio)",
+	SLABreachesVsBaseline: "SLA breaches, last 4 weeks vs the account's 26-week mean (log ratio)",
+	LoginsSlope12w:        "change in logins per week, fitted over the last 12 weeks",
+	LoginsVolatility12w:   "week-to-week spread of logins, last 12 weeks (std. dev.)",
+	FrequencySlope12w:     "change in key actions per week, fitted over the last 12 weeks",
+	FrequencyVolatility:   "week-to-week spread of key actions, last 12 weeks (std. dev.)",
+	LoginsMean52w:         "logins per week, last 52 weeks",
+	FrequencyMean52w:      "key actions per week, last 52 weeks",
+	SLABreachesMean52w:    "SLA breaches per week, last 52 weeks",
+	OverdueWeeks52w:       "weeks with overdue invoices, last 52 weeks",
+	LoginsVs52w:           "logins, last 4 weeks vs the account's 52-week mean (log ratio)",
+	FrequencyVs52w:        "key actions, last 4 weeks vs the account's 52-week mean (log ratio)",
+	SLABreachesVs52w:      "SLA breaches, last 4 weeks vs the account's 52-week mean (log ratio)",
+	LoginsPerSeat4w:       "logins per week per seat, last 4 weeks",
+	LoginsPerSeat12w:      "logins per week per seat, last 12 weeks",
+	FrequencyPerSeat4w:    "key actions per week per seat, last 4 weeks",
+	FrequencyPerSeat12w:   "key actions per week per seat, last 12 weeks",
 }
 
 // Spec fixes a model's feature columns, so the rows built for scoring line
@@ -258,7 +259,7 @@ func (s Spec) Names() []string {
 func (s Spec) vsLifetimeNames() []string {
 	var names []string
 	if s.ARR {
-		names = append(names, ColARR+vsLifetimeSuffix)
+		names = append(names, ARRVsLifetime)
 	}
 	for _, col := range s.Extras {
 		names = append(names, col+vsLifetimeSuffix)

@@ -81,11 +81,12 @@ with every group and with each left out, and metrics.json's
 without it, the difference and whether the model kept it. "all" builds
 every group the data can carry (windows-52 needs a year of history before
 the last training week, extras-windows an extra column, per-seat a
-"seats" column, vs-lifetime ARR or an extra column) and keeps them; "auto" leaves out those whose removal
-lowers the backtest AUC by no more than noise (the standard error of the
-folds' differences, at least 0.0005; if leaving them out together costs
-more than 0.0005, only the cheapest goes), decided on those folds only,
-never on the validation weeks; a list such as baseline,shape builds and
+"seats" column, vs-lifetime ARR or an extra column) and keeps them;
+"auto" leaves out those whose removal lowers the backtest AUC by no more
+than noise (the standard error of the folds' differences, at least
+0.0005; if leaving them out together costs more than 0.0005, only the
+cheapest goes), decided on those folds only, never on the validation
+weeks; a list such as baseline,shape builds and
 measures those. Without it the default groups (lifetime, since, baseline,
 shape, vs-lifetime) are built and nothing is measured.
 
