@@ -102,7 +102,7 @@ func (s Spec) Supports(group string) error {
 			return fmt.Errorf("feature group %s: the snapshots have no %q column", group, SeatsColumn)
 		}
 	case "vs-lifetime":
-		if !s.ARR && len(s.Extras) == 0 {
+		if s.vsLifetimeWidth() == 0 {
 			return fmt.Errorf("feature group %s: the snapshots have neither an %s column nor an extra numeric column", group, ColARR)
 		}
 	}

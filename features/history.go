@@ -564,7 +564,7 @@ func newRowLayout(spec Spec) rowLayout {
 		l.width += len(perSeatNames)
 	}
 	if spec.VsLifetime {
-		l.vsLifetime, l.numVsLifetime = l.width, len(spec.vsLifetimeNames())
+		l.vsLifetime, l.numVsLifetime = l.width, spec.vsLifetimeWidth()
 		l.width += l.numVsLifetime
 	}
 	return l

@@ -254,6 +254,17 @@ func (s Spec) Names() []string {
 	return names
 }
 
+// vsLifetimeWidth counts the columns the vs-lifetime group would add,
+// on or off: one for ARR when the spec has it and one per extra column.
+// Zero means the data cannot carry the group.
+func (s Spec) vsLifetimeWidth() int {
+	n := len(s.Extras)
+	if s.ARR {
+		n++
+	}
+	return n
+}
+
 // vsLifetimeNames names the vs-lifetime columns: ARR's first when the
 // spec has ARR, then each extra column's.
 func (s Spec) vsLifetimeNames() []string {
@@ -307,10 +318,7 @@ func (s Spec) Width() int {
 		n += len(perSeatNames)
 	}
 	if s.VsLifetime {
-		n += len(s.Extras)
-		if s.ARR {
-			n++
-		}
+		n += s.vsLifetimeWidth()
 	}
 	if s.ARR {
 		n++

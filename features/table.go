@@ -552,7 +552,8 @@ func resolveSpec(file string, schema Schema, want *Spec, all bool) (Spec, []int,
 		// bench's AUC on its data sets (README, "Features"); Year,
 		// ExtraWindows and PerSeat did not.
 		spec := Spec{Lifetime: true, Since: true, Baseline: true, Shape: true, ARR: schema.HasARR, Renewal: schema.HasRenewal,
-			Extras: slices.Clone(schema.Extras), VsLifetime: schema.HasARR || len(schema.Extras) > 0}
+			Extras: slices.Clone(schema.Extras)}
+		spec.VsLifetime = spec.vsLifetimeWidth() > 0
 		if all {
 			spec.Year = true
 			spec.ExtraWindows = len(spec.Extras) > 0
