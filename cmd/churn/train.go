@@ -142,6 +142,7 @@ compares the two on live traffic.`)
 	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 0.8)")
 	minChild := fs.Float64("min-child-weight", 0, "gbm: least hessian (sum of p(1-p)) a leaf must hold (default 5; with --table 2, or 5 with --time, --trees or --early-stopping); larger regularises rare churn")
 	colsample := fs.Float64("colsample", 0, "gbm feature fraction per tree (default 0.8; with --table 0.5, or 0.8 with --time, --trees or --early-stopping)")
+	evenStart := fs.Bool("even-start", false, "gbm: boost from even odds instead of the training churn rate; can rank rare churn (under 2% of rows) better")
 	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
 	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
@@ -263,7 +264,7 @@ compares the two on live traffic.`)
 	}
 	var p models.Params
 	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
-	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
+	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed, p.GBM.EvenStart = *subsample, *earlyStop, *seed, *evenStart
 	p.GBM.ColSample, p.GBM.MinChildWeight = *colsample, *minChild
 	p.Forest.Trees, p.Forest.Seed = *trees, *seed
 	p.Tree.MaxDepth, p.Tree.Seed = *depth, *seed

@@ -60,8 +60,12 @@ func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 
 	n, nf := train.Len(), len(train.Features)
 	// The base score is the training log-odds, so the first tree starts
-	// from the best constant instead of spending its splits on it.
+	// from the best constant instead of spending its splits on it; or,
+	// with EvenStart, 0 (see Params).
 	base := math.Log(float64(pos) / float64(n-pos))
+	if p.EvenStart {
+		base = 0
+	}
 	data := binFeatures(train.X, n, nf, p.MaxBins, p.Threads)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gbm: fit: %w", err)

@@ -567,3 +567,68 @@ func TestCancelDuringBinning(t *testing.T) {
 		t.Fatalf("Fit = %v, want context.Canceled", err)
 	}
 }
+
+// TestEvenStart checks that EvenStart boosts from log-odds 0, that the
+// trees still bring the level to the training churn rate, that the
+// contributions still add up, and that model files of fits without it
+// carry no key for it.
+func TestEvenStart(t *testing.T) {
+	train, _ := synthetic(5_000, 10, 21)
+	var pos float64
+	for _, y := range train.Label {
+		pos += y
+	}
+	prior := math.Log(pos / (float64(train.Len()) - pos))
+	m, err := Fit(context.Background(), train, train, Params{Trees: 200, EvenStart: true, Seed: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Ensemble.Base != 0 {
+		t.Fatalf("base %v, want 0 with EvenStart", m.Ensemble.Base)
+	}
+	if prior > -0.5 {
+		t.Fatalf("the fixture's training log-odds %v is too close to 0 to tell the starts apart", prior)
+	}
+	// The mean predicted probability comes back to the churn rate.
+	var mean float64
+	for i := range train.Len() {
+		mean += 1 / (1 + math.Exp(-m.LogOdds(train.Row(i))))
+	}
+	if mean /= float64(train.Len()); math.Abs(mean-pos/float64(train.Len())) > 0.02 {
+		t.Errorf("mean probability %v after 200 trees, training churn rate %v", mean, pos/float64(train.Len()))
+	}
+	phi := make([]float64, len(m.Features))
+	for i := range 100 {
+		x := train.Row(i)
+		sum := m.Explain(x, phi)
+		for _, v := range phi {
+			sum += v
+		}
+		if f := m.LogOdds(x); math.Abs(sum-f) > 1e-9*max(1, math.Abs(f)) {
+			t.Fatalf("row %d: base + sum(phi) = %v, LogOdds = %v", i, sum, f)
+		}
+	}
+	if v := m.ValidLoss[len(m.ValidLoss)-1]; math.Abs(v-meanLogLoss(train, m.LogOdds)) > 1e-9 {
+		t.Errorf("last ValidLoss %v does not track the model from its even start", v)
+	}
+
+	plain, err := Fit(context.Background(), train, nil, Params{Trees: 5, Seed: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(plain.Ensemble.Base-prior) > 1e-12 {
+		t.Errorf("base %v without EvenStart, want the training log-odds %v", plain.Ensemble.Base, prior)
+	}
+	for _, c := range []struct {
+		m    *Model
+		want bool
+	}{{m, true}, {plain, false}} {
+		data, err := json.Marshal(c.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(data), `"even_start":true`); got != c.want || !c.want && strings.Contains(string(data), "even_start") {
+			t.Errorf("EvenStart %v: model file says %s", c.want, data[:min(len(data), 300)])
+		}
+	}
+}
