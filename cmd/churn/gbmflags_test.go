@@ -36,13 +36,13 @@ func TestTrainGBMFlags(t *testing.T) {
 	base, tuned := filepath.Join(dir, "base"), filepath.Join(dir, "tuned")
 	args := []string{"train", "--snapshots", snap, "--horizon", "8", "--model", "gbm", "--trees", "20", "--no-plots"}
 	mustChurn(t, append(args, "--out", base)...)
-	mustChurn(t, append(args, "--out", tuned, "--min-child-weight", "7", "--colsample", "0.6", "--even-start")...)
+	mustChurn(t, append(args, "--out", tuned, "--min-child-weight", "7", "--colsample", "0.6", "--start", "even")...)
 	for _, p := range func() []map[string]any { f, s := params(tuned); return []map[string]any{f, s} }() {
-		if p["min_child_weight"] != 7.0 || p["colsample"] != 0.6 || p["even_start"] != true {
-			t.Errorf("params %v: want min_child_weight 7, colsample 0.6, even_start", p)
+		if p["min_child_weight"] != 7.0 || p["colsample"] != 0.6 || p["start"] != "even" {
+			t.Errorf("params %v: want min_child_weight 7, colsample 0.6, start even", p)
 		}
 	}
-	if f, _ := params(base); f["min_child_weight"] != 5.0 || f["colsample"] != 0.8 || f["subsample"] != 0.8 || f["depth"] != 3.0 || f["learning_rate"] != 0.03 || f["even_start"] != nil {
+	if f, _ := params(base); f["min_child_weight"] != 5.0 || f["colsample"] != 0.8 || f["subsample"] != 0.8 || f["depth"] != 3.0 || f["learning_rate"] != 0.03 || f["start"] != nil {
 		t.Errorf("default params %v: want the snapshot defaults (models.SnapshotParams)", f)
 	}
 	a, _ := os.ReadFile(filepath.Join(base, models.ModelFile))

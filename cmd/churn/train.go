@@ -22,6 +22,7 @@ import (
 	"github.com/churnlabs/churn/features/parquetfile"
 	"github.com/churnlabs/churn/features/publish"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/hazard"
 	"github.com/churnlabs/churn/models/plays"
 	"github.com/churnlabs/churn/models/plots"
@@ -142,7 +143,7 @@ compares the two on live traffic.`)
 	subsample := fs.Float64("subsample", 0, "gbm row fraction per tree (default 0.8)")
 	minChild := fs.Float64("min-child-weight", 0, "gbm: least hessian (sum of p(1-p)) a leaf must hold (default 5; with --table 2, or 5 with --time, --trees or --early-stopping); larger regularises rare churn")
 	colsample := fs.Float64("colsample", 0, "gbm feature fraction per tree (default 0.8; with --table 0.5, or 0.8 with --time, --trees or --early-stopping)")
-	evenStart := fs.Bool("even-start", false, "gbm: boost from even odds instead of the training churn rate; can rank rare churn (under 2% of rows) better")
+	start := fs.String("start", "auto", "gbm: where boosting starts: rate (the training churn rate), even (even odds, which ranks rare churn better) or auto (even when under 2.5% of training rows churn, else rate)")
 	earlyStop := fs.Int("early-stopping", 0, "gbm: stop after N rounds without validation improvement (0: off; makes validation figures optimistic)")
 	l2 := fs.Float64("l2", 0, "logistic L2 penalty on standardized coefficients (default 1)")
 	balanced := fs.Bool("balanced", false, "logistic: weight classes inversely to their frequency")
@@ -234,6 +235,7 @@ compares the two on live traffic.`)
 		{"trees", "0 (the default) or more", *trees < 0},
 		{"depth", "0 (the default) or more", *depth < 0},
 		{"early-stopping", "0 (off) or more", *earlyStop < 0},
+		{"start", "auto, rate or even", *start != "auto" && *start != gbm.StartRate && *start != gbm.StartEven},
 		{"l2", "0 (the default) or more", !(*l2 >= 0)},
 		{"learning-rate", "a rate in (0, 1], or 0 for the default", !(*lr >= 0 && *lr <= 1)},
 		{"subsample", "a fraction in (0, 1], or 0 for the default", !(*subsample >= 0 && *subsample <= 1)},
@@ -264,7 +266,10 @@ compares the two on live traffic.`)
 	}
 	var p models.Params
 	p.GBM.Trees, p.GBM.Depth, p.GBM.LearningRate = *trees, *depth, *lr
-	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed, p.GBM.EvenStart = *subsample, *earlyStop, *seed, *evenStart
+	p.GBM.Subsample, p.GBM.EarlyStopping, p.GBM.Seed = *subsample, *earlyStop, *seed
+	if *start != "auto" {
+		p.GBM.Start = *start
+	}
 	p.GBM.ColSample, p.GBM.MinChildWeight = *colsample, *minChild
 	p.Forest.Trees, p.Forest.Seed = *trees, *seed
 	p.Tree.MaxDepth, p.Tree.Seed = *depth, *seed

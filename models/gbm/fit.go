@@ -60,10 +60,10 @@ func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 
 	n, nf := train.Len(), len(train.Features)
 	// The base score is the training log-odds, so the first tree starts
-	// from the best constant instead of spending its splits on it; or,
-	// with EvenStart, 0 (see Params).
+	// from the best constant instead of spending its splits on it; or 0,
+	// even odds, when asked or when one class is rare (see Params.Start).
 	base := math.Log(float64(pos) / float64(n-pos))
-	if p.EvenStart {
+	if p.Start == StartEven || p.Start == StartAuto && float64(min(pos, n-pos)) < RareShare*float64(n) {
 		base = 0
 	}
 	data := binFeatures(train.X, n, nf, p.MaxBins, p.Threads)

@@ -568,10 +568,10 @@ func TestCancelDuringBinning(t *testing.T) {
 	}
 }
 
-// TestEvenStart checks that EvenStart boosts from log-odds 0, that the
+// TestEvenStart checks that StartEven boosts from log-odds 0, that the
 // trees still bring the level to the training churn rate, that the
-// contributions still add up, and that model files of fits without it
-// carry no key for it.
+// contributions still add up, that StartAuto picks even odds for rare
+// churn only, and that model files of auto fits carry no key for it.
 func TestEvenStart(t *testing.T) {
 	train, _ := synthetic(5_000, 10, 21)
 	var pos float64
@@ -579,7 +579,7 @@ func TestEvenStart(t *testing.T) {
 		pos += y
 	}
 	prior := math.Log(pos / (float64(train.Len()) - pos))
-	m, err := Fit(context.Background(), train, train, Params{Trees: 200, EvenStart: true, Seed: 2}, nil)
+	m, err := Fit(context.Background(), train, train, Params{Trees: 200, Start: StartEven, Seed: 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -612,23 +612,59 @@ func TestEvenStart(t *testing.T) {
 		t.Errorf("last ValidLoss %v does not track the model from its even start", v)
 	}
 
-	plain, err := Fit(context.Background(), train, nil, Params{Trees: 5, Seed: 2}, nil)
+	plain, err := Fit(context.Background(), train, nil, Params{Trees: 5, Seed: 2, Start: StartRate}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(plain.Ensemble.Base-prior) > 1e-12 {
 		t.Errorf("base %v without EvenStart, want the training log-odds %v", plain.Ensemble.Base, prior)
 	}
+	// Auto starts from the rate here, where a third of the rows churn, and
+	// from even odds once the churners are cut to under RareShare.
+	auto, err := Fit(context.Background(), train, nil, Params{Trees: 5, Seed: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auto.Ensemble.Base != plain.Ensemble.Base {
+		t.Errorf("auto start %v on common churn, want the rate's %v", auto.Ensemble.Base, plain.Ensemble.Base)
+	}
+	rare := *train
+	rare.Label = slices.Clone(train.Label)
+	kept := 0
+	for i, y := range rare.Label {
+		if y == 1 {
+			if kept++; kept > train.Len()/100 {
+				rare.Label[i] = 0
+			}
+		}
+	}
+	for _, c := range []struct {
+		start string
+		even  bool
+	}{{StartAuto, true}, {StartRate, false}, {StartEven, true}} {
+		r, err := Fit(context.Background(), &rare, nil, Params{Trees: 5, Seed: 2, Start: c.start}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (r.Ensemble.Base == 0) != c.even {
+			t.Errorf("start %q with 1%% churn: base %v, want even odds %v", c.start, r.Ensemble.Base, c.even)
+		}
+	}
+
+	// Only an asked-for start is written: an auto fit's file is as before.
 	for _, c := range []struct {
 		m    *Model
-		want bool
-	}{{m, true}, {plain, false}} {
+		want string
+	}{{m, `"start":"even"`}, {plain, `"start":"rate"`}, {auto, ""}} {
 		data, err := json.Marshal(c.m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(string(data), `"even_start":true`); got != c.want || !c.want && strings.Contains(string(data), "even_start") {
-			t.Errorf("EvenStart %v: model file says %s", c.want, data[:min(len(data), 300)])
+		if c.want != "" && !strings.Contains(string(data), c.want) || c.want == "" && strings.Contains(string(data), `"start"`) {
+			t.Errorf("want %q in the model file: %s", c.want, data[:min(len(data), 300)])
 		}
+	}
+	if _, err := Fit(context.Background(), train, nil, Params{Start: "zero"}, nil); err == nil || !strings.Contains(err.Error(), `Start "zero"`) {
+		t.Errorf("Start zero: %v", err)
 	}
 }

@@ -13,7 +13,8 @@ import (
 // Model is a fitted gradient-boosted ensemble. Its fields are exported
 // so that it can be stored as JSON; treat them as read-only.
 type Model struct {
-	// Ensemble holds the trees; its base is the training log-odds.
+	// Ensemble holds the trees; its base is the training log-odds, or 0
+	// when the fit started from even odds (Params.Start).
 	Ensemble tree.Ensemble `json:"ensemble"`
 	// Features names the inputs, in the order LogOdds expects them.
 	Features []string `json:"features"`
