@@ -244,7 +244,15 @@ func Fit(ctx context.Context, rows *features.Dataset, sample Sample, opt FitOpti
 	var err error
 	switch opt.Kind {
 	case GBM:
-		m.GBM, err = gbm.Fit(ctx, rows, nil, opt.GBM, opt.Progress)
+		g := opt.GBM
+		if g.Start == gbm.StartAuto {
+			// The curve multiplies the weekly hazards as the trees give
+			// them, with no calibration after: start from the weekly rate,
+			// the right level from the first tree. Even odds were measured
+			// for ranking a calibrated fixed-horizon score only.
+			g.Start = gbm.StartRate
+		}
+		m.GBM, err = gbm.Fit(ctx, rows, nil, g, opt.Progress)
 	case Logistic:
 		m.Logistic, err = logistic.FitProgress(ctx, rows, opt.Logistic, opt.Progress)
 	default:
