@@ -104,8 +104,8 @@ func (a *Artifact) Check() error {
 	if err := checkSummary("valid_metrics", a.Metrics); err != nil {
 		return err
 	}
-	if held := countTrue(a.Logistic != nil, a.GBM != nil, a.Trees != nil); held != 1 {
-		return fmt.Errorf("kind %q: the file holds %d of logistic, gbm and trees, want exactly one", a.Kind, held)
+	if held := countTrue(a.Logistic != nil, a.GBM != nil, a.Trees != nil, a.Hybrid != nil); held != 1 {
+		return fmt.Errorf("kind %q: the file holds %d of logistic, gbm, trees and hybrid, want exactly one", a.Kind, held)
 	}
 	if a.Drift != nil {
 		if err := a.Drift.check(a.Features); err != nil {

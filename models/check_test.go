@@ -254,7 +254,7 @@ func TestTrainRefusesWhatLoadWould(t *testing.T) {
 // the kind named, with the kinds there are.
 func TestFitRefusesUnknownKind(t *testing.T) {
 	_, err := models.Fit(context.Background(), "svm", nil, nil, models.Params{}, nil)
-	const want = `unknown model kind "svm": want one of [logistic tree forest gbm]`
+	const want = `unknown model kind "svm": want one of [logistic tree forest gbm hybrid]`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}

@@ -168,6 +168,7 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 		halves[i] = uint8(h.Sum32() & 1)
 	}
 	best := math.Inf(-1)
+	var trees []int // the GBM's, by fold, once chosen
 	for _, kind := range kinds {
 		// Several fits run at once, so their rounds are not reported
 		// one by one: each fit finished is one step of k+1.
@@ -181,11 +182,15 @@ func TrainCV(ctx context.Context, ds *features.Dataset, spec features.Spec, opt 
 		for f := range ps {
 			ps[f] = opt.Params
 		}
-		if kind == GBM && chooseTrees {
-			step(kind, fmt.Sprintf("choosing the number of trees by inner %d-fold cross-validation for", innerFolds))
-			trees, err := chooseGBMTrees(ctx, parts, opt.Params, opt.Seed)
-			if err != nil {
-				return nil, err
+		// The hybrid's trees take the GBM's count: boosted from the
+		// logistic regression they have less to fit, and a second inner
+		// cross-validation would double the cost for little.
+		if (kind == GBM || kind == Hybrid) && chooseTrees {
+			if trees == nil {
+				step(kind, fmt.Sprintf("choosing the number of trees by inner %d-fold cross-validation for", innerFolds))
+				if trees, err = chooseGBMTrees(ctx, parts, opt.Params, opt.Seed); err != nil {
+					return nil, err
+				}
 			}
 			for f, n := range trees {
 				ps[f].GBM.Trees = n

@@ -3,7 +3,8 @@
 // Every model scores a feature row in log-odds and explains the score:
 // contributions per feature that, with a base value, add up to the
 // log-odds. The learners live in subpackages (logistic, gbm, golearn for
-// golearn's decision tree and forest, tree for the trees they share);
+// golearn's decision tree and forest, tree for the trees they share,
+// hybrid for a GBM boosted from a logistic regression's log-odds);
 // this package fits them by name, validates them out of time against
 // historical churn, calibrates their probabilities and writes the chosen
 // one as a self-describing Artifact (model.json).

@@ -7,6 +7,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/golearn"
+	"github.com/churnlabs/churn/models/hybrid"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/tree"
 )
@@ -32,7 +33,7 @@ type learner interface {
 // learners returns one learner per kind, in the order of Kinds. It is a
 // function, not a variable, so no caller can change the set.
 func learners() []learner {
-	return []learner{logisticLearner{}, treeLearner{}, forestLearner{}, gbmLearner{}}
+	return []learner{logisticLearner{}, treeLearner{}, forestLearner{}, gbmLearner{}, hybridLearner{}}
 }
 
 // kindNames returns the kinds of learners, in their order.
@@ -145,4 +146,42 @@ func (forestLearner) kind() string { return Forest }
 
 func (forestLearner) fit(ctx context.Context, train, _ *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
 	return golearn.FitForestProgress(ctx, train, p.Forest, progress)
+}
+
+// hybridLearner is a logistic regression with a GBM boosted from its
+// log-odds, kept in Artifact.Hybrid. Each part takes its own kind's
+// settings, so tuning either tunes it too.
+type hybridLearner struct{}
+
+func (hybridLearner) kind() string { return Hybrid }
+
+func (hybridLearner) fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
+	return hybrid.Fit(ctx, train, valid, p.Logistic, p.GBM, progress)
+}
+
+func (hybridLearner) model(a *Artifact) (Model, bool) {
+	if a.Hybrid == nil {
+		return nil, false
+	}
+	return a.Hybrid, true
+}
+
+func (hybridLearner) attach(a *Artifact, m Model) {
+	if m, ok := m.(*hybrid.Model); ok {
+		a.Hybrid = m
+	}
+}
+
+func (hybridLearner) check(a *Artifact) error {
+	h := a.Hybrid
+	if err := h.Check(); err != nil {
+		return err
+	}
+	if err := checkLogistic(h.Logistic, a.Features, a.Calibration); err != nil {
+		return fmt.Errorf("hybrid: %w", err)
+	}
+	if err := checkGBM(h.GBM, a.Features, a.Calibration); err != nil {
+		return fmt.Errorf("hybrid: %w", err)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hybrid"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/tree"
 )
@@ -15,10 +16,10 @@ import (
 // out, for Check to refuse, rather than store it in a field it does not
 // own.
 func TestLearnersHoldTheirModels(t *testing.T) {
-	if got := kindNames(); !slices.Equal(got, []string{Logistic, Tree, Forest, GBM}) {
+	if got := kindNames(); !slices.Equal(got, []string{Logistic, Tree, Forest, GBM, Hybrid}) {
 		t.Fatalf("kinds %v: --model all fits them in this order", got)
 	}
-	others := []Model{&logistic.Model{}, &gbm.Model{}, &tree.Ensemble{}}
+	others := []Model{&logistic.Model{}, &gbm.Model{}, &tree.Ensemble{}, &hybrid.Model{}}
 	for _, c := range []struct {
 		kind string
 		m    Model
@@ -27,6 +28,7 @@ func TestLearnersHoldTheirModels(t *testing.T) {
 		{Tree, others[2]},
 		{Forest, others[2]},
 		{GBM, others[1]},
+		{Hybrid, others[3]},
 	} {
 		t.Run(c.kind, func(t *testing.T) {
 			l, err := learnerFor(c.kind)
@@ -44,7 +46,7 @@ func TestLearnersHoldTheirModels(t *testing.T) {
 				}
 				b := &Artifact{Kind: c.kind}
 				b.attach(other)
-				if b.Logistic != nil || b.GBM != nil || b.Trees != nil {
+				if b.Logistic != nil || b.GBM != nil || b.Trees != nil || b.Hybrid != nil {
 					t.Errorf("a %T attached to a %s model", other, c.kind)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
 	"github.com/churnlabs/churn/models/hazard"
+	"github.com/churnlabs/churn/models/hybrid"
 	"github.com/churnlabs/churn/models/logistic"
 	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/models/tree"
@@ -29,6 +30,9 @@ const (
 	Tree     = "tree"
 	Forest   = "forest"
 	GBM      = "gbm"
+	// Hybrid is a logistic regression with a GBM boosted from its
+	// log-odds (package hybrid).
+	Hybrid = "hybrid"
 )
 
 // Kinds lists every model kind in the order --model all fits them: the
@@ -71,6 +75,7 @@ type Artifact struct {
 	Logistic *logistic.Model `json:"logistic,omitempty"`
 	GBM      *gbm.Model      `json:"gbm,omitempty"`
 	Trees    *tree.Ensemble  `json:"trees,omitempty"`
+	Hybrid   *hybrid.Model   `json:"hybrid,omitempty"`
 
 	// Drift is the training distribution of each feature and of the
 	// score, for the drift check of new weeks. Models trained before it
@@ -196,6 +201,10 @@ func explainer(m Model) func(x, phi []float64) (base float64) {
 	if x := treeExplainer(m); x != nil {
 		return x.Explain
 	}
+	if h, ok := m.(*hybrid.Model); ok {
+		trees := tree.NewExplainer(&h.GBM.Ensemble)
+		return func(x, phi []float64) float64 { return h.ExplainWith(trees.Explain, x, phi) }
+	}
 	return m.Explain
 }
 
@@ -206,9 +215,10 @@ func batchExplainer(m Model) func(rows, phis [][]float64) {
 	if x := treeExplainer(m); x != nil {
 		return func(rows, phis [][]float64) { x.ExplainBatch(rows, phis) }
 	}
+	explain := explainer(m)
 	return func(rows, phis [][]float64) {
 		for i, row := range rows {
-			m.Explain(row, phis[i])
+			explain(row, phis[i])
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models/gbm"
+	"github.com/churnlabs/churn/models/hybrid"
 	"github.com/churnlabs/churn/models/metrics"
 	"github.com/churnlabs/churn/models/tree"
 )
@@ -109,11 +110,18 @@ func (r *Refit) check(a *Artifact) error {
 // settings, and for a GBM the trees m kept, with early stopping off, as
 // the refit has no validation weeks left to stop on.
 func refitParams(p Params, m Model) Params {
-	if g, ok := m.(*gbm.Model); ok {
-		// No tree kept (the first round never helped) would read as the
-		// default in Trees: one tree is the closest fit.
-		p.GBM.Trees, p.GBM.EarlyStopping = max(1, g.BestIteration), 0
+	var g *gbm.Model
+	switch m := m.(type) {
+	case *gbm.Model:
+		g = m
+	case *hybrid.Model:
+		g = m.GBM
+	default:
+		return p
 	}
+	// No tree kept (the first round never helped) would read as the
+	// default in Trees: one tree is the closest fit.
+	p.GBM.Trees, p.GBM.EarlyStopping = max(1, g.BestIteration), 0
 	return p
 }
 
@@ -133,6 +141,8 @@ func treeCount(m Model) int {
 	switch m := m.(type) {
 	case *gbm.Model:
 		return len(m.Ensemble.Trees)
+	case *hybrid.Model:
+		return len(m.GBM.Ensemble.Trees)
 	case *tree.Ensemble:
 		if len(m.Trees) > 1 {
 			return len(m.Trees)

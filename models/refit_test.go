@@ -28,7 +28,7 @@ func TestRefit(t *testing.T) {
 		t.Fatal(err)
 	}
 	matured := tab.Last - features.Date(7*testSplit.Horizon)
-	for _, kind := range []string{models.Logistic, models.GBM} {
+	for _, kind := range []string{models.Logistic, models.GBM, models.Hybrid} {
 		t.Run(kind, func(t *testing.T) {
 			p := fastParams()
 			p.GBM.Trees, p.GBM.EarlyStopping = 300, 10
@@ -102,6 +102,15 @@ func TestRefit(t *testing.T) {
 				if n := first.GBM.BestIteration; n >= 300 || len(a.GBM.Ensemble.Trees) != n || r.Trees != n || a.GBM.Params.EarlyStopping != 0 {
 					t.Errorf("first fit kept %d trees of 300; refit has %d (recorded %d, early stopping %d), want the same",
 						n, len(a.GBM.Ensemble.Trees), r.Trees, a.GBM.Params.EarlyStopping)
+				}
+			case models.Hybrid:
+				h, h1 := a.Hybrid, first.Hybrid
+				if n := h1.GBM.BestIteration; n >= 300 || len(h.GBM.Ensemble.Trees) != n || r.Trees != n || h.GBM.Params.EarlyStopping != 0 {
+					t.Errorf("first fit kept %d trees of 300; refit has %d (recorded %d, early stopping %d), want the same",
+						n, len(h.GBM.Ensemble.Trees), r.Trees, h.GBM.Params.EarlyStopping)
+				}
+				if slices.Equal(h.Logistic.Coef, h1.Logistic.Coef) {
+					t.Error("the refit has the first fit's coefficients")
 				}
 			}
 			s, err := models.NewScorer(a)

@@ -225,7 +225,7 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 	}
 	platt := fit.refit.Calibration
 	a := *first
-	a.Version, a.Logistic, a.GBM, a.Trees = "", nil, nil, nil
+	a.Version, a.Logistic, a.GBM, a.Trees, a.Hybrid = "", nil, nil, nil, nil
 	a.Train, a.Calibration = period, platt
 	a.attach(fit.model)
 	m := fit.model

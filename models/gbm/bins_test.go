@@ -239,7 +239,7 @@ func TestRowOrder(t *testing.T) {
 		}
 		base := math.Log(float64(pos) / float64(train.Len()-pos))
 		grow := func(data *binned) []tree.Tree {
-			b := newBooster(p, data, train.Label, base)
+			b := newBooster(p, data, train.Label, base, nil)
 			var trees []tree.Tree
 			for tr := range p.Trees {
 				trees = append(trees, b.grow(tr))
@@ -308,7 +308,7 @@ func TestChunks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := newBooster(p, data, make([]float64, rows), 0)
+		b := newBooster(p, data, make([]float64, rows), 0, nil)
 		next := 0
 		for _, c := range b.chunks {
 			if c.first != next || c.end <= c.first {

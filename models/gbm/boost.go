@@ -133,7 +133,9 @@ type activeFeature struct {
 	fb *featureBins
 }
 
-func newBooster(p Params, data *binned, label []float64, base float64) *booster {
+// newBooster starts every row from base, plus start[i] for row i when
+// start is not nil.
+func newBooster(p Params, data *binned, label []float64, base float64, start []float64) *booster {
 	n := data.rows
 	maxNodes := 1<<(p.Depth+1) - 1
 	blocks := (n + blockRows - 1) / blockRows
@@ -219,7 +221,10 @@ func newBooster(p Params, data *binned, label []float64, base float64) *booster 
 				b.rows[r] = int32(r)
 				b.label[r] = label[b.order[r]]
 				b.pred[r] = base
-				b.expNeg[r] = math.Exp(-base)
+				if start != nil {
+					b.pred[r] += start[b.order[r]]
+				}
+				b.expNeg[r] = math.Exp(-b.pred[r])
 				g, h := gradient(b.expNeg[r], b.label[r])
 				b.grad[r] = b.scale.pack(g, h, 0, int(b.order[r]))
 				sum += b.grad[r]

@@ -36,14 +36,33 @@ import (
 // millions of rows, and a tree that is growing finish on their own, their
 // result dropped, so a cancelled command need not wait for them.
 func Fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
-	m, err := abandon.Run(ctx, func() (*Model, error) { return fit(ctx, train, valid, p, progress) })
+	return FitFrom(ctx, train, valid, Starts{}, p, progress)
+}
+
+// Starts are the log-odds each row starts boosting from, for FitFrom:
+// Train[i] for training row i and Valid[i] for validation row i. Nil
+// slices start every row from one base score, as Fit does.
+type Starts struct {
+	Train, Valid []float64
+}
+
+// FitFrom is Fit with every row starting from log-odds of its own, such
+// as another model's (a logistic regression's, for models.Hybrid), where
+// Fit starts them all from one base score. The trees then fit what that
+// model missed: the model returned starts from 0 (its Ensemble.Base is
+// 0, and Params.Start does not apply), so a row's log-odds are its start
+// plus the model's LogOdds. Validation losses and early stopping are
+// those of the sums. FitFrom reports an error when a slice of starts is
+// not as long as its set or holds a value that is not finite.
+func FitFrom(ctx context.Context, train, valid *features.Dataset, from Starts, p Params, progress func(done, total int)) (*Model, error) {
+	m, err := abandon.Run(ctx, func() (*Model, error) { return fit(ctx, train, valid, from, p, progress) })
 	if err != nil && err == ctx.Err() { // abandoned: the fit's own errors are wrapped already
 		return nil, fmt.Errorf("gbm: fit: %w", err)
 	}
 	return m, err
 }
 
-func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress func(done, total int)) (*Model, error) {
+func fit(ctx context.Context, train, valid *features.Dataset, from Starts, p Params, progress func(done, total int)) (*Model, error) {
 	p, err := p.withDefaults()
 	if err != nil {
 		return nil, err
@@ -57,23 +76,27 @@ func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 			return nil, err
 		}
 	}
+	if err := from.check(train, valid); err != nil {
+		return nil, err
+	}
 
 	n, nf := train.Len(), len(train.Features)
 	// The base score is the training log-odds, so the first tree starts
 	// from the best constant instead of spending its splits on it; or 0,
-	// even odds, when asked or when one class is rare (see Params.Start).
+	// even odds, when asked or when one class is rare (see Params.Start);
+	// or 0 on top of rows' own starts.
 	base := math.Log(float64(pos) / float64(n-pos))
-	if p.Start == StartEven || p.Start == StartAuto && float64(min(pos, n-pos)) < RareShare*float64(n) {
+	if p.Start == StartEven || p.Start == StartAuto && float64(min(pos, n-pos)) < RareShare*float64(n) || from.Train != nil {
 		base = 0
 	}
 	data := binFeatures(train.X, n, nf, p.MaxBins, p.Threads)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("gbm: fit: %w", err)
 	}
-	b := newBooster(p, data, train.Label, base)
+	b := newBooster(p, data, train.Label, base, from.Train)
 	var val *validation
 	if valid != nil {
-		val = newValidation(valid, data, base, p.Threads)
+		val = newValidation(valid, data, base, from.Valid, p.Threads)
 	}
 
 	m := &Model{
@@ -114,6 +137,36 @@ func fit(ctx context.Context, train, valid *features.Dataset, p Params, progress
 		m.valid = &fitValidation{ds: valid, logOdds: val.logOdds(p.EarlyStopping > 0)}
 	}
 	return m, nil
+}
+
+// check checks that the starts given match train's and valid's rows and
+// are finite.
+func (s Starts) check(train, valid *features.Dataset) error {
+	sets := []struct {
+		name  string
+		start []float64
+		ds    *features.Dataset
+	}{{"training", s.Train, train}, {"validation", s.Valid, valid}}
+	switch {
+	case valid == nil && s.Valid != nil:
+		return errors.New("gbm: starts for validation rows but no validation set")
+	case valid != nil && (s.Train == nil) != (s.Valid == nil):
+		return errors.New("gbm: starts for only one of the training and validation sets")
+	}
+	for _, set := range sets {
+		if set.start == nil || set.ds == nil {
+			continue
+		}
+		if len(set.start) != set.ds.Len() {
+			return fmt.Errorf("gbm: %d starts for %d %s rows", len(set.start), set.ds.Len(), set.name)
+		}
+		for i, v := range set.start {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("gbm: %s row %d starts from log-odds %v", set.name, i+1, v)
+			}
+		}
+	}
+	return nil
 }
 
 // checkTraining checks that ds can be trained on and returns its number

@@ -412,7 +412,7 @@ func TestTrainingRoutesLikeLogOdds(t *testing.T) {
 				t.Fatal(err)
 			}
 			base := math.Log(float64(pos) / float64(ds.Len()-pos))
-			b := newBooster(p, binFeatures(ds.X, ds.Len(), len(ds.Features), p.MaxBins, p.Threads), ds.Label, base)
+			b := newBooster(p, binFeatures(ds.X, ds.Len(), len(ds.Features), p.MaxBins, p.Threads), ds.Label, base, nil)
 			raw := make([]float64, ds.Len())
 			for i := range raw {
 				raw[i] = base
@@ -536,7 +536,7 @@ func TestValidationRoutes(t *testing.T) {
 				t.Fatal("no split of known against missing flags; the test misses that case")
 			}
 			data := binFeatures(train.X, train.Len(), len(train.Features), m.Params.MaxBins, 1)
-			if v := newValidation(valid, data, 0, 1); (v.cols != nil) != tt.binned {
+			if v := newValidation(valid, data, 0, nil, 1); (v.cols != nil) != tt.binned {
 				t.Errorf("rows binned: %v, want %v", v.cols != nil, tt.binned)
 			}
 			z := m.ValidationLogOdds(valid)

@@ -12,6 +12,8 @@ import (
 type validation struct {
 	ds   *features.Dataset
 	base float64
+	// start is each row's own start, added to base, or nil (FitFrom).
+	start []float64
 	// sum is the sum of the values of each row's leaves, added up in the
 	// order of the trees as tree.Ensemble.LogOdds does, so that base+sum
 	// is the row's log-odds bit for bit; best is sum as it was at the
@@ -37,12 +39,14 @@ type validation struct {
 	scratch [][]int32 // per worker, room for a block's rows, twice
 }
 
-// newValidation tracks ds, whose rows data's bins split.
-func newValidation(ds *features.Dataset, data *binned, base float64, workers int) *validation {
+// newValidation tracks ds, whose rows data's bins split, each row
+// starting from base plus start[i] when start is not nil.
+func newValidation(ds *features.Dataset, data *binned, base float64, start []float64, workers int) *validation {
 	n := ds.Len()
 	v := &validation{
 		ds:        ds,
 		base:      base,
+		start:     start,
 		sum:       make([]float64, n),
 		expNeg:    make([]float64, n),
 		blockLoss: make([]float64, (n+blockRows-1)/blockRows),
@@ -51,7 +55,7 @@ func newValidation(ds *features.Dataset, data *binned, base float64, workers int
 		scratch:   make([][]int32, workers),
 	}
 	for i := range v.expNeg {
-		v.expNeg[i] = math.Exp(-base)
+		v.expNeg[i] = math.Exp(-v.base - v.startOf(i))
 		v.rows[i] = int32(i)
 	}
 	for w := range v.scratch {
@@ -114,13 +118,22 @@ func (v *validation) leaves(blk int, leafOf, tmp []int32) {
 	}
 }
 
+// startOf returns row i's own start, 0 without one.
+func (v *validation) startOf(i int) float64 {
+	if v.start == nil {
+		return 0
+	}
+	return v.start[i]
+}
+
 // keep notes that the predictions so far are the ones to keep.
 func (v *validation) keep() {
 	v.best = append(v.best[:0], v.sum...)
 }
 
-// logOdds returns the validation rows' log-odds: at the kept
-// predictions when kept is true, else at the latest.
+// logOdds returns the model's log-odds of the validation rows, their
+// starts left out (FitFrom): at the kept predictions when kept is true,
+// else at the latest.
 func (v *validation) logOdds(kept bool) []float64 {
 	sum := v.sum
 	if kept {
@@ -180,7 +193,7 @@ func (v *validation) add(t *tree.Tree, routes []route) float64 {
 					leaf = t.Leaf(v.ds.Row(i))
 				}
 				v.sum[i] += t.Nodes[leaf].Value
-				f := v.base + v.sum[i]
+				f := v.base + v.sum[i] + v.startOf(i)
 				e := v.expNeg[i] * v.leafExp[leaf]
 				y := v.ds.Label[i]
 				v.expNeg[i] = e

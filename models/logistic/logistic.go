@@ -122,6 +122,20 @@ func (m *Model) Explain(x, phi []float64) (base float64) {
 	return m.Intercept
 }
 
+// ExplainAdd adds the contribution of each feature of x, as Explain
+// writes it, to phi[j] and returns the base value, the intercept: a model
+// whose log-odds are these plus another model's (models/hybrid) explains
+// both into one phi without a second buffer. It panics if x or phi has
+// the wrong length.
+func (m *Model) ExplainAdd(x, phi []float64) (base float64) {
+	m.checkLen("x", len(x))
+	m.checkLen("phi", len(phi))
+	for j, v := range x {
+		phi[j] += m.contribution(j, v)
+	}
+	return m.Intercept
+}
+
 // contribution is the log-odds feature j adds when its value is v.
 func (m *Model) contribution(j int, v float64) float64 {
 	c := m.Coef[j]
