@@ -54,9 +54,9 @@ func fillGBM(g *gbm.Params, d gbm.Params) {
 	}
 }
 
-// Fit fits one kind of model on train. Only gbm looks at valid, and only
-// when its early stopping is on. progress, when not nil, hears of the
-// learner's rounds as they finish: trees for gbm and forest, major
+// Fit fits one kind of model on train. Only gbm and hybrid look at valid,
+// and only when early stopping is on. progress, when not nil, hears of the
+// learner's rounds as they finish: trees for gbm, hybrid and forest, major
 // iterations of at most MaxIter for logistic; a single tree has none.
 func Fit(ctx context.Context, kind string, train, valid *features.Dataset, p Params, progress func(done, total int)) (Model, error) {
 	l, err := learnerFor(kind)

@@ -82,8 +82,9 @@ func (logisticLearner) check(a *Artifact) error {
 	return checkLogistic(a.Logistic, a.Features, a.Calibration)
 }
 
-// gbmLearner is gradient-boosted trees, kept in Artifact.GBM. It is the
-// only learner that looks at the validation rows, for early stopping.
+// gbmLearner is gradient-boosted trees, kept in Artifact.GBM. It and the
+// hybrid are the learners that look at the validation rows, for early
+// stopping.
 type gbmLearner struct{}
 
 func (gbmLearner) kind() string { return GBM }
