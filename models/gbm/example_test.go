@@ -46,3 +46,39 @@ func ExampleFit() {
 	// logins 1, arr NaN: P(churn) 0.79 = sigmoid(0.09 +0.62 (logins) +0.62 (arr))
 	// logins 8, arr 5000: P(churn) 0.21 = sigmoid(0.09 -0.66 (logins) -0.75 (arr))
 }
+
+func ExampleFitFrom() {
+	// Another model already knows that churn falls with logins, but not
+	// that accounts whose revenue is unknown churn more: every row starts
+	// from its log-odds, and the trees add what it missed.
+	train := &features.Dataset{Features: []string{"logins", "arr"}}
+	var start []float64
+	for i := range 4000 {
+		logins := float64(i % 10)
+		arr := float64(1000 * (i % 7))
+		if i%3 == 0 {
+			arr = math.NaN()
+		}
+		z := 1 - 0.4*logins // what the other model says
+		truth := z
+		if math.IsNaN(arr) {
+			truth += 1.5
+		}
+		label := 0.0
+		if float64((i*7919)%1000)/1000 < 1/(1+math.Exp(-truth)) {
+			label = 1
+		}
+		train.Append(fmt.Sprint(i), 0, []float64{logins, arr})
+		train.Label = append(train.Label, label)
+		start = append(start, z)
+	}
+	m, err := gbm.FitFrom(context.Background(), train, nil, gbm.Starts{Train: start}, gbm.Params{Trees: 60, Depth: 2, LearningRate: 0.2}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The trees' own log-odds, added to the other model's.
+	fmt.Printf("base %.1f, unknown ARR %+.1f, known ARR %+.1f\n",
+		m.Ensemble.Base, m.LogOdds([]float64{5, math.NaN()}), m.LogOdds([]float64{5, 3000}))
+	// Output:
+	// base 0.0, unknown ARR +1.5, known ARR -0.2
+}
