@@ -110,13 +110,8 @@ func (r *Refit) check(a *Artifact) error {
 // settings, and for a GBM the trees m kept, with early stopping off, as
 // the refit has no validation weeks left to stop on.
 func refitParams(p Params, m Model) Params {
-	var g *gbm.Model
-	switch m := m.(type) {
-	case *gbm.Model:
-		g = m
-	case *hybrid.Model:
-		g = m.GBM
-	default:
+	g := boosted(m)
+	if g == nil {
 		return p
 	}
 	// No tree kept (the first round never helped) would read as the
@@ -136,17 +131,26 @@ func logOddsOf(m Model, ds *features.Dataset, idx []int) []float64 {
 	return z
 }
 
-// treeCount is the number of trees of a GBM or forest, 0 for others.
-func treeCount(m Model) int {
+// boosted returns the boosted trees of m, a GBM or a hybrid's GBM part,
+// nil for other models: the part whose tree count the refit keeps.
+func boosted(m Model) *gbm.Model {
 	switch m := m.(type) {
 	case *gbm.Model:
-		return len(m.Ensemble.Trees)
+		return m
 	case *hybrid.Model:
-		return len(m.GBM.Ensemble.Trees)
-	case *tree.Ensemble:
-		if len(m.Trees) > 1 {
-			return len(m.Trees)
-		}
+		return m.GBM
+	}
+	return nil
+}
+
+// treeCount is the number of trees of a GBM, a hybrid's GBM part or a
+// forest, 0 for others.
+func treeCount(m Model) int {
+	if g := boosted(m); g != nil {
+		return len(g.Ensemble.Trees)
+	}
+	if e, ok := m.(*tree.Ensemble); ok && len(e.Trees) > 1 {
+		return len(e.Trees)
 	}
 	return 0
 }

@@ -114,12 +114,9 @@ func (m *Model) Probability(x []float64) float64 {
 // phi in feature order equals LogOdds(x). Explain panics if x or phi has
 // the wrong length.
 func (m *Model) Explain(x, phi []float64) (base float64) {
-	m.checkLen("x", len(x))
 	m.checkLen("phi", len(phi))
-	for j, v := range x {
-		phi[j] = m.contribution(j, v)
-	}
-	return m.Intercept
+	clear(phi)
+	return m.ExplainAdd(x, phi)
 }
 
 // ExplainAdd adds the contribution of each feature of x, as Explain
