@@ -1,6 +1,7 @@
 package features
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -80,4 +81,90 @@ func (d *Dataset) Columns(names []string) (*Dataset, error) {
 		}
 	}
 	return out, nil
+}
+
+// SortByWeek puts the rows in week order, keeping the order of the rows
+// of one week, in place: at millions of rows a sorted copy would double
+// the memory that the rows take. Rows in week order make any run of
+// weeks a run of rows, which Slice can take without copying.
+func (d *Dataset) SortByWeek() {
+	if slices.IsSorted(d.Week) {
+		return
+	}
+	order := make([]int, d.Len())
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(d.Week[a], d.Week[b]) })
+	d.permute(order)
+}
+
+// permute moves row order[k] to row k for every k, following each cycle
+// of the permutation with one row held aside.
+func (d *Dataset) permute(order []int) {
+	p := len(d.Features)
+	tmp := make([]float64, p)
+	done := make([]bool, len(order))
+	for s := range order {
+		if done[s] || order[s] == s {
+			continue
+		}
+		id, week := d.AccountID[s], d.Week[s]
+		label := 0.0
+		if d.Label != nil {
+			label = d.Label[s]
+		}
+		copy(tmp, d.Row(s))
+		k := s
+		for {
+			done[k] = true
+			j := order[k]
+			if j == s {
+				d.AccountID[k], d.Week[k] = id, week
+				if d.Label != nil {
+					d.Label[k] = label
+				}
+				copy(d.X[k*p:(k+1)*p], tmp)
+				break
+			}
+			d.AccountID[k], d.Week[k] = d.AccountID[j], d.Week[j]
+			if d.Label != nil {
+				d.Label[k] = d.Label[j]
+			}
+			copy(d.X[k*p:(k+1)*p], d.Row(j))
+			k = j
+		}
+	}
+}
+
+// Slice returns rows lo to hi-1 as a dataset that shares d's memory:
+// writing to one writes to the other.
+func (d *Dataset) Slice(lo, hi int) *Dataset {
+	p := len(d.Features)
+	s := &Dataset{Features: d.Features, AccountID: d.AccountID[lo:hi:hi], Week: d.Week[lo:hi:hi], X: d.X[lo*p : hi*p : hi*p]}
+	if d.Label != nil {
+		s.Label = d.Label[lo:hi:hi]
+	}
+	return s
+}
+
+// Rotate moves the first k rows to the end, in place, keeping the order
+// of the rows on either side: the rows before and after a run of rows
+// can then be taken as one Slice, without copying them.
+func (d *Dataset) Rotate(k int) {
+	p := len(d.Features)
+	rotate(d.AccountID, k)
+	rotate(d.Week, k)
+	rotate(d.X, k*p)
+	if d.Label != nil {
+		rotate(d.Label, k)
+	}
+}
+
+// rotate moves s[:k] to the end of s by three reversals, which touch
+// every element twice and need no room beside s.
+func rotate[T any](s []T, k int) {
+	slices.Reverse(s[:k])
+	slices.Reverse(s[k:])
+	slices.Reverse(s)
 }

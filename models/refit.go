@@ -178,8 +178,8 @@ type refitFit struct {
 	z, y []float64
 }
 
-// refitModel fits kind with p on all, every matured row, and calibrates
-// it on out-of-fold scores; fallback is the calibration kept when no
+// refitModel fits kind with p on all, every matured row, which it puts
+// in week order, and calibrates it on out-of-fold scores; fallback is the calibration kept when no
 // block can be scored.
 //
 // The refit has no untouched weeks to calibrate on, as the first fit had
@@ -213,28 +213,30 @@ type refitFit struct {
 // is; every earlier block is scored as well, its ROC AUC reported as a
 // check of the recipe over time.
 func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon int, p Params, fallback metrics.Platt, progress func(done, total int)) (*refitFit, error) {
+	// In week order, a block's rows are one run and its fold's training
+	// rows, those before and after the block's gaps, two runs that a
+	// rotation joins into one: each fold fits on a slice of all, not on a
+	// copy of most of it, which at a million accounts was the peak of
+	// churn train's memory.
+	all.SortByWeek()
 	blocks := refitBlocks(all.Week, RefitFolds)
 	k := len(blocks)
 	gap := features.Date(7 * horizon)
-	// Rows of each block, and of each block's training side.
-	held := make([][]int, k)
-	train := make([][]int, k)
-	for i, w := range all.Week {
-		for b, bl := range blocks {
-			switch {
-			case w >= bl[0] && w <= bl[1]:
-				held[b] = append(held[b], i)
-			case w < bl[0]-gap || w > bl[1]+gap:
-				train[b] = append(train[b], i)
-			}
-		}
+	// first returns the first row whose week is at least w.
+	first := func(w features.Date) int {
+		i, _ := slices.BinarySearch(all.Week, w)
+		return i
 	}
-	folds := make([]RefitFold, k)
+	folds := make([]refitSpan, k)
+	report := make([]RefitFold, k)
 	var jobs []int // folds to fit; k is the refit on every row
 	for b, bl := range blocks {
-		folds[b] = RefitFold{First: bl[0], Last: bl[1], Rows: len(held[b]), TrainRows: len(train[b])}
-		if pos := positives(all, train[b]); pos == 0 || pos == len(train[b]) {
-			folds[b].Skipped = fmt.Sprintf("its training rows, more than %d weeks away, have %d churn positives of %d: both classes are needed", horizon, pos, len(train[b]))
+		f := refitSpan{held: [2]int{first(bl[0]), first(bl[1] + 1)}, left: [2]int{first(bl[0] - gap), first(bl[1] + gap + 1)}}
+		folds[b] = f
+		pos, n := f.positives(all)
+		report[b] = RefitFold{First: bl[0], Last: bl[1], Rows: f.held[1] - f.held[0], TrainRows: n}
+		if pos == 0 || pos == n {
+			report[b].Skipped = fmt.Sprintf("its training rows, more than %d weeks away, have %d churn positives of %d: both classes are needed", horizon, pos, n)
 			continue
 		}
 		jobs = append(jobs, b)
@@ -243,7 +245,7 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 
 	// One fit at a time, each on every CPU, as the learners are parallel:
 	// measured on CDNOW, that is faster than fits side by side on one CPU
-	// each, and only one fold's copy of the rows is held at a time.
+	// each.
 	var refit Model
 	zs := make([][]float64, k)
 	for n, b := range jobs {
@@ -255,33 +257,30 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 			refit = m
 		} else {
 			// The refit's settings stop no fit early, so the fold's fit
-			// needs no validation rows: the block is scored from all,
-			// and only the training side is copied out.
-			m, err := Fit(ctx, kind, subset(all, train[b]), nil, p, nil)
+			// needs no validation rows.
+			z, err := folds[b].fit(ctx, kind, all, p)
 			if err != nil {
 				return nil, fmt.Errorf("refit %s, calibration fold of weeks %s to %s: %w", kind, blocks[b][0], blocks[b][1], err)
 			}
-			zs[b] = logOddsOf(m, all, held[b])
+			zs[b] = z
 		}
 		if progress != nil {
 			progress(n+1, len(jobs))
 		}
 	}
 	weeks := slices.Compact(slices.Sorted(slices.Values(all.Week)))
-	r := &refitFit{model: refit, refit: Refit{CalibrationFolds: folds, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
+	r := &refitFit{model: refit, refit: Refit{CalibrationFolds: report, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
 	calibrated := false
 	for b := k - 1; b >= 0; b-- {
 		if zs[b] == nil {
 			continue
 		}
-		y := make([]float64, len(held[b]))
-		for i, row := range held[b] {
-			y[i] = all.Label[row]
-		}
-		if pos := positives(all, held[b]); pos == 0 || pos == len(y) {
+		h := folds[b].held
+		y := slices.Clone(all.Label[h[0]:h[1]])
+		if pos := positives(all, h[0], h[1]); pos == 0 || pos == len(y) {
 			continue
 		}
-		folds[b].ROCAUC = metrics.ROCAUC(y, zs[b])
+		report[b].ROCAUC = metrics.ROCAUC(y, zs[b])
 		if calibrated {
 			continue
 		}
@@ -295,15 +294,56 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 	return r, nil
 }
 
-// positives counts the positive labels among rows of ds.
-func positives(ds *features.Dataset, rows []int) int {
+// positives counts the positive labels among rows lo to hi-1 of ds.
+func positives(ds *features.Dataset, lo, hi int) int {
 	n := 0
-	for _, i := range rows {
-		if ds.Label[i] == 1 {
+	for _, y := range ds.Label[lo:hi] {
+		if y == 1 {
 			n++
 		}
 	}
 	return n
+}
+
+// refitSpan is a calibration fold of rows in week order: the run of
+// rows it scores, held, and the run left out of its training side, left,
+// the block and a horizon's gap on either side; the rest train.
+type refitSpan struct {
+	held, left [2]int
+}
+
+// positives returns the churn positives among the fold's training rows
+// and their number.
+func (f refitSpan) positives(all *features.Dataset) (pos, n int) {
+	lo, hi := f.left[0], f.left[1]
+	return positives(all, 0, lo) + positives(all, hi, all.Len()), all.Len() - (hi - lo)
+}
+
+// fit fits kind with p on the fold's training rows and returns the
+// log-odds of its block's rows. When rows train on both sides of the
+// run left out, those before it are rotated behind those after it, which
+// joins them into one slice, and rotated back when the fit is done, even
+// when it fails.
+func (f refitSpan) fit(ctx context.Context, kind string, all *features.Dataset, p Params) ([]float64, error) {
+	lo, hi, n := f.left[0], f.left[1], all.Len()
+	train, shift := all.Slice(hi, n), 0
+	switch {
+	case hi == n:
+		train = all.Slice(0, lo)
+	case lo > 0:
+		all.Rotate(lo)
+		defer all.Rotate(n - lo)
+		train, shift = all.Slice(hi-lo, n), lo
+	}
+	m, err := Fit(ctx, kind, train, nil, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	held := make([]int, f.held[1]-f.held[0])
+	for i := range held {
+		held[i] = f.held[0] - shift + i
+	}
+	return logOddsOf(m, all, held), nil
 }
 
 // periodOf describes the rows of ds as a split's side.
