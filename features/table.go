@@ -175,6 +175,13 @@ type BuildOptions struct {
 	// groups and narrows the table to those that earn their place (see
 	// Table.Narrow).
 	AllGroups bool
+	// Year, when Spec is nil, builds the windows-52 group besides the
+	// default groups: for a caller that knows the split and narrows the
+	// table without it where the data has no year of history before the
+	// last training week (churn features and churn train do; README,
+	// "Features and labels", for what it earned). Other callers leave it
+	// off: the group doubles the weeks kept per account.
+	Year bool
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -257,6 +264,9 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	spec, extras, err := resolveSpec(src.Name, schema, opt.Spec, opt.AllGroups)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Spec == nil && opt.Year {
+		spec.Year = true
 	}
 	if spec.PerSeat && !slices.Contains(spec.Extras, SeatsColumn) {
 		return nil, &InputError{File: src.Name, Column: SeatsColumn, Err: errors.New("missing column that the per-seat features are built from")}
@@ -549,7 +559,9 @@ func (t *Table) sortSegments() {
 func resolveSpec(file string, schema Schema, want *Spec, all bool) (Spec, []int, error) {
 	if want == nil {
 		// The groups on by default are those that raised the accuracy
-		// bench's AUC on its data sets (README, "Features"); Year,
+		// bench's AUC on its data sets (README, "Features"); Year does
+		// too where the data has a year of history, which only a caller
+		// that knows the split can tell (BuildOptions.Year);
 		// ExtraWindows and PerSeat did not.
 		spec := Spec{Lifetime: true, Since: true, Baseline: true, Shape: true, ARR: schema.HasARR, Renewal: schema.HasRenewal,
 			Extras: slices.Clone(schema.Extras)}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -199,6 +200,13 @@ func (res *Result) refit(ctx context.Context, sp *features.Split, opt TrainOptio
 	if opt.Table != nil {
 		if opt.DropTrain {
 			sp.Train = nil // the table has its rows
+			// A slice of gigabytes is allocated whole, without waiting
+			// for the collector, and memory collected is returned to the
+			// system only slowly: unless the training rows are collected
+			// and returned first, both copies are held as the matured
+			// rows are made, which at a million accounts was churn
+			// train's peak.
+			debug.FreeOSMemory()
 		}
 		h := sp.Horizon
 		if all, period, err = opt.Table.Matured(ctx, h, opt.Table.Last-features.Date(7*h)); err != nil {

@@ -127,6 +127,17 @@ func TestFeaturesFeatureGroups(t *testing.T) {
 	if len(all) <= len(def) || !slices.Contains(all, "logins_4w_per_seat") || !slices.Contains(all, "weeks_since_sla_breach") {
 		t.Errorf("all: %d columns against the default's %d, per-seat ones %v", len(all), len(def), all)
 	}
+	// By default windows-52 joins the groups only where the data has a
+	// year of history before the last training week: 70 weeks leave 48
+	// at horizon 8 with 6 validation weeks, 57 at horizon 4 with 4.
+	if slices.Contains(def, features.LoginsMean52w) {
+		t.Errorf("default on 48 weeks of training history: %v", def)
+	}
+	year := filepath.Join(dir, "default-year")
+	mustChurn(t, "features", "--snapshots", snap, "--horizon", "4", "--valid-weeks", "4", "--format", "csv", "--out", year)
+	if cols := columns(year); len(cols) != len(def)+7 || !slices.Contains(cols, features.LoginsMean52w) || !slices.Contains(cols, features.LoginsVs52w) {
+		t.Errorf("default on 57 weeks of training history: %d columns against %d on 48, %v", len(cols), len(def), cols)
+	}
 	if slices.ContainsFunc(list, func(c string) bool { return strings.Contains(c, "lifetime") }) ||
 		!slices.ContainsFunc(list, func(c string) bool { return strings.Contains(c, "per_seat") }) {
 		t.Errorf("per-seat alone: %v", list)

@@ -27,7 +27,9 @@ per-seat, vs-lifetime): "all" every group the data can carry (windows-52
 needs a year of history before the last training week, extras-windows an
 extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
 column), or a list such as baseline,shape,per-seat. Without it the default
-groups are built (lifetime, since, baseline, shape, vs-lifetime). A model
+groups are built (lifetime, since, baseline, shape, vs-lifetime, and
+windows-52 where the data has a year of history before the last training
+week). A model
 that "churn train --features DIR" fits keeps the groups, and scores with
 them. "churn train --feature-groups" also measures them.
 
@@ -40,7 +42,7 @@ than an earlier "churn features" output is refused.`)
 	validWeeks := fs.Int("valid-weeks", features.DefaultValidWeeks, "weekly cohorts in the validation period")
 	format := fs.String("format", "parquet", "output format: parquet or csv")
 	normalize := weeksFlag(fs)
-	featureGroups := fs.String("feature-groups", "", "optional feature groups to build: all, or a list such as baseline,shape,per-seat (default: lifetime, since, baseline, shape, vs-lifetime)")
+	featureGroups := fs.String("feature-groups", "", "optional feature groups to build: all, or a list such as baseline,shape,per-seat (default: lifetime, since, baseline, shape, vs-lifetime, and windows-52 with a year of history before the last training week)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -73,10 +75,8 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer tab.Close()
-	if *featureGroups != "" {
-		if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
-			return fmt.Errorf("--feature-groups: %w", err)
-		}
+	if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
+		return fmt.Errorf("--feature-groups: %w", err)
 	}
 	e.progress.begin("splitting out of time")
 	plan, err := tab.PlanSplit(ctx, features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks})
@@ -161,7 +161,10 @@ func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, s
 // table: its rows are kept in a temporary file (see
 // features.BuildOptions.Spill), which the caller releases with Close.
 // With allGroups every feature group the file's columns can carry is
-// built (see features.BuildOptions.AllGroups).
+// built (see features.BuildOptions.AllGroups), else the default groups
+// and windows-52. The caller then narrows the table with narrowToGroups,
+// which leaves windows-52 out where the data has no year of history
+// before the last training week.
 func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks, allGroups bool) (*features.Table, error) {
 	e.progress.begin("reading " + path + " and building features")
 	defer e.progress.end()
@@ -169,6 +172,7 @@ func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks,
 		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
 		Spill:     true,
 		AllGroups: allGroups,
+		Year:      true,
 	})
 }
 

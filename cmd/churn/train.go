@@ -89,7 +89,8 @@ than noise (the standard error of the folds' differences, at least
 cheapest goes), decided on those folds only, never on the validation
 weeks; a list such as baseline,shape builds and
 measures those. Without it the default groups (lifetime, since, baseline,
-shape, vs-lifetime) are built and nothing is measured.
+shape, vs-lifetime, and windows-52 with a year of history before the last
+training week) are built and nothing is measured.
 
 Past --max-train-rows training rows (default 4,000,000, about 100k
 accounts over two years), every model is trained, validated and refitted
@@ -354,10 +355,8 @@ compares the two on live traffic.`)
 		}
 		defer tab.Close()
 		opt.Split = features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
-		if *featureGroups != "" {
-			if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
-				return fmt.Errorf("--feature-groups: %w", err)
-			}
+		if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
+			return fmt.Errorf("--feature-groups: %w", err)
 		}
 		e.progress.begin("splitting out of time")
 		if sample, err = tab.CapRows(ctx, opt.Split, *maxRows); err == nil {
@@ -597,10 +596,6 @@ func tuneModels(ctx context.Context, e *env, opt models.TrainOptions, budget tim
 	return t, nil
 }
 
-// narrowToGroups narrows a table built with every group to the listed
-// groups, or without a list to those the data can carry: windows-52 only
-// with a year of history before the last training week, where a 52-week
-// window can differ from the lifetime means.
 // parseGroupsFlag reads --feature-groups: nil for "" and all (and auto,
 // which only churn train, measuring the groups, accepts), else the list
 // of groups.
@@ -625,6 +620,12 @@ func parseGroupsFlag(fs *flag.FlagSet, value string, auto bool) ([]string, error
 	return list, nil
 }
 
+// narrowToGroups narrows a table built by buildSpilledTable to the listed
+// groups, or without a list to those it was built with that the data can
+// carry: windows-52 only with a year of history before the last training
+// week, where a 52-week window can differ from the lifetime means. So
+// without --feature-groups the default groups are built, and windows-52
+// with them where the data has that year.
 func narrowToGroups(tab *features.Table, list []string, horizon, validWeeks int) error {
 	// The last training week: a horizon before the validation weeks,
 	// which end a horizon before the last week (see features.Split).
