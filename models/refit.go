@@ -179,8 +179,8 @@ type refitFit struct {
 }
 
 // refitModel fits kind with p on all, every matured row, which it puts
-// in week order, and calibrates it on out-of-fold scores; fallback is the calibration kept when no
-// block can be scored.
+// in week order, and calibrates it on out-of-fold scores; fallback is the
+// calibration kept when no block can be scored.
 //
 // The refit has no untouched weeks to calibrate on, as the first fit had
 // its validation weeks. Its calibration is fitted on out-of-fold scores
@@ -268,7 +268,7 @@ func refitModel(ctx context.Context, kind string, all *features.Dataset, horizon
 			progress(n+1, len(jobs))
 		}
 	}
-	weeks := slices.Compact(slices.Sorted(slices.Values(all.Week)))
+	weeks := slices.Compact(slices.Clone(all.Week)) // in week order
 	r := &refitFit{model: refit, refit: Refit{CalibrationFolds: report, Weeks: len(weeks), Rows: all.Len(), Calibration: fallback}}
 	calibrated := false
 	for b := k - 1; b >= 0; b-- {
