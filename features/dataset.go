@@ -103,36 +103,37 @@ func (d *Dataset) SortByWeek() {
 // of the permutation with one row held aside.
 func (d *Dataset) permute(order []int) {
 	p := len(d.Features)
-	tmp := make([]float64, p)
+	labelled := d.Label != nil
+	// put writes one row's fields to row k.
+	put := func(k int, id string, week Date, label float64, x []float64) {
+		d.AccountID[k], d.Week[k] = id, week
+		if labelled {
+			d.Label[k] = label
+		}
+		copy(d.X[k*p:(k+1)*p], x)
+	}
+	labelOf := func(i int) float64 {
+		if labelled {
+			return d.Label[i]
+		}
+		return 0
+	}
+	aside := make([]float64, p)
 	done := make([]bool, len(order))
 	for s := range order {
 		if done[s] || order[s] == s {
 			continue
 		}
-		id, week := d.AccountID[s], d.Week[s]
-		label := 0.0
-		if d.Label != nil {
-			label = d.Label[s]
-		}
-		copy(tmp, d.Row(s))
-		k := s
-		for {
+		id, week, label := d.AccountID[s], d.Week[s], labelOf(s)
+		copy(aside, d.Row(s))
+		for k := s; ; k = order[k] {
 			done[k] = true
-			j := order[k]
-			if j == s {
-				d.AccountID[k], d.Week[k] = id, week
-				if d.Label != nil {
-					d.Label[k] = label
-				}
-				copy(d.X[k*p:(k+1)*p], tmp)
-				break
+			if j := order[k]; j != s {
+				put(k, d.AccountID[j], d.Week[j], labelOf(j), d.Row(j))
+				continue
 			}
-			d.AccountID[k], d.Week[k] = d.AccountID[j], d.Week[j]
-			if d.Label != nil {
-				d.Label[k] = d.Label[j]
-			}
-			copy(d.X[k*p:(k+1)*p], d.Row(j))
-			k = j
+			put(k, id, week, label, aside)
+			break
 		}
 	}
 }
