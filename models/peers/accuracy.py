@@ -371,6 +371,9 @@ def evaluate(a, name, snap, d):
     m, desc = fit_notebook(trs[cols], trs.label.astype(int).values, trs.week, summary["split"]["horizon_weeks"],
                            a.threads, a.check)
     p_nb = m.predict_proba(vas[cols])[:, 1]
+    # Kept beside ours.csv, so a later look at the two sides (another
+    # metric, a subset of accounts) need not fit the notebook again.
+    vas[[ID, "week", "label"]].assign(probability=p_nb).to_csv(f"{d}/notebook.csv", index=False)
     nb_secs = time.perf_counter() - t
 
     y = ours.label.astype(int).values
