@@ -404,6 +404,14 @@ def evaluate(a, name, snap, d):
     return r
 
 
+def interval(r, metric, places):
+    """The bootstrap interval of a difference, " [lo, hi]", from r's
+    metric + "ci_lo" and "ci_hi"; empty when it was not resampled."""
+    if metric + "ci_lo" not in r:
+        return ""
+    return f" [{r[metric + 'ci_lo']:+.{places}f}, {r[metric + 'ci_hi']:+.{places}f}]"
+
+
 def table(rs, boot):
     lines = []
     for r in rs:
@@ -413,11 +421,11 @@ def table(rs, boot):
                      f"notebook: {r['notebook']} ({r['nb_secs']:.0f} s)")
         lines.append(f"{'':10s} {'ours':>8s} {'notebook':>9s} {'diff':>8s}")
         lines.append(f"{'ROC AUC':10s} {r['ours_auc']:8.4f} {r['nb_auc']:9.4f} {r['ours_auc'] - r['nb_auc']:+8.4f}"
-                     + (f"  95% CI [{r['ci_lo']:+.4f}, {r['ci_hi']:+.4f}], ours >= notebook in {100 * r['p_ge']:.0f}%"
+                     + (f"  95% CI{interval(r, '', 4)}, ours >= notebook in {100 * r['p_ge']:.0f}%"
                         f" of {boot} account resamples" if "ci_lo" in r else ""))
         lines.append(f"{'PR-AUC':10s} {r['ours_pr']:8.4f} {r['nb_pr']:9.4f} {r['ours_pr'] - r['nb_pr']:+8.4f}")
         lines.append(f"{'log-loss':10s} {r['ours_ll']:8.5f} {r['nb_ll']:9.5f} {r['ours_ll'] - r['nb_ll']:+8.5f}"
-                     + (f"  95% CI [{r['ll_ci_lo']:+.5f}, {r['ll_ci_hi']:+.5f}], ours lower in {100 * r['p_ll_lt']:.0f}%"
+                     + (f"  95% CI{interval(r, 'll_', 5)}, ours lower in {100 * r['p_ll_lt']:.0f}%"
                         if "ll_ci_lo" in r else "")
                      + f"  (out-of-fold Platt both; notebook raw {r['nb_ll_raw']:.4f}; "
                      f"metrics.json says ours {r['ours_ll_metrics_json']:.4f}, AUC {r['ours_auc_metrics_json']:.4f})")
@@ -426,11 +434,9 @@ def table(rs, boot):
                  "| log-loss ours | notebook | diff [95% CI] |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|")
     for r in rs:
-        ci = f" [{r['ci_lo']:+.4f}, {r['ci_hi']:+.4f}]" if "ci_lo" in r else ""
-        llci = f" [{r['ll_ci_lo']:+.5f}, {r['ll_ci_hi']:+.5f}]" if "ll_ci_lo" in r else ""
         lines.append(f"| {r['name']} | {r['rows']} / {r['churners']} | {r['ours_auc']:.4f} | {r['nb_auc']:.4f} | "
-                     f"{r['ours_auc'] - r['nb_auc']:+.4f}{ci} | {r['ours_pr']:.4f} | {r['nb_pr']:.4f} | "
-                     f"{r['ours_ll']:.5f} | {r['nb_ll']:.5f} | {r['ours_ll'] - r['nb_ll']:+.5f}{llci} |")
+                     f"{r['ours_auc'] - r['nb_auc']:+.4f}{interval(r, '', 4)} | {r['ours_pr']:.4f} | {r['nb_pr']:.4f} | "
+                     f"{r['ours_ll']:.5f} | {r['nb_ll']:.5f} | {r['ours_ll'] - r['nb_ll']:+.5f}{interval(r, 'll_', 5)} |")
     return "\n".join(lines)
 
 
