@@ -244,15 +244,14 @@ func Fit(ctx context.Context, rows *features.Dataset, sample Sample, opt FitOpti
 	var err error
 	switch opt.Kind {
 	case GBM:
-		g := opt.GBM
-		if g.Start == gbm.StartAuto {
-			// The curve multiplies the weekly hazards as the trees give
-			// them, with no calibration after: start from the weekly rate,
-			// the right level from the first tree. Even odds were measured
-			// for ranking a calibrated fixed-horizon score only.
-			g.Start = gbm.StartRate
-		}
-		m.GBM, err = gbm.Fit(ctx, rows, nil, g, opt.Progress)
+		// gbm.StartAuto decides as for any GBM. Where several weeks are
+		// drawn per account-week, churn weeks are far under
+		// gbm.RareShare of the rows, so it starts from even odds and the
+		// first trees split as if churn and staying were balanced. That
+		// ranked the curve better than a start from the weekly rate
+		// (README, "Time to churn", for the figures), at some cost to
+		// its level, which is not calibrated either way.
+		m.GBM, err = gbm.Fit(ctx, rows, nil, opt.GBM, opt.Progress)
 	case Logistic:
 		m.Logistic, err = logistic.FitProgress(ctx, rows, opt.Logistic, opt.Progress)
 	default:

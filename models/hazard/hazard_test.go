@@ -313,6 +313,51 @@ func TestOffsetCalibrates(t *testing.T) {
 	}
 }
 
+// TestGBMStartAuto checks the hazard's GBM starts where gbm.StartAuto
+// says, as the fixed-horizon GBM does: from even odds when churn weeks are
+// under gbm.RareShare of the rows, as in a full expansion, where a week's
+// hazard is rare; from the rate of the rows otherwise, as in a sample
+// that keeps every churn and draws few other weeks; and from the rate
+// when asked.
+func TestGBMStartAuto(t *testing.T) {
+	tab := table(t)
+	tr := hazard.TableRows{From: tab.First, To: tab.Last, Cut: tab.Last}
+	for _, tc := range []struct {
+		name   string
+		perRow int
+		start  string
+		even   bool
+	}{
+		{"full expansion, auto", hazard.Weeks, gbm.StartAuto, true},
+		{"full expansion, rate", hazard.Weeks, gbm.StartRate, false},
+		{"1 week drawn, auto", 1, gbm.StartAuto, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows, s, err := tr.Build(context.Background(), tab, tc.perRow*tr.Count(tab), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			share := float64(s.Positives) / float64(rows.Len())
+			if rare := share < gbm.RareShare; rare != tc.even && tc.start == gbm.StartAuto {
+				t.Fatalf("churn weeks are %.4f of the rows: the case needs them %s gbm.RareShare", share, map[bool]string{true: "under", false: "at or over"}[tc.even])
+			}
+			m, err := hazard.Fit(context.Background(), rows, s, hazard.FitOptions{Kind: hazard.GBM,
+				GBM: gbm.Params{Trees: 2, Depth: 2, Start: tc.start, Seed: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rate := math.Log(share / (1 - share))
+			want := rate
+			if tc.even {
+				want = 0
+			}
+			if base := m.GBM.Ensemble.Base; math.Abs(base-want) > 1e-9 {
+				t.Errorf("base %v, want %v (churn weeks %.4f of the rows, log-odds %.3f)", base, want, share, rate)
+			}
+		})
+	}
+}
+
 // TestCheck checks a hazard model that does not fit its artifact is
 // refused, naming the field.
 func TestCheck(t *testing.T) {
