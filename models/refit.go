@@ -120,12 +120,12 @@ func refitParams(p Params, m Model) Params {
 	return p
 }
 
-// logOddsOf returns m's log-odds of the rows idx of ds, in that order.
-func logOddsOf(m Model, ds *features.Dataset, idx []int) []float64 {
-	z := make([]float64, len(idx))
-	inParallel(len(idx), func(lo, hi int) {
-		for k := lo; k < hi; k++ {
-			z[k] = m.LogOdds(ds.Row(idx[k]))
+// logOddsOf returns m's log-odds of every row of ds, in order.
+func logOddsOf(m Model, ds *features.Dataset) []float64 {
+	z := make([]float64, ds.Len())
+	inParallel(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			z[i] = m.LogOdds(ds.Row(i))
 		}
 	})
 	return z
@@ -339,11 +339,7 @@ func (f refitSpan) fit(ctx context.Context, kind string, all *features.Dataset, 
 	if err != nil {
 		return nil, err
 	}
-	held := make([]int, f.held[1]-f.held[0])
-	for i := range held {
-		held[i] = f.held[0] - shift + i
-	}
-	return logOddsOf(m, all, held), nil
+	return logOddsOf(m, all.Slice(f.held[0]-shift, f.held[1]-shift)), nil
 }
 
 // periodOf describes the rows of ds as a split's side.
