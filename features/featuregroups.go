@@ -32,6 +32,7 @@ func FeatureGroups() []FeatureGroup {
 		{"baseline", "26-week means and the last 4 weeks against them", func(s *Spec) *bool { return &s.Baseline }},
 		{"windows-52", "52-week means and the last 4 weeks against them", func(s *Spec) *bool { return &s.Year }},
 		{"shape", "slope and volatility of logins and key actions over 12 weeks", func(s *Spec) *bool { return &s.Shape }},
+		{"renewal-term", "the contract's term: weeks between the last two renewal dates (needs renewal dates)", func(s *Spec) *bool { return &s.RenewalTerm }},
 		{"extras-windows", "each extra column's 4- and 12-week mean and 4-week change", func(s *Spec) *bool { return &s.ExtraWindows }},
 		{"per-seat", "logins and key actions per seat (needs a seats column)", func(s *Spec) *bool { return &s.PerSeat }},
 		{"vs-lifetime", "ARR and each extra column against the account's mean since its first snapshot", func(s *Spec) *bool { return &s.VsLifetime }},
@@ -90,9 +91,14 @@ func (s Spec) FeatureGroupsOn() []string {
 
 // Supports reports why the spec's columns cannot carry a group, or nil
 // when they can: extras-windows needs an extra column, per-seat the
-// seats column, vs-lifetime ARR or an extra column.
+// seats column, vs-lifetime ARR or an extra column, renewal-term the
+// renewal dates.
 func (s Spec) Supports(group string) error {
 	switch group {
+	case "renewal-term":
+		if !s.Renewal {
+			return fmt.Errorf("feature group %s: the snapshots have no %s column", group, ColRenewalDate)
+		}
 	case "extras-windows":
 		if len(s.Extras) == 0 {
 			return fmt.Errorf("feature group %s: the snapshots have no extra numeric column", group)

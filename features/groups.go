@@ -27,6 +27,7 @@ var builtinGroups = map[string]string{
 	SLABreachesMean12w: GroupSupport, SLABreachesSum12w: GroupSupport,
 	OverdueInvoices: GroupFinancial, OverdueWeeks12w: GroupFinancial, LogARR: GroupFinancial,
 	TenureWeeks: GroupAccount, WeeksReported12w: GroupAccount, WeeksToRenewal: GroupAccount,
+	RenewalTermWeeks: GroupAccount,
 	// Logins and key actions per seat are product use, whatever the
 	// word seat in their names says.
 	LoginsPerSeat4w: GroupProduct, LoginsPerSeat12w: GroupProduct,

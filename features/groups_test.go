@@ -18,6 +18,7 @@ func TestSignalGroup(t *testing.T) {
 		{LogARR, GroupFinancial},
 		{TenureWeeks, GroupAccount},
 		{WeeksToRenewal, GroupAccount},
+		{RenewalTermWeeks, GroupAccount},
 		{"segment_smb", GroupAccount},
 		{"tickets_open", GroupSupport},
 		{"csat", GroupSupport},

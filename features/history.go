@@ -36,6 +36,9 @@ type history struct {
 	arr     float64
 	segment string
 	renewal Date
+	// term is the weeks between the last two renewal dates seen, NaN
+	// until the renewal date first moves on.
+	term float64
 	// renewalType is "", RenewalAuto or RenewalSignature: constants, so
 	// keeping it costs no copy of the reader's buffer.
 	renewalType string
@@ -107,7 +110,7 @@ const (
 func newHistory(id string) *history {
 	return &history{
 		id: id, first: NoDate, last: NoDate, lastLogin: NoDate,
-		lastBreach: NoDate, lastOverdue: NoDate, churnWeek: NoDate, arr: math.NaN(), seats: math.NaN(), renewal: NoDate, segIndex: unresolved,
+		lastBreach: NoDate, lastOverdue: NoDate, churnWeek: NoDate, arr: math.NaN(), seats: math.NaN(), renewal: NoDate, term: math.NaN(), segIndex: unresolved,
 	}
 }
 
@@ -158,6 +161,9 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.segment = s.Segment
 	}
 	if s.RenewalDate != NoDate {
+		if h.renewal != NoDate && s.RenewalDate > h.renewal {
+			h.term = weeksBetween(h.renewal, s.RenewalDate)
+		}
 		h.renewal = s.RenewalDate
 	}
 	if s.RenewalType != "" {
@@ -312,6 +318,9 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		row[lay.renewal] = math.NaN()
 		if h.renewal != NoDate {
 			row[lay.renewal] = weeksBetween(s.Week, h.renewal)
+		}
+		if lay.term {
+			row[lay.renewal+1] = h.term
 		}
 	}
 	for i, src := range extras {
@@ -516,6 +525,8 @@ type rowLayout struct {
 	// numVsLifetime counts the vs-lifetime columns.
 	extraWindows, perSeat, vsLifetime, numVsLifetime, seats, extrasPerWeek, width int
 	keepDays                                                                      Date
+	// term is whether the renewal term follows the weeks to renewal.
+	term bool
 }
 
 func newRowLayout(spec Spec) rowLayout {
@@ -551,6 +562,10 @@ func newRowLayout(spec Spec) rowLayout {
 	if renewal {
 		l.renewal = l.extras
 		l.extras++
+		if spec.RenewalTerm {
+			l.term = true
+			l.extras++
+		}
 	}
 	l.width = l.extras + len(spec.Extras)
 	if spec.ExtraWindows && len(spec.Extras) > 0 {

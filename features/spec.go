@@ -34,6 +34,7 @@ const (
 	FrequencyLifetimeMean = "frequency_lifetime_mean"
 	LogARR                = "log_arr"
 	WeeksToRenewal        = "weeks_to_renewal"
+	RenewalTermWeeks      = "renewal_term_weeks"
 	WeeksSinceSLABreach   = "weeks_since_sla_breach"
 	WeeksSinceOverdue     = "weeks_since_overdue_invoice"
 	LoginsMean26w         = "logins_26w_mean"
@@ -123,6 +124,7 @@ var descriptions = map[string]string{
 	LogARR:                "annual recurring revenue (log)",
 	ARRVsLifetime:         "ARR against the account's mean ARR since its first snapshot (log ratio)",
 	WeeksToRenewal:        "weeks to the next renewal",
+	RenewalTermWeeks:      "weeks between the account's last two renewal dates: its contract's term (unknown until one renewal is seen)",
 	LoginsLifetimeMean:    "logins per week since the first snapshot",
 	FrequencyLifetimeMean: "key actions per week since the first snapshot",
 	WeeksSinceSLABreach:   "weeks since the last SLA breach (53: none seen)",
@@ -194,6 +196,13 @@ type Spec struct {
 	// two numbers per column and account, where a 52-week window would
 	// keep a year of rows (README, "Features", for what it earned).
 	VsLifetime bool `json:"vs_lifetime,omitempty"`
+	// RenewalTerm adds the weeks between the account's last two renewal
+	// dates, its contract's term, with Renewal: the weeks to the next
+	// renewal alone cannot tell a monthly contract from an annual one
+	// that happens to renew soon, and a monthly account meets another
+	// renewal every month, which a curve of churn by week needs to know
+	// (README, "Time to churn").
+	RenewalTerm bool `json:"renewal_term,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`
 	Renewal bool `json:"renewal"`
@@ -237,6 +246,9 @@ func (s Spec) Names() []string {
 	}
 	if s.Renewal {
 		names = append(names, WeeksToRenewal)
+		if s.RenewalTerm {
+			names = append(names, RenewalTermWeeks)
+		}
 	}
 	for _, seg := range s.Segments {
 		names = append(names, SegmentFeature(seg))
@@ -325,6 +337,9 @@ func (s Spec) Width() int {
 	}
 	if s.Renewal {
 		n++
+		if s.RenewalTerm {
+			n++
+		}
 	}
 	return n
 }

@@ -55,7 +55,7 @@ func buildRows(t *testing.T, rows []Snapshot) *Table {
 func buildAllGroups(t *testing.T, rows []Snapshot) *Table {
 	t.Helper()
 	spec := buildRows(t, rows).Spec
-	spec.Since, spec.Baseline, spec.Shape, spec.Year, spec.ExtraWindows, spec.PerSeat = true, true, true, true, true, true
+	spec.Since, spec.Baseline, spec.Shape, spec.Year, spec.ExtraWindows, spec.PerSeat, spec.RenewalTerm = true, true, true, true, true, true, true
 	tab, err := Build(context.Background(), memSource(testSchema, numberRows(rows)), BuildOptions{Spec: &spec})
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,9 @@ func TestNoLeakage(t *testing.T) {
 	base := append(weekly("a", monday, 90), weekly("b", monday+14, 80)...)
 	base[3].OverdueInvoices = 1 // so that the weeks since an overdue invoice count
 	base[60].Extra[0] = math.NaN()
+	for i := 52; i < 90; i++ { // a renews after a year, so its term is known before the cutoff
+		base[i].RenewalDate = monday + 2*364
+	}
 	cutoff := monday + 7*75
 	r := rand.New(rand.NewPCG(1, 2))
 	future := slices.Clone(base)
@@ -120,7 +123,7 @@ func TestNoLeakage(t *testing.T) {
 		}
 	}
 	for _, name := range slices.Concat([]string{LoginsLifetimeMean, FrequencyLifetimeMean}, sinceNames, baselineNames, shapeNames,
-		yearNames, perSeatNames, []string{"seats_4w_mean", "seats_12w_mean", "seats_4w_change", "arr_vs_lifetime", "seats_vs_lifetime"}) {
+		yearNames, perSeatNames, []string{RenewalTermWeeks, "seats_4w_mean", "seats_12w_mean", "seats_4w_change", "arr_vs_lifetime", "seats_vs_lifetime"}) {
 		if !seen[name] {
 			t.Errorf("feature %s is not in the spec", name)
 		}

@@ -70,7 +70,7 @@ func TestTrainFeatureGroups(t *testing.T) {
 			case "all":
 				// 70 weeks give no year of history before the last
 				// training week; the simulated seats column gives the rest.
-				want := []string{"lifetime", "since", "baseline", "shape", "extras-windows", "per-seat", "vs-lifetime"}
+				want := []string{"lifetime", "since", "baseline", "shape", "renewal-term", "extras-windows", "per-seat", "vs-lifetime"}
 				if !slices.Equal(measured, want) {
 					t.Errorf("measured %v, want %v", measured, want)
 				}

@@ -22,10 +22,10 @@ observed, DIR/train.* the weeks before, ending a horizon earlier so no
 training label sees the validation period. DIR/summary.json describes it.
 
 --feature-groups builds optional groups of features besides the base
-columns (lifetime, since, baseline, windows-52, shape, extras-windows,
-per-seat, vs-lifetime): "all" every group the data can carry (windows-52
-needs a year of history before the last training week, extras-windows an
-extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
+columns (lifetime, since, baseline, windows-52, shape, renewal-term,
+extras-windows, per-seat, vs-lifetime): "all" every group the data can
+carry (windows-52 needs a year of history before the last training week,
+renewal-term renewal dates, extras-windows an extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
 column), or a list such as baseline,shape,per-seat. Without it the default
 groups are built (lifetime, since, baseline, shape, vs-lifetime, and
 windows-52 where the data has a year of history before the last training
@@ -75,7 +75,7 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer tab.Close()
-	if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
+	if err := narrowToGroups(tab, groupList, *horizon, *validWeeks, *featureGroups != ""); err != nil {
 		return fmt.Errorf("--feature-groups: %w", err)
 	}
 	e.progress.begin("splitting out of time")
@@ -161,18 +161,20 @@ func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, s
 // table: its rows are kept in a temporary file (see
 // features.BuildOptions.Spill), which the caller releases with Close.
 // With allGroups every feature group the file's columns can carry is
-// built (see features.BuildOptions.AllGroups), else the default groups
-// and windows-52. The caller then narrows the table with narrowToGroups,
-// which leaves windows-52 out where the data has no year of history
-// before the last training week.
+// built (see features.BuildOptions.AllGroups), else the default groups,
+// windows-52 and renewal-term. The caller then narrows the table with
+// narrowToGroups, which leaves windows-52 out where the data has no year
+// of history before the last training week, and renewal-term out unless
+// a survival curve is fitted.
 func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks, allGroups bool) (*features.Table, error) {
 	e.progress.begin("reading " + path + " and building features")
 	defer e.progress.end()
 	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
-		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
-		Spill:     true,
-		AllGroups: allGroups,
-		Year:      true,
+		Progress:    func(rows int) { e.progress.update("%d rows", rows) },
+		Spill:       true,
+		AllGroups:   allGroups,
+		Year:        true,
+		RenewalTerm: true,
 	})
 }
 

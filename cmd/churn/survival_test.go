@@ -59,13 +59,19 @@ func TestTrainSurvival(t *testing.T) {
 	}
 	var a struct {
 		Hazard *struct {
-			Kind  string `json:"kind"`
-			Weeks int    `json:"weeks"`
+			Kind     string   `json:"kind"`
+			Weeks    int      `json:"weeks"`
+			Features []string `json:"features"`
 		} `json:"hazard"`
 	}
 	readJSON(t, filepath.Join(model, "model.json"), &a)
 	if a.Hazard == nil || a.Hazard.Kind != "gbm" || a.Hazard.Weeks != 26 {
 		t.Fatalf("model.json hazard %+v", a.Hazard)
+	}
+	// The hazard reads the contract's term, for a monthly account's later
+	// renewals; a model trained without --survival leaves it out.
+	if !slices.Contains(a.Hazard.Features, "renewal_term_weeks") {
+		t.Errorf("hazard features %v: no renewal_term_weeks", a.Hazard.Features)
 	}
 
 	csvOut := mustChurn(t, "score", "--model", model, "--snapshots", snap, "--sort", "before_renewal", "--format", "csv")
@@ -93,6 +99,15 @@ func TestTrainSurvival(t *testing.T) {
 
 	plain := filepath.Join(dir, "plain")
 	mustChurn(t, append(args, "--out", plain)...)
+	var p struct {
+		Spec struct {
+			RenewalTerm bool `json:"renewal_term"`
+		} `json:"spec"`
+	}
+	readJSON(t, filepath.Join(plain, "model.json"), &p)
+	if p.Spec.RenewalTerm {
+		t.Error("a model trained without --survival has the renewal-term group")
+	}
 	for _, c := range []struct {
 		args []string
 		want string

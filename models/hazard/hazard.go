@@ -34,8 +34,13 @@ const Weeks = 26
 // against it: churn clusters at renewals, and a model given k and the
 // renewal apart would have to learn their difference from interactions
 // (a 12-week model only needs "renewal within 12 weeks"; the hazard
-// needs "renewal in week k"). A contribution shown for the weeks ahead is
-// the sum of these inputs' (Timing).
+// needs "renewal in week k"). When the features also have the contract's
+// term (features.RenewalTermWeeks), "renewal in week k" counts every
+// renewal the term brings within the curve, not only the next: a monthly
+// account meets about six in half a year, and a curve told only of the
+// first reads the weeks after it as safe (README, "Time to churn"). A
+// contribution shown for the weeks ahead is the sum of these inputs'
+// (Timing).
 const (
 	WeeksAhead       = "weeks_ahead"
 	LogWeeksAhead    = "log_weeks_ahead"
@@ -131,10 +136,11 @@ func Timing(inputs []string) int {
 // inputs builds the hazard inputs of account-weeks with features names.
 type inputs struct {
 	renewal int // column of the weeks to renewal, -1 without
+	term    int // column of the renewal term, -1 without
 }
 
 func newInputs(names []string) inputs {
-	return inputs{renewal: slices.Index(names, features.WeeksToRenewal)}
+	return inputs{renewal: slices.Index(names, features.WeeksToRenewal), term: slices.Index(names, features.RenewalTermWeeks)}
 }
 
 // row writes x with week k's timing inputs into buf, reused when long
@@ -145,17 +151,36 @@ func (in inputs) row(x []float64, k int, buf []float64) []float64 {
 	if in.renewal >= 0 {
 		r := x[in.renewal]
 		near := 0.0
-		switch {
-		case math.IsNaN(r):
+		if math.IsNaN(r) {
 			near = math.NaN()
-		case r > float64(k-1) && r < float64(k+1):
-			// The renewal falls in week k, whichever way the data
-			// dates a churn at it: the week holding it or the next.
+		} else if in.renewsIn(r, x, k) {
 			near = 1
 		}
 		buf = append(buf, float64(k)-r, near)
 	}
 	return buf
+}
+
+// renewsIn reports whether a renewal falls in week k, given the next one
+// r weeks on: the next, or one the term brings after it when the term is
+// known. "In week k" is within a week either side of k, whichever way the
+// data dates a churn at a renewal: the week holding it or the next. A
+// term under two weeks would mark every week and is left unused.
+func (in inputs) renewsIn(r float64, x []float64, k int) bool {
+	term := math.NaN()
+	if in.term >= 0 {
+		term = x[in.term]
+	}
+	lo, hi := float64(k-1), float64(k+1)
+	switch {
+	case r > lo && r < hi:
+		return true
+	case r >= hi || !(term >= 2):
+		return false
+	}
+	// The first renewal after lo, counted in terms from r.
+	next := r + (math.Floor((lo-r)/term)+1)*term
+	return next < hi
 }
 
 // LogOdds returns the hazard log-odds of week k after the account-week
