@@ -25,8 +25,9 @@ training label sees the validation period. DIR/summary.json describes it.
 columns (lifetime, since, baseline, windows-52, shape, renewal-term,
 extras-windows, per-seat, vs-lifetime): "all" every group the data can
 carry (windows-52 needs a year of history before the last training week,
-renewal-term renewal dates, extras-windows an extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
-column), or a list such as baseline,shape,per-seat. Without it the default
+renewal-term renewal dates, extras-windows an extra column, per-seat a
+"seats" column, vs-lifetime ARR or an extra column), or a list such as
+baseline,shape,per-seat. Without it the default
 groups are built (lifetime, since, baseline, shape, vs-lifetime, and
 windows-52 where the data has a year of history before the last training
 week). A model
