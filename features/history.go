@@ -36,9 +36,14 @@ type history struct {
 	arr     float64
 	segment string
 	renewal Date
-	// term is the weeks between the last two renewal dates seen, NaN
-	// until the renewal date first moves on.
-	term float64
+	// term is the weeks between the last two renewal dates seen; until
+	// the renewal date first moves on, the most weeks to renewal seen so
+	// far, which the term is at least (NaN before any renewal date).
+	// Leaving it unknown instead would make "unknown" mean "an annual
+	// contract not yet renewed in the data", true in a book's first year
+	// and never after, and a model fitted then would learn it.
+	term     float64
+	termSeen bool // term is a gap between two renewal dates, not a bound
 	// renewalType is "", RenewalAuto or RenewalSignature: constants, so
 	// keeping it costs no copy of the reader's buffer.
 	renewalType string
@@ -161,8 +166,13 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		h.segment = s.Segment
 	}
 	if s.RenewalDate != NoDate {
-		if h.renewal != NoDate && s.RenewalDate > h.renewal {
-			h.term = weeksBetween(h.renewal, s.RenewalDate)
+		switch {
+		case h.renewal != NoDate && s.RenewalDate > h.renewal:
+			h.term, h.termSeen = weeksBetween(h.renewal, s.RenewalDate), true
+		case !h.termSeen:
+			if w := weeksBetween(s.Week, s.RenewalDate); w > 0 && !(w <= h.term) {
+				h.term = w
+			}
 		}
 		h.renewal = s.RenewalDate
 	}

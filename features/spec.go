@@ -124,7 +124,7 @@ var descriptions = map[string]string{
 	LogARR:                "annual recurring revenue (log)",
 	ARRVsLifetime:         "ARR against the account's mean ARR since its first snapshot (log ratio)",
 	WeeksToRenewal:        "weeks to the next renewal",
-	RenewalTermWeeks:      "weeks between the account's last two renewal dates: its contract's term (unknown until one renewal is seen)",
+	RenewalTermWeeks:      "weeks between the account's last two renewal dates, its contract's term; before one is seen, the most weeks to renewal seen (a lower bound)",
 	LoginsLifetimeMean:    "logins per week since the first snapshot",
 	FrequencyLifetimeMean: "key actions per week since the first snapshot",
 	WeeksSinceSLABreach:   "weeks since the last SLA breach (53: none seen)",
@@ -201,7 +201,8 @@ type Spec struct {
 	// renewal alone cannot tell a monthly contract from an annual one
 	// that happens to renew soon, and a monthly account meets another
 	// renewal every month, which a curve of churn by week needs to know
-	// (README, "Time to churn").
+	// (README, "Time to churn"). Like Since, a spec saved before it
+	// existed leaves it out and its file hashes as before.
 	RenewalTerm bool `json:"renewal_term,omitempty"`
 	// ARR adds log_arr; Renewal adds weeks_to_renewal.
 	ARR     bool `json:"arr"`

@@ -182,13 +182,6 @@ type BuildOptions struct {
 	// "Features and labels", for what it earned). Other callers leave it
 	// off: the group doubles the weeks kept per account.
 	Year bool
-	// RenewalTerm, when Spec is nil, builds the renewal-term group
-	// besides the default groups where the data has renewal dates: for a
-	// caller that narrows the table to it only when a survival curve is
-	// fitted, whose hazard needs the term (churn train --survival; README,
-	// "Time to churn"). The fixed-horizon model has not been measured
-	// with it, so it is not a default group.
-	RenewalTerm bool
 }
 
 // Observer sees the rows of one pass of Build over a file. Its methods
@@ -274,9 +267,6 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	}
 	if opt.Spec == nil && opt.Year {
 		spec.Year = true
-	}
-	if opt.Spec == nil && opt.RenewalTerm {
-		spec.RenewalTerm = spec.Renewal
 	}
 	if spec.PerSeat && !slices.Contains(spec.Extras, SeatsColumn) {
 		return nil, &InputError{File: src.Name, Column: SeatsColumn, Err: errors.New("missing column that the per-seat features are built from")}
@@ -574,7 +564,7 @@ func resolveSpec(file string, schema Schema, want *Spec, all bool) (Spec, []int,
 		// that knows the split can tell (BuildOptions.Year);
 		// ExtraWindows and PerSeat did not.
 		spec := Spec{Lifetime: true, Since: true, Baseline: true, Shape: true, ARR: schema.HasARR, Renewal: schema.HasRenewal,
-			Extras: slices.Clone(schema.Extras)}
+			RenewalTerm: schema.HasRenewal, Extras: slices.Clone(schema.Extras)}
 		spec.VsLifetime = spec.vsLifetimeWidth() > 0
 		if all {
 			spec.Year = true

@@ -27,8 +27,8 @@ extras-windows, per-seat, vs-lifetime): "all" every group the data can
 carry (windows-52 needs a year of history before the last training week,
 renewal-term renewal dates, extras-windows an extra column, per-seat a
 "seats" column, vs-lifetime ARR or an extra column), or a list such as
-baseline,shape,per-seat. Without it the default
-groups are built (lifetime, since, baseline, shape, vs-lifetime, and
+baseline,shape,per-seat. Without it the default groups are built
+(lifetime, since, baseline, shape, renewal-term, vs-lifetime, and
 windows-52 where the data has a year of history before the last training
 week). A model
 that "churn train --features DIR" fits keeps the groups, and scores with
@@ -76,7 +76,7 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer tab.Close()
-	if err := narrowToGroups(tab, groupList, *horizon, *validWeeks, *featureGroups != ""); err != nil {
+	if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
 		return fmt.Errorf("--feature-groups: %w", err)
 	}
 	e.progress.begin("splitting out of time")
@@ -162,20 +162,18 @@ func buildTable(ctx context.Context, e *env, path string, normalizeWeeks bool, s
 // table: its rows are kept in a temporary file (see
 // features.BuildOptions.Spill), which the caller releases with Close.
 // With allGroups every feature group the file's columns can carry is
-// built (see features.BuildOptions.AllGroups), else the default groups,
-// windows-52 and renewal-term. The caller then narrows the table with
-// narrowToGroups, which leaves windows-52 out where the data has no year
-// of history before the last training week, and renewal-term out unless
-// a survival curve is fitted.
+// built (see features.BuildOptions.AllGroups), else the default groups
+// and windows-52. The caller then narrows the table with narrowToGroups,
+// which leaves windows-52 out where the data has no year of history
+// before the last training week.
 func buildSpilledTable(ctx context.Context, e *env, path string, normalizeWeeks, allGroups bool) (*features.Table, error) {
 	e.progress.begin("reading " + path + " and building features")
 	defer e.progress.end()
 	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), features.BuildOptions{
-		Progress:    func(rows int) { e.progress.update("%d rows", rows) },
-		Spill:       true,
-		AllGroups:   allGroups,
-		Year:        true,
-		RenewalTerm: true,
+		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
+		Spill:     true,
+		AllGroups: allGroups,
+		Year:      true,
 	})
 }
 

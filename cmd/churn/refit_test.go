@@ -16,11 +16,11 @@ import (
 // the refit existed, for the run of TestTrainRefit (gbm, 30 trees, seed 3
 // book): --no-refit must keep writing it byte for byte. A deliberate change
 // to features, the GBM or model.json changes it too; update it then, saying
-// why in the commit. Last updated when the GBM's start became auto
-// (gbm.StartAuto): this book's training rows churn rarely enough that it
-// now boosts from even odds. The snapshot GBM defaults
+// why in the commit. Last updated when renewal-term became a default
+// group: the book has renewal dates, so the model has one more column,
+// renewal_term_weeks. The snapshot GBM defaults
 // (models.SnapshotParams) stay in force under the test's --trees 30.
-const noRefitGolden = "1652ea1db23d15b28a4be5e1835f1340c1515efd2d0a110fedf23e2cf05c42f3"
+const noRefitGolden = "af398b9bedb17f55a7aeb6d3f55319d1a753f24e7cb36dd13a11266315814af9"
 
 // TestTrainRefit checks churn train's refit end to end: the model served
 // is fitted up to the last matured week and differs from the first fit,

@@ -90,9 +90,9 @@ than noise (the standard error of the folds' differences, at least
 cheapest goes), decided on those folds only, never on the validation
 weeks; a list such as baseline,shape builds and
 measures those. Without it the default groups (lifetime, since, baseline,
-shape, vs-lifetime, windows-52 with a year of history before the last
-training week, and renewal-term with --survival and renewal dates, for the
-hazard's renewal weeks) are built and nothing is measured.
+shape, renewal-term with renewal dates, vs-lifetime, and windows-52 with a
+year of history before the last training week) are built and nothing is
+measured.
 
 Past --max-train-rows training rows (default 4,000,000, about 100k
 accounts over two years), every model is trained, validated and refitted
@@ -357,7 +357,7 @@ compares the two on live traffic.`)
 		}
 		defer tab.Close()
 		opt.Split = features.SplitOptions{Horizon: *horizon, ValidWeeks: *validWeeks}
-		if err := narrowToGroups(tab, groupList, *horizon, *validWeeks, *survival || *featureGroups != ""); err != nil {
+		if err := narrowToGroups(tab, groupList, *horizon, *validWeeks); err != nil {
 			return fmt.Errorf("--feature-groups: %w", err)
 		}
 		e.progress.begin("splitting out of time")
@@ -625,23 +625,17 @@ func parseGroupsFlag(fs *flag.FlagSet, value string, auto bool) ([]string, error
 // narrowToGroups narrows a table built by buildSpilledTable to the listed
 // groups, or without a list to those it was built with that the data can
 // carry: windows-52 only with a year of history before the last training
-// week, where a 52-week window can differ from the lifetime means, and
-// renewal-term only with term: with --survival, for the hazard's renewal
-// weeks (the fixed-horizon model has not been measured with it), or with
-// --feature-groups all or auto. So without --feature-groups the default
-// groups are built, windows-52 with them where the data has that year,
-// and renewal-term with --survival.
-func narrowToGroups(tab *features.Table, list []string, horizon, validWeeks int, term bool) error {
+// week, where a 52-week window can differ from the lifetime means. So
+// without --feature-groups the default groups are built, and windows-52
+// with them where the data has that year.
+func narrowToGroups(tab *features.Table, list []string, horizon, validWeeks int) error {
 	// The last training week: a horizon before the validation weeks,
 	// which end a horizon before the last week (see features.Split).
 	trainLast := tab.Last - features.Date(7*(2*horizon+validWeeks))
 	yearOK := trainLast-tab.First >= 7*52
 	if list == nil {
 		for _, g := range tab.Spec.FeatureGroupsOn() {
-			switch {
-			case g == "windows-52" && !yearOK:
-			case g == "renewal-term" && !term:
-			default:
+			if g != "windows-52" || yearOK {
 				list = append(list, g)
 			}
 		}
