@@ -75,15 +75,15 @@ time instead, on the latest 20% of rows, as for snapshots.
 
 --feature-groups measures the optional groups of features (lifetime,
 since, baseline, windows-52, shape, renewal-term, extras-windows, per-seat,
-vs-lifetime; the base columns are never left out) by drop-group backtest: at --tune-folds
-cut-offs inside the training weeks, gbm (or the one --model) is refitted
-with every group and with each left out, and metrics.json's
-"feature_groups" keeps each group's columns, backtest AUC with and
-without it, the difference and whether the model kept it. "all" builds
-every group the data can carry (windows-52 needs a year of history before
-the last training week, renewal-term renewal dates, extras-windows an extra
-column, per-seat a
-"seats" column, vs-lifetime ARR or an extra column) and keeps them;
+vs-lifetime; the base columns are never left out) by drop-group backtest:
+at --tune-folds cut-offs inside the training weeks, gbm (or the one
+--model) is refitted with every group and with each left out, and
+metrics.json's "feature_groups" keeps each group's columns, backtest AUC
+with and without it, the difference and whether the model kept it. "all"
+builds every group the data can carry (windows-52 needs a year of history
+before the last training week, renewal-term renewal dates, extras-windows
+an extra column, per-seat a "seats" column, vs-lifetime ARR or an extra
+column) and keeps them;
 "auto" leaves out those whose removal lowers the backtest AUC by no more
 than noise (the standard error of the folds' differences, at least
 0.0005; if leaving them out together costs more than 0.0005, only the
