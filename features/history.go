@@ -329,8 +329,8 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 		if h.renewal != NoDate {
 			row[lay.renewal] = weeksBetween(s.Week, h.renewal)
 		}
-		if lay.term {
-			row[lay.renewal+1] = h.term
+		if lay.term >= 0 {
+			row[lay.term] = h.term
 		}
 	}
 	for i, src := range extras {
@@ -528,19 +528,17 @@ func (w *windowSums) put(dst []float64, k int) {
 // only when the baselines need them, so a model without them keeps the
 // memory per account it always had.
 type rowLayout struct {
-	lifetime, since, baseline, year, shape, arr, renewal, extras int
+	lifetime, since, baseline, year, shape, arr, renewal, term, extras int
 	// extraWindows, perSeat and vsLifetime follow the extra columns;
 	// seats is the index of the seats column among them, -1 when unused;
 	// extrasPerWeek is 1 when the ring keeps each week's extra values;
 	// numVsLifetime counts the vs-lifetime columns.
 	extraWindows, perSeat, vsLifetime, numVsLifetime, seats, extrasPerWeek, width int
 	keepDays                                                                      Date
-	// term is whether the renewal term follows the weeks to renewal.
-	term bool
 }
 
 func newRowLayout(spec Spec) rowLayout {
-	l := rowLayout{lifetime: -1, since: -1, baseline: -1, year: -1, shape: -1, arr: -1, renewal: -1,
+	l := rowLayout{lifetime: -1, since: -1, baseline: -1, year: -1, shape: -1, arr: -1, renewal: -1, term: -1,
 		extraWindows: -1, perSeat: -1, vsLifetime: -1, seats: -1, extras: numBehaviourColumns, keepDays: days12w}
 	if spec.Lifetime {
 		l.lifetime = l.extras
@@ -573,7 +571,7 @@ func newRowLayout(spec Spec) rowLayout {
 		l.renewal = l.extras
 		l.extras++
 		if spec.RenewalTerm {
-			l.term = true
+			l.term = l.extras
 			l.extras++
 		}
 	}
