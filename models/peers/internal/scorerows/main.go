@@ -7,7 +7,14 @@
 //	go run ./models/peers/internal/scorerows MODEL_DIR FEATURES.csv > scores.csv
 //
 // It writes account_id,week,label,log_odds,probability: log_odds is the
-// model's before calibration, probability the served one.
+// model's before calibration, probability the served one. A model trained
+// with --survival adds curve_within_horizon, 1 - S(H) of its survival
+// curve at the model's horizon, so the curve can be compared with, or
+// mixed into, the fixed-horizon score row by row (README, "Accuracy
+// against a notebook").
+//
+// The file may hold more columns than the model reads, as the features of
+// a longer book do: the model's are picked by name.
 package main
 
 import (
@@ -20,6 +27,7 @@ import (
 
 	"github.com/churnlabs/churn/features/csvfile"
 	"github.com/churnlabs/churn/models"
+	"github.com/churnlabs/churn/models/hazard"
 )
 
 func main() {
@@ -42,8 +50,11 @@ func run(modelDir, path string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	if !slices.Equal(ds.Features, a.Features) {
-		return fmt.Errorf("%s: columns %v are not the model's features %v", path, ds.Features, a.Features)
+	cols := make([]int, len(a.Features))
+	for j, name := range a.Features {
+		if cols[j] = slices.Index(ds.Features, name); cols[j] < 0 {
+			return fmt.Errorf("%s: no column %q among %v for the model's features %v", path, name, ds.Features, a.Features)
+		}
 	}
 	m, err := a.Model()
 	if err != nil {
@@ -54,15 +65,27 @@ func run(modelDir, path string, out io.Writer) error {
 		return fmt.Errorf("%s: %w", modelDir, err)
 	}
 	w := bufio.NewWriter(out)
-	fmt.Fprintln(w, "account_id,week,label,log_odds,probability")
+	header := "account_id,week,label,log_odds,probability"
+	if a.Hazard != nil {
+		header += ",curve_within_horizon"
+	}
+	fmt.Fprintln(w, header)
+	x := make([]float64, len(cols))
 	for i := range ds.Len() {
 		label := ""
 		if ds.Label != nil {
 			label = strconv.FormatFloat(ds.Label[i], 'g', -1, 64)
 		}
-		x := ds.Row(i)
-		fmt.Fprintf(w, "%s,%s,%s,%s,%s\n", ds.AccountID[i], ds.Week[i], label,
+		row := ds.Row(i)
+		for j, c := range cols {
+			x[j] = row[c]
+		}
+		fmt.Fprintf(w, "%s,%s,%s,%s,%s", ds.AccountID[i], ds.Week[i], label,
 			strconv.FormatFloat(m.LogOdds(x), 'g', -1, 64), strconv.FormatFloat(s.Probability(x), 'g', -1, 64))
+		if a.Hazard != nil {
+			fmt.Fprintf(w, ",%s", strconv.FormatFloat(hazard.Within(a.Hazard.Curve(x), a.Horizon), 'g', -1, 64))
+		}
+		fmt.Fprintln(w)
 	}
 	return w.Flush()
 }
