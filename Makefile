@@ -2,8 +2,8 @@
 #   make demo   generate sample data, build features, train, validate, rank accounts
 #   make test   run every test
 # Other targets: build, notebooks, loadtest, bench, bench-pandas, bench-gbm,
-# bench-events, bench-scale, bench-accuracy, bench-accuracy-check, fuzz,
-# sqlcheck, clean.
+# bench-events, bench-scale, bench-accuracy, bench-accuracy-check,
+# bench-curve-mix, fuzz, sqlcheck, clean.
 
 GO      ?= go
 BIN     := bin/churn
@@ -11,7 +11,7 @@ DEMO    := out/demo
 ACCOUNTS ?= 3000
 BENCH_ACCOUNTS ?= 10000
 
-.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-accuracy bench-accuracy-check bench-events bench-scale fuzz sqlcheck clean
+.PHONY: all build demo test vet notebooks loadtest bench bench-pandas bench-gbm bench-accuracy bench-accuracy-check bench-curve-mix bench-events bench-scale fuzz sqlcheck clean
 
 all: build
 
@@ -106,6 +106,20 @@ bench-accuracy-check: build
 	@mkdir -p out/accuracy-check
 	/usr/bin/python3 models/peers/accuracy.py --check --churn $(BIN) --scorerows bin/scorerows --out out/accuracy-check \
 		--accounts 300 --weeks 60 --worlds '3:;4:churn=2,noise=1.5'
+
+# The survival curve as a second opinion on the fixed-horizon score
+# (models/peers/curvemix.py; README, "Accuracy against a notebook"): on the
+# bench's worlds, label and split, the first fit against the same mixed
+# with the curve's chance of churn within the horizon, and XGBoost on the
+# labels against XGBoost on the curve's soft labels. About 2 minutes per
+# world; CM_WORLDS as ACC_WORLDS. The table lands in out/curvemix/curvemix.md.
+CM_WORLDS ?= $(ACC_WORLDS)
+bench-curve-mix: build
+	$(ACC_PY_DEPS)
+	$(GO) build -o bin/scorerows ./models/peers/internal/scorerows
+	@mkdir -p out/curvemix
+	/usr/bin/python3 models/peers/curvemix.py --churn $(BIN) --scorerows bin/scorerows --out out/curvemix \
+		--accounts $(ACC_ACCOUNTS) --weeks $(ACC_WEEKS) --worlds '$(CM_WORLDS)'
 
 # `churn snapshots` against the same roll-up in pandas (features/events/
 # pandas_bench.py) on EVENTS generated events (20k accounts, two years,

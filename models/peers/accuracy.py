@@ -440,17 +440,31 @@ def table(rs, boot):
     return "\n".join(lines)
 
 
-def main():
-    p = argparse.ArgumentParser()
+def world_flags(p):
+    """The flags of a bench on simulated worlds: the binaries, the output
+    directory and the worlds' seeds, mixes and size."""
     p.add_argument("--churn", required=True)
     p.add_argument("--scorerows", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--worlds", default="11:;12:usage=0.4,support=2.5,billing=2.5;13:noise=2,abrupt=3;14:churn=0.4")
     p.add_argument("--accounts", type=int, default=3000)
     p.add_argument("--weeks", type=int, default=104)
+    p.add_argument("--threads", type=int, default=2)
+
+
+def worlds(spec):
+    """The (seed, mix) of every SEED:MIX in spec, ";"-separated."""
+    for w in spec.split(";"):
+        if w.strip():
+            seed, _, mix = w.partition(":")
+            yield seed.strip(), mix.strip()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    world_flags(p)
     p.add_argument("--cdnow", default="")
     p.add_argument("--boot", type=int, default=500)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--check", action="store_true")
     a = p.parse_args()
     rs = []
@@ -468,13 +482,12 @@ def main():
         os.makedirs(d, exist_ok=True)
         print("cdnow:", flush=True)
         done(evaluate(a, "cdnow", prepare_cdnow(a, d), d))
-    for spec in [w for w in a.worlds.split(";") if w.strip()]:
-        seed, _, mix = spec.partition(":")
-        name = f"sim seed {seed.strip()}" + (f" mix {mix.strip()}" if mix.strip() else " default mix")
-        d = f"{a.out}/world-{seed.strip()}"
+    for seed, mix in worlds(a.worlds):
+        name = f"sim seed {seed}" + (f" mix {mix}" if mix else " default mix")
+        d = f"{a.out}/world-{seed}"
         os.makedirs(d, exist_ok=True)
         print(f"{name}:", flush=True)
-        done(evaluate(a, name, prepare_world(a, name, seed.strip(), mix.strip(), d), d))
+        done(evaluate(a, name, prepare_world(a, name, seed, mix, d), d))
         if a.check:
             r = rs[-1]
             print(f"check {name}: both sides count {r['rows']} validation rows, {r['churners']} churners, "
