@@ -460,6 +460,14 @@ def worlds(spec):
             yield seed.strip(), mix.strip()
 
 
+def publish(text, path):
+    """Prints a run's final table and writes it to path, Markdown."""
+    print()
+    print(text)
+    with open(path, "w") as fh:
+        fh.write(text + "\n")
+
+
 def main():
     p = argparse.ArgumentParser()
     world_flags(p)
@@ -492,11 +500,7 @@ def main():
             r = rs[-1]
             print(f"check {name}: both sides count {r['rows']} validation rows, {r['churners']} churners, "
                   f"{r['train_rows']} training rows, {r['train_churners']} churners: aligned")
-    text = table(rs, a.boot)
-    print()
-    print(text)
-    with open(f"{a.out}/accuracy.md", "w") as fh:
-        fh.write(text + "\n")
+    publish(table(rs, a.boot), f"{a.out}/accuracy.md")
 
 
 if __name__ == "__main__":

@@ -157,11 +157,7 @@ def main():
         with open(f"{a.out}/curvemix.json", "w") as fh:
             json.dump(rs, fh, indent=2, default=float)
         print(table(rs[-1:], a).split("\n\n")[0], flush=True)
-    text = table(rs, a)
-    print()
-    print(text)
-    with open(f"{a.out}/curvemix.md", "w") as fh:
-        fh.write(text + "\n")
+    accuracy.publish(table(rs, a), f"{a.out}/curvemix.md")
 
 
 if __name__ == "__main__":
