@@ -568,7 +568,6 @@ func resolveSpec(file string, schema Schema, want *Spec, all bool) (Spec, []int,
 		spec.VsLifetime = spec.vsLifetimeWidth() > 0
 		if all {
 			spec.Year = true
-			spec.RenewalTerm = spec.Renewal
 			spec.ExtraWindows = len(spec.Extras) > 0
 			spec.PerSeat = slices.Contains(spec.Extras, SeatsColumn)
 		}
