@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 
 	"github.com/churnlabs/churn/features/csvfile"
@@ -50,11 +49,8 @@ func run(modelDir, path string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	cols := make([]int, len(a.Features))
-	for j, name := range a.Features {
-		if cols[j] = slices.Index(ds.Features, name); cols[j] < 0 {
-			return fmt.Errorf("%s: no column %q among %v for the model's features %v", path, name, ds.Features, a.Features)
-		}
+	if ds, err = ds.Columns(a.Features); err != nil {
+		return fmt.Errorf("%s: the model's features %v: %w", path, a.Features, err)
 	}
 	m, err := a.Model()
 	if err != nil {
@@ -70,16 +66,12 @@ func run(modelDir, path string, out io.Writer) error {
 		header += ",curve_within_horizon"
 	}
 	fmt.Fprintln(w, header)
-	x := make([]float64, len(cols))
 	for i := range ds.Len() {
 		label := ""
 		if ds.Label != nil {
 			label = strconv.FormatFloat(ds.Label[i], 'g', -1, 64)
 		}
-		row := ds.Row(i)
-		for j, c := range cols {
-			x[j] = row[c]
-		}
+		x := ds.Row(i)
 		fmt.Fprintf(w, "%s,%s,%s,%s,%s", ds.AccountID[i], ds.Week[i], label,
 			strconv.FormatFloat(m.LogOdds(x), 'g', -1, 64), strconv.FormatFloat(s.Probability(x), 'g', -1, 64))
 		if a.Hazard != nil {
