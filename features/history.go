@@ -98,11 +98,21 @@ type RawWeek struct {
 // recentRaw is how many raw weeks an Account keeps.
 const recentRaw = 12
 
+// weekCounts is one week of an account's behaviour in the ring of recent
+// weeks. A million accounts keep a year of these each, so it holds the
+// counts as 32-bit integers and the overdue invoices as a flag, half the
+// room of float64s; they are exact, being whole numbers that history.add
+// checks fit (maxWeekCount), and every sum over them is taken in float64.
 type weekCounts struct {
 	week       Date
-	behaviour  [numBehaviours]float64 // indexed by logins, frequency, slaBreaches
-	overdueNow float64
+	behaviour  [numBehaviours]int32 // indexed by logins, frequency, slaBreaches
+	overdueNow bool
 }
+
+// maxWeekCount is the largest count of one week that features are built
+// from: far beyond any account's logins or key actions in a week, and
+// what weekCounts holds.
+const maxWeekCount = math.MaxInt32
 
 // The behaviour columns that get window features, as indexes.
 const (
@@ -142,6 +152,15 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 			"duplicate snapshot for account %q, week %s (first at row %d)", h.id, s.Week, h.lastRow)}
 	case h.last != NoDate && s.Week < h.last:
 		return errUnsorted{s.Row}
+	}
+	for _, c := range [...]struct {
+		name string
+		n    int64
+	}{{ColLogins, s.Logins}, {ColFrequency, s.Frequency}, {ColSLABreaches, s.SLABreaches}} {
+		if c.n > maxWeekCount {
+			return &InputError{File: file, Row: s.Row, Column: c.name, Err: fmt.Errorf(
+				"%d in one week for account %q: more than the %d that churn counts", c.n, h.id, maxWeekCount)}
+		}
 	}
 	if h.first == NoDate {
 		h.first = s.Week
@@ -208,7 +227,7 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 			break
 		}
 		h.long.sub(old)
-		if old.overdueNow > 0 {
+		if old.overdueNow {
 			h.overdueWeeks26--
 		}
 		h.in26--
@@ -220,7 +239,7 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 			sums, overdue = &h.year, &h.overdueWeeks52
 		}
 		sums.sub(old)
-		if old.overdueNow > 0 {
+		if old.overdueNow {
 			*overdue--
 		}
 		h.recent.drop()
@@ -240,8 +259,8 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	// week of keepDays.
 	h.recent.push(weekCounts{
 		week:       s.Week,
-		behaviour:  [numBehaviours]float64{float64(s.Logins), float64(s.Frequency), float64(s.SLABreaches)},
-		overdueNow: float64(s.OverdueInvoices),
+		behaviour:  [numBehaviours]int32{int32(s.Logins), int32(s.Frequency), int32(s.SLABreaches)},
+		overdueNow: s.OverdueInvoices > 0,
 	}, int(lay.keepDays/7))
 	newest := h.recent.at(h.recent.n - 1)
 	w.add(newest)
@@ -249,13 +268,13 @@ func (h *history) add(s *Snapshot, file string, extras []int, lay rowLayout, row
 	h.in12++
 	h.lifetime.add(newest)
 	h.long.add(newest)
-	if newest.overdueNow > 0 {
+	if newest.overdueNow {
 		h.overdueWeeks26++
 	}
 	if yearly {
 		h.in26++
 		h.year.add(newest)
-		if newest.overdueNow > 0 {
+		if newest.overdueNow {
 			h.overdueWeeks52++
 		}
 	}
@@ -440,13 +459,13 @@ func (h *history) shape(k int, now Date) (slope, sd float64) {
 	for i := h.recent.n - h.in12; i < h.recent.n; i++ {
 		e := h.recent.at(i)
 		st += weeksBetween(now, e.week)
-		sy += e.behaviour[k]
+		sy += float64(e.behaviour[k])
 	}
 	mt, my := st/n, sy/n
 	var stt, sty, syy float64
 	for i := h.recent.n - h.in12; i < h.recent.n; i++ {
 		e := h.recent.at(i)
-		dt, dy := weeksBetween(now, e.week)-mt, e.behaviour[k]-my
+		dt, dy := weeksBetween(now, e.week)-mt, float64(e.behaviour[k])-my
 		stt += dt * dt
 		sty += dt * dy
 		syy += dy * dy
@@ -463,14 +482,14 @@ type counts struct {
 func (c *counts) add(w *weekCounts) {
 	c.weeks++
 	for k, v := range w.behaviour {
-		c.sum[k] += v
+		c.sum[k] += float64(v)
 	}
 }
 
 func (c *counts) sub(w *weekCounts) {
 	c.weeks--
 	for k, v := range w.behaviour {
-		c.sum[k] -= v
+		c.sum[k] -= float64(v)
 	}
 }
 
@@ -485,7 +504,7 @@ type windowSums struct {
 func (w *windowSums) add(c *weekCounts) {
 	w.all.add(c)
 	w.last4.add(c)
-	if c.overdueNow > 0 {
+	if c.overdueNow {
 		w.overdueWeeks++
 	}
 }
@@ -497,7 +516,7 @@ func (w *windowSums) sub(c *weekCounts, inLast4 bool) {
 	if inLast4 {
 		w.last4.sub(c)
 	}
-	if c.overdueNow > 0 {
+	if c.overdueNow {
 		w.overdueWeeks--
 	}
 }

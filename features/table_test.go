@@ -207,6 +207,8 @@ func TestBuildErrors(t *testing.T) {
 	dup = append(dup, dup[1])
 	after := weekly("a", monday, 4)
 	after[1].Churned = true
+	huge := weekly("a", monday, 3)
+	huge[2].Frequency = maxWeekCount + 1
 	for _, c := range []struct {
 		name string
 		rows []Snapshot
@@ -214,6 +216,7 @@ func TestBuildErrors(t *testing.T) {
 	}{
 		{"duplicate", dup, `mem.csv: row 5: column "week": duplicate snapshot for account "a", week 2024-01-08 (first at row 3)`},
 		{"after churn", after, `mem.csv: row 4: column "week": account "a" has a row at 2024-01-15 after its churned week 2024-01-08 (row 3)`},
+		{"count too large", huge, `mem.csv: row 4: column "frequency": 2147483648 in one week for account "a": more than the 2147483647 that churn counts`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Build(context.Background(), memSource(testSchema, numberRows(c.rows)), BuildOptions{})
