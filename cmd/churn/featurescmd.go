@@ -68,7 +68,7 @@ than an earlier "churn features" output is refused.`)
 		return err
 	}
 	defer dir.Discard()
-	tightenGC()
+	tightenGC(tightGC)
 	// The rows go to a spill file as they are built and from there to
 	// train and valid in pieces: no side of the split is held whole.
 	tab, err := buildSpilledTable(ctx, e, *path, *normalize, *featureGroups != "")

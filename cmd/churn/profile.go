@@ -56,18 +56,28 @@ func writeMemProfile(e *env) {
 	}
 }
 
-// tightGC is the garbage collector's target for the commands that hold a
-// large training set while the learners make garbage, or a feature table
-// while the book of every account is built from it: the heap may grow
-// by a quarter of what is live before a collection, not by all of it
-// (Go's default, GOGC=100), which let churn train's peak RSS reach twice
-// its live data. Collections cost little here: the big slices hold no
-// pointers to scan.
-const tightGC = 25
+// The garbage collector's targets for the commands that hold a large
+// table while they make garbage: the heap may grow by that share of what
+// is live before a collection, not by all of it (Go's default,
+// GOGC=100), which let churn train's peak RSS reach twice its live data.
+// Collections cost little here: the big slices hold no pointers to scan.
+const (
+	// tightGC is for features and train, whose learners make garbage
+	// throughout.
+	tightGC = 25
+	// bookGC is for score and serve, whose peak is where the feature
+	// rows and the histories they were built from are live, and the book
+	// starts beside them: at a million accounts a quarter more than that
+	// is over a gigabyte, and the build makes garbage only as it reads.
+	// At 100k accounts churn score peaks at 0.88 GB instead of 0.99 GB,
+	// 2% slower.
+	bookGC = 10
+)
 
-// tightenGC sets tightGC unless GOGC says otherwise.
-func tightenGC() {
+// tightenGC sets the collector's target to percent unless GOGC says
+// otherwise.
+func tightenGC(percent int) {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(tightGC)
+		debug.SetGCPercent(percent)
 	}
 }

@@ -245,7 +245,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	}
 	// The table and the book grow together while the features are built
 	// and scored: at Go's default the heap may double what is live.
-	tightenGC()
+	tightenGC(bookGC)
 	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part, col)
 	if err != nil {
 		return err

@@ -268,7 +268,7 @@ snapshots lack fails the start, or rejects the reload.`)
 	// may double what is live (at 100k accounts, 1.13 GB peak RSS at
 	// GOGC=100, 0.80 GB at 25). Serving allocates little, so the more
 	// frequent collections cost little.
-	tightenGC()
+	tightenGC(bookGC)
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
 		Champion:        champion,

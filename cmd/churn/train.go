@@ -340,7 +340,7 @@ compares the two on live traffic.`)
 			return err
 		}
 	}
-	tightenGC()
+	tightenGC(tightGC)
 	// Only the survival model reads the training rows after Train.
 	opt := models.TrainOptions{Kinds: kinds, Params: p, Backtest: *backtest, Refit: !*noRefit, DropTrain: !*survival,
 		Progress: fitProgress(e), Step: func(kind, step string) { e.progress.begin(step + " " + kind) }}
