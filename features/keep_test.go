@@ -226,3 +226,90 @@ func TestDatasetInto(t *testing.T) {
 		}
 	}
 }
+
+// TestRecent checks the rows handed to BuildOptions.Recent against the
+// whole table's rows of the last weeks, bit for bit and in week order per
+// account: as they are built when the reader tells the last week first,
+// at the end otherwise, and afresh on the second pass over a file out of
+// order.
+func TestRecent(t *testing.T) {
+	const weeks = 5
+	for _, shuffled := range []bool{false, true} {
+		src := simulatedSource(t, shuffled)
+		whole := mustBuild(t, src, features.BuildOptions{})
+		spec := whole.Spec
+		from := whole.Last - 7*(weeks-1)
+		want := map[string][]string{}
+		ds := whole.Dataset(nil)
+		for i := range ds.Len() {
+			if ds.Week[i] >= from {
+				want[ds.AccountID[i]] = append(want[ds.AccountID[i]], fmt.Sprint(ds.Week[i], bitsOf(ds.Row(i))))
+			}
+		}
+		for _, told := range []bool{false, true} {
+			name := fmt.Sprintf("shuffled %v, last week told %v", shuffled, told)
+			s := src
+			if told {
+				s = lastWeekSource(src, whole.Last)
+			}
+			var got map[int][]string
+			tab := mustBuild(t, s, features.BuildOptions{Spec: &spec, KeepWeeks: 1, RecentWeeks: weeks,
+				Recent: func() func(int, features.Date, []float64) {
+					got = map[int][]string{}
+					return func(a int, w features.Date, row []float64) {
+						got[a] = append(got[a], fmt.Sprint(w, bitsOf(row)))
+					}
+				}})
+			if len(got) != len(want) {
+				t.Errorf("%s: rows of %d accounts, want %d", name, len(got), len(want))
+			}
+			for a, rows := range got {
+				if id := tab.Accounts[a].ID; !slices.Equal(rows, want[id]) {
+					t.Errorf("%s: account %s: %d rows handed over, want %d, or they differ", name, id, len(rows), len(want[id]))
+				}
+			}
+			if told && tab.Len() != len(tab.Accounts) {
+				t.Errorf("%s: %d rows kept for %d accounts, want one each", name, tab.Len(), len(tab.Accounts))
+			}
+		}
+		// A reader that names too early a last week is caught.
+		_, err := features.Build(context.Background(), lastWeekSource(src, whole.Last-7),
+			features.BuildOptions{Spec: &spec, KeepWeeks: 1, RecentWeeks: weeks, Recent: func() func(int, features.Date, []float64) {
+				return func(int, features.Date, []float64) {}
+			}})
+		if err == nil || !strings.Contains(err.Error(), "did the file change") {
+			t.Errorf("shuffled %v, last week told wrong: err %v", shuffled, err)
+		}
+	}
+	_, err := features.Build(context.Background(), simulatedSource(t, false), features.BuildOptions{RecentWeeks: weeks,
+		Recent: func() func(int, features.Date, []float64) { return nil }})
+	if err == nil || !strings.Contains(err.Error(), "the spec given") {
+		t.Errorf("Recent without a spec: err %v", err)
+	}
+}
+
+func bitsOf(x []float64) []uint64 {
+	u := make([]uint64, len(x))
+	for i, v := range x {
+		u[i] = math.Float64bits(v)
+	}
+	return u
+}
+
+// lastWeekSource is src with a reader that tells the file's last week
+// before its rows, as a Parquet file's does.
+func lastWeekSource(src features.Source, last features.Date) features.Source {
+	open := src.Open
+	src.Open = func() (features.SnapshotReader, error) {
+		r, err := open()
+		return lastWeekReader{r, last}, err
+	}
+	return src
+}
+
+type lastWeekReader struct {
+	features.SnapshotReader
+	last features.Date
+}
+
+func (r lastWeekReader) LastWeek() (features.Date, error) { return r.last, nil }

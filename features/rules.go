@@ -118,6 +118,34 @@ type rowRules struct {
 	lastID, lastSegment string
 }
 
+// lastWeeker is a SnapshotReader that can tell the latest week of its
+// file before its rows are read, as parquetfile's does from the week
+// column alone: Build then knows, as it builds each row, whether the row
+// is one of the file's last weeks (BuildOptions.Recent).
+type lastWeeker interface {
+	// LastWeek returns the latest week in the file, NoDate if it has
+	// none it can read. Weeks it cannot read are for Next to report.
+	LastWeek() (Date, error)
+}
+
+// lastWeek is the latest week of the file r reads, as its rows will give
+// it (moved to its Monday when weeks are normalised), NoDate when r
+// cannot tell it before the rows are read.
+func (r *rowRules) lastWeek() (Date, error) {
+	lw, ok := r.SnapshotReader.(lastWeeker)
+	if !ok {
+		return NoDate, nil
+	}
+	last, err := lw.LastWeek()
+	if err != nil || last == NoDate {
+		return NoDate, err
+	}
+	if r.normalize {
+		last = last.Monday()
+	}
+	return last, nil
+}
+
 func (r *rowRules) Next(s *Snapshot) error {
 	if err := r.SnapshotReader.Next(s); err != nil {
 		return err

@@ -300,29 +300,35 @@ func (t *Table) newDataset(n int) *Dataset {
 
 // appendRow adds table row i to ds, expanding the segment indicators.
 func (t *Table) appendRow(ds *Dataset, i int) error {
-	lay := t.layout
 	ds.AccountID = append(ds.AccountID, t.Accounts[t.account[i]].ID)
 	ds.Week = append(ds.Week, t.week[i])
-	start := len(ds.X)
-	return t.x.row(i, func(src []float64) {
-		ds.X = append(ds.X, src[:lay.extras]...)
-		for s := range t.Spec.Segments {
-			v := 0.0
-			if int(t.segment[i]) == s {
-				v = 1
-			}
-			ds.X = append(ds.X, v)
+	return t.x.row(i, func(src []float64) { ds.X = t.appendFeatures(ds.X, src, t.segment[i]) })
+}
+
+// appendFeatures appends to dst the features of a row as built, src, in
+// segment seg: the row as the spec names its columns, with the segment
+// indicators, which rows do not store, put in.
+func (t *Table) appendFeatures(dst, src []float64, seg int16) []float64 {
+	lay := t.layout
+	start := len(dst)
+	dst = append(dst, src[:lay.extras]...)
+	for s := range t.Spec.Segments {
+		v := 0.0
+		if int(seg) == s {
+			v = 1
 		}
-		ds.X = append(ds.X, src[lay.extras:]...)
-		if t.project != nil {
-			// The kept columns are in the order built, each at or after
-			// its new place: moving them forward in place is safe.
-			for k, j := range t.project {
-				ds.X[start+k] = ds.X[start+j]
-			}
-			ds.X = ds.X[:start+len(t.project)]
+		dst = append(dst, v)
+	}
+	dst = append(dst, src[lay.extras:]...)
+	if t.project != nil {
+		// The kept columns are in the order built, each at or after
+		// its new place: moving them forward in place is safe.
+		for k, j := range t.project {
+			dst[start+k] = dst[start+j]
 		}
-	})
+		dst = dst[:start+len(t.project)]
+	}
+	return dst
 }
 
 // Narrow makes the table's datasets carry only the columns of spec,

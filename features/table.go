@@ -175,6 +175,21 @@ type BuildOptions struct {
 	// groups and narrows the table to those that earn their place (see
 	// Table.Narrow).
 	AllGroups bool
+	// Recent, when set with Spec, is handed the features of every row of
+	// the file's last RecentWeeks weeks, each account's in week order
+	// (account being its index in Accounts): for a caller that needs only
+	// a score of those rows, such as a weekly score history, so that the
+	// table need not keep them (KeepWeeks 1 keeps the latest row alone).
+	// A million accounts' twelve weeks of rows are five gigabytes; their
+	// scores, a fortieth of that. When the reader can tell its file's
+	// last week before the rows (a Parquet file can), each row is handed
+	// over as it is built; otherwise Build keeps each account's latest
+	// RecentWeeks rows too, as KeepWeeks does, and hands them over once
+	// the file is read. row is valid only during the call, which is on
+	// Build's goroutine. Recent is called as each pass over the file
+	// starts, like Observe, and returns the function for that pass.
+	Recent      func() func(account int, week Date, row []float64)
+	RecentWeeks int
 	// Year, when Spec is nil, builds the windows-52 group besides the
 	// default groups: for a caller that knows the split and narrows the
 	// table without it where the data has no year of history before the
@@ -217,6 +232,12 @@ func Build(ctx context.Context, src Source, opt BuildOptions) (*Table, error) {
 func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (*Table, error) {
 	var t *Table
 	err := src.Read(func(r SnapshotReader) (err error) {
+		last := NoDate
+		if rr, ok := r.(*rowRules); ok && opt.Recent != nil {
+			if last, err = rr.lastWeek(); err != nil {
+				return err
+			}
+		}
 		if opt.Observe != nil {
 			o, err := opt.Observe(r.Schema())
 			if err != nil {
@@ -224,7 +245,7 @@ func build(ctx context.Context, src Source, opt BuildOptions, sorted bool) (*Tab
 			}
 			r = &observedReader{SnapshotReader: r, ctx: ctx, o: o}
 		}
-		t, err = buildFrom(ctx, r, src, opt, sorted)
+		t, err = buildFrom(ctx, r, src, opt, sorted, last)
 		return err
 	})
 	return t, err
@@ -254,7 +275,9 @@ func (r *observedReader) Next(s *Snapshot) error {
 	return r.o.Row(s)
 }
 
-func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptions, sorted bool) (t *Table, err error) {
+// buildFrom builds the table of the rows r reads. last is the file's
+// latest week when r could tell it beforehand, NoDate otherwise.
+func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptions, sorted bool, last Date) (t *Table, err error) {
 	schema := r.Schema()
 	if sorted {
 		if r, err = sortedReader(ctx, r, src.Name); err != nil {
@@ -271,7 +294,27 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	if spec.PerSeat && !slices.Contains(spec.Extras, SeatsColumn) {
 		return nil, &InputError{File: src.Name, Column: SeatsColumn, Err: errors.New("missing column that the per-seat features are built from")}
 	}
-	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, HasRenewalType: schema.HasRenewalType, keepWeeks: max(opt.KeepWeeks, 0)}
+	// recent, when set, is handed the rows of weeks since onwards as they
+	// are built, or, when the last week was not known beforehand (since
+	// NoDate), the kept rows of the last RecentWeeks weeks at the end.
+	var recent func(int, Date, []float64)
+	since, keep := NoDate, max(opt.KeepWeeks, 0)
+	if opt.Recent != nil {
+		// Rows handed over are the spec's columns: an inferred spec
+		// would gain segment columns as the file goes on.
+		if opt.RecentWeeks < 1 || opt.Spill || opt.Spec == nil {
+			return nil, fmt.Errorf("features: BuildOptions.Recent with RecentWeeks %d, Spill %v and a spec %v: want RecentWeeks of 1 or more, rows held in memory and the spec given",
+				opt.RecentWeeks, opt.Spill, opt.Spec != nil)
+		}
+		recent = opt.Recent()
+		if last != NoDate {
+			since = last - Date(7*(opt.RecentWeeks-1))
+		} else if keep > 0 {
+			keep = max(keep, opt.RecentWeeks)
+		}
+	}
+	var x []float64 // the features recent is handed
+	t = &Table{Spec: spec, First: NoDate, Last: NoDate, HasChurned: schema.HasChurned, HasRenewalType: schema.HasRenewalType, keepWeeks: keep}
 	t.layout = newRowLayout(spec)
 	t.x.width = t.layout.width
 	if opt.Spill && opt.KeepWeeks > 0 {
@@ -388,6 +431,10 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 				h.segIndex = seg
 			}
 			t.week[i], t.segment[i] = s.Week, h.segIndex
+			if since != NoDate && s.Week >= since {
+				x = t.appendFeatures(x[:0], row, h.segIndex)
+				recent(int(a), s.Week, x)
+			}
 		}
 		if b.err == io.EOF {
 			break
@@ -404,6 +451,18 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	}
 	if t.keepWeeks > 0 {
 		t.unring(built)
+	}
+	switch {
+	case since != NoDate && t.Last != last:
+		return nil, &InputError{File: src.Name, Err: fmt.Errorf("the latest week read, %s, is not the %s that the week column said: did the file change while it was read?", t.Last, last)}
+	case recent != nil && since == NoDate:
+		from := t.Last - Date(7*(opt.RecentWeeks-1))
+		for i, w := range t.week {
+			if w >= from {
+				x = t.appendFeatures(x[:0], t.x.at(i), t.segment[i])
+				recent(int(t.account[i]), w, x)
+			}
+		}
 	}
 	t.Accounts = make([]Account, len(hists))
 	lastRow := make([]int, len(hists))

@@ -135,6 +135,43 @@ func (r *Reader) Next(s *features.Snapshot) (err error) {
 	return nil
 }
 
+// LastWeek returns the latest week in the file, NoDate if it has no week
+// it can read, reading the week column alone: features.Build then knows,
+// as it builds each row, whether the row is one of the file's last weeks,
+// and need not keep rows until the file ends to find out. Weeks it cannot
+// read are left for Next to report, at their rows.
+func (r *Reader) LastWeek() (last features.Date, err error) {
+	defer catch(r.t.name, &err)
+	i := slices.IndexFunc(r.fields, func(f field) bool { return f.role == roleWeek })
+	if i < 0 {
+		return features.NoDate, nil
+	}
+	week := &r.fields[i]
+	t, err := openTable(r.t.r, r.t.size, r.t.name)
+	if err != nil {
+		return features.NoDate, err
+	}
+	defer t.close()
+	if err := t.project([]*parquet.Column{week.column}); err != nil {
+		return features.NoDate, err
+	}
+	last = features.NoDate
+	for {
+		row, err := t.next()
+		if err == io.EOF {
+			return last, nil
+		} else if err != nil {
+			return features.NoDate, err
+		}
+		if len(row) != 1 || row[0].IsNull() {
+			continue
+		}
+		if w, err := week.codec.date(row[0]); err == nil && (last == features.NoDate || w > last) {
+			last = w
+		}
+	}
+}
+
 // Close releases the reader and, for a Reader from Open, closes the file.
 func (r *Reader) Close() error {
 	err := r.t.close()

@@ -635,3 +635,61 @@ func TestReadMissingRenewalSpellings(t *testing.T) {
 		t.Errorf("renewal dates %q, want %q", dates, want)
 	}
 }
+
+// TestLastWeek checks the latest week read from the week column alone, of
+// every type a week may have, with values Next would refuse left out.
+func TestLastWeek(t *testing.T) {
+	d := func(s string) int32 { return int32(mustDate(s)) }
+	for _, c := range []struct {
+		name string
+		col  column
+		want string
+	}{
+		{"date", column{"week", parquet.Date(), i32s(d("2024-01-08"), d("2024-02-05"), d("2024-01-15"))}, "2024-02-05"},
+		{"micros", column{"week", parquet.Timestamp(parquet.Microsecond), i64s(int64(d("2024-03-04"))*86400e6, 0, 1)}, "2024-03-04"},
+		{"strings, one unreadable", column{"week", parquet.String(), strs("2024-01-08", "someday", "2023-12-25")}, "2024-01-08"},
+		{"a null", column{"week", parquet.Optional(parquet.Date()), withNull(i32s(d("2024-01-08"), d("2025-01-06"), d("2024-01-15")), 1)}, "2024-01-15"},
+		{"none readable", column{"week", parquet.String(), strs("", "soon", "later")}, features.NoDate.String()},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := writeColumns(t, replace(validColumns(), c.col)...)
+			r, err := NewReader(bytes.NewReader(data), int64(len(data)), "w.parquet")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.LastWeek()
+			if err != nil || got.String() != c.want {
+				t.Errorf("LastWeek = %s, %v; want %s", got, err, c.want)
+			}
+		})
+	}
+	// Across row groups, and whatever rows were read before.
+	const n = 3*batchSize + 5
+	var buf bytes.Buffer
+	w, err := NewWriterSize(&buf, features.Schema{}, 700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := w.Write(&features.Snapshot{AccountID: "a", Week: features.Date(19000 + 7*((i*37)%n))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "groups.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s features.Snapshot
+	if err := r.Next(&s); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.LastWeek(); err != nil || got != features.Date(19000+7*(n-1)) {
+		t.Errorf("LastWeek over row groups = %s, %v; want %s", got, err, features.Date(19000+7*(n-1)))
+	}
+	if err := r.Next(&s); err != nil || s.Row != 2 {
+		t.Errorf("Next after LastWeek: row %d, %v; want row 2", s.Row, err)
+	}
+}
