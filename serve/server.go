@@ -438,11 +438,11 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 	if s.cfg.Snapshots.Open == nil {
 		return nil, fmt.Errorf("serve: model %s was trained on snapshots: it needs a snapshot source", s.cfg.ModelDir)
 	}
-	// The model's spec fixes the columns, so every row lines up with
-	// what the model was trained on whatever segments the file holds.
-	// The ranking reads each account's latest HistoryWeeks rows (its
-	// score and sparkline), so the table keeps only those.
-	opt := features.BuildOptions{Spec: &a.Spec, KeepWeeks: ranking.HistoryWeeks}
+	// ranking.Load builds the rows with the model's spec, so every row
+	// lines up with what the model was trained on whatever segments the
+	// file holds, and scores each account's sparkline as they are built:
+	// the table keeps only each account's latest row.
+	var opt features.BuildOptions
 	var col *retention.Collector
 	if s.cfg.Maturity != nil {
 		// The indicators look back further than the rows scoring keeps,
@@ -451,17 +451,13 @@ func (s *Server) load(ctx context.Context) (*state, error) {
 		col = retention.NewCollector(s.cfg.Snapshots.Name)
 		opt.Observe = col.Observe
 	}
-	tab, err := features.Build(ctx, s.cfg.Snapshots, opt)
+	book, tab, err := ranking.Load(ctx, a, s.cfg.Snapshots, opt)
 	if err != nil {
 		return nil, fmt.Errorf("load snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
 	for _, u := range tab.UnknownSegments {
 		s.log.Warn("segment unknown to the model: its accounts are scored with every segment indicator 0",
 			"segment", u.Segment, "accounts", u.Accounts, "snapshots", s.cfg.Snapshots.Name)
-	}
-	book, err := ranking.Build(ctx, a, tab)
-	if err != nil {
-		return nil, fmt.Errorf("score snapshots %s: %w", s.cfg.Snapshots.Name, err)
 	}
 	var mat *maturityState
 	if col != nil {

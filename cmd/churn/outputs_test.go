@@ -157,3 +157,30 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestScoreParquetMatchesCSV scores the same snapshots from Parquet, whose
+// reader tells the last week before the rows so that each account's
+// history is scored as its rows are built, and from CSV, whose rows are
+// kept to the end and scored then: the rankings, histories included, must
+// be the same.
+func TestScoreParquetMatchesCSV(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	rankings := map[string]string{}
+	for _, ext := range []string{"parquet", "csv"} {
+		snap := filepath.Join(dir, "snapshots."+ext)
+		mustChurn(t, "gen", "--accounts", "300", "--weeks", "70", "--seed", "5", "--out", snap)
+		if ext == "parquet" {
+			mustChurn(t, "train", "--snapshots", snap, "--horizon", "8", "--model", "gbm", "--no-plots", "--out", model)
+		}
+		rankings[ext] = mustChurn(t, "score", "--snapshots", snap, "--model", model, "--format", "json")
+	}
+	if rankings["parquet"] != rankings["csv"] {
+		t.Errorf("the rankings differ:\nparquet %.600s\ncsv     %.600s", rankings["parquet"], rankings["csv"])
+	}
+	// Each account's probability, then its history's: most accounts have
+	// twelve weeks of it.
+	if accounts, scores := strings.Count(rankings["csv"], `"account_id"`), strings.Count(rankings["csv"], `"churn_probability"`); scores < 10*accounts {
+		t.Errorf("%d scores for %d accounts: the histories are missing", scores, accounts)
+	}
+}

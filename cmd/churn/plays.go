@@ -13,7 +13,6 @@ import (
 	"github.com/churnlabs/churn/features"
 	"github.com/churnlabs/churn/models"
 	"github.com/churnlabs/churn/models/plays"
-	"github.com/churnlabs/churn/models/ranking"
 )
 
 func runPlays(ctx context.Context, e *env, args []string) error {
@@ -68,13 +67,7 @@ has them); else the model's.`)
 	if err := segs.Check(a); err != nil {
 		return fmt.Errorf("%s: %w", *segFile, err)
 	}
-	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, features.Partition{}, nil)
-	if err != nil {
-		return err
-	}
-	e.progress.begin("scoring")
-	book, err := ranking.Build(ctx, a, tab)
-	e.progress.end()
+	book, _, err := loadBook(ctx, e, *snapshots, *normalize, a, features.Partition{}, nil)
 	if err != nil {
 		return err
 	}

@@ -246,7 +246,7 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	// The table and the book grow together while the features are built
 	// and scored: at Go's default the heap may double what is live.
 	tightenGC(bookGC)
-	tab, err := buildLatest(ctx, e, *snapshots, *normalize, &a.Spec, part, col)
+	book, tab, err := loadBook(ctx, e, *snapshots, *normalize, a, part, col)
 	if err != nil {
 		return err
 	}
@@ -267,12 +267,6 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	for _, u := range tab.UnknownSegments {
 		fmt.Fprintf(e.stderr, "warning: %s: segment %q (%d accounts) is not one the model was trained on: "+
 			"those accounts are scored with every segment indicator 0\n", *snapshots, u.Segment, u.Accounts)
-	}
-	e.progress.begin("scoring")
-	book, err := ranking.Build(ctx, a, tab)
-	e.progress.end()
-	if err != nil {
-		return err
 	}
 	if segs != nil {
 		if err := plays.Apply(book, segs); err != nil {
@@ -325,26 +319,25 @@ the parts are the whole ranking. Filters and --top apply within the part;
 	return nil
 }
 
-// buildLatest builds what scoring reads of a snapshot file: each account's
-// latest ranking.HistoryWeeks rows (its score and weekly history), of the
-// accounts in part (all for the zero Partition). Memory then grows with
-// the accounts, not with the weeks of history the file holds.
+// loadBook builds the features of a snapshot file for a's spec and the
+// book of its active accounts in part (all for the zero Partition),
+// scoring their weekly histories as the rows are built: memory then grows
+// with the accounts, not with the weeks of history the file holds (see
+// ranking.Load). The table it returns keeps each account's latest row.
 //
 // col, when not nil, collects the retention history in the same pass.
-func buildLatest(ctx context.Context, e *env, path string, normalizeWeeks bool, spec *features.Spec, part features.Partition,
-	col *retention.Collector) (*features.Table, error) {
-	e.progress.begin("reading " + path + " and building features")
+func loadBook(ctx context.Context, e *env, path string, normalizeWeeks bool, a *models.Artifact, part features.Partition,
+	col *retention.Collector) (*ranking.Book, *features.Table, error) {
+	e.progress.begin("reading " + path + ", building features and scoring")
 	defer e.progress.end()
 	opt := features.BuildOptions{
-		Spec:      spec,
 		Progress:  func(rows int) { e.progress.update("%d rows", rows) },
-		KeepWeeks: ranking.HistoryWeeks,
 		Partition: part,
 	}
 	if col != nil {
 		opt.Observe = col.Observe
 	}
-	return features.Build(ctx, snapshotSource(e, path, normalizeWeeks), opt)
+	return ranking.Load(ctx, a, snapshotSource(e, path, normalizeWeeks), opt)
 }
 
 // maturityColumns are churn score --maturity's columns: each account's

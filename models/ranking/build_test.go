@@ -96,10 +96,11 @@ func buildTable(t *testing.T, a *models.Artifact, rows []features.Snapshot) *fea
 	return tab
 }
 
-// TestBuildHistoryChangeRenewal checks each account's weekly history,
-// week-over-week change and days to renewal against values computed
-// independently: the probability at a week is scored from a table that
-// holds only the account's rows up to that week.
+// TestBuildHistoryChangeRenewal checks each account's weekly history (its
+// rows of the book's last twelve weeks), week-over-week change and days to
+// renewal against values computed independently: the probability at a
+// week is scored from a table that holds only the account's rows up to
+// that week.
 func TestBuildHistoryChangeRenewal(t *testing.T) {
 	a := logisticModel(t)
 	seg := a.Spec.Segments[0]
@@ -113,8 +114,8 @@ func TestBuildHistoryChangeRenewal(t *testing.T) {
 		wantDays    int
 	}{
 		{"steady", week(15).AddDays(45), false, weeks(0, 15), weeks(4, 15), 45},
-		{"gappy", features.NoDate, false, gappy, gappy[1:], -1},
-		{"quiet", week(20), false, weeks(3, 13), weeks(3, 13), 35},
+		{"gappy", features.NoDate, false, gappy, append(weeks(4, 5), weeks(9, 15)...), -1},
+		{"quiet", week(20), false, weeks(3, 13), weeks(4, 13), 35},
 		{"lapsed-renewal", week(10), false, weeks(8, 15), weeks(8, 15), 0},
 		{"new", week(15).AddDays(400), false, []int{15}, []int{15}, 400},
 		{"gone", week(30), true, weeks(0, 12), nil, 0},

@@ -1,6 +1,7 @@
 package ranking
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/churnlabs/churn/features"
+	"github.com/churnlabs/churn/features/parquetfile"
 	"github.com/churnlabs/churn/features/simulate"
 )
 
@@ -74,6 +76,40 @@ func TestBuildFromLatestWeeks(t *testing.T) {
 	for _, tc := range []struct{ keep, procs int }{{HistoryWeeks, 1}, {HistoryWeeks, 3}, {0, 3}} {
 		if got := bookBits(t, book(tc.keep, tc.procs)); got != wantBits {
 			t.Errorf("keep %d weeks, %d workers: the book differs from the whole table's", tc.keep, tc.procs)
+		}
+	}
+	// Load scores the history as the rows are built when the reader
+	// tells the last week first, as a Parquet file's does, and from the
+	// rows it kept otherwise.
+	var pq bytes.Buffer
+	w, err := parquetfile.NewWriter(&pq, simulate.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fromParquet := features.FileSource("sim.parquet", func(string) (*parquetfile.Reader, error) {
+		return parquetfile.NewReader(bytes.NewReader(pq.Bytes()), int64(pq.Len()), "sim.parquet")
+	})
+	for _, tc := range []struct {
+		name string
+		src  features.Source
+	}{{"memory", src}, {"parquet", fromParquet}} {
+		b, tab, err := Load(context.Background(), a, tc.src, features.BuildOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bookBits(t, b); got != wantBits {
+			t.Errorf("Load from %s: the book differs from the whole table's", tc.name)
+		}
+		if tc.name == "parquet" && tab.Len() != len(tab.Accounts) {
+			t.Errorf("Load from %s: the table keeps %d rows of %d accounts, want one each", tc.name, tab.Len(), len(tab.Accounts))
 		}
 	}
 }

@@ -32,8 +32,9 @@ import (
 	"github.com/churnlabs/churn/models/maturity"
 )
 
-// HistoryWeeks is how many weekly scores each account keeps for its
-// sparkline and week-over-week change.
+// HistoryWeeks is how many weeks of scores an account's history covers,
+// for its sparkline and week-over-week change: its rows in the book's
+// last HistoryWeeks weeks (see historyFrom).
 const HistoryWeeks = 12
 
 // WeekScore is an account's calibrated churn probability at one week.
@@ -64,7 +65,8 @@ type Account struct {
 	// "" (and left out of JSON) when unknown. It is no model feature: it
 	// picks the renewal play's touchpoints.
 	RenewalType string `json:"renewal_type,omitempty"`
-	// Change is the probability minus last snapshot's; NaN without one.
+	// Change is the probability minus the previous snapshot's in the
+	// history; NaN without one.
 	Change  float64     `json:"change"`
 	Drivers []Driver    `json:"drivers"`
 	History []WeekScore `json:"history"`
@@ -190,8 +192,17 @@ func groupHealth(gs []GroupHealth, h models.Health, base float64, phi []float64,
 const topDrivers = 3
 
 // Build scores the latest snapshot of every active account in tab, which
-// must have been built with the model's feature spec.
+// must have been built with the model's feature spec. Each account's
+// weekly history is its scores at its rows of the book's last
+// HistoryWeeks weeks that tab kept (a table built with KeepWeeks
+// HistoryWeeks keeps them all); Load builds a book without keeping them.
 func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book, error) {
+	return build(ctx, a, tab, nil)
+}
+
+// build is Build with the weekly scores recorded as tab was built, or,
+// with weeks nil, scored from tab's rows.
+func build(ctx context.Context, a *models.Artifact, tab *features.Table, weeks *weeklyScores) (*Book, error) {
 	if !slices.Equal(tab.Spec.Names(), a.Features) {
 		return nil, errors.New("the snapshots' features do not match the model's: build them with the model's spec")
 	}
@@ -199,7 +210,11 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	if err != nil {
 		return nil, err
 	}
-	recent := tab.RecentRows(HistoryWeeks)
+	var recent [][]int
+	if weeks == nil {
+		recent = tab.RecentRows(HistoryWeeks)
+	}
+	from := historyFrom(tab.Last)
 	b := &Book{Model: a, AsOf: tab.Last, HasRenewalType: tab.HasRenewalType}
 	// Accounts are scored independently, a GBM's explanation costing a
 	// tenth of a millisecond each: workers share them out in blocks, each
@@ -222,6 +237,7 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 	for range max(1, min(runtime.GOMAXPROCS(0), len(tab.Accounts)/block+1)) {
 		wg.Go(func() {
 			var rows *features.Dataset // reused from account to account
+			var past []WeekScore       // likewise
 			var idx []int              // the drivers' sort, likewise
 			for ctx.Err() == nil {
 				start := int(next.Add(block)) - block
@@ -231,10 +247,23 @@ func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book,
 				end := min(start+block, len(tab.Accounts))
 				s := newSlab(tab.Accounts[start:end], len(a.Features), len(features.SignalGroups))
 				for i := start; i < end; i++ {
-					if acc := &tab.Accounts[i]; acc.Active() {
-						rows = tab.DatasetInto(rows, recent[i])
-						scored[i] = scoreAccount(a, scorer, tab, acc, rows, groupOf, descs, s, &idx)
+					acc := &tab.Accounts[i]
+					if !acc.Active() {
+						continue
 					}
+					past = past[:0]
+					if weeks != nil {
+						rows = tab.DatasetInto(rows, []int{acc.LastRow})
+						past = weeks.before(past, i, acc.Last)
+					} else {
+						rows = tab.DatasetInto(rows, recent[i])
+						for k := range rows.Len() - 1 {
+							if rows.Week[k] >= from {
+								past = append(past, WeekScore{Week: rows.Week[k], Probability: scorer.Probability(rows.Row(k))})
+							}
+						}
+					}
+					scored[i] = scoreAccount(a, scorer, tab, acc, rows.Row(rows.Len()-1), past, groupOf, descs, s, &idx)
 				}
 			}
 		})
@@ -305,14 +334,13 @@ func take[T any](buf *[]T, n int) []T {
 	return out
 }
 
-// scoreAccount scores an active account's latest row, with the weekly
-// history of its recent rows (in week order), into the slab s. descs are
+// scoreAccount scores an active account's latest row, x, with its weekly
+// history before it, past (in week order), into the slab s. descs are
 // the features' descriptions, idx a buffer for the drivers' sort.
-func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, rows *features.Dataset, groupOf []int, descs []string, s *slab, idx *[]int) *Account {
-	last := rows.Len() - 1
+func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table, acc *features.Account, row []float64, past []WeekScore, groupOf []int, descs []string, s *slab, idx *[]int) *Account {
 	p := len(a.Features)
 	x := take(&s.floats, p)
-	copy(x, rows.Row(last))
+	copy(x, row)
 	sc := scorer.Score(x, take(&s.floats, p))
 	s.accounts = append(s.accounts, Account{
 		AccountID: acc.ID, Week: acc.Last, Probability: sc.Probability,
@@ -320,19 +348,13 @@ func scoreAccount(a *models.Artifact, scorer *models.Scorer, tab *features.Table
 		ARR: acc.ARR, ARRAtRisk: sc.Probability * acc.ARR,
 		RenewalDate: acc.RenewalDate, DaysToRenewal: -1, RenewalType: acc.RenewalType, Change: math.NaN(),
 		Score: sc, Features: x, Recent: acc.Recent,
-		History: take(&s.history, rows.Len())[:0],
+		History: take(&s.history, len(past)+1)[:0],
 	})
 	r := &s.accounts[len(s.accounts)-1]
 	if acc.RenewalDate != features.NoDate {
 		r.DaysToRenewal = max(0, int(acc.RenewalDate-tab.Last))
 	}
-	for k := range rows.Len() {
-		p := sc.Probability
-		if k < last {
-			p = scorer.Probability(rows.Row(k))
-		}
-		r.History = append(r.History, WeekScore{Week: rows.Week[k], Probability: p})
-	}
+	r.History = append(append(r.History, past...), WeekScore{Week: acc.Last, Probability: sc.Probability})
 	if n := len(r.History); n > 1 {
 		r.Change = r.History[n-1].Probability - r.History[n-2].Probability
 	}
