@@ -81,22 +81,7 @@ func TestBuildFromLatestWeeks(t *testing.T) {
 	// Load scores the history as the rows are built when the reader
 	// tells the last week first, as a Parquet file's does, and from the
 	// rows it kept otherwise.
-	var pq bytes.Buffer
-	w, err := parquetfile.NewWriter(&pq, simulate.Schema())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range rows {
-		if err := w.Write(&rows[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	fromParquet := features.FileSource("sim.parquet", func(string) (*parquetfile.Reader, error) {
-		return parquetfile.NewReader(bytes.NewReader(pq.Bytes()), int64(pq.Len()), "sim.parquet")
-	})
+	fromParquet := parquetSource(t, rows)
 	for _, tc := range []struct {
 		name string
 		src  features.Source
@@ -112,4 +97,26 @@ func TestBuildFromLatestWeeks(t *testing.T) {
 			t.Errorf("Load from %s: the table keeps %d rows of %d accounts, want one each", tc.name, tab.Len(), len(tab.Accounts))
 		}
 	}
+}
+
+// parquetSource is rows written as a Parquet file in memory, read back by
+// the Parquet reader, which tells the file's last week before its rows.
+func parquetSource(t testing.TB, rows []features.Snapshot) features.Source {
+	t.Helper()
+	var pq bytes.Buffer
+	w, err := parquetfile.NewWriter(&pq, simulate.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return features.FileSource("sim.parquet", func(string) (*parquetfile.Reader, error) {
+		return parquetfile.NewReader(bytes.NewReader(pq.Bytes()), int64(pq.Len()), "sim.parquet")
+	})
 }

@@ -54,10 +54,13 @@ func trainedModels(b *testing.B) map[string]*models.Artifact {
 }
 
 // BenchmarkLoad measures what churn serve and churn score do before they
-// answer: build the features of a book of accounts x 104 weeks (held in
-// memory, so the file's parsing is left out) and score every active
-// account with its weekly history. "keep" keeps each account's latest
-// HistoryWeeks rows, as they do; "all" keeps every row, as they did. The
+// answer: build the features of a book of accounts x 104 weeks and score
+// every active account with its weekly history. "load-parquet" is Load
+// from a Parquet file in memory, as they do from Parquet: one row kept per
+// account, the history scored as the rows are built, the file's decoding
+// included. "keep" builds from rows held in memory (no parsing) and keeps
+// each account's latest HistoryWeeks rows, as they do from CSV; "all"
+// keeps every row, as they once did. The
 // live-MB metric is the heap in use once the book is built and the table
 // dropped, after a collection: what a server holds while it serves;
 // peak-heap-MB is the most heap in use seen while loading (sampled every
@@ -75,20 +78,27 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		src := features.MemorySource("sim", simulate.Schema(), rows)
+		pq := parquetSource(b, rows)
 		for _, kind := range []string{"logistic", "gbm"} {
-			for _, keep := range []int{HistoryWeeks, 0} {
-				name := "keep"
-				if keep == 0 {
-					name = "all"
-				}
+			for _, keep := range []int{HistoryWeeks, 0, loadParquet} {
+				name := map[int]string{HistoryWeeks: "keep", 0: "all", loadParquet: "load-parquet"}[keep]
 				b.Run(fmt.Sprintf("accounts=%d/model=%s/rows=%s", accounts, kind, name), func(b *testing.B) {
-					benchLoad(b, src, ms[kind], keep, len(rows))
+					if keep == loadParquet {
+						benchLoad(b, pq, ms[kind], keep, len(rows))
+					} else {
+						benchLoad(b, src, ms[kind], keep, len(rows))
+					}
 				})
 			}
 		}
 		rows = nil
 	}
 }
+
+// loadParquet, as benchLoad's keep, loads the book with Load from a
+// Parquet file in memory, as churn score and churn serve do: one row
+// kept per account, the history scored as the rows are built.
+const loadParquet = -1
 
 func benchLoad(b *testing.B, src features.Source, a *models.Artifact, keep, rows int) {
 	ctx := context.Background()
@@ -101,6 +111,13 @@ func benchLoad(b *testing.B, src features.Source, a *models.Artifact, keep, rows
 	b.ResetTimer()
 	for range b.N {
 		book = nil
+		var err error
+		if keep == loadParquet {
+			if book, _, err = Load(ctx, a, src, features.BuildOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
 		tab, err := features.Build(ctx, src, features.BuildOptions{Spec: &a.Spec, KeepWeeks: keep})
 		if err != nil {
 			b.Fatal(err)

@@ -239,6 +239,7 @@ func build(ctx context.Context, a *models.Artifact, tab *features.Table, weeks *
 			var rows *features.Dataset // reused from account to account
 			var past []WeekScore       // likewise
 			var idx []int              // the drivers' sort, likewise
+			latest := []int{0}         // the row of an account's latest week
 			for ctx.Err() == nil {
 				start := int(next.Add(block)) - block
 				if start >= len(tab.Accounts) {
@@ -253,7 +254,8 @@ func build(ctx context.Context, a *models.Artifact, tab *features.Table, weeks *
 					}
 					past = past[:0]
 					if weeks != nil {
-						rows = tab.DatasetInto(rows, []int{acc.LastRow})
+						latest[0] = acc.LastRow
+						rows = tab.DatasetInto(rows, latest)
 						past = weeks.before(past, i, acc.Last)
 					} else {
 						rows = tab.DatasetInto(rows, recent[i])
