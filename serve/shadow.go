@@ -89,12 +89,14 @@ func (s *Server) scoreShadow(ctx context.Context, dir string, champion *models.A
 	case a.Spec.Table != nil:
 		return nil, fmt.Errorf("shadow %s was trained on a customer table: only a model of snapshots can shadow", dir)
 	}
-	if !slices.Equal(tab.Spec.Names(), a.Features) {
-		if tab, err = features.Build(ctx, s.cfg.Snapshots, features.BuildOptions{Spec: &a.Spec}); err != nil {
-			return nil, fmt.Errorf("shadow %s: load snapshots %s: %w", dir, s.cfg.Snapshots.Name, err)
-		}
+	// The shadow's records are its latest scores: the champion's table,
+	// one row an account, serves when the features are the same.
+	var book *ranking.Book
+	if slices.Equal(tab.Spec.Names(), a.Features) {
+		book, err = ranking.Build(ctx, a, tab)
+	} else {
+		book, _, err = ranking.Load(ctx, a, s.cfg.Snapshots, features.BuildOptions{})
 	}
-	book, err := ranking.Build(ctx, a, tab)
 	if err != nil {
 		return nil, fmt.Errorf("shadow %s: score snapshots %s: %w", dir, s.cfg.Snapshots.Name, err)
 	}
