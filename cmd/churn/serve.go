@@ -263,11 +263,11 @@ snapshots lack fails the start, or rejects the reload.`)
 	if *snapshots != "" {
 		src = snapshotSource(e, *snapshots, *normalize)
 	}
-	// Loading holds the feature table and the book being built at once,
-	// and a reload the served book beside them: at Go's default the heap
-	// may double what is live (at 100k accounts, 1.13 GB peak RSS at
-	// GOGC=100, 0.80 GB at 25). Serving allocates little, so the more
-	// frequent collections cost little.
+	// Loading holds the feature builder's histories, each account's
+	// latest row and the book being built at once, and a reload the
+	// served book beside them: at Go's default the heap may double what
+	// is live. Serving allocates little, so the more frequent
+	// collections cost little.
 	tightenGC(bookGC)
 	srv, err := serve.New(ctx, serve.Config{
 		ModelDir:        *modelDir,
