@@ -308,7 +308,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 		}
 		recent = opt.Recent()
 		if last != NoDate {
-			since = last - Date(7*(opt.RecentWeeks-1))
+			since = last.AddDays(-7 * (opt.RecentWeeks - 1))
 		} else if keep > 0 {
 			keep = max(keep, opt.RecentWeeks)
 		}
@@ -456,7 +456,7 @@ func buildFrom(ctx context.Context, r SnapshotReader, src Source, opt BuildOptio
 	case since != NoDate && t.Last != last:
 		return nil, &InputError{File: src.Name, Err: fmt.Errorf("the latest week read, %s, is not the %s that the week column said: did the file change while it was read?", t.Last, last)}
 	case recent != nil && since == NoDate:
-		from := t.Last - Date(7*(opt.RecentWeeks-1))
+		from := t.Last.AddDays(-7 * (opt.RecentWeeks - 1))
 		for i, w := range t.week {
 			if w >= from {
 				x = t.appendFeatures(x[:0], t.x.at(i), t.segment[i])

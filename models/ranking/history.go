@@ -13,7 +13,7 @@ import (
 // of all accounts up, and an account that stopped reporting months ago
 // shows its latest score alone rather than a stale trend.
 func historyFrom(last features.Date) features.Date {
-	return last - features.Date(7*(HistoryWeeks-1))
+	return last.AddDays(-7 * (HistoryWeeks - 1))
 }
 
 // Load builds the features of src's snapshots for the model's spec and
