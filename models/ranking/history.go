@@ -39,7 +39,7 @@ func Load(ctx context.Context, a *models.Artifact, src features.Source, opt feat
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := build(ctx, a, tab, weeks)
+	b, err := build(ctx, a, scorer, tab, weeks)
 	return b, tab, err
 }
 

@@ -197,18 +197,18 @@ const topDrivers = 3
 // HistoryWeeks weeks that tab kept (a table built with KeepWeeks
 // HistoryWeeks keeps them all); Load builds a book without keeping them.
 func Build(ctx context.Context, a *models.Artifact, tab *features.Table) (*Book, error) {
-	return build(ctx, a, tab, nil)
-}
-
-// build is Build with the weekly scores recorded as tab was built, or,
-// with weeks nil, scored from tab's rows.
-func build(ctx context.Context, a *models.Artifact, tab *features.Table, weeks *weeklyScores) (*Book, error) {
-	if !slices.Equal(tab.Spec.Names(), a.Features) {
-		return nil, errors.New("the snapshots' features do not match the model's: build them with the model's spec")
-	}
 	scorer, err := models.NewScorer(a)
 	if err != nil {
 		return nil, err
+	}
+	return build(ctx, a, scorer, tab, nil)
+}
+
+// build is Build with a's scorer and the weekly scores recorded as tab
+// was built, or, with weeks nil, scored from tab's rows.
+func build(ctx context.Context, a *models.Artifact, scorer *models.Scorer, tab *features.Table, weeks *weeklyScores) (*Book, error) {
+	if !slices.Equal(tab.Spec.Names(), a.Features) {
+		return nil, errors.New("the snapshots' features do not match the model's: build them with the model's spec")
 	}
 	var recent [][]int
 	if weeks == nil {
