@@ -80,14 +80,13 @@ func BenchmarkLoad(b *testing.B) {
 		src := features.MemorySource("sim", simulate.Schema(), rows)
 		pq := parquetSource(b, rows)
 		for _, kind := range []string{"logistic", "gbm"} {
-			for _, keep := range []int{HistoryWeeks, 0, loadParquet} {
-				name := map[int]string{HistoryWeeks: "keep", 0: "all", loadParquet: "load-parquet"}[keep]
-				b.Run(fmt.Sprintf("accounts=%d/model=%s/rows=%s", accounts, kind, name), func(b *testing.B) {
-					if keep == loadParquet {
-						benchLoad(b, pq, ms[kind], keep, len(rows))
-					} else {
-						benchLoad(b, src, ms[kind], keep, len(rows))
-					}
+			for _, c := range []struct {
+				name string
+				src  features.Source
+				keep int
+			}{{"keep", src, HistoryWeeks}, {"all", src, 0}, {"load-parquet", pq, loadParquet}} {
+				b.Run(fmt.Sprintf("accounts=%d/model=%s/rows=%s", accounts, kind, c.name), func(b *testing.B) {
+					benchLoad(b, c.src, ms[kind], c.keep, len(rows))
 				})
 			}
 		}
